@@ -1,0 +1,465 @@
+//! A CA bundle as certpatch sees it: certificates, certpatch's own patches, and everything
+//! else left exactly as it is.
+//!
+//! Bundles are read leniently (foreign text, CRLF, no final newline, damaged blocks) because
+//! certpatch must never refuse to undo its own work on a bundle someone else edited. Patches
+//! are appended as self-describing blocks, so that removing one gives back the bytes that
+//! were there before it, whatever order patches are removed in:
+//!
+//! ```text
+//! <blank line: one line ending>          (absent when the bundle was empty)
+//! # certpatch: added 2026-11-29T02:03:04Z from le-r10.pem
+//! # Issuer: CN=ISRG Root X1 O=Internet Security Research Group
+//! # Subject: CN=R10 O=Let's Encrypt
+//! # Label: "R10"
+//! # Serial: 1234
+//! # MD5 Fingerprint: …
+//! # SHA1 Fingerprint: …
+//! # SHA256 Fingerprint: …
+//! -----BEGIN CERTIFICATE-----
+//! …
+//! -----END CERTIFICATE-----
+//! ```
+//!
+//! When the bundle did not end with a line ending, the patch adds one more line ending
+//! before the blank line and says so on its first line (`; final newline added`), so removal
+//! takes that away too. The line ending (LF or CRLF) is the bundle's own.
+
+use std::ops::Range;
+
+use crate::cert::{hex_colons, Cert};
+
+/// The first line of every patch starts with this.
+pub const MARKER: &str = "# certpatch:";
+const FINAL_NEWLINE_FLAG: &str = "; final newline added";
+
+/// A parsed bundle.
+pub struct Bundle {
+    pub bytes: Vec<u8>,
+    /// Every certificate in the file, patches included, in file order.
+    pub certs: Vec<Cert>,
+    /// certpatch's patches, in file order.
+    pub patches: Vec<Patch>,
+    /// PEM blocks that could not be decoded (left untouched, reported).
+    pub damaged_blocks: usize,
+}
+
+/// What `find` reports about a bundle.
+pub struct Summary {
+    pub certificates: usize,
+    pub patches: Vec<Patch>,
+}
+
+/// One certpatch patch found in a bundle.
+pub struct Patch {
+    /// The bytes the patch occupies, separator included; removing them undoes it.
+    pub range: Range<usize>,
+    pub cert: Cert,
+    /// When it was added, as written in its first line (RFC 3339), if readable.
+    pub added: Option<String>,
+    /// Where the certificate came from, as written in its first line.
+    pub source: Option<String>,
+}
+
+struct Line {
+    start: usize,
+    end: usize, // excluding the line ending
+    next: usize,
+}
+
+fn lines(bytes: &[u8]) -> Vec<Line> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let (end, next) = match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(i) => {
+                let nl = start + i;
+                let end = if nl > start && bytes[nl - 1] == b'\r' {
+                    nl - 1
+                } else {
+                    nl
+                };
+                (end, nl + 1)
+            }
+            None => (bytes.len(), bytes.len()),
+        };
+        out.push(Line { start, end, next });
+        start = next;
+    }
+    out
+}
+
+fn text(bytes: &[u8], line: &Line) -> String {
+    String::from_utf8_lossy(&bytes[line.start..line.end])
+        .trim()
+        .to_string()
+}
+
+/// The line ending of the first line, or LF.
+pub fn detect_eol(bytes: &[u8]) -> &'static str {
+    match bytes.iter().position(|&b| b == b'\n') {
+        Some(i) if i > 0 && bytes[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    }
+}
+
+impl Bundle {
+    pub fn parse(bytes: Vec<u8>) -> Bundle {
+        let lines = lines(&bytes);
+        let mut certs = Vec::new();
+        let mut patches = Vec::new();
+        let mut damaged_blocks = 0;
+        let mut i = 0;
+        while i < lines.len() {
+            let t = text(&bytes, &lines[i]);
+            if t.starts_with(MARKER) {
+                if let Some((patch, after)) = parse_patch(&bytes, &lines, i) {
+                    certs.push(patch.cert.clone());
+                    patches.push(patch);
+                    i = after;
+                    continue;
+                }
+            }
+            if t == "-----BEGIN CERTIFICATE-----" || t == "-----BEGIN TRUSTED CERTIFICATE-----" {
+                match read_block(&bytes, &lines, i) {
+                    Some((Ok(cert), after)) => {
+                        certs.push(cert);
+                        i = after;
+                    }
+                    Some((Err(()), after)) => {
+                        damaged_blocks += 1;
+                        i = after;
+                    }
+                    None => {
+                        damaged_blocks += 1;
+                        i += 1;
+                    }
+                }
+                continue;
+            }
+            i += 1;
+        }
+        Bundle {
+            bytes,
+            certs,
+            patches,
+            damaged_blocks,
+        }
+    }
+
+    /// The certificate count and the patches, without decoding every certificate: what
+    /// `find` needs for hundreds of bundles. Counts `-----BEGIN CERTIFICATE-----` lines.
+    pub fn summary(bytes: &[u8]) -> Summary {
+        let certificates = memchr::memmem::find_iter(bytes, b"-----BEGIN CERTIFICATE-----").count();
+        let mut patches = Vec::new();
+        if memchr::memmem::find(bytes, MARKER.as_bytes()).is_some() {
+            let lines = lines(bytes);
+            let mut i = 0;
+            while i < lines.len() {
+                if text(bytes, &lines[i]).starts_with(MARKER) {
+                    if let Some((patch, after)) = parse_patch(bytes, &lines, i) {
+                        patches.push(patch);
+                        i = after;
+                        continue;
+                    }
+                }
+                i += 1;
+            }
+        }
+        Summary {
+            certificates,
+            patches,
+        }
+    }
+
+    /// Whether this exact certificate is already in the bundle.
+    pub fn contains(&self, cert: &Cert) -> bool {
+        self.certs.iter().any(|c| c.sha256 == cert.sha256)
+    }
+
+    /// The bytes with the given patches (indexes into `patches`) taken out.
+    pub fn without(&self, remove: &[usize]) -> Vec<u8> {
+        let mut ranges: Vec<&Range<usize>> =
+            remove.iter().map(|&i| &self.patches[i].range).collect();
+        ranges.sort_by_key(|r| r.start);
+        let mut out = Vec::with_capacity(self.bytes.len());
+        let mut pos = 0;
+        for r in ranges {
+            out.extend_from_slice(&self.bytes[pos..r.start]);
+            pos = r.end;
+        }
+        out.extend_from_slice(&self.bytes[pos..]);
+        out
+    }
+
+    /// The bytes with every certpatch patch taken out: what the bundle was before certpatch.
+    pub fn pristine(&self) -> Vec<u8> {
+        let all: Vec<usize> = (0..self.patches.len()).collect();
+        self.without(&all)
+    }
+}
+
+/// Reads a PEM certificate block starting at line `i`; returns it and the index after it.
+fn read_block(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Result<Cert, ()>, usize)> {
+    let begin = text(bytes, &lines[i]);
+    let label = begin
+        .trim_start_matches("-----BEGIN ")
+        .trim_end_matches('-')
+        .to_string();
+    let end_line = format!("-----END {label}-----");
+    let j = (i + 1..lines.len()).find(|&j| {
+        let t = text(bytes, &lines[j]);
+        t == end_line || t.starts_with("-----BEGIN ")
+    })?;
+    if text(bytes, &lines[j]) != end_line {
+        return None;
+    }
+    let block = &bytes[lines[i].start..lines[j].end];
+    let cert = pem::parse(block)
+        .ok()
+        .and_then(|p| {
+            let der = if label == "TRUSTED CERTIFICATE" {
+                trusted_cert_der(p.contents())?
+            } else {
+                p.contents().to_vec()
+            };
+            Cert::from_der(&der).ok()
+        })
+        .ok_or(());
+    Some((cert, j + 1))
+}
+
+fn trusted_cert_der(contents: &[u8]) -> Option<Vec<u8>> {
+    use der::Decode;
+    let mut reader = der::SliceReader::new(contents).ok()?;
+    let any = der::asn1::AnyRef::decode(&mut reader).ok()?;
+    der::Encode::to_der(&any).ok()
+}
+
+/// Parses a patch whose first line is line `i`. A marker line that is not followed by a
+/// well-formed block is not a patch (and is left alone as foreign text).
+fn parse_patch(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Patch, usize)> {
+    let first = text(bytes, &lines[i]);
+    let mut j = i + 1;
+    while j < lines.len() && text(bytes, &lines[j]).starts_with('#') {
+        j += 1;
+    }
+    if j >= lines.len() || text(bytes, &lines[j]) != "-----BEGIN CERTIFICATE-----" {
+        return None;
+    }
+    let (cert, after) = read_block(bytes, lines, j)?;
+    let cert = cert.ok()?;
+    let header = first[MARKER.len()..].trim();
+    let final_newline_added = header.ends_with(FINAL_NEWLINE_FLAG);
+    let header = header.trim_end_matches(FINAL_NEWLINE_FLAG);
+    let (added, source) = match header.strip_prefix("added ") {
+        Some(rest) => match rest.split_once(" from ") {
+            Some((time, source)) => (Some(time.to_string()), Some(unescape(source))),
+            None => (Some(rest.to_string()), None),
+        },
+        None => (None, None),
+    };
+    // The separator this patch put before itself.
+    let eol: &[u8] = if lines[i].next > lines[i].end + 1 {
+        b"\r\n"
+    } else {
+        b"\n"
+    };
+    let mut start = lines[i].start;
+    if start > 0 && bytes[..start].ends_with(eol) {
+        start -= eol.len();
+        if final_newline_added && bytes[..start].ends_with(eol) {
+            start -= eol.len();
+        }
+    }
+    let end = lines[after - 1].next;
+    Some((
+        Patch {
+            range: start..end,
+            cert,
+            added,
+            source,
+        },
+        after,
+    ))
+}
+
+/// The bytes to append to `existing` to add `cert`.
+pub fn render_patch(existing: &[u8], cert: &Cert, added: &str, source: &str) -> Vec<u8> {
+    let eol = detect_eol(existing);
+    let mut out = String::new();
+    let mut first = format!(
+        "{MARKER} added {added} from {}",
+        escape(source).replace(';', "\\x3b")
+    );
+    if !existing.is_empty() {
+        if !existing.ends_with(b"\n") {
+            out.push_str(eol);
+            first.push_str(FINAL_NEWLINE_FLAG);
+        }
+        out.push_str(eol);
+    }
+    for line in [
+        first,
+        format!("# Issuer: {}", escape(&cert.issuer_certifi)),
+        format!("# Subject: {}", escape(&cert.subject_certifi)),
+        format!("# Label: \"{}\"", escape(&cert.label)),
+        format!("# Serial: {}", cert.serial_decimal),
+        format!("# MD5 Fingerprint: {}", hex_colons(&cert.md5)),
+        format!("# SHA1 Fingerprint: {}", hex_colons(&cert.sha1)),
+        format!("# SHA256 Fingerprint: {}", hex_colons(&cert.sha256)),
+    ] {
+        out.push_str(&line);
+        out.push_str(eol);
+    }
+    out.push_str(&cert.pem(eol));
+    debug_assert!(out.is_ascii());
+    out.into_bytes()
+}
+
+/// Escapes text to ASCII the way certifi's headers do (Python's `unicode_escape`):
+/// `\xNN` below U+0100, `\uNNNN` in the BMP, `\UNNNNNNNN` above; control characters and
+/// backslashes escaped too, so a header is always one ASCII line.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            ' '..='~' => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out
+}
+
+/// Reverses [`escape`] (lenient: unknown escapes stay as written).
+pub fn unescape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let width = match chars.peek() {
+            Some('x') => 2,
+            Some('u') => 4,
+            Some('U') => 8,
+            Some('\\') => {
+                chars.next();
+                out.push('\\');
+                continue;
+            }
+            Some('n') => {
+                chars.next();
+                out.push('\n');
+                continue;
+            }
+            _ => {
+                out.push('\\');
+                continue;
+            }
+        };
+        let kind = chars.next().unwrap_or('x');
+        let digits: String = chars.by_ref().take(width).collect();
+        match u32::from_str_radix(&digits, 16)
+            .ok()
+            .and_then(char::from_u32)
+        {
+            Some(ch) if digits.len() == width => out.push(ch),
+            _ => {
+                out.push('\\');
+                out.push(kind);
+                out.push_str(&digits);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r10() -> Cert {
+        let text = std::fs::read(format!(
+            "{}/fixtures/real/le-r10.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        Cert::from_der(pem::parse(text).unwrap().contents()).unwrap()
+    }
+
+    fn round_trip(original: &[u8]) {
+        let cert = r10();
+        let mut patched = original.to_vec();
+        patched.extend(render_patch(
+            original,
+            &cert,
+            "2026-01-01T00:00:00Z",
+            "r10.pem",
+        ));
+        let bundle = Bundle::parse(patched.clone());
+        assert_eq!(bundle.patches.len(), 1, "patch found in {patched:?}");
+        assert_eq!(bundle.pristine(), original, "undo of {original:?}");
+        assert!(patched.is_ascii() || !original.is_ascii());
+    }
+
+    #[test]
+    fn undo_is_exact_for_awkward_bundles() {
+        round_trip(b"");
+        round_trip(b"\n");
+        round_trip(b"# just a comment");
+        round_trip(b"# just a comment\n\n\n");
+        round_trip(b"foreign\r\ntext\r\n");
+        round_trip(b"foreign\r\ntext");
+        round_trip(b"\r\n");
+    }
+
+    #[test]
+    fn two_patches_undo_in_either_order() {
+        let cert = r10();
+        for original in [&b""[..], b"x", b"x\n", b"x\r\n"] {
+            let mut bytes = original.to_vec();
+            bytes.extend(render_patch(&bytes, &cert, "t1", "a"));
+            let one = bytes.clone();
+            bytes.extend(render_patch(&bytes, &cert, "t2", "b"));
+            let bundle = Bundle::parse(bytes);
+            assert_eq!(bundle.patches.len(), 2);
+            assert_eq!(bundle.without(&[1]), one);
+            let first_gone = Bundle::parse(bundle.without(&[0]));
+            assert_eq!(first_gone.patches.len(), 1);
+            assert_eq!(first_gone.pristine(), original);
+            assert_eq!(bundle.pristine(), original);
+        }
+    }
+
+    #[test]
+    fn header_is_read_back() {
+        let cert = r10();
+        let bytes = render_patch(b"x", &cert, "2026-01-01T00:00:00Z", "caf\u{e9}; r10.pem");
+        let bundle = Bundle::parse(bytes);
+        let patch = &bundle.patches[0];
+        assert_eq!(patch.added.as_deref(), Some("2026-01-01T00:00:00Z"));
+        assert_eq!(patch.source.as_deref(), Some("caf\u{e9}; r10.pem"));
+    }
+
+    #[test]
+    fn escape_matches_certifi() {
+        assert_eq!(
+            escape("NetLock Arany (Class Gold) F\u{151}tan\u{fa}s\u{ed}tv\u{e1}ny"),
+            "NetLock Arany (Class Gold) F\\u0151tan\\xfas\\xedtv\\xe1ny"
+        );
+        assert_eq!(escape("\u{2603}"), "\\u2603");
+        assert_eq!(escape("\u{1F600}"), "\\U0001f600");
+        assert_eq!(
+            unescape(&escape("a\\b\u{1F600}\u{e9}\n")),
+            "a\\b\u{1F600}\u{e9}\n"
+        );
+    }
+}

@@ -1,0 +1,372 @@
+//! Reading the certificate input the user names (a file or `-` for standard input).
+//!
+//! Input is untrusted and often pasted by hand, so this module is strict where leniency
+//! would hide a mistake: a private key anywhere refuses the whole input (and is never
+//! echoed), a truncated or malformed block is an error rather than a silently skipped one,
+//! and text that holds no certificate is an error rather than "nothing to do".
+//! Accepted forms: PEM (several blocks, CRLF or LF, UTF-8 BOM, text around the blocks),
+//! DER (one or more certificates), and PKCS#7 certs-only bundles (`.p7b`/`.p7c`, PEM or DER).
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use cms::cert::CertificateChoices;
+use cms::content_info::ContentInfo;
+use cms::signed_data::SignedData;
+use der::{Decode, Encode, Tagged};
+
+use crate::cert::Cert;
+
+/// The most certificate input certpatch reads. Real intermediates are 1–2 KiB; a few MiB
+/// is room for any honest PKCS#7 bundle while refusing a mistaken multi-gigabyte file.
+pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Certificates read from one input, with a short name for the patch header.
+#[derive(Debug)]
+pub struct Input {
+    pub certs: Vec<Cert>,
+    /// How the input is named in messages and patch headers: the file name or `stdin`.
+    pub source: String,
+}
+
+/// Why an input was refused. Every variant says what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read `{path}`: {cause}")]
+    Unreadable {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error("`{source_name}` is larger than {} MiB; certificate input is a few KiB, is this the right file?", MAX_INPUT_BYTES / 1024 / 1024)]
+    TooLarge { source_name: String },
+    #[error("`{source_name}` holds a private key ({what}); certpatch refuses it and does not copy, print or back it up.\nhint: export only the CA certificate (e.g. `openssl x509 -in FILE -out ca.pem`), and keep the key secret")]
+    PrivateKey { source_name: String, what: String },
+    #[error("`{source_name}` is empty; give a file holding a CA certificate (PEM, DER or PKCS#7)")]
+    Empty { source_name: String },
+    #[error("`{source_name}` holds no certificate{detail}; give a file holding a CA certificate (PEM, DER or PKCS#7)")]
+    NoCertificate { source_name: String, detail: String },
+    #[error("`{source_name}` is malformed: {detail}")]
+    Malformed { source_name: String, detail: String },
+}
+
+impl InputError {
+    /// A stable identifier for JSON output.
+    pub fn code(&self) -> &'static str {
+        match self {
+            InputError::Unreadable { .. } => "unreadable",
+            InputError::TooLarge { .. } => "too-large",
+            InputError::PrivateKey { .. } => "private-key",
+            InputError::Empty { .. } => "no-certificate",
+            InputError::NoCertificate { .. } => "no-certificate",
+            InputError::Malformed { .. } => "malformed",
+        }
+    }
+}
+
+/// Reads FILE (`-` for standard input) and returns its certificates.
+pub fn read(file: &Path) -> Result<Input, InputError> {
+    let (bytes, source) = if file.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|cause| InputError::Unreadable {
+                path: file.to_path_buf(),
+                cause,
+            })?;
+        (buf, "stdin".to_string())
+    } else {
+        let unreadable = |cause| InputError::Unreadable {
+            path: file.to_path_buf(),
+            cause,
+        };
+        let f = std::fs::File::open(file).map_err(unreadable)?;
+        let mut buf = Vec::new();
+        f.take(MAX_INPUT_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(unreadable)?;
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string());
+        (buf, name)
+    };
+    if bytes.len() as u64 > MAX_INPUT_BYTES {
+        return Err(InputError::TooLarge {
+            source_name: source,
+        });
+    }
+    let certs = parse(&bytes, &source)?;
+    Ok(Input { certs, source })
+}
+
+/// Parses input bytes in any accepted form.
+pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let malformed = |detail: String| InputError::Malformed {
+        source_name: source.to_string(),
+        detail,
+    };
+    if let Some(what) = find_private_key_pem(bytes) {
+        return Err(InputError::PrivateKey {
+            source_name: source.to_string(),
+            what,
+        });
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(InputError::Empty {
+            source_name: source.to_string(),
+        });
+    }
+    if contains(bytes, b"-----BEGIN ") {
+        return parse_pem(bytes, source);
+    }
+    if bytes.first() == Some(&0x30) {
+        if looks_like_der_private_key(bytes) {
+            return Err(InputError::PrivateKey {
+                source_name: source.to_string(),
+                what: "a DER private key".to_string(),
+            });
+        }
+        return parse_der(bytes).map_err(malformed);
+    }
+    let detail = if std::str::from_utf8(bytes).is_ok() {
+        " (it is text without a `-----BEGIN CERTIFICATE-----` block)".to_string()
+    } else {
+        " (it is neither PEM text nor DER)".to_string()
+    };
+    Err(InputError::NoCertificate {
+        source_name: source.to_string(),
+        detail,
+    })
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The label of the first PEM private-key block, if any (`RSA PRIVATE KEY`, `PRIVATE KEY`,
+/// `ENCRYPTED PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …). Looked for before any parsing, so
+/// that a key in a malformed file is still reported as a key.
+fn find_private_key_pem(bytes: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(bytes);
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("-----BEGIN ") {
+            let label = rest.trim_end_matches('-');
+            if label.contains("PRIVATE KEY") {
+                return Some(format!("a block labelled `{label}`"));
+            }
+        }
+    }
+    if text.contains("PuTTY-User-Key-File") {
+        return Some("a PuTTY private key".to_string());
+    }
+    None
+}
+
+/// RSAPrivateKey, ECPrivateKey and PKCS#8 PrivateKeyInfo are SEQUENCEs that open with an
+/// INTEGER version; a certificate opens with a SEQUENCE and PKCS#7 with an OID.
+fn looks_like_der_private_key(bytes: &[u8]) -> bool {
+    let Ok(any) = der::asn1::AnyRef::from_der(bytes).or_else(|_| {
+        // Trailing bytes: decode only the first element.
+        let mut reader = der::SliceReader::new(bytes).map_err(|_| der::Tag::Null.value_error())?;
+        der::asn1::AnyRef::decode(&mut reader)
+    }) else {
+        return false;
+    };
+    any.tag() == der::Tag::Sequence && any.value().first() == Some(&0x02)
+}
+
+fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
+    let malformed = |detail: String| InputError::Malformed {
+        source_name: source.to_string(),
+        detail,
+    };
+    let begins = bytes.windows(11).filter(|w| w == b"-----BEGIN ").count();
+    let blocks = pem::parse_many(bytes).map_err(|e| malformed(describe_pem_error(&e)))?;
+    if blocks.len() != begins {
+        return Err(malformed(format!(
+            "{begins} `-----BEGIN` line(s) but only {} complete block(s): the input looks truncated \
+             (a block without its `-----END` line); copy the whole certificate",
+            blocks.len()
+        )));
+    }
+    let mut certs = Vec::new();
+    let mut other_labels = Vec::new();
+    for (i, block) in blocks.iter().enumerate() {
+        let n = i + 1;
+        match block.tag() {
+            "CERTIFICATE" | "X509 CERTIFICATE" => {
+                certs.push(Cert::from_der(block.contents()).map_err(|_| {
+                    malformed(format!(
+                        "PEM block {n} is labelled CERTIFICATE but its content is not an X.509 certificate (damaged, or another kind of data)"
+                    ))
+                })?)
+            }
+            "TRUSTED CERTIFICATE" => {
+                // OpenSSL's trusted form: the certificate followed by trust settings.
+                let first = first_der_element(block.contents())
+                    .ok_or_else(|| malformed(format!("PEM block {n}: not DER")))?;
+                certs.push(
+                    Cert::from_der(first).map_err(|e| malformed(format!("PEM block {n}: {e}")))?,
+                );
+            }
+            "PKCS7" | "PKCS #7 SIGNED DATA" | "CMS" => certs.extend(
+                parse_pkcs7(block.contents())
+                    .map_err(|e| malformed(format!("PEM block {n} (PKCS#7): {e}")))?,
+            ),
+            other => other_labels.push(other.to_string()),
+        }
+    }
+    if certs.is_empty() {
+        return Err(InputError::NoCertificate {
+            source_name: source.to_string(),
+            detail: format!(" (it holds {})", describe_labels(&other_labels)),
+        });
+    }
+    Ok(certs)
+}
+
+fn describe_labels(labels: &[String]) -> String {
+    labels
+        .iter()
+        .map(|l| format!("a `{l}` block"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn describe_pem_error(e: &pem::PemError) -> String {
+    match e {
+        pem::PemError::MismatchedTags(begin, end) => format!(
+            "a block opens with `-----BEGIN {begin}-----` but closes with `-----END {end}-----`"
+        ),
+        pem::PemError::InvalidData(_) => {
+            "a PEM block's body is not valid base64 (damaged or cut while copying?)".to_string()
+        }
+        other => format!("bad PEM: {other}"),
+    }
+}
+
+fn first_der_element(bytes: &[u8]) -> Option<&[u8]> {
+    let mut reader = der::SliceReader::new(bytes).ok()?;
+    let header = der::Header::decode(&mut reader).ok()?;
+    let header_len = usize::try_from(header.encoded_len().ok()?).ok()?;
+    let body_len = usize::try_from(header.length).ok()?;
+    bytes.get(..header_len + body_len)
+}
+
+fn parse_der(bytes: &[u8]) -> Result<Vec<Cert>, String> {
+    // One or more concatenated certificates, or a PKCS#7 ContentInfo.
+    let mut certs = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let Some(element) = first_der_element(rest) else {
+            return Err(if certs.is_empty() {
+                "DER data is truncated or not DER at all".to_string()
+            } else {
+                format!(
+                    "certificate {} is truncated ({} stray bytes after certificate {})",
+                    certs.len() + 1,
+                    rest.len(),
+                    certs.len()
+                )
+            });
+        };
+        match Cert::from_der(element) {
+            Ok(cert) => certs.push(cert),
+            Err(cert_err) => match parse_pkcs7(element) {
+                Ok(more) => certs.extend(more),
+                Err(_) => return Err(cert_err.to_string()),
+            },
+        }
+        rest = &rest[element.len()..];
+        if rest.iter().all(|b| b.is_ascii_whitespace()) {
+            break;
+        }
+    }
+    if certs.is_empty() {
+        return Err("the PKCS#7 data holds no certificate".to_string());
+    }
+    Ok(certs)
+}
+
+/// The certificates of a PKCS#7 SignedData (the "certs-only" form AIA servers publish).
+fn parse_pkcs7(bytes: &[u8]) -> Result<Vec<Cert>, String> {
+    let info = ContentInfo::from_der(bytes).map_err(|e| format!("not PKCS#7: {e}"))?;
+    if info.content_type != const_oid::db::rfc5911::ID_SIGNED_DATA {
+        return Err(format!(
+            "PKCS#7 content type {} is not signedData",
+            info.content_type
+        ));
+    }
+    let signed: SignedData = info
+        .content
+        .decode_as()
+        .map_err(|e| format!("bad PKCS#7 signedData: {e}"))?;
+    let mut certs = Vec::new();
+    for choice in signed.certificates.iter().flat_map(|set| set.0.iter()) {
+        if let CertificateChoices::Certificate(c) = choice {
+            let der = c.to_der().map_err(|e| e.to_string())?;
+            certs.push(Cert::from_der(&der).map_err(|e| e.to_string())?);
+        }
+    }
+    Ok(certs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn real(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/fixtures/real/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn pem_der_and_pkcs7_agree() {
+        let from_pem = parse(&real("le-r10.pem"), "t").unwrap();
+        let from_der = parse(&real("le-r10.der"), "t").unwrap();
+        assert_eq!(from_pem[0].der, from_der[0].der);
+        let p7c = parse(&real("le-r10-e5.p7c"), "t").unwrap();
+        let p7b = parse(&real("le-r10-e5.p7b.pem"), "t").unwrap();
+        assert_eq!(p7c.len(), 2);
+        assert_eq!(
+            p7c.iter().map(|c| &c.der).collect::<Vec<_>>(),
+            p7b.iter().map(|c| &c.der).collect::<Vec<_>>()
+        );
+        assert!(p7c.iter().any(|c| c.der == from_pem[0].der));
+    }
+
+    #[test]
+    fn bom_and_crlf_are_accepted() {
+        let mut text = b"\xEF\xBB\xBF".to_vec();
+        text.extend(
+            String::from_utf8(real("le-r10.pem"))
+                .unwrap()
+                .replace('\n', "\r\n")
+                .bytes(),
+        );
+        let certs = parse(&text, "t").unwrap();
+        assert_eq!(certs[0].label, "R10");
+    }
+
+    #[test]
+    fn truncated_pem_is_an_error() {
+        let text = real("le-r10.pem");
+        let cut = &text[..text.len() / 2];
+        assert!(matches!(parse(cut, "t"), Err(InputError::Malformed { .. })));
+    }
+
+    #[test]
+    fn private_key_refuses_everything() {
+        let mut text = real("le-r10.pem");
+        text.extend(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        let err = parse(&text, "t").unwrap_err();
+        assert_eq!(err.code(), "private-key");
+        assert!(!err.to_string().contains("AAAA"));
+    }
+}
