@@ -1,0 +1,204 @@
+//! The default target: the active environment.
+//!
+//! `$VIRTUAL_ENV`, else `$CONDA_PREFIX`, else `.venv` in the current folder
+//! or a parent, else `python3` on `PATH`. "Not found" is a value that says
+//! what was tried and how to name a target instead.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use super::collect::canonical;
+use super::host::{vars, Host};
+use super::layout::{interpreter_in, prefix_of_exe, recognise};
+use super::sources::{dot_venv, first_python3, Source};
+
+/// An environment: where it is, how it was found, and its interpreter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Environment {
+    /// The environment's root (resolved).
+    pub root: PathBuf,
+    /// How it was found.
+    pub source: Source,
+    /// Its interpreter, when it has one where expected.
+    pub interpreter: Option<PathBuf>,
+}
+
+/// No active environment; what was tried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotFound {
+    /// One line per source tried, in order.
+    pub tried: Vec<String>,
+}
+
+impl NotFound {
+    /// How to name a target instead.
+    pub const HINT: &'static str = "name one with `--python EXE`, `--env DIR` or `--bundle FILE`, \
+        or use `--all` for every bundle that `certpatch find` reports";
+}
+
+impl fmt::Display for NotFound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no active Python environment found")?;
+        for t in &self.tried {
+            write!(f, "\n  tried: {t}")?;
+        }
+        write!(f, "\nhint: {}", Self::HINT)
+    }
+}
+
+impl std::error::Error for NotFound {}
+
+/// An environment named by a variable, if it is a folder.
+fn from_var(
+    host: &Host,
+    var: &str,
+    source: Source,
+    tried: &mut Vec<String>,
+) -> Option<Environment> {
+    match host.var_path(var) {
+        None => {
+            tried.push(format!("`{var}` is not set"));
+            None
+        }
+        Some(dir) if dir.is_dir() => Some(Environment {
+            interpreter: interpreter_in(&dir),
+            root: canonical(&dir),
+            source,
+        }),
+        Some(dir) => {
+            tried.push(format!(
+                "`{var}` is {}, which is not a folder",
+                dir.display()
+            ));
+            None
+        }
+    }
+}
+
+/// The active environment, or what was tried.
+pub fn active_environment(host: &Host) -> Result<Environment, NotFound> {
+    let mut tried = Vec::new();
+    if let Some(env) = from_var(host, vars::VIRTUAL_ENV, Source::VirtualEnv, &mut tried) {
+        return Ok(env);
+    }
+    if let Some(env) = from_var(host, vars::CONDA_PREFIX, Source::CondaPrefix, &mut tried) {
+        return Ok(env);
+    }
+    match dot_venv(host) {
+        Some(dir) if recognise(&dir).is_some() => {
+            return Ok(Environment {
+                interpreter: interpreter_in(&dir),
+                root: canonical(&dir),
+                source: Source::DotVenv,
+            })
+        }
+        Some(dir) => tried.push(format!(
+            "{} is not a virtual environment (no `pyvenv.cfg`)",
+            dir.display()
+        )),
+        None => tried.push(format!(
+            "no `.venv` in {} or its parents",
+            host.cwd().display()
+        )),
+    }
+    match first_python3(host) {
+        Some(exe) => Ok(Environment {
+            root: root_of_interpreter(host, &exe),
+            source: Source::PathPython,
+            interpreter: Some(exe),
+        }),
+        None => {
+            tried.push("no `python3` on `PATH`".to_string());
+            Err(NotFound { tried })
+        }
+    }
+}
+
+/// An interpreter's environment: from its layout, else by asking it, else
+/// the folder above its own.
+fn root_of_interpreter(host: &Host, exe: &Path) -> PathBuf {
+    if let Some(root) = prefix_of_exe(exe) {
+        return canonical(&root);
+    }
+    if let Ok(answer) = super::interpreter::query(host, exe) {
+        return canonical(&host.absolute(Path::new(&answer.prefix)));
+    }
+    let dir = exe.parent().unwrap_or(exe);
+    canonical(dir.parent().unwrap_or(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    #[test]
+    fn virtual_env_comes_first() {
+        let t = tempfile::tempdir().unwrap();
+        let venv = make_venv(t.path(), "venv", "3.12");
+        let conda = make_conda(t.path(), "conda", "3.12");
+        let host = Host::for_tests(
+            t.path(),
+            &[
+                ("VIRTUAL_ENV", &venv.display().to_string()),
+                ("CONDA_PREFIX", &conda.display().to_string()),
+            ],
+            t.path(),
+        );
+        let env = active_environment(&host).unwrap();
+        assert_eq!(env.source, Source::VirtualEnv);
+        assert_eq!(env.root, canonical(&venv));
+        assert_eq!(env.interpreter, Some(venv.join("bin/python3")));
+    }
+
+    #[test]
+    fn then_conda_prefix_then_dot_venv() {
+        let t = tempfile::tempdir().unwrap();
+        let conda = make_conda(t.path(), "conda", "3.12");
+        let proj = t.path().join("proj");
+        make_venv(&proj, ".venv", "3.12");
+        let cwd = proj.join("src");
+        mkdirs(&cwd);
+        let conda_s = conda.display().to_string();
+        let host = Host::for_tests(t.path(), &[("CONDA_PREFIX", &conda_s)], &cwd);
+        assert_eq!(
+            active_environment(&host).unwrap().source,
+            Source::CondaPrefix
+        );
+        let host = Host::for_tests(t.path(), &[("VIRTUAL_ENV", "/no/such/venv")], &cwd);
+        let env = active_environment(&host).unwrap();
+        assert_eq!(env.source, Source::DotVenv);
+        assert_eq!(env.root, canonical(&proj.join(".venv")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn then_python3_on_path() {
+        let t = tempfile::tempdir().unwrap();
+        let inst = make_install(t.path(), "python", "3.12");
+        let path = inst.join("bin").display().to_string();
+        let host = Host::for_tests(t.path(), &[("PATH", &path)], t.path());
+        let env = active_environment(&host).unwrap();
+        assert_eq!(env.source, Source::PathPython);
+        assert_eq!(env.root, canonical(&inst));
+        assert_eq!(env.interpreter, Some(inst.join("bin/python3")));
+    }
+
+    #[test]
+    fn not_found_says_what_was_tried_and_what_to_do() {
+        let t = tempfile::tempdir().unwrap();
+        let host = Host::for_tests(t.path(), &[("VIRTUAL_ENV", "/no/such/venv")], t.path());
+        let err = active_environment(&host).unwrap_err();
+        assert_eq!(err.tried.len(), 4);
+        let text = err.to_string();
+        assert!(
+            text.contains("`VIRTUAL_ENV` is /no/such/venv, which is not a folder"),
+            "{text}"
+        );
+        assert!(text.contains("`CONDA_PREFIX` is not set"), "{text}");
+        assert!(text.contains("no `python3` on `PATH`"), "{text}");
+        for flag in ["--python", "--env", "--bundle", "--all"] {
+            assert!(text.contains(flag), "{text}");
+        }
+    }
+}

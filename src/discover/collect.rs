@@ -1,0 +1,248 @@
+//! Gathering results: each real file once, each environment probed once.
+//!
+//! Every candidate path is resolved (symlinks) and identified by its device
+//! and inode, so a symlinked `lib64`, a pyenv-virtualenv alias, or a conda
+//! package hard-linked into several environments gives one bundle, reported
+//! by the first source that reached it.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use super::host::Host;
+use super::kinds::{
+    in_system_store, looks_like_bundle, patched_to_system_store, system_store_message, Kind,
+};
+use super::layout::{self, EnvShape};
+use super::sources::{Place, Source};
+use super::{Found, FoundBundle, Note};
+
+/// A file's identity: (device, inode) where the platform has them.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum FileId {
+    #[cfg(unix)]
+    Inode(u64, u64),
+    #[cfg_attr(unix, allow(dead_code))]
+    Path(PathBuf),
+}
+
+fn file_id(meta: &std::fs::Metadata, canonical: &Path) -> FileId {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let _ = canonical;
+        FileId::Inode(meta.dev(), meta.ino())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        FileId::Path(canonical.to_path_buf())
+    }
+}
+
+/// A path with symlinks resolved, or as given when it cannot be.
+pub(crate) fn canonical(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+pub(crate) struct Collector<'h> {
+    pub(crate) host: &'h Host,
+    found: Found,
+    files: HashSet<FileId>,
+    envs: HashSet<PathBuf>,
+    notes: HashSet<(Option<PathBuf>, String)>,
+}
+
+impl<'h> Collector<'h> {
+    pub(crate) fn new(host: &'h Host) -> Collector<'h> {
+        Collector {
+            host,
+            found: Found::default(),
+            files: HashSet::new(),
+            envs: HashSet::new(),
+            notes: HashSet::new(),
+        }
+    }
+
+    /// How many bundles and notes so far.
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.found.bundles.len(), self.found.notes.len())
+    }
+
+    pub(crate) fn finish(self) -> Found {
+        self.found
+    }
+
+    pub(crate) fn note(&mut self, path: Option<&Path>, message: impl Into<String>) {
+        let key = (path.map(Path::to_path_buf), message.into());
+        if self.notes.insert(key.clone()) {
+            self.found.notes.push(Note {
+                path: key.0,
+                message: key.1,
+            });
+        }
+    }
+
+    /// Adds one bundle. `kind` is trusted: callers apply the bundle rule to
+    /// `Other` candidates before (see [`Collector::loose_file`]). True when
+    /// the file is a bundle (added now, or found before).
+    pub(crate) fn candidate(
+        &mut self,
+        path: &Path,
+        kind: Kind,
+        env: Option<&Path>,
+        source: &Source,
+    ) -> bool {
+        let Ok(meta) = std::fs::metadata(path) else {
+            return false;
+        };
+        if !meta.is_file() {
+            return false;
+        }
+        let real = canonical(path);
+        if in_system_store(self.host, &real) {
+            let what = format!("{} (a {} bundle)", path.display(), kind.as_str());
+            self.note(Some(&real), system_store_message(&what, &real));
+            return false;
+        }
+        if self.files.insert(file_id(&meta, &real)) {
+            self.found.bundles.push(FoundBundle {
+                path: real,
+                kind,
+                environment: env.map(canonical),
+                source: source.clone(),
+            });
+        }
+        true
+    }
+
+    /// A `cacert.pem` met outside any known place (while walking a root).
+    pub(crate) fn loose_file(&mut self, path: &Path, source: &Source) {
+        let kind = Kind::of_path(path);
+        if kind.always_a_bundle() || looks_like_bundle(path) {
+            self.candidate(path, kind, None, source);
+        }
+    }
+
+    /// Marks an environment as probed; false if it already was.
+    pub(crate) fn first_visit(&mut self, root: &Path) -> bool {
+        self.envs.insert(canonical(root))
+    }
+
+    /// Probes `root` if it is a recognised environment not yet probed.
+    /// Returns its shape when recognised (probed now or before).
+    pub(crate) fn env(&mut self, root: &Path, source: &Source) -> Option<EnvShape> {
+        let shape = layout::recognise(root)?;
+        if self.first_visit(root) {
+            self.probe(root, source);
+        }
+        Some(shape)
+    }
+
+    /// A candidate read from a layout (not named by an interpreter): a
+    /// certifi whose `where()` the distribution patched to return the system
+    /// store is a note, as its `cacert.pem` is not used.
+    pub(crate) fn layout_candidate(
+        &mut self,
+        path: &Path,
+        kind: Kind,
+        env: Option<&Path>,
+        source: &Source,
+    ) -> bool {
+        if matches!(kind, Kind::Certifi | Kind::PipVendored) {
+            if let Some(store) = patched_to_system_store(path) {
+                let dir = path.parent().unwrap_or(path);
+                let what = format!("`where()` of {}", canonical(dir).display());
+                self.note(Some(&canonical(path)), system_store_message(&what, &store));
+                return false;
+            }
+        }
+        self.candidate(path, kind, env, source)
+    }
+
+    /// Probes `root`'s layout whatever it looks like. A site-packages folder
+    /// reached before through another root (`/` and `/usr` on a merged-/usr
+    /// system, a `lib64` link) is not probed again.
+    pub(crate) fn probe(&mut self, root: &Path, source: &Source) {
+        for (path, kind) in layout::conda_bundles(root) {
+            self.layout_candidate(&path, kind, Some(root), source);
+        }
+        for sp in layout::site_packages_dirs(root) {
+            self.site(&sp, root, source);
+        }
+    }
+
+    /// Probes one site-packages folder belonging to `env`.
+    pub(crate) fn site(&mut self, sp: &Path, env: &Path, source: &Source) {
+        if self.first_visit(sp) {
+            for (path, kind) in layout::probe_site_packages(sp) {
+                self.layout_candidate(&path, kind, Some(env), source);
+            }
+        }
+    }
+
+    /// Looks at one place named by a source.
+    pub(crate) fn place(&mut self, place: &Place, source: &Source) {
+        match place {
+            Place::Env(root) => {
+                self.env(root, source);
+            }
+            Place::Root(root) => {
+                if root.is_dir() && self.first_visit(root) {
+                    self.probe(root, source);
+                }
+            }
+            Place::Site(sp, env) => self.site(sp, env, source),
+            Place::Walk(dir, depth) => super::walk::walk(self, dir, source, Some(*depth)),
+            Place::Interpreter(exe) => match layout::prefix_of_exe(exe) {
+                Some(root) => {
+                    self.env(&root, source);
+                }
+                None => super::interpreter::collect(self, exe, source),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testutil::*;
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_and_hard_links_count_once() {
+        let t = tempfile::tempdir().unwrap();
+        let host = Host::for_tests(t.path(), &[], t.path());
+        let a = t.path().join("a.pem");
+        write_bundle(&a, 3);
+        std::fs::hard_link(&a, t.path().join("b.pem")).unwrap();
+        std::os::unix::fs::symlink(&a, t.path().join("c.pem")).unwrap();
+        let mut c = Collector::new(&host);
+        for name in ["a.pem", "b.pem", "c.pem"] {
+            c.candidate(&t.path().join(name), Kind::Other, None, &Source::Root);
+        }
+        let found = c.finish();
+        assert_eq!(found.bundles.len(), 1);
+        assert_eq!(found.bundles[0].path, canonical(&a));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_bundle_linked_to_the_system_store_is_a_note() {
+        let t = tempfile::tempdir().unwrap();
+        let host = Host::for_tests(t.path(), &[], t.path());
+        let store = t.path().join("etc/pki/tls/certs/ca-bundle.crt");
+        write_bundle(&store, 3);
+        let venv = make_venv(t.path(), "v", "3.9");
+        let pem = venv.join("lib/python3.9/site-packages/certifi/cacert.pem");
+        std::fs::remove_file(&pem).unwrap();
+        std::os::unix::fs::symlink(&store, &pem).unwrap();
+        let mut c = Collector::new(&host);
+        c.env(&venv, &Source::EnvArg);
+        let found = c.finish();
+        assert_eq!(kinds(&found), vec![Kind::PipVendored]);
+        assert_eq!(found.notes.len(), 1);
+        assert!(found.notes[0].message.contains("update-ca-certificates"));
+        assert!(found.notes[0].message.contains("update-ca-trust"));
+    }
+}
