@@ -1,0 +1,287 @@
+//! `certpatch add FILE [targets] [--dry-run] [--allow-root] [--output OUT]`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::check::{input_json, print_verdicts, read_input, verdicts_json};
+use super::find::{ignores, report_overrides};
+use super::{bundle_error, preview, Context};
+use crate::backup::Backup;
+use crate::bundle::{render_patch, Bundle};
+use crate::cli::Targets;
+use crate::clock::{now_rfc3339, rfc3339};
+use crate::discover;
+use crate::exit::{Outcome, UsageError};
+use crate::input::Input;
+use crate::ledger::{self, Entry};
+use crate::output::{short, Tone};
+use crate::target::Target;
+use crate::validate::{self, Decision, Rules, Verdict, ANCHOR_NOTE};
+use crate::write;
+
+pub struct AddArgs<'a> {
+    pub file: &'a Path,
+    pub targets: &'a Targets,
+    pub dry_run: bool,
+    pub allow_root: bool,
+    pub output: Option<&'a Path>,
+}
+
+/// What adding means for one bundle.
+struct Plan<'a> {
+    bundle: Bundle,
+    verdicts: Vec<Verdict<'a>>,
+    /// The certificates appended, in order (none when refused or all present).
+    added: Vec<usize>,
+    /// The new content, when anything is appended.
+    new_bytes: Option<Vec<u8>>,
+}
+
+fn plan<'a>(input: &'a Input, bytes: Vec<u8>, rules: Rules, when: &str) -> Plan<'a> {
+    let bundle = Bundle::parse(bytes);
+    let verdicts = validate::judge(&input.certs, &bundle, rules);
+    let mut added = Vec::new();
+    let mut new_bytes = None;
+    if verdicts.iter().all(|v| v.decision != Decision::Refused) {
+        let mut bytes = bundle.bytes.clone();
+        for (i, v) in verdicts.iter().enumerate() {
+            let duplicate = added
+                .iter()
+                .any(|&j: &usize| input.certs[j].sha256 == v.cert.sha256);
+            if v.decision == Decision::Add && !duplicate {
+                let patch = render_patch(&bytes, v.cert, when, &input.source);
+                bytes.extend(patch);
+                added.push(i);
+            }
+        }
+        if !added.is_empty() {
+            new_bytes = Some(bytes);
+        }
+    }
+    Plan {
+        bundle,
+        verdicts,
+        added,
+        new_bytes,
+    }
+}
+
+pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
+    let input = match read_input(ctx, "add", args.file) {
+        Ok(input) => input,
+        Err(outcome) => return Ok(outcome),
+    };
+    let (targets, mut notes) = ctx.targets(args.targets)?;
+    if args.output.is_some() && targets.len() != 1 {
+        return Err(UsageError(format!(
+            "--output writes one patched copy, but the targets name {} bundles; name one with --bundle FILE",
+            targets.len()
+        ))
+        .into());
+    }
+    let rules = Rules {
+        at: ctx.at,
+        allow_root: args.allow_root,
+    };
+    let when = now_rfc3339();
+    let mut outcome = Outcome::Success;
+    let mut results = Vec::new();
+    let mut anything_added = false;
+    let mut patched: Vec<Target> = Vec::new();
+    for target in &targets {
+        let result = add_to(ctx, &input, target, &args, rules, &when);
+        match result {
+            Ok(report) => {
+                outcome = outcome.and(report.outcome);
+                anything_added |= report.added > 0;
+                if report.added > 0 {
+                    patched.push(target.clone());
+                }
+                results.push(report.json);
+            }
+            Err(e) => {
+                outcome = outcome.and(bundle_error(ctx, target, &e));
+                results.push(json!({"target": target.json(), "status": "error", "error": crate::exit::chain(&e)}));
+            }
+        }
+    }
+    if anything_added {
+        ctx.printer.note(ANCHOR_NOTE);
+        notes.push(ANCHOR_NOTE.to_string());
+    }
+    if anything_added && !args.dry_run && args.output.is_none() {
+        let shas: Vec<String> = input
+            .certs
+            .iter()
+            .map(|c| short(&c.sha256_hex()).to_string())
+            .collect();
+        ctx.printer.line(format!(
+            "undo with: certpatch remove {} {}",
+            shas.join(" "),
+            targets_flags(&patched)
+        ));
+    }
+    let overrides: Vec<_> = discover::overrides(&ctx.host)
+        .into_iter()
+        .filter(|o| {
+            targets
+                .iter()
+                .any(|t| t.kind.is_some_and(|k| ignores(o, k)))
+        })
+        .collect();
+    report_overrides(ctx, &overrides);
+    ctx.printer.document(&json!({
+        "command": "add",
+        "overrides": overrides,
+        "ok": outcome == Outcome::Success,
+        "dry_run": args.dry_run,
+        "input": input_json(&input),
+        "bundles": results,
+        "notes": notes,
+    }));
+    Ok(outcome)
+}
+
+fn targets_flags(targets: &[Target]) -> String {
+    targets
+        .iter()
+        .map(|t| format!("--bundle {}", shell_quote(&t.path)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn shell_quote(p: &Path) -> String {
+    let s = p.display().to_string();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@".contains(c))
+    {
+        s
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+struct Report {
+    outcome: Outcome,
+    added: usize,
+    json: serde_json::Value,
+}
+
+fn add_to(
+    ctx: &Context,
+    input: &Input,
+    target: &Target,
+    args: &AddArgs,
+    rules: Rules,
+    when: &str,
+) -> Result<Report> {
+    let p = &ctx.printer;
+    // Dry runs and --output only read; a real add decides and writes under the lock.
+    let locked = if args.dry_run || args.output.is_some() {
+        None
+    } else {
+        Some(write::lock(&target.path)?)
+    };
+    let bytes = match &locked {
+        Some(l) => l.bytes.clone(),
+        None => fs_err::read(&target.path)?,
+    };
+    let plan = plan(input, bytes, rules, when);
+    print_verdicts(ctx, target, input, &plan.verdicts);
+    let refused = plan
+        .verdicts
+        .iter()
+        .any(|v| v.decision == Decision::Refused);
+    let mut backup_path: Option<PathBuf> = None;
+    let mut output_path: Option<PathBuf> = None;
+    let status = if refused {
+        p.error_detail(format!(
+            "  nothing was written to {}.",
+            target.path.display()
+        ));
+        "refused"
+    } else if let Some(out) = args.output {
+        let bytes = plan.new_bytes.as_deref().unwrap_or(&plan.bundle.bytes);
+        let like = std::fs::metadata(&target.path).ok();
+        write::write_atomic(out, bytes, like.as_ref())?;
+        output_path = Some(out.to_path_buf());
+        p.line(format!(
+            "  wrote the {} copy to {} (the bundle itself is unchanged)",
+            if plan.new_bytes.is_some() {
+                "patched"
+            } else {
+                "unchanged"
+            },
+            out.display()
+        ));
+        if plan.new_bytes.is_some() {
+            "written-to-output"
+        } else {
+            "unchanged"
+        }
+    } else if let Some(new) = &plan.new_bytes {
+        if args.dry_run {
+            p.line(format!("  would append to {}:", target.path.display()));
+            for line in preview(&new[plan.bundle.bytes.len()..], '+') {
+                p.line(format!("    {}", p.tone(Tone::Good, &line)));
+            }
+            "would-patch"
+        } else {
+            let locked = locked.as_ref().expect("locked for a real add");
+            let home = ctx.home()?;
+            let backup = Backup::of(&home, &locked.path);
+            backup.ensure(
+                &home,
+                &locked.path,
+                &plan.bundle.pristine(),
+                !plan.bundle.patches.is_empty(),
+            )?;
+            locked.replace(new)?;
+            backup_path = Some(backup.original.clone());
+            ledger::update(&home, |l| {
+                for &i in &plan.added {
+                    let c = &input.certs[i];
+                    l.record(Entry {
+                        bundle: locked.path.clone(),
+                        sha256: c.sha256_hex(),
+                        subject: c.subject.clone(),
+                        added: when.to_string(),
+                        source: input.source.clone(),
+                        not_after: rfc3339(c.not_after),
+                        pem: c.pem("\n"),
+                    });
+                }
+            })?;
+            p.line(format!(
+                "  {} added {} certificate(s) to {} (backup: {})",
+                p.tone(Tone::Good, "patched:"),
+                plan.added.len(),
+                target.path.display(),
+                backup.original.display()
+            ));
+            "patched"
+        }
+    } else {
+        p.line(format!(
+            "  unchanged: {} already has every certificate",
+            target.path.display()
+        ));
+        "unchanged"
+    };
+    drop(locked);
+    let added = if refused { 0 } else { plan.added.len() };
+    Ok(Report {
+        outcome: Outcome::from_ok(!refused),
+        added,
+        json: json!({
+            "target": target.json(),
+            "status": status,
+            "added": plan.added.iter().map(|&i| input.certs[i].sha256_hex()).collect::<Vec<_>>(),
+            "certificates": verdicts_json(&plan.verdicts),
+            "backup": backup_path,
+            "output": output_path,
+        }),
+    })
+}

@@ -1,0 +1,172 @@
+//! `certpatch find [--root DIR]... [--python EXE]...`: every bundle, grouped by
+//! environment, with its kind, certificate count and certpatch patches; and the
+//! environment variables that make Python ignore them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde_json::{json, Value};
+
+use super::Context;
+use crate::bundle::{Bundle, Summary};
+use crate::discover::{self, FoundBundle, Kind, Override};
+use crate::exit::Outcome;
+use crate::output::{short, Tone};
+
+pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outcome> {
+    let p = &ctx.printer;
+    for root in roots {
+        if !root.is_dir() {
+            p.error(format!(
+                "`{}` is not a folder; --root takes a folder to search",
+                root.display()
+            ));
+            return Ok(Outcome::Failure);
+        }
+    }
+    let found = if roots.is_empty() {
+        // Every source, plus any interpreter named with --python.
+        let mut found = discover::find_all(&ctx.host, &[], &[]);
+        for exe in pythons {
+            found.extend(discover::bundles_of_python(&ctx.host, exe));
+        }
+        found
+    } else {
+        discover::find_all(&ctx.host, roots, pythons)
+    };
+    let summaries = summarize(&found.bundles);
+    let overrides = discover::overrides(&ctx.host);
+
+    let mut items = Vec::new();
+    let mut last_env: Option<Option<&Path>> = None;
+    let mut sorted: Vec<usize> = (0..found.bundles.len()).collect();
+    // Group by environment, keeping the discovery order of the first bundle of each.
+    sorted.sort_by_key(|&i| {
+        let env = &found.bundles[i].environment;
+        found
+            .bundles
+            .iter()
+            .position(|b| &b.environment == env)
+            .unwrap_or(i)
+    });
+    for i in sorted {
+        let b = &found.bundles[i];
+        let ignored_by: Vec<&str> = overrides
+            .iter()
+            .filter(|o| ignores(o, b.kind))
+            .map(|o| o.var)
+            .collect();
+        if last_env != Some(b.environment.as_deref()) {
+            last_env = Some(b.environment.as_deref());
+            let heading = match &b.environment {
+                Some(env) => format!("{} ({})", env.display(), b.source),
+                None => format!("(no environment) ({})", b.source),
+            };
+            p.line(p.tone(Tone::Good, &heading));
+        }
+        match &summaries[i] {
+            Ok(s) => {
+                let patches = if s.patches.is_empty() {
+                    p.tone(Tone::Dim, "no patches")
+                } else {
+                    format!(
+                        "{} patch(es): {}",
+                        s.patches.len(),
+                        s.patches
+                            .iter()
+                            .map(|x| format!("{} {}", short(&x.cert.sha256_hex()), x.cert.name()))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                };
+                p.line(format!(
+                    "  {:<13} {:>4} certs  {}  {}",
+                    b.kind.as_str(),
+                    s.certificates,
+                    b.path.display(),
+                    patches
+                ));
+            }
+            Err(e) => p.warn(format!("{}: cannot read: {e}", b.path.display())),
+        }
+        items.push(bundle_json(b, summaries[i].as_ref().ok(), &ignored_by));
+    }
+    if found.bundles.is_empty() {
+        p.line("no CA bundle found");
+        p.hint("name an interpreter with --python EXE or a folder with --root DIR");
+    }
+    for note in &found.notes {
+        match &note.path {
+            Some(path) => p.warn(format!("{}: {}", path.display(), note.message)),
+            None => p.warn(&note.message),
+        }
+    }
+    report_overrides(ctx, &overrides);
+    // The contract's shape: a list of bundle objects. Notes and overrides go to stderr,
+    // and each bundle says which set variables make Python ignore it (`ignored_by`).
+    p.document(&Value::Array(items));
+    Ok(Outcome::Success)
+}
+
+/// Reads each bundle's summary, in parallel (reading hundreds of bundles dominates).
+fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
+    let chunk = bundles.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = bundles
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|b| {
+                            std::fs::read(&b.path)
+                                .map(|bytes| Bundle::summary(&bytes))
+                                .map_err(|e| e.to_string())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("summary thread"))
+            .collect()
+    })
+}
+
+fn bundle_json(b: &FoundBundle, summary: Option<&Summary>, ignored_by: &[&str]) -> Value {
+    json!({
+        "path": b.path,
+        "kind": b.kind.as_str(),
+        "environment": b.environment,
+        "via": b.source.to_string(),
+        "certificates": summary.map(|s| s.certificates),
+        "patches": summary.map(|s| s.patches.iter().map(super::list::patch_json).collect::<Vec<_>>()),
+        "ignored_by": ignored_by,
+    })
+}
+
+/// Whether a set variable makes the users of this kind of bundle ignore it.
+pub fn ignores(o: &Override, kind: Kind) -> bool {
+    match o.var {
+        "REQUESTS_CA_BUNDLE" | "CURL_CA_BUNDLE" => kind != Kind::Conda,
+        "PIP_CERT" => kind == Kind::PipVendored,
+        "SSL_CERT_FILE" | "SSL_CERT_DIR" => kind == Kind::Conda,
+        _ => false,
+    }
+}
+
+/// Warns about each variable that makes Python ignore the bundles certpatch patches.
+pub fn report_overrides(ctx: &Context, overrides: &[Override]) {
+    for o in overrides {
+        ctx.printer
+            .warn(format!("{}={} is set: {}", o.var, o.value, o.effect));
+    }
+    if !overrides.is_empty() {
+        ctx.printer.hint(
+            "unset these variables (or point them at a patched bundle) for a patch to take effect",
+        );
+    }
+}

@@ -1,0 +1,60 @@
+//! `certpatch list [targets]`: the certpatch patches present in each bundle.
+
+use anyhow::Result;
+use serde_json::{json, Value};
+
+use super::{bundle_error, cert_json, read_bundle, Context};
+use crate::bundle::Patch;
+use crate::cli::Targets;
+use crate::exit::Outcome;
+use crate::output::{short, Tone};
+
+pub fn patch_json(patch: &Patch) -> Value {
+    let mut v = cert_json(&patch.cert);
+    v["added"] = json!(patch.added);
+    v["source"] = json!(patch.source);
+    v
+}
+
+pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
+    let p = &ctx.printer;
+    let (targets, notes) = ctx.targets(targets)?;
+    let mut outcome = Outcome::Success;
+    let mut bundles = Vec::new();
+    for target in &targets {
+        let bundle = match read_bundle(&target.path) {
+            Ok(b) => b,
+            Err(e) => {
+                outcome = outcome.and(bundle_error(ctx, target, &e));
+                continue;
+            }
+        };
+        p.line(target.describe());
+        if bundle.damaged_blocks > 0 {
+            p.warn(format!(
+                "{}: {} PEM block(s) could not be read (left as they are)",
+                target.path.display(),
+                bundle.damaged_blocks
+            ));
+        }
+        if bundle.patches.is_empty() {
+            p.line(format!("  {}", p.tone(Tone::Dim, "no certpatch patches")));
+        }
+        for patch in &bundle.patches {
+            p.line(format!(
+                "  {}  {}  added {} from {}, expires {}",
+                short(&patch.cert.sha256_hex()),
+                patch.cert.name(),
+                patch.added.as_deref().unwrap_or("?"),
+                patch.source.as_deref().unwrap_or("?"),
+                crate::clock::rfc3339(patch.cert.not_after)
+            ));
+        }
+        let mut v = target.json();
+        v["certificates"] = json!(bundle.certs.len());
+        v["patches"] = bundle.patches.iter().map(patch_json).collect();
+        bundles.push(v);
+    }
+    p.document(&json!({"command": "list", "bundles": bundles, "notes": notes}));
+    Ok(outcome)
+}

@@ -1,0 +1,99 @@
+//! One file per subcommand. Each is thin: resolve targets, call the library, print.
+
+pub mod add;
+pub mod check;
+pub mod completions;
+pub mod find;
+pub mod list;
+pub mod remove;
+pub mod restore;
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::bundle::Bundle;
+use crate::cert::Cert;
+use crate::clock::rfc3339;
+use crate::discover::Host;
+use crate::exit::Outcome;
+use crate::home::Home;
+use crate::output::Printer;
+use crate::target::{self, Target};
+
+/// What every command gets: resolved global options, never raw flags.
+pub struct Context {
+    pub printer: Printer,
+    /// The time validity is judged at (`--at`, or now).
+    pub at: OffsetDateTime,
+    pub host: Host,
+}
+
+impl Context {
+    pub fn home(&self) -> Result<Home> {
+        Home::locate()
+    }
+
+    /// Resolves targets and shows discovery's notes as warnings.
+    pub fn targets(&self, spec: &crate::cli::Targets) -> Result<(Vec<Target>, Vec<String>)> {
+        let resolved = target::resolve(spec, &self.host)?;
+        for note in &resolved.notes {
+            self.printer.warn(note);
+        }
+        Ok((resolved.targets, resolved.notes))
+    }
+}
+
+/// Reads and parses a bundle without locking it (for commands that only look).
+pub fn read_bundle(path: &Path) -> Result<Bundle> {
+    let bytes = fs_err::read(path)?;
+    Ok(Bundle::parse(bytes))
+}
+
+/// The JSON facts about one certificate.
+pub fn cert_json(cert: &Cert) -> Value {
+    json!({
+        "sha256": cert.sha256_hex(),
+        "subject": cert.subject,
+        "issuer": cert.issuer,
+        "label": cert.label,
+        "serial": cert.serial_decimal,
+        "not_before": rfc3339(cert.not_before),
+        "not_after": rfc3339(cert.not_after),
+        "key": cert.key_desc,
+        "signature": cert.sig_alg_name,
+    })
+}
+
+/// Prints a failure to open a bundle and turns it into the failure outcome.
+pub fn bundle_error(ctx: &Context, target: &Target, err: &anyhow::Error) -> Outcome {
+    ctx.printer.error(format!(
+        "{}: {}",
+        target.path.display(),
+        crate::exit::chain(err)
+    ));
+    Outcome::Failure
+}
+
+/// A short picture of added (`+`) or removed (`-`) patch text: the comment lines and the
+/// PEM armour, with the base64 body folded into one line.
+pub fn preview(bytes: &[u8], sign: char) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = Vec::new();
+    let mut body = 0;
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.starts_with("-----") || line.starts_with('#') || line.is_empty() {
+            if body > 0 {
+                out.push(format!("{sign} … {body} lines of base64 …"));
+                body = 0;
+            }
+            out.push(format!("{sign}{line}"));
+        } else {
+            body += 1;
+        }
+    }
+    out
+}

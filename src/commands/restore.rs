@@ -1,0 +1,107 @@
+//! `certpatch restore [targets] [--force] [--dry-run]`: put back the copy saved before
+//! the first patch.
+//!
+//! Restoring is only safe when the bundle is still "backup + certpatch patches". If
+//! something else changed it since (a certifi upgrade, a hand edit), restoring would throw
+//! that change away, so certpatch refuses and says what to do instead, unless `--force`.
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::{bundle_error, Context};
+use crate::backup::Backup;
+use crate::bundle::Bundle;
+use crate::cli::Targets;
+use crate::exit::Outcome;
+use crate::ledger;
+use crate::output::Tone;
+use crate::target::Target;
+use crate::write;
+
+pub fn run(ctx: &Context, targets: &Targets, force: bool, dry_run: bool) -> Result<Outcome> {
+    let (targets, notes) = ctx.targets(targets)?;
+    let mut outcome = Outcome::Success;
+    let mut results = Vec::new();
+    for target in &targets {
+        match restore_one(ctx, target, force, dry_run) {
+            Ok((o, v)) => {
+                outcome = outcome.and(o);
+                results.push(v);
+            }
+            Err(e) => {
+                outcome = outcome.and(bundle_error(ctx, target, &e));
+                results.push(json!({"target": target.json(), "status": "error", "error": crate::exit::chain(&e)}));
+            }
+        }
+    }
+    ctx.printer.document(&json!({
+        "command": "restore",
+        "ok": outcome == Outcome::Success,
+        "dry_run": dry_run,
+        "bundles": results,
+        "notes": notes,
+    }));
+    Ok(outcome)
+}
+
+fn restore_one(
+    ctx: &Context,
+    target: &Target,
+    force: bool,
+    dry_run: bool,
+) -> Result<(Outcome, serde_json::Value)> {
+    let p = &ctx.printer;
+    let home = ctx.home()?;
+    let locked = write::lock(&target.path)?;
+    let backup = Backup::of(&home, &locked.path);
+    let report = |status: &str, message: String| json!({"target": target.json(), "status": status, "message": message, "backup": backup.original});
+    if !backup.exists() {
+        let msg = format!(
+            "no backup of {}: certpatch has not patched it (with this CERTPATCH_HOME, `{}`)",
+            target.path.display(),
+            home.root.display()
+        );
+        p.line(format!("{msg}; nothing to restore"));
+        return Ok((Outcome::Success, report("no-backup", msg)));
+    }
+    let original = backup.read()?;
+    if locked.bytes == original {
+        let msg = format!("{} is already the backed-up copy", target.path.display());
+        p.line(format!("{msg}; nothing to restore"));
+        return Ok((Outcome::Success, report("unchanged", msg)));
+    }
+    let bundle = Bundle::parse(locked.bytes.clone());
+    let clean = bundle.pristine() == original;
+    if !clean && !force {
+        let msg = format!(
+            "{} was changed by something other than certpatch since the backup (a certifi upgrade or a hand edit?); restoring would throw that change away",
+            target.path.display()
+        );
+        p.error(&msg);
+        p.hint(format!(
+            "`certpatch remove --all --bundle {}` takes out only certpatch's patches; `certpatch restore --force` puts the old copy back anyway",
+            target.path.display()
+        ));
+        return Ok((Outcome::Failure, report("refused", msg)));
+    }
+    if dry_run {
+        let msg = format!(
+            "would restore {} from {} ({} bytes now, {} after)",
+            target.path.display(),
+            backup.original.display(),
+            locked.bytes.len(),
+            original.len()
+        );
+        p.line(&msg);
+        return Ok((Outcome::Success, report("would-restore", msg)));
+    }
+    locked.replace(&original)?;
+    ledger::update(&home, |l| l.forget_bundle(&locked.path))?;
+    backup.discard()?;
+    let msg = format!(
+        "{} put back as it was before certpatch",
+        target.path.display()
+    );
+    p.line(format!("{} {msg}", p.tone(Tone::Good, "restored:")));
+    Ok((Outcome::Success, report("restored", msg)))
+}

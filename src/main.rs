@@ -1,0 +1,111 @@
+//! certpatch: add a missing intermediate CA certificate to Python's CA bundles, safely
+//! and reversibly. `main` parses, runs, and maps the result to an exit code.
+
+mod backup;
+mod bundle;
+mod cert;
+mod cli;
+mod clock;
+mod commands;
+mod discover;
+mod exit;
+mod home;
+mod input;
+mod ledger;
+mod output;
+mod target;
+mod validate;
+mod write;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+use crate::commands::remove::{normalize, Selection};
+use crate::commands::Context;
+use crate::exit::{Outcome, UsageError};
+use crate::output::Printer;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let printer = Printer::new(cli.global.json, cli.global.quiet, cli.global.color);
+    match run(cli, &printer) {
+        Ok(outcome) => outcome.into(),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            printer.error(exit::chain(&err));
+            if err.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(exit::USAGE)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
+    let ctx = Context {
+        printer: printer.clone(),
+        at: cli.global.at.unwrap_or_else(time::OffsetDateTime::now_utc),
+        host: discover::Host::from_process(),
+    };
+    match cli.command {
+        Command::Find { roots, pythons } => commands::find::run(&ctx, &roots, &pythons),
+        Command::Check {
+            file,
+            targets,
+            allow_root,
+        } => commands::check::run(&ctx, &file, &targets, allow_root),
+        Command::Add {
+            file,
+            targets,
+            dry_run,
+            allow_root,
+            output,
+        } => commands::add::run(
+            &ctx,
+            commands::add::AddArgs {
+                file: &file,
+                targets: &targets,
+                dry_run,
+                allow_root,
+                output: output.as_deref(),
+            },
+        ),
+        Command::List { targets } => commands::list::run(&ctx, &targets),
+        Command::Remove {
+            selectors,
+            all_patches,
+            targets,
+            dry_run,
+        } => {
+            let selection = if all_patches {
+                Selection::All
+            } else {
+                Selection::Prefixes(
+                    selectors
+                        .iter()
+                        .map(|s| normalize(s))
+                        .collect::<Result<_, _>>()?,
+                )
+            };
+            commands::remove::run(&ctx, &selection, &targets.into(), dry_run)
+        }
+        Command::Restore {
+            targets,
+            force,
+            dry_run,
+        } => commands::restore::run(&ctx, &targets, force, dry_run),
+        Command::Completions { shell } => Ok(commands::completions::run(shell)),
+    }
+}

@@ -1,0 +1,131 @@
+//! Turning `--bundle`, `--python`, `--env`, `--all` (or none of them) into the list of
+//! bundle files a command acts on, each with its kind and where it was found.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use serde_json::json;
+
+use crate::cli::Targets;
+use crate::discover::{self, Found, Host, Kind};
+
+/// One bundle a command acts on.
+#[derive(Clone, Debug)]
+pub struct Target {
+    /// The real file (symlinks resolved); what is locked, written and backed up.
+    pub path: PathBuf,
+    pub kind: Option<Kind>,
+    pub environment: Option<PathBuf>,
+    /// How it was found, for messages ("named by --bundle", "found via `VIRTUAL_ENV`").
+    pub via: String,
+}
+
+impl Target {
+    pub fn json(&self) -> serde_json::Value {
+        json!({
+            "path": self.path,
+            "kind": self.kind.map(|k| k.as_str()),
+            "environment": self.environment,
+            "via": self.via,
+        })
+    }
+
+    /// `PATH (certifi, found via …)`
+    pub fn describe(&self) -> String {
+        let mut extra = Vec::new();
+        if let Some(kind) = self.kind {
+            extra.push(kind.as_str().to_string());
+        }
+        extra.push(self.via.clone());
+        format!("{} ({})", self.path.display(), extra.join(", "))
+    }
+}
+
+/// What resolution found: the targets and the notes discovery wants the user to see
+/// (a distribution-patched certifi, an interpreter that did not answer, …).
+pub struct Resolved {
+    pub targets: Vec<Target>,
+    pub notes: Vec<String>,
+}
+
+pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
+    let mut found = Found::default();
+    for bundle in &spec.bundles {
+        if !bundle.is_file() {
+            bail!(
+                "the bundle `{}` does not exist or is not a file\nhint: `certpatch find` lists the bundles on this machine",
+                bundle.display()
+            );
+        }
+        found.bundles.push(discover::named_bundle(bundle));
+    }
+    for exe in &spec.pythons {
+        found.extend(discover::bundles_of_python(host, exe));
+    }
+    for dir in &spec.envs {
+        if !dir.is_dir() {
+            bail!(
+                "the environment `{}` does not exist or is not a folder",
+                dir.display()
+            );
+        }
+        found.extend(discover::bundles_in_env(
+            host,
+            dir,
+            discover::Source::EnvArg,
+        ));
+    }
+    if spec.all {
+        found.extend(discover::find_all(host, &[], &[]));
+    }
+    let named_any =
+        !spec.bundles.is_empty() || !spec.pythons.is_empty() || !spec.envs.is_empty() || spec.all;
+    if !named_any {
+        match discover::active_environment(host) {
+            Ok(env) => {
+                let mut in_env = match &env.interpreter {
+                    Some(exe) if env.source == discover::Source::PathPython => {
+                        discover::bundles_of_python(host, exe)
+                    }
+                    _ => discover::bundles_in_env(host, &env.root, env.source.clone()),
+                };
+                if in_env.bundles.is_empty() {
+                    in_env.notes.push(discover::Note {
+                        path: Some(env.root.clone()),
+                        message: format!(
+                            "the active environment `{}` ({}) has no CA bundle (is certifi installed there?)",
+                            env.root.display(),
+                            env.source
+                        ),
+                    });
+                }
+                found.extend(in_env);
+            }
+            Err(not_found) => bail!("{not_found}"),
+        }
+    }
+    let mut targets: Vec<Target> = Vec::new();
+    for b in found.bundles {
+        if targets.iter().any(|t| t.path == b.path) {
+            continue;
+        }
+        targets.push(Target {
+            path: std::fs::canonicalize(&b.path).unwrap_or(b.path),
+            kind: Some(b.kind),
+            environment: b.environment,
+            via: b.source.to_string(),
+        });
+    }
+    let notes = found
+        .notes
+        .into_iter()
+        .map(|n| match n.path {
+            Some(p) => format!("{}: {}", p.display(), n.message),
+            None => n.message,
+        })
+        .collect();
+    if targets.is_empty() && named_any {
+        bail!("no CA bundle found in the named targets\nhint: `certpatch find` lists the bundles on this machine; name one with --bundle FILE");
+    }
+    Ok(Resolved { targets, notes })
+}

@@ -1,0 +1,218 @@
+//! `--json`: one parseable document per run, stable keys, fingerprints as lowercase hex
+//! without colons under `sha256` (checked on every document by `common::json`).
+
+use serde_json::Value;
+
+use crate::common::*;
+
+fn assert_cert_facts(c: &Value) {
+    for key in [
+        "sha256",
+        "subject",
+        "issuer",
+        "label",
+        "serial",
+        "not_before",
+        "not_after",
+    ] {
+        assert!(
+            c[key].is_string(),
+            "certificate fact `{key}` missing in {c:#}"
+        );
+    }
+}
+
+fn assert_target(t: &Value, bundle: &std::path::Path) {
+    for key in ["path", "kind", "environment", "via"] {
+        assert!(t.get(key).is_some(), "target key `{key}` missing in {t:#}");
+    }
+    assert_eq!(
+        std::fs::canonicalize(t["path"].as_str().unwrap()).unwrap(),
+        std::fs::canonicalize(bundle).unwrap()
+    );
+}
+
+#[test]
+fn check_json_shape() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let out = sb
+        .cmd()
+        .args(["check", "--json", "--at", TEST_CLOCK, "--bundle"])
+        .arg(&bundle)
+        .arg(gen("chain-sub-and-int.pem"))
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "check --json");
+    let v = json(&out);
+    assert_eq!(v["command"], "check");
+    assert_eq!(v["ok"], true);
+    assert!(v["notes"].is_array());
+    assert!(v["input"]["source"].is_string());
+    let certs = v["input"]["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 2);
+    certs.iter().for_each(assert_cert_facts);
+    let mut got: Vec<&str> = certs
+        .iter()
+        .map(|c| c["sha256"].as_str().unwrap())
+        .collect();
+    got.sort();
+    let mut want = vec![fp(&gen("sub-int.pem")), fp(&gen("int-good.pem"))];
+    want.sort();
+    assert_eq!(got, want, "input fingerprints match the DER");
+
+    let b = &v["bundles"][0];
+    assert_target(&b["target"], &bundle);
+    assert_eq!(b["status"], "acceptable");
+    for c in b["certificates"].as_array().unwrap() {
+        assert_cert_facts(c);
+        assert_eq!(c["decision"], "add");
+        assert!(c["reasons"].as_array().unwrap().is_empty());
+        assert!(c["warnings"].is_array());
+    }
+}
+
+#[test]
+fn add_json_shape_and_fingerprints() {
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let out = sb.add_ok(real("le-r10.pem"), &bundle, &["--json"]);
+    let v = json(&out);
+    assert_eq!(v["command"], "add");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["dry_run"], false);
+    let b = &v["bundles"][0];
+    assert_target(&b["target"], &bundle);
+    assert_eq!(b["status"], "patched");
+    let r10 = fp(&real("le-r10.pem"));
+    assert_eq!(
+        r10, "9d7c3f1aa6ad2b2ec0d5cf1e246f8d9ae6cbc9fd0755ad37bb974b1f2fb603f3",
+        "R10's published fingerprint"
+    );
+    assert_eq!(b["added"], serde_json::json!([r10]));
+    let c = cert_entry(&v, &r10);
+    assert_cert_facts(c);
+    assert_eq!(c["decision"], "add");
+    assert_eq!(c["label"], "R10");
+    assert_eq!(c["not_after"], "2027-03-12T23:59:59Z");
+    let backup = b["backup"].as_str().expect("backup path");
+    assert!(
+        std::path::Path::new(backup).starts_with(sb.home()),
+        "backup {backup} under CERTPATCH_HOME"
+    );
+    assert_file_is(
+        std::path::Path::new(backup),
+        &read(real(CERTIFI)),
+        "backup is pristine",
+    );
+    assert!(b.get("output").is_some());
+}
+
+#[test]
+fn list_json_shape() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    sb.add_ok(real("le-r10.pem"), &bundle, &[]);
+    let v = sb.list_json(&bundle);
+    let b = &v["bundles"][0];
+    for key in ["path", "kind", "environment", "via"] {
+        assert!(b.get(key).is_some(), "`{key}` in {b:#}");
+    }
+    assert_eq!(
+        b["certificates"].as_u64().unwrap() as usize,
+        cert_count(&read(&bundle)),
+        "certificate count"
+    );
+    let patches = b["patches"].as_array().unwrap();
+    assert_eq!(patches.len(), 2);
+    for p in patches {
+        assert_cert_facts(p);
+        assert!(p["added"].is_string(), "{p:#}");
+        assert!(p["source"].is_string(), "{p:#}");
+    }
+    let shas: Vec<&str> = patches
+        .iter()
+        .map(|p| p["sha256"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        shas,
+        vec![fp(&gen("int-good.pem")), fp(&real("le-r10.pem"))]
+    );
+    assert_eq!(patches[0]["source"], "int-good.pem");
+}
+
+#[test]
+fn list_json_of_unpatched_bundle_has_no_patches() {
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(PIP_VENDORED), "cacert.pem");
+    let v = sb.list_json(&bundle);
+    assert_eq!(v["bundles"][0]["patches"], serde_json::json!([]));
+    assert_eq!(
+        v["bundles"][0]["certificates"].as_u64().unwrap() as usize,
+        cert_count(&read(real(PIP_VENDORED)))
+    );
+}
+
+#[test]
+fn remove_json_statuses() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let sha = fp(&gen("int-good.pem"));
+
+    let out = sb.remove(&bundle, &["--json", &sha]);
+    assert_exit(&out, 0, "remove --json");
+    let v = json(&out);
+    assert_eq!(v["command"], "remove");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["bundles"][0]["status"], "removed", "{v:#}");
+    assert!(
+        v["bundles"][0]["removed"].to_string().contains(&sha),
+        "{v:#}"
+    );
+
+    let out = sb.remove(&bundle, &["--json", "--all"]);
+    assert_exit(&out, 0, "remove --json --all with nothing left");
+    assert_eq!(json(&out)["bundles"][0]["status"], "unchanged");
+}
+
+#[test]
+fn restore_json_parses() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let out = sb
+        .cmd()
+        .args(["restore", "--json", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "restore --json");
+    let v = json(&out);
+    assert_eq!(v["command"], "restore");
+    assert_eq!(v["ok"], true);
+    assert_file_is(&bundle, &test_bundle_bytes(), "restored");
+}
+
+#[test]
+fn json_is_the_only_thing_on_stdout_even_when_refused() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    for file in [
+        gen("int-expired.pem"),
+        gen("with-key.pem"),
+        gen("truncated.pem"),
+        gen("int-good.pem"),
+        gen("int-good.pem"),
+    ] {
+        let out = sb.add(&file, &bundle, &["--json"]);
+        let v = json(&out);
+        assert!(v.is_object());
+        assert_eq!(
+            v["ok"],
+            out.status.success(),
+            "ok matches the exit code: {v:#}"
+        );
+    }
+}

@@ -1,0 +1,19 @@
+//! Integration tests for the `certpatch` command line (one test binary: `cargo test --test cli`).
+//!
+//! Every test works on copies in its own temporary folder, names its bundle with
+//! `--bundle`, sets `CERTPATCH_HOME` inside that folder and judges validity at a fixed clock
+//! (`--at`), so the suite never touches a real bundle and keeps passing after the real
+//! certificates expire.
+
+mod common;
+
+mod concurrency;
+mod crash;
+mod inputs;
+mod json;
+mod python_e2e;
+mod refusals;
+mod undo;
+mod usage;
+mod warnings;
+mod writing;

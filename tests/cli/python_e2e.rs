@@ -1,0 +1,262 @@
+//! End to end, as a user lives it: a real venv with the real `certifi` and `requests` from
+//! the package registry, a real TLS server on 127.0.0.1 that forgets its intermediate,
+//! `requests.get` failing with CERTIFICATE_VERIFY_FAILED, `certpatch add --python` fixing
+//! it (pip's vendored bundle too), and `certpatch remove --all` undoing it byte for byte.
+//!
+//! The bundles live in a venv inside a temporary folder; the host's own Pythons are only
+//! used to create that venv. Skips (saying so) only where `python3` is absent.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// Variables this machine (and CI) sets that make Python ignore certifi's bundle.
+const CA_OVERRIDES: [&str; 5] = [
+    "REQUESTS_CA_BUNDLE",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "CURL_CA_BUNDLE",
+    "PIP_CERT",
+];
+const TEST_CLOCK: &str = "2026-06-01T00:00:00Z";
+
+fn fixture(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
+}
+
+fn python3() -> Option<PathBuf> {
+    which("python3")
+}
+
+fn which(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
+}
+
+fn run_ok(cmd: &mut Command, what: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A TLS server on 127.0.0.1 that sends only its leaf certificate (no intermediate).
+struct LeafOnlyServer {
+    child: Child,
+    port: u16,
+}
+
+impl LeafOnlyServer {
+    fn start(python: &Path) -> LeafOnlyServer {
+        let script = r#"
+import http.server, ssl, sys
+class Quiet(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b"hello from the leaf-only server\n"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[1], sys.argv[2])  # the leaf alone: the intermediate is "forgotten"
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+print(srv.server_address[1], flush=True)
+srv.serve_forever()
+"#;
+        let mut child = Command::new(python)
+            .arg("-c")
+            .arg(script)
+            .arg(fixture("gen/leaf.pem"))
+            .arg(fixture("gen/leaf.key"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the TLS server");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .expect("server port");
+        let port = line.trim().parse().expect("server printed its port");
+        LeafOnlyServer { child, port }
+    }
+}
+
+impl Drop for LeafOnlyServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `code` in the venv's Python without the CA override variables; returns
+/// (success, stdout + stderr).
+fn venv_python(python: &Path, code: &str, url: &str) -> (bool, String) {
+    let mut cmd = Command::new(python);
+    cmd.arg("-c").arg(code).arg(url);
+    for var in CA_OVERRIDES {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().expect("run the venv's python");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
+}
+
+const REQUESTS_GET: &str =
+    "import sys, requests; r = requests.get(sys.argv[1], timeout=20); print(r.status_code, r.text.strip())";
+const PIP_REQUESTS_GET: &str = "import sys; from pip._vendor import requests; r = requests.get(sys.argv[1], timeout=20); print(r.status_code)";
+
+fn certpatch(home: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_certpatch"));
+    cmd.env("CERTPATCH_HOME", home);
+    for var in CA_OVERRIDES.iter().chain(&["VIRTUAL_ENV", "CONDA_PREFIX"]) {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+#[test]
+fn requests_fails_then_add_python_fixes_it_and_remove_all_undoes_it() {
+    let Some(system_python) = python3() else {
+        eprintln!("SKIPPED: python3 is not on PATH, so the end-to-end test cannot run");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let venv = tmp.path().join("venv");
+    let home = tmp.path().join("certpatch-home");
+    run_ok(
+        Command::new(&system_python).args(["-m", "venv"]).arg(&venv),
+        "python3 -m venv",
+    );
+    let python = venv.join("bin/python");
+    // Installing from the registry may need the machine's CA settings: keep them for pip.
+    run_ok(
+        Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "certifi",
+            "requests",
+        ]),
+        "pip install certifi requests",
+    );
+    let where_ = run_ok(
+        Command::new(&python).args([
+            "-I",
+            "-c",
+            "import certifi; from pip._vendor import certifi as p; print(certifi.where()); print(p.where())",
+        ]),
+        "ask certifi.where()",
+    );
+    let bundles: Vec<PathBuf> = where_.lines().map(PathBuf::from).collect();
+    assert_eq!(
+        bundles.len(),
+        2,
+        "certifi and pip's vendored certifi: {where_}"
+    );
+    for b in &bundles {
+        assert!(
+            b.starts_with(&venv),
+            "{} must be inside the temporary venv",
+            b.display()
+        );
+    }
+
+    // The server's root is already trusted (as a public root would be); only the
+    // intermediate is missing.
+    let root = std::fs::read(fixture("gen/test-root.pem")).unwrap();
+    for b in &bundles {
+        let mut bytes = std::fs::read(b).unwrap();
+        if !bytes.ends_with(b"\n") {
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(&root);
+        std::fs::write(b, bytes).unwrap();
+    }
+    let before: Vec<Vec<u8>> = bundles.iter().map(|b| std::fs::read(b).unwrap()).collect();
+
+    let server = LeafOnlyServer::start(&system_python);
+    let url = format!("https://localhost:{}/", server.port);
+
+    let (ok, text) = venv_python(&python, REQUESTS_GET, &url);
+    assert!(!ok, "requests must fail before the patch: {text}");
+    assert!(
+        text.contains("CERTIFICATE_VERIFY_FAILED"),
+        "the classic error: {text}"
+    );
+    let (ok, text) = venv_python(&python, PIP_REQUESTS_GET, &url);
+    assert!(!ok, "pip's vendored requests must fail too: {text}");
+
+    let out = certpatch(&home)
+        .args(["add"])
+        .arg(fixture("gen/int-good.pem"))
+        .arg("--python")
+        .arg(&python)
+        .args(["--at", TEST_CLOCK, "--json"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "certpatch add: {stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut kinds: Vec<String> = doc["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            assert_eq!(b["status"], "patched", "{b}");
+            b["target"]["kind"].as_str().unwrap().to_string()
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, ["certifi", "pip-vendored"]);
+
+    let (ok, text) = venv_python(&python, REQUESTS_GET, &url);
+    assert!(ok, "requests must succeed after the patch: {text}");
+    assert!(
+        text.contains("200 hello from the leaf-only server"),
+        "{text}"
+    );
+    let (ok, text) = venv_python(&python, PIP_REQUESTS_GET, &url);
+    assert!(
+        ok,
+        "pip's vendored requests must succeed after the patch: {text}"
+    );
+
+    let out = certpatch(&home)
+        .args(["remove", "--all", "--python"])
+        .arg(&python)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "certpatch remove --all: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (b, original) in bundles.iter().zip(&before) {
+        assert!(
+            std::fs::read(b).unwrap() == *original,
+            "{} is not byte for byte what it was",
+            b.display()
+        );
+    }
+    let (ok, text) = venv_python(&python, REQUESTS_GET, &url);
+    assert!(!ok, "requests must fail again after remove --all: {text}");
+    assert!(text.contains("CERTIFICATE_VERIFY_FAILED"), "{text}");
+}

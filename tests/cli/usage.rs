@@ -1,0 +1,97 @@
+//! Usage errors exit 2; `completions`; `--help`.
+
+use crate::common::*;
+
+fn assert_usage_error(args: &[&str]) {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let before = read(&bundle);
+    let out = sb
+        .cmd()
+        .args(args)
+        .arg("--bundle")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 2, &format!("{args:?}"));
+    assert!(
+        !stderr(&out).trim().is_empty(),
+        "{args:?}: usage error explained"
+    );
+    assert_file_is(&bundle, &before, "usage error: bundle unchanged");
+}
+
+#[test]
+fn unknown_flag_is_exit_2() {
+    let f = gen("int-good.pem");
+    assert_usage_error(&["add", f.to_str().unwrap(), "--no-such-flag"]);
+}
+
+#[test]
+fn bad_at_time_is_exit_2() {
+    let f = gen("int-good.pem");
+    for bad in ["yesterday", "2026-13-01T00:00:00Z", "2026-06-01", ""] {
+        assert_usage_error(&["add", f.to_str().unwrap(), "--at", bad]);
+    }
+}
+
+#[test]
+fn missing_file_argument_is_exit_2() {
+    assert_usage_error(&["add"]);
+    assert_usage_error(&["check"]);
+}
+
+#[test]
+fn unknown_command_is_exit_2() {
+    assert_usage_error(&["frobnicate"]);
+}
+
+#[test]
+fn remove_without_selector_is_exit_2() {
+    assert_usage_error(&["remove"]);
+}
+
+#[test]
+fn remove_non_hex_selector_is_exit_2() {
+    assert_usage_error(&["remove", "not-a-fingerprint"]);
+    assert_usage_error(&["remove", "zz"]);
+}
+
+#[test]
+fn remove_selector_and_all_together_is_exit_2() {
+    assert_usage_error(&["remove", "abcd", "--all"]);
+}
+
+#[test]
+fn bad_color_value_is_exit_2() {
+    let f = gen("int-good.pem");
+    assert_usage_error(&["check", f.to_str().unwrap(), "--color", "sometimes"]);
+}
+
+#[test]
+fn completions_bash_mentions_certpatch() {
+    let sb = Sandbox::new();
+    let out = sb.cmd().args(["completions", "bash"]).output().unwrap();
+    assert_exit(&out, 0, "completions bash");
+    assert!(stdout(&out).contains("certpatch"), "{}", stdout(&out));
+    let out = sb.cmd().args(["completions", "zsh"]).output().unwrap();
+    assert_exit(&out, 0, "completions zsh");
+    assert!(stdout(&out).contains("certpatch"));
+    let out = sb
+        .cmd()
+        .args(["completions", "no-such-shell"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 2, "completions for an unknown shell");
+}
+
+#[test]
+fn help_and_version_exit_0() {
+    let sb = Sandbox::new();
+    let out = sb.cmd().arg("--help").output().unwrap();
+    assert_exit(&out, 0, "--help");
+    assert!(stdout(&out).contains("add"));
+    let out = sb.cmd().arg("--version").output().unwrap();
+    assert_exit(&out, 0, "--version");
+    assert!(stdout(&out).contains("certpatch"));
+}
