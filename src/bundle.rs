@@ -355,9 +355,13 @@ pub fn unescape(s: &str) -> String {
                 out.push('\\');
                 continue;
             }
-            Some('n') => {
+            Some(&c @ ('n' | 'r' | 't')) => {
                 chars.next();
-                out.push('\n');
+                out.push(match c {
+                    'n' => '\n',
+                    'r' => '\r',
+                    _ => '\t',
+                });
                 continue;
             }
             _ => {
@@ -458,8 +462,8 @@ mod tests {
         assert_eq!(escape("\u{2603}"), "\\u2603");
         assert_eq!(escape("\u{1F600}"), "\\U0001f600");
         assert_eq!(
-            unescape(&escape("a\\b\u{1F600}\u{e9}\n")),
-            "a\\b\u{1F600}\u{e9}\n"
+            unescape(&escape("a\\b\u{1F600}\u{e9}\n\r\t")),
+            "a\\b\u{1F600}\u{e9}\n\r\t"
         );
     }
 }

@@ -150,13 +150,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 /// that a key in a malformed file is still reported as a key.
 fn find_private_key_pem(bytes: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(bytes);
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(rest) = line.strip_prefix("-----BEGIN ") {
-            let label = rest.trim_end_matches('-');
-            if label.contains("PRIVATE KEY") {
-                return Some(format!("a block labelled `{label}`"));
-            }
+    // A block may start mid-line (`key: -----BEGIN …`); the PEM parser accepts that, so
+    // this search must too.
+    for (i, _) in text.match_indices("-----BEGIN ") {
+        let rest = &text[i + "-----BEGIN ".len()..];
+        let label = rest.split("-----").next().unwrap_or("").trim();
+        if label.contains("PRIVATE KEY") {
+            return Some(format!("a block labelled `{label}`"));
         }
     }
     if text.contains("PuTTY-User-Key-File") {
@@ -165,17 +165,41 @@ fn find_private_key_pem(bytes: &[u8]) -> Option<String> {
     None
 }
 
-/// RSAPrivateKey, ECPrivateKey and PKCS#8 PrivateKeyInfo are SEQUENCEs that open with an
-/// INTEGER version; a certificate opens with a SEQUENCE and PKCS#7 with an OID.
+/// Whether any top-level DER element looks like a private key: RSAPrivateKey,
+/// ECPrivateKey and PKCS#8 PrivateKeyInfo are SEQUENCEs that open with an INTEGER version;
+/// PKCS#8 EncryptedPrivateKeyInfo is SEQUENCE { SEQUENCE algorithm, OCTET STRING }.
+/// A certificate opens with a SEQUENCE (tbsCertificate), PKCS#7 with an OID.
 fn looks_like_der_private_key(bytes: &[u8]) -> bool {
-    let Ok(any) = der::asn1::AnyRef::from_der(bytes).or_else(|_| {
-        // Trailing bytes: decode only the first element.
-        let mut reader = der::SliceReader::new(bytes).map_err(|_| der::Tag::Null.value_error())?;
-        der::asn1::AnyRef::decode(&mut reader)
-    }) else {
+    let mut rest = bytes;
+    while let Some(element) = first_der_element(rest) {
+        if element_is_private_key(element) {
+            return true;
+        }
+        rest = &rest[element.len()..];
+    }
+    false
+}
+
+fn element_is_private_key(element: &[u8]) -> bool {
+    let Ok(any) = der::asn1::AnyRef::from_der(element) else {
         return false;
     };
-    any.tag() == der::Tag::Sequence && any.value().first() == Some(&0x02)
+    if any.tag() != der::Tag::Sequence {
+        return false;
+    }
+    let body = any.value();
+    if body.first() == Some(&0x02) {
+        return true;
+    }
+    // EncryptedPrivateKeyInfo: an AlgorithmIdentifier SEQUENCE, then the OCTET STRING.
+    match first_der_element(body) {
+        Some(alg) if body.first() == Some(&0x30) => {
+            let after = &body[alg.len()..];
+            after.first() == Some(&0x04)
+                && first_der_element(after).map(<[u8]>::len) == Some(after.len())
+        }
+        _ => false,
+    }
 }
 
 fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
@@ -216,6 +240,12 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
                 parse_pkcs7(block.contents())
                     .map_err(|e| malformed(format!("PEM block {n} (PKCS#7): {e}")))?,
             ),
+            other if other.contains("PRIVATE KEY") => {
+                return Err(InputError::PrivateKey {
+                    source_name: source.to_string(),
+                    what: format!("a block labelled `{other}`"),
+                })
+            }
             other => other_labels.push(other.to_string()),
         }
     }
@@ -359,6 +389,26 @@ mod tests {
         let text = real("le-r10.pem");
         let cut = &text[..text.len() / 2];
         assert!(matches!(parse(cut, "t"), Err(InputError::Malformed { .. })));
+    }
+
+    #[test]
+    fn key_starting_mid_line_is_refused() {
+        let mut text = real("le-r10.pem");
+        text.extend(b"key: -----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n");
+        assert_eq!(parse(&text, "t").unwrap_err().code(), "private-key");
+    }
+
+    #[test]
+    fn der_key_after_der_certificate_is_refused() {
+        let mut der = real("le-r10.der");
+        // RSAPrivateKey-shaped: SEQUENCE { INTEGER 0, ... }
+        der.extend([0x30, 0x05, 0x02, 0x01, 0x00, 0x02, 0x00]);
+        assert_eq!(parse(&der, "t").unwrap_err().code(), "private-key");
+        // EncryptedPrivateKeyInfo-shaped: SEQUENCE { SEQUENCE { OID }, OCTET STRING }
+        let enc = [
+            0x30, 0x0a, 0x30, 0x04, 0x06, 0x02, 0x2a, 0x03, 0x04, 0x02, 0xaa, 0xbb,
+        ];
+        assert_eq!(parse(&enc, "t").unwrap_err().code(), "private-key");
     }
 
     #[test]
