@@ -304,7 +304,11 @@ fn describe_key(spki: &SubjectPublicKeyInfo) -> (Option<usize>, String) {
             (Some(bits), format!("RSA {bits} bits"))
         }
         Ok(PublicKey::EC(ec)) => (None, format!("EC {} bits", ec.key_size())),
-        Ok(other) => (None, format!("{:?}", std::mem::discriminant(&other))),
+        Ok(PublicKey::DSA(_)) => (None, "DSA".to_string()),
+        Ok(PublicKey::GostR3410(_)) | Ok(PublicKey::GostR3410_2012(_)) => {
+            (None, "GOST".to_string())
+        }
+        Ok(PublicKey::Unknown(_)) => (None, format!("other ({})", spki.algorithm.algorithm)),
         Err(_) => (None, "unknown key type".to_string()),
     }
 }

@@ -54,9 +54,9 @@ pub enum ColorChoice {
     Never,
 }
 
-/// Which bundles a command acts on. With none of these, the active environment.
+/// Bundles named one way or another (shared by every command's targets).
 #[derive(Debug, Args, Clone, Default)]
-pub struct Targets {
+pub struct NamedTargets {
     /// That bundle file.
     #[arg(long = "bundle", value_name = "FILE")]
     pub bundles: Vec<PathBuf>,
@@ -66,6 +66,13 @@ pub struct Targets {
     /// Every bundle inside that environment (venv, conda prefix, or Python install root).
     #[arg(long = "env", value_name = "DIR")]
     pub envs: Vec<PathBuf>,
+}
+
+/// Which bundles a command acts on. With none of these, the active environment.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Targets {
+    #[command(flatten)]
+    pub named: NamedTargets,
     /// Every bundle that `certpatch find` reports.
     #[arg(long = "all", visible_alias = "all-bundles")]
     pub all: bool,
@@ -75,15 +82,8 @@ pub struct Targets {
 /// every bundle that `find` reports.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RemoveTargets {
-    /// That bundle file.
-    #[arg(long = "bundle", value_name = "FILE")]
-    pub bundles: Vec<PathBuf>,
-    /// Every bundle that interpreter uses (certifi's and pip's vendored copy).
-    #[arg(long = "python", value_name = "EXE")]
-    pub pythons: Vec<PathBuf>,
-    /// Every bundle inside that environment (venv, conda prefix, or Python install root).
-    #[arg(long = "env", value_name = "DIR")]
-    pub envs: Vec<PathBuf>,
+    #[command(flatten)]
+    pub named: NamedTargets,
     /// Every bundle that `certpatch find` reports.
     #[arg(long = "all-bundles")]
     pub all_bundles: bool,
@@ -92,9 +92,7 @@ pub struct RemoveTargets {
 impl From<RemoveTargets> for Targets {
     fn from(t: RemoveTargets) -> Targets {
         Targets {
-            bundles: t.bundles,
-            pythons: t.pythons,
-            envs: t.envs,
+            named: t.named,
             all: t.all_bundles,
         }
     }
@@ -176,6 +174,21 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Find { .. } => "find",
+            Command::Check { .. } => "check",
+            Command::Add { .. } => "add",
+            Command::List { .. } => "list",
+            Command::Remove { .. } => "remove",
+            Command::Restore { .. } => "restore",
+            Command::Completions { .. } => "completions",
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod cert;
 mod cli;
 mod clock;
 mod commands;
+mod commit;
 mod discover;
 mod exit;
 mod home;
@@ -30,27 +31,23 @@ use crate::output::Printer;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let printer = Printer::new(cli.global.json, cli.global.quiet, cli.global.color);
+    let command = cli.command.name();
     match run(cli, &printer) {
         Ok(outcome) => outcome.into(),
         Err(err) => {
-            if is_broken_pipe(&err) {
-                return ExitCode::SUCCESS;
-            }
-            printer.error(exit::chain(&err));
-            if err.downcast_ref::<UsageError>().is_some() {
-                ExitCode::from(exit::USAGE)
-            } else {
-                ExitCode::from(1)
-            }
+            let usage = err.downcast_ref::<UsageError>().is_some();
+            let message = exit::chain(&err);
+            printer.error(&message);
+            // With --json, a failure is still one JSON document on standard output.
+            printer.document(&serde_json::json!({
+                "command": command,
+                "ok": false,
+                "error": {"code": if usage { "usage" } else { "failed" }, "message": message},
+                "bundles": [],
+            }));
+            ExitCode::from(if usage { exit::USAGE } else { 1 })
         }
     }
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }
 
 fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {

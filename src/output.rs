@@ -63,12 +63,10 @@ impl Printer {
         }
     }
 
-    /// A warning on standard error (hidden by `--json`, where it is part of the document).
+    /// A warning on standard error (shown with `--json` too: the document is on stdout).
     pub fn warn(&self, s: impl AsRef<str>) {
-        if !self.json {
-            let label = Self::paint(self.color_err, Tone::Warn, "warning:");
-            let _ = writeln!(std::io::stderr(), "{label} {}", s.as_ref());
-        }
+        let label = Self::paint(self.color_err, Tone::Warn, "warning:");
+        let _ = writeln!(std::io::stderr(), "{label} {}", s.as_ref());
     }
 
     /// A problem on standard error (always shown, also with `--json`).
@@ -82,9 +80,9 @@ impl Printer {
         let _ = writeln!(std::io::stderr(), "{}", s.as_ref());
     }
 
-    /// A hint on standard error.
+    /// A hint on standard error (what to do next; hidden by `--quiet`).
     pub fn hint(&self, s: impl AsRef<str>) {
-        if !self.json {
+        if !self.quiet {
             let label = Self::paint(self.color_err, Tone::Dim, "hint:");
             let _ = writeln!(std::io::stderr(), "{label} {}", s.as_ref());
         }

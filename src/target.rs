@@ -18,6 +18,8 @@ pub struct Target {
     pub environment: Option<PathBuf>,
     /// How it was found, for messages ("named by --bundle", "found via `VIRTUAL_ENV`").
     pub via: String,
+    /// The same, as a stable identifier for JSON (`bundle-arg`, `virtual-env`, …).
+    pub source: &'static str,
 }
 
 impl Target {
@@ -27,6 +29,7 @@ impl Target {
             "kind": self.kind.map(|k| k.as_str()),
             "environment": self.environment,
             "via": self.via,
+            "source": self.source,
         })
     }
 
@@ -50,7 +53,7 @@ pub struct Resolved {
 
 pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
     let mut found = Found::default();
-    for bundle in &spec.bundles {
+    for bundle in &spec.named.bundles {
         if !bundle.is_file() {
             bail!(
                 "the bundle `{}` does not exist or is not a file\nhint: `certpatch find` lists the bundles on this machine",
@@ -59,10 +62,10 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
         }
         found.bundles.push(discover::named_bundle(bundle));
     }
-    for exe in &spec.pythons {
+    for exe in &spec.named.pythons {
         found.extend(discover::bundles_of_python(host, exe));
     }
-    for dir in &spec.envs {
+    for dir in &spec.named.envs {
         if !dir.is_dir() {
             bail!(
                 "the environment `{}` does not exist or is not a folder",
@@ -78,17 +81,14 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
     if spec.all {
         found.extend(discover::find_all(host, &[], &[]));
     }
-    let named_any =
-        !spec.bundles.is_empty() || !spec.pythons.is_empty() || !spec.envs.is_empty() || spec.all;
+    let named_any = !spec.named.bundles.is_empty()
+        || !spec.named.pythons.is_empty()
+        || !spec.named.envs.is_empty()
+        || spec.all;
     if !named_any {
         match discover::active_environment(host) {
             Ok(env) => {
-                let mut in_env = match &env.interpreter {
-                    Some(exe) if env.source == discover::Source::PathPython => {
-                        discover::bundles_of_python(host, exe)
-                    }
-                    _ => discover::bundles_in_env(host, &env.root, env.source.clone()),
-                };
+                let mut in_env = discover::bundles_of_environment(host, &env);
                 if in_env.bundles.is_empty() {
                     in_env.notes.push(discover::Note {
                         path: Some(env.root.clone()),
@@ -114,6 +114,7 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
             kind: Some(b.kind),
             environment: b.environment,
             via: b.source.to_string(),
+            source: b.source.as_str(),
         });
     }
     let notes = found

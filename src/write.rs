@@ -15,7 +15,7 @@
 //!   symlinked bundle is written through to its target, leaving the link in place.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Write};
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -44,7 +44,9 @@ pub fn lock(path: &Path) -> Result<Locked> {
         let locked = file.metadata()?;
         match std::fs::metadata(&real) {
             Ok(now) if now.ino() == locked.ino() && now.dev() == locked.dev() => {
-                let bytes = std::fs::read(&real)
+                let mut bytes = Vec::new();
+                (&file)
+                    .read_to_end(&mut bytes)
                     .with_context(|| format!("cannot read bundle `{}`", real.display()))?;
                 remove_stale_temporaries(&real);
                 return Ok(Locked {

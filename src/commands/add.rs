@@ -5,17 +5,17 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde_json::json;
 
-use super::check::{input_json, print_verdicts, read_input, verdicts_json};
 use super::find::{ignores, report_overrides};
+use super::report::{input_json, print_verdicts, read_input, verdicts_json};
 use super::{bundle_error, preview, Context};
-use crate::backup::Backup;
 use crate::bundle::{render_patch, Bundle};
 use crate::cli::Targets;
 use crate::clock::{now_rfc3339, rfc3339};
+use crate::commit;
 use crate::discover;
 use crate::exit::{Outcome, UsageError};
 use crate::input::Input;
-use crate::ledger::{self, Entry};
+use crate::ledger::Entry;
 use crate::output::{short, Tone};
 use crate::target::Target;
 use crate::validate::{self, Decision, Rules, Verdict, ANCHOR_NOTE};
@@ -81,6 +81,15 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         ))
         .into());
     }
+    if let Some(out) = args.output {
+        if same_file(out, &targets[0].path) {
+            return Err(UsageError(format!(
+                "--output `{}` is the bundle itself; --output writes a patched copy elsewhere (drop --output to patch the bundle in place, with a backup)",
+                out.display()
+            ))
+            .into());
+        }
+    }
     let rules = Rules {
         at: ctx.at,
         allow_root: args.allow_root,
@@ -90,14 +99,20 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let mut results = Vec::new();
     let mut anything_added = false;
     let mut patched: Vec<Target> = Vec::new();
+    let mut added_shas: Vec<String> = Vec::new();
     for target in &targets {
         let result = add_to(ctx, &input, target, &args, rules, &when);
         match result {
             Ok(report) => {
                 outcome = outcome.and(report.outcome);
-                anything_added |= report.added > 0;
-                if report.added > 0 {
+                anything_added |= !report.added.is_empty();
+                if !report.added.is_empty() {
                     patched.push(target.clone());
+                    for sha in report.added {
+                        if !added_shas.contains(&sha) {
+                            added_shas.push(sha);
+                        }
+                    }
                 }
                 results.push(report.json);
             }
@@ -112,11 +127,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         notes.push(ANCHOR_NOTE.to_string());
     }
     if anything_added && !args.dry_run && args.output.is_none() {
-        let shas: Vec<String> = input
-            .certs
-            .iter()
-            .map(|c| short(&c.sha256_hex()).to_string())
-            .collect();
+        let shas: Vec<&str> = added_shas.iter().map(|s| short(s)).collect();
         ctx.printer.line(format!(
             "undo with: certpatch remove {} {}",
             shas.join(" "),
@@ -144,6 +155,28 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// Whether `out` names `bundle` (symlinks and hard links included), even if `out` does
+/// not exist yet (then its folder and name are compared).
+fn same_file(out: &Path, bundle: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if let (Ok(a), Ok(b)) = (std::fs::metadata(out), std::fs::metadata(bundle)) {
+        return a.dev() == b.dev() && a.ino() == b.ino();
+    }
+    let resolved = out
+        .parent()
+        .map(|d| {
+            if d.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                d
+            }
+        })
+        .and_then(|d| std::fs::canonicalize(d).ok())
+        .zip(out.file_name())
+        .map(|(d, n)| d.join(n));
+    resolved.as_deref() == Some(bundle)
+}
+
 fn targets_flags(targets: &[Target]) -> String {
     targets
         .iter()
@@ -165,7 +198,8 @@ fn shell_quote(p: &Path) -> String {
 
 struct Report {
     outcome: Outcome,
-    added: usize,
+    /// Fingerprints written to the bundle (not those of a dry run or --output).
+    added: Vec<String>,
     json: serde_json::Value,
 }
 
@@ -203,23 +237,31 @@ fn add_to(
         ));
         "refused"
     } else if let Some(out) = args.output {
-        let bytes = plan.new_bytes.as_deref().unwrap_or(&plan.bundle.bytes);
-        let like = std::fs::metadata(&target.path).ok();
-        write::write_atomic(out, bytes, like.as_ref())?;
-        output_path = Some(out.to_path_buf());
-        p.line(format!(
-            "  wrote the {} copy to {} (the bundle itself is unchanged)",
-            if plan.new_bytes.is_some() {
-                "patched"
-            } else {
-                "unchanged"
-            },
-            out.display()
-        ));
-        if plan.new_bytes.is_some() {
-            "written-to-output"
+        let what = if plan.new_bytes.is_some() {
+            "patched"
         } else {
             "unchanged"
+        };
+        output_path = Some(out.to_path_buf());
+        if args.dry_run {
+            p.line(format!(
+                "  would write the {what} copy to {} (the bundle itself stays unchanged)",
+                out.display()
+            ));
+            "would-write-output"
+        } else {
+            let bytes = plan.new_bytes.as_deref().unwrap_or(&plan.bundle.bytes);
+            let like = std::fs::metadata(&target.path).ok();
+            write::write_atomic(out, bytes, like.as_ref())?;
+            p.line(format!(
+                "  wrote the {what} copy to {} (the bundle itself is unchanged)",
+                out.display()
+            ));
+            if plan.new_bytes.is_some() {
+                "written-to-output"
+            } else {
+                "unchanged"
+            }
         }
     } else if let Some(new) = &plan.new_bytes {
         if args.dry_run {
@@ -231,16 +273,7 @@ fn add_to(
         } else {
             let locked = locked.as_ref().expect("locked for a real add");
             let home = ctx.home()?;
-            let backup = Backup::of(&home, &locked.path);
-            backup.ensure(
-                &home,
-                &locked.path,
-                &plan.bundle.pristine(),
-                !plan.bundle.patches.is_empty(),
-            )?;
-            locked.replace(new)?;
-            backup_path = Some(backup.original.clone());
-            ledger::update(&home, |l| {
+            let committed = commit::with_backup(&home, locked, &plan.bundle, new, |l| {
                 for &i in &plan.added {
                     let c = &input.certs[i];
                     l.record(Entry {
@@ -254,13 +287,22 @@ fn add_to(
                     });
                 }
             })?;
+            if let Some(problem) = committed.ledger_problem {
+                p.warn(problem);
+            }
             p.line(format!(
-                "  {} added {} certificate(s) to {} (backup: {})",
+                "  {} added {} certificate(s) to {}",
                 p.tone(Tone::Good, "patched:"),
                 plan.added.len(),
                 target.path.display(),
-                backup.original.display()
             ));
+            if let Some(backup) = &committed.backup {
+                p.line(format!(
+                    "  backup of the unpatched bundle: {}",
+                    backup.display()
+                ));
+            }
+            backup_path = committed.backup;
             "patched"
         }
     } else {
@@ -271,7 +313,14 @@ fn add_to(
         "unchanged"
     };
     drop(locked);
-    let added = if refused { 0 } else { plan.added.len() };
+    let added = if status == "patched" {
+        plan.added
+            .iter()
+            .map(|&i| input.certs[i].sha256_hex())
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(Report {
         outcome: Outcome::from_ok(!refused),
         added,

@@ -3,15 +3,14 @@
 use std::path::Path;
 
 use anyhow::Result;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use super::{bundle_error, cert_json, read_bundle, Context};
+use super::report::{input_json, print_verdicts, read_input, verdicts_json};
+use super::{bundle_error, read_bundle, Context};
 use crate::cli::Targets;
 use crate::exit::Outcome;
-use crate::input::{self, Input, InputError};
-use crate::output::{short, Tone};
-use crate::target::Target;
-use crate::validate::{self, Decision, Rules, Verdict};
+use crate::output::Tone;
+use crate::validate::{self, Decision, Rules};
 
 pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> Result<Outcome> {
     let input = match read_input(ctx, "check", file) {
@@ -72,82 +71,4 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
         "notes": notes,
     }));
     Ok(outcome)
-}
-
-/// Reads FILE, printing a refusal of the whole input (and the JSON document) on failure.
-pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Outcome> {
-    input::read(file).map_err(|err: InputError| {
-        ctx.printer.error(err.to_string());
-        ctx.printer.error_detail("nothing was written.");
-        ctx.printer.document(&json!({
-            "command": command,
-            "ok": false,
-            "error": {"code": err.code(), "message": err.to_string()},
-            "bundles": [],
-        }));
-        Outcome::Failure
-    })
-}
-
-pub fn input_json(input: &Input) -> Value {
-    json!({
-        "source": input.source,
-        "certificates": input.certs.iter().map(cert_json).collect::<Vec<_>>(),
-    })
-}
-
-pub fn verdicts_json(verdicts: &[Verdict]) -> Value {
-    verdicts
-        .iter()
-        .map(|v| {
-            let mut c = cert_json(v.cert);
-            c["decision"] = json!(v.decision);
-            c["reasons"] = json!(v.reasons);
-            c["warnings"] = json!(v.warnings);
-            c
-        })
-        .collect()
-}
-
-/// The per-certificate verdicts, for a person: refusals on stderr with every reason,
-/// the rest on stdout, warnings on stderr.
-pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &[Verdict]) {
-    let p = &ctx.printer;
-    let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
-    if refused {
-        p.error(format!(
-            "refused `{}` for {}",
-            input.source,
-            target.describe()
-        ));
-    } else {
-        p.line(target.describe());
-    }
-    for v in verdicts {
-        let name = format!("{} (sha256 {})", v.cert.name(), short(&v.cert.sha256_hex()));
-        match v.decision {
-            Decision::Refused => {
-                p.error_detail(format!("  {name}:"));
-                for r in &v.reasons {
-                    p.error_detail(format!("    - {}", r.message));
-                }
-            }
-            Decision::AlreadyPresent => {
-                p.line(format!("  = {name}: already in the bundle, nothing to do"))
-            }
-            Decision::Add => p.line(format!(
-                "  + {name}: acceptable, issued by `{}`, valid until {}",
-                v.cert.issuer,
-                crate::clock::rfc3339(v.cert.not_after)
-            )),
-        }
-        for w in &v.warnings {
-            p.warn(format!("{}: {}", v.cert.name(), w.message));
-        }
-    }
-    if refused && verdicts.iter().any(|v| v.decision != Decision::Refused) {
-        p.error_detail(
-            "  (the input is refused as a whole: fix or drop the refused certificate(s))",
-        );
-    }
 }

@@ -6,6 +6,7 @@ pub mod completions;
 pub mod find;
 pub mod list;
 pub mod remove;
+pub mod report;
 pub mod restore;
 
 use std::path::Path;

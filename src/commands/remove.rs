@@ -3,15 +3,17 @@
 //! Only certpatch's own patches can be removed; the bytes they occupied are taken out
 //! exactly, so the bundle is what it was before they were added.
 
+use std::collections::BTreeMap;
+
 use anyhow::Result;
 use serde_json::json;
 
-use super::{bundle_error, preview, Context};
+use super::{bundle_error, preview, read_bundle, Context};
 use crate::bundle::Bundle;
 use crate::cli::Targets;
+use crate::commit;
 use crate::exit::{Outcome, UsageError};
 use crate::home::Home;
-use crate::ledger;
 use crate::output::{short, Tone};
 use crate::target::Target;
 use crate::write;
@@ -56,37 +58,34 @@ pub fn run(
 ) -> Result<Outcome> {
     let p = &ctx.printer;
     let (targets, notes) = ctx.targets(targets)?;
+    // Resolve every prefix to one fingerprint across all targets first: a prefix that
+    // names different certificates in different bundles must not remove both.
+    let wanted = match selection {
+        Selection::All => None,
+        Selection::Prefixes(prefixes) => match resolve(ctx, prefixes, &targets)? {
+            Ok(fingerprints) => Some(fingerprints),
+            Err(problem) => {
+                p.document(&json!({
+                    "command": "remove",
+                    "ok": false,
+                    "dry_run": dry_run,
+                    "error": problem,
+                    "bundles": [],
+                    "notes": notes,
+                }));
+                return Ok(Outcome::Failure);
+            }
+        },
+    };
     let home = if dry_run { None } else { Some(ctx.home()?) };
     let mut outcome = Outcome::Success;
-    let mut matched = vec![
-        false;
-        match selection {
-            Selection::Prefixes(v) => v.len(),
-            Selection::All => 0,
-        }
-    ];
     let mut results = Vec::new();
     for target in &targets {
-        match remove_from(ctx, target, selection, dry_run, home.as_ref(), &mut matched) {
-            Ok((o, v)) => {
-                outcome = outcome.and(o);
-                results.push(v);
-            }
+        match remove_from(ctx, target, wanted.as_deref(), home.as_ref(), targets.len()) {
+            Ok(v) => results.push(v),
             Err(e) => {
                 outcome = outcome.and(bundle_error(ctx, target, &e));
                 results.push(json!({"target": target.json(), "status": "error", "error": crate::exit::chain(&e)}));
-            }
-        }
-    }
-    if let Selection::Prefixes(prefixes) = selection {
-        for (prefix, hit) in prefixes.iter().zip(&matched) {
-            if !hit {
-                p.error(format!(
-                    "no certpatch patch matches `{prefix}` in the {} target bundle(s)",
-                    targets.len()
-                ));
-                p.hint("`certpatch list` shows the patches and their fingerprints");
-                outcome = Outcome::Failure;
             }
         }
     }
@@ -100,108 +99,125 @@ pub fn run(
     Ok(outcome)
 }
 
+/// The full fingerprints the prefixes name across `targets`, or the problem (a prefix that
+/// matches nothing, or several different certificates), already printed.
+fn resolve(
+    ctx: &Context,
+    prefixes: &[String],
+    targets: &[Target],
+) -> Result<Result<Vec<String>, serde_json::Value>> {
+    let p = &ctx.printer;
+    let mut present: BTreeMap<String, String> = BTreeMap::new(); // sha256 -> name
+    for target in targets {
+        match read_bundle(&target.path) {
+            Ok(bundle) => {
+                for patch in &bundle.patches {
+                    present.insert(patch.cert.sha256_hex(), patch.cert.name().to_string());
+                }
+            }
+            Err(e) => {
+                bundle_error(ctx, target, &e);
+            }
+        }
+    }
+    let mut fingerprints = Vec::new();
+    for prefix in prefixes {
+        let hits: Vec<(&String, &String)> = present
+            .iter()
+            .filter(|(sha, _)| sha.starts_with(prefix.as_str()))
+            .collect();
+        match hits.as_slice() {
+            [] => {
+                p.error(format!(
+                    "no certpatch patch matches `{prefix}` in the {} target bundle(s); nothing was removed",
+                    targets.len()
+                ));
+                p.hint("`certpatch list` shows the patches and their fingerprints");
+                return Ok(Err(json!({"code": "no-match", "selector": prefix})));
+            }
+            [(sha, _)] => fingerprints.push((*sha).clone()),
+            many => {
+                p.error(format!(
+                    "`{prefix}` matches {} different patches; give more digits (nothing was removed):",
+                    many.len()
+                ));
+                for (sha, name) in many {
+                    p.error_detail(format!("  {sha}  {name}"));
+                }
+                let shas: Vec<&String> = many.iter().map(|(s, _)| *s).collect();
+                return Ok(Err(
+                    json!({"code": "ambiguous", "selector": prefix, "matches": shas}),
+                ));
+            }
+        }
+    }
+    Ok(Ok(fingerprints))
+}
+
+/// Removes the patches with these fingerprints (all patches when `None`) from one bundle;
+/// without `home`, only shows what would go.
 fn remove_from(
     ctx: &Context,
     target: &Target,
-    selection: &Selection,
-    dry_run: bool,
+    wanted: Option<&[String]>,
     home: Option<&Home>,
-    matched: &mut [bool],
-) -> Result<(Outcome, serde_json::Value)> {
+    target_count: usize,
+) -> Result<serde_json::Value> {
     let p = &ctx.printer;
-    let locked = if dry_run {
-        None
-    } else {
-        Some(write::lock(&target.path)?)
+    let locked = match home {
+        Some(_) => Some(write::lock(&target.path)?),
+        None => None,
     };
     let bytes = match &locked {
         Some(l) => l.bytes.clone(),
         None => fs_err::read(&target.path)?,
     };
     let bundle = Bundle::parse(bytes);
-    let mut chosen: Vec<usize> = Vec::new();
-    match selection {
-        Selection::All => chosen = (0..bundle.patches.len()).collect(),
-        Selection::Prefixes(prefixes) => {
-            for (k, prefix) in prefixes.iter().enumerate() {
-                let hits: Vec<usize> = (0..bundle.patches.len())
-                    .filter(|&i| {
-                        bundle.patches[i]
-                            .cert
-                            .sha256_hex()
-                            .starts_with(prefix.as_str())
-                    })
-                    .collect();
-                let distinct: std::collections::BTreeSet<String> = hits
-                    .iter()
-                    .map(|&i| bundle.patches[i].cert.sha256_hex())
-                    .collect();
-                if distinct.len() > 1 {
-                    p.error(format!(
-                        "`{prefix}` matches {} patches in {}; give more digits:",
-                        distinct.len(),
-                        target.path.display()
-                    ));
-                    for sha in &distinct {
-                        p.error_detail(format!("  {sha}"));
-                    }
-                    return Ok((
-                        Outcome::Failure,
-                        json!({"target": target.json(), "status": "ambiguous", "selector": prefix, "matches": distinct}),
-                    ));
-                }
-                if !hits.is_empty() {
-                    matched[k] = true;
-                }
-                for i in hits {
-                    if !chosen.contains(&i) {
-                        chosen.push(i);
-                    }
-                }
-            }
-        }
-    }
-    chosen.sort_unstable();
+    let chosen: Vec<usize> = (0..bundle.patches.len())
+        .filter(|&i| wanted.is_none_or(|w| w.contains(&bundle.patches[i].cert.sha256_hex())))
+        .collect();
     let removed: Vec<serde_json::Value> = chosen
         .iter()
         .map(|&i| super::list::patch_json(&bundle.patches[i]))
         .collect();
     if chosen.is_empty() {
-        p.line(format!(
-            "{}: no matching certpatch patch, unchanged",
-            target.path.display()
-        ));
-        return Ok((
-            Outcome::Success,
-            json!({"target": target.json(), "status": "unchanged", "removed": removed}),
-        ));
+        if target_count == 1 {
+            p.line(format!(
+                "{}: no matching certpatch patch, unchanged",
+                target.path.display()
+            ));
+        }
+        return Ok(json!({"target": target.json(), "status": "unchanged", "removed": removed}));
     }
     let new = bundle.without(&chosen);
-    let status = if let Some(locked) = &locked {
-        locked.replace(&new)?;
-        if let Some(home) = home {
-            ledger::update(home, |l| {
+    let status = match (&locked, home) {
+        (Some(locked), Some(home)) => {
+            let committed = commit::plain(home, locked, &new, |l| {
                 for &i in &chosen {
                     l.forget(&locked.path, &bundle.patches[i].cert.sha256_hex());
                 }
             })?;
-        }
-        p.line(format!(
-            "{} {} patch(es) from {}",
-            p.tone(Tone::Good, "removed"),
-            chosen.len(),
-            target.path.display()
-        ));
-        "removed"
-    } else {
-        p.line(format!("would remove from {}:", target.path.display()));
-        for &i in &chosen {
-            let range = bundle.patches[i].range.clone();
-            for line in preview(&bundle.bytes[range], '-') {
-                p.line(format!("    {}", p.tone(Tone::Bad, &line)));
+            if let Some(problem) = committed.ledger_problem {
+                p.warn(problem);
             }
+            p.line(format!(
+                "{} {} patch(es) from {}",
+                p.tone(Tone::Good, "removed"),
+                chosen.len(),
+                target.path.display()
+            ));
+            "removed"
         }
-        "would-remove"
+        _ => {
+            p.line(format!("would remove from {}:", target.path.display()));
+            for &i in &chosen {
+                let range = bundle.patches[i].range.clone();
+                for line in preview(&bundle.bytes[range], '-') {
+                    p.line(format!("    {}", p.tone(Tone::Bad, &line)));
+                }
+            }
+            "would-remove"
+        }
     };
     for &i in &chosen {
         let patch = &bundle.patches[i];
@@ -211,8 +227,5 @@ fn remove_from(
             patch.cert.name()
         ));
     }
-    Ok((
-        Outcome::Success,
-        json!({"target": target.json(), "status": status, "removed": removed}),
-    ))
+    Ok(json!({"target": target.json(), "status": status, "removed": removed}))
 }

@@ -12,8 +12,8 @@ use super::{bundle_error, Context};
 use crate::backup::Backup;
 use crate::bundle::Bundle;
 use crate::cli::Targets;
+use crate::commit;
 use crate::exit::Outcome;
-use crate::ledger;
 use crate::output::Tone;
 use crate::target::Target;
 use crate::write;
@@ -56,8 +56,22 @@ fn restore_one(
     let backup = Backup::of(&home, &locked.path);
     let report = |status: &str, message: String| json!({"target": target.json(), "status": status, "message": message, "backup": backup.original});
     if !backup.exists() {
+        let patches = Bundle::parse(locked.bytes.clone()).patches.len();
+        if patches > 0 {
+            let msg = format!(
+                "{} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
+                target.path.display(),
+                home.root.display()
+            );
+            p.error(&msg);
+            p.hint(format!(
+                "`certpatch remove --all --bundle {}` takes the patches out exactly, without a backup",
+                target.path.display()
+            ));
+            return Ok((Outcome::Failure, report("no-backup", msg)));
+        }
         let msg = format!(
-            "no backup of {}: certpatch has not patched it (with this CERTPATCH_HOME, `{}`)",
+            "no backup of {}: certpatch has not patched it (with CERTPATCH_HOME `{}`)",
             target.path.display(),
             home.root.display()
         );
@@ -79,7 +93,7 @@ fn restore_one(
         );
         p.error(&msg);
         p.hint(format!(
-            "`certpatch remove --all --bundle {}` takes out only certpatch's patches; `certpatch restore --force` puts the old copy back anyway",
+            "`certpatch remove --all --bundle {0}` takes out only certpatch's patches; `certpatch restore --force --bundle {0}` puts the old copy back anyway",
             target.path.display()
         ));
         return Ok((Outcome::Failure, report("refused", msg)));
@@ -95,8 +109,10 @@ fn restore_one(
         p.line(&msg);
         return Ok((Outcome::Success, report("would-restore", msg)));
     }
-    locked.replace(&original)?;
-    ledger::update(&home, |l| l.forget_bundle(&locked.path))?;
+    let committed = commit::plain(&home, &locked, &original, |l| l.forget_bundle(&locked.path))?;
+    if let Some(problem) = committed.ledger_problem {
+        p.warn(problem);
+    }
     backup.discard()?;
     let msg = format!(
         "{} put back as it was before certpatch",

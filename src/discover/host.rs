@@ -125,6 +125,7 @@ impl Host {
     /// A host made only of what the caller gives: `root` replaces `/` for
     /// fixed system locations, `env` is the whole environment (nothing is
     /// read from the process), `cwd` is the current folder.
+    #[cfg(test)]
     pub fn for_tests(root: &Path, env: &[(&str, &str)], cwd: &Path) -> Host {
         let env = env
             .iter()
@@ -151,6 +152,7 @@ impl Host {
     }
 
     /// The same host with one more (or a changed) variable.
+    #[cfg(test)]
     pub fn with_var(mut self, name: &str, value: &str) -> Host {
         self.env.insert(name.to_string(), value.to_string());
         if name == vars::HOME || name == vars::USERPROFILE {
@@ -163,6 +165,7 @@ impl Host {
     }
 
     /// The same host with another limit on how long an interpreter may take.
+    #[cfg(test)]
     pub fn with_interpreter_timeout(mut self, timeout: Duration) -> Host {
         self.interpreter_timeout = timeout;
         self
@@ -188,12 +191,8 @@ impl Host {
         &self.env
     }
 
-    /// The folder that stands for `/` when looking up fixed system locations.
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// The user's home folder, if known.
+    #[cfg(test)]
     pub fn home(&self) -> Option<&Path> {
         self.home.as_deref()
     }

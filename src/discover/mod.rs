@@ -115,11 +115,6 @@
 //! [`Host::for_tests`], which reads nothing from the process, so the
 //! machine's real Pythons never appear in them.
 
-// The CLI is a binary crate, where any part of this API it does not call
-// (`Host::for_tests`, `query`, `Verdict`, …) would warn as dead. To find
-// dead internals, build the module as a library with this line removed.
-#![allow(dead_code, unused_imports)]
-
 mod active;
 mod collect;
 pub mod host;
@@ -136,11 +131,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use active::{active_environment, Environment, NotFound};
-pub use host::{vars, Host};
-pub use interpreter::{judge_where, query, Answer, QueryError, Verdict};
-pub use kinds::{looks_like_bundle, Kind};
-pub use overrides::{overrides, Override, OVERRIDES};
+pub use active::{active_environment, Environment};
+pub use host::Host;
+pub use kinds::Kind;
+pub use overrides::{overrides, Override};
 pub use sources::Source;
 
 use collect::{canonical, Collector};

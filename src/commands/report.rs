@@ -1,0 +1,93 @@
+//! Showing what the acceptance rules decided: the input, and each certificate's verdict
+//! against each bundle, as text for a person or as JSON. Shared by `check` and `add`.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::{cert_json, Context};
+use crate::exit::Outcome;
+use crate::input::{self, Input, InputError};
+use crate::output::short;
+use crate::target::Target;
+use crate::validate::{Decision, Verdict};
+
+/// Reads FILE, printing a refusal of the whole input (and the JSON document) on failure.
+pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Outcome> {
+    input::read(file).map_err(|err: InputError| {
+        ctx.printer.error(err.to_string());
+        if command != "check" {
+            ctx.printer.error_detail("nothing was written.");
+        }
+        ctx.printer.document(&json!({
+            "command": command,
+            "ok": false,
+            "error": {"code": err.code(), "message": err.to_string()},
+            "bundles": [],
+        }));
+        Outcome::Failure
+    })
+}
+
+pub fn input_json(input: &Input) -> Value {
+    json!({
+        "source": input.source,
+        "certificates": input.certs.iter().map(cert_json).collect::<Vec<_>>(),
+    })
+}
+
+pub fn verdicts_json(verdicts: &[Verdict]) -> Value {
+    verdicts
+        .iter()
+        .map(|v| {
+            let mut c = cert_json(v.cert);
+            c["decision"] = json!(v.decision);
+            c["reasons"] = json!(v.reasons);
+            c["warnings"] = json!(v.warnings);
+            c
+        })
+        .collect()
+}
+
+/// The per-certificate verdicts, for a person: refusals on stderr with every reason,
+/// the rest on stdout, warnings on stderr.
+pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &[Verdict]) {
+    let p = &ctx.printer;
+    let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
+    if refused {
+        p.error(format!(
+            "refused `{}` for {}",
+            input.source,
+            target.describe()
+        ));
+    } else {
+        p.line(target.describe());
+    }
+    for v in verdicts {
+        let name = format!("{} (sha256 {})", v.cert.name(), short(&v.cert.sha256_hex()));
+        match v.decision {
+            Decision::Refused => {
+                p.error_detail(format!("  {name}:"));
+                for r in &v.reasons {
+                    p.error_detail(format!("    - {}", r.message));
+                }
+            }
+            Decision::AlreadyPresent => {
+                p.line(format!("  = {name}: already in the bundle, nothing to do"))
+            }
+            Decision::Add => p.line(format!(
+                "  + {name}: acceptable, issued by `{}`, valid until {}",
+                v.cert.issuer,
+                crate::clock::rfc3339(v.cert.not_after)
+            )),
+        }
+        for w in &v.warnings {
+            p.warn(format!("{}: {}", v.cert.name(), w.message));
+        }
+    }
+    if refused && verdicts.iter().any(|v| v.decision != Decision::Refused) {
+        p.error_detail(
+            "  (the input is refused as a whole: fix or drop the refused certificate(s))",
+        );
+    }
+}
