@@ -9,10 +9,12 @@ mod common;
 
 mod concurrency;
 mod crash;
+mod discovery;
 mod inputs;
 mod json;
 mod python_e2e;
 mod refusals;
+mod regressions;
 mod undo;
 mod usage;
 mod warnings;

@@ -303,7 +303,9 @@ fn remove_ambiguous_prefix_is_refused() {
     let out = sb.remove(&bundle, &["--json", &prefix]);
     assert_exit(&out, 1, "remove --json ambiguous");
     let v = json(&out);
-    assert_eq!(v["bundles"][0]["status"], "ambiguous", "{v:#}");
+    // Ambiguity is judged across all targets before anything is touched.
+    assert_eq!(v["error"]["code"], "ambiguous", "{v:#}");
+    assert_eq!(v["ok"], false, "{v:#}");
     assert_file_is(&bundle, &patched, "ambiguous selector: nothing removed");
 }
 

@@ -1,0 +1,211 @@
+//! Regression tests, each named after the bug it pins (found in review).
+
+use crate::common::*;
+
+#[test]
+fn output_naming_the_bundle_itself_is_a_usage_error_and_writes_nothing() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let before = read(&bundle);
+    let out = sb.add(
+        gen("int-good.pem"),
+        &bundle,
+        &["--output", bundle.to_str().unwrap()],
+    );
+    assert_exit(&out, 2, "add --output BUNDLE");
+    assert_file_is(&bundle, &before, "--output naming the bundle");
+    // Through a symlink to the bundle, too.
+    let link = sb.root().join("link.pem");
+    std::os::unix::fs::symlink(&bundle, &link).unwrap();
+    let out = sb.add(
+        gen("int-good.pem"),
+        &bundle,
+        &["--output", link.to_str().unwrap()],
+    );
+    assert_exit(&out, 2, "add --output LINK-TO-BUNDLE");
+    assert_file_is(&bundle, &before, "--output naming a link to the bundle");
+    assert!(!sb.backups_exist(), "no backup for a refused --output");
+}
+
+#[test]
+fn dry_run_with_output_writes_no_output_file() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let out_path = sb.root().join("out.pem");
+    let out = sb.add(
+        gen("int-good.pem"),
+        &bundle,
+        &["--dry-run", "--output", out_path.to_str().unwrap()],
+    );
+    assert_exit(&out, 0, "add --dry-run --output");
+    assert!(!out_path.exists(), "--dry-run must not write OUT");
+    assert!(stdout(&out).contains("would write"), "{}", stdout(&out));
+}
+
+#[test]
+fn private_key_block_starting_mid_line_is_refused() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let before = read(&bundle);
+    let mut input = read(gen("int-good.pem"));
+    input.extend_from_slice(b"key: ");
+    input.extend(read(gen("int-good.key")));
+    let file = sb.file("inline-key.pem", &input);
+    let out = sb.add(&file, &bundle, &["--json"]);
+    assert_exit(&out, 1, "add with an inline key");
+    assert_eq!(json(&out)["error"]["code"], "private-key");
+    assert_file_is(&bundle, &before, "inline private key");
+}
+
+#[test]
+fn json_failure_before_any_bundle_is_still_a_json_document() {
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd()
+        .args(["--json", "check"])
+        .arg(gen("int-good.pem"))
+        .args(["--bundle", "does-not-exist.pem"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "check --bundle missing --json");
+    let v = json(&out);
+    assert_eq!(v["ok"], false, "{v:#}");
+    assert_eq!(v["command"], "check", "{v:#}");
+    assert!(v["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("does-not-exist.pem"));
+}
+
+#[test]
+fn prefix_naming_different_certificates_in_different_bundles_removes_nothing() {
+    let sb = Sandbox::new();
+    let a = sb.test_bundle();
+    let b = sb.write_bundle("other.pem", &test_bundle_bytes());
+    // Find two intermediates whose fingerprints share a first digit.
+    let names: Vec<String> = (1..=8).map(|i| format!("int-{i:02}.pem")).collect();
+    let pair = names.iter().enumerate().find_map(|(i, x)| {
+        names[i + 1..]
+            .iter()
+            .find(|y| fp(&gen(x))[..1] == fp(&gen(y))[..1])
+            .map(|y| (x.clone(), y.clone()))
+    });
+    let Some((x, y)) = pair else {
+        eprintln!("no two of int-01..08 share a first hex digit; not exercised");
+        return;
+    };
+    sb.add_ok(gen(&x), &a, &[]);
+    sb.add_ok(gen(&y), &b, &[]);
+    let (before_a, before_b) = (read(&a), read(&b));
+    let prefix = fp(&gen(&x))[..1].to_string();
+    let out = sb
+        .cmd()
+        .args(["remove", &prefix, "--bundle"])
+        .arg(&a)
+        .arg("--bundle")
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "ambiguous across bundles");
+    assert_file_is(&a, &before_a, "first bundle untouched");
+    assert_file_is(&b, &before_b, "second bundle untouched");
+}
+
+#[test]
+fn undo_hint_names_only_certificates_that_were_added() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    // test-root is already present; only int-05 is added.
+    let mut input = read(gen("test-root.pem"));
+    input.extend(read(gen("int-05.pem")));
+    let file = sb.file("root-and-05.pem", &input);
+    let out = sb.add_ok(&file, &bundle, &[]);
+    let text = stdout(&out);
+    let hint = text
+        .lines()
+        .find(|l| l.starts_with("undo with:"))
+        .unwrap_or_else(|| panic!("no undo hint in {text}"));
+    assert!(hint.contains(&fp(&gen("int-05.pem"))[..16]), "{hint}");
+    assert!(!hint.contains(&fp(&gen("test-root.pem"))[..16]), "{hint}");
+}
+
+#[test]
+fn restore_without_backup_of_a_patched_bundle_fails_and_points_to_remove() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let patched = read(&bundle);
+    let out = sb
+        .cmd()
+        .env("CERTPATCH_HOME", sb.root().join("another-home"))
+        .arg("restore")
+        .arg("--bundle")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "restore with another CERTPATCH_HOME");
+    assert!(stderr(&out).contains("remove --all"), "{}", stderr(&out));
+    assert_file_is(&bundle, &patched, "restore without backup");
+}
+
+#[test]
+fn failed_write_leaves_no_backup_behind() {
+    // Needs a folder the process cannot write: root ignores permissions, so run the
+    // binary as `nobody` when we are root, or rely on the mode bits otherwise.
+    let sb = Sandbox::new();
+    let dir = sb.root().join("ro");
+    std::fs::create_dir(&dir).unwrap();
+    let bundle = dir.join("cacert.pem");
+    std::fs::write(&bundle, test_bundle_bytes()).unwrap();
+    let home = sb.root().join("home-nobody");
+    std::fs::create_dir(&home).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    for p in [sb.root(), home.as_path()] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    std::fs::set_permissions(&bundle, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let mut cmd = if is_root {
+        let Ok(setpriv) = which_setpriv() else {
+            eprintln!("setpriv is not available; not exercised");
+            return;
+        };
+        let mut c = std::process::Command::new(setpriv);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin());
+        c
+    } else {
+        std::process::Command::new(bin())
+    };
+    let out = cmd
+        .env_remove("REQUESTS_CA_BUNDLE")
+        .env("CERTPATCH_HOME", &home)
+        .arg("add")
+        .arg(gen("int-good.pem"))
+        .arg("--bundle")
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "add into a read-only folder");
+    assert!(stderr(&out).contains("permission"), "{}", stderr(&out));
+    assert_eq!(read(&bundle), test_bundle_bytes(), "bundle unchanged");
+    assert!(
+        !home.join("backups").exists() || files_under(&home.join("backups")).is_empty(),
+        "a backup was left for a write that failed: {:?}",
+        files_under(&home)
+    );
+}
+
+fn which_setpriv() -> Result<std::path::PathBuf, ()> {
+    ["/usr/bin/setpriv", "/bin/setpriv"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+        .ok_or(())
+}
