@@ -129,6 +129,12 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     if anything_added && !args.dry_run && args.output.is_none() {
         let shas: Vec<&str> = added_shas.iter().map(|s| short(s)).collect();
         ctx.printer.line(format!(
+            "{} added {} certificate(s) to {} bundle(s); retry the failing request now",
+            ctx.printer.tone(Tone::Good, "done:"),
+            added_shas.len(),
+            patched.len()
+        ));
+        ctx.printer.line(format!(
             "undo with: certpatch remove {} {}",
             shas.join(" "),
             targets_flags(&patched)

@@ -52,9 +52,8 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
             outcome = Outcome::Failure;
         } else {
             ctx.printer.line(format!(
-                "  {} `add` would accept this for {}",
-                ctx.printer.tone(Tone::Good, "ok:"),
-                target.path.display()
+                "  {} `add` would accept it",
+                ctx.printer.tone(Tone::Good, "ok:")
             ));
         }
         bundles.push(json!({

@@ -142,6 +142,7 @@ fn bundle_json(b: &FoundBundle, summary: Option<&Summary>, ignored_by: &[&str]) 
         "kind": b.kind.as_str(),
         "environment": b.environment,
         "via": b.source.to_string(),
+        "source": b.source.as_str(),
         "certificates": summary.map(|s| s.certificates),
         "patches": summary.map(|s| s.patches.iter().map(super::list::patch_json).collect::<Vec<_>>()),
         "ignored_by": ignored_by,

@@ -76,7 +76,7 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
                 p.line(format!("  = {name}: already in the bundle, nothing to do"))
             }
             Decision::Add => p.line(format!(
-                "  + {name}: acceptable, issued by `{}`, valid until {}",
+                "  + {name}: passes every check; issued by `{}`, valid until {}",
                 v.cert.issuer,
                 crate::clock::rfc3339(v.cert.not_after)
             )),
