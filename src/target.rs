@@ -117,7 +117,7 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
             source: b.source.as_str(),
         });
     }
-    let notes = found
+    let notes: Vec<String> = found
         .notes
         .into_iter()
         .map(|n| match n.path {
@@ -126,7 +126,14 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
         })
         .collect();
     if targets.is_empty() && named_any {
-        bail!("no CA bundle found in the named targets\nhint: `certpatch find` lists the bundles on this machine; name one with --bundle FILE");
+        // The notes are the explanation (a system store, an interpreter that failed).
+        let mut message = String::from("no CA bundle found in the named targets");
+        for note in &notes {
+            message.push_str("\n  ");
+            message.push_str(note);
+        }
+        message.push_str("\nhint: `certpatch find` lists the bundles on this machine; name one with --bundle FILE");
+        bail!(message);
     }
     Ok(Resolved { targets, notes })
 }

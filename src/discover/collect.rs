@@ -5,7 +5,7 @@
 //! package hard-linked into several environments gives one bundle, reported
 //! by the first source that reached it.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use super::host::Host;
@@ -47,7 +47,8 @@ pub(crate) fn canonical(path: &Path) -> PathBuf {
 pub(crate) struct Collector<'h> {
     pub(crate) host: &'h Host,
     found: Found,
-    files: HashSet<FileId>,
+    /// Each real file once: its index in `found.bundles`.
+    files: HashMap<FileId, usize>,
     envs: HashSet<PathBuf>,
     notes: HashSet<(Option<PathBuf>, String)>,
 }
@@ -57,7 +58,7 @@ impl<'h> Collector<'h> {
         Collector {
             host,
             found: Found::default(),
-            files: HashSet::new(),
+            files: HashMap::new(),
             envs: HashSet::new(),
             notes: HashSet::new(),
         }
@@ -104,13 +105,28 @@ impl<'h> Collector<'h> {
             self.note(Some(&real), system_store_message(&what, &real));
             return false;
         }
-        if self.files.insert(file_id(&meta, &real)) {
-            self.found.bundles.push(FoundBundle {
-                path: real,
-                kind,
-                environment: env.map(canonical),
-                source: source.clone(),
-            });
+        let found = FoundBundle {
+            path: real,
+            kind,
+            environment: env.map(canonical),
+            source: source.clone(),
+        };
+        match self.files.get(&file_id(&meta, &found.path)) {
+            None => {
+                self.files
+                    .insert(file_id(&meta, &found.path), self.found.bundles.len());
+                self.found.bundles.push(found);
+            }
+            Some(&i) => {
+                // The same file met again (a symlink or hard link walked first): what
+                // its environment's layout says beats what a loose path says.
+                let seen = &mut self.found.bundles[i];
+                let better = (seen.environment.is_none() && found.environment.is_some())
+                    || (seen.kind == Kind::Other && found.kind != Kind::Other);
+                if better {
+                    *seen = found;
+                }
+            }
         }
         true
     }

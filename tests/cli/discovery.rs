@@ -607,7 +607,6 @@ fn find_root_of_a_missing_folder_is_exit_1() {
 /// Bug repro (see the report): a link met by the walk before the environment it points into
 /// claims the bundle as `other`, with no environment; the walk order decides the kind.
 #[test]
-#[ignore = "bug: a symlink or hard link to a bundle, walked before its environment, makes it `other`/no environment"]
 fn find_root_kinds_do_not_depend_on_where_links_sit() {
     let m = Machine::new();
     let t = Tree::build(&m, "a-links");
@@ -1156,7 +1155,6 @@ fn python_whose_certifi_is_the_system_store_is_not_patched() {
 /// Bug repro (see the report): `add`/`list --python` drop discovery's note when no bundle is
 /// left, so the user sees only "no CA bundle found" and not why, nor `update-ca-certificates`.
 #[test]
-#[ignore = "bug: target resolution drops the system-store note when it finds no bundle"]
 fn add_to_a_system_store_certifi_says_update_ca_certificates() {
     let m = Machine::new();
     let usr = m.host_root().join("usr");
