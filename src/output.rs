@@ -99,9 +99,10 @@ impl Printer {
     /// The JSON document, when `--json` was given.
     pub fn document(&self, value: &serde_json::Value) {
         if self.json {
-            let mut out = std::io::stdout().lock();
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
             let _ = serde_json::to_writer_pretty(&mut out, value);
             let _ = writeln!(out);
+            let _ = out.flush();
         }
     }
 }

@@ -209,3 +209,24 @@ fn which_setpriv() -> Result<std::path::PathBuf, ()> {
         .find(|p| p.exists())
         .ok_or(())
 }
+
+#[test]
+fn find_json_still_warns_about_overrides_on_stderr() {
+    let sb = Sandbox::new();
+    let empty = sb.root().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = sb
+        .cmd()
+        .env("REQUESTS_CA_BUNDLE", "/somewhere/else.pem")
+        .args(["find", "--json", "--root"])
+        .arg(&empty)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "find --json --root EMPTY");
+    assert_eq!(json(&out), serde_json::json!([]));
+    assert!(
+        stderr(&out).contains("REQUESTS_CA_BUNDLE"),
+        "{}",
+        stderr(&out)
+    );
+}
