@@ -182,12 +182,7 @@ fn restore_json_parses() {
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
     sb.add_ok(gen("int-good.pem"), &bundle, &[]);
-    let out = sb
-        .cmd()
-        .args(["restore", "--json", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sb.restore(&bundle, &["--json"]);
     assert_exit(&out, 0, "restore --json");
     let v = json(&out);
     assert_eq!(v["command"], "restore");

@@ -369,12 +369,7 @@ fn restore_after_add_gives_the_original_back() {
         "a backup was taken under CERTPATCH_HOME"
     );
 
-    let out = sb
-        .cmd()
-        .args(["restore", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sb.restore(&bundle, &[]);
     assert_exit(&out, 0, "restore");
     assert_file_is(&bundle, &original, "restore gives the pre-certpatch bytes");
     assert_eq!(
@@ -394,12 +389,7 @@ fn restore_uses_the_copy_from_before_the_first_patch() {
     sb.add_ok(gen("int-02.pem"), &bundle, &[]);
     assert_exit(&sb.remove(&bundle, &["--all"]), 0, "remove --all");
     sb.add_ok(gen("int-03.pem"), &bundle, &[]);
-    let out = sb
-        .cmd()
-        .args(["restore", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sb.restore(&bundle, &[]);
     assert_exit(&out, 0, "restore");
     assert_file_is(&bundle, &original, "pristine bytes");
 }
@@ -410,12 +400,7 @@ fn restore_dry_run_writes_nothing() {
     let bundle = sb.test_bundle();
     sb.add_ok(gen("int-good.pem"), &bundle, &[]);
     let patched = read(&bundle);
-    let out = sb
-        .cmd()
-        .args(["restore", "--dry-run", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sb.restore(&bundle, &["--dry-run"]);
     assert_exit(&out, 0, "restore --dry-run");
     assert_file_is(&bundle, &patched, "dry run: unchanged");
 }
@@ -433,12 +418,7 @@ fn restore_refuses_after_a_foreign_edit_and_force_overrides() {
     edited.splice(at..at, b"\n# hand edit in the middle\n".iter().copied());
     std::fs::write(&bundle, &edited).unwrap();
 
-    let out = sb
-        .cmd()
-        .args(["restore", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sb.restore(&bundle, &[]);
     assert_exit(&out, 1, "restore after a foreign edit");
     assert!(!stderr(&out).trim().is_empty(), "the refusal is explained");
     assert!(
@@ -448,12 +428,7 @@ fn restore_refuses_after_a_foreign_edit_and_force_overrides() {
     );
     assert_file_is(&bundle, &edited, "refused restore: bundle unchanged");
 
-    let out = sb
-        .cmd()
-        .args(["restore", "--force", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sb.restore(&bundle, &["--force"]);
     assert_exit(&out, 0, "restore --force");
     assert_file_is(&bundle, &original, "forced restore: pristine bytes");
     assert_eq!(sb.bundle_dir_entries(), vec!["cacert.pem"]);
@@ -468,12 +443,7 @@ fn restore_keeps_a_foreign_edit_made_after_all_patches_were_removed() {
     let mut edited = read(&bundle);
     edited.extend_from_slice(b"# upgrade added this\n");
     std::fs::write(&bundle, &edited).unwrap();
-    let out = sb
-        .cmd()
-        .args(["restore", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sb.restore(&bundle, &[]);
     assert_ne!(out.status.code(), Some(2), "not a usage error");
     assert_file_is(&bundle, &edited, "restore never throws away a foreign edit");
 }
@@ -549,12 +519,7 @@ fn restore_without_backup_is_nothing_to_do() {
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
     let before = read(&bundle);
-    let out = sb
-        .cmd()
-        .args(["restore", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sb.restore(&bundle, &[]);
     assert_exit(&out, 0, "restore with nothing to restore");
     assert_file_is(&bundle, &before, "unchanged");
 }

@@ -229,12 +229,7 @@ fn file_mode_is_kept() {
         assert_exit(&sb.remove(&bundle, &["--all"]), 0, "remove --all");
         assert_eq!(mode_of(), mode, "mode {mode:o} kept by remove");
         sb.add_ok(gen("int-good.pem"), &bundle, &[]);
-        let out = sb
-            .cmd()
-            .args(["restore", "--bundle"])
-            .arg(&bundle)
-            .output()
-            .unwrap();
+        let out = sb.restore(&bundle, &[]);
         assert_exit(&out, 0, "restore");
         assert_eq!(mode_of(), mode, "mode {mode:o} kept by restore");
     }
@@ -328,12 +323,7 @@ fn no_stray_files_beside_the_bundle_after_success() {
         backups.iter().any(|f| read(f) == test_bundle_bytes()),
         "a pristine copy is kept under CERTPATCH_HOME/backups: {backups:?}"
     );
-    let out = sb
-        .cmd()
-        .args(["restore", "--bundle"])
-        .arg(&bundle)
-        .output()
-        .unwrap();
+    let out = sb.restore(&bundle, &[]);
     assert_exit(&out, 0, "restore");
     assert_eq!(sb.bundle_dir_entries(), expected, "after restore");
     assert_file_is(

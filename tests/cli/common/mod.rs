@@ -193,6 +193,17 @@ impl Sandbox {
             .unwrap()
     }
 
+    /// `certpatch restore ARGS... --bundle BUNDLE`.
+    pub fn restore(&self, bundle: &Path, args: &[&str]) -> Output {
+        self.cmd()
+            .arg("restore")
+            .args(args)
+            .arg("--bundle")
+            .arg(bundle)
+            .output()
+            .unwrap()
+    }
+
     /// `certpatch list --json --bundle BUNDLE`, parsed.
     pub fn list_json(&self, bundle: &Path) -> Value {
         let out = self
