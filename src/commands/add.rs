@@ -117,8 +117,8 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
                 results.push(report.json);
             }
             Err(e) => {
-                outcome = outcome.and(bundle_error(ctx, target, &e));
-                results.push(json!({"target": target.json(), "status": "error", "error": crate::exit::chain(&e)}));
+                outcome = Outcome::Failure;
+                results.push(bundle_error(ctx, target, &e));
             }
         }
     }

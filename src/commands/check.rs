@@ -28,10 +28,8 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
         let bundle = match read_bundle(&target.path) {
             Ok(b) => b,
             Err(e) => {
-                outcome = outcome.and(bundle_error(ctx, target, &e));
-                bundles.push(
-                    json!({"target": target.json(), "status": "error", "error": e.to_string()}),
-                );
+                outcome = Outcome::Failure;
+                bundles.push(bundle_error(ctx, target, &e));
                 continue;
             }
         };

@@ -25,7 +25,8 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         let bundle = match read_bundle(&target.path) {
             Ok(b) => b,
             Err(e) => {
-                outcome = outcome.and(bundle_error(ctx, target, &e));
+                outcome = Outcome::Failure;
+                bundles.push(bundle_error(ctx, target, &e));
                 continue;
             }
         };

@@ -19,7 +19,6 @@ use crate::bundle::Bundle;
 use crate::cert::Cert;
 use crate::clock::rfc3339;
 use crate::discover::Host;
-use crate::exit::Outcome;
 use crate::home::Home;
 use crate::output::Printer;
 use crate::target::{self, Target};
@@ -68,14 +67,13 @@ pub fn cert_json(cert: &Cert) -> Value {
     })
 }
 
-/// Prints a failure to open a bundle and turns it into the failure outcome.
-pub fn bundle_error(ctx: &Context, target: &Target, err: &anyhow::Error) -> Outcome {
-    ctx.printer.error(format!(
-        "{}: {}",
-        target.path.display(),
-        crate::exit::chain(err)
-    ));
-    Outcome::Failure
+/// Prints why one bundle could not be handled and returns its JSON entry; the run goes on
+/// with the other bundles and ends with the failure exit code.
+pub fn bundle_error(ctx: &Context, target: &Target, err: &anyhow::Error) -> Value {
+    let message = crate::exit::chain(err);
+    ctx.printer
+        .error(format!("{}: {message}", target.path.display()));
+    json!({"target": target.json(), "status": "error", "error": message})
 }
 
 /// A short picture of added (`+`) or removed (`-`) patch text: the comment lines and the

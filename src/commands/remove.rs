@@ -84,8 +84,8 @@ pub fn run(
         match remove_from(ctx, target, wanted.as_deref(), home.as_ref(), targets.len()) {
             Ok(v) => results.push(v),
             Err(e) => {
-                outcome = outcome.and(bundle_error(ctx, target, &e));
-                results.push(json!({"target": target.json(), "status": "error", "error": crate::exit::chain(&e)}));
+                outcome = Outcome::Failure;
+                results.push(bundle_error(ctx, target, &e));
             }
         }
     }

@@ -29,8 +29,8 @@ pub fn run(ctx: &Context, targets: &Targets, force: bool, dry_run: bool) -> Resu
                 results.push(v);
             }
             Err(e) => {
-                outcome = outcome.and(bundle_error(ctx, target, &e));
-                results.push(json!({"target": target.json(), "status": "error", "error": crate::exit::chain(&e)}));
+                outcome = Outcome::Failure;
+                results.push(bundle_error(ctx, target, &e));
             }
         }
     }
