@@ -118,9 +118,28 @@ impl<'h> Collector<'h> {
                 self.found.bundles.push(found);
             }
             Some(&i) => {
-                // The same file met again (a symlink or hard link walked first): what
-                // its environment's layout says beats what a loose path says.
                 let seen = &mut self.found.bundles[i];
+                if seen.path != found.path
+                    && seen.environment.is_some()
+                    && found.environment.is_some()
+                    && seen.environment != found.environment
+                {
+                    // Two environments share one file through a hard link (uv and conda
+                    // link from their caches). Each environment has its own bundle: a
+                    // patch replaces the file, which breaks the link, so each path is
+                    // reported and patched on its own.
+                    let message = format!(
+                        "{} and {} are hard links to one file; each environment's path is patched on its own (a patch replaces the file, so the link is broken and the other path keeps the old content)",
+                        seen.path.display(),
+                        found.path.display()
+                    );
+                    let path = found.path.clone();
+                    self.found.bundles.push(found);
+                    self.note(Some(&path), message);
+                    return true;
+                }
+                // The same file met again (a symlink, or a loose hard link walked first):
+                // what its environment's layout says beats what a loose path says.
                 let better = (seen.environment.is_none() && found.environment.is_some())
                     || (seen.kind == Kind::Other && found.kind != Kind::Other);
                 if better {

@@ -1283,3 +1283,59 @@ fn pip_cert_is_only_in_pip_vendored_ignored_by() {
     let out = m.run(&["find", "--root", &s(&t.root)], &vars);
     assert!(stderr(&out).contains("PIP_CERT"), "{}", stderr(&out));
 }
+
+// ---------------------------------------------------------------------------------------
+// Hard links between environments (uv and conda link bundles from their caches).
+
+#[test]
+fn hard_linked_bundles_of_two_environments_are_both_reported_and_patched() {
+    let m = Machine::new();
+    let a = make_venv(&m.p("tree/env-a"), "3.12");
+    let b = make_venv(&m.p("tree/env-b"), "3.12");
+    let (ca, cb) = (
+        site(&a, "3.12").join("certifi/cacert.pem"),
+        site(&b, "3.12").join("certifi/cacert.pem"),
+    );
+    // Both bundles trust the test root; env-b's certifi is a hard link to env-a's.
+    let mut bytes = certifi_bytes();
+    bytes.extend(read(gen("test-root.pem")));
+    write(&ca, &bytes);
+    fs::remove_file(&cb).unwrap();
+    fs::hard_link(&ca, &cb).unwrap();
+
+    let tree = m.p("tree");
+    let items = m.find_json(&["--root", &s(&tree)], &[]);
+    let certifi: Vec<&str> = items
+        .iter()
+        .filter(|i| i["kind"] == "certifi")
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        certifi.len(),
+        2,
+        "one certifi bundle per environment: {items:#?}"
+    );
+
+    let out = m.run(
+        &[
+            "add",
+            &s(&gen("int-good.pem")),
+            "--env",
+            &s(&a),
+            "--env",
+            &s(&b),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &[],
+    );
+    assert_exit(&out, 0, "add to two hard-linked environments");
+    for bundle in [&ca, &cb] {
+        assert_eq!(
+            count_cert(&read(bundle), &der(&gen("int-good.pem"))),
+            1,
+            "{} patched once",
+            bundle.display()
+        );
+    }
+}
