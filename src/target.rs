@@ -60,7 +60,16 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
                 bundle.display()
             );
         }
-        found.bundles.push(discover::named_bundle(bundle));
+        let named = discover::named_bundle(bundle);
+        match discover::named_bundle_check(host, &named) {
+            Err(refusal) => bail!("{refusal}"),
+            Ok(Some(note)) => found.notes.push(discover::Note {
+                path: None,
+                message: note,
+            }),
+            Ok(None) => {}
+        }
+        found.bundles.push(named);
     }
     for exe in &spec.named.pythons {
         found.extend(discover::bundles_of_python(host, exe));

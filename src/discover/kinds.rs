@@ -188,14 +188,19 @@ pub fn patched_to_system_store(bundle: &Path) -> Option<PathBuf> {
 pub(crate) fn system_store_message(what: &str, store: &Path) -> String {
     format!(
         "{what} is the operating system's trust store {} (a distribution-patched certifi); \
-         certpatch does not patch the system store. Add the certificate with your \
+         {}",
+        store.display(),
+        SYSTEM_STORE_ADVICE
+    )
+}
+
+/// What to do instead of patching the operating system's store.
+pub(crate) const SYSTEM_STORE_ADVICE: &str = "certpatch does not patch the system store (the \
+         distribution's tool rebuilds it and would drop a patch). Add the certificate with your \
          distribution's tool instead: copy it to /usr/local/share/ca-certificates/NAME.crt \
          and run `sudo update-ca-certificates` (Debian, Ubuntu, Alpine), or to \
          /etc/pki/ca-trust/source/anchors/ and run `sudo update-ca-trust` (Fedora, RHEL, \
-         CentOS), or to /etc/pki/trust/anchors/ and run `sudo update-ca-certificates` (SUSE)",
-        store.display()
-    )
-}
+         CentOS), or to /etc/pki/trust/anchors/ and run `sudo update-ca-certificates` (SUSE)";
 
 /// Folders where a zip-imported certifi extracts its temporary copy.
 pub(crate) fn temp_dirs(host: &Host) -> Vec<PathBuf> {

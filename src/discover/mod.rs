@@ -302,6 +302,27 @@ pub fn named_bundle(file: &Path) -> FoundBundle {
     }
 }
 
+/// What stands against patching a file named with `--bundle`: `Err` when it is the
+/// operating system's store (certpatch does not patch it: the distribution's tool owns it
+/// and would overwrite a patch), `Ok(Some(note))` when patching it would have no effect
+/// (a certifi whose `where()` was patched to return the system store).
+pub fn named_bundle_check(host: &Host, bundle: &FoundBundle) -> Result<Option<String>, String> {
+    if kinds::in_system_store(host, &bundle.path) {
+        return Err(format!(
+            "`{}` is the operating system's trust store; {}",
+            bundle.path.display(),
+            kinds::SYSTEM_STORE_ADVICE
+        ));
+    }
+    Ok(kinds::patched_to_system_store(&bundle.path).map(|store| {
+        format!(
+            "{} is not used: the `where()` beside it returns the operating system's store {} (a distribution-patched certifi), so patching it changes nothing; use `update-ca-certificates` (or your distribution's equivalent) instead",
+            bundle.path.display(),
+            store.display()
+        )
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::testutil::*;

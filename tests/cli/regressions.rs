@@ -230,3 +230,38 @@ fn find_json_still_warns_about_overrides_on_stderr() {
         stderr(&out)
     );
 }
+
+#[test]
+fn bundle_in_the_system_store_is_refused_with_update_ca_certificates() {
+    // CERTPATCH_HOST_ROOT moves /etc/ssl into the sandbox, so the real store is never named.
+    let sb = Sandbox::new();
+    let host = sb.root().join("host");
+    let store = host.join("etc/ssl/certs/ca-certificates.crt");
+    std::fs::create_dir_all(store.parent().unwrap()).unwrap();
+    std::fs::write(&store, test_bundle_bytes()).unwrap();
+    let out = sb
+        .cmd()
+        .env("CERTPATCH_HOST_ROOT", &host)
+        .arg("add")
+        .arg(gen("int-good.pem"))
+        .arg("--bundle")
+        .arg(&store)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "add to the system store");
+    assert!(
+        stderr(&out).contains("update-ca-certificates"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&store), test_bundle_bytes(), "system store unchanged");
+}
+
+#[test]
+fn sandbox_without_targets_cannot_reach_a_real_environment() {
+    let sb = Sandbox::new();
+    let out = sb.cmd().arg("list").output().unwrap();
+    assert_exit(&out, 1, "list with no target in the sandbox");
+    assert!(stderr(&out).contains("--bundle"), "{}", stderr(&out));
+}
