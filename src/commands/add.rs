@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde_json::json;
 
-use super::find::{ignores, report_overrides};
+use super::find::report_overrides;
 use super::report::{input_json, print_verdicts, read_input, verdicts_json};
 use super::{bundle_error, preview, Context};
 use crate::bundle::{render_patch, Bundle};
@@ -100,11 +100,18 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let mut anything_added = false;
     let mut patched: Vec<Target> = Vec::new();
     let mut added_shas: Vec<String> = Vec::new();
+    let mut changed: Vec<Target> = Vec::new();
     for target in &targets {
         let result = add_to(ctx, &input, target, &args, rules, &when);
         match result {
             Ok(report) => {
                 outcome = outcome.and(report.outcome);
+                if matches!(
+                    report.json["status"].as_str(),
+                    Some("patched" | "would-patch")
+                ) {
+                    changed.push(target.clone());
+                }
                 anything_added |= !report.added.is_empty();
                 if !report.added.is_empty() {
                     patched.push(target.clone());
@@ -140,12 +147,15 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             targets_flags(&patched)
         ));
     }
+    // Variables that make Python read another file than the bundles patched (or that
+    // would be, in a dry run); one that already names a patched bundle is no problem.
     let overrides: Vec<_> = discover::overrides(&ctx.host)
         .into_iter()
         .filter(|o| {
-            targets
-                .iter()
-                .any(|t| t.kind.is_some_and(|k| ignores(o, k)))
+            changed.iter().any(|t| {
+                t.kind.is_some_and(|k| o.ignores(k))
+                    && std::fs::canonicalize(&o.value).ok().as_deref() != Some(t.path.as_path())
+            })
         })
         .collect();
     report_overrides(ctx, &overrides);

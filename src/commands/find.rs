@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::Context;
 use crate::bundle::{Bundle, Summary};
-use crate::discover::{self, FoundBundle, Kind, Override};
+use crate::discover::{self, FoundBundle, Override};
 use crate::exit::Outcome;
 use crate::output::{short, Tone};
 
@@ -53,7 +53,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
         let b = &found.bundles[i];
         let ignored_by: Vec<&str> = overrides
             .iter()
-            .filter(|o| ignores(o, b.kind))
+            .filter(|o| o.ignores(b.kind))
             .map(|o| o.var)
             .collect();
         if last_env != Some(b.environment.as_deref()) {
@@ -147,16 +147,6 @@ fn bundle_json(b: &FoundBundle, summary: Option<&Summary>, ignored_by: &[&str]) 
         "patches": summary.map(|s| s.patches.iter().map(super::list::patch_json).collect::<Vec<_>>()),
         "ignored_by": ignored_by,
     })
-}
-
-/// Whether a set variable makes the users of this kind of bundle ignore it.
-pub fn ignores(o: &Override, kind: Kind) -> bool {
-    match o.var {
-        "REQUESTS_CA_BUNDLE" | "CURL_CA_BUNDLE" => kind != Kind::Conda,
-        "PIP_CERT" => kind == Kind::PipVendored,
-        "SSL_CERT_FILE" | "SSL_CERT_DIR" => kind == Kind::Conda,
-        _ => false,
-    }
 }
 
 /// Warns about each variable that makes Python ignore the bundles certpatch patches.

@@ -109,14 +109,10 @@ fn resolve(
     let p = &ctx.printer;
     let mut present: BTreeMap<String, String> = BTreeMap::new(); // sha256 -> name
     for target in targets {
-        match read_bundle(&target.path) {
-            Ok(bundle) => {
-                for patch in &bundle.patches {
-                    present.insert(patch.cert.sha256_hex(), patch.cert.name().to_string());
-                }
-            }
-            Err(e) => {
-                bundle_error(ctx, target, &e);
+        // An unreadable bundle is reported once, when its turn comes to be changed.
+        if let Ok(bundle) = read_bundle(&target.path) {
+            for patch in &bundle.patches {
+                present.insert(patch.cert.sha256_hex(), patch.cert.name().to_string());
             }
         }
     }

@@ -110,9 +110,17 @@ impl std::fmt::Display for QueryError {
             ),
             QueryError::Failed { status, stderr } => {
                 write!(f, "it failed ({status})")?;
-                match stderr.lines().rev().find(|l| !l.trim().is_empty()) {
-                    Some(last) => write!(f, ": {}", last.trim()),
-                    None => Ok(()),
+                // The first line names the problem for wrappers (`pyenv: python3.12:
+                // command not found`), the last for Python tracebacks.
+                let lines: Vec<&str> = stderr
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .collect();
+                match lines.as_slice() {
+                    [] => Ok(()),
+                    [one] => write!(f, ": {one}"),
+                    [first, .., last] => write!(f, ": {first} … {last}"),
                 }
             }
             QueryError::BadOutput(out) => {

@@ -2,6 +2,7 @@
 //! patches. `find`, `add` and `status` report them when set.
 
 use super::host::{vars, Host};
+use super::kinds::Kind;
 
 /// One variable that is set, and what it does.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -58,6 +59,21 @@ pub fn overrides(host: &Host) -> Vec<Override> {
             })
         })
         .collect()
+}
+
+impl Override {
+    /// Whether this variable makes the users of this kind of bundle read another file:
+    /// requests (and pip's vendored requests) for `REQUESTS_CA_BUNDLE`/`CURL_CA_BUNDLE`,
+    /// pip for `PIP_CERT`, and the `ssl` module (which conda's `ssl/cacert.pem` serves)
+    /// for `SSL_CERT_FILE`/`SSL_CERT_DIR`.
+    pub fn ignores(&self, kind: Kind) -> bool {
+        match self.var {
+            vars::REQUESTS_CA_BUNDLE | vars::CURL_CA_BUNDLE => kind != Kind::Conda,
+            vars::PIP_CERT => kind == Kind::PipVendored,
+            vars::SSL_CERT_FILE | vars::SSL_CERT_DIR => kind == Kind::Conda,
+            _ => false,
+        }
+    }
 }
 
 #[cfg(test)]
