@@ -58,6 +58,9 @@ pub struct Cert {
     pub sig_alg_name: String,
     pub rsa_bits: Option<usize>,
     pub key_desc: String,
+    /// Whether the extendedKeyUsage extension (when present) allows TLS server
+    /// authentication; `None` when there is no such extension (no restriction).
+    pub eku_server_auth: Option<bool>,
     /// DER of the SubjectPublicKeyInfo, to spot cross-signed twins (same subject and key).
     pub spki_raw: Vec<u8>,
 }
@@ -66,6 +69,8 @@ pub struct Cert {
 pub struct Constraint {
     pub ca: bool,
     pub critical: bool,
+    /// pathLenConstraint: how many CA certificates may follow this one in a chain.
+    pub path_len: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -102,6 +107,7 @@ impl Cert {
             .map(|bc| Constraint {
                 ca: bc.value.ca,
                 critical: bc.critical,
+                path_len: bc.value.path_len_constraint,
             });
         let key_usage = tbs
             .key_usage()
@@ -121,6 +127,10 @@ impl Cert {
         let aki = ext_fact(&oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER);
         let sig_oid = &x509.signature_algorithm.algorithm;
         let (rsa_bits, key_desc) = describe_key(tbs.public_key());
+        let eku_server_auth = tbs
+            .extended_key_usage()
+            .map_err(|e| ParseError(format!("extendedKeyUsage: {e}")))?
+            .map(|eku| eku.value.server_auth || eku.value.any);
         Ok(Cert {
             sha256: Sha256::digest(&der).into(),
             sha1: Sha1::digest(&der).into(),
@@ -144,6 +154,7 @@ impl Cert {
             sig_alg_name: sig_alg_name(sig_oid),
             rsa_bits,
             key_desc,
+            eku_server_auth,
             spki_raw: tbs.public_key().raw.to_vec(),
             der,
         })

@@ -285,6 +285,25 @@ fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules) -> Vec<Finding> {
             ),
         ));
     }
+    if cert.eku_server_auth == Some(false) {
+        warnings.push(finding(
+            "no-server-auth",
+            "its extendedKeyUsage does not include serverAuth: TLS clients will not accept server certificates issued under it",
+        ));
+    }
+    if let Some(issuer) = bundle.certs.iter().find(|b| {
+        cert.issued_by_name(b)
+            && cert.signed_by(b) == Ok(true)
+            && b.basic_constraints.and_then(|bc| bc.path_len) == Some(0)
+    }) {
+        warnings.push(finding(
+            "path-length",
+            format!(
+                "its issuer `{}` has pathLenConstraint 0, so no chain through this CA can validate",
+                issuer.name()
+            ),
+        ));
+    }
     let strict = strict_traits(cert);
     if !strict.is_empty() {
         warnings.push(finding(
