@@ -81,6 +81,9 @@ pub fn certpatch(tmp: &Path) -> Command {
     for var in SCRUBBED_ENV {
         cmd.env_remove(var);
     }
+    for (var, value) in host_isolation(tmp) {
+        cmd.env(var, value);
+    }
     cmd.env("CERTPATCH_HOME", tmp.join("home"))
         .current_dir(tmp)
         .timeout(std::time::Duration::from_secs(60));
@@ -94,8 +97,22 @@ pub fn certpatch_std(tmp: &Path) -> std::process::Command {
     for var in SCRUBBED_ENV {
         cmd.env_remove(var);
     }
+    for (var, value) in host_isolation(tmp) {
+        cmd.env(var, value);
+    }
     cmd.env("CERTPATCH_HOME", tmp.join("home")).current_dir(tmp);
     cmd
+}
+
+/// A fake `HOME`, `PATH` and system root inside `tmp`: a test that forgot `--bundle`
+/// finds no environment (and fails) instead of patching one of this machine's Pythons.
+fn host_isolation(tmp: &Path) -> [(&'static str, PathBuf); 4] {
+    [
+        ("HOME", tmp.join("no-home")),
+        ("PATH", tmp.join("no-bin")),
+        ("CERTPATCH_HOST_ROOT", tmp.join("no-host")),
+        ("PYENV_ROOT", tmp.join("no-pyenv")),
+    ]
 }
 
 /// A temporary folder for one test: bundles are copied into `<tmp>/b/`, certpatch's home is
