@@ -242,6 +242,11 @@ fn parse_patch(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Patch, usize)>
     let first = text(bytes, &lines[i]);
     let mut j = i + 1;
     while j < lines.len() && text(bytes, &lines[j]).starts_with('#') {
+        if text(bytes, &lines[j]).starts_with(MARKER) {
+            // Another marker before the certificate: that one begins the patch, and this
+            // line is foreign text (a hand-written comment that ended up just above it).
+            return None;
+        }
         j += 1;
     }
     if j >= lines.len() || text(bytes, &lines[j]) != "-----BEGIN CERTIFICATE-----" {
@@ -465,5 +470,77 @@ mod tests {
             unescape(&escape("a\\b\u{1F600}\u{e9}\n\r\t")),
             "a\\b\u{1F600}\u{e9}\n\r\t"
         );
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn pool() -> Vec<Cert> {
+        ["le-r10.pem", "le-r11.pem", "le-e5.pem", "le-e6.pem"]
+            .iter()
+            .map(|name| {
+                let path = format!("{}/fixtures/real/{name}", env!("CARGO_MANIFEST_DIR"));
+                let text = std::fs::read(path).unwrap();
+                Cert::from_der(::pem::parse(text).unwrap().contents()).unwrap()
+            })
+            .collect()
+    }
+
+    /// Bundle-like text: certifi headers, foreign lines, blank lines, a marker line with
+    /// no certificate after it, in LF or CRLF, with or without a final line ending.
+    fn original() -> impl Strategy<Value = Vec<u8>> {
+        let piece = prop_oneof![
+            Just("# Issuer: CN=Example O=Example".to_string()),
+            Just(String::new()),
+            Just("# certpatch: a hand-written line, not a patch".to_string()),
+            Just("-----BEGIN CERTIFICATE-----".to_string()),
+            "[ -~]{0,40}",
+        ];
+        (
+            prop::collection::vec(piece, 0..12),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(lines, crlf, final_eol)| {
+                let eol = if crlf { "\r\n" } else { "\n" };
+                let mut text = lines.join(eol);
+                if final_eol && !lines.is_empty() {
+                    text.push_str(eol);
+                }
+                text.into_bytes()
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        #[test]
+        fn any_removal_order_gives_back_the_original(
+            original in original(),
+            count in 1usize..=4,
+            order in Just((0..4usize).collect::<Vec<_>>()).prop_shuffle(),
+        ) {
+            let certs = pool();
+            let mut bytes = original.clone();
+            for cert in certs.iter().take(count) {
+                let patch = render_patch(&bytes, cert, "2026-01-01T00:00:00Z", "p.pem");
+                bytes.extend(patch);
+            }
+            prop_assert!(bytes[original.len()..].is_ascii());
+            // Remove the patches one at a time, in a random order, re-reading each time.
+            for &k in order.iter().filter(|&&k| k < count) {
+                let bundle = Bundle::parse(bytes.clone());
+                let i = bundle
+                    .patches
+                    .iter()
+                    .position(|p| p.cert.sha256 == certs[k].sha256)
+                    .expect("patch found");
+                bytes = bundle.without(&[i]);
+            }
+            prop_assert_eq!(bytes, original);
+        }
     }
 }

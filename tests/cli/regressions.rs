@@ -265,3 +265,41 @@ fn sandbox_without_targets_cannot_reach_a_real_environment() {
     assert_exit(&out, 1, "list with no target in the sandbox");
     assert!(stderr(&out).contains("--bundle"), "{}", stderr(&out));
 }
+
+#[test]
+fn restore_dry_run_shows_the_patches_and_touches_nothing() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let patched = read(&bundle);
+    // A temporary file as a killed run leaves it: only a real write may clean it up.
+    let stale = sb.bundle_dir().join(".cacert.pem.certpatch-XYZ.tmp");
+    std::fs::write(&stale, b"partial").unwrap();
+    let out = sb.restore(&bundle, &["--dry-run"]);
+    assert_exit(&out, 0, "restore --dry-run");
+    assert!(stdout(&out).contains("-# certpatch:"), "{}", stdout(&out));
+    assert_file_is(&bundle, &patched, "restore --dry-run");
+    assert!(stale.exists(), "a dry run must not delete anything");
+}
+
+#[test]
+fn hand_written_marker_line_just_above_a_patch_is_not_swallowed_by_remove() {
+    // Found by the bundle property test: a bundle whose last line is a hand-written
+    // `# certpatch:` comment without a final newline; after the first of two patches was
+    // removed, that comment sat right above the second patch and was taken for its start.
+    let sb = Sandbox::new();
+    let mut original = test_bundle_bytes();
+    original.extend_from_slice(b"# certpatch: note to self, not a patch");
+    let bundle = sb.write_bundle("cacert.pem", &original);
+    sb.add_ok(gen("int-01.pem"), &bundle, &[]);
+    sb.add_ok(gen("int-02.pem"), &bundle, &[]);
+    let first = fp(&gen("int-01.pem"));
+    assert_exit(&sb.remove(&bundle, &[&first]), 0, "remove the first patch");
+    let second = fp(&gen("int-02.pem"));
+    assert_exit(
+        &sb.remove(&bundle, &[&second]),
+        0,
+        "remove the second patch",
+    );
+    assert_file_is(&bundle, &original, "hand-written marker kept, bytes exact");
+}
