@@ -14,6 +14,7 @@ mod home;
 mod input;
 mod ledger;
 mod output;
+mod plan;
 mod target;
 mod validate;
 mod write;

@@ -8,7 +8,6 @@ use serde_json::json;
 use super::find::report_overrides;
 use super::report::{input_json, print_verdicts, read_input, verdicts_json};
 use super::{bundle_error, preview, Context};
-use crate::bundle::{render_patch, Bundle};
 use crate::cli::Targets;
 use crate::clock::{now_rfc3339, rfc3339};
 use crate::commit;
@@ -17,8 +16,9 @@ use crate::exit::{Outcome, UsageError};
 use crate::input::Input;
 use crate::ledger::Entry;
 use crate::output::{short, Tone};
+use crate::plan::plan;
 use crate::target::Target;
-use crate::validate::{self, Decision, Rules, Verdict, ANCHOR_NOTE};
+use crate::validate::{Decision, Rules, ANCHOR_NOTE};
 use crate::write;
 
 pub struct AddArgs<'a> {
@@ -27,45 +27,6 @@ pub struct AddArgs<'a> {
     pub dry_run: bool,
     pub allow_root: bool,
     pub output: Option<&'a Path>,
-}
-
-/// What adding means for one bundle.
-struct Plan<'a> {
-    bundle: Bundle,
-    verdicts: Vec<Verdict<'a>>,
-    /// The certificates appended, in order (none when refused or all present).
-    added: Vec<usize>,
-    /// The new content, when anything is appended.
-    new_bytes: Option<Vec<u8>>,
-}
-
-fn plan<'a>(input: &'a Input, bytes: Vec<u8>, rules: Rules, when: &str) -> Plan<'a> {
-    let bundle = Bundle::parse(bytes);
-    let verdicts = validate::judge(&input.certs, &bundle, rules);
-    let mut added = Vec::new();
-    let mut new_bytes = None;
-    if verdicts.iter().all(|v| v.decision != Decision::Refused) {
-        let mut bytes = bundle.bytes.clone();
-        for (i, v) in verdicts.iter().enumerate() {
-            let duplicate = added
-                .iter()
-                .any(|&j: &usize| input.certs[j].sha256 == v.cert.sha256);
-            if v.decision == Decision::Add && !duplicate {
-                let patch = render_patch(&bytes, v.cert, when, &input.source);
-                bytes.extend(patch);
-                added.push(i);
-            }
-        }
-        if !added.is_empty() {
-            new_bytes = Some(bytes);
-        }
-    }
-    Plan {
-        bundle,
-        verdicts,
-        added,
-        new_bytes,
-    }
 }
 
 pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {

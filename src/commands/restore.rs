@@ -8,7 +8,7 @@
 use anyhow::Result;
 use serde_json::json;
 
-use super::{bundle_error, Context};
+use super::{bundle_error, preview, Context};
 use crate::backup::Backup;
 use crate::bundle::Bundle;
 use crate::cli::Targets;
@@ -52,11 +52,20 @@ fn restore_one(
 ) -> Result<(Outcome, serde_json::Value)> {
     let p = &ctx.printer;
     let home = ctx.home()?;
-    let locked = write::lock(&target.path)?;
-    let backup = Backup::of(&home, &locked.path);
+    // A dry run only reads; a real restore decides and writes under the lock.
+    let locked = if dry_run {
+        None
+    } else {
+        Some(write::lock(&target.path)?)
+    };
+    let current = match &locked {
+        Some(l) => l.bytes.clone(),
+        None => fs_err::read(&target.path)?,
+    };
+    let backup = Backup::of(&home, &target.path);
     let report = |status: &str, message: String| json!({"target": target.json(), "status": status, "message": message, "backup": backup.original});
     if !backup.exists() {
-        let patches = Bundle::parse(locked.bytes.clone()).patches.len();
+        let patches = Bundle::parse(current.clone()).patches.len();
         if patches > 0 {
             let msg = format!(
                 "{} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
@@ -79,12 +88,12 @@ fn restore_one(
         return Ok((Outcome::Success, report("no-backup", msg)));
     }
     let original = backup.read()?;
-    if locked.bytes == original {
+    if current == original {
         let msg = format!("{} is already the backed-up copy", target.path.display());
         p.line(format!("{msg}; nothing to restore"));
         return Ok((Outcome::Success, report("unchanged", msg)));
     }
-    let bundle = Bundle::parse(locked.bytes.clone());
+    let bundle = Bundle::parse(current.clone());
     let clean = bundle.pristine() == original;
     if !clean && !force {
         let msg = format!(
@@ -98,17 +107,26 @@ fn restore_one(
         ));
         return Ok((Outcome::Failure, report("refused", msg)));
     }
-    if dry_run {
+    let Some(locked) = locked else {
         let msg = format!(
             "would restore {} from {} ({} bytes now, {} after)",
             target.path.display(),
             backup.original.display(),
-            locked.bytes.len(),
+            current.len(),
             original.len()
         );
         p.line(&msg);
+        if clean {
+            for patch in &bundle.patches {
+                for line in preview(&bundle.bytes[patch.range.clone()], '-') {
+                    p.line(format!("    {}", p.tone(Tone::Bad, &line)));
+                }
+            }
+        } else {
+            p.line("    (the whole file is replaced: it has changes besides certpatch's patches)");
+        }
         return Ok((Outcome::Success, report("would-restore", msg)));
-    }
+    };
     let committed = commit::plain(&home, &locked, &original, |l| l.forget_bundle(&locked.path))?;
     if let Some(problem) = committed.ledger_problem {
         p.warn(problem);
