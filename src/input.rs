@@ -420,3 +420,38 @@ mod tests {
         assert!(!err.to_string().contains("AAAA"));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn r10() -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/fixtures/real/le-r10.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Arbitrary bytes never panic; they are either certificates or a clear refusal.
+        #[test]
+        fn arbitrary_input_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+            let _ = parse(&bytes, "fuzz");
+            let _ = crate::bundle::Bundle::parse(bytes);
+        }
+
+        /// A real certificate damaged at any one byte never panics: it is refused, or
+        /// still read as a certificate (when the byte was outside the body).
+        #[test]
+        fn one_damaged_byte_never_panics(at in 0usize..2000, byte in any::<u8>()) {
+            let mut text = r10();
+            let at = at % text.len();
+            text[at] = byte;
+            let _ = parse(&text, "fuzz");
+        }
+    }
+}
