@@ -141,13 +141,14 @@ pub enum Command {
         targets: Targets,
     },
     /// Remove certpatch patches by SHA-256 fingerprint (or a unique prefix of it).
+    #[command(group(
+        clap::ArgGroup::new("which_patches")
+            .required(true)
+            .args(["selectors", "all_patches"])
+    ))]
     Remove {
         /// SHA-256 fingerprint or unique prefix (hex, colons optional, any case).
-        #[arg(
-            value_name = "SELECTOR",
-            required_unless_present = "all_patches",
-            conflicts_with = "all_patches"
-        )]
+        #[arg(value_name = "SELECTOR", conflicts_with = "all_patches")]
         selectors: Vec<String>,
         /// Remove every certpatch patch.
         #[arg(long = "all", id = "all_patches")]

@@ -90,26 +90,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             }
         }
     }
-    if anything_added {
-        ctx.printer.note(ANCHOR_NOTE);
-        notes.push(ANCHOR_NOTE.to_string());
-    }
-    if anything_added && !args.dry_run && args.output.is_none() {
-        let shas: Vec<&str> = added_shas.iter().map(|s| short(s)).collect();
-        ctx.printer.line(format!(
-            "{} added {} certificate(s) to {} bundle(s); retry the failing request now",
-            ctx.printer.tone(Tone::Good, "done:"),
-            added_shas.len(),
-            patched.len()
-        ));
-        ctx.printer.line(format!(
-            "undo with: certpatch remove {} {}",
-            shas.join(" "),
-            targets_flags(&patched)
-        ));
-    }
     // Variables that make Python read another file than the bundles patched (or that
     // would be, in a dry run); one that already names a patched bundle is no problem.
+    // Shown before the summary, since they decide whether the patch helps at all.
     let overrides: Vec<_> = discover::overrides(&ctx.host)
         .into_iter()
         .filter(|o| {
@@ -120,6 +103,40 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         })
         .collect();
     report_overrides(ctx, &overrides);
+    if anything_added {
+        ctx.printer.note(ANCHOR_NOTE);
+        notes.push(ANCHOR_NOTE.to_string());
+    }
+    if anything_added && !args.dry_run && args.output.is_none() {
+        let failed = results
+            .iter()
+            .filter(|r| matches!(r["status"].as_str(), Some("refused" | "error")))
+            .count();
+        let mut summary = format!(
+            "{} added {} certificate(s) to {} of {} bundle(s)",
+            ctx.printer.tone(Tone::Good, "done:"),
+            added_shas.len(),
+            patched.len(),
+            targets.len()
+        );
+        if failed > 0 {
+            summary.push_str(&format!(
+                "; {failed} bundle(s) refused or failed (see the errors above)"
+            ));
+        }
+        if overrides.is_empty() {
+            summary.push_str("; retry the failing request now");
+        } else {
+            summary.push_str("; unset the variables named above, then retry the failing request");
+        }
+        ctx.printer.line(summary);
+        let shas: Vec<&str> = added_shas.iter().map(|s| short(s)).collect();
+        ctx.printer.line(format!(
+            "undo with: certpatch remove {} {}",
+            shas.join(" "),
+            targets_flags(&patched)
+        ));
+    }
     ctx.printer.document(&json!({
         "command": "add",
         "overrides": overrides,

@@ -80,7 +80,7 @@ fn restore_one(
             return Ok((Outcome::Failure, report("no-backup", msg)));
         }
         let msg = format!(
-            "no backup of {}: certpatch has not patched it (with CERTPATCH_HOME `{}`)",
+            "{} holds no certpatch patch and has no backup under `{}` (a backup is kept only while the bundle holds patches)",
             target.path.display(),
             home.root.display()
         );

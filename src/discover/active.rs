@@ -32,8 +32,9 @@ pub struct NotFound {
 
 impl NotFound {
     /// How to name a target instead.
-    pub const HINT: &'static str = "name one with `--python EXE`, `--env DIR` or `--bundle FILE`, \
-        or use `--all` for every bundle that `certpatch find` reports";
+    pub const HINT: &'static str = "name the environment that runs the failing code with \
+        `--python EXE`, `--env DIR` or `--bundle FILE` (`certpatch find` lists them all; \
+        `--all` acts on every one of them, so use it only when you mean the whole machine)";
 }
 
 impl fmt::Display for NotFound {

@@ -212,12 +212,23 @@ pub fn bundles_in_env(host: &Host, dir: &Path, source: Source) -> Found {
     } else {
         c.probe(&dir, &source);
         if c.counts().0 == 0 {
+            // A project folder is the usual mistake: point at the environment inside it.
+            let inside = [".venv", "venv", "env", ".env"]
+                .iter()
+                .map(|name| dir.join(name))
+                .find(|d| layout::recognise(d).is_some());
+            let suggestion = match inside {
+                Some(env) => format!("did you mean `--env {}`?", env.display()),
+                None => {
+                    "name its interpreter with `--python`, or a bundle with `--bundle`".to_string()
+                }
+            };
             c.note(
                 Some(&dir),
                 format!(
                     "{} does not look like a Python environment (no `pyvenv.cfg`, `conda-meta/`, \
                      `bin/python3`, `Scripts\\python.exe` or `lib/python3.X/site-packages`); \
-                     name its interpreter with `--python`, or a bundle with `--bundle`",
+                     {suggestion}",
                     dir.display()
                 ),
             );

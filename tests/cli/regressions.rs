@@ -303,3 +303,31 @@ fn hand_written_marker_line_just_above_a_patch_is_not_swallowed_by_remove() {
     );
     assert_file_is(&bundle, &original, "hand-written marker kept, bytes exact");
 }
+
+#[test]
+fn partial_success_says_how_many_bundles_were_patched_and_exits_1() {
+    let sb = Sandbox::new();
+    let with_root = sb.test_bundle();
+    let without_root = sb.copy_bundle(&real(CERTIFI), "pip.pem");
+    let out = sb
+        .cmd()
+        .arg("add")
+        .arg(gen("int-good.pem"))
+        .arg("--bundle")
+        .arg(&with_root)
+        .arg("--bundle")
+        .arg(&without_root)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "one bundle patched, one refused");
+    let text = stdout(&out);
+    assert!(text.contains("to 1 of 2 bundle(s)"), "{text}");
+    assert!(text.contains("1 bundle(s) refused"), "{text}");
+    assert_eq!(
+        read(&without_root),
+        read(real(CERTIFI)),
+        "refused bundle unchanged"
+    );
+    assert_eq!(patch_count(&read(&with_root)), 1);
+}

@@ -30,7 +30,14 @@ fn unknown_flag_is_exit_2() {
 #[test]
 fn bad_at_time_is_exit_2() {
     let f = gen("int-good.pem");
-    for bad in ["yesterday", "2026-13-01T00:00:00Z", "2026-06-01", ""] {
+    // A plain date (`2026-06-01`) is accepted as midnight UTC; a time without an offset
+    // is ambiguous and refused.
+    for bad in [
+        "yesterday",
+        "2026-13-01T00:00:00Z",
+        "2026-06-01T00:00:00",
+        "",
+    ] {
         assert_usage_error(&["add", f.to_str().unwrap(), "--at", bad]);
     }
 }
