@@ -12,6 +12,7 @@ mod crash;
 mod discovery;
 mod inputs;
 mod json;
+mod python313;
 mod python_e2e;
 mod refusals;
 mod regressions;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// Variables this machine (and CI) sets that make Python ignore certifi's bundle.
-const CA_OVERRIDES: [&str; 5] = [
+pub const CA_OVERRIDES: [&str; 5] = [
     "REQUESTS_CA_BUNDLE",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
@@ -26,7 +26,7 @@ fn fixture(rel: &str) -> PathBuf {
         .join(rel)
 }
 
-fn python3() -> Option<PathBuf> {
+pub fn python3() -> Option<PathBuf> {
     which("python3")
 }
 
@@ -50,13 +50,18 @@ fn run_ok(cmd: &mut Command, what: &str) -> String {
 }
 
 /// A TLS server on 127.0.0.1 that sends only its leaf certificate (no intermediate).
-struct LeafOnlyServer {
+pub struct LeafOnlyServer {
     child: Child,
-    port: u16,
+    pub port: u16,
 }
 
 impl LeafOnlyServer {
-    fn start(python: &Path) -> LeafOnlyServer {
+    pub fn start(python: &Path) -> LeafOnlyServer {
+        Self::start_with(python, &fixture("gen/leaf.pem"), &fixture("gen/leaf.key"))
+    }
+
+    /// Serves `cert` alone (no chain) with `key`.
+    pub fn start_with(python: &Path, cert: &Path, key: &Path) -> LeafOnlyServer {
         let script = r#"
 import http.server, ssl, sys
 class Quiet(http.server.BaseHTTPRequestHandler):
@@ -78,8 +83,8 @@ srv.serve_forever()
         let mut child = Command::new(python)
             .arg("-c")
             .arg(script)
-            .arg(fixture("gen/leaf.pem"))
-            .arg(fixture("gen/leaf.key"))
+            .arg(cert)
+            .arg(key)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -1,0 +1,116 @@
+//! The `python313-strict` warning is about real behaviour: Python 3.13's
+//! `ssl.create_default_context()` sets VERIFY_X509_STRICT, and a chain through a CA whose
+//! basicConstraints is not critical and that lacks key identifiers fails there, while it
+//! passes on an older Python. Runs against a real TLS server on 127.0.0.1 and this
+//! machine's Pythons; skips (saying so) where no Python 3.13+ or older Python is found.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::*;
+use crate::python_e2e::{python3, LeafOnlyServer, CA_OVERRIDES};
+
+/// Connects to 127.0.0.1:`port` as `localhost`, trusting only `bundle`; the error text,
+/// or `None` when the handshake succeeds.
+fn handshake(python: &Path, bundle: &Path, port: u16) -> Option<String> {
+    let script = "import socket, ssl, sys\n\
+        ctx = ssl.create_default_context(cafile=sys.argv[1])\n\
+        with socket.create_connection(('127.0.0.1', int(sys.argv[2])), timeout=20) as s:\n\
+        \x20   with ctx.wrap_socket(s, server_hostname='localhost'):\n\
+        \x20       print('OK')\n";
+    let mut cmd = Command::new(python);
+    cmd.arg("-I")
+        .arg("-c")
+        .arg(script)
+        .arg(bundle)
+        .arg(port.to_string());
+    for var in CA_OVERRIDES {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().expect("run python");
+    if out.status.success() {
+        None
+    } else {
+        Some(String::from_utf8_lossy(&out.stderr).into_owned())
+    }
+}
+
+fn version_at_least(python: &Path, minor: u32) -> Option<bool> {
+    let out = Command::new(python)
+        .args(["-I", "-c", "import sys; print(sys.version_info[1])"])
+        .output()
+        .ok()?;
+    let v: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
+    out.status.success().then_some(v >= minor)
+}
+
+/// A Python 3.13 or newer: a `python3.1X` on `PATH`, or a pyenv version.
+fn python313() -> Option<PathBuf> {
+    let mut candidates = Vec::new();
+    if let Some(path) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&path) {
+            for minor in 13..=20 {
+                candidates.push(dir.join(format!("python3.{minor}")));
+            }
+        }
+    }
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
+    if let Some(versions) = pyenv.map(|p| p.join("versions")) {
+        if let Ok(entries) = std::fs::read_dir(versions) {
+            for e in entries.flatten() {
+                candidates.push(e.path().join("bin/python3"));
+            }
+        }
+    }
+    candidates
+        .into_iter()
+        .filter(|p| p.is_file())
+        .find(|p| version_at_least(p, 13) == Some(true))
+}
+
+#[test]
+fn strict_traits_warning_matches_python_313_behaviour() {
+    let (Some(old), Some(new)) = (python3(), python313()) else {
+        eprintln!("SKIPPED: needs python3 and a Python 3.13+ (none found)");
+        return;
+    };
+    if version_at_least(&old, 13) != Some(false) {
+        eprintln!("SKIPPED: python3 on PATH is already 3.13+; no older Python to compare");
+        return;
+    }
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let out = sb.add(gen("int-strict-traits.pem"), &bundle, &["--json"]);
+    assert_exit(&out, 0, "add int-strict-traits");
+    let v = json(&out);
+    assert!(
+        codes(&v, "warnings", 0).contains(&"python313-strict".to_string()),
+        "{v:#}"
+    );
+
+    let strict = LeafOnlyServer::start_with(
+        &old,
+        &gen("leaf-under-strict.pem"),
+        &gen("leaf-under-strict.key"),
+    );
+    assert_eq!(
+        handshake(&old, &bundle, strict.port),
+        None,
+        "Python < 3.13 accepts the chain"
+    );
+    let err = handshake(&new, &bundle, strict.port).expect("Python 3.13+ must reject it");
+    assert!(err.contains("CERTIFICATE_VERIFY_FAILED"), "{err}");
+
+    // Control: a strict-clean intermediate works on 3.13 too, so the failure above is the
+    // intermediate's traits, not the setup. No warning for it.
+    let out = sb.add(gen("int-good.pem"), &bundle, &["--json"]);
+    assert!(!codes(&json(&out), "warnings", 0).contains(&"python313-strict".to_string()));
+    let good = LeafOnlyServer::start(&old);
+    assert_eq!(
+        handshake(&new, &bundle, good.port),
+        None,
+        "3.13 with int-good"
+    );
+}
