@@ -55,10 +55,19 @@ pub struct Patch {
     /// The bytes the patch occupies, separator included; removing them undoes it.
     pub range: Range<usize>,
     pub cert: Cert,
-    /// When it was added, as written in its first line (RFC 3339), if readable.
+    /// When it was added, as written in its first line (RFC 3339).
     pub added: Option<String>,
     /// Where the certificate came from, as written in its first line.
     pub source: Option<String>,
+    /// Whether its first line says it added a final newline to what came before.
+    flagged: bool,
+    /// Whether `range` includes that added line ending (it does while the blank line
+    /// before the patch is intact).
+    took_terminator: bool,
+    /// Where the text of its first line ends (before the line ending).
+    marker_end: usize,
+    /// The patch's line ending.
+    eol: &'static [u8],
 }
 
 struct Line {
@@ -179,16 +188,49 @@ impl Bundle {
 
     /// The bytes with the given patches (indexes into `patches`) taken out.
     pub fn without(&self, remove: &[usize]) -> Vec<u8> {
-        let mut ranges: Vec<&Range<usize>> =
-            remove.iter().map(|&i| &self.patches[i].range).collect();
-        ranges.sort_by_key(|r| r.start);
-        let mut out = Vec::with_capacity(self.bytes.len());
-        let mut pos = 0;
-        for r in ranges {
-            out.extend_from_slice(&self.bytes[pos..r.start]);
-            pos = r.end;
+        // One at a time, re-reading in between: each removal may hand its final-newline
+        // flag to the patch after it, which moves that patch's separator.
+        let mut order: Vec<usize> = remove.to_vec();
+        order.sort_unstable();
+        order.dedup();
+        let mut out = self.without_one(*order.last().unwrap_or(&usize::MAX));
+        for &i in order.iter().rev().skip(1) {
+            let sha = self.patches[i].cert.sha256;
+            let again = Bundle::parse(out);
+            out = match again.patches.iter().position(|p| p.cert.sha256 == sha) {
+                Some(k) => again.without_one(k),
+                None => again.bytes,
+            };
         }
-        out.extend_from_slice(&self.bytes[pos..]);
+        out
+    }
+
+    /// The bytes with patch `i` taken out (all bytes when there is no such patch).
+    fn without_one(&self, i: usize) -> Vec<u8> {
+        let Some(p) = self.patches.get(i) else {
+            return self.bytes.clone();
+        };
+        let mut out = self.bytes[..p.range.start].to_vec();
+        let rest = &self.bytes[p.range.end..];
+        if p.took_terminator && !rest.is_empty() {
+            // The patch ended the line before it; something follows, so that line keeps
+            // its ending. A patch right after inherits the flag, so that removing it later
+            // still takes the added line ending away.
+            out.extend_from_slice(p.eol);
+            if let Some(next) = self
+                .patches
+                .get(i + 1)
+                .filter(|n| n.range.start == p.range.end)
+            {
+                if !next.flagged {
+                    out.extend_from_slice(&self.bytes[next.range.start..next.marker_end]);
+                    out.extend_from_slice(FINAL_NEWLINE_FLAG.as_bytes());
+                    out.extend_from_slice(&self.bytes[next.marker_end..]);
+                    return out;
+                }
+            }
+        }
+        out.extend_from_slice(rest);
         out
     }
 
@@ -240,12 +282,26 @@ fn trusted_cert_der(contents: &[u8]) -> Option<Vec<u8>> {
 /// well-formed block is not a patch (and is left alone as foreign text).
 fn parse_patch(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Patch, usize)> {
     let first = text(bytes, &lines[i]);
+    // Only certpatch's own block is a patch: `added TIME from SOURCE` on the first line,
+    // and a `# SHA256 Fingerprint:` line that is the certificate's. A hand-written
+    // `# certpatch:` comment above a certificate, or a block whose base64 was edited, is
+    // foreign text and is never removed.
+    let header = first[MARKER.len()..].trim();
+    let flagged = header.ends_with(FINAL_NEWLINE_FLAG);
+    let (added, source) = header
+        .trim_end_matches(FINAL_NEWLINE_FLAG)
+        .strip_prefix("added ")?
+        .split_once(" from ")?;
+    let mut fingerprint = None;
     let mut j = i + 1;
     while j < lines.len() && text(bytes, &lines[j]).starts_with('#') {
-        if text(bytes, &lines[j]).starts_with(MARKER) {
-            // Another marker before the certificate: that one begins the patch, and this
-            // line is foreign text (a hand-written comment that ended up just above it).
+        let t = text(bytes, &lines[j]);
+        if t.starts_with(MARKER) {
+            // Another marker before the certificate: that one begins the patch.
             return None;
+        }
+        if let Some(f) = t.strip_prefix("# SHA256 Fingerprint:") {
+            fingerprint = Some(f.trim().to_ascii_lowercase());
         }
         j += 1;
     }
@@ -254,36 +310,40 @@ fn parse_patch(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Patch, usize)>
     }
     let (cert, after) = read_block(bytes, lines, j)?;
     let cert = cert.ok()?;
-    let header = first[MARKER.len()..].trim();
-    let final_newline_added = header.ends_with(FINAL_NEWLINE_FLAG);
-    let header = header.trim_end_matches(FINAL_NEWLINE_FLAG);
-    let (added, source) = match header.strip_prefix("added ") {
-        Some(rest) => match rest.split_once(" from ") {
-            Some((time, source)) => (Some(time.to_string()), Some(unescape(source))),
-            None => (Some(rest.to_string()), None),
-        },
-        None => (None, None),
-    };
-    // The separator this patch put before itself.
-    let eol: &[u8] = if lines[i].next > lines[i].end + 1 {
+    if fingerprint? != hex_colons(&cert.sha256) {
+        return None;
+    }
+    let eol: &'static [u8] = if lines[i].next > lines[i].end + 1 {
         b"\r\n"
     } else {
         b"\n"
     };
-    let mut start = lines[i].start;
-    if start > 0 && bytes[..start].ends_with(eol) {
-        start -= eol.len();
-        if final_newline_added && bytes[..start].ends_with(eol) {
-            start -= eol.len();
-        }
-    }
+    // The separator this patch put before itself: a blank line (one line ending after the
+    // previous line's own), plus the previous line's ending when the patch added it. If
+    // the blank line is gone (someone stripped blank lines), the bytes before the patch
+    // are left alone, so removing it can never join two lines.
+    let h = lines[i].start;
+    let blank_before = bytes[..h].ends_with(&[eol, eol].concat());
+    let (start, took_terminator) = match (h, blank_before, flagged) {
+        (0, _, _) => (0, false),
+        // Only the separator is left before it (the patches before it, on a bundle that
+        // was empty, were removed): nothing is joined by taking it away.
+        (_, false, _) if &bytes[..h] == eol => (0, false),
+        (_, true, true) => (h - 2 * eol.len(), true),
+        (_, true, false) => (h - eol.len(), false),
+        (_, false, _) => (h, false),
+    };
     let end = lines[after - 1].next;
     Some((
         Patch {
             range: start..end,
             cert,
-            added,
-            source,
+            added: Some(added.to_string()),
+            source: Some(unescape(source)),
+            flagged,
+            took_terminator,
+            marker_end: lines[i].end,
+            eol,
         },
         after,
     ))
@@ -449,6 +509,51 @@ mod tests {
     }
 
     #[test]
+    fn stripped_blank_lines_never_join_two_lines() {
+        let cert = r10();
+        let mut bytes = b"-----END CERTIFICATE-----\n".to_vec();
+        for when in ["t1", "t2", "t3"] {
+            bytes.extend(render_patch(&bytes, &cert, when, "p"));
+        }
+        // `sed '/^$/d'`: every blank line gone.
+        let text = String::from_utf8(bytes).unwrap();
+        let stripped: String = text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let bundle = Bundle::parse(stripped.into_bytes());
+        assert_eq!(bundle.patches.len(), 3);
+        let out = String::from_utf8(bundle.without(&[0])).unwrap();
+        assert!(!out.contains("-----# certpatch"), "{out}");
+        assert!(
+            out.starts_with("-----END CERTIFICATE-----\n# certpatch: added t2"),
+            "{out}"
+        );
+        let none = String::from_utf8(bundle.pristine()).unwrap();
+        assert_eq!(none, "-----END CERTIFICATE-----\n");
+    }
+
+    #[test]
+    fn only_certpatch_blocks_are_patches() {
+        let cert = r10();
+        let pem = cert.pem("\n");
+        // A hand-written marker above a certificate is not a patch.
+        let hand = format!("# certpatch: pinned by ops\n{pem}");
+        assert!(Bundle::parse(hand.into_bytes()).patches.is_empty());
+        // A real patch whose fingerprint line no longer matches (edited base64) is not.
+        let real = String::from_utf8(render_patch(b"", &cert, "t", "p")).unwrap();
+        let line = real
+            .lines()
+            .find(|l| l.starts_with("# SHA256"))
+            .unwrap()
+            .to_string();
+        let wrong = real.replace(&line, "# SHA256 Fingerprint: 00:11");
+        assert!(Bundle::parse(wrong.into_bytes()).patches.is_empty());
+        assert_eq!(Bundle::parse(real.into_bytes()).patches.len(), 1);
+    }
+
+    #[test]
     fn header_is_read_back() {
         let cert = r10();
         let bytes = render_patch(b"x", &cert, "2026-01-01T00:00:00Z", "caf\u{e9}; r10.pem");
@@ -541,6 +646,34 @@ mod properties {
                 bytes = bundle.without(&[i]);
             }
             prop_assert_eq!(bytes, original);
+        }
+
+        /// After someone strips every blank line, removing patches may no longer be exact,
+        /// but it never joins two lines: every line left is a line that was there.
+        #[test]
+        fn removal_after_stripping_blank_lines_never_joins_lines(
+            original in original(),
+            count in 1usize..=4,
+            first in 0usize..4,
+        ) {
+            let certs = pool();
+            let mut bytes = original.clone();
+            for cert in certs.iter().take(count) {
+                bytes.extend(render_patch(&bytes, cert, "t", "p.pem"));
+            }
+            let text = String::from_utf8(bytes).unwrap();
+            let stripped: Vec<&str> = text.split('\n').filter(|l| !l.trim_end_matches('\r').is_empty()).collect();
+            let stripped_text = stripped.join("\n");
+            let bundle = Bundle::parse(stripped_text.clone().into_bytes());
+            let k = first % bundle.patches.len().max(1);
+            let out = String::from_utf8(bundle.without(&[k])).unwrap();
+            let mut remaining = stripped.iter();
+            for line in out.split('\n').filter(|l| !l.is_empty()) {
+                prop_assert!(
+                    remaining.any(|l| *l == line),
+                    "line {:?} was not in the input:\n{}", line, stripped_text
+                );
+            }
         }
     }
 }

@@ -331,3 +331,47 @@ fn partial_success_says_how_many_bundles_were_patched_and_exits_1() {
     );
     assert_eq!(patch_count(&read(&with_root)), 1);
 }
+
+#[test]
+fn remove_after_blank_lines_were_stripped_keeps_every_certificate_loadable() {
+    // `sed -i '/^$/d'` on a patched bundle: removing the first patch used to join the
+    // previous certificate's END line with the next patch's first line.
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    for c in ["int-good.pem", "int-01.pem", "int-02.pem"] {
+        sb.add_ok(gen(c), &bundle, &["-q"]);
+    }
+    let text = String::from_utf8(read(&bundle)).unwrap();
+    let stripped: String = text
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&bundle, &stripped).unwrap();
+    let out = sb.remove(&bundle, &[&fp(&gen("int-good.pem"))]);
+    assert_exit(&out, 0, "remove after stripping blank lines");
+    let now = String::from_utf8(read(&bundle)).unwrap();
+    assert!(!now.contains("-----# certpatch"), "lines were joined");
+    assert_eq!(
+        sb.listed_patches(&bundle).len(),
+        2,
+        "the other patches are intact"
+    );
+    assert_eq!(
+        cert_count(now.as_bytes()),
+        cert_count(stripped.as_bytes()) - 1
+    );
+}
+
+#[test]
+fn hand_written_certpatch_comment_above_a_root_is_not_removed() {
+    let sb = Sandbox::new();
+    let mut bytes = read(real(CERTIFI));
+    bytes.extend_from_slice(b"\n# certpatch: pinned by ops\n");
+    bytes.extend(read(gen("test-root.pem")));
+    let bundle = sb.write_bundle("cacert.pem", &bytes);
+    assert!(sb.listed_patches(&bundle).is_empty(), "not a patch");
+    let out = sb.remove(&bundle, &["--all"]);
+    assert_exit(&out, 0, "remove --all with no patch");
+    assert_file_is(&bundle, &bytes, "the root stays");
+}
