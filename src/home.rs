@@ -44,8 +44,15 @@ impl Home {
         self.root.join("ledger.toml")
     }
 
+    /// Creates `dir` and its parents, private to the user (0700): backups are copies of
+    /// bundles, which may hold more than certificates.
     pub fn ensure(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).with_context(|| {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| {
             format!(
                 "cannot create certpatch's state folder `{}`; set {CERTPATCH_HOME} to a writable folder",
                 dir.display()

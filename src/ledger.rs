@@ -7,6 +7,7 @@
 //! exclusive lock on `ledger.lock` beside it.
 
 use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -42,6 +43,7 @@ pub fn update(home: &Home, change: impl FnOnce(&mut Ledger)) -> Result<()> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(0o600)
         .open(&lock_path)
         .with_context(|| format!("cannot open `{}`", lock_path.display()))?;
     lock.lock()

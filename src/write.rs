@@ -73,7 +73,8 @@ impl Locked {
 }
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, fsync, rename,
-/// fsync of the folder). `like` gives the mode and owner to keep.
+/// fsync of the folder). `like` gives the mode and owner to keep; without it the file is
+/// private to its owner (0600).
 pub fn write_atomic(path: &Path, bytes: &[u8], like: Option<&std::fs::Metadata>) -> Result<()> {
     let dir = path
         .parent()
@@ -107,11 +108,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8], like: Option<&std::fs::Metadata>)
         // Keep the owner when we may (root patching a user's environment); otherwise the
         // file keeps ours, which is what a normal user writing their own file gets anyway.
         let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(meta.uid()), Some(meta.gid()));
-    } else {
-        let _ = tmp
-            .as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644));
     }
+    // Without a file to copy from (backups, the ledger), the temporary file keeps the
+    // private mode 0600 it was created with: a bundle may hold more than certificates.
     tmp.as_file()
         .sync_all()
         .with_context(|| format!("cannot flush the new `{}` to disk", path.display()))?;

@@ -42,6 +42,14 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         ))
         .into());
     }
+    let output = match args.output {
+        Some(out) => Some(output_file(out)?),
+        None => None,
+    };
+    let args = AddArgs {
+        output: output.as_deref(),
+        ..args
+    };
     if let Some(out) = args.output {
         if same_file(out, &targets[0].path) {
             return Err(UsageError(format!(
@@ -149,6 +157,34 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// The file `--output` writes: a regular file (a symlink is followed to its target, which
+/// is replaced, not the link) or a new file. Devices, FIFOs, folders and `-` are refused:
+/// the write replaces the path, which must never happen to `/dev/null` or a pipe.
+fn output_file(out: &Path) -> Result<PathBuf> {
+    if out.as_os_str() == "-" {
+        return Err(UsageError(
+            "--output takes a file path; writing the bundle to standard output (`-`) is not supported".to_string(),
+        )
+        .into());
+    }
+    match std::fs::symlink_metadata(out) {
+        Err(_) => Ok(out.to_path_buf()),
+        Ok(_) => match std::fs::metadata(out) {
+            Ok(m) if m.is_file() => Ok(std::fs::canonicalize(out)?),
+            Ok(_) => Err(UsageError(format!(
+                "--output `{}` exists and is not a regular file (a folder, device or pipe); name a file",
+                out.display()
+            ))
+            .into()),
+            Err(e) => Err(UsageError(format!(
+                "--output `{}` is a link to nothing ({e}); name a file",
+                out.display()
+            ))
+            .into()),
+        },
+    }
+}
+
 /// Whether `out` names `bundle` (symlinks and hard links included), even if `out` does
 /// not exist yet (then its folder and name are compared).
 fn same_file(out: &Path, bundle: &Path) -> bool {
@@ -217,6 +253,12 @@ fn add_to(
         None => fs_err::read(&target.path)?,
     };
     let plan = plan(input, bytes, rules, when);
+    if memchr::memmem::find(&plan.bundle.bytes, b"PRIVATE KEY-----").is_some() {
+        p.warn(format!(
+            "{} holds a private key block; a CA bundle should hold only certificates (certpatch keeps its backup private, mode 0600)",
+            target.path.display()
+        ));
+    }
     print_verdicts(ctx, target, input, &plan.verdicts);
     let refused = plan
         .verdicts

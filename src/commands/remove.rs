@@ -9,6 +9,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::{bundle_error, preview, read_bundle, Context};
+use crate::backup::Backup;
 use crate::bundle::Bundle;
 use crate::cli::Targets;
 use crate::commit;
@@ -195,6 +196,16 @@ fn remove_from(
             })?;
             if let Some(problem) = committed.ledger_problem {
                 p.warn(problem);
+            }
+            // With no patch left there is nothing for the backup to undo; keeping it would
+            // let a later `restore` put back an older bundle after an upgrade.
+            if chosen.len() == bundle.patches.len() {
+                let backup = Backup::of(home, &locked.path);
+                if backup.exists() {
+                    if let Err(e) = backup.discard() {
+                        p.warn(crate::exit::chain(&e));
+                    }
+                }
             }
             p.line(format!(
                 "{} {} patch(es) from {}",

@@ -94,6 +94,16 @@ fn restore_one(
         return Ok((Outcome::Success, report("unchanged", msg)));
     }
     let bundle = Bundle::parse(current.clone());
+    if bundle.patches.is_empty() && !force {
+        // Nothing of certpatch's is in the bundle: putting the old copy back would only
+        // undo someone else's change (a certifi upgrade, say).
+        let msg = format!(
+            "{} holds no certpatch patch; nothing to restore (the backup is older than the bundle; `--force` puts it back anyway)",
+            target.path.display()
+        );
+        p.line(&msg);
+        return Ok((Outcome::Success, report("unchanged", msg)));
+    }
     let clean = bundle.pristine() == original;
     if !clean && !force {
         let msg = format!(
@@ -131,7 +141,10 @@ fn restore_one(
     if let Some(problem) = committed.ledger_problem {
         p.warn(problem);
     }
-    backup.discard()?;
+    if let Err(e) = backup.discard() {
+        // The bundle is restored; a backup left behind is only clutter.
+        p.warn(crate::exit::chain(&e));
+    }
     let msg = format!(
         "{} put back as it was before certpatch",
         target.path.display()

@@ -375,3 +375,77 @@ fn hand_written_certpatch_comment_above_a_root_is_not_removed() {
     assert_exit(&out, 0, "remove --all with no patch");
     assert_file_is(&bundle, &bytes, "the root stays");
 }
+
+#[test]
+fn output_onto_a_fifo_folder_or_dash_is_refused_and_a_link_is_written_through() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let fifo = sb.root().join("pipe");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    let folder = sb.root().join("folder");
+    std::fs::create_dir(&folder).unwrap();
+    let mut refused = vec![folder.clone(), std::path::PathBuf::from("-")];
+    if made.is_ok_and(|s| s.success()) {
+        refused.push(fifo.clone());
+    }
+    for out in &refused {
+        let res = sb.add(
+            gen("int-good.pem"),
+            &bundle,
+            &["--output", out.to_str().unwrap()],
+        );
+        assert_exit(&res, 2, &format!("--output {}", out.display()));
+    }
+    if fifo.exists() {
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo());
+    }
+    assert!(folder.is_dir());
+    // A symlink to a file: the file gets the copy, the link stays a link.
+    let target = sb.file("copy.pem", b"old");
+    let link = sb.root().join("copy-link.pem");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let res = sb.add(
+        gen("int-good.pem"),
+        &bundle,
+        &["--output", link.to_str().unwrap()],
+    );
+    assert_exit(&res, 0, "--output through a symlink");
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(patch_count(&read(&target)), 1);
+}
+
+#[test]
+fn restore_after_remove_all_and_an_upgrade_does_not_downgrade() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &["-q"]);
+    assert_exit(&sb.remove(&bundle, &["--all", "-q"]), 0, "remove --all");
+    // certifi is upgraded: a different bundle.
+    let upgraded = read(gen("bundle-foreign-text.pem"));
+    std::fs::write(&bundle, &upgraded).unwrap();
+    let out = sb.restore(&bundle, &[]);
+    assert_exit(&out, 0, "restore with nothing of certpatch's in the bundle");
+    assert_file_is(&bundle, &upgraded, "no downgrade");
+}
+
+#[test]
+fn backups_are_private_to_the_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &["-q"]);
+    for f in files_under(&sb.home()) {
+        let mode = std::fs::metadata(&f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{} is mode {mode:o}", f.display());
+    }
+    let backups = sb.home().join("backups");
+    let mode = std::fs::metadata(&backups).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700, "backups folder mode {mode:o}");
+}
