@@ -35,7 +35,8 @@ pub struct Cert {
     pub sha256: [u8; 32],
     pub sha1: [u8; 20],
     pub md5: [u8; 16],
-    /// RFC 4514-like rendering for messages, e.g. `C=US, O=Let's Encrypt, CN=R10`.
+    /// RFC 4514-like rendering for messages, e.g. `C=US, O=Let's Encrypt, CN=R10`, with
+    /// control characters escaped: names are attacker-chosen text shown on a terminal.
     pub subject: String,
     pub issuer: String,
     /// Raw DER of the names, for exact issuer matching.
@@ -46,6 +47,8 @@ pub struct Cert {
     pub issuer_certifi: String,
     /// certifi's label: the common name, else the organisational unit, else the organisation.
     pub label: String,
+    /// The label with control characters escaped, for messages.
+    display_label: String,
     pub serial_decimal: String,
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
@@ -135,13 +138,14 @@ impl Cert {
             sha256: Sha256::digest(&der).into(),
             sha1: Sha1::digest(&der).into(),
             md5: Md5::digest(&der).into(),
-            subject: tbs.subject().to_string(),
-            issuer: tbs.issuer().to_string(),
+            subject: printable(&tbs.subject().to_string()),
+            issuer: printable(&tbs.issuer().to_string()),
             subject_raw: tbs.subject().as_raw().to_vec(),
             issuer_raw: tbs.issuer().as_raw().to_vec(),
             subject_certifi: certifi_name(tbs.subject()),
             issuer_certifi: certifi_name(tbs.issuer()),
             label: label(tbs.subject()),
+            display_label: printable(&label(tbs.subject())),
             serial_decimal: tbs.serial.to_string(),
             not_before: tbs.validity().not_before.to_datetime(),
             not_after: tbs.validity().not_after.to_datetime(),
@@ -199,12 +203,29 @@ impl Cert {
 
     /// A short human name: the label, or the whole subject when there is none.
     pub fn name(&self) -> &str {
-        if self.label.is_empty() {
+        if self.display_label.is_empty() {
             &self.subject
         } else {
-            &self.label
+            &self.display_label
         }
     }
+}
+
+/// `s` with control characters (C0, DEL, C1) written as `\xNN`, so a certificate name
+/// cannot forge output lines or recolour a terminal.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                format!("\\x{:02x}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Lowercase hex without separators.
@@ -335,6 +356,15 @@ mod tests {
         ))
         .expect("fixture");
         Cert::from_der(::pem::parse(text).unwrap().contents()).unwrap()
+    }
+
+    #[test]
+    fn control_characters_in_names_are_escaped_for_display() {
+        assert_eq!(printable("R10"), "R10");
+        assert_eq!(
+            printable("spoof\n  ok: fine\u{1b}[32m"),
+            "spoof\\x0a  ok: fine\\x1b[32m"
+        );
     }
 
     #[test]

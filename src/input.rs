@@ -119,6 +119,12 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
         });
     }
     if contains(bytes, b"-----BEGIN ") {
+        if std::str::from_utf8(bytes).is_err() && der_key_outside_pem(bytes) {
+            return Err(InputError::PrivateKey {
+                source_name: source.to_string(),
+                what: "a DER private key beside the PEM text".to_string(),
+            });
+        }
         return parse_pem(bytes, source);
     }
     if bytes.first() == Some(&0x30) {
@@ -163,6 +169,31 @@ fn find_private_key_pem(bytes: &[u8]) -> Option<String> {
         return Some("a PuTTY private key".to_string());
     }
     None
+}
+
+/// Whether binary data outside the PEM blocks holds a DER private key (`cat ca.pem
+/// key.der > file`). Only called when the input is not valid UTF-8, so plain text, where
+/// a `0` character is also byte 0x30, is never scanned.
+fn der_key_outside_pem(bytes: &[u8]) -> bool {
+    let mut outside = Vec::new();
+    let mut pos = 0;
+    while let Some(begin) = memchr::memmem::find(&bytes[pos..], b"-----BEGIN ") {
+        let begin = pos + begin;
+        outside.push(pos..begin);
+        let end = memchr::memmem::find(&bytes[begin..], b"-----END ")
+            .and_then(|e| {
+                let after = begin + e + "-----END ".len();
+                memchr::memmem::find(&bytes[after..], b"-----").map(|d| after + d + 5)
+            })
+            .unwrap_or(bytes.len());
+        pos = end;
+    }
+    outside.push(pos..bytes.len());
+    outside.into_iter().any(|range| {
+        let region = &bytes[range];
+        memchr::memchr_iter(0x30, region)
+            .any(|i| first_der_element(&region[i..]).is_some_and(element_is_private_key))
+    })
 }
 
 /// Whether any top-level DER element looks like a private key: RSAPrivateKey,
@@ -409,6 +440,17 @@ mod tests {
             0x30, 0x0a, 0x30, 0x04, 0x06, 0x02, 0x2a, 0x03, 0x04, 0x02, 0xaa, 0xbb,
         ];
         assert_eq!(parse(&enc, "t").unwrap_err().code(), "private-key");
+    }
+
+    #[test]
+    fn der_key_after_pem_text_is_refused() {
+        let mut mixed = real("le-r10.pem");
+        mixed.extend([0x30, 0x05, 0x02, 0x01, 0x00, 0x02, 0x00, 0xff]);
+        assert_eq!(parse(&mixed, "t").unwrap_err().code(), "private-key");
+        // Latin-1 text around PEM is still fine.
+        let mut latin = b"Zertifikat f\xfcr R10\n".to_vec();
+        latin.extend(real("le-r10.pem"));
+        assert_eq!(parse(&latin, "t").unwrap().len(), 1);
     }
 
     #[test]

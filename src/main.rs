@@ -30,7 +30,10 @@ use crate::exit::{Outcome, UsageError};
 use crate::output::Printer;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage_error(err),
+    };
     let printer = Printer::new(cli.global.json, cli.global.quiet, cli.global.color);
     let command = cli.command.name();
     match run(cli, &printer) {
@@ -49,6 +52,52 @@ fn main() -> ExitCode {
             ExitCode::from(if usage { exit::USAGE } else { 1 })
         }
     }
+}
+
+/// A command line clap refused: its message on stderr, and with `--json` also the JSON
+/// failure document on stdout, so a script always gets one document.
+fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) || !std::env::args().any(|a| a == "--json")
+    {
+        err.exit();
+    }
+    let _ = err.print();
+    let command = std::env::args()
+        .skip(1)
+        .find(|a| {
+            [
+                "find",
+                "check",
+                "add",
+                "list",
+                "remove",
+                "restore",
+                "completions",
+            ]
+            .contains(&a.as_str())
+        })
+        .unwrap_or_default();
+    let rendered = err.render().to_string();
+    let message = rendered
+        .lines()
+        .next()
+        .unwrap_or("invalid command line")
+        .trim_start_matches("error: ")
+        .to_string();
+    println!(
+        "{:#}",
+        serde_json::json!({
+            "command": command,
+            "ok": false,
+            "error": {"code": "usage", "message": format!("{message}; see `certpatch --help`")},
+            "bundles": [],
+        })
+    );
+    ExitCode::from(exit::USAGE)
 }
 
 fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {

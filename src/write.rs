@@ -38,8 +38,14 @@ pub fn lock(path: &Path) -> Result<Locked> {
     for _ in 0..1000 {
         let file = File::open(&real)
             .with_context(|| format!("cannot open bundle `{}`", real.display()))?;
-        file.lock()
-            .with_context(|| format!("cannot lock bundle `{}`", real.display()))?;
+        if file.try_lock().is_err() {
+            eprintln!(
+                "certpatch: waiting for another certpatch process to finish with `{}`…",
+                real.display()
+            );
+            file.lock()
+                .with_context(|| format!("cannot lock bundle `{}`", real.display()))?;
+        }
         // The lock is on an inode; a rename by the previous holder may have replaced it.
         let locked = file.metadata()?;
         match std::fs::metadata(&real) {

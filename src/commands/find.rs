@@ -17,10 +17,17 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     let p = &ctx.printer;
     for root in roots {
         if !root.is_dir() {
-            p.error(format!(
+            let message = format!(
                 "`{}` is not a folder; --root takes a folder to search",
                 root.display()
-            ));
+            );
+            p.error(&message);
+            p.document(&json!({
+                "command": "find",
+                "ok": false,
+                "error": {"code": "failed", "message": message},
+                "bundles": [],
+            }));
             return Ok(Outcome::Failure);
         }
     }
@@ -93,7 +100,11 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     }
     if found.bundles.is_empty() {
         p.line("no CA bundle found");
-        p.hint("name an interpreter with --python EXE or a folder with --root DIR");
+        if roots.is_empty() {
+            p.hint("name an interpreter with --python EXE or a folder with --root DIR");
+        } else {
+            p.hint("no environment with certifi or pip under those folders; name an interpreter with --python EXE");
+        }
     }
     for note in &found.notes {
         match &note.path {

@@ -148,6 +148,9 @@ fn run(host: &Host, exe: &Path, flags: &[&str]) -> Result<(String, String), Quer
         .stdin(Stdio::null())
         .stdout(out.try_clone().map_err(QueryError::Spawn)?)
         .stderr(err.try_clone().map_err(QueryError::Spawn)?);
+    // Its own process group, so a timeout stops what a wrapper script started too.
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     let mut child = cmd.spawn().map_err(QueryError::Spawn)?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(2);
@@ -158,6 +161,14 @@ fn run(host: &Host, exe: &Path, flags: &[&str]) -> Result<(String, String), Quer
             Err(e) => return Err(QueryError::Spawn(e)),
         }
         if start.elapsed() >= host.interpreter_timeout() {
+            #[cfg(unix)]
+            if let Ok(pgid) = i32::try_from(child.id()) {
+                // SAFETY: kill(2) with a negative pid signals that process group only; the
+                // group was created for this child above.
+                unsafe {
+                    libc::kill(-pgid, libc::SIGKILL);
+                }
+            }
             let _ = child.kill();
             let _ = child.wait();
             return Err(QueryError::Timeout(host.interpreter_timeout()));
@@ -579,6 +590,39 @@ mod tests {
             found.notes[0].message.contains("did not answer"),
             "{:?}",
             found.notes
+        );
+    }
+
+    #[test]
+    fn a_hanging_wrapper_is_stopped_with_what_it_started() {
+        let t = tempfile::tempdir().unwrap();
+        let venv = make_venv(t.path(), "venv", "3.12");
+        let exe = venv.join("bin/python3");
+        let marker = t.path().join("grandchild.pid");
+        // A wrapper that starts a long-running child and waits for it.
+        write_exe(
+            &exe,
+            &format!(
+                "#!/bin/sh\n/bin/sleep 30 &\necho $! > {}\nwait\n",
+                marker.display()
+            ),
+        );
+        let host = host(t.path()).with_interpreter_timeout(Duration::from_millis(500));
+        let _ = bundles_of_python(&host, &exe);
+        let pid: i32 = std::fs::read_to_string(&marker)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        // SAFETY: signal 0 only checks whether the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .map(|s| s.contains(") Z "))
+            .unwrap_or(true);
+        assert!(
+            !alive || zombie,
+            "the wrapper's child {pid} is still running"
         );
     }
 

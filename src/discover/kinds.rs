@@ -116,6 +116,10 @@ pub(crate) fn is_site_dir(name: &str) -> bool {
 /// stops as soon as the answer is known, and after 16 MiB.
 pub fn looks_like_bundle(path: &Path) -> bool {
     const LIMIT: u64 = 16 << 20;
+    // Opening a FIFO named cacert.pem would block forever; a device is no bundle either.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let Ok(file) = std::fs::File::open(path) else {
         return false;
     };

@@ -303,7 +303,9 @@ pub fn named_bundle(file: &Path) -> FoundBundle {
         .ancestors()
         .skip(1)
         .take(8)
-        .find(|d| layout::recognise(d).is_some())
+        // `/` looks like a Python install on most systems; it is not the environment of
+        // a bundle somewhere under it.
+        .find(|d| d.parent().is_some() && layout::recognise(d).is_some())
         .map(canonical);
     FoundBundle {
         kind: Kind::of_path(&file),

@@ -449,3 +449,45 @@ fn backups_are_private_to_the_user() {
     let mode = std::fs::metadata(&backups).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700, "backups folder mode {mode:o}");
 }
+
+#[test]
+fn find_root_does_not_hang_on_a_fifo_named_cacert_pem() {
+    let sb = Sandbox::new();
+    let root = sb.root().join("tree/pkg");
+    std::fs::create_dir_all(&root).unwrap();
+    let fifo = root.join("cacert.pem");
+    if !std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        eprintln!("SKIPPED: mkfifo is not available");
+        return;
+    }
+    // The Sandbox command times out after 60 s; a hang fails the test.
+    let out = sb
+        .cmd()
+        .args(["find", "--json", "--root"])
+        .arg(sb.root().join("tree"))
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "find --root with a FIFO");
+    assert_eq!(json(&out), serde_json::json!([]));
+}
+
+#[test]
+fn json_usage_errors_are_still_one_json_document() {
+    let sb = Sandbox::new();
+    for args in [
+        vec!["--json", "add", "x.pem", "--at", "garbage"],
+        vec!["--json", "frobnicate"],
+        vec!["--json", "remove", "--all", "abc"],
+    ] {
+        let out = sb.cmd().args(&args).output().unwrap();
+        assert_exit(&out, 2, &format!("{args:?}"));
+        let v = json(&out);
+        assert_eq!(v["ok"], false, "{v:#}");
+        assert_eq!(v["error"]["code"], "usage", "{v:#}");
+    }
+}
