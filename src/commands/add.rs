@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::find::report_overrides;
-use super::report::{input_json, print_verdicts, read_input, verdicts_json};
+use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
 use super::{bundle_error, preview, Context};
 use crate::cli::Targets;
 use crate::clock::{now_rfc3339, rfc3339};
@@ -253,6 +253,7 @@ fn add_to(
         None => fs_err::read(&target.path)?,
     };
     let plan = plan(input, bytes, rules, when);
+    warn_if_unreadable(ctx, target, &plan.bundle);
     if memchr::memmem::find(&plan.bundle.bytes, b"PRIVATE KEY-----").is_some() {
         p.warn(format!(
             "{} holds a private key block; a CA bundle should hold only certificates (certpatch keeps its backup private, mode 0600)",

@@ -5,7 +5,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 
-use super::report::{input_json, print_verdicts, read_input, verdicts_json};
+use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
 use super::{bundle_error, read_bundle, Context};
 use crate::cli::Targets;
 use crate::exit::Outcome;
@@ -33,6 +33,7 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
                 continue;
             }
         };
+        warn_if_unreadable(ctx, target, &bundle);
         let verdicts = validate::judge(&input.certs, &bundle, rules);
         let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
         let status = if refused {

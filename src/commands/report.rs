@@ -91,3 +91,14 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
         );
     }
 }
+
+/// Warns when a non-empty bundle holds no certificate certpatch (or Python) can read: a
+/// UTF-16 file, old Mac line endings, a damaged copy. Every issuer would look missing.
+pub fn warn_if_unreadable(ctx: &Context, target: &Target, bundle: &crate::bundle::Bundle) {
+    if bundle.certs.is_empty() && !bundle.bytes.iter().all(u8::is_ascii_whitespace) {
+        ctx.printer.warn(format!(
+            "{} holds no readable certificate (UTF-16, CR-only line ends, or damaged?); Python cannot load it either",
+            target.path.display()
+        ));
+    }
+}
