@@ -20,7 +20,8 @@ use crate::write::write_atomic;
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 struct Meta {
-    bundle: PathBuf,
+    /// The bundle's path (lossy text when it is not UTF-8: TOML strings must be).
+    bundle: String,
     saved: String,
     sha256: String,
     size: u64,
@@ -64,7 +65,7 @@ impl Backup {
         home.ensure(&self.dir)?;
         write_atomic(&self.original, pristine, None)?;
         let meta = Meta {
-            bundle: bundle.to_path_buf(),
+            bundle: bundle.to_string_lossy().into_owned(),
             saved: crate::clock::now_rfc3339(),
             sha256: hex(&Sha256::digest(pristine)),
             size: pristine.len() as u64,

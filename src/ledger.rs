@@ -8,7 +8,7 @@
 
 use std::fs::File;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
@@ -26,7 +26,8 @@ pub struct Ledger {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Entry {
-    pub bundle: PathBuf,
+    /// The bundle's path, as text (lossy when not UTF-8: TOML strings must be).
+    pub bundle: String,
     pub sha256: String,
     pub subject: String,
     pub added: String,
@@ -70,16 +71,20 @@ fn read_from(path: &Path) -> Result<Ledger> {
 
 impl Ledger {
     pub fn record(&mut self, entry: Entry) {
-        self.forget(&entry.bundle, &entry.sha256);
+        let (bundle, sha) = (entry.bundle.clone(), entry.sha256.clone());
+        self.patches
+            .retain(|e| !(e.bundle == bundle && e.sha256 == sha));
         self.patches.push(entry);
     }
 
     pub fn forget(&mut self, bundle: &Path, sha256: &str) {
+        let bundle = bundle.to_string_lossy();
         self.patches
             .retain(|e| !(e.bundle == bundle && e.sha256 == sha256));
     }
 
     pub fn forget_bundle(&mut self, bundle: &Path) {
+        let bundle = bundle.to_string_lossy();
         self.patches.retain(|e| e.bundle != bundle);
     }
 }

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::cli::Targets;
 use crate::discover::{self, Found, Host, Kind};
+use crate::output::{opt_path_text, path_text};
 
 /// One bundle a command acts on.
 #[derive(Clone, Debug)]
@@ -25,9 +26,9 @@ pub struct Target {
 impl Target {
     pub fn json(&self) -> serde_json::Value {
         json!({
-            "path": self.path,
+            "path": path_text(&self.path),
             "kind": self.kind.map(|k| k.as_str()),
-            "environment": self.environment,
+            "environment": opt_path_text(self.environment.as_deref()),
             "via": self.via,
             "source": self.source,
         })
@@ -40,7 +41,7 @@ impl Target {
             extra.push(kind.as_str().to_string());
         }
         extra.push(self.via.clone());
-        format!("{} ({})", self.path.display(), extra.join(", "))
+        format!("{} ({})", path_text(&self.path), extra.join(", "))
     }
 }
 
@@ -98,6 +99,16 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
         match discover::active_environment(host) {
             Ok(env) => {
                 let mut in_env = discover::bundles_of_environment(host, &env);
+                for passed in &env.passed_over {
+                    in_env.notes.push(discover::Note {
+                        path: None,
+                        message: format!(
+                            "passed over: {passed}; using {} ({}) instead",
+                            path_text(&env.root),
+                            env.source
+                        ),
+                    });
+                }
                 if in_env.bundles.is_empty() {
                     in_env.notes.push(discover::Note {
                         path: Some(env.root.clone()),
@@ -134,9 +145,13 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
             None => n.message,
         })
         .collect();
-    if targets.is_empty() && named_any {
+    if targets.is_empty() {
         // The notes are the explanation (a system store, an interpreter that failed).
-        let mut message = String::from("no CA bundle found in the named targets");
+        let mut message = String::from(if named_any {
+            "no CA bundle found in the named targets"
+        } else {
+            "no CA bundle found in the active environment"
+        });
         for note in &notes {
             message.push_str("\n  ");
             message.push_str(note);

@@ -15,7 +15,7 @@ use crate::discover;
 use crate::exit::{Outcome, UsageError};
 use crate::input::Input;
 use crate::ledger::Entry;
-use crate::output::{short, Tone};
+use crate::output::{opt_path_text, path_text, short, Tone};
 use crate::plan::plan;
 use crate::target::Target;
 use crate::validate::{Decision, Rules, ANCHOR_NOTE};
@@ -257,7 +257,7 @@ fn add_to(
     if memchr::memmem::find(&plan.bundle.bytes, b"PRIVATE KEY-----").is_some() {
         p.warn(format!(
             "{} holds a private key block; a CA bundle should hold only certificates (certpatch keeps its backup private, mode 0600)",
-            target.path.display()
+            path_text(&target.path)
         ));
     }
     print_verdicts(ctx, target, input, &plan.verdicts);
@@ -270,7 +270,7 @@ fn add_to(
     let status = if refused {
         p.error_detail(format!(
             "  nothing was written to {}.",
-            target.path.display()
+            path_text(&target.path)
         ));
         "refused"
     } else if let Some(out) = args.output {
@@ -302,7 +302,7 @@ fn add_to(
         }
     } else if let Some(new) = &plan.new_bytes {
         if args.dry_run {
-            p.line(format!("  would append to {}:", target.path.display()));
+            p.line(format!("  would append to {}:", path_text(&target.path)));
             for line in preview(&new[plan.bundle.bytes.len()..], '+') {
                 p.line(format!("    {}", p.tone(Tone::Good, &line)));
             }
@@ -314,7 +314,7 @@ fn add_to(
                 for &i in &plan.added {
                     let c = &input.certs[i];
                     l.record(Entry {
-                        bundle: locked.path.clone(),
+                        bundle: locked.path.to_string_lossy().into_owned(),
                         sha256: c.sha256_hex(),
                         subject: c.subject.clone(),
                         added: when.to_string(),
@@ -331,7 +331,7 @@ fn add_to(
                 "  {} added {} certificate(s) to {}",
                 p.tone(Tone::Good, "patched:"),
                 plan.added.len(),
-                target.path.display(),
+                path_text(&target.path),
             ));
             if let Some(backup) = &committed.backup {
                 p.line(format!(
@@ -345,7 +345,7 @@ fn add_to(
     } else {
         p.line(format!(
             "  unchanged: {} already has every certificate",
-            target.path.display()
+            path_text(&target.path)
         ));
         "unchanged"
     };
@@ -366,8 +366,8 @@ fn add_to(
             "status": status,
             "added": plan.added.iter().map(|&i| input.certs[i].sha256_hex()).collect::<Vec<_>>(),
             "certificates": verdicts_json(&plan.verdicts),
-            "backup": backup_path,
-            "output": output_path,
+            "backup": opt_path_text(backup_path.as_deref()),
+            "output": opt_path_text(output_path.as_deref()),
         }),
     })
 }

@@ -11,7 +11,7 @@ use super::Context;
 use crate::bundle::{Bundle, Summary};
 use crate::discover::{self, FoundBundle, Override};
 use crate::exit::Outcome;
-use crate::output::{short, Tone};
+use crate::output::{opt_path_text, path_text, short, Tone};
 
 pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outcome> {
     let p = &ctx.printer;
@@ -66,7 +66,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
         if last_env != Some(b.environment.as_deref()) {
             last_env = Some(b.environment.as_deref());
             let heading = match &b.environment {
-                Some(env) => format!("{} ({})", env.display(), b.source),
+                Some(env) => format!("{} ({})", path_text(env), b.source),
                 None => format!("(no environment) ({})", b.source),
             };
             p.line(p.tone(Tone::Good, &heading));
@@ -90,11 +90,11 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                     "  {:<13} {:>4} certs  {}  {}",
                     b.kind.as_str(),
                     s.certificates,
-                    b.path.display(),
+                    path_text(&b.path),
                     patches
                 ));
             }
-            Err(e) => p.warn(format!("{}: cannot read: {e}", b.path.display())),
+            Err(e) => p.warn(format!("{}: cannot read: {e}", path_text(&b.path))),
         }
         items.push(bundle_json(b, summaries[i].as_ref().ok(), &ignored_by));
     }
@@ -108,7 +108,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     }
     for note in &found.notes {
         match &note.path {
-            Some(path) => p.warn(format!("{}: {}", path.display(), note.message)),
+            Some(path) => p.warn(format!("{}: {}", path_text(path), note.message)),
             None => p.warn(&note.message),
         }
     }
@@ -149,9 +149,9 @@ fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
 
 fn bundle_json(b: &FoundBundle, summary: Option<&Summary>, ignored_by: &[&str]) -> Value {
     json!({
-        "path": b.path,
+        "path": path_text(&b.path),
         "kind": b.kind.as_str(),
-        "environment": b.environment,
+        "environment": opt_path_text(b.environment.as_deref()),
         "via": b.source.to_string(),
         "source": b.source.as_str(),
         "certificates": summary.map(|s| s.certificates),

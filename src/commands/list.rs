@@ -7,7 +7,7 @@ use super::{bundle_error, cert_json, read_bundle, Context};
 use crate::bundle::Patch;
 use crate::cli::Targets;
 use crate::exit::Outcome;
-use crate::output::{short, Tone};
+use crate::output::{path_text, short, Tone};
 
 pub fn patch_json(patch: &Patch) -> Value {
     let mut v = cert_json(&patch.cert);
@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         if bundle.damaged_blocks > 0 {
             p.warn(format!(
                 "{}: {} PEM block(s) could not be read (left as they are)",
-                target.path.display(),
+                path_text(&target.path),
                 bundle.damaged_blocks
             ));
         }

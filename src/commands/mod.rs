@@ -20,7 +20,7 @@ use crate::cert::Cert;
 use crate::clock::rfc3339;
 use crate::discover::Host;
 use crate::home::Home;
-use crate::output::Printer;
+use crate::output::{path_text, Printer};
 use crate::target::{self, Target};
 
 /// What every command gets: resolved global options, never raw flags.
@@ -72,7 +72,7 @@ pub fn cert_json(cert: &Cert) -> Value {
 pub fn bundle_error(ctx: &Context, target: &Target, err: &anyhow::Error) -> Value {
     let message = crate::exit::chain(err);
     ctx.printer
-        .error(format!("{}: {message}", target.path.display()));
+        .error(format!("{}: {message}", path_text(&target.path)));
     json!({"target": target.json(), "status": "error", "error": message})
 }
 

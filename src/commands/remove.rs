@@ -15,7 +15,7 @@ use crate::cli::Targets;
 use crate::commit;
 use crate::exit::{Outcome, UsageError};
 use crate::home::Home;
-use crate::output::{short, Tone};
+use crate::output::{path_text, short, Tone};
 use crate::target::Target;
 use crate::write;
 
@@ -181,7 +181,7 @@ fn remove_from(
         if target_count == 1 {
             p.line(format!(
                 "{}: no matching certpatch patch, unchanged",
-                target.path.display()
+                path_text(&target.path)
             ));
         }
         return Ok(json!({"target": target.json(), "status": "unchanged", "removed": removed}));
@@ -211,12 +211,12 @@ fn remove_from(
                 "{} {} patch(es) from {}",
                 p.tone(Tone::Good, "removed"),
                 chosen.len(),
-                target.path.display()
+                path_text(&target.path)
             ));
             "removed"
         }
         _ => {
-            p.line(format!("would remove from {}:", target.path.display()));
+            p.line(format!("would remove from {}:", path_text(&target.path)));
             for &i in &chosen {
                 let range = bundle.patches[i].range.clone();
                 for line in preview(&bundle.bytes[range], '-') {

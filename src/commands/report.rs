@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use super::{cert_json, Context};
 use crate::exit::Outcome;
 use crate::input::{self, Input, InputError};
-use crate::output::short;
+use crate::output::{path_text, short};
 use crate::target::Target;
 use crate::validate::{Decision, Verdict};
 
@@ -98,7 +98,7 @@ pub fn warn_if_unreadable(ctx: &Context, target: &Target, bundle: &crate::bundle
     if bundle.certs.is_empty() && !bundle.bytes.iter().all(u8::is_ascii_whitespace) {
         ctx.printer.warn(format!(
             "{} holds no readable certificate (UTF-16, CR-only line ends, or damaged?); Python cannot load it either",
-            target.path.display()
+            path_text(&target.path)
         ));
     }
 }

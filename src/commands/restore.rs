@@ -14,7 +14,7 @@ use crate::bundle::Bundle;
 use crate::cli::Targets;
 use crate::commit;
 use crate::exit::Outcome;
-use crate::output::Tone;
+use crate::output::{path_text, Tone};
 use crate::target::Target;
 use crate::write;
 
@@ -63,25 +63,25 @@ fn restore_one(
         None => fs_err::read(&target.path)?,
     };
     let backup = Backup::of(&home, &target.path);
-    let report = |status: &str, message: String| json!({"target": target.json(), "status": status, "message": message, "backup": backup.original});
+    let report = |status: &str, message: String| json!({"target": target.json(), "status": status, "message": message, "backup": path_text(&backup.original)});
     if !backup.exists() {
         let patches = Bundle::parse(current.clone()).patches.len();
         if patches > 0 {
             let msg = format!(
                 "{} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
-                target.path.display(),
+                path_text(&target.path),
                 home.root.display()
             );
             p.error(&msg);
             p.hint(format!(
                 "`certpatch remove --all --bundle {}` takes the patches out exactly, without a backup",
-                target.path.display()
+                path_text(&target.path)
             ));
             return Ok((Outcome::Failure, report("no-backup", msg)));
         }
         let msg = format!(
             "{} holds no certpatch patch and has no backup under `{}` (a backup is kept only while the bundle holds patches)",
-            target.path.display(),
+            path_text(&target.path),
             home.root.display()
         );
         p.line(format!("{msg}; nothing to restore"));
@@ -89,7 +89,7 @@ fn restore_one(
     }
     let original = backup.read()?;
     if current == original {
-        let msg = format!("{} is already the backed-up copy", target.path.display());
+        let msg = format!("{} is already the backed-up copy", path_text(&target.path));
         p.line(format!("{msg}; nothing to restore"));
         return Ok((Outcome::Success, report("unchanged", msg)));
     }
@@ -99,7 +99,7 @@ fn restore_one(
         // undo someone else's change (a certifi upgrade, say).
         let msg = format!(
             "{} holds no certpatch patch; nothing to restore (the backup is older than the bundle; `--force` puts it back anyway)",
-            target.path.display()
+            path_text(&target.path)
         );
         p.line(&msg);
         return Ok((Outcome::Success, report("unchanged", msg)));
@@ -108,19 +108,19 @@ fn restore_one(
     if !clean && !force {
         let msg = format!(
             "{} was changed by something other than certpatch since the backup (a certifi upgrade or a hand edit?); restoring would throw that change away",
-            target.path.display()
+            path_text(&target.path)
         );
         p.error(&msg);
         p.hint(format!(
             "`certpatch remove --all --bundle {0}` takes out only certpatch's patches; `certpatch restore --force --bundle {0}` puts the old copy back anyway",
-            target.path.display()
+            path_text(&target.path)
         ));
         return Ok((Outcome::Failure, report("refused", msg)));
     }
     let Some(locked) = locked else {
         let msg = format!(
             "would restore {} from {} ({} bytes now, {} after)",
-            target.path.display(),
+            path_text(&target.path),
             backup.original.display(),
             current.len(),
             original.len()
@@ -147,7 +147,7 @@ fn restore_one(
     }
     let msg = format!(
         "{} put back as it was before certpatch",
-        target.path.display()
+        path_text(&target.path)
     );
     p.line(format!("{} {msg}", p.tone(Tone::Good, "restored:")));
     Ok((Outcome::Success, report("restored", msg)))

@@ -21,6 +21,9 @@ pub struct Environment {
     pub source: Source,
     /// Its interpreter, when it has one where expected.
     pub interpreter: Option<PathBuf>,
+    /// Sources that were set but unusable and so passed over (a stale `VIRTUAL_ENV`, a
+    /// `.venv` that is not a venv): the user expected one of those, so say so.
+    pub passed_over: Vec<String>,
 }
 
 /// No active environment; what was tried.
@@ -65,6 +68,7 @@ fn from_var(
             interpreter: interpreter_in(&dir),
             root: canonical(&dir),
             source,
+            passed_over: Vec::new(),
         }),
         Some(dir) => {
             tried.push(format!(
@@ -79,19 +83,29 @@ fn from_var(
 /// The active environment, or what was tried.
 pub fn active_environment(host: &Host) -> Result<Environment, NotFound> {
     let mut tried = Vec::new();
+    let with_passed_over = |mut env: Environment, tried: &[String]| {
+        env.passed_over = tried
+            .iter()
+            .filter(|t| !t.ends_with("is not set") && !t.starts_with("no `.venv`"))
+            .cloned()
+            .collect();
+        env
+    };
     if let Some(env) = from_var(host, vars::VIRTUAL_ENV, Source::VirtualEnv, &mut tried) {
         return Ok(env);
     }
     if let Some(env) = from_var(host, vars::CONDA_PREFIX, Source::CondaPrefix, &mut tried) {
-        return Ok(env);
+        return Ok(with_passed_over(env, &tried));
     }
     match dot_venv(host) {
         Some(dir) if recognise(&dir).is_some() => {
-            return Ok(Environment {
+            let env = Environment {
                 interpreter: interpreter_in(&dir),
                 root: canonical(&dir),
                 source: Source::DotVenv,
-            })
+                passed_over: Vec::new(),
+            };
+            return Ok(with_passed_over(env, &tried));
         }
         Some(dir) => tried.push(format!(
             "{} is not a virtual environment (no `pyvenv.cfg`)",
@@ -103,11 +117,15 @@ pub fn active_environment(host: &Host) -> Result<Environment, NotFound> {
         )),
     }
     match first_python3(host) {
-        Some(exe) => Ok(Environment {
-            root: root_of_interpreter(host, &exe),
-            source: Source::PathPython,
-            interpreter: Some(exe),
-        }),
+        Some(exe) => Ok(with_passed_over(
+            Environment {
+                root: root_of_interpreter(host, &exe),
+                source: Source::PathPython,
+                interpreter: Some(exe),
+                passed_over: Vec::new(),
+            },
+            &tried,
+        )),
         None => {
             tried.push("no `python3` on `PATH`".to_string());
             Err(NotFound { tried })

@@ -122,12 +122,11 @@ impl<'h> Collector<'h> {
                 if seen.path != found.path
                     && seen.environment.is_some()
                     && found.environment.is_some()
-                    && seen.environment != found.environment
                 {
-                    // Two environments share one file through a hard link (uv and conda
-                    // link from their caches). Each environment has its own bundle: a
-                    // patch replaces the file, which breaks the link, so each path is
-                    // reported and patched on its own.
+                    // Two environments (or certifi and pip's copy in one) share one file
+                    // through a hard link (uv and conda link from their caches). Each
+                    // place is a bundle of its own: a patch replaces the file, which
+                    // breaks the link, so each path is reported and patched on its own.
                     let message = format!(
                         "{} and {} are hard links to one file; each environment's path is patched on its own (a patch replaces the file, so the link is broken and the other path keeps the old content)",
                         seen.path.display(),

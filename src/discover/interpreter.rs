@@ -48,6 +48,11 @@ def ask(key, name):
         r[key + '_error'] = '%s: %s' % (type(e).__name__, e)
 ask('certifi', 'certifi')
 ask('pip_certifi', 'pip._vendor.certifi')
+try:
+    import site
+    r['user_site'] = site.getusersitepackages()
+except Exception:
+    pass
 sys.stdout.write('\n' + json.dumps(r) + '\n')
 sys.stdout.flush()
 "#;
@@ -84,6 +89,10 @@ pub struct Answer {
     /// Why `import pip._vendor.certifi` failed.
     #[serde(default)]
     pub pip_certifi_error: Option<String>,
+    /// `site.getusersitepackages()`: asked in isolated mode, the interpreter does not
+    /// import from it, but a normal run does, ahead of the install's own packages.
+    #[serde(default)]
+    pub user_site: Option<String>,
 }
 
 /// Why an interpreter gave no answer.
@@ -222,7 +231,14 @@ pub fn query(host: &Host, exe: &Path) -> Result<Answer, QueryError> {
 /// An interpreter path as the user gave it: a bare name is looked up on
 /// `PATH`, a relative path is taken from the current folder.
 pub fn resolve_exe(host: &Host, exe: &Path) -> PathBuf {
-    if exe.components().count() == 1 && !host.absolute(exe).exists() {
+    // A bare name (`python3.12`) is looked up on PATH only, as a shell does: a `python3`
+    // in the current folder (a cloned repository's) is never run unless named `./python3`.
+    let bare = exe.components().count() == 1
+        && matches!(
+            exe.components().next(),
+            Some(std::path::Component::Normal(_))
+        );
+    if bare {
         if let Some(found) = host
             .path_dirs()
             .into_iter()
@@ -257,25 +273,29 @@ pub fn judge_where(host: &Host, where_: &Path, module_file: Option<&Path>) -> Ve
     if let Some(archive) = module_file.and_then(inside_archive) {
         return Verdict::TemporaryCopy(Some(archive));
     }
+    if !where_.is_file() {
+        return Verdict::Missing;
+    }
     let in_temp = temp_dirs(host)
         .iter()
         .any(|t| where_.starts_with(t) || real.starts_with(t));
     if in_temp {
         // A certifi installed under a temporary folder (a test venv) keeps
-        // its cacert.pem beside its own code; an extracted copy does not.
-        let beside_module = module_file.and_then(Path::parent).map(canonical);
-        let parent = real.parent().map(Path::to_path_buf);
+        // its cacert.pem beside its own code; an extracted copy does not. The file
+        // itself may be a link into a cache (uv's symlink mode): judge by where it
+        // is named, not where it points.
+        let module_dir = module_file.and_then(Path::parent);
+        let named_parent = where_.parent();
         let normal = where_.file_name().is_some_and(|n| n == BUNDLE_NAME)
-            && match beside_module {
-                Some(dir) => parent == Some(dir),
-                None => parent.as_deref().and_then(Path::file_name) == Some("certifi".as_ref()),
+            && match module_dir {
+                Some(dir) => {
+                    named_parent == Some(dir) || named_parent.map(canonical) == Some(canonical(dir))
+                }
+                None => named_parent.and_then(Path::file_name) == Some("certifi".as_ref()),
             };
         if !normal {
             return Verdict::TemporaryCopy(None);
         }
-    }
-    if !where_.is_file() {
-        return Verdict::Missing;
     }
     Verdict::Bundle(where_.to_path_buf())
 }
@@ -405,6 +425,28 @@ fn from_answer(c: &mut Collector<'_>, exe: &Path, answer: &Answer, source: &Sour
             }
         }
     }
+    // A certifi in the user's site-packages (`pip install --user`) shadows the install's
+    // one in a normal run (not in a venv, where the user site is off): it is the bundle
+    // requests actually reads, so it is a target too.
+    let in_venv = answer
+        .base_prefix
+        .as_deref()
+        .is_some_and(|b| b != answer.prefix);
+    if let Some(user_site) = answer.user_site.as_deref().filter(|_| !in_venv) {
+        let user_site = host.absolute(Path::new(user_site));
+        let bundle = user_site.join("certifi").join(BUNDLE_NAME);
+        if bundle.is_file() {
+            any |= c.candidate(&bundle, Kind::Certifi, Some(&user_site), source);
+            c.note(
+                Some(&bundle),
+                format!(
+                    "{} has certifi in the user site-packages too ({}); a normal run imports that one first, so it is patched as well",
+                    exe.display(),
+                    user_site.display()
+                ),
+            );
+        }
+    }
     if !any && c.counts().1 == notes_before {
         let version = answer.version.as_deref().unwrap_or("?");
         c.note(
@@ -484,6 +526,28 @@ mod tests {
         let found = run_fake(t.path(), &json);
         assert_eq!(kinds(&found), vec![Kind::Certifi]);
         assert!(found.notes.is_empty(), "{:?}", found.notes);
+    }
+
+    #[test]
+    fn a_symlinked_cacert_pem_in_a_temporary_venv_is_a_bundle() {
+        // uv's symlink link mode: the venv's cacert.pem points into uv's cache.
+        let t = tempfile::tempdir().unwrap();
+        let tmp = t.path().join("tmp");
+        let venv = make_venv(&tmp, "venv", "3.12");
+        let sp = venv.join("lib/python3.12/site-packages");
+        let cache = t.path().join("cache/certifi-2026/certifi");
+        std::fs::create_dir_all(&cache).unwrap();
+        let bundle = sp.join("certifi/cacert.pem");
+        std::fs::rename(&bundle, cache.join("cacert.pem")).unwrap();
+        std::os::unix::fs::symlink(cache.join("cacert.pem"), &bundle).unwrap();
+        std::fs::remove_dir_all(sp.join("pip")).unwrap();
+        let json = format!(
+            r#"{{"prefix": "{v}", "certifi": "{sp}/certifi/cacert.pem", "certifi_file": "{sp}/certifi/__init__.py", "pip_certifi_error": "ModuleNotFoundError: No module named 'pip'"}}"#,
+            v = venv.display(),
+            sp = sp.display()
+        );
+        let found = run_fake(t.path(), &json);
+        assert_eq!(kinds(&found), vec![Kind::Certifi], "{:?}", found.notes);
     }
 
     #[test]

@@ -1339,3 +1339,141 @@ fn hard_linked_bundles_of_two_environments_are_both_reported_and_patched() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Regressions from the second adversarial round.
+
+#[test]
+fn a_folder_name_that_is_not_utf8_does_not_crash() {
+    use std::os::unix::ffi::OsStrExt;
+    let m = Machine::new();
+    let name = std::ffi::OsStr::from_bytes(b"caf\xe9");
+    let venv = make_venv(&m.p("t").join(name), "3.12");
+    let out = m.run(&["find", "--json", "--root", &s(&m.p("t"))], &[]);
+    assert_exit(&out, 0, "find --root over a non-UTF-8 folder");
+    assert_eq!(json(&out).as_array().unwrap().len(), 2);
+    let env_arg = venv.as_os_str().to_owned();
+    let out = m
+        .cmd()
+        .arg("add")
+        .arg(gen("int-good.pem"))
+        .arg("--env")
+        .arg(&env_arg)
+        .args(["--at", TEST_CLOCK, "--json"])
+        .output()
+        .unwrap();
+    // Patched like any other path (it used to crash with exit 101).
+    assert_exit(&out, 0, "add --env on a non-UTF-8 path");
+    let v = json(&out);
+    let statuses: Vec<&str> = v["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["patched", "patched"], "{v:#}");
+}
+
+#[test]
+fn a_bare_python_name_is_looked_up_on_path_not_in_the_current_folder() {
+    let m = Machine::new();
+    let venv = make_venv(&m.p("good"), "3.12");
+    fake_python(&m.p("bin/python3"), &answer_for_venv(&venv, "3.12"));
+    // A repository with its own `python3` script in the current folder.
+    let repo = m.p("repo");
+    let marker = m.p("ran-the-repo-script");
+    write_exe(
+        &repo.join("python3"),
+        &format!("#!/bin/sh\n: > '{}'\nexit 1\n", marker.display()),
+    );
+    let out = m
+        .cmd()
+        .current_dir(&repo)
+        .args(["list", "--json", "--python", "python3"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "list --python python3");
+    assert!(
+        !marker.exists(),
+        "./python3 from the current folder was run"
+    );
+    assert_eq!(json(&out)["bundles"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn an_active_environment_without_bundles_is_a_failure() {
+    let m = Machine::new();
+    let venv = m.p("empty-venv");
+    write(&venv.join("pyvenv.cfg"), b"home = /nonexistent\n");
+    fs::create_dir_all(venv.join("lib/python3.12/site-packages")).unwrap();
+    let out = m.run(
+        &["add", &s(&gen("int-good.pem")), "--at", TEST_CLOCK],
+        &[("VIRTUAL_ENV", &s(&venv))],
+    );
+    assert_exit(&out, 1, "add into an environment with no bundle");
+    assert!(stderr(&out).contains("no CA bundle"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_stale_virtual_env_is_passed_over_with_a_warning() {
+    let m = Machine::new();
+    let venv = make_venv(&m.p("proj/.venv"), "3.12");
+    let out = m
+        .cmd()
+        .current_dir(m.p("proj"))
+        .env("VIRTUAL_ENV", m.p("deleted-venv"))
+        .args(["list"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "list with a stale VIRTUAL_ENV and a .venv");
+    let err = stderr(&out);
+    assert!(
+        err.contains("passed over") && err.contains("VIRTUAL_ENV"),
+        "{err}"
+    );
+    assert!(stdout(&out).contains(&s(&venv)), "{}", stdout(&out));
+}
+
+#[test]
+fn certifi_and_pip_hard_linked_in_one_environment_are_both_bundles() {
+    let m = Machine::new();
+    let venv = make_venv(&m.p("t/venv"), "3.12");
+    let sp = site(&venv, "3.12");
+    let pip = sp.join("pip/_vendor/certifi/cacert.pem");
+    fs::remove_file(&pip).unwrap();
+    fs::hard_link(sp.join("certifi/cacert.pem"), &pip).unwrap();
+    let items = m.find_json(&["--root", &s(&m.p("t"))], &[]);
+    let mut kinds: Vec<&str> = items.iter().map(|i| i["kind"].as_str().unwrap()).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["certifi", "pip-vendored"], "{items:#?}");
+}
+
+#[test]
+fn certifi_in_the_user_site_is_a_target_too() {
+    let m = Machine::new();
+    let install = make_install(&m.p("py"), "3.12");
+    let user_site = m.home().join(".local/lib/python3.12/site-packages");
+    write(&user_site.join("certifi/cacert.pem"), &certifi_bytes());
+    let sp = install.join("lib/python3.12/site-packages");
+    let answer = json!({
+        "prefix": install,
+        "base_prefix": install,
+        "version": "3.12.1",
+        "certifi": sp.join("certifi/cacert.pem"),
+        "certifi_file": sp.join("certifi/__init__.py"),
+        "user_site": user_site,
+    });
+    let exe = fake_python(&m.p("bin/python3"), &answer);
+    let out = m.run(&["list", "--json", "--python", &s(&exe)], &[]);
+    assert_exit(&out, 0, "list --python with a user-site certifi");
+    let paths: Vec<String> = json(&out)["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["path"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        paths.iter().any(|p| p.contains("/.local/lib/python3.12/")),
+        "{paths:?}"
+    );
+}
