@@ -23,7 +23,7 @@
 //!
 //! When the bundle did not end with a line ending, the patch adds one more line ending
 //! before the blank line and says so on its first line (`; final newline added`), so removal
-//! takes that away too. The line ending (LF or CRLF) is the bundle's own.
+//! takes that away too. The line ending (LF or CRLF) is that of the bundle's last line.
 
 use std::ops::Range;
 
@@ -104,14 +104,6 @@ fn text(bytes: &[u8], line: &Line) -> String {
         .to_string()
 }
 
-/// The line ending of the first line, or LF.
-pub fn detect_eol(bytes: &[u8]) -> &'static str {
-    match bytes.iter().position(|&b| b == b'\n') {
-        Some(i) if i > 0 && bytes[i - 1] == b'\r' => "\r\n",
-        _ => "\n",
-    }
-}
-
 impl Bundle {
     pub fn parse(bytes: Vec<u8>) -> Bundle {
         let lines = lines(&bytes);
@@ -188,21 +180,52 @@ impl Bundle {
 
     /// The bytes with the given patches (indexes into `patches`) taken out.
     pub fn without(&self, remove: &[usize]) -> Vec<u8> {
-        // One at a time, re-reading in between: each removal may hand its final-newline
-        // flag to the patch after it, which moves that patch's separator.
+        // One at a time, last first, re-reading in between: a removal may hand its
+        // final-newline flag to the patch after it, which moves that patch's separator, but
+        // never moves anything before it. Each patch is found again by its fingerprint and
+        // where its first line ends (a patch may be there twice).
         let mut order: Vec<usize> = remove.to_vec();
         order.sort_unstable();
         order.dedup();
-        let mut out = self.without_one(*order.last().unwrap_or(&usize::MAX));
-        for &i in order.iter().rev().skip(1) {
-            let sha = self.patches[i].cert.sha256;
-            let again = Bundle::parse(out);
-            out = match again.patches.iter().position(|p| p.cert.sha256 == sha) {
-                Some(k) => again.without_one(k),
-                None => again.bytes,
+        let mut out = self.bytes.clone();
+        for &i in order.iter().rev() {
+            let Some(orig) = self.patches.get(i) else {
+                continue;
             };
+            let again = Bundle::parse(out.clone());
+            let Some(k) = again
+                .patches
+                .iter()
+                .position(|p| p.cert.sha256 == orig.cert.sha256 && p.marker_end == orig.marker_end)
+            else {
+                continue;
+            };
+            out = again.without_one_checked(k);
         }
         out
+    }
+
+    /// [`Bundle::without_one`], unless taking the separator away would turn foreign text
+    /// into something that reads as a patch (a stray marker line brought next to a
+    /// certifi-style block): then only the patch's own lines go and its blank line stays.
+    fn without_one_checked(&self, k: usize) -> Vec<u8> {
+        let fingerprints = |patches: &[Patch]| -> Vec<[u8; 32]> {
+            patches.iter().map(|p| p.cert.sha256).collect()
+        };
+        let mut want = fingerprints(&self.patches);
+        want.remove(k);
+        let candidate = self.without_one(k);
+        if fingerprints(&Bundle::parse(candidate.clone()).patches) == want {
+            return candidate;
+        }
+        let p = &self.patches[k];
+        let line_start = self.bytes[..p.marker_end]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |x| x + 1);
+        let mut kept = self.bytes[..line_start].to_vec();
+        kept.extend_from_slice(&self.bytes[p.range.end..]);
+        kept
     }
 
     /// The bytes with patch `i` taken out (all bytes when there is no such patch).
@@ -323,7 +346,13 @@ fn parse_patch(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Patch, usize)>
     // the blank line is gone (someone stripped blank lines), the bytes before the patch
     // are left alone, so removing it can never join two lines.
     let h = lines[i].start;
-    let blank_before = bytes[..h].ends_with(&[eol, eol].concat());
+    let blank_before = if flagged {
+        bytes[..h].ends_with(&[eol, eol].concat())
+    } else {
+        // One patch line ending after whatever ending the line before it has (a bundle
+        // may mix CRLF and LF).
+        bytes[..h].ends_with(eol) && bytes[..h - eol.len()].ends_with(b"\n")
+    };
     let (start, took_terminator) = match (h, blank_before, flagged) {
         (0, _, _) => (0, false),
         // Only the separator is left before it (the patches before it, on a bundle that
@@ -351,7 +380,11 @@ fn parse_patch(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Patch, usize)>
 
 /// The bytes to append to `existing` to add `cert`.
 pub fn render_patch(existing: &[u8], cert: &Cert, added: &str, source: &str) -> Vec<u8> {
-    let eol = detect_eol(existing);
+    // The ending of the last line, which is the one the patch follows.
+    let eol = match existing.iter().rposition(|&b| b == b'\n') {
+        Some(i) if i > 0 && existing[i - 1] == b'\r' => "\r\n",
+        _ => "\n",
+    };
     let mut out = String::new();
     let mut first = format!(
         "{MARKER} added {added} from {}",
@@ -577,6 +610,10 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+#[path = "bundle_properties.rs"]
+mod review_properties;
 
 #[cfg(test)]
 mod properties {
