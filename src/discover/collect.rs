@@ -69,6 +69,11 @@ impl<'h> Collector<'h> {
         (self.found.bundles.len(), self.found.notes.len())
     }
 
+    /// The bundles found so far.
+    pub(crate) fn bundles(&self) -> &[FoundBundle] {
+        &self.found.bundles
+    }
+
     pub(crate) fn finish(self) -> Found {
         self.found
     }

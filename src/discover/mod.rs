@@ -207,6 +207,7 @@ pub fn bundles_in_env(host: &Host, dir: &Path, source: Source) -> Found {
     }
     if layout::recognise(&dir).is_some() {
         c.probe(&dir, &source);
+        system_site_certifi(&mut c, &dir, &source);
     } else if layout::is_site_packages_dir(&dir) {
         c.site(&dir, &dir, &source);
     } else {
@@ -245,6 +246,51 @@ pub fn bundles_in_env(host: &Host, dir: &Path, source: Source) -> Found {
         );
     }
     c.finish()
+}
+
+/// A venv made with `--system-site-packages` and no certifi of its own imports the base
+/// install's certifi: that bundle is this environment's too.
+fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, source: &Source) {
+    let Ok(cfg) = std::fs::read_to_string(venv.join("pyvenv.cfg")) else {
+        return;
+    };
+    // pyvenv.cfg is not INI: split each line at the first `=`.
+    let value = |key: &str| {
+        cfg.lines().find_map(|line| {
+            let (k, v) = line.split_once('=')?;
+            (k.trim().eq_ignore_ascii_case(key)).then(|| v.trim().to_string())
+        })
+    };
+    let shares =
+        value("include-system-site-packages").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let has_own = c
+        .bundles()
+        .iter()
+        .any(|b| b.kind == Kind::Certifi && b.environment.as_deref() == Some(&canonical(venv)));
+    let Some(home) = value("home").filter(|_| shares && !has_own) else {
+        return;
+    };
+    // `home` is the base interpreter's folder (`/usr/bin`, `C:\Python312`).
+    let home = PathBuf::from(home);
+    let base = if home.file_name().is_some_and(|n| n == "bin") {
+        home.parent().map(Path::to_path_buf).unwrap_or(home)
+    } else {
+        home
+    };
+    for sp in layout::site_packages_dirs(&base) {
+        for (path, kind) in layout::probe_site_packages(&sp) {
+            if kind == Kind::Certifi && c.layout_candidate(&path, kind, Some(&base), source) {
+                c.note(
+                    Some(&path),
+                    format!(
+                        "{} includes the system site-packages and has no certifi of its own: it uses {}, which is patched as its bundle",
+                        venv.display(),
+                        path.display()
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// `--python EXE`: the bundles that interpreter uses — certifi's and pip's

@@ -1477,3 +1477,34 @@ fn certifi_in_the_user_site_is_a_target_too() {
         "{paths:?}"
     );
 }
+
+#[test]
+fn a_venv_with_system_site_packages_and_no_certifi_uses_the_base_certifi() {
+    let m = Machine::new();
+    let base = make_install(&m.p("base"), "3.12");
+    let venv = make_venv(&m.p("app/venv"), "3.12");
+    write(
+        &venv.join("pyvenv.cfg"),
+        format!(
+            "home = {}\ninclude-system-site-packages = true\nversion = 3.12.1\n",
+            base.join("bin").display()
+        )
+        .as_bytes(),
+    );
+    fs::remove_dir_all(site(&venv, "3.12").join("certifi")).unwrap();
+    let out = m.run(&["list", "--json", "--env", &s(&venv)], &[]);
+    assert_exit(&out, 0, "list --env on a --system-site-packages venv");
+    let doc = json(&out);
+    let base_certifi = base.join("lib/python3.12/site-packages/certifi/cacert.pem");
+    assert_eq!(
+        targets_of(&doc),
+        vec![
+            pair(
+                &site(&venv, "3.12").join("pip/_vendor/certifi/cacert.pem"),
+                "pip-vendored"
+            ),
+            pair(&base_certifi, "certifi"),
+        ],
+        "{doc:#}"
+    );
+}
