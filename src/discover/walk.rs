@@ -71,10 +71,20 @@ pub(crate) fn walk(c: &mut Collector<'_>, root: &Path, source: &Source, max_dept
         let entry = match next {
             Ok(e) => e,
             Err(err) => {
+                let denied = err
+                    .io_error()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
                 if err.depth() == 0 {
                     c.note(
                         Some(&root),
                         format!("cannot read {}: {err}", root.display()),
+                    );
+                } else if denied {
+                    // Bundles behind it would go unreported: say so, once per folder.
+                    let dir = err.path().unwrap_or(&root).to_path_buf();
+                    c.note(
+                        Some(&dir),
+                        "permission denied: bundles inside it are not listed (run as its owner, or with sudo, to include them)".to_string(),
                     );
                 }
                 continue;

@@ -1508,3 +1508,49 @@ fn a_venv_with_system_site_packages_and_no_certifi_uses_the_base_certifi() {
         "{doc:#}"
     );
 }
+
+#[test]
+fn an_unreadable_folder_under_root_is_reported() {
+    // Root ignores permissions, so run certpatch as `nobody` when we are root.
+    let m = Machine::new();
+    let locked = m.p("t/locked");
+    make_venv(&locked.join("venv"), "3.12");
+    use std::os::unix::fs::PermissionsExt;
+    for d in [m.p(""), m.p("t"), m.state(), m.home()] {
+        fs::set_permissions(&d, fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let out = if is_root {
+        if !Path::new("/usr/bin/setpriv").exists() {
+            fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+            eprintln!("SKIPPED: setpriv is not available");
+            return;
+        }
+        std::process::Command::new("/usr/bin/setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(bin())
+            .env_clear()
+            .env("PATH", m.p("bin"))
+            .env("HOME", m.home())
+            .env("CERTPATCH_HOST_ROOT", m.host_root())
+            .env("CERTPATCH_HOME", m.state())
+            .args(["find", "--root"])
+            .arg(m.p("t"))
+            .output()
+            .unwrap()
+    } else {
+        m.run(&["find", "--root", &s(&m.p("t"))], &[])
+    };
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
+    assert_exit(&out, 0, "find --root with an unreadable folder");
+    let err = stderr(&out);
+    assert!(
+        err.contains("locked") && err.contains("permission denied"),
+        "{err}"
+    );
+}
