@@ -42,6 +42,11 @@ pub struct Cert {
     /// Raw DER of the names, for exact issuer matching.
     pub subject_raw: Vec<u8>,
     pub issuer_raw: Vec<u8>,
+    /// The names as OpenSSL compares them: per attribute, its type and its value with
+    /// case and runs of white space folded (so one name in two string encodings matches,
+    /// but an attribute whose text merely looks like several does not).
+    subject_key: Vec<(String, String)>,
+    issuer_key: Vec<(String, String)>,
     /// certifi-style `CN=… O=… OU=…` renderings (Unicode, escaped when written).
     pub subject_certifi: String,
     pub issuer_certifi: String,
@@ -55,6 +60,11 @@ pub struct Cert {
     pub version: u32,
     pub basic_constraints: Option<Constraint>,
     pub key_usage: Option<KeyUsageFact>,
+    /// The extension is there but could not be read (malformed, or a value out of range).
+    pub basic_constraints_unreadable: bool,
+    pub key_usage_unreadable: bool,
+    /// OIDs of critical extensions that neither x509-parser nor OpenSSL handles.
+    pub unknown_critical: Vec<String>,
     pub ski: Option<ExtFact>,
     pub aki: Option<ExtFact>,
     pub sig_hash: SigHash,
@@ -129,6 +139,23 @@ impl Cert {
         let ski = ext_fact(&oid_registry::OID_X509_EXT_SUBJECT_KEY_IDENTIFIER);
         let aki = ext_fact(&oid_registry::OID_X509_EXT_AUTHORITY_KEY_IDENTIFIER);
         let sig_oid = &x509.signature_algorithm.algorithm;
+        let present = |oid: &Oid| tbs.extensions().iter().any(|e| e.oid == *oid);
+        let basic_constraints_unreadable =
+            basic_constraints.is_none() && present(&oid_registry::OID_X509_EXT_BASIC_CONSTRAINTS);
+        let key_usage_unreadable =
+            key_usage.is_none() && present(&oid_registry::OID_X509_EXT_KEY_USAGE);
+        let unknown_critical = tbs
+            .extensions()
+            .iter()
+            .filter(|e| {
+                e.critical
+                    && matches!(
+                        e.parsed_extension(),
+                        ParsedExtension::UnsupportedExtension { .. }
+                    )
+            })
+            .map(|e| e.oid.to_id_string())
+            .collect();
         let (rsa_bits, key_desc) = describe_key(tbs.public_key());
         let eku_server_auth = tbs
             .extended_key_usage()
@@ -142,6 +169,8 @@ impl Cert {
             issuer: printable(&tbs.issuer().to_string()),
             subject_raw: tbs.subject().as_raw().to_vec(),
             issuer_raw: tbs.issuer().as_raw().to_vec(),
+            subject_key: name_key(tbs.subject()),
+            issuer_key: name_key(tbs.issuer()),
             subject_certifi: certifi_name(tbs.subject()),
             issuer_certifi: certifi_name(tbs.issuer()),
             label: label(tbs.subject()),
@@ -152,6 +181,9 @@ impl Cert {
             version: tbs.version().0 + 1,
             basic_constraints,
             key_usage,
+            basic_constraints_unreadable,
+            key_usage_unreadable,
+            unknown_critical,
             ski,
             aki,
             sig_hash: sig_hash(sig_oid),
@@ -188,7 +220,7 @@ impl Cert {
     /// Whether the issuer name is this certificate's subject name (raw bytes, or the
     /// same text when two encodings of one name differ).
     pub fn issued_by_name(&self, issuer: &Cert) -> bool {
-        self.issuer_raw == issuer.subject_raw || self.issuer.eq_ignore_ascii_case(&issuer.subject)
+        self.issuer_raw == issuer.subject_raw || self.issuer_key == issuer.subject_key
     }
 
     /// The PEM text of the DER, 64 columns, with the given line ending.
@@ -226,6 +258,21 @@ pub fn printable(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The bit length of an RSAPublicKey's modulus (SEQUENCE { INTEGER n, INTEGER e }),
+/// leading zero bytes and bits not counted; `None` when it is not well-formed DER.
+fn rsa_modulus_bits(der: &[u8]) -> Option<usize> {
+    use der::Decode;
+    #[derive(der::Sequence)]
+    struct RsaPublicKey<'a> {
+        modulus: der::asn1::UintRef<'a>,
+        _exponent: der::asn1::UintRef<'a>,
+    }
+    let key = RsaPublicKey::from_der(der).ok()?;
+    let n = key.modulus.as_bytes();
+    let first = *n.first()?;
+    Some((n.len() - 1) * 8 + (8 - first.leading_zeros() as usize))
 }
 
 /// Lowercase hex without separators.
@@ -272,6 +319,20 @@ fn attrs_of<'a>(name: &'a X509Name, oid: &'a Oid) -> impl Iterator<Item = String
     name.iter_attributes()
         .filter(move |a| a.attr_type() == oid)
         .map(attr_text)
+}
+
+/// A name as a list of (attribute type, folded value), in order.
+fn name_key(name: &X509Name) -> Vec<(String, String)> {
+    name.iter_attributes()
+        .map(|attr| {
+            let folded = attr_text(attr)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_lowercase();
+            (attr.attr_type().to_id_string(), folded)
+        })
+        .collect()
 }
 
 /// certifi's rendering of a name: `CN=… O=… OU=…`, in that order.
@@ -329,7 +390,22 @@ fn sig_alg_name(oid: &Oid) -> String {
         .unwrap_or_else(|| oid.to_id_string())
 }
 
+/// The key's description and, for RSA (rsaEncryption or RSASSA-PSS keys), its size in
+/// bits counted from the modulus itself. `rsa_bits` is `Some(0)` for an RSA key whose
+/// modulus cannot be read, so the size rule refuses it rather than skipping it.
 fn describe_key(spki: &SubjectPublicKeyInfo) -> (Option<usize>, String) {
+    let oid = spki.algorithm.algorithm.to_id_string();
+    if oid == "1.2.840.113549.1.1.1" || oid == "1.2.840.113549.1.1.10" {
+        let kind = if oid.ends_with(".10") {
+            "RSA-PSS"
+        } else {
+            "RSA"
+        };
+        return match rsa_modulus_bits(&spki.subject_public_key.data) {
+            Some(bits) => (Some(bits), format!("{kind} {bits} bits")),
+            None => (Some(0), format!("{kind}, unreadable")),
+        };
+    }
     match spki.parsed() {
         Ok(PublicKey::RSA(rsa)) => {
             let bits = rsa.key_size();

@@ -21,6 +21,10 @@ use crate::cert::Cert;
 /// is room for any honest PKCS#7 bundle while refusing a mistaken multi-gigabyte file.
 pub const MAX_INPUT_BYTES: u64 = 4 * 1024 * 1024;
 
+/// The most certificates one input may hold: chains are checked between them, which
+/// grows with the square of their number; real inputs hold one to a handful.
+pub const MAX_INPUT_CERTIFICATES: usize = 500;
+
 /// Certificates read from one input, with a short name for the patch header.
 #[derive(Debug)]
 pub struct Input {
@@ -97,6 +101,15 @@ pub fn read(file: &Path) -> Result<Input, InputError> {
         });
     }
     let certs = parse(&bytes, &source)?;
+    if certs.len() > MAX_INPUT_CERTIFICATES {
+        return Err(InputError::Malformed {
+            source_name: source,
+            detail: format!(
+                "it holds {} certificates; certpatch adds intermediates, at most {MAX_INPUT_CERTIFICATES} at a time (is this a whole CA bundle?)",
+                certs.len()
+            ),
+        });
+    }
     Ok(Input { certs, source })
 }
 
@@ -119,11 +132,19 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
         });
     }
     if contains(bytes, b"-----BEGIN ") {
-        if std::str::from_utf8(bytes).is_err() && der_key_outside_pem(bytes) {
-            return Err(InputError::PrivateKey {
-                source_name: source.to_string(),
-                what: "a DER private key beside the PEM text".to_string(),
-            });
+        match binary_outside_pem(bytes) {
+            Binary::None => {}
+            Binary::PrivateKey => {
+                return Err(InputError::PrivateKey {
+                    source_name: source.to_string(),
+                    what: "a DER private key beside the PEM text".to_string(),
+                })
+            }
+            Binary::Other => {
+                return Err(malformed(
+                    "it mixes PEM text with binary (DER) data; give one form per file".to_string(),
+                ))
+            }
         }
         return parse_pem(bytes, source);
     }
@@ -171,10 +192,18 @@ fn find_private_key_pem(bytes: &[u8]) -> Option<String> {
     None
 }
 
-/// Whether binary data outside the PEM blocks holds a DER private key (`cat ca.pem
-/// key.der > file`). Only called when the input is not valid UTF-8, so plain text, where
-/// a `0` character is also byte 0x30, is never scanned.
-fn der_key_outside_pem(bytes: &[u8]) -> bool {
+/// What lies outside the PEM blocks besides text.
+enum Binary {
+    None,
+    PrivateKey,
+    Other,
+}
+
+/// Looks for binary data outside the PEM blocks (`cat ca.pem key.der > file`): a DER
+/// private key there refuses the input as a key; other binary data as malformed (a DER
+/// certificate there would otherwise be ignored). Text in any 8-bit encoding (Latin-1
+/// comments) is not binary: only control bytes other than tab, CR, LF and FF are.
+fn binary_outside_pem(bytes: &[u8]) -> Binary {
     let mut outside = Vec::new();
     let mut pos = 0;
     while let Some(begin) = memchr::memmem::find(&bytes[pos..], b"-----BEGIN ") {
@@ -189,11 +218,35 @@ fn der_key_outside_pem(bytes: &[u8]) -> bool {
         pos = end;
     }
     outside.push(pos..bytes.len());
-    outside.into_iter().any(|range| {
+    let is_binary = |b: &u8| *b < 0x20 && !matches!(*b, b'\t' | b'\n' | b'\r' | 0x0c);
+    let mut any_binary = false;
+    for range in outside {
         let region = &bytes[range];
-        memchr::memchr_iter(0x30, region)
-            .any(|i| first_der_element(&region[i..]).is_some_and(element_is_private_key))
-    })
+        let Some(start) = region.iter().position(is_binary) else {
+            continue;
+        };
+        any_binary = true;
+        // DER elements, one after another, from where the binary data starts (a 0x30
+        // byte just before it belongs to the same element).
+        let from = region[..start]
+            .iter()
+            .rposition(|&b| b == 0x30)
+            .unwrap_or(start);
+        let mut rest = &region[from..];
+        while let Some(element) = first_der_element(rest) {
+            if element_is_private_key(element) {
+                return Binary::PrivateKey;
+            }
+            rest = &rest[element.len()..];
+            let skip = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
+            rest = &rest[skip..];
+        }
+    }
+    if any_binary {
+        Binary::Other
+    } else {
+        Binary::None
+    }
 }
 
 /// Whether any top-level DER element looks like a private key: RSAPrivateKey,
@@ -253,9 +306,9 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
         let n = i + 1;
         match block.tag() {
             "CERTIFICATE" | "X509 CERTIFICATE" => {
-                certs.push(Cert::from_der(block.contents()).map_err(|_| {
+                certs.push(Cert::from_der(block.contents()).map_err(|e| {
                     malformed(format!(
-                        "PEM block {n} is labelled CERTIFICATE but its content is not an X.509 certificate (damaged, or another kind of data)"
+                        "PEM block {n} is labelled CERTIFICATE but its content is not a readable X.509 certificate (damaged, or another kind of data): {e}"
                     ))
                 })?)
             }
@@ -281,9 +334,14 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
         }
     }
     if certs.is_empty() {
+        let detail = if other_labels.is_empty() {
+            " (its PKCS#7 data holds none)".to_string()
+        } else {
+            format!(" (it holds {})", describe_labels(&other_labels))
+        };
         return Err(InputError::NoCertificate {
             source_name: source.to_string(),
-            detail: format!(" (it holds {})", describe_labels(&other_labels)),
+            detail,
         });
     }
     Ok(certs)
@@ -451,6 +509,13 @@ mod tests {
         let mut latin = b"Zertifikat f\xfcr R10\n".to_vec();
         latin.extend(real("le-r10.pem"));
         assert_eq!(parse(&latin, "t").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn der_certificate_beside_pem_is_malformed_not_a_key() {
+        let mut mixed = real("le-r10.der");
+        mixed.extend(real("le-r11.pem"));
+        assert_eq!(parse(&mixed, "t").unwrap_err().code(), "malformed");
     }
 
     #[test]

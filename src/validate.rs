@@ -94,6 +94,10 @@ pub fn judge<'a>(input: &'a [Cert], bundle: &Bundle, rules: Rules) -> Vec<Verdic
 fn intrinsic_reasons(cert: &Cert, rules: Rules) -> Vec<Finding> {
     let mut reasons = Vec::new();
     match cert.basic_constraints {
+        None if cert.basic_constraints_unreadable => reasons.push(finding(
+            "not-ca",
+            "its basicConstraints extension cannot be read (malformed, or a path length out of range), so it is not known to be a CA",
+        )),
         None => reasons.push(finding(
             "not-ca",
             "not a CA certificate: it has no basicConstraints extension (is this the server's own certificate? add its issuer instead)",
@@ -109,6 +113,10 @@ fn intrinsic_reasons(cert: &Cert, rules: Rules) -> Vec<Finding> {
         Some(_) => reasons.push(finding(
             "no-key-cert-sign",
             "its keyUsage lacks keyCertSign: it may not sign certificates",
+        )),
+        None if cert.key_usage_unreadable => reasons.push(finding(
+            "no-key-cert-sign",
+            "its keyUsage extension cannot be read (malformed), so it does not declare keyCertSign",
         )),
         None => reasons.push(finding(
             "no-key-cert-sign",
@@ -141,7 +149,12 @@ fn intrinsic_reasons(cert: &Cert, rules: Rules) -> Vec<Finding> {
         )),
         SigHash::Strong => {}
     }
-    if let Some(bits) = cert.rsa_bits {
+    if cert.rsa_bits == Some(0) {
+        reasons.push(finding(
+            "weak-key",
+            "its RSA public key cannot be read (malformed modulus), so its size cannot be checked",
+        ));
+    } else if let Some(bits) = cert.rsa_bits {
         if bits < MIN_RSA_BITS {
             reasons.push(finding(
                 "weak-key",
@@ -172,19 +185,22 @@ fn chain_status(input: &[Cert], bundle: &Bundle) -> Vec<Result<(), Finding>> {
                 .iter()
                 .any(|b| cert.issued_by_name(b) && cert.signed_by(b) == Ok(true));
     }
-    // Follow chains through the input itself, as far as they go.
+    // Follow chains through the input itself, as far as they go. Signatures between input
+    // certificates are checked once each (an input may hold many same-named CAs).
+    let mut verified: std::collections::HashMap<(usize, usize), bool> = Default::default();
+    let mut signs = |i: usize, j: usize| -> bool {
+        *verified
+            .entry((i, j))
+            .or_insert_with(|| input[i].signed_by(&input[j]) == Ok(true))
+    };
     loop {
         let mut progressed = false;
         for i in 0..n {
             if chained[i] {
                 continue;
             }
-            let by_input = (0..n).any(|j| {
-                j != i
-                    && chained[j]
-                    && input[i].issued_by_name(&input[j])
-                    && input[i].signed_by(&input[j]) == Ok(true)
-            });
+            let by_input = (0..n)
+                .any(|j| j != i && chained[j] && input[i].issued_by_name(&input[j]) && signs(i, j));
             if by_input {
                 chained[i] = true;
                 progressed = true;
@@ -199,23 +215,35 @@ fn chain_status(input: &[Cert], bundle: &Bundle) -> Vec<Result<(), Finding>> {
             if chained[i] {
                 Ok(())
             } else {
-                Err(why_unchained(&input[i], input, bundle))
+                Err(why_unchained(&input[i], input, &chained, bundle))
             }
         })
         .collect()
 }
 
-fn why_unchained(cert: &Cert, input: &[Cert], bundle: &Bundle) -> Finding {
+fn why_unchained(cert: &Cert, input: &[Cert], chained: &[bool], bundle: &Bundle) -> Finding {
+    if cert.subject_raw == cert.issuer_raw {
+        if let Err(err) = cert.signed_by(cert) {
+            return finding(
+                "signature-unverifiable",
+                format!(
+                    "its self-signature ({}) could not be checked: {err}",
+                    cert.sig_alg_name
+                ),
+            );
+        }
+    }
     let named_in_bundle: Vec<&Cert> = bundle
         .certs
         .iter()
         .filter(|b| cert.issued_by_name(b))
         .collect();
-    let named_in_input = input
-        .iter()
-        .any(|c| c.sha256 != cert.sha256 && cert.issued_by_name(c));
+    let named_in_input: Vec<usize> = (0..input.len())
+        .filter(|&j| input[j].sha256 != cert.sha256 && cert.issued_by_name(&input[j]))
+        .collect();
     let weak = matches!(cert.sig_hash, SigHash::Md5 | SigHash::Md2);
-    if !named_in_bundle.is_empty() && weak {
+    let issuers_exist = !named_in_bundle.is_empty() || !named_in_input.is_empty();
+    if issuers_exist && weak {
         return finding(
             "signature-unverifiable",
             format!(
@@ -224,11 +252,26 @@ fn why_unchained(cert: &Cert, input: &[Cert], bundle: &Bundle) -> Finding {
             ),
         );
     }
-    if let Some(err) = named_in_bundle.iter().find_map(|b| cert.signed_by(b).err()) {
+    let candidates = named_in_bundle
+        .iter()
+        .copied()
+        .chain(named_in_input.iter().map(|&j| &input[j]));
+    if let Some(err) = candidates.clone().find_map(|b| cert.signed_by(b).err()) {
         return finding(
             "signature-unverifiable",
             format!(
                 "its signature by `{}` could not be checked: {err}",
+                cert.issuer
+            ),
+        );
+    }
+    if issuers_exist && cert.sig_alg_name.to_ascii_lowercase().contains("pss") {
+        // ring checks RSA-PSS only with the salt length equal to the hash length and MGF1
+        // over the same hash; other valid parameters look like a failed signature.
+        return finding(
+            "signature-unverifiable",
+            format!(
+                "its RSA-PSS signature by `{}` could not be verified (certpatch checks PSS only with salt length = hash length and the same MGF1 hash)",
                 cert.issuer
             ),
         );
@@ -242,7 +285,16 @@ fn why_unchained(cert: &Cert, input: &[Cert], bundle: &Bundle) -> Finding {
             ),
         );
     }
-    if named_in_input {
+    if named_in_input.iter().any(|&j| chained[j]) {
+        return finding(
+            "bad-signature",
+            format!(
+                "the input's `{}` does not sign it: its key did not make this signature (do not trust this file)",
+                cert.issuer
+            ),
+        );
+    }
+    if !named_in_input.is_empty() {
         return finding(
             "issuer-missing",
             format!(
@@ -301,6 +353,30 @@ fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules) -> Vec<Finding> {
             format!(
                 "its issuer `{}` has pathLenConstraint 0, so no chain through this CA can validate",
                 issuer.name()
+            ),
+        ));
+    }
+    if let Some(issuer) = bundle
+        .certs
+        .iter()
+        .find(|b| cert.issued_by_name(b) && cert.signed_by(b) == Ok(true))
+        .filter(|b| rules.at > b.not_after)
+    {
+        warnings.push(finding(
+            "issuer-expired",
+            format!(
+                "its issuer `{}` in the bundle expired on {}: chains through it fail until a valid issuer is there",
+                issuer.name(),
+                day(issuer.not_after)
+            ),
+        ));
+    }
+    if !cert.unknown_critical.is_empty() {
+        warnings.push(finding(
+            "unknown-critical-extension",
+            format!(
+                "it has critical extension(s) {} that OpenSSL does not understand: Python will reject chains through it",
+                cert.unknown_critical.join(", ")
             ),
         ));
     }

@@ -664,3 +664,58 @@ fn dangling_symlink_or_directory_as_bundle_is_exit_1() {
     let out = sb.add(gen("int-good.pem"), &sb.bundle_dir(), &[]);
     assert_exit(&out, 1, "add to a directory");
 }
+
+// ---------------------------------------------------------------------------------------
+// From the third adversarial round (acceptance rules).
+
+#[test]
+fn refuses_an_rsa_pss_key_under_2048_bits() {
+    let f = gen("int-rsapss-1024.pem");
+    let v = assert_refused_with(&test_bundle_bytes(), &f, &f, &["weak-key"], &[]);
+    let key = cert_entry(&v, &fp(&f))["key"].as_str().unwrap().to_string();
+    assert!(key.contains("RSA-PSS 1024 bits"), "{key}");
+}
+
+#[test]
+fn an_rsa_pss_signature_it_cannot_check_is_unverifiable_not_forged() {
+    let f = gen("int-pss-salt-default.pem");
+    let v = assert_refused_with(
+        &test_bundle_bytes(),
+        &f,
+        &f,
+        &["signature-unverifiable"],
+        &[],
+    );
+    let codes: Vec<String> = codes(&v, "reasons", 0);
+    assert!(!codes.contains(&"bad-signature".to_string()), "{codes:?}");
+}
+
+#[test]
+fn an_rsa_pss_signature_with_digest_length_salt_is_accepted() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-pss-salt-digest.pem"), &bundle, &[]);
+    assert_eq!(patch_count(&read(&bundle)), 1);
+}
+
+#[test]
+fn an_input_issuer_that_does_not_sign_is_a_bad_signature() {
+    // The input holds the test root (accepted with --allow-root, so it chains) and
+    // int-wrong-sig, which names the test root as issuer but was signed by another key.
+    let mut input = read(gen("test-root.pem"));
+    input.extend(read(gen("int-wrong-sig.pem")));
+    let sb = Sandbox::new();
+    let file = sb.file("root-and-wrong.pem", &input);
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let out = sb.add(&file, &bundle, &["--json", "--allow-root"]);
+    assert_exit(&out, 1, "input issuer that does not sign");
+    let v = json(&out);
+    let entry = cert_entry(&v, &fp(&gen("int-wrong-sig.pem")));
+    let got: Vec<&str> = entry["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(got, ["bad-signature"], "{entry:#}");
+}
