@@ -6,7 +6,7 @@ use anyhow::Result;
 use serde_json::json;
 
 use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
-use super::{bundle_error, read_bundle, Context};
+use super::{read_or_report, Context};
 use crate::cli::Targets;
 use crate::exit::Outcome;
 use crate::output::Tone;
@@ -25,13 +25,8 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
     for target in &targets {
-        let bundle = match read_bundle(&target.path) {
-            Ok(b) => b,
-            Err(e) => {
-                outcome = Outcome::Failure;
-                bundles.push(bundle_error(ctx, target, &e));
-                continue;
-            }
+        let Some(bundle) = read_or_report(ctx, target, &mut outcome, &mut bundles) else {
+            continue;
         };
         warn_if_unreadable(ctx, target, &bundle);
         let verdicts = validate::judge(&input.certs, &bundle, rules);

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde_json::{json, Value};
 
-use super::{bundle_error, cert_json, read_bundle, Context};
+use super::{cert_json, read_or_report, Context};
 use crate::bundle::Patch;
 use crate::cli::Targets;
 use crate::exit::Outcome;
@@ -22,13 +22,8 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
     for target in &targets {
-        let bundle = match read_bundle(&target.path) {
-            Ok(b) => b,
-            Err(e) => {
-                outcome = Outcome::Failure;
-                bundles.push(bundle_error(ctx, target, &e));
-                continue;
-            }
+        let Some(bundle) = read_or_report(ctx, target, &mut outcome, &mut bundles) else {
+            continue;
         };
         p.line(target.describe());
         if bundle.damaged_blocks > 0 {

@@ -19,6 +19,7 @@ use crate::bundle::Bundle;
 use crate::cert::Cert;
 use crate::clock::rfc3339;
 use crate::discover::Host;
+use crate::exit::Outcome;
 use crate::home::Home;
 use crate::output::{path_text, Printer};
 use crate::target::{self, Target};
@@ -50,6 +51,24 @@ impl Context {
 pub fn read_bundle(path: &Path) -> Result<Bundle> {
     let bytes = fs_err::read(path)?;
     Ok(Bundle::parse(bytes))
+}
+
+/// [`read_bundle`] for a command that goes on past a bundle it cannot read: the failure
+/// is printed, its JSON entry added to `results`, and `outcome` set to failure.
+pub fn read_or_report(
+    ctx: &Context,
+    target: &Target,
+    outcome: &mut Outcome,
+    results: &mut Vec<Value>,
+) -> Option<Bundle> {
+    match read_bundle(&target.path) {
+        Ok(bundle) => Some(bundle),
+        Err(e) => {
+            *outcome = Outcome::Failure;
+            results.push(bundle_error(ctx, target, &e));
+            None
+        }
+    }
 }
 
 /// The JSON facts about one certificate.

@@ -62,10 +62,11 @@ fn restore_one(
         Some(l) => l.bytes.clone(),
         None => fs_err::read(&target.path)?,
     };
+    let bundle = Bundle::parse(current.clone());
     let backup = Backup::of(&home, &target.path);
     let report = |status: &str, message: String| json!({"target": target.json(), "status": status, "message": message, "backup": path_text(&backup.original)});
     if !backup.exists() {
-        let patches = Bundle::parse(current.clone()).patches.len();
+        let patches = bundle.patches.len();
         if patches > 0 {
             let msg = format!(
                 "{} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
@@ -93,7 +94,6 @@ fn restore_one(
         p.line(format!("{msg}; nothing to restore"));
         return Ok((Outcome::Success, report("unchanged", msg)));
     }
-    let bundle = Bundle::parse(current.clone());
     if bundle.patches.is_empty() && !force {
         // Nothing of certpatch's is in the bundle: putting the old copy back would only
         // undo someone else's change (a certifi upgrade, say).
