@@ -66,7 +66,6 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let when = now_rfc3339();
     let mut outcome = Outcome::Success;
     let mut results = Vec::new();
-    let mut anything_added = false;
     let mut patched: Vec<Target> = Vec::new();
     let mut added_shas: Vec<String> = Vec::new();
     let mut changed: Vec<Target> = Vec::new();
@@ -81,7 +80,6 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
                 ) {
                     changed.push(target.clone());
                 }
-                anything_added |= !report.added.is_empty();
                 if !report.added.is_empty() {
                     patched.push(target.clone());
                     for sha in report.added {
@@ -111,11 +109,12 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         })
         .collect();
     report_overrides(ctx, &overrides);
-    if anything_added {
+    // Shown whenever an intermediate is (or, in a dry run, would be) added.
+    if !changed.is_empty() {
         ctx.printer.note(ANCHOR_NOTE);
         notes.push(ANCHOR_NOTE.to_string());
     }
-    if anything_added && !args.dry_run && args.output.is_none() {
+    if !patched.is_empty() {
         let failed = results
             .iter()
             .filter(|r| matches!(r["status"].as_str(), Some("refused" | "error")))
