@@ -36,7 +36,7 @@ pub struct Input {
 /// Why an input was refused. Every variant says what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read `{path}`: {cause}")]
+    #[error("cannot read `{path}`: {cause}\nhint: check the path (or give `-` to read the certificate from standard input)")]
     Unreadable {
         path: PathBuf,
         cause: std::io::Error,
