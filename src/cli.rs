@@ -159,13 +159,11 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Put back the copy saved before the first patch of each bundle.
+    /// Put back the copy saved before the first patch of each bundle, only while the bundle
+    /// without certpatch's patches is still that copy (never an older bundle over a newer one).
     Restore {
         #[command(flatten)]
         targets: Targets,
-        /// Restore even if something else changed the bundle since the backup.
-        #[arg(long)]
-        force: bool,
         /// Show what would change; write nothing.
         #[arg(long)]
         dry_run: bool,

@@ -15,6 +15,8 @@ mod input;
 mod ledger;
 mod output;
 mod plan;
+mod provenance;
+mod pyload;
 mod target;
 mod validate;
 mod write;
@@ -148,11 +150,7 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
             };
             commands::remove::run(&ctx, &selection, &targets.into(), dry_run)
         }
-        Command::Restore {
-            targets,
-            force,
-            dry_run,
-        } => commands::restore::run(&ctx, &targets, force, dry_run),
+        Command::Restore { targets, dry_run } => commands::restore::run(&ctx, &targets, dry_run),
         Command::Completions { shell } => Ok(commands::completions::run(shell)),
     }
 }

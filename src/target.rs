@@ -21,6 +21,9 @@ pub struct Target {
     pub via: String,
     /// The same, as a stable identifier for JSON (`bundle-arg`, `virtual-env`, …).
     pub source: &'static str,
+    /// The interpreter that uses it, when known (not for `--bundle`): a change must load
+    /// in it before it is installed.
+    pub interpreter: Option<PathBuf>,
 }
 
 impl Target {
@@ -82,11 +85,12 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
                 dir.display()
             );
         }
-        found.extend(discover::bundles_in_env(
-            host,
-            dir,
-            discover::Source::EnvArg,
-        ));
+        let exe = discover::layout::interpreter_in(&host.absolute(dir));
+        let mut in_env = discover::bundles_in_env(host, dir, discover::Source::EnvArg);
+        for b in &mut in_env.bundles {
+            b.interpreter.clone_from(&exe);
+        }
+        found.extend(in_env);
     }
     if spec.all {
         found.extend(discover::find_all(host, &[], &[]));
@@ -135,6 +139,7 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
             environment: b.environment,
             via: b.source.to_string(),
             source: b.source.as_str(),
+            interpreter: b.interpreter,
         });
     }
     let notes: Vec<String> = found

@@ -16,7 +16,8 @@ use crate::exit::{Outcome, UsageError};
 use crate::input::Input;
 use crate::ledger::Entry;
 use crate::output::{opt_path_text, path_text, short, Tone};
-use crate::plan::plan;
+use crate::plan::{plan, reuse_or_replan, Plan};
+use crate::pyload::{self, Load};
 use crate::target::Target;
 use crate::validate::{Decision, Rules, ANCHOR_NOTE};
 use crate::write;
@@ -69,6 +70,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let mut patched: Vec<Target> = Vec::new();
     let mut added_shas: Vec<String> = Vec::new();
     let mut changed: Vec<Target> = Vec::new();
+    let mut caveats = 0;
     for target in &targets {
         let result = add_to(ctx, &input, target, &args, rules, &when);
         match result {
@@ -80,6 +82,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
                 ) {
                     changed.push(target.clone());
                 }
+                caveats += usize::from(report.caveat.is_some());
                 if !report.added.is_empty() {
                     patched.push(target.clone());
                     for sha in report.added {
@@ -131,7 +134,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
                 "; {failed} bundle(s) refused or failed (see the errors above)"
             ));
         }
-        if overrides.is_empty() {
+        if caveats > 0 {
+            summary.push_str("; read the warnings above before retrying the failing request");
+        } else if overrides.is_empty() {
             summary.push_str("; retry the failing request now");
         } else {
             summary.push_str("; unset the variables named above, then retry the failing request");
@@ -229,6 +234,8 @@ struct Report {
     outcome: Outcome,
     /// Fingerprints written to the bundle (not those of a dry run or --output).
     added: Vec<String>,
+    /// Why the patched bundle may still not work (it held undecodable blocks before).
+    caveat: Option<String>,
     json: serde_json::Value,
 }
 
@@ -241,17 +248,33 @@ fn add_to(
     when: &str,
 ) -> Result<Report> {
     let p = &ctx.printer;
-    // Dry runs and --output only read; a real add decides and writes under the lock.
-    let locked = if args.dry_run || args.output.is_some() {
-        None
+    // Plan (every expensive check: certificate rules, the parse and Python load checks)
+    // on an unlocked read, so a slow check never holds the lock other certpatch runs wait
+    // on. A real add then takes the lock and uses the plan if the bundle is still the bytes
+    // it was made from, or plans again under the lock if not.
+    let real = !(args.dry_run || args.output.is_some());
+    let unlocked = fs_err::read(&target.path)?;
+    let planned = plan(input, unlocked, rules, when);
+    let mut install = if real {
+        installable(ctx, target, &planned)
     } else {
+        Ok(None)
+    };
+    let locked = if real {
         Some(write::lock(&target.path)?)
+    } else {
+        None
     };
-    let bytes = match &locked {
-        Some(l) => l.bytes.clone(),
-        None => fs_err::read(&target.path)?,
+    let plan = match &locked {
+        Some(l) => {
+            let (plan, replanned) = reuse_or_replan(planned, &l.bytes, input, rules, when);
+            if replanned {
+                install = installable(ctx, target, &plan);
+            }
+            plan
+        }
+        None => planned,
     };
-    let plan = plan(input, bytes, rules, when);
     warn_if_unreadable(ctx, target, &plan.bundle);
     if memchr::memmem::find(&plan.bundle.bytes, b"PRIVATE KEY-----").is_some() {
         p.warn(format!(
@@ -260,10 +283,24 @@ fn add_to(
         ));
     }
     print_verdicts(ctx, target, input, &plan.verdicts);
-    let refused = plan
+    let mut refused = plan
         .verdicts
         .iter()
         .any(|v| v.decision == Decision::Refused);
+    let mut reason: Option<String> = None;
+    let mut caveat: Option<String> = None;
+    match install {
+        Err(why) if !refused && plan.new_bytes.is_some() => {
+            p.error(format!(
+                "{}: the patched bundle was not installed: {why}",
+                path_text(&target.path)
+            ));
+            refused = true;
+            reason = Some(why);
+        }
+        Ok(Some(note)) => caveat = Some(note),
+        _ => {}
+    }
     let mut backup_path: Option<PathBuf> = None;
     let mut output_path: Option<PathBuf> = None;
     let status = if refused {
@@ -339,6 +376,9 @@ fn add_to(
                 ));
             }
             backup_path = committed.backup;
+            if let Some(note) = &caveat {
+                p.warn(format!("{}: {note}", path_text(&target.path)));
+            }
             "patched"
         }
     } else {
@@ -360,13 +400,58 @@ fn add_to(
     Ok(Report {
         outcome: Outcome::from_ok(!refused),
         added,
+        caveat: caveat.filter(|_| status == "patched"),
         json: json!({
             "target": target.json(),
             "status": status,
+            "reason": reason,
             "added": plan.added.iter().map(|&i| input.certs[i].sha256_hex()).collect::<Vec<_>>(),
             "certificates": verdicts_json(&plan.verdicts),
             "backup": opt_path_text(backup_path.as_deref()),
             "output": opt_path_text(output_path.as_deref()),
         }),
     })
+}
+
+/// Whether the plan's new bundle may be installed: `Err(reason)` when it must not be (it
+/// does not parse in full, or the target's Python cannot load it), `Ok(Some(caveat))`
+/// when it may but will likely still not work (the bundle held blocks that do not decode
+/// before certpatch, and no interpreter is known to try it), `Ok(None)` otherwise.
+fn installable(ctx: &Context, target: &Target, plan: &Plan) -> Result<Option<String>, String> {
+    let Some(new) = &plan.new_bytes else {
+        return Ok(None);
+    };
+    let parsed = crate::bundle::Bundle::parse(new.clone());
+    pyload::parse_check(&plan.bundle, &parsed, plan.added.len())?;
+    let Some(python) = &target.interpreter else {
+        return Ok((plan.bundle.damaged_blocks > 0).then(|| {
+            format!(
+                "it held {} certificate block(s) that do not decode before certpatch, and Python's ssl may refuse to load the whole file; fix or remove them (certpatch leaves them as they are)",
+                plan.bundle.damaged_blocks
+            )
+        }));
+    };
+    match pyload::python_loads(&ctx.host, python, new) {
+        Load::Loads => Ok(None),
+        Load::Rejects(why) => match pyload::python_loads(&ctx.host, python, &plan.bundle.bytes) {
+            Load::Rejects(before) => Err(format!(
+                "Python could not load this bundle before certpatch either ({}: {before}); nothing was written (reinstall the package that owns it, e.g. `{}`, then add again)",
+                path_text(python),
+                crate::provenance::of(&target.path)
+                    .map_or("pip install --force-reinstall certifi".to_string(), |p| p.reinstall_command())
+            )),
+            _ => Err(format!(
+                "{} cannot load it ({why}); nothing was written",
+                path_text(python)
+            )),
+        },
+        Load::Unknown(why) => {
+            ctx.printer.warn(format!(
+                "could not check that {} loads the patched {}: {why}",
+                path_text(python),
+                path_text(&target.path)
+            ));
+            Ok(None)
+        }
+    }
 }

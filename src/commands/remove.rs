@@ -234,5 +234,67 @@ fn remove_from(
             patch.cert.name()
         ));
     }
-    Ok(json!({"target": target.json(), "status": status, "removed": removed}))
+    // A removed patch is only untrusted if no other copy of the same certificate stays.
+    let mut still_trusted = Vec::new();
+    let mut seen: Vec<[u8; 32]> = Vec::new();
+    for &i in &chosen {
+        let cert = &bundle.patches[i].cert;
+        if seen.contains(&cert.sha256) {
+            continue;
+        }
+        seen.push(cert.sha256);
+        for line in copy_lines(&new, &cert.sha256) {
+            p.warn(format!(
+                "still trusted: {} ({}) — a copy not added by certpatch is at line {line} of {}; remove it by hand if it should go",
+                crate::cert::printable(cert.name()),
+                short(&cert.sha256_hex()),
+                path_text(&target.path)
+            ));
+            still_trusted.push(json!({"sha256": cert.sha256_hex(), "line": line}));
+        }
+    }
+    Ok(
+        json!({"target": target.json(), "status": status, "removed": removed, "still_trusted": still_trusted}),
+    )
+}
+
+/// The 1-based line numbers of the `BEGIN CERTIFICATE` lines of `bytes` whose block
+/// decodes to the certificate with this SHA-256 (the same DER).
+fn copy_lines(bytes: &[u8], sha256: &[u8; 32]) -> Vec<usize> {
+    use sha2::{Digest, Sha256};
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = Vec::new();
+    let mut begin: Option<(usize, usize)> = None; // (line number, byte offset)
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let t = line.trim();
+        if t == "-----BEGIN CERTIFICATE-----" {
+            begin = Some((n + 1, offset));
+        } else if t == "-----END CERTIFICATE-----" {
+            if let Some((at, start)) = begin.take() {
+                let block = &text[start..offset + line.len()];
+                if let Ok(pem) = pem::parse(block) {
+                    if Sha256::digest(pem.contents()).as_slice() == sha256 {
+                        out.push(at);
+                    }
+                }
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn copy_lines_finds_each_identical_block() {
+        use sha2::{Digest, Sha256};
+        let der = b"\x30\x03\x02\x01\x01";
+        let block = pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()));
+        let text = format!("# a\n{block}# b\n\n{block}");
+        let sha: [u8; 32] = Sha256::digest(der).into();
+        assert_eq!(super::copy_lines(text.as_bytes(), &sha), vec![2, 7]);
+        assert!(super::copy_lines(text.as_bytes(), &[0; 32]).is_empty());
+    }
 }

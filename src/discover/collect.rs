@@ -115,6 +115,7 @@ impl<'h> Collector<'h> {
             kind,
             environment: env.map(canonical),
             source: source.clone(),
+            interpreter: None,
         };
         match self.files.get(&file_id(&meta, &found.path)) {
             None => {

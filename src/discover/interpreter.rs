@@ -142,12 +142,25 @@ impl std::fmt::Display for QueryError {
 
 /// Runs `exe` with `flags -c SCRIPT`, killing it after the host's timeout.
 fn run(host: &Host, exe: &Path, flags: &[&str]) -> Result<(String, String), QueryError> {
+    run_script(host, exe, flags, SCRIPT, &[])
+}
+
+/// Runs `exe` with `flags -c script args...` as [`query`] does (no standard input, the CA
+/// override variables removed, its own process group, killed after the host's timeout).
+pub(crate) fn run_script(
+    host: &Host,
+    exe: &Path,
+    flags: &[&str],
+    script: &str,
+    args: &[&std::ffi::OsStr],
+) -> Result<(String, String), QueryError> {
     let mut out = tempfile::tempfile().map_err(QueryError::Spawn)?;
     let mut err = tempfile::tempfile().map_err(QueryError::Spawn)?;
     let mut cmd = Command::new(exe);
     cmd.args(flags)
         .arg("-c")
-        .arg(SCRIPT)
+        .arg(script)
+        .args(args)
         .env_clear()
         .envs(
             host.vars()

@@ -150,6 +150,10 @@ pub struct FoundBundle {
     pub environment: Option<PathBuf>,
     /// How it was found.
     pub source: Source,
+    /// The interpreter that uses it, when discovery knows one (`--python`, `--env`, the
+    /// active environment): the bundle must load in it before certpatch installs a change.
+    #[serde(skip)]
+    pub interpreter: Option<PathBuf>,
 }
 
 /// Something the user must know about: a system store that certpatch will
@@ -299,7 +303,15 @@ fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, source: &Source) {
 pub fn bundles_of_python(host: &Host, exe: &Path) -> Found {
     let mut c = Collector::new(host);
     interpreter::collect(&mut c, exe, &Source::PythonArg);
-    c.finish()
+    used_by(c.finish(), Some(interpreter::resolve_exe(host, exe)))
+}
+
+/// `found` with `exe` as the interpreter of each bundle.
+fn used_by(mut found: Found, exe: Option<PathBuf>) -> Found {
+    for b in &mut found.bundles {
+        b.interpreter.clone_from(&exe);
+    }
+    found
 }
 
 /// The bundles of an environment from [`active_environment`]: an interpreter
@@ -310,9 +322,12 @@ pub fn bundles_of_environment(host: &Host, env: &Environment) -> Found {
         (Source::PathPython, Some(exe)) => {
             let mut c = Collector::new(host);
             interpreter::collect(&mut c, exe, &Source::PathPython);
-            c.finish()
+            used_by(c.finish(), Some(interpreter::resolve_exe(host, exe)))
         }
-        _ => bundles_in_env(host, &env.root, env.source.clone()),
+        _ => used_by(
+            bundles_in_env(host, &env.root, env.source.clone()),
+            env.interpreter.clone(),
+        ),
     }
 }
 
@@ -358,6 +373,7 @@ pub fn named_bundle(file: &Path) -> FoundBundle {
         path: canonical(&file),
         environment,
         source: Source::BundleArg,
+        interpreter: None,
     }
 }
 
@@ -766,6 +782,7 @@ mod tests {
             kind: Kind::PipVendored,
             environment: Some(PathBuf::from("/e")),
             source: Source::VirtualEnv,
+            interpreter: None,
         };
         let json = serde_json::to_value(&b).unwrap();
         assert_eq!(json["kind"], "pip-vendored");
@@ -780,6 +797,7 @@ mod tests {
             kind: Kind::Certifi,
             environment: None,
             source: Source::Root,
+            interpreter: None,
         };
         let mut a = Found {
             bundles: vec![b("/a")],

@@ -406,10 +406,9 @@ fn restore_dry_run_writes_nothing() {
 }
 
 #[test]
-fn restore_refuses_after_a_foreign_edit_and_force_overrides() {
+fn restore_refuses_after_a_foreign_edit_and_offers_no_override() {
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
-    let original = read(&bundle);
     sb.add_ok(gen("int-good.pem"), &bundle, &[]);
 
     // Something else (a hand edit, an upgrade) changes the bundle.
@@ -420,18 +419,30 @@ fn restore_refuses_after_a_foreign_edit_and_force_overrides() {
 
     let out = sb.restore(&bundle, &[]);
     assert_exit(&out, 1, "restore after a foreign edit");
-    assert!(!stderr(&out).trim().is_empty(), "the refusal is explained");
+    let err = stderr(&out);
     assert!(
-        stderr(&out).contains("--force"),
-        "and says how to override: {}",
-        stderr(&out)
+        err.contains("nothing was written"),
+        "the refusal is explained: {err}"
+    );
+    assert!(
+        err.contains("certpatch remove --all --bundle"),
+        "and says what to run instead: {err}"
+    );
+    assert!(
+        !err.contains("--force"),
+        "no flag that could downgrade: {err}"
     );
     assert_file_is(&bundle, &edited, "refused restore: bundle unchanged");
 
+    // The flag that used to override the refusal is gone.
     let out = sb.restore(&bundle, &["--force"]);
-    assert_exit(&out, 0, "restore --force");
-    assert_file_is(&bundle, &original, "forced restore: pristine bytes");
-    assert_eq!(sb.bundle_dir_entries(), vec!["cacert.pem"]);
+    assert_exit(&out, 2, "restore --force is not an option any more");
+    assert_file_is(&bundle, &edited, "still unchanged");
+
+    // What it says to run works and keeps the foreign edit.
+    assert_exit(&sb.remove(&bundle, &["--all"]), 0, "remove --all");
+    assert_eq!(patch_count(&read(&bundle)), 0);
+    assert!(read(&bundle).windows(17).any(|w| w == b"# hand edit in th"));
 }
 
 #[test]

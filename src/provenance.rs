@@ -1,0 +1,351 @@
+//! Which package (and which version of it) owns a bundle file.
+//!
+//! certpatch needs this to say *what* changed a bundle ("certifi 2024.8.30 → 2026.10.19")
+//! and to name the command that puts a package's own copy back (`pip install
+//! --force-reinstall certifi`, `conda install --force-reinstall …`). It is recorded in each
+//! backup's `meta.toml` and is meant to be shared by the ledger: one small, serialisable
+//! answer, read only from files on disk (no interpreter is run).
+//!
+//! How it is determined, first match wins:
+//! - **conda**: a `conda-meta/*.json` of the prefix above the bundle whose `files` list the
+//!   bundle's path (relative to the prefix). conda owns the file even when it is certifi's.
+//! - **pip's vendored certifi** (`…/pip/_vendor/certifi/cacert.pem`): pip's own
+//!   `pip-*.dist-info/METADATA` version, and the vendored certifi's `__version__`.
+//! - **certifi** (`…/certifi/cacert.pem`): `certifi-*.dist-info/METADATA` (or
+//!   `certifi-*.egg-info/PKG-INFO`) beside the `certifi/` folder, else `certifi/__init__.py`'s
+//!   `__version__`.
+
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The package that owns a bundle file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The package's name: `certifi`, `pip` (vendored certifi), or a conda package's name.
+    pub package: String,
+    /// Its version, when it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// For pip's vendored copy: the version of the certifi vendored inside pip.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vendored_certifi: Option<String>,
+    /// How it was determined (the file read), for messages and debugging.
+    #[serde(default)]
+    pub source: String,
+    /// The installer that manages it: `pip` or `conda`.
+    #[serde(default)]
+    pub manager: String,
+}
+
+impl fmt::Display for Provenance {
+    /// `certifi 2024.8.30`, `pip 24.0 (vendored certifi 2024.7.4)`, `conda package certifi 2024.8.30`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.manager == "conda" {
+            write!(f, "conda package ")?;
+        }
+        write!(f, "{}", self.package)?;
+        if let Some(v) = &self.version {
+            write!(f, " {v}")?;
+        }
+        if let Some(v) = &self.vendored_certifi {
+            write!(f, " (vendored certifi {v})")?;
+        }
+        Ok(())
+    }
+}
+
+impl Provenance {
+    /// The version to compare: the vendored certifi's for pip, else the package's.
+    pub fn effective_version(&self) -> Option<&str> {
+        self.vendored_certifi.as_deref().or(self.version.as_deref())
+    }
+
+    /// The command that puts the package's own copy of the bundle back.
+    pub fn reinstall_command(&self) -> String {
+        match self.manager.as_str() {
+            "conda" => format!("conda install --force-reinstall {}", self.package),
+            _ => format!("pip install --force-reinstall {}", self.package),
+        }
+    }
+}
+
+/// The package that owns `bundle`, when one can be told from the files around it.
+pub fn of(bundle: &Path) -> Option<Provenance> {
+    conda(bundle)
+        .or_else(|| pip_vendored(bundle))
+        .or_else(|| certifi(bundle))
+}
+
+fn conda(bundle: &Path) -> Option<Provenance> {
+    let prefix = bundle
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join("conda-meta").is_dir())?;
+    let rel = bundle.strip_prefix(prefix).ok()?.to_str()?.to_string();
+    let mut entries: Vec<_> = std::fs::read_dir(prefix.join("conda-meta"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if !text.contains(rel.as_str()) {
+            continue; // cheap filter before parsing large records
+        }
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let listed = json["files"]
+            .as_array()
+            .is_some_and(|files| files.iter().any(|f| f.as_str() == Some(rel.as_str())));
+        if listed {
+            return Some(Provenance {
+                package: json["name"].as_str()?.to_string(),
+                version: json["version"].as_str().map(str::to_string),
+                vendored_certifi: None,
+                source: path.display().to_string(),
+                manager: "conda".to_string(),
+            });
+        }
+    }
+    None
+}
+
+fn pip_vendored(bundle: &Path) -> Option<Provenance> {
+    let certifi_dir = bundle.parent()?;
+    let vendor = certifi_dir.parent()?;
+    let pip = vendor.parent()?;
+    if certifi_dir.file_name()? != "certifi"
+        || vendor.file_name()? != "_vendor"
+        || pip.file_name()? != "pip"
+    {
+        return None;
+    }
+    let site = pip.parent()?;
+    let vendored = init_version(&certifi_dir.join("__init__.py"));
+    let (version, source) = match dist_info_version(site, "pip") {
+        Some((v, from)) => (Some(v), from),
+        None => (None, certifi_dir.join("__init__.py").display().to_string()),
+    };
+    Some(Provenance {
+        package: "pip".to_string(),
+        version,
+        vendored_certifi: vendored,
+        source,
+        manager: "pip".to_string(),
+    })
+}
+
+fn certifi(bundle: &Path) -> Option<Provenance> {
+    let certifi_dir = bundle.parent()?;
+    if certifi_dir.file_name()? != "certifi" {
+        return None;
+    }
+    let site = certifi_dir.parent()?;
+    let (version, source) = match dist_info_version(site, "certifi") {
+        Some((v, from)) => (Some(v), from),
+        None => {
+            let init = certifi_dir.join("__init__.py");
+            let v = init_version(&init)?;
+            (Some(v), init.display().to_string())
+        }
+    };
+    Some(Provenance {
+        package: "certifi".to_string(),
+        version,
+        vendored_certifi: None,
+        source,
+        manager: "pip".to_string(),
+    })
+}
+
+/// The `Version:` of `NAME-*.dist-info/METADATA` (or `.egg-info/PKG-INFO`) in `site`, and
+/// the file it came from.
+fn dist_info_version(site: &Path, name: &str) -> Option<(String, String)> {
+    let mut dirs: Vec<_> = std::fs::read_dir(site)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                let lower = n.to_ascii_lowercase();
+                lower.starts_with(&format!("{name}-"))
+                    && (lower.ends_with(".dist-info") || lower.ends_with(".egg-info"))
+            })
+        })
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        for file in ["METADATA", "PKG-INFO"] {
+            let path = dir.join(file);
+            if let Ok(text) = std::fs::read_to_string(&path) {
+                let version = text
+                    .lines()
+                    .take_while(|l| !l.trim().is_empty())
+                    .find_map(|l| l.strip_prefix("Version:"))
+                    .map(|v| v.trim().to_string())
+                    .filter(|v| !v.is_empty());
+                if let Some(v) = version {
+                    return Some((v, path.display().to_string()));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// `__version__ = "…"` in a Python file.
+fn init_version(init: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(init).ok()?;
+    text.lines().find_map(|l| {
+        let rest = l.trim().strip_prefix("__version__")?.trim_start();
+        let rest = rest.strip_prefix('=')?.trim();
+        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let inner = &rest[1..];
+        Some(inner[..inner.find(quote)?].to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn write(path: &Path, text: &str) {
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn certifi_version_from_dist_info() {
+        let t = tempfile::tempdir().unwrap();
+        let site = t.path().join("lib/python3.12/site-packages");
+        let bundle = site.join("certifi/cacert.pem");
+        write(&bundle, "");
+        write(
+            &site.join("certifi/__init__.py"),
+            "__version__ = \"2000.1.1\"\n",
+        );
+        write(
+            &site.join("certifi-2024.8.30.dist-info/METADATA"),
+            "Metadata-Version: 2.1\nName: certifi\nVersion: 2024.8.30\n\nVersion: 1\n",
+        );
+        let p = of(&bundle).unwrap();
+        assert_eq!(p.package, "certifi");
+        assert_eq!(p.version.as_deref(), Some("2024.8.30"));
+        assert_eq!(p.manager, "pip");
+        assert!(p.source.ends_with("METADATA"), "{}", p.source);
+        assert_eq!(p.to_string(), "certifi 2024.8.30");
+        assert_eq!(
+            p.reinstall_command(),
+            "pip install --force-reinstall certifi"
+        );
+    }
+
+    #[test]
+    fn certifi_version_from_init_without_dist_info() {
+        let t = tempfile::tempdir().unwrap();
+        let bundle = t.path().join("site/certifi/cacert.pem");
+        write(&bundle, "");
+        write(
+            &t.path().join("site/certifi/__init__.py"),
+            "from .core import contents, where\n\n__all__ = []\n__version__ = '2023.7.22'\n",
+        );
+        let p = of(&bundle).unwrap();
+        assert_eq!(p.version.as_deref(), Some("2023.7.22"));
+        assert!(p.source.ends_with("__init__.py"));
+    }
+
+    #[test]
+    fn pip_vendored_names_pip_and_the_vendored_certifi() {
+        let t = tempfile::tempdir().unwrap();
+        let site = t.path().join("site-packages");
+        let bundle = site.join("pip/_vendor/certifi/cacert.pem");
+        write(&bundle, "");
+        write(
+            &site.join("pip/_vendor/certifi/__init__.py"),
+            "__version__ = \"2024.07.04\"\n",
+        );
+        write(
+            &site.join("pip-24.2.dist-info/METADATA"),
+            "Name: pip\nVersion: 24.2\n",
+        );
+        let p = of(&bundle).unwrap();
+        assert_eq!(p.package, "pip");
+        assert_eq!(p.version.as_deref(), Some("24.2"));
+        assert_eq!(p.vendored_certifi.as_deref(), Some("2024.07.04"));
+        assert_eq!(p.effective_version(), Some("2024.07.04"));
+        assert_eq!(p.to_string(), "pip 24.2 (vendored certifi 2024.07.04)");
+    }
+
+    #[test]
+    fn conda_record_listing_the_file_wins() {
+        let t = tempfile::tempdir().unwrap();
+        let prefix = t.path().join("conda-env");
+        let bundle = prefix.join("ssl/cacert.pem");
+        write(&bundle, "");
+        write(
+            &prefix.join("conda-meta/openssl-3.0.0-h1.json"),
+            r#"{"name": "openssl", "version": "3.0.0", "files": ["lib/libssl.so"]}"#,
+        );
+        write(
+            &prefix.join("conda-meta/ca-certificates-2024.7.2-h06a4308_0.json"),
+            r#"{"name": "ca-certificates", "version": "2024.7.2", "files": ["ssl/cacert.pem", "ssl/cert.pem"]}"#,
+        );
+        let p = of(&bundle).unwrap();
+        assert_eq!(p.package, "ca-certificates");
+        assert_eq!(p.version.as_deref(), Some("2024.7.2"));
+        assert_eq!(p.manager, "conda");
+        assert_eq!(p.to_string(), "conda package ca-certificates 2024.7.2");
+        assert_eq!(
+            p.reinstall_command(),
+            "conda install --force-reinstall ca-certificates"
+        );
+        // certifi inside the conda prefix, listed by its conda record.
+        let site = prefix.join("lib/python3.12/site-packages");
+        let certifi = site.join("certifi/cacert.pem");
+        write(&certifi, "");
+        write(
+            &site.join("certifi-2024.8.30.dist-info/METADATA"),
+            "Version: 2024.8.30\n",
+        );
+        write(
+            &prefix.join("conda-meta/certifi-2024.8.30-py312.json"),
+            r#"{"name": "certifi", "version": "2024.8.30", "files": ["lib/python3.12/site-packages/certifi/cacert.pem"]}"#,
+        );
+        let p = of(&certifi).unwrap();
+        assert_eq!(
+            (p.package.as_str(), p.manager.as_str()),
+            ("certifi", "conda")
+        );
+    }
+
+    #[test]
+    fn unknown_place_has_no_provenance() {
+        let t = tempfile::tempdir().unwrap();
+        let bundle = t.path().join("somewhere/cacert.pem");
+        write(&bundle, "");
+        assert_eq!(of(&bundle), None);
+    }
+
+    #[test]
+    fn round_trips_through_toml_and_tolerates_missing_fields() {
+        let p: Provenance = toml::from_str("package = \"certifi\"\n").unwrap();
+        assert_eq!(p.version, None);
+        let full = Provenance {
+            package: "pip".into(),
+            version: Some("24.2".into()),
+            vendored_certifi: Some("2024.07.04".into()),
+            source: "x".into(),
+            manager: "pip".into(),
+        };
+        let text = toml::to_string(&full).unwrap();
+        assert_eq!(toml::from_str::<Provenance>(&text).unwrap(), full);
+    }
+}
