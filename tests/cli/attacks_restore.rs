@@ -497,3 +497,32 @@ fn add_to_a_bundle_python_already_cannot_load_says_so() {
     );
     assert!(!stdout(&out).contains("retry the failing request now"));
 }
+
+#[test]
+fn add_to_a_bundle_with_blocks_that_do_not_decode_does_not_say_retry_now() {
+    // A bundle named by path: no interpreter to try it, so only the parse check runs;
+    // the patch goes in, but the summary does not promise that the request now works.
+    let sb = Sandbox::new();
+    let mut broken = test_bundle_bytes();
+    broken.extend(read(gen("bad-base64.pem")));
+    let bundle = sb.write_bundle("cacert.pem", &broken);
+    let out = sb.add(gen("int-good.pem"), &bundle, &[]);
+    assert_exit(&out, 0, "add");
+    assert_eq!(patch_count(&read(&bundle)), 1);
+    assert!(
+        !stdout(&out).contains("retry the failing request now"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&out).contains("read the warnings above"), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("Python's ssl may refuse to load the whole file"),
+        "{}",
+        stderr(&out)
+    );
+    // A clean bundle still gets the plain advice.
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let out = sb.add(gen("int-good.pem"), &bundle, &[]);
+    assert!(stdout(&out).contains("retry the failing request now"));
+}
