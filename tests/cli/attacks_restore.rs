@@ -514,7 +514,11 @@ fn add_to_a_bundle_with_blocks_that_do_not_decode_does_not_say_retry_now() {
         "{}",
         stdout(&out)
     );
-    assert!(stdout(&out).contains("read the warnings above"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("read the warnings above"),
+        "{}",
+        stdout(&out)
+    );
     assert!(
         stderr(&out).contains("Python's ssl may refuse to load the whole file"),
         "{}",
