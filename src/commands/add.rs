@@ -230,6 +230,10 @@ fn shell_quote(p: &Path) -> String {
     }
 }
 
+/// How many times `add` plans again without the lock when the bundle changed between
+/// its read and the lock, before it plans under the lock.
+const LOCK_ATTEMPTS: usize = 3;
+
 struct Report {
     outcome: Outcome,
     /// Fingerprints written to the bundle (not those of a dry run or --output).
@@ -254,17 +258,29 @@ fn add_to(
     // it was made from, or plans again under the lock if not.
     let real = !(args.dry_run || args.output.is_some());
     let unlocked = fs_err::read(&target.path)?;
-    let planned = plan(input, unlocked, rules, when);
+    let mut planned = plan(input, unlocked, rules, when);
     let mut install = if real {
         installable(ctx, target, &planned)
     } else {
         Ok(None)
     };
-    let locked = if real {
-        Some(write::lock(&target.path)?)
-    } else {
-        None
-    };
+    let mut locked = None;
+    if real {
+        // When another process changed the bundle meanwhile, plan again without the lock
+        // (a few times), so that even then the checks do not hold it; only a bundle that
+        // keeps changing is finally planned and checked under the lock.
+        for attempt in 1.. {
+            let l = write::lock(&target.path)?;
+            if l.bytes == planned.bundle.bytes || attempt == LOCK_ATTEMPTS {
+                locked = Some(l);
+                break;
+            }
+            let bytes = l.bytes.clone();
+            drop(l);
+            planned = plan(input, bytes, rules, when);
+            install = installable(ctx, target, &planned);
+        }
+    }
     let plan = match &locked {
         Some(l) => {
             let (plan, replanned) = reuse_or_replan(planned, &l.bytes, input, rules, when);
