@@ -88,15 +88,12 @@ fn usage_error(err: clap::Error) -> ExitCode {
         .unwrap_or("invalid command line")
         .trim_start_matches("error: ")
         .to_string();
-    println!(
-        "{:#}",
-        serde_json::json!({
-            "command": command,
-            "ok": false,
-            "error": {"code": "usage", "message": format!("{message}; see `certpatch --help`")},
-            "bundles": [],
-        })
-    );
+    output::print_document(&serde_json::json!({
+        "command": command,
+        "ok": false,
+        "error": {"code": "usage", "message": format!("{message}; see `certpatch --help`")},
+        "bundles": [],
+    }));
     ExitCode::from(exit::USAGE)
 }
 
