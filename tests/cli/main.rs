@@ -7,6 +7,7 @@
 
 mod common;
 
+mod attacks_output;
 mod concurrency;
 mod crash;
 mod discovery;
