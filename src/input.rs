@@ -16,7 +16,7 @@ use cms::signed_data::SignedData;
 use der::{Decode, Encode};
 
 use crate::cert::Cert;
-use crate::output::{bounded, capped_list, MAX_LISTED};
+use crate::output::{bounded, capped_list, escape, path_text, MAX_LISTED};
 
 /// The most certificate input certpatch reads. Real intermediates are 1–2 KiB; a few MiB
 /// is room for any honest PKCS#7 bundle while refusing a mistaken multi-gigabyte file.
@@ -37,20 +37,23 @@ pub struct Input {
 /// Why an input was refused. Every variant says what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read `{path}`: {cause}\nhint: check the path (or give `-` to read the certificate from standard input)")]
+    #[error("cannot read `{}`: {cause}\nhint: check the path (or give `-` to read the certificate from standard input)", path_text(path))]
     Unreadable {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error("`{source_name}` is larger than {} MiB; certificate input is a few KiB, is this the right file?", MAX_INPUT_BYTES / 1024 / 1024)]
+    #[error("`{}` is larger than {} MiB; certificate input is a few KiB, is this the right file?", escape(source_name), MAX_INPUT_BYTES / 1024 / 1024)]
     TooLarge { source_name: String },
-    #[error("`{source_name}` holds a private key ({what}); certpatch refuses it and does not copy, print or back it up.\nhint: export only the CA certificate (e.g. `openssl x509 -in FILE -out ca.pem`), and keep the key secret")]
+    #[error("`{}` holds a private key ({what}); certpatch refuses it and does not copy, print or back it up.\nhint: export only the CA certificate (e.g. `openssl x509 -in FILE -out ca.pem`), and keep the key secret", escape(source_name))]
     PrivateKey { source_name: String, what: String },
-    #[error("`{source_name}` is empty; give a file holding a CA certificate (PEM, DER or PKCS#7)")]
+    #[error(
+        "`{}` is empty; give a file holding a CA certificate (PEM, DER or PKCS#7)",
+        escape(source_name)
+    )]
     Empty { source_name: String },
-    #[error("`{source_name}` holds no certificate{detail}; give a file holding a CA certificate (PEM, DER or PKCS#7)")]
+    #[error("`{}` holds no certificate{detail}; give a file holding a CA certificate (PEM, DER or PKCS#7)", escape(source_name))]
     NoCertificate { source_name: String, detail: String },
-    #[error("`{source_name}` is malformed: {detail}")]
+    #[error("`{}` is malformed: {detail}", escape(source_name))]
     Malformed { source_name: String, detail: String },
 }
 
@@ -184,7 +187,17 @@ fn find_private_key_pem(bytes: &[u8]) -> Option<String> {
         let rest = &text[i + "-----BEGIN ".len()..];
         let label = rest.split("-----").next().unwrap_or("").trim();
         if label.contains("PRIVATE KEY") {
-            return Some(format!("a block labelled `{label}`"));
+            // Without its closing dashes the "label" runs on into the key's base64: only
+            // a short, clean, one-line label is named, never what follows it.
+            let clean = label.len() <= 40
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ');
+            return Some(if clean {
+                format!("a block labelled `{label}`")
+            } else {
+                "a PEM private key block".to_string()
+            });
         }
     }
     if text.contains("PuTTY-User-Key-File") {
@@ -329,7 +342,7 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
             other if other.contains("PRIVATE KEY") => {
                 return Err(InputError::PrivateKey {
                     source_name: source.to_string(),
-                    what: format!("a block labelled `{other}`"),
+                    what: format!("a block labelled `{}`", escape(other)),
                 })
             }
             other => other_labels.push(other.to_string()),
@@ -363,8 +376,8 @@ fn describe_labels(labels: &[String]) -> String {
     let listed: usize = counted.iter().take(MAX_LISTED).map(|(_, n)| n).sum();
     let mut text = capped_list(
         counted.iter().take(MAX_LISTED).map(|(l, n)| match n {
-            1 => format!("a `{l}` block"),
-            n => format!("{n} `{l}` blocks"),
+            1 => format!("a `{}` block", escape(l)),
+            n => format!("{n} `{}` blocks", escape(l)),
         }),
         ", ",
     );
@@ -377,7 +390,9 @@ fn describe_labels(labels: &[String]) -> String {
 fn describe_pem_error(e: &pem::PemError) -> String {
     match e {
         pem::PemError::MismatchedTags(begin, end) => format!(
-            "a block opens with `-----BEGIN {begin}-----` but closes with `-----END {end}-----`"
+            "a block opens with `-----BEGIN {}-----` but closes with `-----END {}-----`",
+            escape(begin),
+            escape(end)
         ),
         pem::PemError::InvalidData(_) => {
             "a PEM block's body is not valid base64 (damaged or cut while copying?)".to_string()
@@ -607,6 +622,15 @@ mod tests {
         let mut mixed = real("le-r10.der");
         mixed.extend(real("le-r11.pem"));
         assert_eq!(parse(&mixed, "t").unwrap_err().code(), "malformed");
+    }
+
+    #[test]
+    fn key_label_without_closing_dashes_does_not_echo_the_key() {
+        let text = b"-----BEGIN RSA PRIVATE KEY\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n";
+        let err = parse(text, "t").unwrap_err();
+        assert_eq!(err.code(), "private-key");
+        assert!(!err.to_string().contains("MIIB"), "{err}");
+        assert!(err.to_string().contains("a PEM private key block"), "{err}");
     }
 
     #[test]

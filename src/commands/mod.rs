@@ -108,7 +108,8 @@ pub fn preview(bytes: &[u8], sign: char) -> Vec<String> {
                 out.push(format!("{sign} … {body} lines of base64 …"));
                 body = 0;
             }
-            out.push(format!("{sign}{line}"));
+            // Patch text comes from the bundle, which others can write: escaped for display.
+            out.push(format!("{sign}{}", crate::output::escape(line)));
         } else {
             body += 1;
         }

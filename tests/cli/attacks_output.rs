@@ -280,3 +280,18 @@ fn every_command_exits_quietly_into_a_closed_pipe() {
     assert_quiet_success(&out, "remove into a closed pipe");
     assert_file_is(&bundle, &test_bundle_bytes(), "removed again");
 }
+
+#[test]
+fn a_line_break_in_an_input_file_name_cannot_forge_a_line() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let input = sb.file("x\nerror: forged.pem", b"not a certificate\n");
+    let out = sb.add(&input, &bundle, &[]);
+    assert_exit(&out, 1, "add a text file");
+    let err = stderr(&out);
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: forged")),
+        "a forged line:\n{err}"
+    );
+    assert!(err.contains("x\\x0aerror: forged.pem"), "{err}");
+}
