@@ -22,8 +22,12 @@ use crate::cli::ColorChoice;
 /// named in one message; the rest are counted ("… and N more").
 pub const MAX_LISTED: usize = 10;
 
-/// No message or output line is longer than this; the rest is counted, not shown.
+/// No message on standard error is longer than this; the rest is counted, not shown.
 pub const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// No line of normal output is longer than this (room for an `undo with:` line naming
+/// hundreds of fingerprints, not for a multi-megabyte certificate name).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
 /// Whether `c` must not reach a terminal as itself: control characters (C0, DEL, C1,
 /// which move the cursor, start escape sequences or break lines), bidirectional
@@ -70,13 +74,13 @@ fn push_escaped(out: &mut String, c: char) {
 /// The colour codes [`Printer::tone`] writes (kept by [`shown`] when colour is on).
 const SGR: [&str; 5] = ["\x1b[32m", "\x1b[33m", "\x1b[31;1m", "\x1b[2m", "\x1b[0m"];
 
-/// A whole message as it reaches the terminal: bounded, with every character of
+/// A whole message as it reaches the terminal: cut to `max` bytes, with every character of
 /// [`must_escape`] escaped except the line breaks the program wrote (callers escape the
 /// names and paths they embed, so a line break in those is already `\x0a`) and, when
 /// `colour` is on, the program's own colour codes. A second line of defence: an
 /// unescaped name in a message can still not recolour the terminal or reorder text.
-fn shown(s: &str, colour: bool) -> String {
-    let s = bounded(s);
+fn shown(s: &str, colour: bool, max: usize) -> String {
+    let s = bounded_to(s, max);
     let mut out = String::with_capacity(s.len());
     let mut rest: &str = &s;
     while let Some(c) = rest.chars().next() {
@@ -99,10 +103,14 @@ fn shown(s: &str, colour: bool) -> String {
 
 /// `s` cut to [`MAX_MESSAGE_BYTES`] (on a character boundary), saying how much was left out.
 pub fn bounded(s: &str) -> Cow<'_, str> {
-    if s.len() <= MAX_MESSAGE_BYTES {
+    bounded_to(s, MAX_MESSAGE_BYTES)
+}
+
+fn bounded_to(s: &str, max: usize) -> Cow<'_, str> {
+    if s.len() <= max {
         return Cow::Borrowed(s);
     }
-    let mut end = MAX_MESSAGE_BYTES;
+    let mut end = max;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
@@ -212,7 +220,7 @@ impl Printer {
     /// A labelled message on standard error; write errors are ignored (there is nowhere
     /// left to report them).
     fn to_stderr(&self, label: Option<(Tone, &str)>, s: &str) {
-        let body = shown(s, false);
+        let body = shown(s, false, MAX_MESSAGE_BYTES);
         let _ = match label {
             Some((tone, label)) => writeln!(
                 std::io::stderr(),
@@ -226,7 +234,7 @@ impl Printer {
     /// A line of normal output (hidden by `--quiet` and `--json`).
     pub fn line(&self, s: impl AsRef<str>) {
         if !self.json && !self.quiet {
-            let mut text = shown(s.as_ref(), self.color_out);
+            let mut text = shown(s.as_ref(), self.color_out, MAX_LINE_BYTES);
             text.push('\n');
             write_stdout(text.as_bytes());
         }
@@ -325,11 +333,16 @@ mod tests {
 
     #[test]
     fn shown_keeps_own_line_breaks_and_colours_only() {
-        assert_eq!(shown("a\nb\rc\u{1b}]0;x", false), "a\nb\\x0dc\\x1b]0;x");
+        let max = MAX_MESSAGE_BYTES;
+        assert_eq!(
+            shown("a\nb\rc\u{1b}]0;x", false, max),
+            "a\nb\\x0dc\\x1b]0;x"
+        );
         let painted = Printer::paint(true, Tone::Good, "ok:");
-        assert_eq!(shown(&painted, true), painted);
-        assert_eq!(shown(&painted, false), "\\x1b[32mok:\\x1b[0m");
-        assert_eq!(shown("\u{1b}[2J", true), "\\x1b[2J");
+        assert_eq!(shown(&painted, true, max), painted);
+        assert_eq!(shown(&painted, false, max), "\\x1b[32mok:\\x1b[0m");
+        assert_eq!(shown("\u{1b}[2J", true, max), "\\x1b[2J");
+        assert!(shown(&"x".repeat(100_000), false, max).len() < max + 64);
     }
 
     #[test]

@@ -116,8 +116,9 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     }
     for note in &found.notes {
         match &note.path {
-            Some(path) => p.warn(format!("{}: {}", path_text(path), note.message)),
-            None => p.warn(&note.message),
+            // One line each: escaped whole, so a path inside cannot break it.
+            Some(path) => p.warn(format!("{}: {}", path_text(path), escape(&note.message))),
+            None => p.warn(escape(&note.message)),
         }
     }
     report_overrides(ctx, &overrides);

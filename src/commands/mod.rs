@@ -40,8 +40,10 @@ impl Context {
     /// Resolves targets and shows discovery's notes as warnings.
     pub fn targets(&self, spec: &crate::cli::Targets) -> Result<(Vec<Target>, Vec<String>)> {
         let resolved = target::resolve(spec, &self.host)?;
+        // A note is one line; the paths and interpreter answers in it can hold anything,
+        // so the whole of it is escaped (a line break too).
         for note in &resolved.notes {
-            self.printer.warn(note);
+            self.printer.warn(crate::output::escape(note));
         }
         Ok((resolved.targets, resolved.notes))
     }
