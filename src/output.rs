@@ -80,37 +80,46 @@ const SGR: [&str; 5] = ["\x1b[32m", "\x1b[33m", "\x1b[31;1m", "\x1b[2m", "\x1b[0
 /// `colour` is on, the program's own colour codes. A second line of defence: an
 /// unescaped name in a message can still not recolour the terminal or reorder text.
 fn shown(s: &str, colour: bool, max: usize) -> String {
-    let s = bounded_to(s, max);
-    let mut out = String::with_capacity(s.len());
-    let mut rest: &str = &s;
+    let mut out = String::with_capacity(s.len().min(max));
+    let mut piece = String::new();
+    let mut rest = s;
     while let Some(c) = rest.chars().next() {
-        if colour && c == '\x1b' {
-            if let Some(code) = SGR.iter().find(|code| rest.starts_with(**code)) {
-                out.push_str(code);
-                rest = &rest[code.len()..];
-                continue;
+        piece.clear();
+        let taken = match SGR.iter().find(|code| colour && rest.starts_with(**code)) {
+            Some(code) => {
+                piece.push_str(code);
+                code.len()
             }
+            None if c == '\n' => {
+                piece.push(c);
+                1
+            }
+            None => {
+                push_escaped(&mut piece, c);
+                c.len_utf8()
+            }
+        };
+        if out.len() + piece.len() > max {
+            let left = rest.len();
+            out.push_str(&format!(" … ({left} more bytes not shown)"));
+            if colour {
+                out.push_str(SGR[4]);
+            }
+            return out;
         }
-        if c == '\n' {
-            out.push(c);
-        } else {
-            push_escaped(&mut out, c);
-        }
-        rest = &rest[c.len_utf8()..];
+        out.push_str(&piece);
+        rest = &rest[taken..];
     }
     out
 }
 
-/// `s` cut to [`MAX_MESSAGE_BYTES`] (on a character boundary), saying how much was left out.
+/// `s` cut to [`MAX_MESSAGE_BYTES`] (on a character boundary), saying how much was left out:
+/// for messages kept as data (JSON) as well as shown.
 pub fn bounded(s: &str) -> Cow<'_, str> {
-    bounded_to(s, MAX_MESSAGE_BYTES)
-}
-
-fn bounded_to(s: &str, max: usize) -> Cow<'_, str> {
-    if s.len() <= max {
+    if s.len() <= MAX_MESSAGE_BYTES {
         return Cow::Borrowed(s);
     }
-    let mut end = max;
+    let mut end = MAX_MESSAGE_BYTES;
     while !s.is_char_boundary(end) {
         end -= 1;
     }
@@ -342,7 +351,9 @@ mod tests {
         assert_eq!(shown(&painted, true, max), painted);
         assert_eq!(shown(&painted, false, max), "\\x1b[32mok:\\x1b[0m");
         assert_eq!(shown("\u{1b}[2J", true, max), "\\x1b[2J");
-        assert!(shown(&"x".repeat(100_000), false, max).len() < max + 64);
+        let cut = shown(&"\u{1b}".repeat(100_000), false, max);
+        assert!(cut.len() < max + 64, "{}", cut.len());
+        assert!(cut.ends_with(" … (98976 more bytes not shown)"), "{cut}");
     }
 
     #[test]
@@ -358,5 +369,24 @@ mod tests {
             "0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … and 15 more"
         );
         assert_eq!(capped_list(["a", "b"], ", "), "a, b");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a name holds, what is shown holds no control or bidirectional
+        /// formatting character, and only the program's line breaks survive `shown`.
+        #[test]
+        fn nothing_dangerous_survives(s in "\\PC*|[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}\\u{200e}\\u{200f}\\u{61c}a-z]*") {
+            let e = escape(&s);
+            prop_assert!(!e.chars().any(must_escape), "{:?}", e);
+            let m = shown(&s, false, MAX_MESSAGE_BYTES);
+            prop_assert!(!m.chars().any(|c| c != '\n' && must_escape(c)), "{:?}", m);
+            prop_assert!(m.len() <= MAX_MESSAGE_BYTES + 64);
+        }
     }
 }
