@@ -295,3 +295,41 @@ fn a_line_break_in_an_input_file_name_cannot_forge_a_line() {
     );
     assert!(err.contains("x\\x0aerror: forged.pem"), "{err}");
 }
+
+#[test]
+fn a_whole_bundle_as_input_lists_a_few_certificates_and_counts_the_rest() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let total = cert_count(&read(real(CERTIFI)));
+    assert!(total > 100, "{total}");
+    let run = |json_flag: bool| {
+        let mut cmd = sb.cmd();
+        cmd.args(["check", "--at", TEST_CLOCK, "--bundle"])
+            .arg(&bundle)
+            .arg(real(CERTIFI));
+        if json_flag {
+            cmd.arg("--json");
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(false);
+    assert_exit(
+        &out,
+        0,
+        "check a whole bundle (every certificate already present)",
+    );
+    let text = stdout(&out) + &stderr(&out);
+    let shown = text.lines().filter(|l| l.contains("(sha256 ")).count();
+    assert_eq!(shown, 10, "{text}");
+    assert!(
+        text.contains(&format!("… and {} more certificate(s)", total - 10)),
+        "{text}"
+    );
+    // JSON keeps every verdict.
+    let v = json(&run(true));
+    assert_eq!(
+        v["bundles"][0]["certificates"].as_array().unwrap().len(),
+        total,
+        "{v:#}"
+    );
+}
