@@ -1,4 +1,6 @@
 //! `certpatch check FILE [targets]`: would `add` accept these certificates? Writes nothing.
+//! Like `add`, it names the set variables (`REQUESTS_CA_BUNDLE`, …) that would make Python
+//! ignore the patch.
 
 use std::path::Path;
 

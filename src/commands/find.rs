@@ -104,7 +104,11 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                 escape(e)
             )),
         }
-        items.push(bundle_json(b, summaries[i].as_ref().ok(), &ignored_by));
+        let mut item = bundle_json(b, summaries[i].as_ref().ok(), &ignored_by);
+        if let Err(e) = &summaries[i] {
+            item["error"] = json!(e);
+        }
+        items.push(item);
     }
     if found.bundles.is_empty() {
         p.line("no CA bundle found");
