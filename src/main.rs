@@ -37,6 +37,8 @@ fn main() -> ExitCode {
     let printer = Printer::new(cli.global.json, cli.global.quiet, cli.global.color);
     let command = cli.command.name();
     match run(cli, &printer) {
+        // Output lost to a full disk or an I/O error is a failure; a closed pipe is not.
+        Ok(_) if output::stdout_failed() => ExitCode::from(1),
         Ok(outcome) => outcome.into(),
         Err(err) => {
             let usage = err.downcast_ref::<UsageError>().is_some();

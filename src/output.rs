@@ -152,13 +152,16 @@ where
     out
 }
 
-/// Set once writing to standard output failed because the reader went away.
+/// Set once writing to standard output failed (the reader went away, or another error).
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+/// Set when that failure was not a closed pipe: the output is incomplete, the run failed.
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
 
 /// Writes `bytes` to standard output. A closed pipe (the reader exited, as `head` does)
 /// is remembered and later output is dropped: the command goes on with its work (a
 /// bundle write is never cut short) and ends without a message. Other errors (a full
-/// disk behind a redirect) are reported once on standard error.
+/// disk behind a redirect) are reported once on standard error and fail the run
+/// ([`stdout_failed`]).
 pub fn write_stdout(bytes: &[u8]) {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return;
@@ -168,12 +171,19 @@ pub fn write_stdout(bytes: &[u8]) {
     if let Err(e) = result {
         STDOUT_CLOSED.store(true, Ordering::Relaxed);
         if e.kind() != std::io::ErrorKind::BrokenPipe {
+            STDOUT_FAILED.store(true, Ordering::Relaxed);
             let _ = writeln!(
                 std::io::stderr(),
                 "error: cannot write to standard output: {e}"
             );
         }
     }
+}
+
+/// Whether standard output failed other than by a closed pipe: what was written there
+/// is incomplete, so the run must not end with success.
+pub fn stdout_failed() -> bool {
+    STDOUT_FAILED.load(Ordering::Relaxed)
 }
 
 #[derive(Clone, Copy, Debug)]

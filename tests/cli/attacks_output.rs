@@ -333,3 +333,25 @@ fn a_whole_bundle_as_input_lists_a_few_certificates_and_counts_the_rest() {
         "{v:#}"
     );
 }
+
+#[test]
+fn output_lost_to_a_full_disk_is_a_failure_not_a_panic() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        eprintln!("SKIPPED: /dev/full is not available");
+        return;
+    };
+    let sb = Sandbox::new();
+    let out = sb
+        .std_cmd()
+        .args(["completions", "zsh"])
+        .stdout(full)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .unwrap();
+    assert_exit(&out, 1, "completions zsh > /dev/full");
+    let err = stderr(&out);
+    assert!(err.contains("cannot write to standard output"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
