@@ -243,21 +243,11 @@ impl Cert {
     }
 }
 
-/// `s` with control characters (C0, DEL, C1) written as `\xNN`, so a certificate name
-/// cannot forge output lines or recolour a terminal.
+/// `s` with control characters (C0, DEL, C1) written as `\xNN` and bidirectional
+/// formatting characters as `\u{NNNN}` ([`crate::output::escape`]), so a certificate name
+/// cannot forge output lines, recolour a terminal or reorder what is shown.
 pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                format!("\\x{:02x}", c as u32)
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    crate::output::escape(s).into_owned()
 }
 
 /// The bit length of an RSAPublicKey's modulus (SEQUENCE { INTEGER n, INTEGER e }),

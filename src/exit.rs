@@ -42,7 +42,9 @@ impl From<Outcome> for ExitCode {
 /// 2: the command line itself is wrong.
 pub const USAGE: u8 = 2;
 
-/// An error and its causes on one line each: `msg\n  caused by: cause`.
+/// An error and its causes on one line each: `msg\n  caused by: cause`, cut to
+/// [`crate::output::MAX_MESSAGE_BYTES`]. This is the data (it goes into JSON as it is);
+/// the Printer escapes it for a terminal.
 pub fn chain(err: &anyhow::Error) -> String {
     let mut out = err.to_string();
     for cause in err.chain().skip(1) {
@@ -52,7 +54,7 @@ pub fn chain(err: &anyhow::Error) -> String {
             out.push_str(&cause);
         }
     }
-    out
+    crate::output::bounded(&out).into_owned()
 }
 
 /// A mistake in the command line that clap cannot see (exit code 2).

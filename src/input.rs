@@ -13,9 +13,10 @@ use std::path::{Path, PathBuf};
 use cms::cert::CertificateChoices;
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
-use der::{Decode, Encode, Tagged};
+use der::{Decode, Encode};
 
 use crate::cert::Cert;
+use crate::output::{bounded, capped_list, escape, path_text, MAX_LISTED};
 
 /// The most certificate input certpatch reads. Real intermediates are 1–2 KiB; a few MiB
 /// is room for any honest PKCS#7 bundle while refusing a mistaken multi-gigabyte file.
@@ -36,20 +37,23 @@ pub struct Input {
 /// Why an input was refused. Every variant says what to do next.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read `{path}`: {cause}\nhint: check the path (or give `-` to read the certificate from standard input)")]
+    #[error("cannot read `{}`: {cause}\nhint: check the path (or give `-` to read the certificate from standard input)", path_text(path))]
     Unreadable {
         path: PathBuf,
         cause: std::io::Error,
     },
-    #[error("`{source_name}` is larger than {} MiB; certificate input is a few KiB, is this the right file?", MAX_INPUT_BYTES / 1024 / 1024)]
+    #[error("`{}` is larger than {} MiB; certificate input is a few KiB, is this the right file?", escape(source_name), MAX_INPUT_BYTES / 1024 / 1024)]
     TooLarge { source_name: String },
-    #[error("`{source_name}` holds a private key ({what}); certpatch refuses it and does not copy, print or back it up.\nhint: export only the CA certificate (e.g. `openssl x509 -in FILE -out ca.pem`), and keep the key secret")]
+    #[error("`{}` holds a private key ({what}); certpatch refuses it and does not copy, print or back it up.\nhint: export only the CA certificate (e.g. `openssl x509 -in FILE -out ca.pem`), and keep the key secret", escape(source_name))]
     PrivateKey { source_name: String, what: String },
-    #[error("`{source_name}` is empty; give a file holding a CA certificate (PEM, DER or PKCS#7)")]
+    #[error(
+        "`{}` is empty; give a file holding a CA certificate (PEM, DER or PKCS#7)",
+        escape(source_name)
+    )]
     Empty { source_name: String },
-    #[error("`{source_name}` holds no certificate{detail}; give a file holding a CA certificate (PEM, DER or PKCS#7)")]
+    #[error("`{}` holds no certificate{detail}; give a file holding a CA certificate (PEM, DER or PKCS#7)", escape(source_name))]
     NoCertificate { source_name: String, detail: String },
-    #[error("`{source_name}` is malformed: {detail}")]
+    #[error("`{}` is malformed: {detail}", escape(source_name))]
     Malformed { source_name: String, detail: String },
 }
 
@@ -134,10 +138,10 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
     if contains(bytes, b"-----BEGIN ") {
         match binary_outside_pem(bytes) {
             Binary::None => {}
-            Binary::PrivateKey => {
+            Binary::PrivateKey(kind) => {
                 return Err(InputError::PrivateKey {
                     source_name: source.to_string(),
-                    what: "a DER private key beside the PEM text".to_string(),
+                    what: format!("a DER private key beside the PEM text, {kind}"),
                 })
             }
             Binary::Other => {
@@ -149,10 +153,10 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
         return parse_pem(bytes, source);
     }
     if bytes.first() == Some(&0x30) {
-        if looks_like_der_private_key(bytes) {
+        if let Some(kind) = der_private_key(bytes) {
             return Err(InputError::PrivateKey {
                 source_name: source.to_string(),
-                what: "a DER private key".to_string(),
+                what: format!("a DER private key, {kind}"),
             });
         }
         return parse_der(bytes).map_err(malformed);
@@ -183,7 +187,17 @@ fn find_private_key_pem(bytes: &[u8]) -> Option<String> {
         let rest = &text[i + "-----BEGIN ".len()..];
         let label = rest.split("-----").next().unwrap_or("").trim();
         if label.contains("PRIVATE KEY") {
-            return Some(format!("a block labelled `{label}`"));
+            // Without its closing dashes the "label" runs on into the key's base64: only
+            // a short, clean, one-line label is named, never what follows it.
+            let clean = label.len() <= 40
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ');
+            return Some(if clean {
+                format!("a block labelled `{label}`")
+            } else {
+                "a PEM private key block".to_string()
+            });
         }
     }
     if text.contains("PuTTY-User-Key-File") {
@@ -195,7 +209,7 @@ fn find_private_key_pem(bytes: &[u8]) -> Option<String> {
 /// What lies outside the PEM blocks besides text.
 enum Binary {
     None,
-    PrivateKey,
+    PrivateKey(&'static str),
     Other,
 }
 
@@ -234,8 +248,8 @@ fn binary_outside_pem(bytes: &[u8]) -> Binary {
             .unwrap_or(start);
         let mut rest = &region[from..];
         while let Some(element) = first_der_element(rest) {
-            if element_is_private_key(element) {
-                return Binary::PrivateKey;
+            if let Some(kind) = private_key_kind(element) {
+                return Binary::PrivateKey(kind);
             }
             rest = &rest[element.len()..];
             let skip = rest.iter().take_while(|b| b.is_ascii_whitespace()).count();
@@ -249,40 +263,41 @@ fn binary_outside_pem(bytes: &[u8]) -> Binary {
     }
 }
 
-/// Whether any top-level DER element looks like a private key: RSAPrivateKey,
-/// ECPrivateKey and PKCS#8 PrivateKeyInfo are SEQUENCEs that open with an INTEGER version;
-/// PKCS#8 EncryptedPrivateKeyInfo is SEQUENCE { SEQUENCE algorithm, OCTET STRING }.
-/// A certificate opens with a SEQUENCE (tbsCertificate), PKCS#7 with an OID.
-fn looks_like_der_private_key(bytes: &[u8]) -> bool {
+/// The kind of the first top-level DER element that is a private key, if any.
+fn der_private_key(bytes: &[u8]) -> Option<&'static str> {
     let mut rest = bytes;
     while let Some(element) = first_der_element(rest) {
-        if element_is_private_key(element) {
-            return true;
+        if let Some(kind) = private_key_kind(element) {
+            return Some(kind);
         }
         rest = &rest[element.len()..];
     }
-    false
+    None
 }
 
-fn element_is_private_key(element: &[u8]) -> bool {
-    let Ok(any) = der::asn1::AnyRef::from_der(element) else {
-        return false;
-    };
-    if any.tag() != der::Tag::Sequence {
-        return false;
-    }
-    let body = any.value();
-    if body.first() == Some(&0x02) {
-        return true;
-    }
-    // EncryptedPrivateKeyInfo: an AlgorithmIdentifier SEQUENCE, then the OCTET STRING.
-    match first_der_element(body) {
-        Some(alg) if body.first() == Some(&0x30) => {
-            let after = &body[alg.len()..];
-            after.first() == Some(&0x04)
-                && first_der_element(after).map(<[u8]>::len) == Some(after.len())
-        }
-        _ => false,
+/// PKCS#8 EncryptedPrivateKeyInfo (RFC 5958): the structure only (the `pkcs8` crate has
+/// it behind its encryption feature, which certpatch has no use for).
+#[derive(der::Sequence)]
+struct EncryptedPrivateKeyInfo<'a> {
+    _encryption_algorithm: pkcs8::spki::AlgorithmIdentifierRef<'a>,
+    _encrypted_data: der::asn1::OctetStringRef<'a>,
+}
+
+/// Which private key structure one DER element is, when it really decodes as one:
+/// PKCS#8 PrivateKeyInfo (or OneAsymmetricKey), PKCS#8 EncryptedPrivateKeyInfo, PKCS#1
+/// RSAPrivateKey or SEC1 ECPrivateKey. Only a whole, well-formed structure counts, so a
+/// damaged certificate is reported as damaged, not as a key. Nothing of the key is kept.
+fn private_key_kind(element: &[u8]) -> Option<&'static str> {
+    if pkcs8::PrivateKeyInfo::from_der(element).is_ok() {
+        Some("PKCS#8 PrivateKeyInfo")
+    } else if EncryptedPrivateKeyInfo::from_der(element).is_ok() {
+        Some("PKCS#8 EncryptedPrivateKeyInfo")
+    } else if pkcs1::RsaPrivateKey::from_der(element).is_ok() {
+        Some("PKCS#1 RSAPrivateKey")
+    } else if sec1::EcPrivateKey::from_der(element).is_ok() {
+        Some("SEC1 ECPrivateKey")
+    } else {
+        None
     }
 }
 
@@ -327,7 +342,7 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
             other if other.contains("PRIVATE KEY") => {
                 return Err(InputError::PrivateKey {
                     source_name: source.to_string(),
-                    what: format!("a block labelled `{other}`"),
+                    what: format!("a block labelled `{}`", escape(other)),
                 })
             }
             other => other_labels.push(other.to_string()),
@@ -347,18 +362,37 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
     Ok(certs)
 }
 
+/// "a `X` block, 3 `Y` blocks, … and N more": each label once with its count, at most
+/// [`MAX_LISTED`] labels, the whole cut to [`bounded`] (an input may hold 100,000 blocks).
 fn describe_labels(labels: &[String]) -> String {
-    labels
-        .iter()
-        .map(|l| format!("a `{l}` block"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut counted: Vec<(&str, usize)> = Vec::new();
+    for l in labels {
+        match counted.iter().position(|(seen, _)| *seen == l.as_str()) {
+            Some(i) => counted[i].1 += 1,
+            None if counted.len() <= MAX_LISTED => counted.push((l.as_str(), 1)),
+            None => {}
+        }
+    }
+    let listed: usize = counted.iter().take(MAX_LISTED).map(|(_, n)| n).sum();
+    let mut text = capped_list(
+        counted.iter().take(MAX_LISTED).map(|(l, n)| match n {
+            1 => format!("a `{}` block", escape(l)),
+            n => format!("{n} `{}` blocks", escape(l)),
+        }),
+        ", ",
+    );
+    if labels.len() > listed {
+        text.push_str(&format!(", … and {} more block(s)", labels.len() - listed));
+    }
+    bounded(&text).into_owned()
 }
 
 fn describe_pem_error(e: &pem::PemError) -> String {
     match e {
         pem::PemError::MismatchedTags(begin, end) => format!(
-            "a block opens with `-----BEGIN {begin}-----` but closes with `-----END {end}-----`"
+            "a block opens with `-----BEGIN {}-----` but closes with `-----END {}-----`",
+            escape(begin),
+            escape(end)
         ),
         pem::PemError::InvalidData(_) => {
             "a PEM block's body is not valid base64 (damaged or cut while copying?)".to_string()
@@ -487,28 +521,100 @@ mod tests {
         assert_eq!(parse(&text, "t").unwrap_err().code(), "private-key");
     }
 
-    #[test]
-    fn der_key_after_der_certificate_is_refused() {
-        let mut der = real("le-r10.der");
-        // RSAPrivateKey-shaped: SEQUENCE { INTEGER 0, ... }
-        der.extend([0x30, 0x05, 0x02, 0x01, 0x00, 0x02, 0x00]);
-        assert_eq!(parse(&der, "t").unwrap_err().code(), "private-key");
-        // EncryptedPrivateKeyInfo-shaped: SEQUENCE { SEQUENCE { OID }, OCTET STRING }
-        let enc = [
-            0x30, 0x0a, 0x30, 0x04, 0x06, 0x02, 0x2a, 0x03, 0x04, 0x02, 0xaa, 0xbb,
-        ];
-        assert_eq!(parse(&enc, "t").unwrap_err().code(), "private-key");
+    /// The DER of the first block of a generated fixture whose label contains `label`.
+    fn key_der(name: &str, label: &str) -> Vec<u8> {
+        let text = std::fs::read(format!(
+            "{}/fixtures/gen/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        ::pem::parse_many(text)
+            .unwrap()
+            .into_iter()
+            .find(|p| p.tag().contains(label))
+            .unwrap()
+            .into_contents()
+    }
+
+    fn real_keys() -> Vec<(&'static str, Vec<u8>)> {
+        vec![
+            (
+                "PKCS#8 PrivateKeyInfo",
+                key_der("int-good.key", "PRIVATE KEY"),
+            ),
+            (
+                "PKCS#1 RSAPrivateKey",
+                key_der("key-first.pem", "RSA PRIVATE KEY"),
+            ),
+            ("SEC1 ECPrivateKey", key_der("ec-key.pem", "EC PRIVATE KEY")),
+            (
+                "PKCS#8 EncryptedPrivateKeyInfo",
+                key_der("encrypted-key.pem", "ENCRYPTED PRIVATE KEY"),
+            ),
+        ]
     }
 
     #[test]
-    fn der_key_after_pem_text_is_refused() {
-        let mut mixed = real("le-r10.pem");
-        mixed.extend([0x30, 0x05, 0x02, 0x01, 0x00, 0x02, 0x00, 0xff]);
-        assert_eq!(parse(&mixed, "t").unwrap_err().code(), "private-key");
-        // Latin-1 text around PEM is still fine.
-        let mut latin = b"Zertifikat f\xfcr R10\n".to_vec();
-        latin.extend(real("le-r10.pem"));
-        assert_eq!(parse(&latin, "t").unwrap().len(), 1);
+    fn der_keys_alone_after_der_and_after_pem_are_refused() {
+        for (kind, key) in real_keys() {
+            let err = parse(&key, "t").unwrap_err();
+            assert_eq!(err.code(), "private-key", "{kind}");
+            assert!(err.to_string().contains(kind), "{kind}: {err}");
+            let mut after_der = real("le-r10.der");
+            after_der.extend(&key);
+            assert_eq!(
+                parse(&after_der, "t").unwrap_err().code(),
+                "private-key",
+                "{kind}"
+            );
+            let mut after_pem = real("le-r10.pem");
+            after_pem.extend(&key);
+            assert_eq!(
+                parse(&after_pem, "t").unwrap_err().code(),
+                "private-key",
+                "{kind}"
+            );
+        }
+    }
+
+    #[test]
+    fn damaged_der_certificate_is_malformed_not_a_private_key() {
+        let good = real("le-r10.der");
+        // The first byte inside the certificate (tbsCertificate's SEQUENCE tag) changed:
+        // an INTEGER first looked like RSAPrivateKey/PrivateKeyInfo to the old heuristic.
+        for byte in [0x02u8, 0x04, 0x01, 0x00] {
+            let mut der = good.clone();
+            der[4] = byte;
+            let err = parse(&der, "t").unwrap_err();
+            assert_eq!(err.code(), "malformed", "byte {byte:#04x}: {err}");
+            assert!(!err.to_string().contains("private key"), "{err}");
+        }
+        // Key-shaped fragments that are no whole key are not called keys either.
+        for shape in [
+            &[0x30, 0x05, 0x02, 0x01, 0x00, 0x02, 0x00][..],
+            &[0x30, 0x03, 0x02, 0x01, 0x00],
+        ] {
+            assert_ne!(parse(shape, "t").unwrap_err().code(), "private-key");
+        }
+    }
+
+    #[test]
+    fn many_unknown_blocks_give_a_short_message() {
+        let mut text = Vec::new();
+        for i in 0..20_000 {
+            let label = if i % 2 == 0 { "X509 CRL" } else { "FOO" };
+            text.extend(format!("-----BEGIN {label}-----\nAAAA\n-----END {label}-----\n").bytes());
+        }
+        for i in 0..30 {
+            text.extend(format!("-----BEGIN L{i}-----\nAAAA\n-----END L{i}-----\n").bytes());
+        }
+        let msg = parse(&text, "t").unwrap_err().to_string();
+        assert!(msg.len() < 1024, "{} bytes: {msg}", msg.len());
+        assert!(
+            msg.contains("10000 `X509 CRL` blocks, 10000 `FOO` blocks"),
+            "{msg}"
+        );
+        assert!(msg.contains("… and 22 more block(s)"), "{msg}");
     }
 
     #[test]
@@ -516,6 +622,15 @@ mod tests {
         let mut mixed = real("le-r10.der");
         mixed.extend(real("le-r11.pem"));
         assert_eq!(parse(&mixed, "t").unwrap_err().code(), "malformed");
+    }
+
+    #[test]
+    fn key_label_without_closing_dashes_does_not_echo_the_key() {
+        let text = b"-----BEGIN RSA PRIVATE KEY\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n";
+        let err = parse(text, "t").unwrap_err();
+        assert_eq!(err.code(), "private-key");
+        assert!(!err.to_string().contains("MIIB"), "{err}");
+        assert!(err.to_string().contains("a PEM private key block"), "{err}");
     }
 
     #[test]

@@ -39,6 +39,8 @@ fn main() -> ExitCode {
     let printer = Printer::new(cli.global.json, cli.global.quiet, cli.global.color);
     let command = cli.command.name();
     match run(cli, &printer) {
+        // Output lost to a full disk or an I/O error is a failure; a closed pipe is not.
+        Ok(_) if output::stdout_failed() => ExitCode::from(1),
         Ok(outcome) => outcome.into(),
         Err(err) => {
             let usage = err.downcast_ref::<UsageError>().is_some();
@@ -90,15 +92,12 @@ fn usage_error(err: clap::Error) -> ExitCode {
         .unwrap_or("invalid command line")
         .trim_start_matches("error: ")
         .to_string();
-    println!(
-        "{:#}",
-        serde_json::json!({
-            "command": command,
-            "ok": false,
-            "error": {"code": "usage", "message": format!("{message}; see `certpatch --help`")},
-            "bundles": [],
-        })
-    );
+    output::print_document(&serde_json::json!({
+        "command": command,
+        "ok": false,
+        "error": {"code": "usage", "message": format!("{message}; see `certpatch --help`")},
+        "bundles": [],
+    }));
     ExitCode::from(exit::USAGE)
 }
 

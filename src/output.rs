@@ -1,10 +1,190 @@
 //! How results reach the user: text for people (stdout), problems on stderr, or one JSON
 //! document with `--json`. Commands build their JSON with `serde_json::json!` and print
 //! text through a [`Printer`], which knows about `--quiet` and colour.
+//!
+//! This module is also where text shown to a person is made safe: names, paths and
+//! messages can come from files an attacker wrote (a bundle's `# certpatch:` line, a
+//! certificate's subject, a folder name), so [`escape`] writes control and bidirectional
+//! formatting characters visibly, and every message is cut to [`MAX_MESSAGE_BYTES`], with
+//! lists cut to [`MAX_LISTED`] items ([`capped_list`]). JSON carries the data itself (serde
+//! escapes control characters inside JSON strings).
+//!
+//! A closed standard output (`certpatch … | head -1`) is not an error: the Printer stops
+//! writing to it and the command finishes its work quietly (no panic, no message).
 
+use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::ColorChoice;
+
+/// At most this many items of a list (unknown PEM blocks, certificates, patches) are
+/// named in one message; the rest are counted ("… and N more").
+pub const MAX_LISTED: usize = 10;
+
+/// No message on standard error is longer than this; the rest is counted, not shown.
+pub const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// No line of normal output is longer than this (room for an `undo with:` line naming
+/// hundreds of fingerprints, not for a multi-megabyte certificate name).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Whether `c` must not reach a terminal as itself: control characters (C0, DEL, C1,
+/// which move the cursor, start escape sequences or break lines), bidirectional
+/// formatting characters (which reorder what is shown: U+202A–U+202E, U+2066–U+2069,
+/// U+200E, U+200F, U+061C), and the Unicode line and paragraph separators.
+fn must_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// `s` made safe to show on a terminal: control characters written as `\xNN`, the other
+/// characters of [`must_escape`] as `\u{NNNN}`; everything else as it is. The one escaping
+/// for text output: [`path_text`] and `cert::printable` use it.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(must_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    if !must_escape(c) {
+        out.push(c);
+    } else if (c as u32) < 0x100 {
+        out.push_str(&format!("\\x{:02x}", c as u32));
+    } else {
+        out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+    }
+}
+
+/// The colour codes [`Printer::tone`] writes (kept by [`shown`] when colour is on).
+const SGR: [&str; 5] = ["\x1b[32m", "\x1b[33m", "\x1b[31;1m", "\x1b[2m", "\x1b[0m"];
+
+/// A whole message as it reaches the terminal: cut to `max` bytes, with every character of
+/// [`must_escape`] escaped except the line breaks the program wrote (callers escape the
+/// names and paths they embed, so a line break in those is already `\x0a`) and, when
+/// `colour` is on, the program's own colour codes. A second line of defence: an
+/// unescaped name in a message can still not recolour the terminal or reorder text.
+fn shown(s: &str, colour: bool, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(max));
+    let mut piece = String::new();
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        piece.clear();
+        let taken = match SGR.iter().find(|code| colour && rest.starts_with(**code)) {
+            Some(code) => {
+                piece.push_str(code);
+                code.len()
+            }
+            None if c == '\n' => {
+                piece.push(c);
+                1
+            }
+            None => {
+                push_escaped(&mut piece, c);
+                c.len_utf8()
+            }
+        };
+        if out.len() + piece.len() > max {
+            let left = rest.len();
+            out.push_str(&format!(" … ({left} more bytes not shown)"));
+            if colour {
+                out.push_str(SGR[4]);
+            }
+            return out;
+        }
+        out.push_str(&piece);
+        rest = &rest[taken..];
+    }
+    out
+}
+
+/// `s` cut to [`MAX_MESSAGE_BYTES`] (on a character boundary), saying how much was left out:
+/// for messages kept as data (JSON) as well as shown.
+pub fn bounded(s: &str) -> Cow<'_, str> {
+    if s.len() <= MAX_MESSAGE_BYTES {
+        return Cow::Borrowed(s);
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!(
+        "{} … ({} more bytes not shown)",
+        &s[..end],
+        s.len() - end
+    ))
+}
+
+/// The first [`MAX_LISTED`] of `items` joined with `sep`, then "… and N more" for the rest.
+pub fn capped_list<I>(items: I, sep: &str) -> String
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let mut shown = Vec::new();
+    let mut more = 0usize;
+    for item in items {
+        if shown.len() < MAX_LISTED {
+            shown.push(item.as_ref().to_string());
+        } else {
+            more += 1;
+        }
+    }
+    let mut out = shown.join(sep);
+    if more > 0 {
+        out.push_str(&format!("{sep}… and {more} more"));
+    }
+    out
+}
+
+/// Set once writing to standard output failed (the reader went away, or another error).
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+/// Set when that failure was not a closed pipe: the output is incomplete, the run failed.
+static STDOUT_FAILED: AtomicBool = AtomicBool::new(false);
+
+/// Writes `bytes` to standard output. A closed pipe (the reader exited, as `head` does)
+/// is remembered and later output is dropped: the command goes on with its work (a
+/// bundle write is never cut short) and ends without a message. Other errors (a full
+/// disk behind a redirect) are reported once on standard error and fail the run
+/// ([`stdout_failed`]).
+pub fn write_stdout(bytes: &[u8]) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    let result = out.write_all(bytes).and_then(|()| out.flush());
+    if let Err(e) = result {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            STDOUT_FAILED.store(true, Ordering::Relaxed);
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: cannot write to standard output: {e}"
+            );
+        }
+    }
+}
+
+/// Whether standard output failed other than by a closed pipe: what was written there
+/// is incomplete, so the run must not end with success.
+pub fn stdout_failed() -> bool {
+    STDOUT_FAILED.load(Ordering::Relaxed)
+}
 
 #[derive(Clone, Copy, Debug)]
 pub enum Tone {
@@ -43,12 +223,12 @@ impl Printer {
             return s.to_string();
         }
         let code = match tone {
-            Tone::Good => "32",
-            Tone::Warn => "33",
-            Tone::Bad => "31;1",
-            Tone::Dim => "2",
+            Tone::Good => SGR[0],
+            Tone::Warn => SGR[1],
+            Tone::Bad => SGR[2],
+            Tone::Dim => SGR[3],
         };
-        format!("\x1b[{code}m{s}\x1b[0m")
+        format!("{code}{s}{}", SGR[4])
     }
 
     /// Colours `s` for standard output.
@@ -56,70 +236,167 @@ impl Printer {
         Self::paint(self.color_out, tone, s)
     }
 
+    /// A labelled message on standard error; write errors are ignored (there is nowhere
+    /// left to report them).
+    fn to_stderr(&self, label: Option<(Tone, &str)>, s: &str) {
+        let body = shown(s, false, MAX_MESSAGE_BYTES);
+        let _ = match label {
+            Some((tone, label)) => writeln!(
+                std::io::stderr(),
+                "{} {body}",
+                Self::paint(self.color_err, tone, label)
+            ),
+            None => writeln!(std::io::stderr(), "{body}"),
+        };
+    }
+
     /// A line of normal output (hidden by `--quiet` and `--json`).
     pub fn line(&self, s: impl AsRef<str>) {
         if !self.json && !self.quiet {
-            let _ = writeln!(std::io::stdout(), "{}", s.as_ref());
+            let mut text = shown(s.as_ref(), self.color_out, MAX_LINE_BYTES);
+            text.push('\n');
+            write_stdout(text.as_bytes());
         }
     }
 
     /// A warning on standard error (shown with `--json` too: the document is on stdout).
     pub fn warn(&self, s: impl AsRef<str>) {
-        let label = Self::paint(self.color_err, Tone::Warn, "warning:");
-        let _ = writeln!(std::io::stderr(), "{label} {}", s.as_ref());
+        self.to_stderr(Some((Tone::Warn, "warning:")), s.as_ref());
     }
 
     /// A problem on standard error (always shown, also with `--json`).
     pub fn error(&self, s: impl AsRef<str>) {
-        let label = Self::paint(self.color_err, Tone::Bad, "error:");
-        let _ = writeln!(std::io::stderr(), "{label} {}", s.as_ref());
+        self.to_stderr(Some((Tone::Bad, "error:")), s.as_ref());
     }
 
     /// A continuation line on standard error (e.g. the reasons of a refusal).
     pub fn error_detail(&self, s: impl AsRef<str>) {
-        let _ = writeln!(std::io::stderr(), "{}", s.as_ref());
+        self.to_stderr(None, s.as_ref());
     }
 
     /// A hint on standard error (what to do next; hidden by `--quiet`).
     pub fn hint(&self, s: impl AsRef<str>) {
         if !self.quiet {
-            let label = Self::paint(self.color_err, Tone::Dim, "hint:");
-            let _ = writeln!(std::io::stderr(), "{label} {}", s.as_ref());
+            self.to_stderr(Some((Tone::Dim, "hint:")), s.as_ref());
         }
     }
 
     /// A note on standard error: worth knowing, not a problem (hidden by `--quiet`, `--json`).
     pub fn note(&self, s: impl AsRef<str>) {
         if !self.json && !self.quiet {
-            let label = Self::paint(self.color_err, Tone::Dim, "note:");
-            let _ = writeln!(std::io::stderr(), "{label} {}", s.as_ref());
+            self.to_stderr(Some((Tone::Dim, "note:")), s.as_ref());
         }
     }
 
     /// The JSON document, when `--json` was given.
     pub fn document(&self, value: &serde_json::Value) {
         if self.json {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            let _ = serde_json::to_writer_pretty(&mut out, value);
-            let _ = writeln!(out);
-            let _ = out.flush();
+            print_document(value);
         }
     }
 }
 
-/// A path as text for JSON and messages: paths need not be UTF-8, JSON strings must be.
-pub fn path_text(p: &std::path::Path) -> String {
-    crate::cert::printable(&p.to_string_lossy())
+/// Writes one JSON document to standard output (pretty, with a final newline).
+pub fn print_document(value: &serde_json::Value) {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    text.push('\n');
+    write_stdout(text.as_bytes());
 }
 
-/// An optional path as JSON text or `null`.
+/// A path as text for messages: lossy UTF-8, then [`escape`]d.
+pub fn path_text(p: &std::path::Path) -> String {
+    escape(&p.to_string_lossy()).into_owned()
+}
+
+/// A path as a JSON string: the data itself (lossy UTF-8 only, since JSON strings must be
+/// UTF-8); serde escapes control characters inside it.
+pub fn path_json(p: &std::path::Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// An optional path as JSON text or `null` (see [`path_json`]).
 pub fn opt_path_text(p: Option<&std::path::Path>) -> serde_json::Value {
     p.map_or(serde_json::Value::Null, |p| {
-        serde_json::Value::String(path_text(p))
+        serde_json::Value::String(path_json(p))
     })
 }
 
 /// A fingerprint shortened for people: the first 16 hex digits.
 pub fn short(sha256_hex: &str) -> &str {
     &sha256_hex[..16.min(sha256_hex.len())]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_writes_controls_and_bidi_visibly() {
+        assert_eq!(escape("R10"), "R10");
+        assert!(matches!(escape("R10 \u{e9}\u{4e2d}"), Cow::Borrowed(_)));
+        assert_eq!(
+            escape("a\nb\u{1b}[31m\u{7f}\u{85}\t"),
+            "a\\x0ab\\x1b[31m\\x7f\\x85\\x09"
+        );
+        assert_eq!(
+            escape("evil\u{202e}gpj.exe\u{2066}\u{2069}\u{200e}\u{200f}\u{61c}\u{2028}"),
+            "evil\\u{202e}gpj.exe\\u{2066}\\u{2069}\\u{200e}\\u{200f}\\u{061c}\\u{2028}"
+        );
+        assert_eq!(crate::cert::printable("x\u{202b}y"), "x\\u{202b}y");
+        assert_eq!(
+            path_text(std::path::Path::new("/tmp/a\u{202a}\n")),
+            "/tmp/a\\u{202a}\\x0a"
+        );
+        assert_eq!(path_json(std::path::Path::new("/tmp/a\n")), "/tmp/a\n");
+    }
+
+    #[test]
+    fn shown_keeps_own_line_breaks_and_colours_only() {
+        let max = MAX_MESSAGE_BYTES;
+        assert_eq!(
+            shown("a\nb\rc\u{1b}]0;x", false, max),
+            "a\nb\\x0dc\\x1b]0;x"
+        );
+        let painted = Printer::paint(true, Tone::Good, "ok:");
+        assert_eq!(shown(&painted, true, max), painted);
+        assert_eq!(shown(&painted, false, max), "\\x1b[32mok:\\x1b[0m");
+        assert_eq!(shown("\u{1b}[2J", true, max), "\\x1b[2J");
+        let cut = shown(&"\u{1b}".repeat(100_000), false, max);
+        assert!(cut.len() < max + 64, "{}", cut.len());
+        assert!(cut.ends_with(" … (98976 more bytes not shown)"), "{cut}");
+    }
+
+    #[test]
+    fn messages_and_lists_are_capped() {
+        let long = "é".repeat(MAX_MESSAGE_BYTES);
+        let cut = bounded(&long);
+        assert!(cut.len() < MAX_MESSAGE_BYTES + 64, "{}", cut.len());
+        assert!(cut.ends_with(&format!("({} more bytes not shown)", MAX_MESSAGE_BYTES)));
+        assert_eq!(bounded("short"), "short");
+        let items: Vec<String> = (0..25).map(|i| i.to_string()).collect();
+        assert_eq!(
+            capped_list(&items, ", "),
+            "0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … and 15 more"
+        );
+        assert_eq!(capped_list(["a", "b"], ", "), "a, b");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever a name holds, what is shown holds no control or bidirectional
+        /// formatting character, and only the program's line breaks survive `shown`.
+        #[test]
+        fn nothing_dangerous_survives(s in "\\PC*|[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}\\u{200e}\\u{200f}\\u{61c}a-z]*") {
+            let e = escape(&s);
+            prop_assert!(!e.chars().any(must_escape), "{:?}", e);
+            let m = shown(&s, false, MAX_MESSAGE_BYTES);
+            prop_assert!(!m.chars().any(|c| c != '\n' && must_escape(c)), "{:?}", m);
+            prop_assert!(m.len() <= MAX_MESSAGE_BYTES + 64);
+        }
+    }
 }

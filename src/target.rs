@@ -8,7 +8,7 @@ use serde_json::json;
 
 use crate::cli::Targets;
 use crate::discover::{self, Found, Host, Kind};
-use crate::output::{opt_path_text, path_text};
+use crate::output::{opt_path_text, path_json, path_text};
 
 /// One bundle a command acts on.
 #[derive(Clone, Debug)]
@@ -29,7 +29,7 @@ pub struct Target {
 impl Target {
     pub fn json(&self) -> serde_json::Value {
         json!({
-            "path": path_text(&self.path),
+            "path": path_json(&self.path),
             "kind": self.kind.map(|k| k.as_str()),
             "environment": opt_path_text(self.environment.as_deref()),
             "via": self.via,

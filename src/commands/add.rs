@@ -5,13 +5,12 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde_json::json;
 
-use super::find::report_overrides;
+use super::find::{overrides_for, report_overrides};
 use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
 use super::{bundle_error, preview, Context};
 use crate::cli::Targets;
 use crate::clock::{now_rfc3339, rfc3339};
 use crate::commit;
-use crate::discover;
 use crate::exit::{Outcome, UsageError};
 use crate::input::Input;
 use crate::ledger::Entry;
@@ -102,15 +101,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     // Variables that make Python read another file than the bundles patched (or that
     // would be, in a dry run); one that already names a patched bundle is no problem.
     // Shown before the summary, since they decide whether the patch helps at all.
-    let overrides: Vec<_> = discover::overrides(&ctx.host)
-        .into_iter()
-        .filter(|o| {
-            changed.iter().any(|t| {
-                t.kind.is_some_and(|k| o.ignores(k))
-                    && std::fs::canonicalize(&o.value).ok().as_deref() != Some(t.path.as_path())
-            })
-        })
-        .collect();
+    let overrides = overrides_for(ctx, &changed.iter().collect::<Vec<_>>());
     report_overrides(ctx, &overrides);
     // Shown whenever an intermediate is (or, in a dry run, would be) added.
     if !changed.is_empty() {

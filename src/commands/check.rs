@@ -1,10 +1,13 @@
 //! `certpatch check FILE [targets]`: would `add` accept these certificates? Writes nothing.
+//! Like `add`, it names the set variables (`REQUESTS_CA_BUNDLE`, …) that would make Python
+//! ignore the patch.
 
 use std::path::Path;
 
 use anyhow::Result;
 use serde_json::json;
 
+use super::find::{overrides_for, report_overrides};
 use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
 use super::{read_or_report, Context};
 use crate::cli::Targets;
@@ -24,6 +27,9 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
     };
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
+    // The bundles `add` would patch or has patched: a variable that makes Python read
+    // another file hides those patches, as `add` says too.
+    let mut effective = Vec::new();
     for target in &targets {
         let Some(bundle) = read_or_report(ctx, target, &mut outcome, &mut bundles) else {
             continue;
@@ -41,6 +47,9 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
         } else {
             "acceptable"
         };
+        if !refused {
+            effective.push(target);
+        }
         print_verdicts(ctx, target, &input, &verdicts);
         if refused {
             outcome = Outcome::Failure;
@@ -56,8 +65,11 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
             "certificates": verdicts_json(&verdicts),
         }));
     }
+    let overrides = overrides_for(ctx, &effective);
+    report_overrides(ctx, &overrides);
     ctx.printer.document(&json!({
         "command": "check",
+        "overrides": overrides,
         "ok": outcome == Outcome::Success,
         "input": input_json(&input),
         "bundles": bundles,

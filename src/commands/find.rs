@@ -11,7 +11,8 @@ use super::Context;
 use crate::bundle::{Bundle, Summary};
 use crate::discover::{self, FoundBundle, Override};
 use crate::exit::Outcome;
-use crate::output::{opt_path_text, path_text, short, Tone};
+use crate::output::{capped_list, escape, opt_path_text, path_json, path_text, short, Tone};
+use crate::target::Target;
 
 pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outcome> {
     let p = &ctx.printer;
@@ -19,7 +20,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
         if !root.is_dir() {
             let message = format!(
                 "`{}` is not a folder; --root takes a folder to search",
-                root.display()
+                path_text(root)
             );
             p.error(&message);
             p.document(&json!({
@@ -79,11 +80,14 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                     format!(
                         "{} patch(es): {}",
                         s.patches.len(),
-                        s.patches
-                            .iter()
-                            .map(|x| format!("{} {}", short(&x.cert.sha256_hex()), x.cert.name()))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        capped_list(
+                            s.patches.iter().map(|x| format!(
+                                "{} {}",
+                                short(&x.cert.sha256_hex()),
+                                x.cert.name()
+                            )),
+                            ", "
+                        )
                     )
                 };
                 p.line(format!(
@@ -94,9 +98,17 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                     patches
                 ));
             }
-            Err(e) => p.warn(format!("{}: cannot read: {e}", path_text(&b.path))),
+            Err(e) => p.warn(format!(
+                "{}: cannot read: {}",
+                path_text(&b.path),
+                escape(e)
+            )),
         }
-        items.push(bundle_json(b, summaries[i].as_ref().ok(), &ignored_by));
+        let mut item = bundle_json(b, summaries[i].as_ref().ok(), &ignored_by);
+        if let Err(e) = &summaries[i] {
+            item["error"] = json!(e);
+        }
+        items.push(item);
     }
     if found.bundles.is_empty() {
         p.line("no CA bundle found");
@@ -108,14 +120,26 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     }
     for note in &found.notes {
         match &note.path {
-            Some(path) => p.warn(format!("{}: {}", path_text(path), note.message)),
-            None => p.warn(&note.message),
+            // One line each: escaped whole, so a path inside cannot break it.
+            Some(path) => p.warn(format!("{}: {}", path_text(path), escape(&note.message))),
+            None => p.warn(escape(&note.message)),
         }
     }
     report_overrides(ctx, &overrides);
-    // The contract's shape: a list of bundle objects. Notes and overrides go to stderr,
-    // and each bundle says which set variables make Python ignore it (`ignored_by`).
-    p.document(&Value::Array(items));
+    // The contract's shape: one object, like every command's; each bundle also says which
+    // set variables make Python ignore it (`ignored_by`).
+    let notes: Vec<Value> = found
+        .notes
+        .iter()
+        .map(|n| json!({"path": opt_path_text(n.path.as_deref()), "message": n.message}))
+        .collect();
+    p.document(&json!({
+        "command": "find",
+        "ok": true,
+        "bundles": items,
+        "notes": notes,
+        "overrides": overrides,
+    }));
     Ok(Outcome::Success)
 }
 
@@ -149,7 +173,7 @@ fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
 
 fn bundle_json(b: &FoundBundle, summary: Option<&Summary>, ignored_by: &[&str]) -> Value {
     json!({
-        "path": path_text(&b.path),
+        "path": path_json(&b.path),
         "kind": b.kind.as_str(),
         "environment": opt_path_text(b.environment.as_deref()),
         "via": b.source.to_string(),
@@ -160,11 +184,29 @@ fn bundle_json(b: &FoundBundle, summary: Option<&Summary>, ignored_by: &[&str]) 
     })
 }
 
+/// The set variables that make Python read another file than one of `targets` (a
+/// variable that already names that bundle is no problem). `add` and `check` report these.
+pub fn overrides_for(ctx: &Context, targets: &[&Target]) -> Vec<Override> {
+    discover::overrides(&ctx.host)
+        .into_iter()
+        .filter(|o| {
+            targets.iter().any(|t| {
+                t.kind.is_some_and(|k| o.ignores(k))
+                    && std::fs::canonicalize(&o.value).ok().as_deref() != Some(t.path.as_path())
+            })
+        })
+        .collect()
+}
+
 /// Warns about each variable that makes Python ignore the bundles certpatch patches.
 pub fn report_overrides(ctx: &Context, overrides: &[Override]) {
     for o in overrides {
-        ctx.printer
-            .warn(format!("{}={} is set: {}", o.var, o.value, o.effect));
+        ctx.printer.warn(format!(
+            "{}={} is set: {}",
+            o.var,
+            escape(&o.value),
+            o.effect
+        ));
     }
     if !overrides.is_empty() {
         ctx.printer.hint(

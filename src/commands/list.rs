@@ -7,7 +7,7 @@ use super::{cert_json, read_or_report, Context};
 use crate::bundle::Patch;
 use crate::cli::Targets;
 use crate::exit::Outcome;
-use crate::output::{path_text, short, Tone};
+use crate::output::{escape, path_text, short, Tone};
 
 pub fn patch_json(patch: &Patch) -> Value {
     let mut v = cert_json(&patch.cert);
@@ -37,12 +37,14 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
             p.line(format!("  {}", p.tone(Tone::Dim, "no certpatch patches")));
         }
         for patch in &bundle.patches {
+            // The time and source come from the bundle's `# certpatch:` line, which anyone
+            // who can write the bundle can forge: shown escaped, like names and paths.
             p.line(format!(
                 "  {}  {}  added {} from {}, expires {}",
                 short(&patch.cert.sha256_hex()),
                 patch.cert.name(),
-                patch.added.as_deref().unwrap_or("?"),
-                patch.source.as_deref().unwrap_or("?"),
+                escape(patch.added.as_deref().unwrap_or("?")),
+                escape(patch.source.as_deref().unwrap_or("?")),
                 crate::clock::rfc3339(patch.cert.not_after)
             ));
         }
@@ -51,6 +53,11 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         v["patches"] = bundle.patches.iter().map(patch_json).collect();
         bundles.push(v);
     }
-    p.document(&json!({"command": "list", "bundles": bundles, "notes": notes}));
+    p.document(&json!({
+        "command": "list",
+        "ok": outcome == Outcome::Success,
+        "bundles": bundles,
+        "notes": notes,
+    }));
     Ok(outcome)
 }

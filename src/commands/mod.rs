@@ -40,8 +40,10 @@ impl Context {
     /// Resolves targets and shows discovery's notes as warnings.
     pub fn targets(&self, spec: &crate::cli::Targets) -> Result<(Vec<Target>, Vec<String>)> {
         let resolved = target::resolve(spec, &self.host)?;
+        // A note is one line; the paths and interpreter answers in it can hold anything,
+        // so the whole of it is escaped (a line break too).
         for note in &resolved.notes {
-            self.printer.warn(note);
+            self.printer.warn(crate::output::escape(note));
         }
         Ok((resolved.targets, resolved.notes))
     }
@@ -108,7 +110,8 @@ pub fn preview(bytes: &[u8], sign: char) -> Vec<String> {
                 out.push(format!("{sign} … {body} lines of base64 …"));
                 body = 0;
             }
-            out.push(format!("{sign}{line}"));
+            // Patch text comes from the bundle, which others can write: escaped for display.
+            out.push(format!("{sign}{}", crate::output::escape(line)));
         } else {
             body += 1;
         }

@@ -8,21 +8,22 @@ use serde_json::{json, Value};
 use super::{cert_json, Context};
 use crate::exit::Outcome;
 use crate::input::{self, Input, InputError};
-use crate::output::{path_text, short};
+use crate::output::{bounded, escape, path_text, short, MAX_LISTED};
 use crate::target::Target;
 use crate::validate::{Decision, Verdict};
 
 /// Reads FILE, printing a refusal of the whole input (and the JSON document) on failure.
 pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Outcome> {
     input::read(file).map_err(|err: InputError| {
-        ctx.printer.error(err.to_string());
+        let message = bounded(&err.to_string()).into_owned();
+        ctx.printer.error(&message);
         if command != "check" {
             ctx.printer.error_detail("nothing was written.");
         }
         ctx.printer.document(&json!({
             "command": command,
             "ok": false,
-            "error": {"code": err.code(), "message": err.to_string()},
+            "error": {"code": err.code(), "message": message},
             "bundles": [],
         }));
         Outcome::Failure
@@ -50,26 +51,33 @@ pub fn verdicts_json(verdicts: &[Verdict]) -> Value {
 }
 
 /// The per-certificate verdicts, for a person: refusals on stderr with every reason,
-/// the rest on stdout, warnings on stderr.
+/// the rest on stdout, warnings on stderr. At most [`MAX_LISTED`] certificates are shown
+/// one by one (an input may hold hundreds); the rest are counted, and `--json` has them all.
 pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &[Verdict]) {
     let p = &ctx.printer;
     let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
     if refused {
         p.error(format!(
             "refused `{}` for {}",
-            input.source,
+            escape(&input.source),
             target.describe()
         ));
     } else {
         p.line(target.describe());
     }
-    for v in verdicts {
+    for v in verdicts.iter().take(MAX_LISTED) {
         let name = format!("{} (sha256 {})", v.cert.name(), short(&v.cert.sha256_hex()));
         match v.decision {
             Decision::Refused => {
                 p.error_detail(format!("  {name}:"));
-                for r in &v.reasons {
+                for r in v.reasons.iter().take(MAX_LISTED) {
                     p.error_detail(format!("    - {}", r.message));
+                }
+                if v.reasons.len() > MAX_LISTED {
+                    p.error_detail(format!(
+                        "    - … and {} more reason(s) (all in --json)",
+                        v.reasons.len() - MAX_LISTED
+                    ));
                 }
             }
             Decision::AlreadyPresent => {
@@ -81,8 +89,23 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
                 crate::clock::rfc3339(v.cert.not_after)
             )),
         }
-        for w in &v.warnings {
+        for w in v.warnings.iter().take(MAX_LISTED) {
             p.warn(format!("{}: {}", v.cert.name(), w.message));
+        }
+    }
+    if let Some(rest) = verdicts.get(MAX_LISTED..).filter(|r| !r.is_empty()) {
+        let count = |d: Decision| rest.iter().filter(|v| v.decision == d).count();
+        let summary = format!(
+            "  … and {} more certificate(s): {} refused, {} to add, {} already present (all in --json)",
+            rest.len(),
+            count(Decision::Refused),
+            count(Decision::Add),
+            count(Decision::AlreadyPresent)
+        );
+        if refused {
+            p.error_detail(summary);
+        } else {
+            p.line(summary);
         }
     }
     if refused && verdicts.iter().any(|v| v.decision != Decision::Refused) {

@@ -357,3 +357,69 @@ fn root_given_with_its_intermediate_needs_allow_root() {
     want.sort();
     assert_eq!(listed, want);
 }
+
+#[test]
+fn key_label_without_closing_dashes_is_refused_without_echoing_the_key() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let body = "MIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu";
+    let input = sb.file(
+        "key.pem",
+        format!("-----BEGIN RSA PRIVATE KEY\n{body}\n-----END RSA PRIVATE KEY-----\n").as_bytes(),
+    );
+    for json_flag in [false, true] {
+        let mut extra = vec![];
+        if json_flag {
+            extra.push("--json");
+        }
+        let out = sb.add(&input, &bundle, &extra);
+        assert_exit(&out, 1, "add a key without closing dashes");
+        let all = stdout(&out) + &stderr(&out);
+        assert!(all.contains("private key"), "{all}");
+        assert!(!all.contains(body), "key material echoed:\n{all}");
+        if json_flag {
+            assert_eq!(json(&out)["error"]["code"], "private-key");
+        }
+    }
+    assert_file_is(&bundle, &test_bundle_bytes(), "bundle unchanged");
+}
+
+#[test]
+fn der_keys_of_every_structure_are_refused_and_named() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let key_der = |file: &str, label: &str| {
+        pem::parse_many(read(gen(file)))
+            .unwrap()
+            .into_iter()
+            .find(|p| p.tag() == label)
+            .unwrap()
+            .into_contents()
+    };
+    for (file, label, kind) in [
+        ("int-good.key", "PRIVATE KEY", "PKCS#8 PrivateKeyInfo"),
+        ("key-first.pem", "RSA PRIVATE KEY", "PKCS#1 RSAPrivateKey"),
+        ("ec-key.pem", "EC PRIVATE KEY", "SEC1 ECPrivateKey"),
+        (
+            "encrypted-key.pem",
+            "ENCRYPTED PRIVATE KEY",
+            "PKCS#8 EncryptedPrivateKeyInfo",
+        ),
+    ] {
+        let der = key_der(file, label);
+        let input = sb.file("key.der", &der);
+        let out = sb.add(&input, &bundle, &["--json"]);
+        assert_exit(&out, 1, kind);
+        let v = json(&out);
+        assert_eq!(v["error"]["code"], "private-key", "{kind}: {v:#}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(kind),
+            "{kind}: {v:#}"
+        );
+        assert!(
+            !stdout(&out).contains(&hex(&der[..16])),
+            "{kind}: key bytes echoed"
+        );
+    }
+    assert_file_is(&bundle, &test_bundle_bytes(), "bundle unchanged");
+}

@@ -115,6 +115,8 @@ fn list_json_shape() {
     sb.add_ok(gen("int-good.pem"), &bundle, &[]);
     sb.add_ok(real("le-r10.pem"), &bundle, &[]);
     let v = sb.list_json(&bundle);
+    assert_eq!(v["command"], "list");
+    assert_eq!(v["ok"], true);
     let b = &v["bundles"][0];
     for key in ["path", "kind", "environment", "via"] {
         assert!(b.get(key).is_some(), "`{key}` in {b:#}");
@@ -210,4 +212,114 @@ fn json_is_the_only_thing_on_stdout_even_when_refused() {
             "ok matches the exit code: {v:#}"
         );
     }
+}
+
+#[test]
+fn find_json_is_one_object_on_success_and_on_failure() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let out = sb
+        .cmd()
+        .args(["find", "--json", "--root"])
+        .arg(sb.bundle_dir())
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "find --json --root");
+    let v = json(&out);
+    assert_eq!(v["command"], "find", "{v:#}");
+    assert_eq!(v["ok"], true, "{v:#}");
+    assert!(v["notes"].is_array(), "{v:#}");
+    assert!(v["overrides"].is_array(), "{v:#}");
+    let items = v["bundles"].as_array().expect("bundles");
+    assert_eq!(items.len(), 1, "{v:#}");
+    for key in ["path", "kind", "environment", "certificates", "patches"] {
+        assert!(items[0].get(key).is_some(), "`{key}` in {v:#}");
+    }
+    assert_eq!(
+        std::fs::canonicalize(items[0]["path"].as_str().unwrap()).unwrap(),
+        std::fs::canonicalize(&bundle).unwrap()
+    );
+    assert_eq!(items[0]["patches"][0]["sha256"], fp(&gen("int-good.pem")));
+
+    let out = sb
+        .cmd()
+        .args(["find", "--json", "--root"])
+        .arg(sb.root().join("nope"))
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "find --json --root MISSING");
+    let v = json(&out);
+    assert_eq!(v["command"], "find", "{v:#}");
+    assert_eq!(v["ok"], false, "{v:#}");
+    assert_eq!(v["bundles"], serde_json::json!([]), "{v:#}");
+}
+
+#[test]
+fn check_reports_overriding_variables_like_add() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let run = |json: bool| {
+        let mut cmd = sb.cmd();
+        cmd.env("REQUESTS_CA_BUNDLE", "/somewhere/else.pem")
+            .args(["check", "--at", TEST_CLOCK, "--bundle"])
+            .arg(&bundle)
+            .arg(gen("int-good.pem"));
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().unwrap()
+    };
+    let out = run(false);
+    assert_exit(&out, 0, "check with REQUESTS_CA_BUNDLE");
+    let err = stderr(&out);
+    assert!(
+        err.contains("REQUESTS_CA_BUNDLE=/somewhere/else.pem is set"),
+        "{err}"
+    );
+    assert!(err.contains("unset these variables"), "{err}");
+    let out = run(true);
+    assert_exit(&out, 0, "check --json with REQUESTS_CA_BUNDLE");
+    let v = json(&out);
+    assert_eq!(v["overrides"][0]["var"], "REQUESTS_CA_BUNDLE", "{v:#}");
+    assert_eq!(v["overrides"][0]["value"], "/somewhere/else.pem", "{v:#}");
+    // Without the variable: nothing reported.
+    let out = sb
+        .cmd()
+        .args(["check", "--json", "--at", TEST_CLOCK, "--bundle"])
+        .arg(&bundle)
+        .arg(gen("int-good.pem"))
+        .output()
+        .unwrap();
+    assert_eq!(json(&out)["overrides"], serde_json::json!([]));
+}
+
+#[test]
+fn json_keeps_paths_as_data_while_text_escapes_them() {
+    let sb = Sandbox::new();
+    let bundle = sb.write_bundle("ca\u{1b}[31m\u{202e}.pem", &test_bundle_bytes());
+    let out = sb
+        .cmd()
+        .args(["list", "--json", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "list --json");
+    let v = json(&out);
+    let path = v["bundles"][0]["path"].as_str().unwrap();
+    assert!(path.ends_with("ca\u{1b}[31m\u{202e}.pem"), "{path:?}");
+    // serde writes the control character as \u001b: the document itself holds no ESC byte.
+    assert!(!out.stdout.contains(&0x1b));
+    let out = sb
+        .cmd()
+        .args(["list", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(text.contains("ca\\x1b[31m\\u{202e}.pem"), "{text}");
+    assert!(
+        !text.contains('\u{1b}') && !text.contains('\u{202e}'),
+        "{text:?}"
+    );
 }

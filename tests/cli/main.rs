@@ -8,6 +8,7 @@
 mod common;
 
 mod attacks_restore;
+mod attacks_output;
 mod concurrency;
 mod crash;
 mod discovery;

@@ -102,3 +102,22 @@ fn help_and_version_exit_0() {
     assert_exit(&out, 0, "--version");
     assert!(stdout(&out).contains("certpatch"));
 }
+
+#[test]
+fn json_usage_error_into_a_closed_pipe_does_not_panic() {
+    let sb = Sandbox::new();
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = sb
+        .std_cmd()
+        .args(["--json", "frobnicate"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+        .wait_with_output()
+        .unwrap();
+    // Still the usage error's exit code (the document had nowhere to go), never a panic.
+    assert_exit(&out, 2, "--json frobnicate | head -0");
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}
