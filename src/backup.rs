@@ -46,6 +46,7 @@ impl Backup {
     }
 
     pub fn read(&self) -> Result<Vec<u8>> {
+        crate::home::check(&self.dir).and_then(|_| crate::home::check(&self.original))?;
         std::fs::read(&self.original)
             .with_context(|| format!("cannot read the backup `{}`", self.original.display()))
     }

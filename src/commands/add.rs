@@ -42,14 +42,6 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         ))
         .into());
     }
-    let output = match args.output {
-        Some(out) => Some(output_file(out)?),
-        None => None,
-    };
-    let args = AddArgs {
-        output: output.as_deref(),
-        ..args
-    };
     if let Some(out) = args.output {
         if same_file(out, &targets[0].path) {
             return Err(UsageError(format!(
@@ -59,6 +51,14 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             .into());
         }
     }
+    let output = match args.output {
+        Some(out) => Some(output_file(out)?),
+        None => None,
+    };
+    let args = AddArgs {
+        output: output.as_deref(),
+        ..args
+    };
     let rules = Rules {
         at: ctx.at,
         allow_root: args.allow_root,
@@ -156,9 +156,12 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// The file `--output` writes: a regular file (a symlink is followed to its target, which
-/// is replaced, not the link) or a new file. Devices, FIFOs, folders and `-` are refused:
-/// the write replaces the path, which must never happen to `/dev/null` or a pipe.
+/// The file `--output` writes: a new file, or an existing regular file that is replaced
+/// (a temporary file in OUT's folder renamed over OUT, so the write never goes through
+/// anything at OUT). An existing symbolic link is refused, never followed: in a folder
+/// others can write (`/tmp`) another user may have planted it to redirect the copy onto a
+/// file of theirs choosing. Devices, FIFOs, folders and `-` are usage errors: the write
+/// replaces the path, which must never happen to `/dev/null` or a pipe.
 fn output_file(out: &Path) -> Result<PathBuf> {
     if out.as_os_str() == "-" {
         return Err(UsageError(
@@ -168,24 +171,22 @@ fn output_file(out: &Path) -> Result<PathBuf> {
     }
     match std::fs::symlink_metadata(out) {
         Err(_) => Ok(out.to_path_buf()),
-        Ok(_) => match std::fs::metadata(out) {
-            Ok(m) if m.is_file() => Ok(std::fs::canonicalize(out)?),
-            Ok(_) => Err(UsageError(format!(
-                "--output `{}` exists and is not a regular file (a folder, device or pipe); name a file",
-                out.display()
-            ))
-            .into()),
-            Err(e) => Err(UsageError(format!(
-                "--output `{}` is a link to nothing ({e}); name a file",
-                out.display()
-            ))
-            .into()),
-        },
+        Ok(m) if m.file_type().is_symlink() => Err(anyhow::anyhow!(
+            "--output `{}` is a symbolic link; certpatch does not write through a link at --output (in a shared folder another user could have planted it to aim the copy at any file), and nothing was written. Remove the link or name another path",
+            path_text(out)
+        )),
+        Ok(m) if m.is_file() => Ok(out.to_path_buf()),
+        Ok(_) => Err(UsageError(format!(
+            "--output `{}` exists and is not a regular file (a folder, device or pipe); name a file",
+            path_text(out)
+        ))
+        .into()),
     }
 }
 
 /// Whether `out` names `bundle` (symlinks and hard links included), even if `out` does
-/// not exist yet (then its folder and name are compared).
+/// not exist yet (then its folder and name are compared). Only for the usage error: the
+/// write itself never follows a link at `out` ([`output_file`]).
 fn same_file(out: &Path, bundle: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     if let (Ok(a), Ok(b)) = (std::fs::metadata(out), std::fs::metadata(bundle)) {
@@ -245,11 +246,11 @@ fn add_to(
     let locked = if args.dry_run || args.output.is_some() {
         None
     } else {
-        Some(write::lock(&target.path)?)
+        Some(ctx.lock(target)?)
     };
     let bytes = match &locked {
         Some(l) => l.bytes.clone(),
-        None => fs_err::read(&target.path)?,
+        None => target.read()?,
     };
     let plan = plan(input, bytes, rules, when);
     warn_if_unreadable(ctx, target, &plan.bundle);

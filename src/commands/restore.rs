@@ -16,7 +16,6 @@ use crate::commit;
 use crate::exit::Outcome;
 use crate::output::{path_text, Tone};
 use crate::target::Target;
-use crate::write;
 
 pub fn run(ctx: &Context, targets: &Targets, force: bool, dry_run: bool) -> Result<Outcome> {
     let (targets, notes) = ctx.targets(targets)?;
@@ -56,11 +55,11 @@ fn restore_one(
     let locked = if dry_run {
         None
     } else {
-        Some(write::lock(&target.path)?)
+        Some(ctx.lock(target)?)
     };
     let current = match &locked {
         Some(l) => l.bytes.clone(),
-        None => fs_err::read(&target.path)?,
+        None => target.read()?,
     };
     let bundle = Bundle::parse(current.clone());
     let backup = Backup::of(&home, &target.path);

@@ -150,6 +150,10 @@ pub struct FoundBundle {
     pub environment: Option<PathBuf>,
     /// How it was found.
     pub source: Source,
+    /// Why certpatch must not patch it (nor read it), when it must not: a path that
+    /// resolves outside its environment, or a file not owned by the environment's owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 /// Something the user must know about: a system store that certpatch will
@@ -251,7 +255,7 @@ pub fn bundles_in_env(host: &Host, dir: &Path, source: Source) -> Found {
 /// A venv made with `--system-site-packages` and no certifi of its own imports the base
 /// install's certifi: that bundle is this environment's too.
 fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, source: &Source) {
-    let Ok(cfg) = std::fs::read_to_string(venv.join("pyvenv.cfg")) else {
+    let Some(cfg) = kinds::read_text(&venv.join("pyvenv.cfg")) else {
         return;
     };
     // pyvenv.cfg is not INI: split each line at the first `=`.
@@ -358,6 +362,7 @@ pub fn named_bundle(file: &Path) -> FoundBundle {
         path: canonical(&file),
         environment,
         source: Source::BundleArg,
+        refusal: None,
     }
 }
 
@@ -766,6 +771,7 @@ mod tests {
             kind: Kind::PipVendored,
             environment: Some(PathBuf::from("/e")),
             source: Source::VirtualEnv,
+            refusal: None,
         };
         let json = serde_json::to_value(&b).unwrap();
         assert_eq!(json["kind"], "pip-vendored");
@@ -780,6 +786,7 @@ mod tests {
             kind: Kind::Certifi,
             environment: None,
             source: Source::Root,
+            refusal: None,
         };
         let mut a = Found {
             bundles: vec![b("/a")],
