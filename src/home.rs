@@ -111,9 +111,8 @@ pub fn check(path: &Path) -> Result<()> {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
-            return Err(e).with_context(|| {
-                format!("cannot check certpatch's state `{}`", path_text(path))
-            })
+            return Err(e)
+                .with_context(|| format!("cannot check certpatch's state `{}`", path_text(path)))
         }
     };
     let me = crate::write::euid();

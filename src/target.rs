@@ -198,12 +198,8 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
 /// the user running certpatch, or the file's own owner is refused — such a link lets
 /// another user point a root-run certpatch at any file (a link planted in `/tmp`).
 fn links_are_trusted(named: &Path) -> std::result::Result<(), String> {
-    let links = links_on_the_way(named).map_err(|e| {
-        format!(
-            "cannot resolve the bundle `{}`: {e}",
-            path_text(named)
-        )
-    })?;
+    let links = links_on_the_way(named)
+        .map_err(|e| format!("cannot resolve the bundle `{}`: {e}", path_text(named)))?;
     let target_owner = std::fs::metadata(named).map(|m| m.uid()).ok();
     let me = write::euid();
     for (link, owner) in links {

@@ -495,8 +495,8 @@ mod tests {
         let expect = Expect::of(&p, false).unwrap();
         std::fs::remove_file(&p).unwrap();
         let p = fifo(t.path());
-        let err = within(move || lock(&p, &expect).map(|_| ()).map_err(|e| e.to_string()))
-            .unwrap_err();
+        let err =
+            within(move || lock(&p, &expect).map(|_| ()).map_err(|e| e.to_string())).unwrap_err();
         assert!(err.contains("FIFO"), "{err}");
     }
 

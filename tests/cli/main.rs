@@ -7,6 +7,7 @@
 
 mod common;
 
+mod attacks_files;
 mod concurrency;
 mod crash;
 mod discovery;
