@@ -130,24 +130,22 @@ impl<'h> Collector<'h> {
         let Ok(meta) = std::fs::metadata(path) else {
             return false;
         };
-        if !meta.is_file() {
-            // Never opened: a FIFO would block, a device is no bundle.
-            self.note(
-                Some(path),
-                format!(
-                    "{} is not a regular file (a folder, FIFO or device); it is not a bundle certpatch reads or patches",
-                    path_text(path)
-                ),
-            );
-            return false;
-        }
         let real = canonical(path);
         if in_system_store(self.host, &real) {
             let what = format!("{} (a {} bundle)", path.display(), kind.as_str());
             self.note(Some(&real), system_store_message(&what, &real));
             return false;
         }
-        let refusal = env.and_then(|env| refusal(path, &real, &meta, env));
+        let refusal = if meta.is_file() {
+            env.and_then(|env| refusal(path, &real, &meta, env))
+        } else {
+            // Never opened: a FIFO would block, a device or folder is no bundle. It stays
+            // in the list, refused, so that a run naming its environment says so.
+            Some(format!(
+                "{} is not a regular file (a folder, FIFO or device); certpatch neither reads nor patches it. Reinstall the package that owns it",
+                path_text(&real)
+            ))
+        };
         let found = FoundBundle {
             path: real,
             kind,

@@ -5,7 +5,7 @@
 //! reason on standard error.
 
 use std::fs;
-use std::os::unix::fs::{symlink, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{symlink, FileTypeExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -256,6 +256,51 @@ fn env_bundle_that_holds_no_certificate_is_refused() {
         stderr(&out)
     );
     assert_file_is(&certifi, b"not a bundle\n", "the file without certificates");
+}
+
+#[test]
+fn env_bundle_that_is_a_fifo_is_refused_without_blocking() {
+    let sb = Sandbox::new();
+    let (venv, certifi) = make_venv(&sb);
+    fs::remove_file(&certifi).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&certifi).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED: mkfifo is not available");
+        return;
+    }
+    // The Sandbox command is killed after 60 s: a hang fails the test.
+    for command in ["add", "check"] {
+        let out = sb
+            .cmd()
+            .arg(command)
+            .arg(gen("int-good.pem"))
+            .arg("--env")
+            .arg(&venv)
+            .args(["--at", TEST_CLOCK])
+            .output()
+            .unwrap();
+        assert_exit(
+            &out,
+            1,
+            &format!("{command} --env with a FIFO for certifi's bundle"),
+        );
+        assert!(
+            stderr(&out).contains("is not a regular file (a folder, FIFO or device)"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = sb
+        .cmd()
+        .args(["list", "--env"])
+        .arg(&venv)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "list --env with a FIFO for certifi's bundle");
+    assert!(fs::symlink_metadata(&certifi)
+        .unwrap()
+        .file_type()
+        .is_fifo());
 }
 
 // ---------------------------------------------------------------------------------------
