@@ -60,20 +60,28 @@ pub fn as_nobody(sb: &Sandbox, home: &Path, args: &[&std::ffi::OsStr]) -> Option
         fs::copy(bin(), &copy).unwrap();
     }
     chmod(&copy, 0o755);
-    let out = std::process::Command::new(setpriv)
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&copy)
-        .args(args)
-        .env_clear()
-        .env("HOME", sb.root().join("no-home"))
-        .env("PATH", sb.root().join("no-bin"))
-        .env("CERTPATCH_HOST_ROOT", sb.root().join("no-host"))
-        .env("PYENV_ROOT", sb.root().join("no-pyenv"))
-        .env("CERTPATCH_HOME", home)
-        .current_dir(sb.root())
-        .output()
-        .unwrap();
-    Some(out)
+    // A copy just written can be "busy" for a moment: another test thread may have forked
+    // while the copy's write descriptor was open (it closes when that child execs).
+    for _ in 0..50 {
+        let out = std::process::Command::new(&setpriv)
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&copy)
+            .args(args)
+            .env_clear()
+            .env("HOME", sb.root().join("no-home"))
+            .env("PATH", sb.root().join("no-bin"))
+            .env("CERTPATCH_HOST_ROOT", sb.root().join("no-host"))
+            .env("PYENV_ROOT", sb.root().join("no-pyenv"))
+            .env("CERTPATCH_HOME", home)
+            .current_dir(sb.root())
+            .output()
+            .unwrap();
+        if !stderr(&out).contains("Text file busy") {
+            return Some(out);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the copy of certpatch stayed busy");
 }
 
 /// A fixture copied into the sandbox, readable by everyone.
