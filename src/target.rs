@@ -1,5 +1,18 @@
 //! Turning `--bundle`, `--python`, `--env`, `--all` (or none of them) into the list of
-//! bundle files a command acts on, each with its kind and where it was found.
+//! bundle files a command acts on, each with its kind and where it was found, and what
+//! every later open of the file is held to.
+//!
+//! The policy (certpatch often runs as root on files other users can write):
+//! - A discovered bundle (`--env`, `--python`, `--all`, the active environment) whose path
+//!   resolves outside its environment, that is not owned by the environment's owner, or
+//!   that is not a regular file is refused by discovery, with the reason; one that holds
+//!   no certificate is refused when read.
+//! - A bundle named with `--bundle` is the user's choice, but a symbolic link on the way
+//!   to it (folder or file) owned by anyone but root, the running user or the file's owner
+//!   is refused: it would let another user aim a root-run certpatch at any file. An empty
+//!   named file is accepted (a bundle to start).
+//! - Either way, each open re-checks the file itself ([`crate::write`]): same folder, same
+//!   owner, regular file, not over the size limit.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
