@@ -87,6 +87,9 @@ impl Backup {
                 self.meta.display()
             ))
         };
+        crate::home::check(&self.dir)
+            .and_then(|_| crate::home::check(&self.original))
+            .map_err(|e| Damaged(crate::exit::chain(&e)))?;
         let text = std::fs::read_to_string(&self.meta)
             .map_err(|e| damaged(format!("its meta.toml cannot be read: {e}")))?;
         let meta: Meta = toml::from_str(&text)

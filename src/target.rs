@@ -1,14 +1,29 @@
 //! Turning `--bundle`, `--python`, `--env`, `--all` (or none of them) into the list of
-//! bundle files a command acts on, each with its kind and where it was found.
+//! bundle files a command acts on, each with its kind and where it was found, and what
+//! every later open of the file is held to.
+//!
+//! The policy (certpatch often runs as root on files other users can write):
+//! - A discovered bundle (`--env`, `--python`, `--all`, the active environment) whose path
+//!   resolves outside its environment, that is not owned by the environment's owner, or
+//!   that is not a regular file is refused by discovery, with the reason; one that holds
+//!   no certificate is refused when read.
+//! - A bundle named with `--bundle` is the user's choice, but a symbolic link on the way
+//!   to it (folder or file) owned by anyone but root, the running user or the file's owner
+//!   is refused: it would let another user aim a root-run certpatch at any file. An empty
+//!   named file is accepted (a bundle to start).
+//! - Either way, each open re-checks the file itself ([`crate::write`]): same folder, same
+//!   owner, regular file, not over the size limit.
 
-use std::path::PathBuf;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Component, Path, PathBuf};
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use serde_json::json;
 
 use crate::cli::Targets;
 use crate::discover::{self, Found, Host, Kind};
 use crate::output::{opt_path_text, path_json, path_text};
+use crate::write::{self, Expect, Locked};
 
 /// One bundle a command acts on.
 #[derive(Clone, Debug)]
@@ -24,6 +39,9 @@ pub struct Target {
     /// The interpreter that uses it, when known (not for `--bundle`): a change must load
     /// in it before it is installed.
     pub interpreter: Option<PathBuf>,
+    /// What every open of the file is held to (its folder, its owner, whether it must
+    /// hold a certificate), or why certpatch refuses to read or write it at all.
+    pub check: std::result::Result<Expect, String>,
 }
 
 impl Target {
@@ -35,6 +53,20 @@ impl Target {
             "via": self.via,
             "source": self.source,
         })
+    }
+
+    /// Reads the bundle for a command that only looks: refused as the target is, never
+    /// blocking, bounded ([`write::read`]).
+    pub fn read(&self) -> Result<Vec<u8>> {
+        self.check.as_ref().map_err(|r| anyhow!("{r}"))?;
+        write::read(&self.path)
+    }
+
+    /// Locks the bundle for a change ([`write::lock`]), held to what was checked when it
+    /// was resolved.
+    pub fn lock(&self) -> Result<Locked> {
+        let expect = self.check.as_ref().map_err(|r| anyhow!("{r}"))?;
+        write::lock(&self.path, expect)
     }
 
     /// `PATH (certifi, found via …)`
@@ -63,6 +95,9 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
                 "the bundle `{}` does not exist or is not a file\nhint: `certpatch find` lists the bundles on this machine",
                 bundle.display()
             );
+        }
+        if let Err(refusal) = links_are_trusted(bundle) {
+            bail!("{refusal}");
         }
         let named = discover::named_bundle(bundle);
         match discover::named_bundle_check(host, &named) {
@@ -133,13 +168,22 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
         if targets.iter().any(|t| t.path == b.path) {
             continue;
         }
+        let path = std::fs::canonicalize(&b.path).unwrap_or(b.path);
+        // A file the user named may hold no certificate yet (an empty bundle to start);
+        // a discovered one must hold one, or it is not what discovery took it for.
+        let check = match b.refusal {
+            Some(refusal) => Err(refusal),
+            None => Expect::of(&path, b.source != discover::Source::BundleArg)
+                .map_err(|e| crate::exit::chain(&e)),
+        };
         targets.push(Target {
-            path: std::fs::canonicalize(&b.path).unwrap_or(b.path),
+            path,
             kind: Some(b.kind),
             environment: b.environment,
             via: b.source.to_string(),
             source: b.source.as_str(),
             interpreter: b.interpreter,
+            check,
         });
     }
     let notes: Vec<String> = found
@@ -165,4 +209,84 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
         bail!(message);
     }
     Ok(Resolved { targets, notes })
+}
+
+/// The policy for a bundle named with `--bundle`: the user named it, but a symbolic link on
+/// the way to it (the file itself or any folder) that belongs to someone other than root,
+/// the user running certpatch, or the file's own owner is refused — such a link lets
+/// another user point a root-run certpatch at any file (a link planted in `/tmp`).
+fn links_are_trusted(named: &Path) -> std::result::Result<(), String> {
+    let links = links_on_the_way(named)
+        .map_err(|e| format!("cannot resolve the bundle `{}`: {e}", path_text(named)))?;
+    let target_owner = std::fs::metadata(named).map(|m| m.uid()).ok();
+    let me = write::euid();
+    for (link, owner) in links {
+        if owner != 0 && owner != me && Some(owner) != target_owner {
+            return Err(format!(
+                "`{}` is a symbolic link owned by uid {owner}, another user (not root, not you, not the owner of the file it leads to); certpatch does not write through a link another user controls, which could point it at any file. Check where it leads (`ls -l`) and name that file itself with --bundle",
+                path_text(&link)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Every symbolic link met while resolving `path` (absolute, or from the current folder),
+/// with its owner: the links of the folders on the way, of the file, and of the paths the
+/// links themselves name.
+fn links_on_the_way(path: &Path) -> std::io::Result<Vec<(PathBuf, u32)>> {
+    let path = std::path::absolute(path)?;
+    let mut todo: std::collections::VecDeque<PathBuf> = path
+        .components()
+        .map(|c| PathBuf::from(c.as_os_str()))
+        .collect();
+    let mut current = PathBuf::from("/");
+    let mut links = Vec::new();
+    while let Some(part) = todo.pop_front() {
+        match part.components().next() {
+            Some(Component::RootDir) | Some(Component::Prefix(_)) => current = PathBuf::from("/"),
+            Some(Component::CurDir) | None => {}
+            Some(Component::ParentDir) => {
+                current.pop();
+            }
+            Some(Component::Normal(name)) => {
+                let next = current.join(name);
+                let meta = std::fs::symlink_metadata(&next)?;
+                if meta.file_type().is_symlink() {
+                    links.push((next.clone(), meta.uid()));
+                    if links.len() > 40 {
+                        return Err(std::io::Error::other("too many levels of symbolic links"));
+                    }
+                    let to = std::fs::read_link(&next)?;
+                    for c in to.components().rev() {
+                        todo.push_front(PathBuf::from(c.as_os_str()));
+                    }
+                } else {
+                    current = next;
+                }
+            }
+        }
+    }
+    Ok(links)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_on_the_way_follows_folders_files_and_relative_links() {
+        let t = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(t.path()).unwrap();
+        std::fs::create_dir_all(base.join("real/sub")).unwrap();
+        std::fs::write(base.join("real/sub/file"), "x").unwrap();
+        std::os::unix::fs::symlink("real", base.join("dirlink")).unwrap();
+        std::os::unix::fs::symlink("sub/file", base.join("real/flink")).unwrap();
+        let links = links_on_the_way(&base.join("dirlink/flink")).unwrap();
+        let names: Vec<PathBuf> = links.into_iter().map(|(p, _)| p).collect();
+        assert_eq!(names, vec![base.join("dirlink"), base.join("real/flink")]);
+        assert!(links_on_the_way(&base.join("real/sub/../sub/file"))
+            .unwrap()
+            .is_empty());
+    }
 }

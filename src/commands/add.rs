@@ -42,14 +42,6 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         ))
         .into());
     }
-    let output = match args.output {
-        Some(out) => Some(output_file(out)?),
-        None => None,
-    };
-    let args = AddArgs {
-        output: output.as_deref(),
-        ..args
-    };
     if let Some(out) = args.output {
         if same_file(out, &targets[0].path) {
             return Err(UsageError(format!(
@@ -59,6 +51,14 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             .into());
         }
     }
+    let output = match args.output {
+        Some(out) => Some(output_file(out)?),
+        None => None,
+    };
+    let args = AddArgs {
+        output: output.as_deref(),
+        ..args
+    };
     let rules = Rules {
         at: ctx.at,
         allow_root: args.allow_root,
@@ -152,9 +152,12 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// The file `--output` writes: a regular file (a symlink is followed to its target, which
-/// is replaced, not the link) or a new file. Devices, FIFOs, folders and `-` are refused:
-/// the write replaces the path, which must never happen to `/dev/null` or a pipe.
+/// The file `--output` writes: a new file, or an existing regular file that is replaced
+/// (a temporary file in OUT's folder renamed over OUT, so the write never goes through
+/// anything at OUT). An existing symbolic link is refused, never followed: in a folder
+/// others can write (`/tmp`) another user may have planted it to redirect the copy onto a
+/// file of theirs choosing. Devices, FIFOs, folders and `-` are usage errors: the write
+/// replaces the path, which must never happen to `/dev/null` or a pipe.
 fn output_file(out: &Path) -> Result<PathBuf> {
     if out.as_os_str() == "-" {
         return Err(UsageError(
@@ -164,24 +167,22 @@ fn output_file(out: &Path) -> Result<PathBuf> {
     }
     match std::fs::symlink_metadata(out) {
         Err(_) => Ok(out.to_path_buf()),
-        Ok(_) => match std::fs::metadata(out) {
-            Ok(m) if m.is_file() => Ok(std::fs::canonicalize(out)?),
-            Ok(_) => Err(UsageError(format!(
-                "--output `{}` exists and is not a regular file (a folder, device or pipe); name a file",
-                out.display()
-            ))
-            .into()),
-            Err(e) => Err(UsageError(format!(
-                "--output `{}` is a link to nothing ({e}); name a file",
-                out.display()
-            ))
-            .into()),
-        },
+        Ok(m) if m.file_type().is_symlink() => Err(anyhow::anyhow!(
+            "--output `{}` is a symbolic link; certpatch does not write through a link at --output (in a shared folder another user could have planted it to aim the copy at any file), and nothing was written. Remove the link or name another path",
+            path_text(out)
+        )),
+        Ok(m) if m.is_file() => Ok(out.to_path_buf()),
+        Ok(_) => Err(UsageError(format!(
+            "--output `{}` exists and is not a regular file (a folder, device or pipe); name a file",
+            path_text(out)
+        ))
+        .into()),
     }
 }
 
 /// Whether `out` names `bundle` (symlinks and hard links included), even if `out` does
-/// not exist yet (then its folder and name are compared).
+/// not exist yet (then its folder and name are compared). Only for the usage error: the
+/// write itself never follows a link at `out` ([`output_file`]).
 fn same_file(out: &Path, bundle: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     if let (Ok(a), Ok(b)) = (std::fs::metadata(out), std::fs::metadata(bundle)) {
@@ -248,7 +249,7 @@ fn add_to(
     // on. A real add then takes the lock and uses the plan if the bundle is still the bytes
     // it was made from, or plans again under the lock if not.
     let real = !(args.dry_run || args.output.is_some());
-    let unlocked = fs_err::read(&target.path)?;
+    let unlocked = target.read()?;
     let mut planned = plan(input, unlocked, rules, when);
     let mut install = if real {
         installable(ctx, target, &planned)
@@ -261,7 +262,7 @@ fn add_to(
         // (a few times), so that even then the checks do not hold it; only a bundle that
         // keeps changing is finally planned and checked under the lock.
         for attempt in 1.. {
-            let l = write::lock(&target.path)?;
+            let l = ctx.lock(target)?;
             if l.bytes == planned.bundle.bytes || attempt == LOCK_ATTEMPTS {
                 locked = Some(l);
                 break;

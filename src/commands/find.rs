@@ -13,6 +13,7 @@ use crate::discover::{self, FoundBundle, Override};
 use crate::exit::Outcome;
 use crate::output::{capped_list, escape, opt_path_text, path_json, path_text, short, Tone};
 use crate::target::Target;
+use crate::write;
 
 pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outcome> {
     let p = &ctx.printer;
@@ -98,11 +99,16 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                     patches
                 ));
             }
-            Err(e) => p.warn(format!(
-                "{}: cannot read: {}",
-                path_text(&b.path),
-                escape(e)
-            )),
+            Err(e) => {
+                p.line(format!(
+                    "  {:<13} {:>4}        {}  {}",
+                    b.kind.as_str(),
+                    "?",
+                    path_text(&b.path),
+                    p.tone(Tone::Dim, "not read (see the warning)")
+                ));
+                p.warn(escape(e));
+            }
         }
         let mut item = bundle_json(b, summaries[i].as_ref().ok(), &ignored_by);
         if let Err(e) = &summaries[i] {
@@ -143,7 +149,9 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     Ok(Outcome::Success)
 }
 
-/// Reads each bundle's summary, in parallel (reading hundreds of bundles dominates).
+/// Reads each bundle's summary, in parallel (reading hundreds of bundles dominates). A
+/// bundle discovery refused is not read; each read never blocks on a FIFO and never reads
+/// a file over the size limit ([`write::read`]): such a bundle gets the reason instead.
 fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
     let threads = std::thread::available_parallelism()
         .map_or(2, |n| n.get())
@@ -155,10 +163,11 @@ fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
             .map(|part| {
                 scope.spawn(move || {
                     part.iter()
-                        .map(|b| {
-                            std::fs::read(&b.path)
+                        .map(|b| match &b.refusal {
+                            Some(refusal) => Err(refusal.clone()),
+                            None => write::read(&b.path)
                                 .map(|bytes| Bundle::summary(&bytes))
-                                .map_err(|e| e.to_string())
+                                .map_err(|e| crate::exit::chain(&e)),
                         })
                         .collect::<Vec<_>>()
                 })

@@ -23,6 +23,7 @@ use crate::exit::Outcome;
 use crate::home::Home;
 use crate::output::{path_text, Printer};
 use crate::target::{self, Target};
+use crate::write::Locked;
 
 /// What every command gets: resolved global options, never raw flags.
 pub struct Context {
@@ -49,10 +50,25 @@ impl Context {
     }
 }
 
-/// Reads and parses a bundle without locking it (for commands that only look).
+impl Context {
+    /// Locks a target for a change ([`Target::lock`]) and tells the user when certpatch,
+    /// as root, is about to replace a file in a folder that other users can write.
+    pub fn lock(&self, target: &Target) -> Result<Locked> {
+        let locked = target.lock()?;
+        if let Some(mode) = locked.shared_folder {
+            self.printer.warn(format!(
+                "{}: its folder can be written by users other than root and the file's owner (mode {mode:04o}); they can replace the bundle before or after certpatch patches it. Make the folder writable only by its owner",
+                path_text(&target.path)
+            ));
+        }
+        Ok(locked)
+    }
+}
+
+/// Reads and parses a bundle without locking it (for commands that only look): never
+/// follows a swapped-in link, never blocks on a FIFO, refuses a file over the size limit.
 pub fn read_bundle(path: &Path) -> Result<Bundle> {
-    let bytes = fs_err::read(path)?;
-    Ok(Bundle::parse(bytes))
+    Ok(Bundle::parse(crate::write::read(path)?))
 }
 
 /// [`read_bundle`] for a command that goes on past a bundle it cannot read: the failure
@@ -63,8 +79,8 @@ pub fn read_or_report(
     outcome: &mut Outcome,
     results: &mut Vec<Value>,
 ) -> Option<Bundle> {
-    match read_bundle(&target.path) {
-        Ok(bundle) => Some(bundle),
+    match target.read() {
+        Ok(bytes) => Some(Bundle::parse(bytes)),
         Err(e) => {
             *outcome = Outcome::Failure;
             results.push(bundle_error(ctx, target, &e));

@@ -17,7 +17,6 @@ use crate::exit::{Outcome, UsageError};
 use crate::home::Home;
 use crate::output::{path_text, short, Tone};
 use crate::target::Target;
-use crate::write;
 
 /// What to remove.
 pub enum Selection {
@@ -162,12 +161,12 @@ fn remove_from(
 ) -> Result<serde_json::Value> {
     let p = &ctx.printer;
     let locked = match home {
-        Some(_) => Some(write::lock(&target.path)?),
+        Some(_) => Some(ctx.lock(target)?),
         None => None,
     };
     let bytes = match &locked {
         Some(l) => l.bytes.clone(),
-        None => fs_err::read(&target.path)?,
+        None => target.read()?,
     };
     let bundle = Bundle::parse(bytes);
     let chosen: Vec<usize> = (0..bundle.patches.len())

@@ -23,7 +23,6 @@ use crate::exit::Outcome;
 use crate::output::{path_text, short, Tone};
 use crate::provenance::{self, Provenance};
 use crate::target::Target;
-use crate::write;
 
 /// How many certificate names a refusal lists on each side.
 const NAMES_SHOWN: usize = 10;
@@ -84,11 +83,11 @@ fn restore_one(
     let locked = if dry_run {
         None
     } else {
-        Some(write::lock(&target.path)?)
+        Some(ctx.lock(target)?)
     };
     let current = match &locked {
         Some(l) => l.bytes.clone(),
-        None => fs_err::read(&target.path)?,
+        None => target.read()?,
     };
     let bundle = Bundle::parse(current.clone());
     let backup = Backup::of(&home, &target.path);

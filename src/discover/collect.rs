@@ -15,6 +15,7 @@ use super::kinds::{
 use super::layout::{self, EnvShape};
 use super::sources::{Place, Source};
 use super::{Found, FoundBundle, Note};
+use crate::output::path_text;
 
 /// A file's identity: (device, inode) where the platform has them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -42,6 +43,34 @@ fn file_id(meta: &std::fs::Metadata, canonical: &Path) -> FileId {
 /// A path with symlinks resolved, or as given when it cannot be.
 pub(crate) fn canonical(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// Why a bundle found at `path` in the environment `env` must not be patched, if it must
+/// not: its path resolves outside the environment (a link, maybe planted by another user,
+/// to any file), or the file is not owned by the environment's owner. `meta` is the
+/// resolved file's. A path the environment does not hold (an interpreter's `where()`
+/// elsewhere) is judged by its owner only.
+fn refusal(path: &Path, real: &Path, meta: &std::fs::Metadata, env: &Path) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let env_real = canonical(env);
+    if path.starts_with(env) && !real.starts_with(&env_real) {
+        return Some(format!(
+            "{} resolves to {}, outside its environment {}: certpatch does not write through a link that leads out of an environment (another user may have planted it). If that file is the bundle you mean, name it with --bundle",
+            path_text(path),
+            path_text(real),
+            path_text(&env_real)
+        ));
+    }
+    let owner = std::fs::metadata(&env_real).ok()?.uid();
+    if meta.uid() != owner {
+        return Some(format!(
+            "{} is owned by uid {}, but its environment {} belongs to uid {owner}: certpatch does not patch a file another user put in an environment. Check the file; if it is right, give it to the environment's owner (`chown`) or name it with --bundle",
+            path_text(real),
+            meta.uid(),
+            path_text(&env_real)
+        ));
+    }
+    None
 }
 
 pub(crate) struct Collector<'h> {
@@ -101,21 +130,29 @@ impl<'h> Collector<'h> {
         let Ok(meta) = std::fs::metadata(path) else {
             return false;
         };
-        if !meta.is_file() {
-            return false;
-        }
         let real = canonical(path);
         if in_system_store(self.host, &real) {
             let what = format!("{} (a {} bundle)", path.display(), kind.as_str());
             self.note(Some(&real), system_store_message(&what, &real));
             return false;
         }
+        let refusal = if meta.is_file() {
+            env.and_then(|env| refusal(path, &real, &meta, env))
+        } else {
+            // Never opened: a FIFO would block, a device or folder is no bundle. It stays
+            // in the list, refused, so that a run naming its environment says so.
+            Some(format!(
+                "{} is not a regular file (a folder, FIFO or device); certpatch neither reads nor patches it. Reinstall the package that owns it",
+                path_text(&real)
+            ))
+        };
         let found = FoundBundle {
             path: real,
             kind,
             environment: env.map(canonical),
             source: source.clone(),
             interpreter: None,
+            refusal,
         };
         match self.files.get(&file_id(&meta, &found.path)) {
             None => {
@@ -145,7 +182,8 @@ impl<'h> Collector<'h> {
                 }
                 // The same file met again (a symlink, or a loose hard link walked first):
                 // what its environment's layout says beats what a loose path says.
-                let better = (seen.environment.is_none() && found.environment.is_some())
+                let better = (seen.refusal.is_some() && found.refusal.is_none())
+                    || (seen.environment.is_none() && found.environment.is_some())
                     || (seen.kind == Kind::Other && found.kind != Kind::Other);
                 if better {
                     *seen = found;

@@ -116,11 +116,7 @@ pub(crate) fn is_site_dir(name: &str) -> bool {
 /// stops as soon as the answer is known, and after 16 MiB.
 pub fn looks_like_bundle(path: &Path) -> bool {
     const LIMIT: u64 = 16 << 20;
-    // Opening a FIFO named cacert.pem would block forever; a device is no bundle either.
-    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
-        return false;
-    }
-    let Ok(file) = std::fs::File::open(path) else {
+    let Some(file) = open_file(path) else {
         return false;
     };
     let mut reader = BufReader::new(file.take(LIMIT));
@@ -144,6 +140,31 @@ pub fn looks_like_bundle(path: &Path) -> bool {
         }
     }
     false
+}
+
+/// Opens `path` for reading when it is a regular file, without ever blocking: a FIFO
+/// (swapped in at any moment, by anyone who can write the folder) would hang discovery in
+/// `open`, and a device is no file to read. The check is on the opened file.
+pub(crate) fn open_file(path: &Path) -> Option<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+        .ok()?;
+    file.metadata().ok().filter(|m| m.is_file())?;
+    Some(file)
+}
+
+/// A small text file discovery reads (`core.py`, `pyvenv.cfg`, `environments.txt`):
+/// opened with [`open_file`], at most 4 MiB read.
+pub(crate) fn read_text(path: &Path) -> Option<String> {
+    let mut text = String::new();
+    open_file(path)?
+        .take(4 << 20)
+        .read_to_string(&mut text)
+        .ok()?;
+    Some(text)
 }
 
 /// Folders that belong to the operating system's trust store. A certifi whose
@@ -174,7 +195,7 @@ pub fn in_system_store(host: &Host, path: &Path) -> bool {
 /// '/etc/ssl/certs/ca-certificates.crt'`). Such a `cacert.pem` is not used.
 pub fn patched_to_system_store(bundle: &Path) -> Option<PathBuf> {
     let core = bundle.parent()?.join("core.py");
-    let text = std::fs::read_to_string(core).ok()?;
+    let text = read_text(&core)?;
     for quote in ['\'', '"'] {
         for dir in ["/etc/ssl/", "/etc/pki/"] {
             let open = format!("{quote}{dir}");

@@ -173,6 +173,12 @@ const KNOWN_PLACES: [(&str, Kind); 3] = [
     ("botocore/cacert.pem", Kind::Botocore),
 ];
 
+/// Something other than a folder at a known bundle place: a file, or a FIFO or device
+/// that the collector reports as refused (never opened) rather than skipping in silence.
+fn at_a_bundle_place(p: &Path) -> bool {
+    std::fs::metadata(p).is_ok_and(|m| !m.is_dir())
+}
+
 /// A bundle candidate: where it was found and what it is.
 pub type Candidate = (PathBuf, Kind);
 
@@ -184,7 +190,7 @@ pub fn probe_site_packages(sp: &Path) -> Vec<Candidate> {
     let mut out = Vec::new();
     for (rel, kind) in KNOWN_PLACES {
         let p = super::host::join_rel(sp, rel);
-        if p.is_file() {
+        if at_a_bundle_place(&p) {
             out.push((p, kind));
         }
     }
@@ -239,7 +245,7 @@ pub fn conda_bundles(root: &Path) -> Vec<Candidate> {
     if root.join("conda-meta").is_dir() {
         for rel in ["ssl/cacert.pem", "Library/ssl/cacert.pem"] {
             let p = super::host::join_rel(root, rel);
-            if p.is_file() {
+            if at_a_bundle_place(&p) {
                 out.push((p, Kind::Conda));
             }
         }

@@ -154,6 +154,10 @@ pub struct FoundBundle {
     /// active environment): the bundle must load in it before certpatch installs a change.
     #[serde(skip)]
     pub interpreter: Option<PathBuf>,
+    /// Why certpatch must not patch it (nor read it), when it must not: a path that
+    /// resolves outside its environment, or a file not owned by the environment's owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 /// Something the user must know about: a system store that certpatch will
@@ -255,7 +259,7 @@ pub fn bundles_in_env(host: &Host, dir: &Path, source: Source) -> Found {
 /// A venv made with `--system-site-packages` and no certifi of its own imports the base
 /// install's certifi: that bundle is this environment's too.
 fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, source: &Source) {
-    let Ok(cfg) = std::fs::read_to_string(venv.join("pyvenv.cfg")) else {
+    let Some(cfg) = kinds::read_text(&venv.join("pyvenv.cfg")) else {
         return;
     };
     // pyvenv.cfg is not INI: split each line at the first `=`.
@@ -374,6 +378,7 @@ pub fn named_bundle(file: &Path) -> FoundBundle {
         environment,
         source: Source::BundleArg,
         interpreter: None,
+        refusal: None,
     }
 }
 
@@ -783,6 +788,7 @@ mod tests {
             environment: Some(PathBuf::from("/e")),
             source: Source::VirtualEnv,
             interpreter: None,
+            refusal: None,
         };
         let json = serde_json::to_value(&b).unwrap();
         assert_eq!(json["kind"], "pip-vendored");
@@ -798,6 +804,7 @@ mod tests {
             environment: None,
             source: Source::Root,
             interpreter: None,
+            refusal: None,
         };
         let mut a = Found {
             bundles: vec![b("/a")],

@@ -464,7 +464,7 @@ fn conda(host: &Host) -> Vec<Place> {
     let mut out = Vec::new();
     // 1. environments.txt: every prefix conda has created.
     if let Some(txt) = host.home_path(".conda/environments.txt") {
-        if let Ok(text) = std::fs::read_to_string(&txt) {
+        if let Some(text) = super::kinds::read_text(&txt) {
             for line in text
                 .lines()
                 .map(str::trim)

@@ -7,8 +7,9 @@
 
 mod common;
 
-mod attacks_restore;
+mod attacks_files;
 mod attacks_output;
+mod attacks_restore;
 mod concurrency;
 mod crash;
 mod discovery;

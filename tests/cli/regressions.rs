@@ -151,63 +151,60 @@ fn restore_without_backup_of_a_patched_bundle_fails_and_points_to_remove() {
 #[test]
 fn failed_write_leaves_no_backup_behind() {
     // Needs a folder the process cannot write: root ignores permissions, so run the
-    // binary as `nobody` when we are root, or rely on the mode bits otherwise.
+    // binary as `nobody` when we are root, or rely on the mode bits otherwise. The child
+    // reads only copies inside the sandbox (CI may clone into a private 0700 folder that
+    // `nobody` cannot enter), and the bundle is the child's own, so that the one failure
+    // left is the folder it cannot write.
+    use crate::attacks_files::{as_nobody, is_root, nobody_home, readable_copy, NOBODY};
+    use std::os::unix::fs::PermissionsExt;
     let sb = Sandbox::new();
     let dir = sb.root().join("ro");
     std::fs::create_dir(&dir).unwrap();
     let bundle = dir.join("cacert.pem");
     std::fs::write(&bundle, test_bundle_bytes()).unwrap();
-    let home = sb.root().join("home-nobody");
-    std::fs::create_dir(&home).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    for p in [sb.root(), home.as_path()] {
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o777)).unwrap();
-    }
-    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
     std::fs::set_permissions(&bundle, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let mut cmd = if is_root {
-        let Ok(setpriv) = which_setpriv() else {
-            eprintln!("setpriv is not available; not exercised");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let input = readable_copy(&sb, &gen("int-good.pem"));
+    let args: Vec<&std::ffi::OsStr> = vec![
+        "add".as_ref(),
+        input.as_os_str(),
+        "--bundle".as_ref(),
+        bundle.as_os_str(),
+        "--at".as_ref(),
+        TEST_CLOCK.as_ref(),
+    ];
+    let (out, home) = if is_root() {
+        std::os::unix::fs::lchown(&bundle, Some(NOBODY), Some(NOBODY)).unwrap();
+        let home = nobody_home(&sb);
+        let Some(out) = as_nobody(&sb, &home, &args) else {
             return;
         };
-        let mut c = std::process::Command::new(setpriv);
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(bin());
-        c
+        (out, home)
     } else {
-        std::process::Command::new(bin())
+        let home = sb.root().join("home-mine");
+        let out = sb
+            .std_cmd()
+            .env("CERTPATCH_HOME", &home)
+            .args(&args)
+            .output()
+            .unwrap();
+        (out, home)
     };
-    let out = cmd
-        .env_remove("REQUESTS_CA_BUNDLE")
-        .env("CERTPATCH_HOME", &home)
-        .arg("add")
-        .arg(gen("int-good.pem"))
-        .arg("--bundle")
-        .arg(&bundle)
-        .args(["--at", TEST_CLOCK])
-        .output()
-        .unwrap();
     assert_exit(&out, 1, "add into a read-only folder");
-    assert!(stderr(&out).contains("permission"), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!(
+            "cannot create a temporary file beside `{}`",
+            bundle.display()
+        )) && err.contains("Permission denied"),
+        "{err}"
+    );
     assert_eq!(read(&bundle), test_bundle_bytes(), "bundle unchanged");
     assert!(
         !home.join("backups").exists() || files_under(&home.join("backups")).is_empty(),
         "a backup was left for a write that failed: {:?}",
         files_under(&home)
     );
-}
-
-fn which_setpriv() -> Result<std::path::PathBuf, ()> {
-    ["/usr/bin/setpriv", "/bin/setpriv"]
-        .iter()
-        .map(std::path::PathBuf::from)
-        .find(|p| p.exists())
-        .ok_or(())
 }
 
 #[test]
@@ -377,7 +374,7 @@ fn hand_written_certpatch_comment_above_a_root_is_not_removed() {
 }
 
 #[test]
-fn output_onto_a_fifo_folder_or_dash_is_refused_and_a_link_is_written_through() {
+fn output_onto_a_fifo_folder_dash_or_link_is_refused() {
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
     let fifo = sb.root().join("pipe");
@@ -404,7 +401,8 @@ fn output_onto_a_fifo_folder_or_dash_is_refused_and_a_link_is_written_through() 
             .is_fifo());
     }
     assert!(folder.is_dir());
-    // A symlink to a file: the file gets the copy, the link stays a link.
+    // A symlink to a file is refused, never followed (see attacks_files.rs): the file
+    // and the link stay as they are.
     let target = sb.file("copy.pem", b"old");
     let link = sb.root().join("copy-link.pem");
     std::os::unix::fs::symlink(&target, &link).unwrap();
@@ -413,12 +411,17 @@ fn output_onto_a_fifo_folder_or_dash_is_refused_and_a_link_is_written_through() 
         &bundle,
         &["--output", link.to_str().unwrap()],
     );
-    assert_exit(&res, 0, "--output through a symlink");
+    assert_exit(&res, 1, "--output onto a symlink");
+    assert!(
+        stderr(&res).contains("is a symbolic link"),
+        "{}",
+        stderr(&res)
+    );
     assert!(std::fs::symlink_metadata(&link)
         .unwrap()
         .file_type()
         .is_symlink());
-    assert_eq!(patch_count(&read(&target)), 1);
+    assert_eq!(read(&target), b"old");
 }
 
 #[test]

@@ -1,0 +1,590 @@
+//! Attacks through the filesystem, reproduced: certpatch is often run as root on files other
+//! users can write. Each test plants what another user could plant (as root, files are
+//! chowned to `nobody`, uid 65534; a test that needs that is skipped with a message when not
+//! run as root) and asserts the exact outcome: the victim's bytes unchanged, exit 1, and the
+//! reason on standard error.
+
+use std::fs;
+use std::os::unix::fs::{symlink, FileTypeExt, MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::common::*;
+
+/// The unprivileged user that plays the other user.
+pub const NOBODY: u32 = 65534;
+
+pub fn is_root() -> bool {
+    fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+fn skip_unless_root(test: &str) -> bool {
+    if !is_root() {
+        eprintln!("SKIPPED {test}: needs root to play another user (chown to uid {NOBODY})");
+        return true;
+    }
+    false
+}
+
+fn chmod(p: &Path, mode: u32) {
+    fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+fn chown(p: &Path, uid: u32) {
+    std::os::unix::fs::lchown(p, Some(uid), Some(uid)).unwrap();
+}
+
+fn setpriv() -> Option<PathBuf> {
+    ["/usr/bin/setpriv", "/bin/setpriv"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+/// Runs certpatch as `nobody` (root only) with `args`, from a copy of the binary and with
+/// a `CERTPATCH_HOME` of nobody's own, all inside the sandbox made traversable: CI may
+/// clone the repository inside a private (0700) folder that `nobody` cannot enter. `None`
+/// (with a message) when `setpriv` is missing. Everything else the child reads must be
+/// copied into the sandbox, readable, by the caller.
+pub fn as_nobody(sb: &Sandbox, home: &Path, args: &[&std::ffi::OsStr]) -> Option<Output> {
+    let Some(setpriv) = setpriv() else {
+        eprintln!("SKIPPED: setpriv is not available");
+        return None;
+    };
+    chmod(sb.root(), 0o755);
+    let bin_dir = sb.root().join("nobody-bin");
+    fs::create_dir_all(&bin_dir).unwrap();
+    chmod(&bin_dir, 0o755);
+    let copy = bin_dir.join("certpatch");
+    if !copy.exists() {
+        fs::copy(bin(), &copy).unwrap();
+    }
+    chmod(&copy, 0o755);
+    // A copy just written can be "busy" for a moment: another test thread may have forked
+    // while the copy's write descriptor was open (it closes when that child execs).
+    for _ in 0..50 {
+        let out = std::process::Command::new(&setpriv)
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&copy)
+            .args(args)
+            .env_clear()
+            .env("HOME", sb.root().join("no-home"))
+            .env("PATH", sb.root().join("no-bin"))
+            .env("CERTPATCH_HOST_ROOT", sb.root().join("no-host"))
+            .env("PYENV_ROOT", sb.root().join("no-pyenv"))
+            .env("CERTPATCH_HOME", home)
+            .current_dir(sb.root())
+            .output()
+            .unwrap();
+        if !stderr(&out).contains("Text file busy") {
+            return Some(out);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("the copy of certpatch stayed busy");
+}
+
+/// A fixture copied into the sandbox, readable by everyone.
+pub fn readable_copy(sb: &Sandbox, src: &Path) -> PathBuf {
+    let dst = sb.root().join(src.file_name().unwrap());
+    fs::copy(src, &dst).unwrap();
+    chmod(&dst, 0o644);
+    dst
+}
+
+/// A folder of `nobody`'s own (0700) for its `CERTPATCH_HOME`.
+pub fn nobody_home(sb: &Sandbox) -> PathBuf {
+    let home = sb.root().join("home-nobody");
+    fs::create_dir(&home).unwrap();
+    chmod(&home, 0o700);
+    chown(&home, NOBODY);
+    home
+}
+
+fn add_args<'a>(file: &'a Path, bundle: &'a Path) -> Vec<&'a std::ffi::OsStr> {
+    vec![
+        "add".as_ref(),
+        file.as_os_str(),
+        "--bundle".as_ref(),
+        bundle.as_os_str(),
+        "--at".as_ref(),
+        TEST_CLOCK.as_ref(),
+    ]
+}
+
+/// A venv in the sandbox (pyvenv.cfg, certifi and pip's vendored certifi, both real files).
+fn make_venv(sb: &Sandbox) -> (PathBuf, PathBuf) {
+    let venv = sb.root().join("venv");
+    let sp = venv.join("lib/python3.12/site-packages");
+    fs::create_dir_all(sp.join("certifi")).unwrap();
+    fs::create_dir_all(sp.join("pip/_vendor/certifi")).unwrap();
+    fs::write(venv.join("pyvenv.cfg"), "home = /nonexistent/bin\n").unwrap();
+    fs::write(sp.join("certifi/__init__.py"), "").unwrap();
+    fs::write(sp.join("certifi/cacert.pem"), test_bundle_bytes()).unwrap();
+    fs::write(sp.join("pip/__init__.py"), "").unwrap();
+    fs::write(
+        sp.join("pip/_vendor/certifi/cacert.pem"),
+        test_bundle_bytes(),
+    )
+    .unwrap();
+    (venv.clone(), sp.join("certifi/cacert.pem"))
+}
+
+fn add_env(sb: &Sandbox, venv: &Path) -> Output {
+    sb.cmd()
+        .arg("add")
+        .arg(gen("int-good.pem"))
+        .arg("--env")
+        .arg(venv)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// --output
+
+#[test]
+fn output_link_planted_in_a_shared_folder_is_refused_and_its_target_untouched() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let shared = sb.root().join("shared");
+    fs::create_dir(&shared).unwrap();
+    chmod(&shared, 0o1777);
+    let victim = sb.file("victim", b"root-only secret\n");
+    chmod(&victim, 0o600);
+    let link = shared.join("out.pem");
+    symlink(&victim, &link).unwrap();
+    if is_root() {
+        chown(&link, NOBODY);
+    }
+    let out = sb.add(
+        gen("int-good.pem"),
+        &bundle,
+        &["--output", link.to_str().unwrap()],
+    );
+    assert_exit(&out, 1, "add --output LINK");
+    assert!(
+        stderr(&out)
+            .contains("is a symbolic link; certpatch does not write through a link at --output"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&victim, b"root-only secret\n", "the link's target");
+    let meta = fs::metadata(&victim).unwrap();
+    assert_eq!(meta.mode() & 0o7777, 0o600);
+    assert_eq!(meta.uid(), fs::metadata(sb.root()).unwrap().uid());
+    assert!(fs::symlink_metadata(&link).unwrap().is_symlink());
+    assert_file_is(&bundle, &test_bundle_bytes(), "the bundle");
+}
+
+#[test]
+fn output_is_never_chowned_nor_group_or_world_writable() {
+    if skip_unless_root("output_is_never_chowned_nor_group_or_world_writable") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    chown(&bundle, NOBODY);
+    chmod(&bundle, 0o666);
+    let out_path = sb.root().join("out.pem");
+    let out = sb.add(
+        gen("int-good.pem"),
+        &bundle,
+        &["--output", out_path.to_str().unwrap()],
+    );
+    assert_exit(&out, 0, "add --output");
+    let meta = fs::metadata(&out_path).unwrap();
+    assert_eq!(
+        (meta.uid(), meta.gid()),
+        (0, 0),
+        "owned by root, not chowned"
+    );
+    assert_eq!(meta.mode() & 0o7777, 0o644, "not group/world-writable");
+    assert_eq!(patch_count(&read(&out_path)), 1);
+}
+
+// ---------------------------------------------------------------------------------------
+// Discovered bundles (--env)
+
+#[test]
+fn env_bundle_linked_outside_the_environment_is_refused() {
+    let sb = Sandbox::new();
+    let (venv, certifi) = make_venv(&sb);
+    // Another user (or the environment's owner) replaces certifi's bundle with a link to
+    // a file outside the environment, which root then patches with --env.
+    let victim = sb.file("victim.pem", &test_bundle_bytes());
+    chmod(&victim, 0o600);
+    fs::remove_file(&certifi).unwrap();
+    symlink(&victim, &certifi).unwrap();
+    let out = add_env(&sb, &venv);
+    assert_exit(&out, 1, "add --env with a link out of the environment");
+    assert!(
+        stderr(&out).contains("outside its environment"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(
+        &victim,
+        &test_bundle_bytes(),
+        "the file outside the environment",
+    );
+    assert_eq!(fs::metadata(&victim).unwrap().mode() & 0o7777, 0o600);
+}
+
+#[test]
+fn env_bundle_owned_by_another_user_is_refused() {
+    if skip_unless_root("env_bundle_owned_by_another_user_is_refused") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let (venv, certifi) = make_venv(&sb);
+    chown(&certifi, NOBODY);
+    let out = add_env(&sb, &venv);
+    assert_exit(&out, 1, "add --env with a planted bundle");
+    assert!(
+        stderr(&out).contains("is owned by uid 65534, but its environment"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&certifi, &test_bundle_bytes(), "the planted file");
+    assert_eq!(fs::metadata(&certifi).unwrap().uid(), NOBODY);
+}
+
+#[test]
+fn env_bundle_that_holds_no_certificate_is_refused() {
+    let sb = Sandbox::new();
+    let (venv, certifi) = make_venv(&sb);
+    fs::write(&certifi, b"not a bundle\n").unwrap();
+    let out = add_env(&sb, &venv);
+    assert_exit(&out, 1, "add --env with a bundle without certificates");
+    assert!(
+        stderr(&out).contains("holds no certificate"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&certifi, b"not a bundle\n", "the file without certificates");
+}
+
+#[test]
+fn env_bundle_that_is_a_fifo_is_refused_without_blocking() {
+    let sb = Sandbox::new();
+    let (venv, certifi) = make_venv(&sb);
+    fs::remove_file(&certifi).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&certifi).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("SKIPPED: mkfifo is not available");
+        return;
+    }
+    // The Sandbox command is killed after 60 s: a hang fails the test.
+    for command in ["add", "check"] {
+        let out = sb
+            .cmd()
+            .arg(command)
+            .arg(gen("int-good.pem"))
+            .arg("--env")
+            .arg(&venv)
+            .args(["--at", TEST_CLOCK])
+            .output()
+            .unwrap();
+        assert_exit(
+            &out,
+            1,
+            &format!("{command} --env with a FIFO for certifi's bundle"),
+        );
+        assert!(
+            stderr(&out).contains("is not a regular file (a folder, FIFO or device)"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    let out = sb
+        .cmd()
+        .args(["list", "--env"])
+        .arg(&venv)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "list --env with a FIFO for certifi's bundle");
+    assert!(fs::symlink_metadata(&certifi)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+}
+
+// ---------------------------------------------------------------------------------------
+// --bundle
+
+#[test]
+fn explicit_bundle_through_a_link_another_user_owns_is_refused() {
+    if skip_unless_root("explicit_bundle_through_a_link_another_user_owns_is_refused") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let shared = sb.root().join("shared");
+    fs::create_dir(&shared).unwrap();
+    chmod(&shared, 0o1777);
+    let victim = sb.file("victim.pem", &test_bundle_bytes());
+    chmod(&victim, 0o600);
+    let link = shared.join("cacert.pem");
+    symlink(&victim, &link).unwrap();
+    chown(&link, NOBODY);
+    let out = sb.add(gen("int-good.pem"), &link, &[]);
+    assert_exit(&out, 1, "add --bundle LINK-OF-ANOTHER-USER");
+    assert!(
+        stderr(&out).contains("is a symbolic link owned by uid 65534"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&victim, &test_bundle_bytes(), "the link's target");
+    // A link in the path (a folder) counts too.
+    let dir_link = shared.join("dir");
+    symlink(sb.root(), &dir_link).unwrap();
+    chown(&dir_link, NOBODY);
+    let out = sb.add(gen("int-good.pem"), &dir_link.join("victim.pem"), &[]);
+    assert_exit(
+        &out,
+        1,
+        "add --bundle through a folder link of another user",
+    );
+    assert_file_is(
+        &victim,
+        &test_bundle_bytes(),
+        "the file behind the folder link",
+    );
+}
+
+#[test]
+fn non_owner_cannot_replace_a_root_owned_read_only_bundle() {
+    if skip_unless_root("non_owner_cannot_replace_a_root_owned_read_only_bundle") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let dir = sb.root().join("shared");
+    fs::create_dir(&dir).unwrap();
+    chmod(&dir, 0o777);
+    let bundle = dir.join("cacert.pem");
+    fs::write(&bundle, test_bundle_bytes()).unwrap();
+    chmod(&bundle, 0o444);
+    let input = readable_copy(&sb, &gen("int-good.pem"));
+    let home = nobody_home(&sb);
+    let Some(out) = as_nobody(&sb, &home, &add_args(&input, &bundle)) else {
+        return;
+    };
+    assert_exit(&out, 1, "nobody adds to root's bundle");
+    assert!(
+        stderr(&out).contains("belongs to uid 0, and certpatch runs as uid 65534"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&bundle, &test_bundle_bytes(), "root's bundle");
+    let meta = fs::metadata(&bundle).unwrap();
+    assert_eq!((meta.uid(), meta.mode() & 0o7777), (0, 0o444));
+}
+
+#[test]
+fn read_only_bundle_is_refused_for_its_owner_but_patched_by_root() {
+    if skip_unless_root("read_only_bundle_is_refused_for_its_owner_but_patched_by_root") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let dir = sb.root().join("mine");
+    fs::create_dir(&dir).unwrap();
+    chown(&dir, NOBODY);
+    let bundle = dir.join("cacert.pem");
+    fs::write(&bundle, test_bundle_bytes()).unwrap();
+    chmod(&bundle, 0o444);
+    chown(&bundle, NOBODY);
+    let input = readable_copy(&sb, &gen("int-good.pem"));
+    let home = nobody_home(&sb);
+    let Some(out) = as_nobody(&sb, &home, &add_args(&input, &bundle)) else {
+        return;
+    };
+    assert_exit(&out, 1, "the owner adds to its read-only bundle");
+    assert!(
+        stderr(&out).contains("is read-only (mode 0444)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&bundle, &test_bundle_bytes(), "the read-only bundle");
+    // Root may: the mode and the owner are kept.
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let meta = fs::metadata(&bundle).unwrap();
+    assert_eq!(
+        (meta.uid(), meta.gid(), meta.mode() & 0o7777),
+        (NOBODY, NOBODY, 0o444)
+    );
+    assert_eq!(patch_count(&read(&bundle)), 1);
+}
+
+#[test]
+fn root_patching_in_a_folder_others_can_write_is_warned() {
+    if skip_unless_root("root_patching_in_a_folder_others_can_write_is_warned") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    chmod(&sb.bundle_dir(), 0o777);
+    let out = sb.add(gen("int-good.pem"), &bundle, &[]);
+    assert_exit(&out, 0, "add in a world-writable folder");
+    assert!(
+        stderr(&out).contains(
+            "its folder can be written by users other than root and the file's owner (mode 0777)"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(patch_count(&read(&bundle)), 1);
+    // A private folder: no warning.
+    chmod(&sb.bundle_dir(), 0o755);
+    let out = sb.remove(&bundle, &["--all"]);
+    assert_exit(&out, 0, "remove in a private folder");
+    assert!(
+        !stderr(&out).contains("its folder can be written"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// CERTPATCH_HOME
+
+#[test]
+fn state_folder_owned_by_another_user_is_refused() {
+    if skip_unless_root("state_folder_owned_by_another_user_is_refused") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    fs::create_dir(sb.home()).unwrap();
+    chmod(&sb.home(), 0o700);
+    chown(&sb.home(), NOBODY);
+    let out = sb.add(gen("int-good.pem"), &bundle, &[]);
+    assert_exit(&out, 1, "add with another user's CERTPATCH_HOME");
+    assert!(
+        stderr(&out).contains("is owned by uid 65534, not by you (uid 0)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&bundle, &test_bundle_bytes(), "the bundle");
+    assert!(files_under(&sb.home()).is_empty());
+}
+
+#[test]
+fn state_folder_that_is_a_link_or_writable_by_others_is_refused() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let elsewhere = sb.root().join("elsewhere");
+    fs::create_dir(&elsewhere).unwrap();
+    chmod(&elsewhere, 0o700);
+    symlink(&elsewhere, sb.home()).unwrap();
+    let out = sb.add(gen("int-good.pem"), &bundle, &[]);
+    assert_exit(&out, 1, "add with a symlinked CERTPATCH_HOME");
+    assert!(
+        stderr(&out).contains("is a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&bundle, &test_bundle_bytes(), "the bundle");
+    assert!(files_under(&elsewhere).is_empty());
+
+    fs::remove_file(sb.home()).unwrap();
+    fs::create_dir(sb.home()).unwrap();
+    chmod(&sb.home(), 0o777);
+    let out = sb.add(gen("int-good.pem"), &bundle, &[]);
+    assert_exit(&out, 1, "add with a world-writable CERTPATCH_HOME");
+    assert!(
+        stderr(&out).contains("can be written by group or others (mode 0777)"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&bundle, &test_bundle_bytes(), "the bundle");
+}
+
+#[test]
+fn a_backup_folder_linked_elsewhere_is_not_restored_from() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &["-q"]);
+    let patched = read(&bundle);
+    let backups = sb.home().join("backups");
+    let ids = dir_entries(&backups);
+    assert_eq!(ids.len(), 1);
+    let id_dir = backups.join(&ids[0]);
+    // Another user's folder with a "backup" of their choosing, linked in its place.
+    let planted = sb.root().join("planted");
+    fs::create_dir(&planted).unwrap();
+    fs::rename(&id_dir, planted.join("real")).unwrap();
+    fs::write(planted.join("real/original"), b"planted content\n").unwrap();
+    symlink(planted.join("real"), &id_dir).unwrap();
+    let out = sb.restore(&bundle, &[]);
+    assert_exit(&out, 1, "restore from a linked backup folder");
+    assert!(
+        stderr(&out).contains("is a symbolic link"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&bundle, &patched, "the bundle");
+}
+
+// ---------------------------------------------------------------------------------------
+// Bounded work
+
+#[test]
+fn bundle_over_64_mib_is_refused_before_reading() {
+    let sb = Sandbox::new();
+    let big = sb.bundle_dir().join("cacert.pem");
+    // Sparse: 65 MiB that take no disk space.
+    fs::File::create(&big)
+        .unwrap()
+        .set_len((64 << 20) + 1)
+        .unwrap();
+    let out = sb
+        .cmd()
+        .args(["list", "--bundle"])
+        .arg(&big)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "list of a 64 MiB + 1 byte bundle");
+    assert!(
+        stderr(&out).contains("larger than the 64 MiB certpatch reads"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sb.add(gen("int-good.pem"), &big, &[]);
+    assert_exit(&out, 1, "add to a 64 MiB + 1 byte bundle");
+    assert!(
+        stderr(&out).contains("larger than the 64 MiB"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(fs::metadata(&big).unwrap().len(), (64 << 20) + 1);
+    assert!(!sb.backups_exist());
+
+    // find reports it with a note instead of reading it.
+    let (venv, certifi) = make_venv(&sb);
+    fs::File::create(&certifi)
+        .unwrap()
+        .set_len(3 << 30)
+        .unwrap();
+    let out = sb
+        .cmd()
+        .args(["find", "--json", "--root"])
+        .arg(&venv)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "find --root with a 3 GiB bundle");
+    let v = json(&out);
+    let entry = v["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["kind"] == "certifi")
+        .unwrap_or_else(|| panic!("no certifi bundle in {v:#}"));
+    assert!(entry["certificates"].is_null(), "{entry:#}");
+    assert!(
+        entry["error"]
+            .as_str()
+            .is_some_and(|n| n.contains("larger than the 64 MiB")),
+        "{entry:#}"
+    );
+}
