@@ -8,6 +8,7 @@ mod cli;
 mod clock;
 mod commands;
 mod commit;
+mod constraints;
 mod discover;
 mod exit;
 mod home;
