@@ -7,6 +7,8 @@
 
 mod common;
 
+mod attacks_certs;
+
 mod concurrency;
 mod crash;
 mod discovery;
