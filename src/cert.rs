@@ -516,6 +516,12 @@ fn strict_der(der: &[u8]) -> Result<(), ParseError> {
             "its outer signatureAlgorithm differs from the signature algorithm inside the signed part (RFC 5280 4.1.1.2): the unsigned copy was altered".to_string(),
         ));
     }
+    if cert.signature.unused_bits() != 0 {
+        return Err(ParseError(
+            "its signature BIT STRING declares unused bits (OpenSSL refuses such a signature)"
+                .to_string(),
+        ));
+    }
     let alg = &cert.signature_algorithm;
     let oid = alg.oid.to_string();
     let rsa_pkcs1 = [

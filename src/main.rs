@@ -4,6 +4,8 @@
 mod backup;
 mod bundle;
 mod cert;
+#[cfg(test)]
+mod cert_properties;
 mod cli;
 mod clock;
 mod commands;
