@@ -642,3 +642,98 @@ fn day(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }
+
+/// Measurements on the 1,637 real intermediates of CCADB (2025-06-24), judged as one input
+/// against certifi's bundle (chains through the file's own intermediates included). Run
+/// with `cargo test --bin certpatch ccadb_rules -- --ignored --nocapture`.
+#[cfg(test)]
+mod ccadb_rules {
+    use super::*;
+
+    #[test]
+    #[ignore]
+    fn how_many_real_intermediates_each_new_rule_refuses() {
+        let Ok(text) = std::fs::read("/work/shared/ccadb/intermediates-2025-06-24.pem") else {
+            eprintln!("CCADB file not present: skipped");
+            return;
+        };
+        let input: Vec<Cert> = ::pem::parse_many(text)
+            .unwrap()
+            .iter()
+            .filter_map(|p| Cert::from_der_strict(p.contents()).ok())
+            .collect();
+        let bundle = Bundle::parse(
+            std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/fixtures/real/certifi-2026.10.19-cacert.pem"
+            ))
+            .unwrap(),
+        );
+        let rules = Rules {
+            at: time::macros::datetime!(2025-06-24 0:00 UTC),
+            allow_root: false,
+        };
+        let v = Verifier::new(usize::MAX);
+        let chains = chain_status(&input, &bundle, &v);
+        eprintln!(
+            "{} intermediates read strictly; {} signature checks; {} chain to certifi",
+            input.len(),
+            v.used.get(),
+            chains.iter().filter(|c| c.is_ok()).count()
+        );
+        let with_nc = input
+            .iter()
+            .filter(|c| matches!(c.name_constraints, Ok(Some(_))))
+            .count();
+        let under_nc = chains
+            .iter()
+            .filter(|c| match c {
+                Ok(Link::Input(j)) => matches!(input[*j].name_constraints, Ok(Some(_))),
+                Ok(Link::Bundle(b)) => matches!(bundle.certs[*b].name_constraints, Ok(Some(_))),
+                _ => false,
+            })
+            .count();
+        let under_pathlen = chains
+            .iter()
+            .filter(|c| match c {
+                Ok(Link::Input(j)) => input[*j]
+                    .basic_constraints
+                    .and_then(|b| b.path_len)
+                    .is_some(),
+                Ok(Link::Bundle(b)) => bundle.certs[*b]
+                    .basic_constraints
+                    .and_then(|b| b.path_len)
+                    .is_some(),
+                _ => false,
+            })
+            .count();
+        eprintln!(
+            "{with_nc} carry nameConstraints; {under_nc} are signed by a name-constrained CA; {under_pathlen} by a CA with a pathLenConstraint"
+        );
+        let mut by_code = std::collections::BTreeMap::<&str, Vec<String>>::new();
+        for (i, cert) in input.iter().enumerate() {
+            if let Err(f) = path_rules(i, &input, &bundle, &chains) {
+                by_code
+                    .entry(f.code)
+                    .or_default()
+                    .push(format!("{}: {}", cert.subject, f.message));
+            }
+            for f in intrinsic_reasons(cert, rules, &v) {
+                if f.code == "weak-key" || f.code == "name-constraints" {
+                    by_code
+                        .entry(f.code)
+                        .or_default()
+                        .push(format!("{}: {}", cert.subject, f.message));
+                }
+            }
+        }
+        for (code, list) in &by_code {
+            eprintln!("{code}: {}", list.len());
+            for l in list {
+                eprintln!("    {l}");
+            }
+        }
+        // A budget of MAX_SIGNATURE_CHECKS is far above what this whole file needs.
+        assert!(v.used.get() < MAX_SIGNATURE_CHECKS, "{}", v.used.get());
+    }
+}
