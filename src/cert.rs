@@ -750,6 +750,57 @@ mod tests {
         assert_eq!(r10.signed_by(&r10), Ok(false));
     }
 
+    fn attack_chain(name: &str) -> Vec<Cert> {
+        let text = std::fs::read(format!(
+            "{}/fixtures/attacks/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        ::pem::parse_many(text)
+            .unwrap()
+            .iter()
+            .map(|p| Cert::from_der_strict(p.contents()).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_multi_valued_rdn_is_one_set_not_separate_rdns() {
+        let bad = attack_chain("mrdn-chain.pem");
+        assert!(!bad[1].issued_by_name(&bad[0]));
+        assert_eq!(bad[0].subject_key.len(), 1);
+        assert_eq!(bad[0].subject_key[0].len(), 2);
+        assert_eq!(bad[1].issuer_key.len(), 2);
+        let good = attack_chain("mrdn-ok-chain.pem");
+        assert!(good[1].issued_by_name(&good[0]));
+    }
+
+    #[test]
+    fn names_fold_ascii_case_and_white_space_like_openssl() {
+        use x509_parser::x509::X509Name;
+        // SEQUENCE { SET { SEQUENCE { OID 2.5.4.3, UTF8String <v> } } }
+        let name = |v: &[u8]| {
+            let mut atv = vec![0x06, 0x03, 0x55, 0x04, 0x03, 0x0c, v.len() as u8];
+            atv.extend(v);
+            let mut seq = vec![0x30, atv.len() as u8];
+            seq.extend(atv);
+            let mut set = vec![0x31, seq.len() as u8];
+            set.extend(seq);
+            let mut out = vec![0x30, set.len() as u8];
+            out.extend(set);
+            out
+        };
+        let key = |v: &[u8]| {
+            let der = name(v);
+            let (_, n) = X509Name::from_der(&der).unwrap();
+            name_key(&n)
+        };
+        assert_eq!(key(b"  Let's   ENCRYPT "), key(b"let's encrypt"));
+        assert_eq!(key(b"a\tb"), key(b"a b"));
+        assert_ne!(key(b"ab"), key(b"a b"));
+        // Only ASCII letters fold, as in OpenSSL.
+        assert_ne!(key("\u{c9}".as_bytes()), key("\u{e9}".as_bytes()));
+    }
+
     #[test]
     fn ecdsa_p384_signature_verifies() {
         let e5 = fixture("le-e5-cross.pem");
