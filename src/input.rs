@@ -321,7 +321,7 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
         let n = i + 1;
         match block.tag() {
             "CERTIFICATE" | "X509 CERTIFICATE" => {
-                certs.push(Cert::from_der(block.contents()).map_err(|e| {
+                certs.push(Cert::from_der_strict(block.contents()).map_err(|e| {
                     malformed(format!(
                         "PEM block {n} is labelled CERTIFICATE but its content is not a readable X.509 certificate (damaged, or another kind of data): {e}"
                     ))
@@ -332,7 +332,7 @@ fn parse_pem(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
                 let first = first_der_element(block.contents())
                     .ok_or_else(|| malformed(format!("PEM block {n}: not DER")))?;
                 certs.push(
-                    Cert::from_der(first).map_err(|e| malformed(format!("PEM block {n}: {e}")))?,
+                    Cert::from_der_strict(first).map_err(|e| malformed(format!("PEM block {n}: {e}")))?,
                 );
             }
             "PKCS7" | "PKCS #7 SIGNED DATA" | "CMS" => certs.extend(
@@ -426,7 +426,7 @@ fn parse_der(bytes: &[u8]) -> Result<Vec<Cert>, String> {
                 )
             });
         };
-        match Cert::from_der(element) {
+        match Cert::from_der_strict(element) {
             Ok(cert) => certs.push(cert),
             Err(cert_err) => match parse_pkcs7(element) {
                 Ok(more) => certs.extend(more),
@@ -461,7 +461,7 @@ fn parse_pkcs7(bytes: &[u8]) -> Result<Vec<Cert>, String> {
     for choice in signed.certificates.iter().flat_map(|set| set.0.iter()) {
         if let CertificateChoices::Certificate(c) = choice {
             let der = c.to_der().map_err(|e| e.to_string())?;
-            certs.push(Cert::from_der(&der).map_err(|e| e.to_string())?);
+            certs.push(Cert::from_der_strict(&der).map_err(|e| e.to_string())?);
         }
     }
     Ok(certs)

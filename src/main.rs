@@ -4,10 +4,13 @@
 mod backup;
 mod bundle;
 mod cert;
+#[cfg(test)]
+mod cert_properties;
 mod cli;
 mod clock;
 mod commands;
 mod commit;
+mod constraints;
 mod discover;
 mod exit;
 mod home;

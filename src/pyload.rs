@@ -117,4 +117,64 @@ mod tests {
         // A damaged block that was there before is not a new one.
         assert_eq!(parse_check(&damaged, &damaged, 0), Ok(()));
     }
+
+    /// R10's DER with the tag of its outer signatureAlgorithm OID changed (06 -> 83): the
+    /// review's reproduction. certpatch's lenient bundle reader still reads it; OpenSSL
+    /// refuses the whole file.
+    fn r10_with_outer_oid_tag_changed() -> Vec<u8> {
+        let mut der = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/real/le-r10.der"),
+        )
+        .unwrap();
+        // Skips a DER header at `at`, returning where its contents start and their length.
+        fn header(der: &[u8], at: usize) -> (usize, usize) {
+            let first = der[at + 1] as usize;
+            if first < 0x80 {
+                return (at + 2, first);
+            }
+            let n = first & 0x7f;
+            let len = der[at + 2..at + 2 + n]
+                .iter()
+                .fold(0usize, |acc, &b| (acc << 8) | b as usize);
+            (at + 2 + n, len)
+        }
+        let (tbs_at, _) = header(&der, 0);
+        let (tbs_body, tbs_len) = header(&der, tbs_at);
+        let alg_at = tbs_body + tbs_len;
+        assert_eq!(der[alg_at], 0x30, "outer signatureAlgorithm SEQUENCE");
+        let (oid_at, _) = header(&der, alg_at);
+        assert_eq!(der[oid_at], 0x06, "its OID");
+        der[oid_at] = 0x83;
+        der
+    }
+
+    fn pem_block(der: &[u8]) -> String {
+        ::pem::encode(&::pem::Pem::new("CERTIFICATE", der.to_vec()))
+    }
+
+    #[test]
+    fn a_real_python_refuses_a_bundle_with_a_certificate_openssl_cannot_parse() {
+        let Ok(python) = which::which("python3") else {
+            eprintln!("SKIPPED: no python3 on PATH");
+            return;
+        };
+        let host = Host::from_process();
+        let good = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/real/certifi-2026.10.19-cacert.pem"),
+        )
+        .unwrap();
+        assert_eq!(python_loads(&host, &python, &good), Load::Loads);
+        let mut bad = good.clone();
+        bad.extend(pem_block(&r10_with_outer_oid_tag_changed()).as_bytes());
+        // certpatch's own reader still sees a certificate there: only Python can tell.
+        assert_eq!(
+            Bundle::parse(bad.clone()).certs.len(),
+            Bundle::parse(good).certs.len() + 1
+        );
+        match python_loads(&host, &python, &bad) {
+            Load::Rejects(why) => assert!(!why.is_empty()),
+            other => panic!("expected Python to refuse the bundle, got {other:?}"),
+        }
+    }
 }

@@ -7,9 +7,11 @@
 
 mod common;
 
+mod attacks_certs;
 mod attacks_files;
 mod attacks_output;
 mod attacks_restore;
+
 mod concurrency;
 mod crash;
 mod discovery;

@@ -180,25 +180,6 @@ fn python313_trust_anchor_note_is_given_in_text_and_json() {
 }
 
 #[test]
-fn ca_under_a_pathlen_zero_issuer_warns_that_no_chain_can_validate() {
-    let sb = Sandbox::new();
-    let bundle = sb.test_bundle();
-    sb.add_ok(gen("int-pathlen0.pem"), &bundle, &[]);
-    let out = sb.add(gen("sub-under-pathlen0.pem"), &bundle, &["--json"]);
-    assert_exit(&out, 0, "add a CA under a pathlen:0 issuer");
-    let v = json(&out);
-    assert!(
-        codes(&v, "warnings", 0).contains(&"path-length".to_string()),
-        "{v:#}"
-    );
-    // The pathlen:0 intermediate itself, under a root without pathlen, draws no such warning.
-    let sb = Sandbox::new();
-    let bundle = sb.test_bundle();
-    let v = json(&sb.add(gen("int-pathlen0.pem"), &bundle, &["--json"]));
-    assert!(!codes(&v, "warnings", 0).contains(&"path-length".to_string()));
-}
-
-#[test]
 fn ca_limited_to_client_auth_warns_about_servers() {
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
