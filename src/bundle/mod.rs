@@ -612,7 +612,6 @@ mod tests {
 }
 
 #[cfg(test)]
-#[path = "bundle_properties.rs"]
 mod review_properties;
 
 #[cfg(test)]

@@ -1,35 +1,18 @@
 //! certpatch: add a missing intermediate CA certificate to Python's CA bundles, safely
 //! and reversibly. `main` parses, runs, and maps the result to an exit code.
 
-mod backup;
-mod bundle;
-mod cert;
-mod cli;
-mod clock;
-mod commands;
-mod commit;
-mod discover;
-mod exit;
-mod home;
-mod input;
-mod ledger;
-mod output;
-mod plan;
-mod target;
-mod validate;
-mod write;
-
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::commands::remove::{normalize, Selection};
-use crate::commands::Context;
-use crate::exit::{Outcome, UsageError};
+use crate::commands::{self, Context};
+use crate::discover;
+use crate::exit::{self, Outcome, UsageError};
 use crate::output::Printer;
 
-fn main() -> ExitCode {
+pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return usage_error(err),

@@ -123,6 +123,7 @@ pub mod kinds;
 pub mod layout;
 mod overrides;
 pub mod sources;
+pub mod target;
 #[cfg(test)]
 mod testutil;
 mod walk;

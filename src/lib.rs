@@ -1,0 +1,33 @@
+//! certpatch: add a missing intermediate CA certificate to Python's CA bundles, safely
+//! and reversibly.
+//!
+//! This library is the whole program; the `certpatch` binary only calls
+//! [`cli::main`]. It is split so that its structure can be read and tested, not to be
+//! used by other crates: **it has no stable API**, and any item may change or go away in
+//! any release.
+//!
+//! # The crate map
+//!
+//! | layer | owns |
+//! | --- | --- |
+//! | [`cli`] | clap definitions, output ([`cli::output::Printer`]), JSON, exit codes, one file per command |
+//! | [`store`] | certpatch's state and writes: lock + atomic write, backups, ledger, home folder, commit |
+//! | [`discover`] | Python environments and their bundles; which bundles a command acts on |
+//! | [`accept`] | the acceptance rules for a certificate, and planning an add |
+//! | [`bundle`] | the bundle format itself: parse, render a patch, take patches out (pure) |
+//! | [`x509`] | bytes → certificate facts: PEM, DER, PKCS#7 intake; times |
+
+pub mod accept;
+pub mod bundle;
+pub mod cli;
+pub mod discover;
+pub mod store;
+pub mod x509;
+
+// The modules' old places at the top of the crate, so that code written before the
+// layer folders existed keeps compiling while branches are merged.
+pub(crate) use accept::{plan, validate};
+pub(crate) use cli::{commands, exit, output};
+pub(crate) use discover::target;
+pub(crate) use store::{backup, commit, home, ledger, write};
+pub(crate) use x509::{cert, clock, input};

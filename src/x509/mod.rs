@@ -1,0 +1,8 @@
+//! Bytes → certificate facts: reading PEM, DER and PKCS#7 input ([`input`]), the parsed
+//! certificate and its names, fingerprints and limits ([`cert`]), and time ([`clock`]).
+//!
+//! The bottom layer: it imports nothing else of certpatch.
+
+pub mod cert;
+pub mod clock;
+pub mod input;
