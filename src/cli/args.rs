@@ -98,6 +98,19 @@ impl From<RemoveTargets> for Targets {
     }
 }
 
+impl From<&Targets> for crate::discover::target::Spec {
+    fn from(t: &Targets) -> Self {
+        Self {
+            named: crate::discover::target::Named {
+                bundles: t.named.bundles.clone(),
+                pythons: t.named.pythons.clone(),
+                envs: t.named.envs.clone(),
+            },
+            all: t.all,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the CA bundles of every Python environment.

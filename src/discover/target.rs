@@ -6,9 +6,28 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use serde_json::json;
 
-use crate::cli::Targets;
 use crate::discover::{self, Found, Host, Kind};
 use crate::output::{opt_path_text, path_text};
+
+/// Which bundles a command acts on, as plain values: what the user named, and whether
+/// every bundle `find` reports. With nothing named and not `all`, the active environment.
+/// (The command line builds this from its `--bundle`, `--python`, `--env`, `--all` flags.)
+#[derive(Clone, Debug, Default)]
+pub struct Spec {
+    pub named: Named,
+    pub all: bool,
+}
+
+/// Bundles named one way or another.
+#[derive(Clone, Debug, Default)]
+pub struct Named {
+    /// Bundle files.
+    pub bundles: Vec<PathBuf>,
+    /// Interpreters: every bundle each one uses.
+    pub pythons: Vec<PathBuf>,
+    /// Environments: every bundle inside each one.
+    pub envs: Vec<PathBuf>,
+}
 
 /// One bundle a command acts on.
 #[derive(Clone, Debug)]
@@ -52,7 +71,7 @@ pub struct Resolved {
     pub notes: Vec<String>,
 }
 
-pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
+pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
     let mut found = Found::default();
     for bundle in &spec.named.bundles {
         if !bundle.is_file() {

@@ -39,7 +39,7 @@ impl Context {
 
     /// Resolves targets and shows discovery's notes as warnings.
     pub fn targets(&self, spec: &crate::cli::Targets) -> Result<(Vec<Target>, Vec<String>)> {
-        let resolved = target::resolve(spec, &self.host)?;
+        let resolved = target::resolve(&spec.into(), &self.host)?;
         for note in &resolved.notes {
             self.printer.warn(note);
         }
