@@ -32,17 +32,16 @@ pub struct Locked {
 }
 
 /// Opens the bundle and takes the exclusive lock (waiting for other certpatch processes).
-pub fn lock(path: &Path) -> Result<Locked> {
+/// `on_wait` is called with the real path before each wait, so the caller can say why
+/// nothing happens (this layer prints nothing).
+pub fn lock(path: &Path, on_wait: impl Fn(&Path)) -> Result<Locked> {
     let real = std::fs::canonicalize(path)
         .with_context(|| format!("cannot open bundle `{}`", path.display()))?;
     for _ in 0..1000 {
         let file = File::open(&real)
             .with_context(|| format!("cannot open bundle `{}`", real.display()))?;
         if file.try_lock().is_err() {
-            eprintln!(
-                "certpatch: waiting for another certpatch process to finish with `{}`…",
-                real.display()
-            );
+            on_wait(&real);
             file.lock()
                 .with_context(|| format!("cannot lock bundle `{}`", real.display()))?;
         }

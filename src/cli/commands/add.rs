@@ -245,7 +245,7 @@ fn add_to(
     let locked = if args.dry_run || args.output.is_some() {
         None
     } else {
-        Some(write::lock(&target.path)?)
+        Some(write::lock(&target.path, super::wait_notice)?)
     };
     let bytes = match &locked {
         Some(l) => l.bytes.clone(),

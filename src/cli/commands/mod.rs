@@ -47,6 +47,14 @@ impl Context {
     }
 }
 
+/// Says, on standard error, why a write seems to hang: another certpatch holds the lock.
+pub fn wait_notice(path: &Path) {
+    eprintln!(
+        "certpatch: waiting for another certpatch process to finish with `{}`…",
+        path.display()
+    );
+}
+
 /// Reads and parses a bundle without locking it (for commands that only look).
 pub fn read_bundle(path: &Path) -> Result<Bundle> {
     let bytes = fs_err::read(path)?;

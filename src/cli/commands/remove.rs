@@ -162,7 +162,7 @@ fn remove_from(
 ) -> Result<serde_json::Value> {
     let p = &ctx.printer;
     let locked = match home {
-        Some(_) => Some(write::lock(&target.path)?),
+        Some(_) => Some(write::lock(&target.path, super::wait_notice)?),
         None => None,
     };
     let bytes = match &locked {

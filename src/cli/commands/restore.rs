@@ -56,7 +56,7 @@ fn restore_one(
     let locked = if dry_run {
         None
     } else {
-        Some(write::lock(&target.path)?)
+        Some(write::lock(&target.path, super::wait_notice)?)
     };
     let current = match &locked {
         Some(l) => l.bytes.clone(),
