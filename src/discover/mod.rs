@@ -317,6 +317,29 @@ pub fn bundles_of_environment(host: &Host, env: &Environment) -> Found {
     }
 }
 
+/// Looks at one place named by a source. (Here, not in `collect`, so that the collector
+/// does not import the walk and the interpreter query that feed it.)
+fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
+    match place {
+        sources::Place::Env(root) => {
+            c.env(root, source);
+        }
+        sources::Place::Root(root) => {
+            if root.is_dir() && c.first_visit(root) {
+                c.probe(root, source);
+            }
+        }
+        sources::Place::Site(sp, env) => c.site(sp, env, source),
+        sources::Place::Walk(dir, depth) => walk::walk(c, dir, source, Some(*depth)),
+        sources::Place::Interpreter(exe) => match layout::prefix_of_exe(exe) {
+            Some(root) => {
+                c.env(&root, source);
+            }
+            None => interpreter::collect(c, exe, source),
+        },
+    }
+}
+
 /// `find` and `--all`. With no `roots` and no `pythons`: every source, in
 /// [`Source::SEARCH_ORDER`]. Otherwise only the environments under `roots`
 /// (walked, pruned) and the bundles of `pythons` (asked), in that order.
@@ -325,7 +348,7 @@ pub fn find_all(host: &Host, roots: &[PathBuf], pythons: &[PathBuf]) -> Found {
     if roots.is_empty() && pythons.is_empty() {
         for source in Source::SEARCH_ORDER {
             for place in sources::places(host, &source) {
-                c.place(&place, &source);
+                look_at(&mut c, &place, &source);
             }
         }
     } else {
