@@ -42,18 +42,7 @@ impl From<Outcome> for ExitCode {
 /// 2: the command line itself is wrong.
 pub const USAGE: u8 = 2;
 
-/// An error and its causes on one line each: `msg\n  caused by: cause`.
-pub fn chain(err: &anyhow::Error) -> String {
-    let mut out = err.to_string();
-    for cause in err.chain().skip(1) {
-        let cause = cause.to_string();
-        if !out.contains(&cause) {
-            out.push_str("\n  caused by: ");
-            out.push_str(&cause);
-        }
-    }
-    out
-}
+pub use crate::x509::text::chain;
 
 /// A mistake in the command line that clap cannot see (exit code 2).
 #[derive(Debug, thiserror::Error)]

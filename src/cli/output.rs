@@ -107,17 +107,7 @@ impl Printer {
     }
 }
 
-/// A path as text for JSON and messages: paths need not be UTF-8, JSON strings must be.
-pub fn path_text(p: &std::path::Path) -> String {
-    crate::cert::printable(&p.to_string_lossy())
-}
-
-/// An optional path as JSON text or `null`.
-pub fn opt_path_text(p: Option<&std::path::Path>) -> serde_json::Value {
-    p.map_or(serde_json::Value::Null, |p| {
-        serde_json::Value::String(path_text(p))
-    })
-}
+pub use crate::x509::text::{opt_path_text, path_text};
 
 /// A fingerprint shortened for people: the first 16 hex digits.
 pub fn short(sha256_hex: &str) -> &str {

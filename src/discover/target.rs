@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use serde_json::json;
 
 use crate::discover::{self, Found, Host, Kind};
-use crate::output::{opt_path_text, path_text};
+use crate::x509::text::{opt_path_text, path_text};
 
 /// Which bundles a command acts on, as plain values: what the user named, and whether
 /// every bundle `find` reports. With nothing named and not `all`, the active environment.

@@ -71,7 +71,7 @@ fn record(home: &Home, change: impl FnOnce(&mut Ledger)) -> Option<String> {
     ledger::update(home, change).err().map(|e| {
         format!(
             "the bundle was changed, but the ledger was not updated: {}",
-            crate::exit::chain(&e)
+            crate::x509::text::chain(&e)
         )
     })
 }
