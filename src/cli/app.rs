@@ -3,8 +3,6 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::cli::{Cli, Command};
 use crate::commands::remove::{normalize, Selection};
 use crate::commands::{self, Context};
@@ -13,8 +11,9 @@ use crate::exit::{self, Outcome, UsageError};
 use crate::output::Printer;
 
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let cli = match commands::man::try_parse() {
+        Ok(commands::man::Parsed::Cli(cli)) => cli,
+        Ok(commands::man::Parsed::Man(page)) => return commands::man::main(page.as_deref()),
         Err(err) => return usage_error(err),
     };
     let printer = Printer::new(cli.global.json, cli.global.quiet, cli.global.color);

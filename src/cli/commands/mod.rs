@@ -5,6 +5,7 @@ pub mod check;
 pub mod completions;
 pub mod find;
 pub mod list;
+pub mod man;
 pub mod remove;
 pub mod report;
 pub mod restore;
