@@ -24,6 +24,9 @@
 //! When the bundle did not end with a line ending, the patch adds one more line ending
 //! before the blank line and says so on its first line (`; final newline added`), so removal
 //! takes that away too. The line ending (LF or CRLF) is that of the bundle's last line.
+//!
+//! A pure layer: bytes in, bytes out, no I/O. It may import only [`crate::x509`]. Its
+//! property tests are in `review_properties.rs` (test-only).
 
 use std::ops::Range;
 

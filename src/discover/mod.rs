@@ -97,7 +97,7 @@
 //! `--python EXE` runs `EXE -I -c <script>` (Python 2.7: `-E -s`) with no
 //! standard input, without `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`,
 //! `SSL_CERT_FILE`, `SSL_CERT_DIR`, `PIP_CERT` in its environment, killed
-//! after 10 s ([`Host::with_interpreter_timeout`]). It reports
+//! after 10 s (`Host::with_interpreter_timeout`). It reports
 //! `certifi.where()` and `pip._vendor.certifi.where()`; a `where()` in the
 //! system store or a temporary copy extracted from a zip becomes a [`Note`].
 //! When the interpreter fails, hangs, or cannot import certifi, its layout is
@@ -112,8 +112,15 @@
 //! `/etc/ssl`, …) is looked up under `DIR` instead of `/`. Locations that come
 //! from variables (`HOME`, `PATH`, `PYENV_ROOT`, `LOCALAPPDATA`, …) are not
 //! moved: point those into the fake tree too. Tests build their [`Host`] with
-//! [`Host::for_tests`], which reads nothing from the process, so the
+//! `Host::for_tests`, which reads nothing from the process, so the
 //! machine's real Pythons never appear in them.
+//!
+//! # Layer
+//!
+//! [`target`] turns a command's plain target specification into the bundle
+//! files it acts on. This layer may import [`crate::bundle`] and
+//! [`crate::x509`]; never `store`, `accept` or `cli`, and it prints nothing
+//! (notes are values).
 
 mod active;
 mod collect;

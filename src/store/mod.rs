@@ -1,5 +1,5 @@
 //! certpatch's own state and every write it makes: the lock and atomic write
-//! ([`write`]), the home folder ([`home`]), backups ([`backup`]), the ledger of patches
+//! ([`mod@write`]), the home folder ([`home`]), backups ([`backup`]), the ledger of patches
 //! ([`ledger`]), and committing a change in the one safe order ([`commit`]). Platform
 //! calls (locks, modes, owners) live here.
 //!
