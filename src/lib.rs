@@ -12,7 +12,8 @@
 //! | --- | --- |
 //! | [`cli`] | clap definitions, output ([`cli::output::Printer`]), JSON, exit codes, the entry point, one file per command |
 //! | [`store`] | certpatch's state and writes: lock + atomic write, backups, ledger, home folder, commit; platform calls |
-//! | [`discover`] | Python environments and their bundles; which bundles a command acts on ([`discover::target`]) |
+//! | [`target`] | which bundles a command acts on: a plain [`target::Spec`] resolved through `discover` |
+//! | [`discover`] | Python environments and their bundles |
 //! | [`accept`] | the acceptance rules for a certificate, and planning an add |
 //! | `net` (to come) | TLS capture of a server's chain, AIA fetching |
 //! | [`bundle`] | the bundle format itself: parse, render a patch, take patches out (pure) |
@@ -23,7 +24,7 @@
 //! Data flows one way:
 //!
 //! ```text
-//! cli → store | discover | accept | net → bundle → x509
+//! cli → target → store | discover | accept | net → bundle → x509
 //! ```
 //!
 //! - A layer imports only the layers to its right, never one to its left.
@@ -31,7 +32,7 @@
 //!   (in particular `net` never imports `store`: fetching never writes).
 //! - Nothing below `cli` prints (the lints below enforce it) or sees clap types: lower
 //!   layers return values, including notes and warnings, and take plain types such as
-//!   [`discover::target::Spec`]; a lower layer that must say something while it works
+//!   [`target::Spec`]; a lower layer that must say something while it works
 //!   takes a callback (as [`store::write::lock`] does).
 //! - Each layer's `mod.rs` says what it owns and what it may import.
 
@@ -45,12 +46,12 @@ pub mod bundle;
 pub mod cli;
 pub mod discover;
 pub mod store;
+pub mod target;
 pub mod x509;
 
 // The modules' old places at the top of the crate, so that code written before the
 // layer folders existed keeps compiling while branches are merged.
 pub(crate) use accept::{plan, validate};
 pub(crate) use cli::{commands, exit, output};
-pub(crate) use discover::target;
 pub(crate) use store::{backup, commit, home, ledger, write};
 pub(crate) use x509::{cert, clock, input};

@@ -98,10 +98,10 @@ impl From<RemoveTargets> for Targets {
     }
 }
 
-impl From<&Targets> for crate::discover::target::Spec {
+impl From<&Targets> for crate::target::Spec {
     fn from(t: &Targets) -> Self {
         Self {
-            named: crate::discover::target::Named {
+            named: crate::target::Named {
                 bundles: t.named.bundles.clone(),
                 pythons: t.named.pythons.clone(),
                 envs: t.named.envs.clone(),

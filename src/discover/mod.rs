@@ -117,10 +117,9 @@
 //!
 //! # Layer
 //!
-//! [`target`] turns a command's plain target specification into the bundle
-//! files it acts on. This layer may import [`crate::bundle`] and
-//! [`crate::x509`]; never `store`, `accept` or `cli`, and it prints nothing
-//! (notes are values).
+//! This layer may import [`crate::bundle`] and [`crate::x509`]; never
+//! `target`, `store`, `accept` or `cli`, and it prints nothing (notes are
+//! values).
 
 mod active;
 mod collect;
@@ -130,7 +129,6 @@ pub mod kinds;
 pub mod layout;
 mod overrides;
 pub mod sources;
-pub mod target;
 #[cfg(test)]
 mod testutil;
 mod walk;

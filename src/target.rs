@@ -1,5 +1,8 @@
 //! Turning `--bundle`, `--python`, `--env`, `--all` (or none of them) into the list of
 //! bundle files a command acts on, each with its kind and where it was found.
+//!
+//! A layer of its own, between `cli` and the layers that find and change bundles: it may
+//! import `discover` and `store` (and what they may import), never `cli`.
 
 use std::path::PathBuf;
 
