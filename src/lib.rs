@@ -34,7 +34,8 @@
 //!   layers return values, including notes and warnings, and take plain types such as
 //!   [`target::Spec`]; a lower layer that must say something while it works
 //!   takes a callback (as [`store::write::lock`] does).
-//! - Each layer's `mod.rs` says what it owns and what it may import.
+//! - Each layer's `mod.rs` says what it owns and what it may import. A test
+//!   (`src/layer_rule.rs`) checks the imports against this rule.
 
 // Nothing below `cli` prints: results go up as values, and the cli decides what the user
 // sees. (clippy.toml lets tests print.)
@@ -48,6 +49,9 @@ pub mod discover;
 pub mod store;
 pub mod target;
 pub mod x509;
+
+#[cfg(test)]
+mod layer_rule;
 
 // The modules' old places at the top of the crate, so that code written before the
 // layer folders existed keeps compiling while branches are merged.
