@@ -11,8 +11,11 @@
 //!   to it (folder or file) owned by anyone but root, the running user or the file's owner
 //!   is refused: it would let another user aim a root-run certpatch at any file. An empty
 //!   named file is accepted (a bundle to start).
-//! - Either way, each open re-checks the file itself ([`crate::write`]): same folder, same
+//! - Either way, each open re-checks the file itself ([`crate::store::write`]): same folder, same
 //!   owner, regular file, not over the size limit.
+//!
+//! A layer of its own, between `cli` and the layers that find and change bundles: it may
+//! import `discover` and `store` (and what they may import), never `cli`.
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
@@ -20,10 +23,29 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{anyhow, bail, Result};
 use serde_json::json;
 
-use crate::cli::Targets;
 use crate::discover::{self, Found, Host, Kind};
-use crate::output::{opt_path_text, path_json, path_text};
-use crate::write::{self, Expect, Locked};
+use crate::store::write::{self, Expect, Locked};
+use crate::x509::text::{opt_path_text, path_json, path_text};
+
+/// Which bundles a command acts on, as plain values: what the user named, and whether
+/// every bundle `find` reports. With nothing named and not `all`, the active environment.
+/// (The command line builds this from its `--bundle`, `--python`, `--env`, `--all` flags.)
+#[derive(Clone, Debug, Default)]
+pub struct Spec {
+    pub named: Named,
+    pub all: bool,
+}
+
+/// Bundles named one way or another.
+#[derive(Clone, Debug, Default)]
+pub struct Named {
+    /// Bundle files.
+    pub bundles: Vec<PathBuf>,
+    /// Interpreters: every bundle each one uses.
+    pub pythons: Vec<PathBuf>,
+    /// Environments: every bundle inside each one.
+    pub envs: Vec<PathBuf>,
+}
 
 /// One bundle a command acts on.
 #[derive(Clone, Debug)]
@@ -64,9 +86,9 @@ impl Target {
 
     /// Locks the bundle for a change ([`write::lock`]), held to what was checked when it
     /// was resolved.
-    pub fn lock(&self) -> Result<Locked> {
+    pub fn lock(&self, on_wait: impl Fn(&Path)) -> Result<Locked> {
         let expect = self.check.as_ref().map_err(|r| anyhow!("{r}"))?;
-        write::lock(&self.path, expect)
+        write::lock(&self.path, expect, on_wait)
     }
 
     /// `PATH (certifi, found via …)`
@@ -87,7 +109,7 @@ pub struct Resolved {
     pub notes: Vec<String>,
 }
 
-pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
+pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
     let mut found = Found::default();
     for bundle in &spec.named.bundles {
         if !bundle.is_file() {
@@ -174,7 +196,7 @@ pub fn resolve(spec: &Targets, host: &Host) -> Result<Resolved> {
         let check = match b.refusal {
             Some(refusal) => Err(refusal),
             None => Expect::of(&path, b.source != discover::Source::BundleArg)
-                .map_err(|e| crate::exit::chain(&e)),
+                .map_err(|e| crate::x509::text::chain(&e)),
         };
         targets.push(Target {
             path,

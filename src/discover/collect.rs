@@ -13,9 +13,9 @@ use super::kinds::{
     in_system_store, looks_like_bundle, patched_to_system_store, system_store_message, Kind,
 };
 use super::layout::{self, EnvShape};
-use super::sources::{Place, Source};
+use super::sources::Source;
 use super::{Found, FoundBundle, Note};
-use crate::output::path_text;
+use crate::x509::text::path_text;
 
 /// A file's identity: (device, inode) where the platform has them.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -255,28 +255,6 @@ impl<'h> Collector<'h> {
             for (path, kind) in layout::probe_site_packages(sp) {
                 self.layout_candidate(&path, kind, Some(env), source);
             }
-        }
-    }
-
-    /// Looks at one place named by a source.
-    pub(crate) fn place(&mut self, place: &Place, source: &Source) {
-        match place {
-            Place::Env(root) => {
-                self.env(root, source);
-            }
-            Place::Root(root) => {
-                if root.is_dir() && self.first_visit(root) {
-                    self.probe(root, source);
-                }
-            }
-            Place::Site(sp, env) => self.site(sp, env, source),
-            Place::Walk(dir, depth) => super::walk::walk(self, dir, source, Some(*depth)),
-            Place::Interpreter(exe) => match layout::prefix_of_exe(exe) {
-                Some(root) => {
-                    self.env(&root, source);
-                }
-                None => super::interpreter::collect(self, exe, source),
-            },
         }
     }
 }

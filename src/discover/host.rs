@@ -2,7 +2,7 @@
 //!
 //! Discovery never calls `std::env` or looks at `/usr`, `/opt` or `/Library`
 //! directly: it asks a [`Host`]. [`Host::from_process`] snapshots the real
-//! process; tests build one with [`Host::for_tests`] whose variables (`HOME`,
+//! process; tests build one with `Host::for_tests` whose variables (`HOME`,
 //! `PATH`, `PYENV_ROOT`, `LOCALAPPDATA`, …) and filesystem root point into a
 //! temporary folder, so the machine's own Pythons never leak into a test.
 
@@ -208,7 +208,7 @@ impl Host {
     }
 
     /// A fixed absolute system location (`/usr/lib`, `/opt/conda`, …) as
-    /// seen on this host: under [`Host::root`].
+    /// seen on this host: under `Host::root`.
     pub fn system_path(&self, absolute: &str) -> PathBuf {
         let mut out = self.root.clone();
         for c in Path::new(absolute).components() {

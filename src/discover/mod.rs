@@ -97,7 +97,7 @@
 //! `--python EXE` runs `EXE -I -c <script>` (Python 2.7: `-E -s`) with no
 //! standard input, without `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`,
 //! `SSL_CERT_FILE`, `SSL_CERT_DIR`, `PIP_CERT` in its environment, killed
-//! after 10 s ([`Host::with_interpreter_timeout`]). It reports
+//! after 10 s (`Host::with_interpreter_timeout`). It reports
 //! `certifi.where()` and `pip._vendor.certifi.where()`; a `where()` in the
 //! system store or a temporary copy extracted from a zip becomes a [`Note`].
 //! When the interpreter fails, hangs, or cannot import certifi, its layout is
@@ -112,8 +112,14 @@
 //! `/etc/ssl`, …) is looked up under `DIR` instead of `/`. Locations that come
 //! from variables (`HOME`, `PATH`, `PYENV_ROOT`, `LOCALAPPDATA`, …) are not
 //! moved: point those into the fake tree too. Tests build their [`Host`] with
-//! [`Host::for_tests`], which reads nothing from the process, so the
+//! `Host::for_tests`, which reads nothing from the process, so the
 //! machine's real Pythons never appear in them.
+//!
+//! # Layer
+//!
+//! This layer may import [`crate::bundle`] and [`crate::x509`]; never
+//! `target`, `store`, `accept` or `cli`, and it prints nothing (notes are
+//! values).
 
 mod active;
 mod collect;
@@ -122,6 +128,7 @@ pub mod interpreter;
 pub mod kinds;
 pub mod layout;
 mod overrides;
+pub mod pyload;
 pub mod sources;
 #[cfg(test)]
 mod testutil;
@@ -335,6 +342,29 @@ pub fn bundles_of_environment(host: &Host, env: &Environment) -> Found {
     }
 }
 
+/// Looks at one place named by a source. (Here, not in `collect`, so that the collector
+/// does not import the walk and the interpreter query that feed it.)
+fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
+    match place {
+        sources::Place::Env(root) => {
+            c.env(root, source);
+        }
+        sources::Place::Root(root) => {
+            if root.is_dir() && c.first_visit(root) {
+                c.probe(root, source);
+            }
+        }
+        sources::Place::Site(sp, env) => c.site(sp, env, source),
+        sources::Place::Walk(dir, depth) => walk::walk(c, dir, source, Some(*depth)),
+        sources::Place::Interpreter(exe) => match layout::prefix_of_exe(exe) {
+            Some(root) => {
+                c.env(&root, source);
+            }
+            None => interpreter::collect(c, exe, source),
+        },
+    }
+}
+
 /// `find` and `--all`. With no `roots` and no `pythons`: every source, in
 /// [`Source::SEARCH_ORDER`]. Otherwise only the environments under `roots`
 /// (walked, pruned) and the bundles of `pythons` (asked), in that order.
@@ -343,7 +373,7 @@ pub fn find_all(host: &Host, roots: &[PathBuf], pythons: &[PathBuf]) -> Found {
     if roots.is_empty() && pythons.is_empty() {
         for source in Source::SEARCH_ORDER {
             for place in sources::places(host, &source) {
-                c.place(&place, &source);
+                look_at(&mut c, &place, &source);
             }
         }
     } else {

@@ -1,0 +1,135 @@
+//! certpatch: add a missing intermediate CA certificate to Python's CA bundles, safely
+//! and reversibly. `main` parses, runs, and maps the result to an exit code.
+
+use std::process::ExitCode;
+
+use crate::cli::commands::remove::{normalize, Selection};
+use crate::cli::commands::{self, Context};
+use crate::cli::exit::{self, Outcome, UsageError};
+use crate::cli::output::{self, Printer};
+use crate::cli::{Cli, Command};
+use crate::discover;
+
+pub fn main() -> ExitCode {
+    let cli = match commands::man::try_parse() {
+        Ok(commands::man::Parsed::Cli(cli)) => cli,
+        Ok(commands::man::Parsed::Man(page)) => return commands::man::main(page.as_deref()),
+        Err(err) => return usage_error(err),
+    };
+    let printer = Printer::new(cli.global.json, cli.global.quiet, cli.global.color);
+    let command = cli.command.name();
+    match run(cli, &printer) {
+        // Output lost to a full disk or an I/O error is a failure; a closed pipe is not.
+        Ok(_) if output::stdout_failed() => ExitCode::from(1),
+        Ok(outcome) => outcome.into(),
+        Err(err) => {
+            let usage = err.downcast_ref::<UsageError>().is_some();
+            let message = exit::chain(&err);
+            printer.error(&message);
+            // With --json, a failure is still one JSON document on standard output.
+            printer.document(&serde_json::json!({
+                "command": command,
+                "ok": false,
+                "error": {"code": if usage { "usage" } else { "failed" }, "message": message},
+                "bundles": [],
+            }));
+            ExitCode::from(if usage { exit::USAGE } else { 1 })
+        }
+    }
+}
+
+/// A command line clap refused: its message on stderr, and with `--json` also the JSON
+/// failure document on stdout, so a script always gets one document.
+fn usage_error(err: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    ) || !std::env::args().any(|a| a == "--json")
+    {
+        err.exit();
+    }
+    let _ = err.print();
+    let command = std::env::args()
+        .skip(1)
+        .find(|a| {
+            [
+                "find",
+                "check",
+                "add",
+                "list",
+                "remove",
+                "restore",
+                "completions",
+            ]
+            .contains(&a.as_str())
+        })
+        .unwrap_or_default();
+    let rendered = err.render().to_string();
+    let message = rendered
+        .lines()
+        .next()
+        .unwrap_or("invalid command line")
+        .trim_start_matches("error: ")
+        .to_string();
+    output::print_document(&serde_json::json!({
+        "command": command,
+        "ok": false,
+        "error": {"code": "usage", "message": format!("{message}; see `certpatch --help`")},
+        "bundles": [],
+    }));
+    ExitCode::from(exit::USAGE)
+}
+
+fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
+    let ctx = Context {
+        printer: printer.clone(),
+        at: cli.global.at.unwrap_or_else(time::OffsetDateTime::now_utc),
+        host: discover::Host::from_process(),
+    };
+    match cli.command {
+        Command::Find { roots, pythons } => commands::find::run(&ctx, &roots, &pythons),
+        Command::Check {
+            file,
+            targets,
+            allow_root,
+        } => commands::check::run(&ctx, &file, &targets, allow_root),
+        Command::Add {
+            file,
+            targets,
+            dry_run,
+            allow_root,
+            output,
+        } => commands::add::run(
+            &ctx,
+            commands::add::AddArgs {
+                file: &file,
+                targets: &targets,
+                dry_run,
+                allow_root,
+                output: output.as_deref(),
+            },
+        ),
+        Command::List { targets } => commands::list::run(&ctx, &targets),
+        Command::Remove {
+            selectors,
+            all_patches,
+            targets,
+            dry_run,
+        } => {
+            let selection = if all_patches {
+                Selection::All
+            } else {
+                Selection::Prefixes(
+                    selectors
+                        .iter()
+                        .map(|s| normalize(s))
+                        .collect::<Result<_, _>>()?,
+                )
+            };
+            commands::remove::run(&ctx, &selection, &targets.into(), dry_run)
+        }
+        Command::Restore { targets, dry_run } => commands::restore::run(&ctx, &targets, dry_run),
+        Command::Completions { shell } => Ok(commands::completions::run(shell)),
+    }
+}

@@ -1,0 +1,215 @@
+//! The command line as the user types it (clap definitions only).
+//!
+//! Everything here is turned into plain values by `main` and the commands; nothing else in
+//! the program sees clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use time::OffsetDateTime;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "certpatch",
+    version,
+    about = "Add a missing intermediate CA certificate to Python's CA bundles (certifi), safely and reversibly",
+    long_about = "Add a missing intermediate CA certificate to Python's CA bundles (certifi), safely and reversibly.\n\n\
+        When `requests` fails with `certificate verify failed: unable to get local issuer certificate` \
+        because a server forgets to send its intermediate, certpatch checks that intermediate (a real, \
+        valid CA signed by a root the bundle already trusts), appends it to the bundle with a \
+        certifi-style header, keeps a backup, and can undo it byte for byte.",
+    after_help = "Examples:\n  certpatch check r10.pem --bundle venv/lib/python3.12/site-packages/certifi/cacert.pem\n  certpatch add r10.pem --python venv/bin/python\n  certpatch list\n  certpatch remove 1a2b3c4d\n\nExit codes: 0 success or nothing to do, 1 refused or failed, 2 usage error."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print one JSON document on standard output instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Judge certificate validity at this time (RFC 3339) instead of now.
+    #[arg(long, global = true, value_name = "TIME", value_parser = parse_at)]
+    pub at: Option<OffsetDateTime>,
+    /// Print only errors and warnings.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// When to use colour (honours NO_COLOR).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+fn parse_at(s: &str) -> Result<OffsetDateTime, String> {
+    crate::x509::clock::parse_at(s)
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Bundles named one way or another (shared by every command's targets).
+#[derive(Debug, Args, Clone, Default)]
+pub struct NamedTargets {
+    /// That bundle file.
+    #[arg(long = "bundle", value_name = "FILE")]
+    pub bundles: Vec<PathBuf>,
+    /// Every bundle that interpreter uses (certifi's and pip's vendored copy).
+    #[arg(long = "python", value_name = "EXE")]
+    pub pythons: Vec<PathBuf>,
+    /// Every bundle inside that environment (venv, conda prefix, or Python install root).
+    #[arg(long = "env", value_name = "DIR")]
+    pub envs: Vec<PathBuf>,
+}
+
+/// Which bundles a command acts on. With none of these, the active environment.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Targets {
+    #[command(flatten)]
+    pub named: NamedTargets,
+    /// Every bundle that `certpatch find` reports.
+    #[arg(long = "all", visible_alias = "all-bundles")]
+    pub all: bool,
+}
+
+/// The targets of `remove`, where `--all` means every patch; `--all-bundles` names
+/// every bundle that `find` reports.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RemoveTargets {
+    #[command(flatten)]
+    pub named: NamedTargets,
+    /// Every bundle that `certpatch find` reports.
+    #[arg(long = "all-bundles")]
+    pub all_bundles: bool,
+}
+
+impl From<RemoveTargets> for Targets {
+    fn from(t: RemoveTargets) -> Targets {
+        Targets {
+            named: t.named,
+            all: t.all_bundles,
+        }
+    }
+}
+
+impl From<&Targets> for crate::target::Spec {
+    fn from(t: &Targets) -> Self {
+        Self {
+            named: crate::target::Named {
+                bundles: t.named.bundles.clone(),
+                pythons: t.named.pythons.clone(),
+                envs: t.named.envs.clone(),
+            },
+            all: t.all,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the CA bundles of every Python environment.
+    Find {
+        /// Only look under this folder (repeatable).
+        #[arg(long = "root", value_name = "DIR")]
+        roots: Vec<PathBuf>,
+        /// Also report the bundles of this interpreter (repeatable).
+        #[arg(long = "python", value_name = "EXE")]
+        pythons: Vec<PathBuf>,
+    },
+    /// Check whether `add` would accept the certificate(s) in FILE; writes nothing.
+    Check {
+        /// PEM, DER or PKCS#7 file with the certificate(s); `-` for standard input.
+        file: PathBuf,
+        #[command(flatten)]
+        targets: Targets,
+        /// Accept a self-signed root certificate.
+        #[arg(long)]
+        allow_root: bool,
+    },
+    /// Append the CA certificate(s) in FILE that each bundle lacks, keeping a backup.
+    Add {
+        /// PEM, DER or PKCS#7 file with the certificate(s); `-` for standard input.
+        file: PathBuf,
+        #[command(flatten)]
+        targets: Targets,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Accept a self-signed root certificate.
+        #[arg(long)]
+        allow_root: bool,
+        /// Write the patched copy to OUT and leave the bundle alone.
+        #[arg(long, value_name = "OUT")]
+        output: Option<PathBuf>,
+    },
+    /// Show the certpatch patches present in each bundle.
+    List {
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Remove certpatch patches by SHA-256 fingerprint (or a unique prefix of it).
+    #[command(group(
+        clap::ArgGroup::new("which_patches")
+            .required(true)
+            .args(["selectors", "all_patches"])
+    ))]
+    Remove {
+        /// SHA-256 fingerprint or unique prefix (hex, colons optional, any case).
+        #[arg(value_name = "SELECTOR", conflicts_with = "all_patches")]
+        selectors: Vec<String>,
+        /// Remove every certpatch patch.
+        #[arg(long = "all", id = "all_patches")]
+        all_patches: bool,
+        #[command(flatten)]
+        targets: RemoveTargets,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Put back the copy saved before the first patch of each bundle, only while the bundle
+    /// without certpatch's patches is still that copy (never an older bundle over a newer one).
+    Restore {
+        #[command(flatten)]
+        targets: Targets,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Find { .. } => "find",
+            Command::Check { .. } => "check",
+            Command::Add { .. } => "add",
+            Command::List { .. } => "list",
+            Command::Remove { .. } => "remove",
+            Command::Restore { .. } => "restore",
+            Command::Completions { .. } => "completions",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,79 @@
+//! `certpatch check FILE [targets]`: would `add` accept these certificates? Writes nothing.
+//! Like `add`, it names the set variables (`REQUESTS_CA_BUNDLE`, …) that would make Python
+//! ignore the patch.
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::find::{overrides_for, report_overrides};
+use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
+use super::{read_or_report, Context};
+use crate::accept::validate::{self, Decision, Rules};
+use crate::cli::exit::Outcome;
+use crate::cli::output::Tone;
+use crate::cli::Targets;
+
+pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> Result<Outcome> {
+    let input = match read_input(ctx, "check", file) {
+        Ok(input) => input,
+        Err(outcome) => return Ok(outcome),
+    };
+    let (targets, notes) = ctx.targets(targets)?;
+    let rules = Rules {
+        at: ctx.at,
+        allow_root,
+    };
+    let mut outcome = Outcome::Success;
+    let mut bundles = Vec::new();
+    // The bundles `add` would patch or has patched: a variable that makes Python read
+    // another file hides those patches, as `add` says too.
+    let mut effective = Vec::new();
+    for target in &targets {
+        let Some(bundle) = read_or_report(ctx, target, &mut outcome, &mut bundles) else {
+            continue;
+        };
+        warn_if_unreadable(ctx, target, &bundle);
+        let verdicts = validate::judge(&input.certs, &bundle, rules);
+        let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
+        let status = if refused {
+            "refused"
+        } else if verdicts
+            .iter()
+            .all(|v| v.decision == Decision::AlreadyPresent)
+        {
+            "already-present"
+        } else {
+            "acceptable"
+        };
+        if !refused {
+            effective.push(target);
+        }
+        print_verdicts(ctx, target, &input, &verdicts);
+        if refused {
+            outcome = Outcome::Failure;
+        } else {
+            ctx.printer.line(format!(
+                "  {} `add` would accept it",
+                ctx.printer.tone(Tone::Good, "ok:")
+            ));
+        }
+        bundles.push(json!({
+            "target": target.json(),
+            "status": status,
+            "certificates": verdicts_json(&verdicts),
+        }));
+    }
+    let overrides = overrides_for(ctx, &effective);
+    report_overrides(ctx, &overrides);
+    ctx.printer.document(&json!({
+        "command": "check",
+        "overrides": overrides,
+        "ok": outcome == Outcome::Success,
+        "input": input_json(&input),
+        "bundles": bundles,
+        "notes": notes,
+    }));
+    Ok(outcome)
+}

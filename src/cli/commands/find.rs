@@ -1,0 +1,225 @@
+//! `certpatch find [--root DIR]... [--python EXE]...`: every bundle, grouped by
+//! environment, with its kind, certificate count and certpatch patches; and the
+//! environment variables that make Python ignore them.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde_json::{json, Value};
+
+use super::Context;
+use crate::bundle::{Bundle, Summary};
+use crate::cli::exit::Outcome;
+use crate::cli::output::{capped_list, escape, opt_path_text, path_json, path_text, short, Tone};
+use crate::discover::{self, FoundBundle, Override};
+use crate::store::write;
+use crate::target::Target;
+
+pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outcome> {
+    let p = &ctx.printer;
+    for root in roots {
+        if !root.is_dir() {
+            let message = format!(
+                "`{}` is not a folder; --root takes a folder to search",
+                path_text(root)
+            );
+            p.error(&message);
+            p.document(&json!({
+                "command": "find",
+                "ok": false,
+                "error": {"code": "failed", "message": message},
+                "bundles": [],
+            }));
+            return Ok(Outcome::Failure);
+        }
+    }
+    let found = if roots.is_empty() {
+        // Every source, plus any interpreter named with --python.
+        let mut found = discover::find_all(&ctx.host, &[], &[]);
+        for exe in pythons {
+            found.extend(discover::bundles_of_python(&ctx.host, exe));
+        }
+        found
+    } else {
+        discover::find_all(&ctx.host, roots, pythons)
+    };
+    let summaries = summarize(&found.bundles);
+    let overrides = discover::overrides(&ctx.host);
+
+    let mut items = Vec::new();
+    let mut last_env: Option<Option<&Path>> = None;
+    let mut sorted: Vec<usize> = (0..found.bundles.len()).collect();
+    // Group by environment, keeping the discovery order of the first bundle of each.
+    sorted.sort_by_key(|&i| {
+        let env = &found.bundles[i].environment;
+        found
+            .bundles
+            .iter()
+            .position(|b| &b.environment == env)
+            .unwrap_or(i)
+    });
+    for i in sorted {
+        let b = &found.bundles[i];
+        let ignored_by: Vec<&str> = overrides
+            .iter()
+            .filter(|o| o.ignores(b.kind))
+            .map(|o| o.var)
+            .collect();
+        if last_env != Some(b.environment.as_deref()) {
+            last_env = Some(b.environment.as_deref());
+            let heading = match &b.environment {
+                Some(env) => format!("{} ({})", path_text(env), b.source),
+                None => format!("(no environment) ({})", b.source),
+            };
+            p.line(p.tone(Tone::Good, &heading));
+        }
+        match &summaries[i] {
+            Ok(s) => {
+                let patches = if s.patches.is_empty() {
+                    p.tone(Tone::Dim, "no patches")
+                } else {
+                    format!(
+                        "{} patch(es): {}",
+                        s.patches.len(),
+                        capped_list(
+                            s.patches.iter().map(|x| format!(
+                                "{} {}",
+                                short(&x.cert.sha256_hex()),
+                                x.cert.name()
+                            )),
+                            ", "
+                        )
+                    )
+                };
+                p.line(format!(
+                    "  {:<13} {:>4} certs  {}  {}",
+                    b.kind.as_str(),
+                    s.certificates,
+                    path_text(&b.path),
+                    patches
+                ));
+            }
+            Err(e) => {
+                p.line(format!(
+                    "  {:<13} {:>4}        {}  {}",
+                    b.kind.as_str(),
+                    "?",
+                    path_text(&b.path),
+                    p.tone(Tone::Dim, "not read (see the warning)")
+                ));
+                p.warn(escape(e));
+            }
+        }
+        let mut item = bundle_json(b, summaries[i].as_ref().ok(), &ignored_by);
+        if let Err(e) = &summaries[i] {
+            item["error"] = json!(e);
+        }
+        items.push(item);
+    }
+    if found.bundles.is_empty() {
+        p.line("no CA bundle found");
+        if roots.is_empty() {
+            p.hint("name an interpreter with --python EXE or a folder with --root DIR");
+        } else {
+            p.hint("no environment with certifi or pip under those folders; name an interpreter with --python EXE");
+        }
+    }
+    for note in &found.notes {
+        match &note.path {
+            // One line each: escaped whole, so a path inside cannot break it.
+            Some(path) => p.warn(format!("{}: {}", path_text(path), escape(&note.message))),
+            None => p.warn(escape(&note.message)),
+        }
+    }
+    report_overrides(ctx, &overrides);
+    // The contract's shape: one object, like every command's; each bundle also says which
+    // set variables make Python ignore it (`ignored_by`).
+    let notes: Vec<Value> = found
+        .notes
+        .iter()
+        .map(|n| json!({"path": opt_path_text(n.path.as_deref()), "message": n.message}))
+        .collect();
+    p.document(&json!({
+        "command": "find",
+        "ok": true,
+        "bundles": items,
+        "notes": notes,
+        "overrides": overrides,
+    }));
+    Ok(Outcome::Success)
+}
+
+/// Reads each bundle's summary, in parallel (reading hundreds of bundles dominates). A
+/// bundle discovery refused is not read; each read never blocks on a FIFO and never reads
+/// a file over the size limit ([`write::read`]): such a bundle gets the reason instead.
+fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8);
+    let chunk = bundles.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = bundles
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|b| match &b.refusal {
+                            Some(refusal) => Err(refusal.clone()),
+                            None => write::read(&b.path)
+                                .map(|bytes| Bundle::summary(&bytes))
+                                .map_err(|e| crate::cli::exit::chain(&e)),
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("summary thread"))
+            .collect()
+    })
+}
+
+fn bundle_json(b: &FoundBundle, summary: Option<&Summary>, ignored_by: &[&str]) -> Value {
+    json!({
+        "path": path_json(&b.path),
+        "kind": b.kind.as_str(),
+        "environment": opt_path_text(b.environment.as_deref()),
+        "via": b.source.to_string(),
+        "source": b.source.as_str(),
+        "certificates": summary.map(|s| s.certificates),
+        "patches": summary.map(|s| s.patches.iter().map(super::list::patch_json).collect::<Vec<_>>()),
+        "ignored_by": ignored_by,
+    })
+}
+
+/// The set variables that make Python read another file than one of `targets` (a
+/// variable that already names that bundle is no problem). `add` and `check` report these.
+pub fn overrides_for(ctx: &Context, targets: &[&Target]) -> Vec<Override> {
+    discover::overrides(&ctx.host)
+        .into_iter()
+        .filter(|o| {
+            targets.iter().any(|t| {
+                t.kind.is_some_and(|k| o.ignores(k))
+                    && std::fs::canonicalize(&o.value).ok().as_deref() != Some(t.path.as_path())
+            })
+        })
+        .collect()
+}
+
+/// Warns about each variable that makes Python ignore the bundles certpatch patches.
+pub fn report_overrides(ctx: &Context, overrides: &[Override]) {
+    for o in overrides {
+        ctx.printer.warn(format!(
+            "{}={} is set: {}",
+            o.var,
+            escape(&o.value),
+            o.effect
+        ));
+    }
+    if !overrides.is_empty() {
+        ctx.printer.hint(
+            "unset these variables (or point them at a patched bundle) for a patch to take effect",
+        );
+    }
+}

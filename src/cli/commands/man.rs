@@ -1,0 +1,85 @@
+//! `certpatch man [COMMAND]`: a manual page in roff on standard output, generated from the
+//! clap definitions so it never drifts from `--help`. It is for packagers, who run it
+//! once per page:
+//!
+//! ```text
+//! certpatch man > certpatch.1
+//! certpatch man add > certpatch-add.1
+//! ```
+//!
+//! The subcommand is added to the command line only when parsing, never to [`Cli`]'s
+//! own definition, so `--help`, the completion scripts and the pages do not show it.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Arg, CommandFactory, FromArgMatches};
+
+use crate::cli::exit;
+use crate::cli::output::Printer;
+use crate::cli::{Cli, ColorChoice};
+
+/// What the command line asked for.
+pub enum Parsed {
+    /// A documented command.
+    Cli(Cli),
+    /// `certpatch man [COMMAND]`.
+    Man(Option<String>),
+}
+
+/// Parses the process's arguments: [`Cli`], plus the hidden `man` subcommand.
+pub fn try_parse() -> Result<Parsed, clap::Error> {
+    let man = clap::Command::new("man")
+        .hide(true)
+        .about("Print the manual page (roff) of certpatch, or of one of its commands")
+        .arg(Arg::new("command").value_name("COMMAND"));
+    let mut matches = Cli::command().subcommand(man).try_get_matches()?;
+    if let Some(("man", m)) = matches.subcommand() {
+        return Ok(Parsed::Man(m.get_one::<String>("command").cloned()));
+    }
+    Cli::from_arg_matches_mut(&mut matches)
+        .map(Parsed::Cli)
+        .map_err(|e| e.format(&mut Cli::command()))
+}
+
+/// Prints `certpatch(1)`, or `certpatch-COMMAND(1)`; an unknown COMMAND is a usage error.
+pub fn main(command: Option<&str>) -> ExitCode {
+    let mut cli = Cli::command();
+    // Gives each subcommand its page name (`certpatch-add`) and usage (`certpatch add`).
+    cli.build();
+    let documented = |c: &&clap::Command| !c.is_hide_set() && c.get_name() != "help";
+    let page = match command {
+        None => cli.clone(),
+        Some(name) => match cli
+            .get_subcommands()
+            .filter(documented)
+            .find(|c| c.get_name() == name)
+        {
+            // A subcommand's page carries the program's version in its title line.
+            Some(sub) => sub.clone().version(env!("CARGO_PKG_VERSION")),
+            None => {
+                let known: Vec<&str> = cli
+                    .get_subcommands()
+                    .filter(documented)
+                    .map(|c| c.get_name())
+                    .collect();
+                Printer::new(false, false, ColorChoice::Auto).error(format!(
+                    "`certpatch man` has no page for `{}`; the commands are: {}",
+                    crate::x509::cert::printable(name),
+                    known.join(", ")
+                ));
+                return ExitCode::from(exit::USAGE);
+            }
+        },
+    };
+    let mut roff = Vec::new();
+    if let Err(err) = clap_mangen::Man::new(page).render(&mut roff) {
+        Printer::new(false, false, ColorChoice::Auto)
+            .error(format!("cannot render the manual page: {err}"));
+        return ExitCode::from(1);
+    }
+    // Like `completions`, the page goes straight to standard output; a closed pipe
+    // (`certpatch man | head`) is not an error.
+    let _ = std::io::stdout().write_all(&roff);
+    ExitCode::SUCCESS
+}

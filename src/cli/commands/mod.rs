@@ -1,0 +1,145 @@
+//! One file per subcommand. Each is thin: resolve targets, call the library, print.
+
+pub mod add;
+pub mod check;
+pub mod completions;
+pub mod find;
+pub mod list;
+pub mod man;
+pub mod remove;
+pub mod report;
+pub mod restore;
+
+use std::path::Path;
+
+use anyhow::Result;
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+
+use crate::bundle::Bundle;
+use crate::cli::exit::Outcome;
+use crate::cli::output::{path_text, Printer};
+use crate::discover::Host;
+use crate::store::home::Home;
+use crate::store::write::Locked;
+use crate::target::{self, Target};
+use crate::x509::cert::Cert;
+use crate::x509::clock::rfc3339;
+
+/// What every command gets: resolved global options, never raw flags.
+pub struct Context {
+    pub printer: Printer,
+    /// The time validity is judged at (`--at`, or now).
+    pub at: OffsetDateTime,
+    pub host: Host,
+}
+
+impl Context {
+    pub fn home(&self) -> Result<Home> {
+        Home::locate()
+    }
+
+    /// Resolves targets and shows discovery's notes as warnings.
+    pub fn targets(&self, spec: &crate::cli::Targets) -> Result<(Vec<Target>, Vec<String>)> {
+        let resolved = target::resolve(&spec.into(), &self.host)?;
+        // A note is one line; the paths and interpreter answers in it can hold anything,
+        // so the whole of it is escaped (a line break too).
+        for note in &resolved.notes {
+            self.printer.warn(crate::cli::output::escape(note));
+        }
+        Ok((resolved.targets, resolved.notes))
+    }
+}
+
+impl Context {
+    /// Locks a target for a change ([`Target::lock`]) and tells the user when certpatch,
+    /// as root, is about to replace a file in a folder that other users can write.
+    pub fn lock(&self, target: &Target) -> Result<Locked> {
+        let locked = target.lock(wait_notice)?;
+        if let Some(mode) = locked.shared_folder {
+            self.printer.warn(format!(
+                "{}: its folder can be written by users other than root and the file's owner (mode {mode:04o}); they can replace the bundle before or after certpatch patches it. Make the folder writable only by its owner",
+                path_text(&target.path)
+            ));
+        }
+        Ok(locked)
+    }
+}
+
+/// Says, on standard error, why a write seems to hang: another certpatch holds the lock.
+pub fn wait_notice(path: &Path) {
+    eprintln!(
+        "certpatch: waiting for another certpatch process to finish with `{}`…",
+        path.display()
+    );
+}
+
+/// Reads and parses a bundle without locking it (for commands that only look): never
+/// follows a swapped-in link, never blocks on a FIFO, refuses a file over the size limit.
+pub fn read_bundle(path: &Path) -> Result<Bundle> {
+    Ok(Bundle::parse(crate::store::write::read(path)?))
+}
+
+/// [`read_bundle`] for a command that goes on past a bundle it cannot read: the failure
+/// is printed, its JSON entry added to `results`, and `outcome` set to failure.
+pub fn read_or_report(
+    ctx: &Context,
+    target: &Target,
+    outcome: &mut Outcome,
+    results: &mut Vec<Value>,
+) -> Option<Bundle> {
+    match target.read() {
+        Ok(bytes) => Some(Bundle::parse(bytes)),
+        Err(e) => {
+            *outcome = Outcome::Failure;
+            results.push(bundle_error(ctx, target, &e));
+            None
+        }
+    }
+}
+
+/// The JSON facts about one certificate.
+pub fn cert_json(cert: &Cert) -> Value {
+    json!({
+        "sha256": cert.sha256_hex(),
+        "subject": cert.subject,
+        "issuer": cert.issuer,
+        "label": cert.label,
+        "serial": cert.serial_decimal,
+        "not_before": rfc3339(cert.not_before),
+        "not_after": rfc3339(cert.not_after),
+        "key": cert.key_desc,
+        "signature": cert.sig_alg_name,
+    })
+}
+
+/// Prints why one bundle could not be handled and returns its JSON entry; the run goes on
+/// with the other bundles and ends with the failure exit code.
+pub fn bundle_error(ctx: &Context, target: &Target, err: &anyhow::Error) -> Value {
+    let message = crate::cli::exit::chain(err);
+    ctx.printer
+        .error(format!("{}: {message}", path_text(&target.path)));
+    json!({"target": target.json(), "status": "error", "error": message})
+}
+
+/// A short picture of added (`+`) or removed (`-`) patch text: the comment lines and the
+/// PEM armour, with the base64 body folded into one line.
+pub fn preview(bytes: &[u8], sign: char) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = Vec::new();
+    let mut body = 0;
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line.starts_with("-----") || line.starts_with('#') || line.is_empty() {
+            if body > 0 {
+                out.push(format!("{sign} … {body} lines of base64 …"));
+                body = 0;
+            }
+            // Patch text comes from the bundle, which others can write: escaped for display.
+            out.push(format!("{sign}{}", crate::cli::output::escape(line)));
+        } else {
+            body += 1;
+        }
+    }
+    out
+}

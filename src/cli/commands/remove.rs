@@ -1,0 +1,299 @@
+//! `certpatch remove SELECTOR... | --all [targets] [--dry-run]`.
+//!
+//! Only certpatch's own patches can be removed; the bytes they occupied are taken out
+//! exactly, so the bundle is what it was before they were added.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::{bundle_error, preview, read_bundle, Context};
+use crate::bundle::Bundle;
+use crate::cli::exit::{Outcome, UsageError};
+use crate::cli::output::{path_text, short, Tone};
+use crate::cli::Targets;
+use crate::store::backup::Backup;
+use crate::store::commit;
+use crate::store::home::Home;
+use crate::target::Target;
+
+/// What to remove.
+pub enum Selection {
+    All,
+    /// Normalised prefixes: lowercase hex, no colons.
+    Prefixes(Vec<String>),
+}
+
+/// Normalises a fingerprint selector: hex, colons (or spaces) optional, any case.
+pub fn normalize(selector: &str) -> Result<String, UsageError> {
+    let s: String = selector
+        .chars()
+        .filter(|c| *c != ':' && !c.is_whitespace())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let s = s
+        .strip_prefix("sha256")
+        .map(|r| r.trim_start_matches(['=', '/']))
+        .unwrap_or(&s)
+        .to_string();
+    if s.is_empty() || !s.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(UsageError(format!(
+            "`{selector}` is not a SHA-256 fingerprint or prefix (hex digits, colons optional); `certpatch list` shows them"
+        )));
+    }
+    if s.len() > 64 {
+        return Err(UsageError(format!(
+            "`{selector}` is longer than a SHA-256 fingerprint"
+        )));
+    }
+    Ok(s)
+}
+
+pub fn run(
+    ctx: &Context,
+    selection: &Selection,
+    targets: &Targets,
+    dry_run: bool,
+) -> Result<Outcome> {
+    let p = &ctx.printer;
+    let (targets, notes) = ctx.targets(targets)?;
+    // Resolve every prefix to one fingerprint across all targets first: a prefix that
+    // names different certificates in different bundles must not remove both.
+    let wanted = match selection {
+        Selection::All => None,
+        Selection::Prefixes(prefixes) => match resolve(ctx, prefixes, &targets)? {
+            Ok(fingerprints) => Some(fingerprints),
+            Err(problem) => {
+                p.document(&json!({
+                    "command": "remove",
+                    "ok": false,
+                    "dry_run": dry_run,
+                    "error": problem,
+                    "bundles": [],
+                    "notes": notes,
+                }));
+                return Ok(Outcome::Failure);
+            }
+        },
+    };
+    let home = if dry_run { None } else { Some(ctx.home()?) };
+    let mut outcome = Outcome::Success;
+    let mut results = Vec::new();
+    for target in &targets {
+        match remove_from(ctx, target, wanted.as_deref(), home.as_ref(), targets.len()) {
+            Ok(v) => results.push(v),
+            Err(e) => {
+                outcome = Outcome::Failure;
+                results.push(bundle_error(ctx, target, &e));
+            }
+        }
+    }
+    p.document(&json!({
+        "command": "remove",
+        "ok": outcome == Outcome::Success,
+        "dry_run": dry_run,
+        "bundles": results,
+        "notes": notes,
+    }));
+    Ok(outcome)
+}
+
+/// The full fingerprints the prefixes name across `targets`, or the problem (a prefix that
+/// matches nothing, or several different certificates), already printed.
+fn resolve(
+    ctx: &Context,
+    prefixes: &[String],
+    targets: &[Target],
+) -> Result<Result<Vec<String>, serde_json::Value>> {
+    let p = &ctx.printer;
+    let mut present: BTreeMap<String, String> = BTreeMap::new(); // sha256 -> name
+    for target in targets {
+        // An unreadable bundle is reported once, when its turn comes to be changed.
+        if let Ok(bundle) = read_bundle(&target.path) {
+            for patch in &bundle.patches {
+                present.insert(patch.cert.sha256_hex(), patch.cert.name().to_string());
+            }
+        }
+    }
+    let mut fingerprints = Vec::new();
+    for prefix in prefixes {
+        let hits: Vec<(&String, &String)> = present
+            .iter()
+            .filter(|(sha, _)| sha.starts_with(prefix.as_str()))
+            .collect();
+        match hits.as_slice() {
+            [] => {
+                p.error(format!(
+                    "no certpatch patch matches `{prefix}` in the {} target bundle(s); nothing was removed",
+                    targets.len()
+                ));
+                p.hint("`certpatch list` shows the patches and their fingerprints");
+                return Ok(Err(json!({"code": "no-match", "selector": prefix})));
+            }
+            [(sha, _)] => fingerprints.push((*sha).clone()),
+            many => {
+                p.error(format!(
+                    "`{prefix}` matches {} different patches; give more digits (nothing was removed):",
+                    many.len()
+                ));
+                for (sha, name) in many {
+                    p.error_detail(format!("  {sha}  {name}"));
+                }
+                let shas: Vec<&String> = many.iter().map(|(s, _)| *s).collect();
+                return Ok(Err(
+                    json!({"code": "ambiguous", "selector": prefix, "matches": shas}),
+                ));
+            }
+        }
+    }
+    Ok(Ok(fingerprints))
+}
+
+/// Removes the patches with these fingerprints (all patches when `None`) from one bundle;
+/// without `home`, only shows what would go.
+fn remove_from(
+    ctx: &Context,
+    target: &Target,
+    wanted: Option<&[String]>,
+    home: Option<&Home>,
+    target_count: usize,
+) -> Result<serde_json::Value> {
+    let p = &ctx.printer;
+    let locked = match home {
+        Some(_) => Some(ctx.lock(target)?),
+        None => None,
+    };
+    let bytes = match &locked {
+        Some(l) => l.bytes.clone(),
+        None => target.read()?,
+    };
+    let bundle = Bundle::parse(bytes);
+    let chosen: Vec<usize> = (0..bundle.patches.len())
+        .filter(|&i| wanted.is_none_or(|w| w.contains(&bundle.patches[i].cert.sha256_hex())))
+        .collect();
+    let removed: Vec<serde_json::Value> = chosen
+        .iter()
+        .map(|&i| super::list::patch_json(&bundle.patches[i]))
+        .collect();
+    if chosen.is_empty() {
+        if target_count == 1 {
+            p.line(format!(
+                "{}: no matching certpatch patch, unchanged",
+                path_text(&target.path)
+            ));
+        }
+        return Ok(json!({"target": target.json(), "status": "unchanged", "removed": removed}));
+    }
+    let new = bundle.without(&chosen);
+    let status = match (&locked, home) {
+        (Some(locked), Some(home)) => {
+            let committed = commit::plain(home, locked, &new, |l| {
+                for &i in &chosen {
+                    l.forget(&locked.path, &bundle.patches[i].cert.sha256_hex());
+                }
+            })?;
+            if let Some(problem) = committed.ledger_problem {
+                p.warn(problem);
+            }
+            // With no patch left there is nothing for the backup to undo; keeping it would
+            // let a later `restore` put back an older bundle after an upgrade.
+            if chosen.len() == bundle.patches.len() {
+                let backup = Backup::of(home, &locked.path);
+                if backup.exists() {
+                    if let Err(e) = backup.discard() {
+                        p.warn(crate::cli::exit::chain(&e));
+                    }
+                }
+            }
+            p.line(format!(
+                "{} {} patch(es) from {}",
+                p.tone(Tone::Good, "removed"),
+                chosen.len(),
+                path_text(&target.path)
+            ));
+            "removed"
+        }
+        _ => {
+            p.line(format!("would remove from {}:", path_text(&target.path)));
+            for &i in &chosen {
+                let range = bundle.patches[i].range.clone();
+                for line in preview(&bundle.bytes[range], '-') {
+                    p.line(format!("    {}", p.tone(Tone::Bad, &line)));
+                }
+            }
+            "would-remove"
+        }
+    };
+    for &i in &chosen {
+        let patch = &bundle.patches[i];
+        p.line(format!(
+            "  - {}  {}",
+            short(&patch.cert.sha256_hex()),
+            patch.cert.name()
+        ));
+    }
+    // A removed patch is only untrusted if no other copy of the same certificate stays.
+    let mut still_trusted = Vec::new();
+    let mut seen: Vec<[u8; 32]> = Vec::new();
+    for &i in &chosen {
+        let cert = &bundle.patches[i].cert;
+        if seen.contains(&cert.sha256) {
+            continue;
+        }
+        seen.push(cert.sha256);
+        for line in copy_lines(&new, &cert.sha256) {
+            p.warn(format!(
+                "still trusted: {} ({}) — a copy not added by certpatch is at line {line} of {}; remove it by hand if it should go",
+                crate::x509::cert::printable(cert.name()),
+                short(&cert.sha256_hex()),
+                path_text(&target.path)
+            ));
+            still_trusted.push(json!({"sha256": cert.sha256_hex(), "line": line}));
+        }
+    }
+    Ok(
+        json!({"target": target.json(), "status": status, "removed": removed, "still_trusted": still_trusted}),
+    )
+}
+
+/// The 1-based line numbers of the `BEGIN CERTIFICATE` lines of `bytes` whose block
+/// decodes to the certificate with this SHA-256 (the same DER).
+fn copy_lines(bytes: &[u8], sha256: &[u8; 32]) -> Vec<usize> {
+    use sha2::{Digest, Sha256};
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = Vec::new();
+    let mut begin: Option<(usize, usize)> = None; // (line number, byte offset)
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let t = line.trim();
+        if t == "-----BEGIN CERTIFICATE-----" {
+            begin = Some((n + 1, offset));
+        } else if t == "-----END CERTIFICATE-----" {
+            if let Some((at, start)) = begin.take() {
+                let block = &text[start..offset + line.len()];
+                if let Ok(pem) = pem::parse(block) {
+                    if Sha256::digest(pem.contents()).as_slice() == sha256 {
+                        out.push(at);
+                    }
+                }
+            }
+        }
+        offset += line.len();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn copy_lines_finds_each_identical_block() {
+        use sha2::{Digest, Sha256};
+        let der = b"\x30\x03\x02\x01\x01";
+        let block = pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()));
+        let text = format!("# a\n{block}# b\n\n{block}");
+        let sha: [u8; 32] = Sha256::digest(der).into();
+        assert_eq!(super::copy_lines(text.as_bytes(), &sha), vec![2, 7]);
+        assert!(super::copy_lines(text.as_bytes(), &[0; 32]).is_empty());
+    }
+}

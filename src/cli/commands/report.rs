@@ -1,0 +1,127 @@
+//! Showing what the acceptance rules decided: the input, and each certificate's verdict
+//! against each bundle, as text for a person or as JSON. Shared by `check` and `add`.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::{cert_json, Context};
+use crate::accept::validate::{Decision, Verdict};
+use crate::cli::exit::Outcome;
+use crate::cli::output::{bounded, escape, path_text, short, MAX_LISTED};
+use crate::target::Target;
+use crate::x509::input::{self, Input, InputError};
+
+/// Reads FILE, printing a refusal of the whole input (and the JSON document) on failure.
+pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Outcome> {
+    input::read(file).map_err(|err: InputError| {
+        let message = bounded(&err.to_string()).into_owned();
+        ctx.printer.error(&message);
+        if command != "check" {
+            ctx.printer.error_detail("nothing was written.");
+        }
+        ctx.printer.document(&json!({
+            "command": command,
+            "ok": false,
+            "error": {"code": err.code(), "message": message},
+            "bundles": [],
+        }));
+        Outcome::Failure
+    })
+}
+
+pub fn input_json(input: &Input) -> Value {
+    json!({
+        "source": input.source,
+        "certificates": input.certs.iter().map(cert_json).collect::<Vec<_>>(),
+    })
+}
+
+pub fn verdicts_json(verdicts: &[Verdict]) -> Value {
+    verdicts
+        .iter()
+        .map(|v| {
+            let mut c = cert_json(v.cert);
+            c["decision"] = json!(v.decision);
+            c["reasons"] = json!(v.reasons);
+            c["warnings"] = json!(v.warnings);
+            c
+        })
+        .collect()
+}
+
+/// The per-certificate verdicts, for a person: refusals on stderr with every reason,
+/// the rest on stdout, warnings on stderr. At most [`MAX_LISTED`] certificates are shown
+/// one by one (an input may hold hundreds); the rest are counted, and `--json` has them all.
+pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &[Verdict]) {
+    let p = &ctx.printer;
+    let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
+    if refused {
+        p.error(format!(
+            "refused `{}` for {}",
+            escape(&input.source),
+            target.describe()
+        ));
+    } else {
+        p.line(target.describe());
+    }
+    for v in verdicts.iter().take(MAX_LISTED) {
+        let name = format!("{} (sha256 {})", v.cert.name(), short(&v.cert.sha256_hex()));
+        match v.decision {
+            Decision::Refused => {
+                p.error_detail(format!("  {name}:"));
+                for r in v.reasons.iter().take(MAX_LISTED) {
+                    p.error_detail(format!("    - {}", r.message));
+                }
+                if v.reasons.len() > MAX_LISTED {
+                    p.error_detail(format!(
+                        "    - … and {} more reason(s) (all in --json)",
+                        v.reasons.len() - MAX_LISTED
+                    ));
+                }
+            }
+            Decision::AlreadyPresent => {
+                p.line(format!("  = {name}: already in the bundle, nothing to do"))
+            }
+            Decision::Add => p.line(format!(
+                "  + {name}: passes every check; issued by `{}`, valid until {}",
+                v.cert.issuer,
+                crate::x509::clock::rfc3339(v.cert.not_after)
+            )),
+        }
+        for w in v.warnings.iter().take(MAX_LISTED) {
+            p.warn(format!("{}: {}", v.cert.name(), w.message));
+        }
+    }
+    if let Some(rest) = verdicts.get(MAX_LISTED..).filter(|r| !r.is_empty()) {
+        let count = |d: Decision| rest.iter().filter(|v| v.decision == d).count();
+        let summary = format!(
+            "  … and {} more certificate(s): {} refused, {} to add, {} already present (all in --json)",
+            rest.len(),
+            count(Decision::Refused),
+            count(Decision::Add),
+            count(Decision::AlreadyPresent)
+        );
+        if refused {
+            p.error_detail(summary);
+        } else {
+            p.line(summary);
+        }
+    }
+    if refused && verdicts.iter().any(|v| v.decision != Decision::Refused) {
+        p.error_detail(
+            "  (the input is refused as a whole: fix or drop the refused certificate(s))",
+        );
+    }
+}
+
+/// Warns when a non-empty bundle holds no certificate certpatch (or Python) can read: a
+/// UTF-16 file, old Mac line endings, a damaged copy. Every issuer would look missing.
+pub fn warn_if_unreadable(ctx: &Context, target: &Target, bundle: &crate::bundle::Bundle) {
+    if bundle.certs.is_empty() && !bundle.bytes.iter().all(u8::is_ascii_whitespace) {
+        ctx.printer.warn(format!(
+            "{} holds no readable certificate (UTF-16, CR-only line ends, or damaged?); Python cannot load it either",
+            path_text(&target.path)
+        ));
+    }
+}

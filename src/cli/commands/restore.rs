@@ -1,0 +1,275 @@
+//! `certpatch restore [targets] [--dry-run]`: put back the copy saved before the first
+//! patch.
+//!
+//! Restoring writes the backup only while the bundle, with certpatch's patches taken out,
+//! is byte for byte that backup — so it never puts an older bundle over a newer one. After
+//! a certifi upgrade, a reinstall or a foreign edit (with or without certpatch's patches
+//! still in it) it refuses, exit 1, nothing written, and says what changed: the package
+//! version (backup's provenance → the bundle's now), the roots the old copy would bring
+//! back or drop, and what to run instead. There is no flag to override this (the former
+//! `--force` is gone: it downgraded trust stores). A backup whose bytes do not match its
+//! `meta.toml` is damaged and is never used.
+
+use anyhow::Result;
+use serde_json::json;
+
+use super::{bundle_error, preview, Context};
+use crate::bundle::Bundle;
+use crate::cli::exit::Outcome;
+use crate::cli::output::{path_text, short, Tone};
+use crate::cli::Targets;
+use crate::store::backup::Backup;
+use crate::store::commit;
+use crate::store::provenance::{self, Provenance};
+use crate::target::Target;
+use crate::x509::cert::{printable, Cert};
+
+/// How many certificate names a refusal lists on each side.
+const NAMES_SHOWN: usize = 10;
+
+pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
+    let (targets, notes) = ctx.targets(targets)?;
+    let mut outcome = Outcome::Success;
+    let mut results = Vec::new();
+    for target in &targets {
+        match restore_one(ctx, target, dry_run) {
+            Ok((o, v)) => {
+                outcome = outcome.and(o);
+                results.push(v);
+            }
+            Err(e) => {
+                outcome = Outcome::Failure;
+                results.push(bundle_error(ctx, target, &e));
+            }
+        }
+    }
+    ctx.printer.document(&json!({
+        "command": "restore",
+        "ok": outcome == Outcome::Success,
+        "dry_run": dry_run,
+        "bundles": results,
+        "notes": notes,
+    }));
+    Ok(outcome)
+}
+
+/// The certificates in `a` that `b` lacks (by fingerprint), each once.
+fn missing_from<'a>(a: &'a [Cert], b: &[Cert]) -> Vec<&'a Cert> {
+    let mut out: Vec<&Cert> = Vec::new();
+    for c in a {
+        if !b.iter().any(|d| d.sha256 == c.sha256) && !out.iter().any(|d| d.sha256 == c.sha256) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn names_json(certs: &[&Cert]) -> serde_json::Value {
+    certs
+        .iter()
+        .map(|c| json!({"sha256": c.sha256_hex(), "name": c.name()}))
+        .collect()
+}
+
+fn restore_one(
+    ctx: &Context,
+    target: &Target,
+    dry_run: bool,
+) -> Result<(Outcome, serde_json::Value)> {
+    let p = &ctx.printer;
+    let home = ctx.home()?;
+    let shown = path_text(&target.path);
+    // A dry run only reads; a real restore decides and writes under the lock.
+    let locked = if dry_run {
+        None
+    } else {
+        Some(ctx.lock(target)?)
+    };
+    let current = match &locked {
+        Some(l) => l.bytes.clone(),
+        None => target.read()?,
+    };
+    let bundle = Bundle::parse(current.clone());
+    let backup = Backup::of(&home, &target.path);
+    let report = |status: &str, message: String, extra: serde_json::Value| {
+        let mut v = json!({"target": target.json(), "status": status, "message": message, "backup": path_text(&backup.original)});
+        if let (Some(obj), Some(more)) = (v.as_object_mut(), extra.as_object()) {
+            obj.extend(more.clone());
+        }
+        v
+    };
+    let remove_all = format!("certpatch remove --all --bundle {shown}");
+    if !backup.exists() {
+        let patches = bundle.patches.len();
+        if patches > 0 {
+            let msg = format!(
+                "{shown} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
+                home.root.display()
+            );
+            p.error(&msg);
+            p.hint(format!(
+                "`{remove_all}` takes the patches out exactly, without a backup"
+            ));
+            return Ok((Outcome::Failure, report("no-backup", msg, json!({}))));
+        }
+        let msg = format!(
+            "{shown} holds no certpatch patch and has no backup under `{}` (a backup is kept only while the bundle holds patches)",
+            home.root.display()
+        );
+        p.line(format!("{msg}; nothing to restore"));
+        return Ok((Outcome::Success, report("no-backup", msg, json!({}))));
+    }
+    let loaded = match backup.load() {
+        Ok(l) => l,
+        Err(damaged) => {
+            let msg = format!("{shown}: {damaged}");
+            p.error(&msg);
+            p.hint(format!(
+                "`{remove_all}` takes certpatch's patches out exactly, without the backup; then delete the folder `{}`",
+                backup.dir.display()
+            ));
+            return Ok((Outcome::Failure, report("damaged-backup", msg, json!({}))));
+        }
+    };
+    let original = loaded.bytes;
+    if current == original {
+        let msg = format!("{shown} is already the backed-up copy");
+        p.line(format!("{msg}; nothing to restore"));
+        return Ok((Outcome::Success, report("unchanged", msg, json!({}))));
+    }
+    let pristine = bundle.pristine();
+    if pristine != original {
+        return Ok(refuse(
+            ctx,
+            target,
+            &bundle,
+            &pristine,
+            &original,
+            loaded.meta.provenance.as_ref(),
+            &remove_all,
+            &report,
+        ));
+    }
+    let Some(locked) = locked else {
+        let msg = format!(
+            "would restore {shown} from {} ({} bytes now, {} after)",
+            backup.original.display(),
+            current.len(),
+            original.len()
+        );
+        p.line(&msg);
+        for patch in &bundle.patches {
+            for line in preview(&bundle.bytes[patch.range.clone()], '-') {
+                p.line(format!("    {}", p.tone(Tone::Bad, &line)));
+            }
+        }
+        return Ok((Outcome::Success, report("would-restore", msg, json!({}))));
+    };
+    let committed = commit::plain(&home, &locked, &original, |l| l.forget_bundle(&locked.path))?;
+    if let Some(problem) = committed.ledger_problem {
+        p.warn(problem);
+    }
+    if let Err(e) = backup.discard() {
+        // The bundle is restored; a backup left behind is only clutter.
+        p.warn(crate::cli::exit::chain(&e));
+    }
+    let msg = format!("{shown} put back as it was before certpatch");
+    p.line(format!("{} {msg}", p.tone(Tone::Good, "restored:")));
+    Ok((Outcome::Success, report("restored", msg, json!({}))))
+}
+
+/// The refusal when the bundle without certpatch's patches is not the backup: what
+/// changed, what the old copy would bring back or drop, and what to run instead.
+#[allow(clippy::too_many_arguments)]
+fn refuse(
+    ctx: &Context,
+    target: &Target,
+    bundle: &Bundle,
+    pristine: &[u8],
+    original: &[u8],
+    then: Option<&Provenance>,
+    remove_all: &str,
+    report: &dyn Fn(&str, String, serde_json::Value) -> serde_json::Value,
+) -> (Outcome, serde_json::Value) {
+    let p = &ctx.printer;
+    let shown = path_text(&target.path);
+    let now = provenance::of(&target.path);
+    let old = Bundle::parse(original.to_vec());
+    let new = Bundle::parse(pristine.to_vec());
+    let bring_back = missing_from(&old.certs, &new.certs);
+    let drop = missing_from(&new.certs, &old.certs);
+    let what = match (then, now.as_ref()) {
+        (Some(a), Some(b)) if a.effective_version() != b.effective_version() || a.package != b.package => {
+            format!("it was upgraded or reinstalled: {a} → {b}")
+        }
+        (Some(a), Some(b)) => format!("it was changed by something other than certpatch ({a} then, {b} now)"),
+        (None, Some(b)) => format!("it was changed by something other than certpatch (now {b})"),
+        _ => "it was changed by something other than certpatch (a package upgrade or reinstall, or a hand edit?)".to_string(),
+    };
+    let lost = if bundle.patches.is_empty() {
+        "; certpatch's patches are no longer in it (lost to that change)"
+    } else {
+        ""
+    };
+    let msg = format!(
+        "{shown} is no longer the copy certpatch backed up: {what}{lost}. Restoring the backup would put an older bundle over it, so nothing was written"
+    );
+    p.error(&msg);
+    let list = |verb: &str, certs: &[&Cert]| {
+        if certs.is_empty() {
+            return;
+        }
+        p.error_detail(format!(
+            "  the backup would {verb} {} certificate(s):",
+            certs.len()
+        ));
+        for c in certs.iter().take(NAMES_SHOWN) {
+            p.error_detail(format!(
+                "    {}  {}",
+                short(&c.sha256_hex()),
+                printable(c.name())
+            ));
+        }
+        if certs.len() > NAMES_SHOWN {
+            p.error_detail(format!("    … and {} more", certs.len() - NAMES_SHOWN));
+        }
+    };
+    list("bring back (trust again)", &bring_back);
+    list("drop", &drop);
+    if bring_back.is_empty() && drop.is_empty() {
+        p.error_detail("  (the certificates are the same; the text around them differs)");
+    }
+    let reinstall = now.as_ref().or(then).map(Provenance::reinstall_command);
+    if bundle.patches.is_empty() {
+        match &reinstall {
+            Some(cmd) => p.hint(format!(
+                "there is nothing of certpatch's to take out; `{cmd}` puts the package's own bundle back, and `certpatch add FILE --bundle {shown}` adds a certificate again"
+            )),
+            None => p.hint(format!(
+                "there is nothing of certpatch's to take out; reinstall the package that owns the bundle to get its own copy back, and `certpatch add FILE --bundle {shown}` adds a certificate again"
+            )),
+        }
+    } else {
+        let extra = match &reinstall {
+            Some(cmd) => format!("; `{cmd}` puts the package's own bundle back instead"),
+            None => String::new(),
+        };
+        p.hint(format!(
+            "`{remove_all}` takes out only certpatch's patches and keeps the newer bundle{extra}"
+        ));
+    }
+    (
+        Outcome::Failure,
+        report(
+            "refused",
+            msg,
+            json!({
+                "reason": if bundle.patches.is_empty() { "patches-lost" } else { "changed-since-backup" },
+                "provenance_then": then,
+                "provenance_now": now,
+                "would_bring_back": names_json(&bring_back),
+                "would_drop": names_json(&drop),
+            }),
+        ),
+    )
+}

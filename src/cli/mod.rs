@@ -1,0 +1,15 @@
+//! The command line: clap definitions ([`args`]), the entry point ([`app`]), output for
+//! people and JSON ([`output`]), exit codes ([`exit`]), and one file per command
+//! ([`commands`]).
+//!
+//! The top layer: it may import every other layer, and it is the only one that prints or
+//! sees clap types.
+
+pub mod app;
+pub mod args;
+pub mod commands;
+pub mod exit;
+pub mod output;
+
+pub use app::main;
+pub use args::{Cli, ColorChoice, Command, Targets};

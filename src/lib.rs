@@ -1,0 +1,54 @@
+//! certpatch: add a missing intermediate CA certificate to Python's CA bundles, safely
+//! and reversibly.
+//!
+//! This library is the whole program; the `certpatch` binary only calls
+//! [`cli::main`]. It is split so that its structure can be read and tested (and fuzzed or
+//! benchmarked by calling it directly), not to be used by other crates: **it has no
+//! stable API**, and any item may change or go away in any release.
+//!
+//! # The crate map
+//!
+//! | layer | owns |
+//! | --- | --- |
+//! | [`cli`] | clap definitions, output ([`cli::output::Printer`]), JSON, exit codes, the entry point, one file per command |
+//! | [`store`] | certpatch's state and writes: lock + atomic write, backups, ledger, home folder, commit; platform calls |
+//! | [`target`] | which bundles a command acts on: a plain [`target::Spec`] resolved through `discover` |
+//! | [`discover`] | Python environments and their bundles |
+//! | [`accept`] | the acceptance rules for a certificate, and planning an add |
+//! | `net` (to come) | TLS capture of a server's chain, AIA fetching |
+//! | [`bundle`] | the bundle format itself: parse, render a patch, take patches out (pure) |
+//! | [`x509`] | bytes → certificate facts: PEM, DER, PKCS#7 intake; times; printable text |
+//!
+//! # The layer rule
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! cli → target → store | discover | accept | net → bundle → x509
+//! ```
+//!
+//! - A layer imports only the layers to its right, never one to its left.
+//! - `store`, `discover`, `accept` and `net` are peers and do not import each other
+//!   (in particular `net` never imports `store`: fetching never writes).
+//! - Nothing below `cli` prints (the lints below enforce it) or sees clap types: lower
+//!   layers return values, including notes and warnings, and take plain types such as
+//!   [`target::Spec`]; a lower layer that must say something while it works
+//!   takes a callback (as [`store::write::lock`] does).
+//! - Each layer's `mod.rs` says what it owns and what it may import. A test
+//!   (`src/layer_rule.rs`) checks the imports against this rule.
+
+// Nothing below `cli` prints: results go up as values, and the cli decides what the user
+// sees. (clippy.toml lets tests print.)
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod accept;
+pub mod bundle;
+#[allow(clippy::print_stdout, clippy::print_stderr)]
+pub mod cli;
+pub mod discover;
+pub mod store;
+pub mod target;
+pub mod x509;
+
+#[cfg(test)]
+mod layer_rule;

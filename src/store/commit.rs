@@ -1,0 +1,77 @@
+//! Committing a change to a locked bundle, in the one order that keeps state consistent:
+//! backup (when the bundle is about to get its first patch), then the atomic replace,
+//! then the ledger.
+//!
+//! A backup made for a write that then fails is taken back, so a refused or failed run
+//! leaves nothing behind. The ledger is bookkeeping: when it cannot be updated the bundle
+//! change still stands, and the caller reports a warning rather than a failure (the
+//! bundle itself says what its patches are).
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::bundle::Bundle;
+use crate::store::backup::Backup;
+use crate::store::home::Home;
+use crate::store::ledger::{self, Ledger};
+use crate::store::write::Locked;
+
+/// What a commit did besides writing the bundle.
+pub struct Committed {
+    /// The backup of the bundle's state before certpatch, when one is kept.
+    pub backup: Option<PathBuf>,
+    /// Why the ledger could not be updated, if it could not.
+    pub ledger_problem: Option<String>,
+}
+
+/// Writes `new` over the locked bundle, keeping a backup of `before` (the bundle as read
+/// under the lock) when it has no certpatch patches yet.
+pub fn with_backup(
+    home: &Home,
+    locked: &Locked,
+    before: &Bundle,
+    new: &[u8],
+    change: impl FnOnce(&mut Ledger),
+) -> Result<Committed> {
+    let backup = Backup::of(home, &locked.path);
+    let fresh = backup.ensure(
+        home,
+        &locked.path,
+        &before.pristine(),
+        !before.patches.is_empty(),
+    )?;
+    if let Err(err) = locked.replace(new) {
+        if fresh {
+            let _ = backup.discard();
+        }
+        return Err(err);
+    }
+    Ok(Committed {
+        backup: Some(backup.original),
+        ledger_problem: record(home, change),
+    })
+}
+
+/// Writes `new` over the locked bundle (removing patches needs no new backup).
+pub fn plain(
+    home: &Home,
+    locked: &Locked,
+    new: &[u8],
+    change: impl FnOnce(&mut Ledger),
+) -> Result<Committed> {
+    locked.replace(new)?;
+    Ok(Committed {
+        backup: None,
+        ledger_problem: record(home, change),
+    })
+}
+
+fn record(home: &Home, change: impl FnOnce(&mut Ledger)) -> Option<String> {
+    ledger::update(home, change).err().map(|e| {
+        format!(
+            "the bundle was changed, but the ledger was not updated: {}",
+            crate::x509::text::chain(&e)
+        )
+    })
+}

@@ -1,0 +1,134 @@
+//! Text that more than one layer writes for people and JSON, made safe once for all of
+//! them: names, paths and messages can come from files an attacker wrote (a bundle's
+//! `# certpatch:` line, a certificate's subject, a folder name), so [`escape`] writes
+//! control and bidirectional formatting characters visibly, messages are cut to
+//! [`MAX_MESSAGE_BYTES`] and lists to [`MAX_LISTED`] items ([`capped_list`]). It lives at
+//! the bottom so that `discover` and `store` word their notes and problems exactly as the
+//! cli words everything else (the cli re-exports these from `cli::output` and `cli::exit`).
+
+use std::borrow::Cow;
+
+/// At most this many items of a list (unknown PEM blocks, certificates, patches) are
+/// named in one message; the rest are counted ("… and N more").
+pub const MAX_LISTED: usize = 10;
+
+/// No message on standard error is longer than this; the rest is counted, not shown.
+pub const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// No line of normal output is longer than this (room for an `undo with:` line naming
+/// hundreds of fingerprints, not for a multi-megabyte certificate name).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Whether `c` must not reach a terminal as itself: control characters (C0, DEL, C1,
+/// which move the cursor, start escape sequences or break lines), bidirectional
+/// formatting characters (which reorder what is shown: U+202A–U+202E, U+2066–U+2069,
+/// U+200E, U+200F, U+061C), and the Unicode line and paragraph separators.
+pub(crate) fn must_escape(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{061c}'
+                | '\u{2028}'
+                | '\u{2029}'
+        )
+}
+
+/// `s` made safe to show on a terminal: control characters written as `\xNN`, the other
+/// characters of `must_escape` as `\u{NNNN}`; everything else as it is. The one escaping
+/// for text output: [`path_text`] and `cert::printable` use it.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(must_escape) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        push_escaped(&mut out, c);
+    }
+    Cow::Owned(out)
+}
+
+pub(crate) fn push_escaped(out: &mut String, c: char) {
+    if !must_escape(c) {
+        out.push(c);
+    } else if (c as u32) < 0x100 {
+        out.push_str(&format!("\\x{:02x}", c as u32));
+    } else {
+        out.push_str(&format!("\\u{{{:04x}}}", c as u32));
+    }
+}
+
+/// `s` cut to [`MAX_MESSAGE_BYTES`] (on a character boundary), saying how much was left out:
+/// for messages kept as data (JSON) as well as shown.
+pub fn bounded(s: &str) -> Cow<'_, str> {
+    if s.len() <= MAX_MESSAGE_BYTES {
+        return Cow::Borrowed(s);
+    }
+    let mut end = MAX_MESSAGE_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    Cow::Owned(format!(
+        "{} … ({} more bytes not shown)",
+        &s[..end],
+        s.len() - end
+    ))
+}
+
+/// The first [`MAX_LISTED`] of `items` joined with `sep`, then "… and N more" for the rest.
+pub fn capped_list<I>(items: I, sep: &str) -> String
+where
+    I: IntoIterator,
+    I::Item: AsRef<str>,
+{
+    let mut shown = Vec::new();
+    let mut more = 0usize;
+    for item in items {
+        if shown.len() < MAX_LISTED {
+            shown.push(item.as_ref().to_string());
+        } else {
+            more += 1;
+        }
+    }
+    let mut out = shown.join(sep);
+    if more > 0 {
+        out.push_str(&format!("{sep}… and {more} more"));
+    }
+    out
+}
+
+/// An error and its causes on one line each: `msg\n  caused by: cause`, cut to
+/// [`MAX_MESSAGE_BYTES`]. This is the data (it goes into JSON as it is); the Printer
+/// escapes it for a terminal.
+pub fn chain(err: &anyhow::Error) -> String {
+    let mut out = err.to_string();
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if !out.contains(&cause) {
+            out.push_str("\n  caused by: ");
+            out.push_str(&cause);
+        }
+    }
+    bounded(&out).into_owned()
+}
+
+/// A path as text for messages: lossy UTF-8, then [`escape`]d.
+pub fn path_text(p: &std::path::Path) -> String {
+    escape(&p.to_string_lossy()).into_owned()
+}
+
+/// A path as a JSON string: the data itself (lossy UTF-8 only, since JSON strings must be
+/// UTF-8); serde escapes control characters inside it.
+pub fn path_json(p: &std::path::Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+/// An optional path as JSON text or `null` (see [`path_json`]).
+pub fn opt_path_text(p: Option<&std::path::Path>) -> serde_json::Value {
+    p.map_or(serde_json::Value::Null, |p| {
+        serde_json::Value::String(path_json(p))
+    })
+}
