@@ -219,6 +219,19 @@ impl Host {
         out
     }
 
+    /// A variable that names a fixed install location (`PYENV_ROOT`), as a path: like
+    /// [`Host::var_path`], but when `CERTPATCH_HOST_ROOT` moved the filesystem root, an
+    /// absolute value is taken under that root too, as [`Host::system_path`] does, so a
+    /// variable inherited from the real machine cannot lead discovery out of the host
+    /// root (to the machine's own Pythons).
+    pub fn rooted_var_path(&self, name: &str) -> Option<PathBuf> {
+        let value = self.var(name)?;
+        if self.root == Path::new("/") || !Path::new(value).is_absolute() {
+            return self.var_path(name);
+        }
+        Some(self.system_path(value))
+    }
+
     /// A path inside the home folder, if the home folder is known.
     pub fn home_path(&self, relative: &str) -> Option<PathBuf> {
         self.home.as_ref().map(|h| join_rel(h, relative))

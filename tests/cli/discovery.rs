@@ -1561,3 +1561,29 @@ fn an_unreadable_folder_under_root_is_reported() {
         "{err}"
     );
 }
+
+/// `CERTPATCH_HOST_ROOT` hides the machine's pyenv too: a `PYENV_ROOT` inherited from the
+/// real machine is taken under the host root (as `/usr`, `/opt` are), so a pyenv outside
+/// the fake root is not listed and the one at the same path inside it is.
+#[test]
+fn host_root_takes_pyenv_root_inside_it() {
+    let m = Machine::new();
+    // The "real" pyenv, outside the host root, at an absolute path.
+    let outside = m.p("real-pyenv");
+    make_install(&outside.join("versions/3.11.9"), "3.11");
+    // The same absolute path, under the host root.
+    let inside = m.host_root().join(outside.strip_prefix("/").unwrap());
+    make_install(&inside.join("versions/3.12.1"), "3.12");
+    let items = m.find_json(&[], &[("PYENV_ROOT", &s(&outside))]);
+    let paths: Vec<&str> = items.iter().map(|i| i["path"].as_str().unwrap()).collect();
+    assert!(
+        paths.iter().all(|p| !p.starts_with(&s(&outside))),
+        "the pyenv outside the host root leaked: {paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with(&s(&inside.join("versions/3.12.1")))),
+        "the pyenv under the host root was not found: {paths:?}"
+    );
+}
