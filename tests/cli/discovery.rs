@@ -1587,3 +1587,50 @@ fn host_root_takes_pyenv_root_inside_it() {
         "the pyenv under the host root was not found: {paths:?}"
     );
 }
+
+/// The Python 3.13 trust-anchor note is for bundles whose Python is 3.13+ (or unknown):
+/// an add to a 3.12 venv does not give it; an add to a 3.13 venv does.
+#[test]
+fn python313_anchor_note_only_for_python_313_or_newer() {
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let mut seen = Vec::new();
+    for version in ["3.12", "3.13"] {
+        let v = make_venv(&m.p(&format!("projects/v{version}/venv")), version);
+        let out = m.run(
+            &[
+                "add",
+                &s(&gen("int-good.pem")),
+                "--env",
+                &s(&v),
+                "--at",
+                TEST_CLOCK,
+                "--json",
+            ],
+            &[],
+        );
+        assert_exit(&out, 0, "add --env");
+        let doc = json(&out);
+        assert_eq!(doc["bundles"][0]["status"], "patched", "{doc:#}");
+        seen.push(doc["notes"].to_string().contains("3.13"));
+        let text = m.run(
+            &[
+                "add",
+                &s(&gen("int-01.pem")),
+                "--env",
+                &s(&v),
+                "--at",
+                TEST_CLOCK,
+            ],
+            &[],
+        );
+        assert_exit(&text, 0, "add --env (text)");
+        seen.push(stderr(&text).contains("VERIFY_X509_PARTIAL_CHAIN"));
+    }
+    assert_eq!(
+        seen,
+        vec![false, false, true, true],
+        "note shown for 3.12 / 3.13"
+    );
+    guard.check();
+}

@@ -103,8 +103,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     // Shown before the summary, since they decide whether the patch helps at all.
     let overrides = overrides_for(ctx, &changed.iter().collect::<Vec<_>>());
     report_overrides(ctx, &overrides);
-    // Shown whenever an intermediate is (or, in a dry run, would be) added.
-    if !changed.is_empty() {
+    // Shown whenever an intermediate is (or, in a dry run, would be) added to a bundle
+    // whose Python is 3.13+ or not known.
+    if changed.iter().any(Target::may_be_python_3_13) {
         ctx.printer.note(ANCHOR_NOTE);
         notes.push(ANCHOR_NOTE.to_string());
     }
