@@ -21,6 +21,8 @@ use crate::cli::exit::Outcome;
 use crate::cli::output::{path_text, Printer};
 use crate::discover::Host;
 use crate::store::home::Home;
+use crate::store::commit::Committed;
+use crate::store::transaction::Access;
 use crate::store::write::Locked;
 use crate::target::{self, Target};
 use crate::x509::cert::Cert;
@@ -63,6 +65,31 @@ impl Context {
             ));
         }
         Ok(locked)
+    }
+}
+
+impl Context {
+    /// The ways into a target's bundle for [`crate::store::transaction::run`]: its
+    /// unlocked read, and [`Context::lock`] (which warns about a shared folder).
+    pub fn access<'t>(
+        &'t self,
+        target: &'t Target,
+    ) -> Access<impl Fn() -> Result<Vec<u8>> + 't, impl Fn() -> Result<Locked> + 't> {
+        Access {
+            read: move || target.read(),
+            lock: move || self.lock(target),
+        }
+    }
+
+    /// Shows what a commit could not do besides writing the bundle (the ledger, a stale
+    /// backup): warnings, since the bundle change stands.
+    pub fn committed_warnings(&self, committed: &Committed) {
+        for problem in [&committed.ledger_problem, &committed.backup_problem]
+            .into_iter()
+            .flatten()
+        {
+            self.printer.warn(problem);
+        }
     }
 }
 

@@ -13,9 +13,9 @@ use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
-use crate::store::backup::Backup;
-use crate::store::commit;
 use crate::store::home::Home;
+use crate::store::ledger::Ledger;
+use crate::store::transaction::{self, BackupStep, Write};
 use crate::target::Target;
 
 /// What to remove.
@@ -160,18 +160,47 @@ fn remove_from(
     target_count: usize,
 ) -> Result<serde_json::Value> {
     let p = &ctx.printer;
-    let locked = match home {
-        Some(_) => Some(ctx.lock(target)?),
-        None => None,
-    };
-    let bytes = match &locked {
-        Some(l) => l.bytes.clone(),
-        None => target.read()?,
-    };
-    let bundle = Bundle::parse(bytes);
-    let chosen: Vec<usize> = (0..bundle.patches.len())
-        .filter(|&i| wanted.is_none_or(|w| w.contains(&bundle.patches[i].cert.sha256_hex())))
-        .collect();
+    let done = transaction::run(
+        ctx.access(target),
+        home,
+        |bundle| bundle,
+        |bundle: &Bundle, locked| {
+            let chosen: Vec<usize> = (0..bundle.patches.len())
+                .filter(|&i| {
+                    wanted.is_none_or(|w| w.contains(&bundle.patches[i].cert.sha256_hex()))
+                })
+                .collect();
+            if chosen.is_empty() {
+                return Ok(((chosen, Vec::new()), None));
+            }
+            let new = bundle.without(&chosen);
+            let write = locked.map(|locked| Write {
+                bytes: new.clone(),
+                // With no patch left there is nothing for the backup to undo; keeping it
+                // would let a later `restore` put back an older bundle after an upgrade.
+                backup: if chosen.len() == bundle.patches.len() {
+                    BackupStep::Discard
+                } else {
+                    BackupStep::Leave
+                },
+                ledger: {
+                    let forget: Vec<String> = chosen
+                        .iter()
+                        .map(|&i| bundle.patches[i].cert.sha256_hex())
+                        .collect();
+                    let path = locked.path.clone();
+                    move |l: &mut Ledger| {
+                        for sha in &forget {
+                            l.forget(&path, sha);
+                        }
+                    }
+                },
+            });
+            Ok(((chosen, new), write))
+        },
+    )?;
+    let bundle = &done.plan;
+    let (chosen, new) = done.result;
     let removed: Vec<serde_json::Value> = chosen
         .iter()
         .map(|&i| super::list::patch_json(&bundle.patches[i]))
@@ -185,27 +214,9 @@ fn remove_from(
         }
         return Ok(json!({"target": target.json(), "status": "unchanged", "removed": removed}));
     }
-    let new = bundle.without(&chosen);
-    let status = match (&locked, home) {
-        (Some(locked), Some(home)) => {
-            let committed = commit::plain(home, locked, &new, |l| {
-                for &i in &chosen {
-                    l.forget(&locked.path, &bundle.patches[i].cert.sha256_hex());
-                }
-            })?;
-            if let Some(problem) = committed.ledger_problem {
-                p.warn(problem);
-            }
-            // With no patch left there is nothing for the backup to undo; keeping it would
-            // let a later `restore` put back an older bundle after an upgrade.
-            if chosen.len() == bundle.patches.len() {
-                let backup = Backup::of(home, &locked.path);
-                if backup.exists() {
-                    if let Err(e) = backup.discard() {
-                        p.warn(crate::cli::exit::chain(&e));
-                    }
-                }
-            }
+    let status = match done.committed {
+        Some(committed) => {
+            ctx.committed_warnings(&committed);
             p.line(format!(
                 "{} {} patch(es) from {}",
                 p.tone(Tone::Good, "removed"),
@@ -214,7 +225,7 @@ fn remove_from(
             ));
             "removed"
         }
-        _ => {
+        None => {
             p.line(format!("would remove from {}:", path_text(&target.path)));
             for &i in &chosen {
                 let range = bundle.patches[i].range.clone();
