@@ -11,6 +11,7 @@ use super::{bundle_error, preview, Context};
 use crate::accept::plan::{plan_parsed, Plan};
 use crate::accept::validate::{Decision, Rules, ANCHOR_NOTE};
 use crate::cli::exit::{Outcome, UsageError};
+use crate::cli::json::{Document, InputExtra};
 use crate::cli::output::{opt_path_text, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::discover::pyload::{self, Load};
@@ -138,15 +139,18 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             targets_flags(&patched)
         ));
     }
-    ctx.printer.document(&json!({
-        "command": "add",
-        "overrides": overrides,
-        "ok": outcome == Outcome::Success,
-        "dry_run": args.dry_run,
-        "input": input_json(&input),
-        "bundles": results,
-        "notes": notes,
-    }));
+    ctx.printer.document(&Document {
+        command: "add",
+        ok: outcome == Outcome::Success,
+        error: None,
+        bundles: results,
+        extra: InputExtra {
+            overrides: &overrides,
+            dry_run: Some(args.dry_run),
+            input: input_json(&input),
+            notes: &notes,
+        },
+    });
     Ok(outcome)
 }
 

@@ -18,6 +18,7 @@ use time::OffsetDateTime;
 
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
+use crate::cli::json::BundleError;
 use crate::cli::output::{path_text, Printer};
 use crate::discover::Host;
 use crate::store::commit::Committed;
@@ -146,7 +147,12 @@ pub fn bundle_error(ctx: &Context, target: &Target, err: &anyhow::Error) -> Valu
     let message = crate::cli::exit::chain(err);
     ctx.printer
         .error(format!("{}: {message}", path_text(&target.path)));
-    json!({"target": target.json(), "status": "error", "error": message})
+    serde_json::to_value(BundleError {
+        target: target.json(),
+        status: "error",
+        error: message,
+    })
+    .unwrap_or_default()
 }
 
 /// A short picture of added (`+`) or removed (`-`) patch text: the comment lines and the

@@ -11,6 +11,7 @@ use serde_json::json;
 use super::{bundle_error, preview, read_bundle, Context};
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
+use crate::cli::json::{ChangeExtra, Document, Failure};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
 use crate::store::home::Home;
@@ -65,14 +66,16 @@ pub fn run(
         Selection::Prefixes(prefixes) => match resolve(ctx, prefixes, &targets)? {
             Ok(fingerprints) => Some(fingerprints),
             Err(problem) => {
-                p.document(&json!({
-                    "command": "remove",
-                    "ok": false,
-                    "dry_run": dry_run,
-                    "error": problem,
-                    "bundles": [],
-                    "notes": notes,
-                }));
+                p.document(&Document::<(), _> {
+                    command: "remove",
+                    ok: false,
+                    error: Some(problem),
+                    bundles: Vec::new(),
+                    extra: ChangeExtra {
+                        dry_run,
+                        notes: &notes,
+                    },
+                });
                 return Ok(Outcome::Failure);
             }
         },
@@ -89,13 +92,16 @@ pub fn run(
             }
         }
     }
-    p.document(&json!({
-        "command": "remove",
-        "ok": outcome == Outcome::Success,
-        "dry_run": dry_run,
-        "bundles": results,
-        "notes": notes,
-    }));
+    p.document(&Document {
+        command: "remove",
+        ok: outcome == Outcome::Success,
+        error: None,
+        bundles: results,
+        extra: ChangeExtra {
+            dry_run,
+            notes: &notes,
+        },
+    });
     Ok(outcome)
 }
 
@@ -105,7 +111,7 @@ fn resolve(
     ctx: &Context,
     prefixes: &[String],
     targets: &[Target],
-) -> Result<Result<Vec<String>, serde_json::Value>> {
+) -> Result<Result<Vec<String>, Failure>> {
     let p = &ctx.printer;
     let mut present: BTreeMap<String, String> = BTreeMap::new(); // sha256 -> name
     for target in targets {
@@ -124,26 +130,33 @@ fn resolve(
             .collect();
         match hits.as_slice() {
             [] => {
-                p.error(format!(
+                let message = format!(
                     "no certpatch patch matches `{prefix}` in the {} target bundle(s); nothing was removed",
                     targets.len()
-                ));
+                );
+                p.error(&message);
                 p.hint("`certpatch list` shows the patches and their fingerprints");
-                return Ok(Err(json!({"code": "no-match", "selector": prefix})));
+                return Ok(Err(Failure {
+                    selector: Some(prefix.clone()),
+                    ..Failure::new("no-match", message)
+                }));
             }
             [(sha, _)] => fingerprints.push((*sha).clone()),
             many => {
-                p.error(format!(
-                    "`{prefix}` matches {} different patches; give more digits (nothing was removed):",
+                let message = format!(
+                    "`{prefix}` matches {} different patches; give more digits (nothing was removed)",
                     many.len()
-                ));
+                );
+                p.error(format!("{message}:"));
                 for (sha, name) in many {
                     p.error_detail(format!("  {sha}  {name}"));
                 }
-                let shas: Vec<&String> = many.iter().map(|(s, _)| *s).collect();
-                return Ok(Err(
-                    json!({"code": "ambiguous", "selector": prefix, "matches": shas}),
-                ));
+                let shas: Vec<String> = many.iter().map(|(s, _)| (*s).clone()).collect();
+                return Ok(Err(Failure {
+                    selector: Some(prefix.clone()),
+                    matches: Some(shas),
+                    ..Failure::new("ambiguous", message)
+                }));
             }
         }
     }

@@ -16,6 +16,7 @@ use serde_json::json;
 use super::{bundle_error, preview, Context};
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
+use crate::cli::json::{ChangeExtra, Document};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
 use crate::store::backup::Backup;
@@ -44,13 +45,16 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
             }
         }
     }
-    ctx.printer.document(&json!({
-        "command": "restore",
-        "ok": outcome == Outcome::Success,
-        "dry_run": dry_run,
-        "bundles": results,
-        "notes": notes,
-    }));
+    ctx.printer.document(&Document {
+        command: "restore",
+        ok: outcome == Outcome::Success,
+        error: None,
+        bundles: results,
+        extra: ChangeExtra {
+            dry_run,
+            notes: &notes,
+        },
+    });
     Ok(outcome)
 }
 
