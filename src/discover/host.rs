@@ -104,6 +104,10 @@ pub struct Host {
     home: Option<PathBuf>,
     cwd: PathBuf,
     interpreter_timeout: Duration,
+    /// Set when `CERTPATCH_HOST_ROOT` moved the root of the real process: then variables
+    /// naming fixed install locations (`PYENV_ROOT`) are taken under the root too
+    /// ([`Host::rooted_var_path`]). Hosts built for unit tests name their folders directly.
+    reroot_vars: bool,
 }
 
 impl Host {
@@ -119,7 +123,11 @@ impl Host {
             .filter(|v| !v.is_empty())
             .map(|v| cwd.join(v))
             .unwrap_or_else(|| PathBuf::from("/"));
-        Host::new(env, root, cwd)
+        let reroot_vars = root != Path::new("/");
+        Host {
+            reroot_vars,
+            ..Host::new(env, root, cwd)
+        }
     }
 
     /// A host made only of what the caller gives: `root` replaces `/` for
@@ -143,6 +151,7 @@ impl Host {
             home: None,
             cwd,
             interpreter_timeout: DEFAULT_INTERPRETER_TIMEOUT,
+            reroot_vars: false,
         };
         host.home = host
             .var(vars::HOME)
@@ -226,7 +235,7 @@ impl Host {
     /// root (to the machine's own Pythons).
     pub fn rooted_var_path(&self, name: &str) -> Option<PathBuf> {
         let value = self.var(name)?;
-        if self.root == Path::new("/") || !Path::new(value).is_absolute() {
+        if !self.reroot_vars || !Path::new(value).is_absolute() {
             return self.var_path(name);
         }
         Some(self.system_path(value))
