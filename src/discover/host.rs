@@ -2,7 +2,8 @@
 //!
 //! Discovery never calls `std::env` or looks at `/usr`, `/opt` or `/Library`
 //! directly: it asks a [`Host`]. [`Host::from_process`] snapshots the real
-//! process; tests build one with `Host::for_tests` whose variables (`HOME`,
+//! process (with the path of the running executable, which tells certpatch's own
+//! environment apart); tests build one with `Host::for_tests` whose variables (`HOME`,
 //! `PATH`, `PYENV_ROOT`, `LOCALAPPDATA`, …) and filesystem root point into a
 //! temporary folder, so the machine's own Pythons never leak into a test.
 
@@ -104,6 +105,9 @@ pub struct Host {
     home: Option<PathBuf>,
     cwd: PathBuf,
     interpreter_timeout: Duration,
+    /// The running certpatch executable, when known: the environment that holds it is
+    /// certpatch's own (see `own`), not one to patch by default.
+    own_exe: Option<PathBuf>,
 }
 
 impl Host {
@@ -119,7 +123,7 @@ impl Host {
             .filter(|v| !v.is_empty())
             .map(|v| cwd.join(v))
             .unwrap_or_else(|| PathBuf::from("/"));
-        Host::new(env, root, cwd)
+        Host::new(env, root, cwd).with_own_exe(std::env::current_exe().ok())
     }
 
     /// A host made only of what the caller gives: `root` replaces `/` for
@@ -143,6 +147,7 @@ impl Host {
             home: None,
             cwd,
             interpreter_timeout: DEFAULT_INTERPRETER_TIMEOUT,
+            own_exe: None,
         };
         host.home = host
             .var(vars::HOME)
@@ -162,6 +167,18 @@ impl Host {
                 .map(PathBuf::from);
         }
         self
+    }
+
+    /// The same host with `exe` as the running certpatch executable ([`Host::from_process`]
+    /// takes the process's own; a host made with [`Host::new`] has none).
+    pub fn with_own_exe(mut self, exe: Option<PathBuf>) -> Host {
+        self.own_exe = exe;
+        self
+    }
+
+    /// The running certpatch executable, when known.
+    pub fn own_exe(&self) -> Option<&Path> {
+        self.own_exe.as_deref()
     }
 
     /// The same host with another limit on how long an interpreter may take.
