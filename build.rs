@@ -66,9 +66,11 @@ fn from_git(dir: &Path) -> Option<String> {
     if !same(Path::new(&top), dir) {
         return None;
     }
-    // Build again when HEAD moves: HEAD itself, the branch it names, and packed refs.
-    // (Only existing files: a missing one would make cargo run this script every time.)
-    for name in ["HEAD", "packed-refs"] {
+    // Build again when HEAD moves: HEAD itself, its log (written by every commit and
+    // checkout, even when the branch lives in packed refs), the branch it names, and packed
+    // refs. (Only existing files: a missing one would make cargo run this script every
+    // time.)
+    for name in ["HEAD", "logs/HEAD", "packed-refs"] {
         watch(dir, name);
     }
     if let Some(branch) = git(dir, &["symbolic-ref", "-q", "HEAD"]) {

@@ -18,6 +18,7 @@ mod discovery;
 mod inputs;
 mod json;
 mod man;
+mod packaging;
 mod python313;
 mod python_e2e;
 mod refusals;
