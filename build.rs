@@ -39,7 +39,8 @@ fn plausible(rev: &str) -> Option<String> {
 }
 
 fn from_env() -> Option<String> {
-    plausible(&std::env::var("CERTPATCH_BUILD_REVISION").ok()?)
+    let rev = plausible(&std::env::var("CERTPATCH_BUILD_REVISION").ok()?)?;
+    Some(rev.chars().take(12).collect())
 }
 
 /// `git ARGS` run in `dir`, its trimmed standard output when it succeeds.
