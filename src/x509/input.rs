@@ -99,12 +99,18 @@ pub fn read(file: &Path) -> Result<Input, InputError> {
             .unwrap_or_else(|| file.display().to_string());
         (buf, name)
     };
+    from_bytes(&bytes, source)
+}
+
+/// The checks of [`read`] on bytes already read: the size limit, every accepted form
+/// ([`parse`]) and the certificate limit. `source` names the input in errors.
+pub fn from_bytes(bytes: &[u8], source: String) -> Result<Input, InputError> {
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(InputError::TooLarge {
             source_name: source,
         });
     }
-    let certs = parse(&bytes, &source)?;
+    let certs = parse(bytes, &source)?;
     if certs.len() > MAX_INPUT_CERTIFICATES {
         return Err(InputError::Malformed {
             source_name: source,
