@@ -141,7 +141,7 @@ use serde::Serialize;
 pub use active::{active_environment, Environment};
 pub use host::Host;
 pub use kinds::Kind;
-pub use overrides::{overrides, Override};
+pub use overrides::{findings, overrides, Finding, Override};
 pub use sources::Source;
 
 use collect::{canonical, Collector};

@@ -357,15 +357,16 @@ fn add_to(
             let committed = commit::with_backup(&home, locked, &plan.bundle, new, |l| {
                 for &i in &plan.added {
                     let c = &input.certs[i];
-                    l.record(Entry {
-                        bundle: locked.path.to_string_lossy().into_owned(),
-                        sha256: c.sha256_hex(),
-                        subject: c.subject.clone(),
-                        added: when.to_string(),
-                        source: input.source.clone(),
-                        not_after: rfc3339(c.not_after),
-                        pem: c.pem("\n"),
-                    });
+                    let mut e = Entry::new(&locked.path, c.sha256_hex(), c.pem("\n"));
+                    e.environment = target
+                        .environment
+                        .as_ref()
+                        .map(|p| p.to_string_lossy().into_owned());
+                    e.subject.clone_from(&c.subject);
+                    e.added = when.to_string();
+                    e.source.clone_from(&input.source);
+                    e.not_after = rfc3339(c.not_after);
+                    l.record(e);
                 }
             })?;
             if let Some(problem) = committed.ledger_problem {
