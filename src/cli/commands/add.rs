@@ -226,8 +226,8 @@ fn shell_quote(p: &Path) -> String {
 /// its read and the lock, before it plans under the lock.
 const LOCK_ATTEMPTS: usize = 3;
 
-struct Report {
-    outcome: Outcome,
+pub(crate) struct Report {
+    pub(crate) outcome: Outcome,
     /// Fingerprints written to the bundle (not those of a dry run or --output).
     added: Vec<String>,
     /// Why the patched bundle may still not work (it held undecodable blocks before).
@@ -235,7 +235,7 @@ struct Report {
     json: serde_json::Value,
 }
 
-fn add_to(
+pub(crate) fn add_to(
     ctx: &Context,
     input: &Input,
     target: &Target,
