@@ -86,6 +86,10 @@ pub struct Entry {
     /// The package (and version) that owned the bundle when it was patched.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub package: Option<Provenance>,
+    /// Whether it was added with `--allow-root` (a self-signed root): `reapply` checks it
+    /// again with the rules it was added under.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_root: bool,
     /// The SHA-256 of the whole bundle after certpatch last changed it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bundle_sha256: Option<String>,
@@ -107,6 +111,7 @@ impl Entry {
             not_after: String::new(),
             pem,
             package: None,
+            allow_root: false,
             bundle_sha256: None,
             unknown: toml::Table::new(),
         }

@@ -24,6 +24,7 @@ mod python_e2e;
 mod refusals;
 mod regressions;
 mod undo;
+mod upgrade_e2e;
 mod usage;
 mod warnings;
 mod writing;

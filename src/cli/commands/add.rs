@@ -366,6 +366,7 @@ pub(crate) fn add_to(
                     e.added = when.to_string();
                     e.source.clone_from(&input.source);
                     e.not_after = rfc3339(c.not_after);
+                    e.allow_root = args.allow_root && c.is_self_signed();
                     l.record(e);
                 }
             })?;

@@ -166,6 +166,15 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// A certificate to put back into one bundle.
+struct Wanted {
+    cert: Cert,
+    source: String,
+    why: &'static str,
+    /// Whether it was added with `--allow-root` (the rules it is checked again under).
+    allow_root: bool,
+}
+
 fn one(
     ctx: &Context,
     target: &Target,
@@ -189,15 +198,21 @@ fn one(
             return report;
         }
     };
-    // What this bundle should hold and does not: its lost patches, then the kept ones.
-    let mut wanted: Vec<(Cert, String, &'static str)> = Vec::new();
+    // What this bundle should hold and does not: its lost patches (in the order they were
+    // recorded, so a root comes back before the intermediate it issued), then the kept ones.
+    let mut wanted: Vec<Wanted> = Vec::new();
     for e in health::lost_entries(ledger, &target.path, &bundle) {
         match input::parse(e.pem.as_bytes(), &e.source)
             .ok()
             .and_then(|mut c| c.pop())
             .filter(|c| c.sha256_hex() == e.sha256)
         {
-            Some(c) => wanted.push((c, e.source.clone(), "lost")),
+            Some(c) => wanted.push(Wanted {
+                cert: c,
+                source: e.source.clone(),
+                why: "lost",
+                allow_root: e.allow_root,
+            }),
             None => {
                 p.error(format!(
                     "{}: the ledger's copy of {} ({}) does not decode to that certificate; add it again from its file",
@@ -216,9 +231,14 @@ fn one(
         }
     }
     for (c, source) in kept {
-        let have = bundle.contains(c) || wanted.iter().any(|(w, _, _)| w.sha256 == c.sha256);
+        let have = bundle.contains(c) || wanted.iter().any(|w| w.cert.sha256 == c.sha256);
         if !have {
-            wanted.push((c.clone(), source.clone(), "kept"));
+            wanted.push(Wanted {
+                cert: c.clone(),
+                source: source.clone(),
+                why: "kept",
+                allow_root: false,
+            });
         }
     }
     if wanted.is_empty() {
@@ -226,10 +246,19 @@ fn one(
     }
     let package = crate::store::provenance::of(&target.path);
     let when = now_rfc3339();
-    for (cert, source, why) in wanted {
-        let sha = cert.sha256_hex();
-        let subject = cert.subject.clone();
-        let verdicts = judge(std::slice::from_ref(&cert), &bundle, rules);
+    let mut current = bundle;
+    for i in 0..wanted.len() {
+        let w = &wanted[i];
+        let sha = w.cert.sha256_hex();
+        let subject = w.cert.subject.clone();
+        let rules = Rules {
+            allow_root: w.allow_root,
+            ..rules
+        };
+        // Judged with the certificates still to come (an issuer among them counts, as
+        // in a chain file given to `add`), against the bundle as it is now.
+        let rest: Vec<Cert> = wanted[i..].iter().map(|w| w.cert.clone()).collect();
+        let verdicts = judge(&rest, &current, rules);
         let verdict = &verdicts[0];
         if verdict.decision == Decision::Refused {
             let reasons: Vec<String> = verdict
@@ -238,7 +267,7 @@ fn one(
                 .map(|f| match f.code {
                     "issuer-missing" => format!(
                         "issuer-missing: its issuer {} is no longer in this bundle{}; it left certifi, so this intermediate cannot be used with it",
-                        escape(&cert.issuer),
+                        escape(&w.cert.issuer),
                         package
                             .as_ref()
                             .map(|p| format!(" ({})", escape(&p.to_string())))
@@ -248,10 +277,11 @@ fn one(
                 })
                 .collect();
             p.error(format!(
-                "{}: not reapplied: {}  {} ({why}):",
+                "{}: not reapplied: {}  {} ({}):",
                 path_text(&target.path),
                 short(&sha),
-                escape(&subject)
+                escape(&subject),
+                w.why
             ));
             for r in &reasons {
                 p.error_detail(format!("    {r}"));
@@ -259,31 +289,42 @@ fn one(
             report.certificates.push(Considered {
                 sha256: sha,
                 subject,
-                why,
+                why: w.why,
                 status: "refused",
                 reasons,
             });
             continue;
         }
+        if dry_run {
+            p.line(format!(
+                "{}: would reapply {}  {} ({})",
+                path_text(&target.path),
+                short(&sha),
+                escape(&subject),
+                w.why
+            ));
+            report.certificates.push(Considered {
+                sha256: sha,
+                subject,
+                why: w.why,
+                status: "would-reapply",
+                reasons: Vec::new(),
+            });
+            continue;
+        }
         let input = Input {
-            certs: vec![cert],
-            source,
+            certs: vec![w.cert.clone()],
+            source: w.source.clone(),
         };
         let args = AddArgs {
             file: std::path::Path::new("-"),
             targets: &Targets::default(),
-            dry_run,
-            allow_root: false,
+            dry_run: false,
+            allow_root: w.allow_root,
             output: None,
         };
         let status = match add_to(ctx, &input, target, &args, rules, &when) {
-            Ok(r) if r.outcome == Outcome::Success => {
-                if dry_run {
-                    "would-reapply"
-                } else {
-                    "reapplied"
-                }
-            }
+            Ok(r) if r.outcome == Outcome::Success => "reapplied",
             Ok(_) => "refused",
             Err(e) => {
                 p.error(format!(
@@ -297,10 +338,13 @@ fn one(
         report.certificates.push(Considered {
             sha256: sha,
             subject,
-            why,
+            why: w.why,
             status,
             reasons: Vec::new(),
         });
+        if let Ok(bytes) = target.read() {
+            current = Bundle::parse(bytes);
+        }
     }
     report
 }
