@@ -7,6 +7,8 @@
 
 mod common;
 
+mod clients_e2e;
+
 mod attacks_certs;
 mod attacks_files;
 mod attacks_output;
