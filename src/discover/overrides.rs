@@ -38,20 +38,20 @@ pub struct Override {
 pub const OVERRIDES: [(&str, &str); 5] = [
     (
         vars::REQUESTS_CA_BUNDLE,
-        "requests uses this file instead of certifi's bundle (and so does pip, through its \
-         vendored requests); patching certifi has no effect on requests while it is set",
+        "requests uses this file instead of certifi's bundle (and so does pip before 24.2, \
+         through its vendored requests); patching certifi has no effect on requests while it is set",
     ),
     (
         vars::CURL_CA_BUNDLE,
         "requests uses this file instead of certifi's bundle when `REQUESTS_CA_BUNDLE` is not \
-         set (and so does pip; curl reads it too); patching certifi has no effect on requests \
-         while it is set",
+         set (and so does pip before 24.2; curl reads it too); patching certifi has no effect on \
+         requests while it is set",
     ),
     (
         vars::SSL_CERT_FILE,
         "the ssl module's default context (`ssl.create_default_context()`, urllib, \
          http.client) trusts this file, and httpx uses it instead of certifi; requests and pip \
-         still use their certifi bundles",
+         still use their certifi bundles (pip 24.2+ adds it to the system store it trusts)",
     ),
     (
         vars::SSL_CERT_DIR,
@@ -60,8 +60,10 @@ pub const OVERRIDES: [(&str, &str); 5] = [
     ),
     (
         vars::PIP_CERT,
-        "pip verifies against this file instead of its vendored certifi bundle; patching pip's \
-         bundle has no effect on pip while it is set (requests and the ssl module ignore it)",
+        "pip before 24.2 verifies against this file instead of its vendored certifi bundle, so \
+         patching pip's bundle has no effect on it; pip 24.2 and later (on Python 3.10+) add \
+         this file to the system store and its vendored bundle, so a patch still works there \
+         (requests, httpx and the ssl module ignore it)",
     ),
 ];
 
@@ -78,21 +80,6 @@ pub fn overrides(host: &Host) -> Vec<Override> {
             })
         })
         .collect()
-}
-
-impl Override {
-    /// Whether this variable makes the users of this kind of bundle read another file:
-    /// requests (and pip's vendored requests) for `REQUESTS_CA_BUNDLE`/`CURL_CA_BUNDLE`,
-    /// pip for `PIP_CERT`, and the `ssl` module (which conda's `ssl/cacert.pem` serves)
-    /// for `SSL_CERT_FILE`/`SSL_CERT_DIR`.
-    pub fn ignores(&self, kind: Kind) -> bool {
-        match self.var {
-            vars::REQUESTS_CA_BUNDLE | vars::CURL_CA_BUNDLE => kind != Kind::Conda,
-            vars::PIP_CERT => kind == Kind::PipVendored,
-            vars::SSL_CERT_FILE | vars::SSL_CERT_DIR => kind == Kind::Conda,
-            _ => false,
-        }
-    }
 }
 
 /// pip's setting that brings back the behaviour before 24.2 (certifi only).
@@ -184,7 +171,12 @@ pub fn findings(host: &Host, bundle: &Path, kind: Kind, pip: Option<&str>) -> Ve
                     "on Python {}.{} (truststore needs 3.10)",
                     py.0, py.1
                 )),
-                _ => legacy_setting.map(|s| format!("24.2 or later with {s}")),
+                (Some(_), _) => legacy_setting.map(|s| format!("24.2 or later with {s}")),
+                // Unknown version: said, since it holds for every pip before 24.2.
+                (None, _) => Some(
+                    "which holds for pip before 24.2 (24.2 and later load their bundle anyway)"
+                        .to_string(),
+                ),
             };
             let Some(legacy) = legacy else {
                 return out; // truststore plus the vendored bundle: nothing displaces it
@@ -467,7 +459,7 @@ timeout = 3
         assert!(got[0]
             .effect
             .contains("patching certifi has no effect on requests"));
-        assert!(got[1].effect.starts_with("pip verifies"));
+        assert!(got[1].effect.starts_with("pip before 24.2 verifies"));
     }
 
     #[test]

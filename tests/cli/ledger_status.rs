@@ -382,3 +382,49 @@ fn status_warns_about_a_patched_certificate_expiring_within_the_configured_windo
     assert_exit(&out, 0, "status with a 10-day window");
     assert!(stdout(&out).contains("config.toml"), "{}", stdout(&out));
 }
+
+#[test]
+fn list_mentions_lost_patches_and_remove_of_a_lost_patch_says_it_is_gone_and_forgets_it() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    fs::write(&bundle, test_bundle_bytes()).unwrap(); // replaced: the patch is lost
+    let out = run(&sb, &["list"], &bundle);
+    assert_exit(&out, 0, "list");
+    let err = stderr(&out);
+    assert!(
+        err.contains("1 recorded patch(es) no longer in this bundle")
+            && err.contains("certpatch status")
+            && err.contains("certpatch reapply"),
+        "{err}"
+    );
+    assert_eq!(
+        sb.list_json(&bundle)["bundles"][0]["lost"][0]["sha256"],
+        fp(&gen("int-good.pem"))
+    );
+    // remove of the lost patch: not an error; it is dropped from the ledger.
+    let sha = fp(&gen("int-good.pem"));
+    let out = sb.remove(&bundle, &[&sha[..12], "--dry-run"]);
+    assert_exit(&out, 0, "remove --dry-run of a lost patch");
+    assert!(
+        stdout(&out).contains("would be dropped"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(fs::read_to_string(sb.home().join("ledger.toml"))
+        .unwrap()
+        .contains(&sha));
+    let out = sb.remove(&bundle, &[&sha[..12]]);
+    assert_exit(&out, 0, "remove of a lost patch");
+    assert!(stdout(&out).contains("already gone"), "{}", stdout(&out));
+    assert!(!fs::read_to_string(sb.home().join("ledger.toml"))
+        .unwrap()
+        .contains(&sha));
+    assert_file_is(
+        &bundle,
+        &test_bundle_bytes(),
+        "remove of a lost patch writes nothing",
+    );
+    let (code, _) = status_json(&sb, &bundle);
+    assert_eq!(code, 0, "nothing lost any more");
+}

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde_json::json;
 
-use super::find::{overrides_for, report_overrides};
+use super::find::{findings_for, overrides_for, report_findings};
 use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
 use super::{bundle_error, preview, Context};
 use crate::accept::plan::{plan, reuse_or_replan, Plan};
@@ -101,8 +101,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     // Variables that make Python read another file than the bundles patched (or that
     // would be, in a dry run); one that already names a patched bundle is no problem.
     // Shown before the summary, since they decide whether the patch helps at all.
-    let overrides = overrides_for(ctx, &changed.iter().collect::<Vec<_>>());
-    report_overrides(ctx, &overrides);
+    let changed_refs: Vec<&Target> = changed.iter().collect();
+    report_findings(ctx, &findings_for(ctx, &changed_refs));
+    let overrides = overrides_for(ctx, &changed_refs);
     // Shown whenever an intermediate is (or, in a dry run, would be) added.
     if !changed.is_empty() {
         ctx.printer.note(ANCHOR_NOTE);

@@ -5,6 +5,7 @@ pub mod check;
 pub mod completions;
 pub mod find;
 pub mod list;
+pub mod lost;
 pub mod man;
 pub mod reapply;
 pub mod remove;
