@@ -13,6 +13,7 @@ use super::Context;
 use crate::accept::validate::{judge, Decision, Rules};
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
+use crate::cli::json::Document;
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::health;
@@ -45,15 +46,13 @@ pub struct BundleReapply {
     pub error: Option<String>,
 }
 
+/// `reapply --json`'s own keys.
 #[derive(Serialize)]
-struct ReapplyDoc<'a> {
-    command: &'static str,
-    ok: bool,
-    dry_run: bool,
-    bundles: &'a [BundleReapply],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ledger_error: Option<String>,
-    notes: &'a [String],
+pub struct ReapplyExtra<'a> {
+    pub dry_run: bool,
+    /// Why the ledger could not be read (then only `keep` certificates are considered).
+    pub ledger_error: Option<String>,
+    pub notes: &'a [String],
 }
 
 pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
@@ -155,14 +154,17 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
             }
         ));
     }
-    p.document(&serde_json::to_value(ReapplyDoc {
+    p.document(&Document {
         command: "reapply",
         ok: outcome == Outcome::Success,
-        dry_run,
-        bundles: &reports,
-        ledger_error,
-        notes: &notes,
-    })?);
+        error: None,
+        bundles: reports,
+        extra: ReapplyExtra {
+            dry_run,
+            ledger_error,
+            notes: &notes,
+        },
+    });
     Ok(outcome)
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::Context;
 use crate::cli::exit::Outcome;
+use crate::cli::json::Document;
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::health::{self, BundleStatus, State};
@@ -117,10 +118,11 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
             p.line(format!("  {}", escape(n)));
         }
     }
-    let doc = StatusDoc {
+    p.document(&Document {
         command: "status",
         ok: !attention,
-        bundles: &reports,
+        error: None,
+        bundles: reports,
         extra: StatusExtra {
             config: config.path.as_deref().map(path_text),
             warning_days: config.warning_days(),
@@ -129,18 +131,8 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
             next,
             notes: &notes,
         },
-    };
-    p.document(&serde_json::to_value(&doc)?);
+    });
     Ok(Outcome::from_ok(!attention))
-}
-
-#[derive(Serialize)]
-struct StatusDoc<'a> {
-    command: &'static str,
-    ok: bool,
-    bundles: &'a [BundleStatus],
-    #[serde(flatten)]
-    extra: StatusExtra<'a>,
 }
 
 /// `--bundle PATH`: the flag that names this one bundle in a command to run next.
