@@ -428,3 +428,49 @@ fn list_mentions_lost_patches_and_remove_of_a_lost_patch_says_it_is_gone_and_for
     let (code, _) = status_json(&sb, &bundle);
     assert_eq!(code, 0, "nothing lost any more");
 }
+
+/// `check` and `add` report what `status` reports: `PIP_CERT` makes a pip before 24.2
+/// ignore its vendored bundle, but not pip 24.2+ (truststore loads the bundle anyway).
+#[test]
+fn check_warns_about_pip_cert_only_for_a_pip_before_24_2() {
+    let sb = Sandbox::new();
+    for (version, warned) in [("23.2.1", true), ("24.3.1", false)] {
+        let site = sb
+            .bundle_dir()
+            .join(format!("v{version}/lib/python3.11/site-packages"));
+        let bundle = site.join("pip/_vendor/certifi/cacert.pem");
+        fs::create_dir_all(bundle.parent().unwrap()).unwrap();
+        fs::write(&bundle, test_bundle_bytes()).unwrap();
+        fs::create_dir_all(site.join(format!("pip-{version}.dist-info"))).unwrap();
+        fs::write(
+            site.join(format!("pip-{version}.dist-info/METADATA")),
+            format!("Name: pip\nVersion: {version}\n"),
+        )
+        .unwrap();
+        for cmd in ["check", "status"] {
+            let mut c = sb.cmd();
+            c.env("PIP_CERT", "/elsewhere.pem").arg(cmd);
+            if cmd == "check" {
+                c.arg(gen("int-good.pem"));
+            }
+            let out = c
+                .arg("--bundle")
+                .arg(&bundle)
+                .args(["--at", TEST_CLOCK])
+                .output()
+                .unwrap();
+            let text = format!("{}{}", stdout(&out), stderr(&out));
+            assert_eq!(
+                text.contains("PIP_CERT"),
+                warned,
+                "{cmd} with pip {version}:\n{text}"
+            );
+            if warned {
+                assert!(
+                    text.contains(&format!("pip {version}, before 24.2")),
+                    "{text}"
+                );
+            }
+        }
+    }
+}
