@@ -277,11 +277,8 @@ fn how_lost(entry: &Entry, now: Option<&Provenance>, state: &State) -> How {
             }
             _ => {}
         },
-        (None, Some(now)) if matches!(state, State::Pristine | State::PatchedByCertpatch) => {
-            return How::Reinstalled {
-                package: now.package.clone(),
-            }
-        }
+        // A record of an older certpatch (no package noted): the file was replaced, by an
+        // upgrade or a reinstall, which cannot be told apart.
         _ => {}
     }
     How::Replaced
