@@ -260,9 +260,14 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
 /// How a recorded patch was lost: the owning package's version then and now, and whether
 /// the file is the package's own copy again.
 fn how_lost(entry: &Entry, now: Option<&Provenance>, state: &State) -> How {
-    let then = entry.package.as_ref();
-    match (then.and_then(Provenance::effective_version), now) {
-        (Some(from), Some(now)) => match now.effective_version() {
+    // A record of an older certpatch (no package noted) cannot tell an upgrade from a
+    // reinstall: the file was replaced.
+    let from = entry
+        .package
+        .as_ref()
+        .and_then(Provenance::effective_version);
+    if let (Some(from), Some(now)) = (from, now) {
+        match now.effective_version() {
             Some(to) if to != from => {
                 return How::Upgraded {
                     package: now.package.clone(),
@@ -276,15 +281,12 @@ fn how_lost(entry: &Entry, now: Option<&Provenance>, state: &State) -> How {
                 }
             }
             _ => {}
-        },
-        // A record of an older certpatch (no package noted): the file was replaced, by an
-        // upgrade or a reinstall, which cannot be told apart.
-        _ => {}
+        }
     }
     How::Replaced
 }
 
-/// The recorded patches lost from `path`, as (entry, PEM) pairs to put back.
+/// The patches the ledger records for `path` that `bundle` (its content now) lacks.
 pub fn lost_entries<'a>(ledger: &'a Ledger, path: &'a Path, bundle: &Bundle) -> Vec<&'a Entry> {
     ledger
         .of_bundle(path)
