@@ -474,3 +474,35 @@ fn check_warns_about_pip_cert_only_for_a_pip_before_24_2() {
         }
     }
 }
+
+/// `[default-targets]` is what a command acts on when no target flag is given.
+#[test]
+fn default_targets_from_config_toml_apply_when_no_target_is_named() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    fs::create_dir_all(sb.home()).unwrap();
+    fs::write(
+        sb.home().join("config.toml"),
+        format!(
+            "[default-targets]\nbundles = [{:?}]\n",
+            bundle.display().to_string()
+        ),
+    )
+    .unwrap();
+    let out = sb
+        .cmd()
+        .args(["add", "--at", TEST_CLOCK])
+        .arg(gen("int-good.pem"))
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "add with the configured default target");
+    assert_eq!(count_cert(&read(&bundle), &der(&gen("int-good.pem"))), 1);
+    let out = sb.cmd().args(["status", "--json"]).output().unwrap();
+    assert_exit(&out, 0, "status with the configured default target");
+    let doc = json(&out);
+    assert_eq!(
+        doc["bundles"][0]["present"][0]["sha256"],
+        fp(&gen("int-good.pem"))
+    );
+    assert!(doc["config"].as_str().unwrap().ends_with("config.toml"));
+}
