@@ -22,6 +22,7 @@ mod json;
 mod json_doc;
 mod ledger_status;
 mod man;
+mod packaging;
 mod python313;
 mod python_e2e;
 mod refusals;
