@@ -10,7 +10,13 @@ const RULE: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "cli", "target", "store", "discover", "accept", "bundle", "x509",
+            "cli", "health", "target", "store", "discover", "accept", "bundle", "x509",
+        ],
+    ),
+    (
+        "health",
+        &[
+            "health", "target", "store", "discover", "accept", "bundle", "x509",
         ],
     ),
     (

@@ -11,6 +11,7 @@
 //! | layer | owns |
 //! | --- | --- |
 //! | [`cli`] | clap definitions, output ([`cli::output::Printer`]), JSON, exit codes, the entry point, one file per command |
+//! | [`health`] | a bundle's patch state for `status` and `reapply`: present, lost and how, edited by something else, expiring, ignored by a client |
 //! | [`store`] | certpatch's state and writes: lock + atomic write, backups, ledger, home folder, commit; platform calls |
 //! | [`target`] | which bundles a command acts on: a plain [`target::Spec`] resolved through `discover` |
 //! | [`discover`] | Python environments and their bundles |
@@ -27,7 +28,7 @@
 //! Data flows one way:
 //!
 //! ```text
-//! cli → target → store | discover | accept | net → bundle → x509
+//! cli → health → target → store | discover | accept | net → bundle → x509
 //! ```
 //!
 //! - A layer imports only the layers to its right, never one to its left.
@@ -51,6 +52,7 @@ pub mod cli;
 pub mod discover;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod health;
 pub mod store;
 pub mod target;
 pub mod x509;

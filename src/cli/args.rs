@@ -90,6 +90,17 @@ pub struct RemoveTargets {
     pub all_bundles: bool,
 }
 
+impl Targets {
+    /// Whether no target flag was given (the active environment, or the configuration's
+    /// default targets).
+    pub fn is_empty(&self) -> bool {
+        self.named.bundles.is_empty()
+            && self.named.pythons.is_empty()
+            && self.named.envs.is_empty()
+            && !self.all
+    }
+}
+
 impl From<RemoveTargets> for Targets {
     fn from(t: RemoveTargets) -> Targets {
         Targets {
@@ -182,6 +193,22 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// For each bundle: patches recorded and present, patches an upgrade lost (and how), edits
+    /// by something else, patched certificates expiring soon, and what makes a client ignore
+    /// the bundle. Exit 1 when anything needs attention.
+    Status {
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Put back recorded patches that an upgrade (or reinstall) removed, and the
+    /// configuration's `keep` certificates, each checked again as `add` checks it.
+    Reapply {
+        #[command(flatten)]
+        targets: Targets,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -199,6 +226,8 @@ impl Command {
             Command::List { .. } => "list",
             Command::Remove { .. } => "remove",
             Command::Restore { .. } => "restore",
+            Command::Status { .. } => "status",
+            Command::Reapply { .. } => "reapply",
             Command::Completions { .. } => "completions",
         }
     }

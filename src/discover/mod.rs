@@ -149,7 +149,7 @@ pub use active::{active_environment, Environment};
 pub use collect::at_least_3_13;
 pub use host::Host;
 pub use kinds::Kind;
-pub use overrides::{overrides, Override};
+pub use overrides::{findings, overrides, Finding, Override};
 pub use own::own_environment;
 pub use sources::Source;
 
@@ -277,9 +277,12 @@ pub fn bundles_in_env(host: &Host, dir: &Path, source: Source) -> Found {
     c.finish()
 }
 
-/// A venv made with `--system-site-packages` and no certifi of its own imports the base
-/// install's certifi: that bundle is this environment's too.
-fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, source: &Source) {
+/// The scope guard. A venv made with `--system-site-packages` and no certifi of its own
+/// imports the base install's certifi — a bundle outside the environment the user named,
+/// shared by every environment built on that base. It is not taken as this environment's
+/// bundle: it is skipped with a note naming the `--bundle` and `--python` that patch it on
+/// purpose.
+fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, _source: &Source) {
     let Some(cfg) = kinds::read_text(&venv.join("pyvenv.cfg")) else {
         return;
     };
@@ -302,19 +305,28 @@ fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, source: &Source) {
     // `home` is the base interpreter's folder (`/usr/bin`, `C:\Python312`).
     let home = PathBuf::from(home);
     let base = if home.file_name().is_some_and(|n| n == "bin") {
-        home.parent().map(Path::to_path_buf).unwrap_or(home)
+        home.parent().map(Path::to_path_buf).unwrap_or(home.clone())
     } else {
-        home
+        home.clone()
     };
+    let python = ["python3", "python", "python.exe"]
+        .iter()
+        .map(|n| home.join(n))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| home.join("python3"));
     for sp in layout::site_packages_dirs(&base) {
         for (path, kind) in layout::probe_site_packages(&sp) {
-            if kind == Kind::Certifi && c.layout_candidate(&path, kind, Some(&base), source) {
+            if kind == Kind::Certifi {
                 c.note(
                     Some(&path),
                     format!(
-                        "{} includes the system site-packages and has no certifi of its own: it uses {}, which is patched as its bundle",
+                        "skipped: {} was made with --system-site-packages and has no certifi of its own, so it uses the base install's bundle {}, which is outside it and shared by every environment built on {}; certpatch does not change it for this environment. To patch it on purpose, name it: --bundle {} (or --python {}), or install certifi into the environment (`{}/bin/python -m pip install certifi`) and patch that",
                         venv.display(),
-                        path.display()
+                        path.display(),
+                        base.display(),
+                        path.display(),
+                        python.display(),
+                        venv.display()
                     ),
                 );
             }

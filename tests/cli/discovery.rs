@@ -1485,8 +1485,12 @@ fn certifi_in_the_user_site_is_a_target_too() {
     );
 }
 
+/// The scope guard: `--env VENV` on a `--system-site-packages` venv without certifi of its
+/// own does not reach into the base install (shared by every venv on it): the base's certifi
+/// is skipped with a note naming the `--bundle`/`--python` that patch it on purpose, and
+/// `add` leaves it byte for byte.
 #[test]
-fn a_venv_with_system_site_packages_and_no_certifi_uses_the_base_certifi() {
+fn scope_guard_skips_the_base_certifi_of_a_system_site_packages_venv() {
     let m = Machine::new();
     let base = make_install(&m.p("base"), "3.12");
     let venv = make_venv(&m.p("app/venv"), "3.12");
@@ -1505,15 +1509,44 @@ fn a_venv_with_system_site_packages_and_no_certifi_uses_the_base_certifi() {
     let base_certifi = base.join("lib/python3.12/site-packages/certifi/cacert.pem");
     assert_eq!(
         targets_of(&doc),
-        vec![
-            pair(
-                &site(&venv, "3.12").join("pip/_vendor/certifi/cacert.pem"),
-                "pip-vendored"
-            ),
-            pair(&base_certifi, "certifi"),
-        ],
+        vec![pair(
+            &site(&venv, "3.12").join("pip/_vendor/certifi/cacert.pem"),
+            "pip-vendored"
+        )],
         "{doc:#}"
     );
+    let notes = doc["notes"].to_string();
+    assert!(
+        notes.contains("skipped")
+            && notes.contains(&format!("--bundle {}", base_certifi.display())),
+        "{notes}"
+    );
+    // add --env leaves the base bundle alone (and says how to patch it on purpose).
+    let before = fs::read(&base_certifi).unwrap();
+    let out = m.run(
+        &[
+            "add",
+            &s(&gen("int-good.pem")),
+            "--env",
+            &s(&venv),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("--system-site-packages") && err.contains("--python"),
+        "{err}"
+    );
+    assert!(
+        fs::read(&base_certifi).unwrap() == before,
+        "the base certifi was changed"
+    );
+    // Named on purpose, it is a target.
+    let out = m.run(&["list", "--json", "--bundle", &s(&base_certifi)], &[]);
+    assert_exit(&out, 0, "list --bundle of the base certifi");
+    assert_eq!(targets_of(&json(&out)).len(), 1);
 }
 
 #[test]

@@ -7,6 +7,8 @@
 
 mod common;
 
+mod clients_e2e;
+
 mod attacks_certs;
 mod attacks_files;
 mod attacks_output;
@@ -18,6 +20,7 @@ mod discovery;
 mod inputs;
 mod json;
 mod json_doc;
+mod ledger_status;
 mod man;
 mod packaging;
 mod python313;
@@ -25,6 +28,7 @@ mod python_e2e;
 mod refusals;
 mod regressions;
 mod undo;
+mod upgrade_e2e;
 mod usage;
 mod warnings;
 mod writing;
