@@ -10,12 +10,12 @@ const RULE: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "cli", "target", "store", "discover", "accept", "bundle", "x509",
+            "cli", "target", "store", "discover", "accept", "net", "bundle", "x509",
         ],
     ),
     (
         "target",
-        &["target", "store", "discover", "accept", "bundle", "x509"],
+        &["target", "store", "discover", "accept", "net", "bundle", "x509"],
     ),
     ("store", &["store", "bundle", "x509"]),
     ("discover", &["discover", "bundle", "x509"]),
