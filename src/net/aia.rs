@@ -63,15 +63,29 @@ impl Fetcher {
             self.note(url, "not-http", "only http:// CA Issuers URLs are fetched");
             return None;
         }
-        if self.attempts.iter().filter(|a| a.outcome != "repeat" && a.outcome != "not-http" && a.outcome != "limit").count() >= self.budget {
-            self.note(url, "limit", format!("at most {} fetches per run", self.budget));
+        if self
+            .attempts
+            .iter()
+            .filter(|a| a.outcome != "repeat" && a.outcome != "not-http" && a.outcome != "limit")
+            .count()
+            >= self.budget
+        {
+            self.note(
+                url,
+                "limit",
+                format!("at most {} fetches per run", self.budget),
+            );
             return None;
         }
         let certs = match self.get(url) {
             Ok(bytes) => match crate::x509::input::parse(&bytes, url) {
                 Ok(certs) => certs,
                 Err(e) => {
-                    self.note(url, "not-certificates", crate::x509::text::bounded(&e.to_string()).into_owned());
+                    self.note(
+                        url,
+                        "not-certificates",
+                        crate::x509::text::bounded(&e.to_string()).into_owned(),
+                    );
                     return None;
                 }
             },
@@ -85,11 +99,19 @@ impl Fetcher {
             .find(|c| child.issuer_candidate(c) && child.signed_by(c) == Ok(true));
         match signer {
             Some(c) => {
-                self.note(url, "ok", format!("`{}` signs `{}`", c.subject, child.subject));
+                self.note(
+                    url,
+                    "ok",
+                    format!("`{}` signs `{}`", c.subject, child.subject),
+                );
                 Some(c)
             }
             None => {
-                self.note(url, "wrong-signer", format!("no certificate in the answer signs `{}`", child.subject));
+                self.note(
+                    url,
+                    "wrong-signer",
+                    format!("no certificate in the answer signs `{}`", child.subject),
+                );
                 None
             }
         }
@@ -100,7 +122,8 @@ impl Fetcher {
         let proxy = proxy::for_http(&host, port).map_err(|e| ("unreachable", e))?;
         let proxy = match proxy {
             Some(p) => Some(
-                ureq::Proxy::new(&p.url()).map_err(|e| ("unreachable", format!("{}: {e}", p.variable)))?,
+                ureq::Proxy::new(&p.url())
+                    .map_err(|e| ("unreachable", format!("{}: {e}", p.variable)))?,
             ),
             None => None,
         };
@@ -113,7 +136,10 @@ impl Fetcher {
             .build()
             .into();
         let mut answer = agent.get(url).call().map_err(|e| match e {
-            ureq::Error::Timeout(_) => ("timed-out", format!("no full answer within {} s", self.timeout.as_secs())),
+            ureq::Error::Timeout(_) => (
+                "timed-out",
+                format!("no full answer within {} s", self.timeout.as_secs()),
+            ),
             other => ("unreachable", other.to_string()),
         })?;
         let status = answer.status();
@@ -126,8 +152,14 @@ impl Fetcher {
             .limit(MAX_ANSWER)
             .read_to_vec()
             .map_err(|e| match e {
-                ureq::Error::BodyExceedsLimit(_) => ("too-large", format!("the answer is larger than {} KiB", MAX_ANSWER / 1024)),
-                ureq::Error::Timeout(_) => ("timed-out", format!("no full answer within {} s", self.timeout.as_secs())),
+                ureq::Error::BodyExceedsLimit(_) => (
+                    "too-large",
+                    format!("the answer is larger than {} KiB", MAX_ANSWER / 1024),
+                ),
+                ureq::Error::Timeout(_) => (
+                    "timed-out",
+                    format!("no full answer within {} s", self.timeout.as_secs()),
+                ),
                 other => ("unreachable", other.to_string()),
             })
     }

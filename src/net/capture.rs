@@ -140,13 +140,12 @@ impl ServerCertVerifier for Recorder {
 /// the server presents. The handshake is always aborted.
 pub fn capture(endpoint: &Endpoint, timeouts: Timeouts) -> Result<Captured, CaptureError> {
     let target = endpoint.authority();
-    let proxy = proxy::for_https(&endpoint.host, endpoint.port).map_err(|detail| {
-        CaptureError::Proxy {
+    let proxy =
+        proxy::for_https(&endpoint.host, endpoint.port).map_err(|detail| CaptureError::Proxy {
             proxy: "?".into(),
             variable: "HTTPS_PROXY",
             detail,
-        }
-    })?;
+        })?;
     let started = Instant::now();
     let (mut sock, peer) = match &proxy {
         None => open(&endpoint.host, endpoint.port, &target, timeouts.connect)?,
@@ -188,10 +187,11 @@ pub fn capture(endpoint: &Endpoint, timeouts: Timeouts) -> Result<Captured, Capt
             detail: format!("`{}` is not a valid server name: {e}", endpoint.host),
         })?,
     };
-    let mut conn = ClientConnection::new(Arc::new(config), name).map_err(|e| CaptureError::Tls {
-        target: target.clone(),
-        detail: e.to_string(),
-    })?;
+    let mut conn =
+        ClientConnection::new(Arc::new(config), name).map_err(|e| CaptureError::Tls {
+            target: target.clone(),
+            detail: e.to_string(),
+        })?;
     let taken = |r: &Recorder| r.seen.lock().unwrap_or_else(|e| e.into_inner()).take();
     loop {
         let result = conn.complete_io(&mut sock);
@@ -199,11 +199,7 @@ pub fn capture(endpoint: &Endpoint, timeouts: Timeouts) -> Result<Captured, Capt
             // Close without a word more: the alert rustls queued is all the server gets.
             let _ = conn.write_tls(&mut sock);
             let _ = sock.shutdown(std::net::Shutdown::Both);
-            return Ok(Captured {
-                chain,
-                peer,
-                proxy,
-            });
+            return Ok(Captured { chain, peer, proxy });
         }
         match result {
             Ok(_) if conn.is_handshaking() => {

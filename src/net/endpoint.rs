@@ -53,7 +53,9 @@ pub fn parse(text: &str) -> Result<Endpoint, String> {
     };
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let Some((host, after)) = rest.split_once(']') else {
-            return Err(format!("`{authority}`: an IPv6 address in [ ] lacks its `]`"));
+            return Err(format!(
+                "`{authority}`: an IPv6 address in [ ] lacks its `]`"
+            ));
         };
         match after {
             "" => (host.to_string(), None),
@@ -79,7 +81,10 @@ pub fn parse(text: &str) -> Result<Endpoint, String> {
     if host.is_empty() {
         return Err("no host name given; give HOST, HOST:PORT or an https:// URL".to_string());
     }
-    if host.chars().any(|c| c.is_whitespace() || c.is_control() || "/\\?#@[]".contains(c)) {
+    if host
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "/\\?#@[]".contains(c))
+    {
         return Err(format!(
             "`{}` is not a host name",
             crate::x509::text::escape(&host)
@@ -113,13 +118,18 @@ mod tests {
             parse("HTTPS://user@example.com:444/a/b?c#d").unwrap(),
             ep("example.com", 444)
         );
-        assert_eq!(parse("https://example.com").unwrap(), ep("example.com", 443));
+        assert_eq!(
+            parse("https://example.com").unwrap(),
+            ep("example.com", 443)
+        );
         assert_eq!(parse("[::1]:8443").unwrap().authority(), "[::1]:8443");
     }
 
     #[test]
     fn wrong_forms_are_refused_with_a_reason() {
-        assert!(parse("http://example.com").unwrap_err().contains("https://"));
+        assert!(parse("http://example.com")
+            .unwrap_err()
+            .contains("https://"));
         assert!(parse("example.com:0").is_err());
         assert!(parse("example.com:99999").is_err());
         assert!(parse("").is_err());

@@ -186,7 +186,10 @@ impl Cause {
 
     /// Whether adding issuer certificates to the bundle can fix it.
     pub fn bundle_fixable(&self) -> bool {
-        matches!(self, Cause::MissingIssuer { .. } | Cause::RootNotInBundle { .. })
+        matches!(
+            self,
+            Cause::MissingIssuer { .. } | Cause::RootNotInBundle { .. }
+        )
     }
 }
 
@@ -243,7 +246,9 @@ pub fn path(chain: &[Cert]) -> Vec<usize> {
             break;
         }
         let next = (0..chain.len()).find(|&j| {
-            !out.contains(&j) && last.issuer_candidate(&chain[j]) && last.signed_by(&chain[j]) == Ok(true)
+            !out.contains(&j)
+                && last.issuer_candidate(&chain[j])
+                && last.signed_by(&chain[j]) == Ok(true)
         });
         match next {
             Some(j) => out.push(j),

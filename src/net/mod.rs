@@ -12,3 +12,9 @@ pub mod endpoint;
 pub mod issuers;
 pub mod judge;
 pub mod proxy;
+
+#[cfg(test)]
+#[path = "../../tests/cli/netlab.rs"]
+mod netlab;
+#[cfg(test)]
+mod tests;
