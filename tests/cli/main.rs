@@ -12,6 +12,8 @@ mod attacks_files;
 mod attacks_output;
 mod attacks_restore;
 
+mod chain_export;
+
 mod concurrency;
 mod crash;
 mod discovery;
