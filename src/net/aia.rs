@@ -22,7 +22,8 @@ pub const MAX_FETCHES: usize = 5;
 pub struct Attempt {
     pub url: String,
     /// `ok`, or why the answer was refused (`too-large`, `timed-out`, `not-certificates`,
-    /// `wrong-signer`, `http-status`, `unreachable`, `not-http`, `limit`, `repeat`).
+    /// `wrong-signer`, `http-status`, `unreachable`), or why nothing was fetched
+    /// (`not-http`, `limit`).
     pub outcome: &'static str,
     pub detail: String,
 }
@@ -32,6 +33,8 @@ pub struct Fetcher {
     pub timeout: Duration,
     pub budget: usize,
     pub attempts: Vec<Attempt>,
+    /// What each URL gave, so that several bundles (or a second walk) reuse one fetch.
+    answers: std::collections::HashMap<String, Option<Cert>>,
 }
 
 impl Default for Fetcher {
@@ -40,6 +43,7 @@ impl Default for Fetcher {
             timeout: TIMEOUT,
             budget: MAX_FETCHES,
             attempts: Vec::new(),
+            answers: Default::default(),
         }
     }
 }
@@ -55,10 +59,18 @@ impl Fetcher {
 
     /// The certificate at `url` that signs `child`, if the answer holds one.
     pub fn issuer_of(&mut self, child: &Cert, url: &str) -> Option<Cert> {
-        if self.attempts.iter().any(|a| a.url == url) {
-            self.note(url, "repeat", "already fetched in this run (a loop?)");
-            return None;
+        if let Some(answer) = self.answers.get(url) {
+            // Fetched once already: the same answer, checked against this child again.
+            return answer
+                .clone()
+                .filter(|c| child.issuer_candidate(c) && child.signed_by(c) == Ok(true));
         }
+        let found = self.fetch_issuer(child, url);
+        self.answers.insert(url.to_string(), found.clone());
+        found
+    }
+
+    fn fetch_issuer(&mut self, child: &Cert, url: &str) -> Option<Cert> {
         if !url.to_ascii_lowercase().starts_with("http://") {
             self.note(url, "not-http", "only http:// CA Issuers URLs are fetched");
             return None;
@@ -169,9 +181,30 @@ fn host_port(url: &str) -> (String, u16) {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let auth = rest.split(['/', '?', '#']).next().unwrap_or("");
     let auth = auth.rsplit_once('@').map_or(auth, |(_, a)| a);
+    let has_port = match auth.rsplit_once(']') {
+        Some((_, after)) => after.starts_with(':'),
+        None => auth.matches(':').count() == 1,
+    };
     match crate::net::endpoint::parse(auth) {
-        Ok(e) if auth.contains(':') => (e.host, e.port),
+        Ok(e) if has_port => (e.host, e.port),
         Ok(e) => (e.host, 80),
         Err(_) => (auth.to_string(), 80),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_port_of_an_aia_url_defaults_to_80() {
+        assert_eq!(
+            super::host_port("http://a.example/x.crt"),
+            ("a.example".into(), 80)
+        );
+        assert_eq!(
+            super::host_port("http://a.example:8080/x"),
+            ("a.example".into(), 8080)
+        );
+        assert_eq!(super::host_port("http://[::1]/x"), ("::1".into(), 80));
+        assert_eq!(super::host_port("http://[::1]:81/x"), ("::1".into(), 81));
     }
 }
