@@ -262,12 +262,12 @@ fn unix(at: OffsetDateTime) -> UnixTime {
     UnixTime::since_unix_epoch(Duration::from_secs(at.unix_timestamp().max(0) as u64))
 }
 
-/// Verifies `chain` (leaf first, as sent) for `name` at `at` with `bundle` as the trust
-/// anchors, with rustls-webpki. `Err` carries webpki's reason.
+/// Verifies `chain` (leaf first, as sent) for `name` (when given) at `at` with `bundle`
+/// as the trust anchors, with rustls-webpki. `Err` carries webpki's reason.
 pub fn webpki_verify(
     chain: &[Cert],
     bundle: &Bundle,
-    name: &ServerName<'_>,
+    name: Option<&ServerName<'_>>,
     at: OffsetDateTime,
 ) -> Result<(), String> {
     let ders: Vec<CertificateDer<'_>> = bundle
@@ -295,15 +295,19 @@ pub fn webpki_verify(
         None,
     )
     .map_err(|e| format!("{e:?}"))?;
-    leaf.verify_is_valid_for_subject_name(name)
-        .map_err(|e| format!("{e:?}"))
+    match name {
+        Some(name) => leaf
+            .verify_is_valid_for_subject_name(name)
+            .map_err(|e| format!("{e:?}")),
+        None => Ok(()),
+    }
 }
 
-/// Judges `chain` for `name` at `at` against `bundle`.
+/// Judges `chain` for `name` (no name check without one) at `at` against `bundle`.
 pub fn judge(
     chain: &[Cert],
     bundle: &Bundle,
-    name: &ServerName<'_>,
+    name: Option<&ServerName<'_>>,
     at: OffsetDateTime,
     os: &OsRoots,
 ) -> Judgement {
@@ -360,7 +364,8 @@ pub fn judge(
             }
         }
     }
-    if let Ok(leaf_ee) = EndEntityCert::try_from(&CertificateDer::from(leaf.der.as_slice())) {
+    let leaf_der = CertificateDer::from(leaf.der.as_slice());
+    if let (Some(name), Ok(leaf_ee)) = (name, EndEntityCert::try_from(&leaf_der)) {
         if leaf_ee.verify_is_valid_for_subject_name(name).is_err() {
             let e = extra(leaf);
             let mut names = e.dns_names;
@@ -381,4 +386,40 @@ pub fn judge(
         webpki_error: Some(webpki_error),
         causes,
     }
+}
+
+/// What is odd about the chain as sent: certificates out of issuing order, certificates
+/// that are not on the leaf's path (extra), a root sent along (harmless, but useless).
+pub fn chain_notes(chain: &[Cert]) -> Vec<String> {
+    let mut notes = Vec::new();
+    let order = path(chain);
+    if chain.len() == 1 && !(chain[0].is_self_issued() && chain[0].signed_by(&chain[0]) == Ok(true))
+    {
+        notes.push("the server sent only its own certificate (no intermediate): clients that do not fetch missing issuers (Python, curl, OpenSSL) cannot build the chain unless their bundle holds the intermediate".to_string());
+    }
+    let on_path: Vec<usize> = order.clone();
+    if on_path.windows(2).any(|w| w[1] != w[0] + 1) {
+        notes.push(format!(
+            "the certificates are out of order (issuing order is {}); most clients cope, but the server should send leaf, then its issuer, then that one's issuer",
+            on_path.iter().map(|i| format!("[{i}]")).collect::<Vec<_>>().join(" → ")
+        ));
+    }
+    for (i, c) in chain.iter().enumerate() {
+        if !on_path.contains(&i) {
+            notes.push(format!(
+                "[{i}] `{}` is extra: it does not issue any certificate on the leaf's path",
+                c.subject
+            ));
+        }
+    }
+    if let Some(&last) = order.last() {
+        let top = &chain[last];
+        if order.len() > 1 && top.is_self_issued() && top.signed_by(top) == Ok(true) {
+            notes.push(format!(
+                "[{last}] the server also sent its root `{}`; clients ignore it and use their own copy",
+                top.subject
+            ));
+        }
+    }
+    notes
 }

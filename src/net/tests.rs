@@ -54,7 +54,7 @@ fn a_leaf_only_server_is_captured_and_judged_missing_its_intermediate_with_the_a
     let j = judge(
         &certs(&got.chain),
         &bundle_of(&root),
-        &ip(),
+        Some(&ip()),
         at(),
         &OsRoots::default(),
     );
@@ -80,7 +80,7 @@ fn a_full_chain_server_verifies() {
     let j = judge(
         &certs(&got.chain),
         &bundle_of(&root),
-        &ip(),
+        Some(&ip()),
         at(),
         &OsRoots::default(),
     );
@@ -90,7 +90,7 @@ fn a_full_chain_server_verifies() {
     let j = judge(
         &certs(&got.chain),
         &bundle_of(&root),
-        &other,
+        Some(&other),
         at(),
         &OsRoots::default(),
     );
@@ -103,7 +103,7 @@ fn a_full_chain_server_verifies() {
     let j = judge(
         &certs(&got.chain),
         &bundle_of(&root),
-        &ip(),
+        Some(&ip()),
         late,
         &OsRoots::default(),
     );
@@ -116,7 +116,7 @@ fn a_full_chain_server_verifies() {
     let j = judge(
         &certs(&got.chain),
         &bundle_of(&other_root),
-        &ip(),
+        Some(&ip()),
         at(),
         &OsRoots::default(),
     );
@@ -135,7 +135,7 @@ fn a_self_signed_leaf_is_named_as_such() {
     let j = judge(
         &certs(&got.chain),
         &bundle_of(&root),
-        &ip(),
+        Some(&ip()),
         at(),
         &OsRoots::default(),
     );
