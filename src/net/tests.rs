@@ -177,11 +177,9 @@ fn walk_with(
     let chain = certs(&[leaf.der()]);
     let mut aia = Aia::default();
     aia.fetcher.timeout = Duration::from_secs(3);
-    let (found, end) = {
-        let mut sources: Vec<&mut dyn Source> = vec![&mut aia];
-        walk(&chain, &bundle_of(&root), &mut sources)
-    };
-    let attempts = aia.attempts();
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(aia)];
+    let (found, end) = walk(&chain, &bundle_of(&root), &mut sources);
+    let attempts = sources[0].attempts();
     (
         found,
         end,
