@@ -227,3 +227,54 @@ fn bad_aia_answers_are_refused_with_their_reason() {
         assert_eq!(hits, 1, "{code}");
     }
 }
+
+/// A chain of `n` intermediates above the leaf, each naming the next one's URL on one
+/// AIA server (`/k`), under a root no bundle holds; `loop_back` makes the top one name
+/// the first one's URL again. Returns the walk's result and the server's hit count.
+fn endless(n: usize, loop_back: bool) -> (Vec<super::issuers::Found>, End, usize) {
+    use std::sync::{Arc, Mutex};
+    let served: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
+    let s = served.clone();
+    let (port, hits) = http_server(move |path| {
+        let k: usize = path.trim_start_matches('/').parse().unwrap_or(0);
+        match s.lock().unwrap().get(k) {
+            Some(der) => Answer::Body(der.clone()),
+            None => Answer::Status(404),
+        }
+    });
+    let url = |k: usize| format!("http://127.0.0.1:{port}/{k}");
+    let top_root = super::netlab::root("Unreachable Root");
+    // cas[k] is served at /k and issued by cas[k+1]; built from the top down.
+    let mut built: Vec<Issued> = Vec::new();
+    for k in (0..n).rev() {
+        let aia = if k + 1 < n {
+            url(k + 1)
+        } else if loop_back {
+            url(0)
+        } else {
+            url(n)
+        };
+        let issuer = built.last().unwrap_or(&top_root);
+        let c = intermediate(&format!("Int {k}"), issuer, Some(&aia));
+        built.push(c);
+    }
+    built.reverse();
+    *served.lock().unwrap() = built.iter().map(|c| c.der()).collect();
+    let leaf = site_leaf(&built[0], &url(0), VALID);
+    let (root, _) = cas();
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(Aia::default())];
+    let (found, end) = walk(&certs(&[leaf.der()]), &bundle_of(&root), &mut sources);
+    (found, end, hits.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+#[test]
+fn the_walk_stops_after_five_fetches_and_never_loops() {
+    let (found, end, hits) = endless(8, false);
+    assert!(matches!(end, End::NotFound(_)), "{end:?}");
+    assert_eq!(found.len(), 5);
+    assert_eq!(hits, 5, "at most 5 fetches per run");
+    let (found, end, hits) = endless(2, true);
+    assert!(matches!(end, End::NotFound(_)), "{end:?}");
+    assert_eq!(found.len(), 2);
+    assert_eq!(hits, 2, "the URL named again is not fetched again");
+}

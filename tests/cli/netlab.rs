@@ -323,3 +323,52 @@ pub fn cas() -> (Issued, Issued) {
 pub fn site_leaf(int: &Issued, aia_url: &str, valid: Years) -> Issued {
     leaf(&["localhost", "127.0.0.1"], int, Some(aia_url), valid)
 }
+
+/// An HTTP CONNECT proxy on 127.0.0.1 that tunnels only to 127.0.0.1; returns its port
+/// and the targets it was asked for.
+pub fn connect_proxy() -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+    let (l, port) = listener();
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = asked.clone();
+    std::thread::spawn(move || {
+        for stream in l.incoming() {
+            let Ok(mut client) = stream else { continue };
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let _ = client.set_read_timeout(Some(Duration::from_secs(20)));
+                let mut head: Vec<u8> = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    match client.read(&mut byte) {
+                        Ok(1) => head.push(byte[0]),
+                        _ => return,
+                    }
+                }
+                let text = String::from_utf8_lossy(&head).into_owned();
+                let mut words = text.split_whitespace();
+                let (method, target) = (words.next().unwrap_or(""), words.next().unwrap_or(""));
+                log.lock().unwrap().push(format!("{method} {target}"));
+                if method != "CONNECT" || !target.starts_with("127.0.0.1:") {
+                    let _ =
+                        client.write_all(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n");
+                    return;
+                }
+                let Ok(server) = std::net::TcpStream::connect(target) else {
+                    let _ =
+                        client.write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n");
+                    return;
+                };
+                let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
+                let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+                let (mut c1, mut s1) = (client, server);
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut s2, &mut c2);
+                    let _ = c2.shutdown(std::net::Shutdown::Write);
+                });
+                let _ = std::io::copy(&mut c1, &mut s1);
+                let _ = s1.shutdown(std::net::Shutdown::Write);
+            });
+        }
+    });
+    (port, asked)
+}
