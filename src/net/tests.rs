@@ -278,3 +278,33 @@ fn the_walk_stops_after_five_fetches_and_never_loops() {
     assert_eq!(found.len(), 2);
     assert_eq!(hits, 2, "the URL named again is not fetched again");
 }
+
+/// A server on 127.0.0.1 that reads the ClientHello and answers with `reply` (then closes).
+fn answering(reply: &'static [u8]) -> u16 {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let _ = s.write_all(reply);
+        }
+    });
+    port
+}
+
+#[test]
+fn a_version_mismatch_and_a_closed_handshake_are_told_apart() {
+    // A TLS alert record: fatal protocol_version, as an old TLS 1.0-only server answers.
+    let e = capture(
+        &local(answering(&[0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46])),
+        quick(),
+    )
+    .unwrap_err();
+    assert!(matches!(e, CaptureError::Mismatch { .. }), "{e:?}");
+    assert!(e.to_string().contains("hint:"));
+    let e = capture(&local(answering(b"")), quick()).unwrap_err();
+    assert!(matches!(e, CaptureError::Closed { .. }), "{e:?}");
+}
