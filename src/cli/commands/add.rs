@@ -243,14 +243,14 @@ impl AddStatus {
     }
 }
 
-struct Report {
-    outcome: Outcome,
-    status: AddStatus,
+pub(super) struct Report {
+    pub outcome: Outcome,
+    pub status: AddStatus,
     /// Fingerprints written to the bundle (not those of a dry run or --output).
-    added: Vec<String>,
+    pub added: Vec<String>,
     /// Why the patched bundle may still not work (it held undecodable blocks before).
-    caveat: Option<String>,
-    json: serde_json::Value,
+    pub caveat: Option<String>,
+    pub json: serde_json::Value,
 }
 
 /// A plan for one bundle and whether its result may be installed ([`installable`]).
@@ -265,7 +265,7 @@ impl Planned for AddPlan<'_> {
     }
 }
 
-fn add_to(
+pub(super) fn add_to(
     ctx: &Context,
     input: &Input,
     target: &Target,
