@@ -411,3 +411,21 @@ fn the_chain_and_the_aia_answer_go_through_the_proxies_unless_no_proxy_names_the
         "{seen:?}"
     );
 }
+
+#[test]
+fn fix_offline_fetches_nothing_and_writes_nothing() {
+    let site = leaf_only(|der, _| Answer::Body(der.to_vec()));
+    let sb = Sandbox::new();
+    let (bundle, before) = bundle_with(&sb, &site.root);
+    let (out, v) = run_json(
+        &sb,
+        &["fix", &format!("127.0.0.1:{}", site.port), "--offline"],
+        &bundle,
+    );
+    assert_exit(&out, 1, "fix --offline without an index");
+    assert_eq!(v["bundles"][0]["status"], "issuer-not-found", "{v}");
+    assert_eq!(v["fetches"], Value::Array(vec![]));
+    assert!(stderr(&out).contains("--offline"), "{}", stderr(&out));
+    assert_eq!(site.hits.load(Ordering::SeqCst), 0);
+    assert_file_is(&bundle, &before, "--offline");
+}

@@ -281,10 +281,13 @@ fn fix_one(
     match &end {
         End::Anchored => {}
         End::NotFound(issuer) => {
-            let tried = if args.offline {
-                "the offline index (--offline: no AIA fetch)".to_string()
+            let names: Vec<&str> = sources.iter().map(|s| s.name()).collect();
+            let tried = if names.is_empty() {
+                "--offline, and there is no offline index to look in".to_string()
+            } else if args.offline {
+                format!("looked in: {} (--offline: no AIA fetch)", names.join(", "))
             } else {
-                "the offline index and AIA".to_string()
+                format!("looked in: {}", names.join(", "))
             };
             p.error(format!(
                 "{}: could not find the issuer `{}` ({tried}); nothing was written",
