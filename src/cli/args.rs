@@ -11,7 +11,8 @@ use time::OffsetDateTime;
 #[derive(Debug, Parser)]
 #[command(
     name = "certpatch",
-    version,
+    // The package version and, when known, the git revision of the build (see build.rs).
+    version = env!("CERTPATCH_VERSION"),
     about = "Add a missing intermediate CA certificate to Python's CA bundles (certifi), safely and reversibly",
     long_about = "Add a missing intermediate CA certificate to Python's CA bundles (certifi), safely and reversibly.\n\n\
         When `requests` fails with `certificate verify failed: unable to get local issuer certificate` \

@@ -57,6 +57,12 @@
 //! With `--root DIR`, only environments under those folders are reported
 //! (walked and pruned: see `walk`), plus any `--python` interpreters.
 //!
+//! **certpatch's own environment** — the venv pipx or uv installed certpatch in,
+//! holding the running executable and no certifi (see `own`) — is left out of
+//! `find` and `--all` without `--root` (a note says so), and passed over by the
+//! active environment. It is a target only when named: `--env`, `--python`,
+//! `--bundle`, or a `--root` that holds it.
+//!
 //! # What an environment is, and where its bundles are
 //!
 //! An environment is recognised without walking it: `pyvenv.cfg` (venv),
@@ -128,6 +134,7 @@ pub mod interpreter;
 pub mod kinds;
 pub mod layout;
 mod overrides;
+mod own;
 pub mod pyload;
 pub mod sources;
 #[cfg(test)]
@@ -143,6 +150,7 @@ pub use collect::at_least_3_13;
 pub use host::Host;
 pub use kinds::Kind;
 pub use overrides::{overrides, Override};
+pub use own::own_environment;
 pub use sources::Source;
 
 use collect::{canonical, Collector};
@@ -372,8 +380,10 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
 }
 
 /// `find` and `--all`. With no `roots` and no `pythons`: every source, in
-/// [`Source::SEARCH_ORDER`]. Otherwise only the environments under `roots`
-/// (walked, pruned) and the bundles of `pythons` (asked), in that order.
+/// [`Source::SEARCH_ORDER`], without certpatch's own environment
+/// ([`own_environment`]; a note says it was left out). Otherwise only the
+/// environments under `roots` (walked, pruned) and the bundles of `pythons`
+/// (asked), in that order.
 pub fn find_all(host: &Host, roots: &[PathBuf], pythons: &[PathBuf]) -> Found {
     let mut c = Collector::new(host);
     if roots.is_empty() && pythons.is_empty() {
@@ -381,6 +391,23 @@ pub fn find_all(host: &Host, roots: &[PathBuf], pythons: &[PathBuf]) -> Found {
             for place in sources::places(host, &source) {
                 look_at(&mut c, &place, &source);
             }
+        }
+        if let Some(own) = own_environment(host) {
+            let mut found = c.finish();
+            let before = found.bundles.len();
+            found
+                .bundles
+                .retain(|b| b.environment.as_deref() != Some(own.as_path()));
+            if found.bundles.len() < before {
+                found.notes.push(Note {
+                    path: Some(own.clone()),
+                    message: format!(
+                        "not listed: certpatch's own environment (where this `certpatch` is installed as a tool; it has no certifi, so no project uses it); name it with `--env {}` if you mean it",
+                        crate::x509::text::path_text(&own)
+                    ),
+                });
+            }
+            return found;
         }
     } else {
         for root in roots {
@@ -703,6 +730,43 @@ mod tests {
         assert_eq!(envs_of(&found, Source::Poetry), vec![poetry]);
         assert_eq!(envs_of(&found, Source::Hatch), vec![hatch]);
         assert_eq!(envs_of(&found, Source::Pipenv), vec![xdg]);
+    }
+
+    #[test]
+    fn find_leaves_out_certpatchs_own_tool_environment_unless_under_a_root() {
+        let m = Machine::new();
+        let pipx = m.home.join(".local/share/pipx/venvs");
+        let tool = make_tool_venv(&pipx, "certpatch", "3.12");
+        let httpie = make_venv(&pipx, "httpie", "3.12");
+        let host = m.host(&[]).with_own_exe(Some(tool.join("bin/certpatch")));
+        let found = find_all(&host, &[], &[]);
+        assert_eq!(envs_of(&found, Source::Pipx), vec![httpie.clone()]);
+        assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
+        assert_eq!(found.notes[0].path, Some(tool.clone()));
+        assert!(
+            found.notes[0].message.contains("--env"),
+            "{:?}",
+            found.notes
+        );
+        // Another certpatch (a second pipx install) does not hide this one.
+        let other = make_tool_venv(&m.base, "other-tool", "3.12");
+        let host = m.host(&[]).with_own_exe(Some(other.join("bin/certpatch")));
+        let found = find_all(&host, &[], &[]);
+        assert_eq!(envs_of(&found, Source::Pipx), vec![tool.clone(), httpie]);
+        assert!(found.notes.is_empty(), "{:?}", found.notes);
+        // Named by a root that holds it, it is listed.
+        let host = m.host(&[]).with_own_exe(Some(tool.join("bin/certpatch")));
+        let found = find_all(&host, std::slice::from_ref(&pipx), &[]);
+        assert!(
+            found
+                .bundles
+                .iter()
+                .any(|b| b.environment.as_ref() == Some(&tool)),
+            "{found:?}"
+        );
+        // And with --env.
+        let found = bundles_in_env(&host, &tool, Source::EnvArg);
+        assert_eq!(kinds(&found), vec![Kind::PipVendored]);
     }
 
     #[test]
