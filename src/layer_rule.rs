@@ -24,6 +24,7 @@ const RULE: &[(&str, &[&str])] = &[
     ("accept", &["accept", "bundle", "x509"]),
     ("net", &["net", "bundle", "x509"]),
     ("bundle", &["bundle", "x509"]),
+    ("fuzzing", &["fuzzing", "bundle", "x509"]),
     ("x509", &["x509"]),
 ];
 

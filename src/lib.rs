@@ -19,6 +19,9 @@
 //! | [`bundle`] | the bundle format itself: parse, render a patch, take patches out (pure) |
 //! | [`x509`] | bytes → certificate facts: PEM, DER, PKCS#7 intake; times; printable text |
 //!
+//! Beside them, `fuzzing` (hidden, at the level of `bundle`) holds the entry points of
+//! the fuzz targets in `fuzz/`, which `tests/fuzz_corpus.rs` replays on stable.
+//!
 //! # The layer rule
 //!
 //! Data flows one way:
@@ -46,6 +49,8 @@ pub mod bundle;
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub mod cli;
 pub mod discover;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod net;
 pub mod store;
 pub mod target;
