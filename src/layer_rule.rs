@@ -10,7 +10,7 @@ const RULE: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "cli", "health", "target", "store", "discover", "accept", "bundle", "x509",
+            "cli", "health", "target", "store", "discover", "accept", "net", "bundle", "x509",
         ],
     ),
     (
@@ -21,7 +21,9 @@ const RULE: &[(&str, &[&str])] = &[
     ),
     (
         "target",
-        &["target", "store", "discover", "accept", "bundle", "x509"],
+        &[
+            "target", "store", "discover", "accept", "net", "bundle", "x509",
+        ],
     ),
     ("store", &["store", "bundle", "x509"]),
     ("discover", &["discover", "bundle", "x509"]),

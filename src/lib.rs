@@ -16,7 +16,7 @@
 //! | [`target`] | which bundles a command acts on: a plain [`target::Spec`] resolved through `discover` |
 //! | [`discover`] | Python environments and their bundles |
 //! | [`accept`] | the acceptance rules for a certificate, and planning an add |
-//! | `net` (to come) | TLS capture of a server's chain, AIA fetching |
+//! | [`net`] | TLS capture of a server's chain, judging it with webpki, AIA fetching |
 //! | [`bundle`] | the bundle format itself: parse, render a patch, take patches out (pure) |
 //! | [`x509`] | bytes → certificate facts: PEM, DER, PKCS#7 intake; times; printable text |
 //!
@@ -53,6 +53,7 @@ pub mod discover;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod health;
+pub mod net;
 pub mod store;
 pub mod target;
 pub mod x509;

@@ -44,6 +44,9 @@ pub enum Decision {
     AlreadyPresent,
     /// Fails at least one rule.
     Refused,
+    /// The server's own certificate (a leaf) in a chain export: not added, not refused;
+    /// its CA certificates are judged as usual (the note says so).
+    SkippedLeaf,
 }
 
 /// The verdict on one certificate against one bundle.
@@ -167,8 +170,17 @@ pub fn judge_with_budget<'a>(
         .collect();
     input
         .iter()
+        .enumerate()
         .zip(chains.iter().zip(paths))
-        .map(|(cert, (chain, path))| {
+        .map(|((i, cert), (chain, path))| {
+            if export_leaf(i, input, &chains, &v) && !bundle.contains(cert) {
+                return Verdict {
+                    cert,
+                    decision: Decision::SkippedLeaf,
+                    reasons: Vec::new(),
+                    warnings: vec![finding("leaf-skipped", LEAF_SKIPPED)],
+                };
+            }
             if bundle.contains(cert) {
                 return Verdict {
                     cert,
@@ -197,6 +209,32 @@ pub fn judge_with_budget<'a>(
             }
         })
         .collect()
+}
+
+/// The note on a skipped leaf of a chain export.
+pub const LEAF_SKIPPED: &str = "skipped: this is the server's own certificate (not a CA) of a chain export; only its CA certificates go into a bundle";
+
+/// Whether a certificate that says it is no CA (basicConstraints CA:FALSE or absent).
+fn is_leaf(cert: &Cert) -> bool {
+    !cert.basic_constraints_unreadable && cert.basic_constraints.is_none_or(|bc| !bc.ca)
+}
+
+/// Whether `input[i]` is the leaf of a chain export, skipped rather than refused: it is
+/// no CA, a CA certificate of the same input signs it, and no input certificate chains
+/// through it (a non-CA never vouches for anything here). A file holding only a leaf,
+/// or a leaf beside unrelated CAs, is judged (and refused) as before.
+fn export_leaf(i: usize, input: &[Cert], chains: &[Result<Link, Finding>], v: &Verifier) -> bool {
+    let cert = &input[i];
+    is_leaf(cert)
+        && input.iter().enumerate().any(|(j, ca)| {
+            j != i
+                && ca.basic_constraints.is_some_and(|bc| bc.ca)
+                && cert.issuer_candidate(ca)
+                && v.signs(cert, ca)
+        })
+        && !chains
+            .iter()
+            .any(|c| matches!(c, Ok(Link::Input(k)) if *k == i))
 }
 
 /// Rules about the certificate alone.

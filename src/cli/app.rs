@@ -59,6 +59,8 @@ fn usage_error(err: clap::Error) -> ExitCode {
                 "list",
                 "remove",
                 "restore",
+                "diagnose",
+                "fix",
                 "completions",
             ]
             .contains(&a.as_str())
@@ -129,6 +131,38 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         Command::Restore { targets, dry_run } => commands::restore::run(&ctx, &targets, dry_run),
         Command::Status { targets } => commands::status::run(&ctx, &targets),
         Command::Reapply { targets, dry_run } => commands::reapply::run(&ctx, &targets, dry_run),
+        Command::Diagnose {
+            server,
+            chain,
+            name,
+            targets,
+        } => {
+            let origin = match (&server, &chain) {
+                (_, Some(file)) => commands::diagnose::Origin::File {
+                    file,
+                    name: name.as_deref(),
+                },
+                (Some(s), None) => commands::diagnose::Origin::Server(s),
+                (None, None) => unreachable!("clap requires HOST or --chain"),
+            };
+            commands::diagnose::run(&ctx, origin, &targets)
+        }
+        Command::Fix {
+            server,
+            targets,
+            dry_run,
+            offline,
+            allow_root,
+        } => commands::fix::run(
+            &ctx,
+            commands::fix::FixArgs {
+                server: &server,
+                targets: &targets,
+                dry_run,
+                offline,
+                allow_root,
+            },
+        ),
         Command::Completions { shell } => Ok(commands::completions::run(shell)),
     }
 }

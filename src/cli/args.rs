@@ -209,6 +209,45 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Show a server's certificate chain (or a saved one) and whether each bundle verifies
+    /// it, and if not, why: missing intermediate, root not in the bundle, expired, wrong
+    /// name, self-signed. Writes nothing.
+    Diagnose {
+        /// HOST, HOST:PORT, [IPv6]:PORT or an https:// URL (not with --chain).
+        #[arg(
+            value_name = "HOST[:PORT]|URL",
+            required_unless_present = "chain",
+            conflicts_with = "chain"
+        )]
+        server: Option<String>,
+        /// Read the chain from FILE (PEM, DER or PKCS#7, leaf first) instead of connecting.
+        #[arg(long, value_name = "FILE")]
+        chain: Option<PathBuf>,
+        /// With --chain: the host name the leaf must be valid for.
+        #[arg(long, value_name = "HOST", requires = "chain")]
+        name: Option<String>,
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Diagnose a server, fetch the missing intermediate(s) (offline index, then AIA unless
+    /// --offline), check them as `add` does, add them, and verify again.
+    Fix {
+        /// HOST, HOST:PORT, [IPv6]:PORT or an https:// URL.
+        #[arg(value_name = "HOST[:PORT]|URL")]
+        server: String,
+        #[command(flatten)]
+        targets: Targets,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Fetch nothing from the network (AIA); only the offline index.
+        #[arg(long)]
+        offline: bool,
+        /// Add a self-signed root the chain ends at (your company's proxy or CA: confirm
+        /// its fingerprint first).
+        #[arg(long)]
+        allow_root: bool,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -228,6 +267,8 @@ impl Command {
             Command::Restore { .. } => "restore",
             Command::Status { .. } => "status",
             Command::Reapply { .. } => "reapply",
+            Command::Diagnose { .. } => "diagnose",
+            Command::Fix { .. } => "fix",
             Command::Completions { .. } => "completions",
         }
     }

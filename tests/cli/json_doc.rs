@@ -56,7 +56,18 @@ fn docs_json_md_keys_are_in_real_output() {
     let bundle = sb.test_bundle();
     let int = gen("int-01.pem");
     let run = |args: &[&str]| -> Value {
-        let out = sb.cmd().args(args).arg("--json").output().unwrap();
+        let mut cmd = sb.cmd();
+        for v in [
+            "HTTPS_PROXY",
+            "https_proxy",
+            "HTTP_PROXY",
+            "http_proxy",
+            "ALL_PROXY",
+            "all_proxy",
+        ] {
+            cmd.env_remove(v);
+        }
+        let out = cmd.args(args).arg("--json").output().unwrap();
         json(&out)
     };
     let b = bundle.to_str().unwrap();
@@ -81,6 +92,47 @@ fn docs_json_md_keys_are_in_real_output() {
         ("restore", run(&["restore", "--bundle", b, "--dry-run"])),
         ("remove", run(&["remove", "--all", "--bundle", b])),
     ];
+    // diagnose, from a saved chain; fix, against a leaf-only server on 127.0.0.1 whose
+    // AIA names a local HTTP server holding the intermediate.
+    let chain = gen("leaf-fullchain.pem");
+    docs.push((
+        "diagnose",
+        run(&[
+            "diagnose",
+            "--chain",
+            chain.to_str().unwrap(),
+            "--name",
+            "localhost",
+            "--bundle",
+            b,
+            "--at",
+            TEST_CLOCK,
+        ]),
+    ));
+    let (pki_root, pki_int) = crate::netlab::cas();
+    let int_der = pki_int.der();
+    let (aia, _) =
+        crate::netlab::http_server(move |_| crate::netlab::Answer::Body(int_der.clone()));
+    let leaf = crate::netlab::site_leaf(
+        &pki_int,
+        &format!("http://127.0.0.1:{aia}/int.der"),
+        crate::netlab::VALID,
+    );
+    let port = crate::netlab::tls_server(vec![leaf.der()], &leaf.key);
+    let mut fix_bundle = read(real(CERTIFI));
+    fix_bundle.extend(pki_root.pem().into_bytes());
+    let fb = sb.write_bundle("fix.pem", &fix_bundle);
+    docs.push((
+        "fix",
+        run(&[
+            "fix",
+            &format!("127.0.0.1:{port}"),
+            "--bundle",
+            fb.to_str().unwrap(),
+            "--at",
+            TEST_CLOCK,
+        ]),
+    ));
     docs.push((
         "failure",
         run(&["add", "/nonexistent/x.pem", "--bundle", b]),

@@ -14,6 +14,8 @@ mod attacks_files;
 mod attacks_output;
 mod attacks_restore;
 
+mod chain_export;
+
 mod concurrency;
 mod crash;
 mod discovery;
@@ -22,6 +24,9 @@ mod json;
 mod json_doc;
 mod ledger_status;
 mod man;
+mod net;
+mod net_e2e;
+mod netlab;
 mod packaging;
 mod python313;
 mod python_e2e;

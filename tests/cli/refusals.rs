@@ -137,13 +137,6 @@ fn refuses_a_leaf_as_not_ca() {
 }
 
 #[test]
-fn refuses_leaf_fullchain_because_of_the_leaf() {
-    // A server's fullchain (leaf + int-good): the leaf is no CA, so the file is refused.
-    let f = gen("leaf-fullchain.pem");
-    assert_refused_with(&test_bundle_bytes(), &f, &gen("leaf.pem"), &["not-ca"], &[]);
-}
-
-#[test]
 fn refuses_missing_key_cert_sign() {
     refused("int-no-keycertsign.pem", &["no-key-cert-sign"]);
 }

@@ -246,12 +246,12 @@ impl AddStatus {
 
 pub(crate) struct Report {
     pub(crate) outcome: Outcome,
-    status: AddStatus,
+    pub(crate) status: AddStatus,
     /// Fingerprints written to the bundle (not those of a dry run or --output).
-    added: Vec<String>,
+    pub added: Vec<String>,
     /// Why the patched bundle may still not work (it held undecodable blocks before).
-    caveat: Option<String>,
-    json: serde_json::Value,
+    pub caveat: Option<String>,
+    pub json: serde_json::Value,
 }
 
 /// A plan for one bundle and whether its result may be installed ([`installable`]).

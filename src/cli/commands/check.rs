@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
             "refused"
         } else if verdicts
             .iter()
-            .all(|v| v.decision == Decision::AlreadyPresent)
+            .all(|v| matches!(v.decision, Decision::AlreadyPresent | Decision::SkippedLeaf))
         {
             "already-present"
         } else {

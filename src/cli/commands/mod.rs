@@ -216,3 +216,5 @@ pub fn preview(bytes: &[u8], sign: char) -> Vec<String> {
     }
     out
 }
+pub mod diagnose;
+pub mod fix;

@@ -80,13 +80,22 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
             Decision::AlreadyPresent => {
                 p.line(format!("  = {name}: already in the bundle, nothing to do"))
             }
+            Decision::SkippedLeaf => p.line(format!(
+                "  - {name}: {}",
+                crate::accept::validate::LEAF_SKIPPED
+            )),
             Decision::Add => p.line(format!(
                 "  + {name}: passes every check; issued by `{}`, valid until {}",
                 v.cert.issuer,
                 crate::x509::clock::rfc3339(v.cert.not_after)
             )),
         }
-        for w in v.warnings.iter().take(MAX_LISTED) {
+        for w in v
+            .warnings
+            .iter()
+            .filter(|w| w.code != "leaf-skipped")
+            .take(MAX_LISTED)
+        {
             p.warn(format!("{}: {}", v.cert.name(), w.message));
         }
     }

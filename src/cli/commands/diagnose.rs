@@ -1,0 +1,379 @@
+//! `certpatch diagnose HOST[:PORT]|URL [targets]` and `diagnose --chain FILE [--name HOST]`:
+//! shows the chain a server presents (or a saved one) and, for each target bundle, whether
+//! rustls-webpki verifies it for that name at `--at`, and if not, why, by cause, with what
+//! to do. Writes nothing. Exit 0 when every target verifies, 1 otherwise.
+//!
+//! The chain helpers here are shared with `fix`.
+
+use std::path::Path;
+
+use anyhow::Result;
+use rustls::pki_types::ServerName;
+use serde::Serialize;
+
+use super::Context;
+use crate::cli::exit::{Outcome, UsageError};
+use crate::cli::json::{failure, Document, Failure};
+use crate::cli::output::{escape, path_text, short, Tone};
+use crate::cli::Targets;
+use crate::net::capture::{self, CaptureError, Timeouts};
+use crate::net::endpoint::{self, Endpoint};
+use crate::net::judge::{self, Cause, Judgement, OsRoots};
+use crate::target::Target;
+use crate::x509::cert::Cert;
+use crate::x509::clock::rfc3339;
+
+/// Where the chain comes from.
+pub enum Origin<'a> {
+    Server(&'a str),
+    File {
+        file: &'a Path,
+        name: Option<&'a str>,
+    },
+}
+
+/// A chain to judge: the certificates as sent (leaf first), the name to check, and
+/// where it came from.
+pub struct Chain {
+    pub certs: Vec<Cert>,
+    pub endpoint: Option<Endpoint>,
+    /// The name the leaf must be valid for (`None`: `--chain` without `--name`).
+    pub name: Option<String>,
+    pub proxy: Option<String>,
+    /// `HOST:PORT` or the file name, for messages and the patch source.
+    pub source: String,
+}
+
+impl Chain {
+    pub fn server_name(&self) -> Option<ServerName<'static>> {
+        let name = self.name.as_deref()?;
+        ServerName::try_from(name.to_string()).ok()
+    }
+}
+
+/// Why no chain could be read, with its stable code.
+pub struct NoChain {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Connects (or reads the file) and returns the chain.
+pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
+    match origin {
+        Origin::Server(text) => {
+            let ep = endpoint::parse(text).map_err(UsageError)?;
+            let captured = match capture::capture(&ep, Timeouts::default()) {
+                Ok(c) => c,
+                Err(e) => {
+                    return Ok(Err(NoChain {
+                        code: e.code(),
+                        message: capture_message(&e),
+                    }))
+                }
+            };
+            let mut certs = Vec::new();
+            for (i, der) in captured.chain.iter().enumerate() {
+                match Cert::from_der(der) {
+                    Ok(c) => certs.push(c),
+                    Err(e) => {
+                        return Ok(Err(NoChain {
+                            code: "malformed-chain",
+                            message: format!(
+                                "{}: the server's certificate [{i}] cannot be read: {e}",
+                                ep.authority()
+                            ),
+                        }))
+                    }
+                }
+            }
+            Ok(Ok(Chain {
+                certs,
+                name: Some(ep.host.clone()),
+                proxy: captured.proxy.map(|p| p.shown()),
+                source: ep.authority(),
+                endpoint: Some(ep),
+            }))
+        }
+        Origin::File { file, name } => {
+            let input = match crate::x509::input::read(file) {
+                Ok(i) => i,
+                Err(e) => {
+                    return Ok(Err(NoChain {
+                        code: e.code(),
+                        message: crate::cli::output::bounded(&e.to_string()).into_owned(),
+                    }))
+                }
+            };
+            if let Some(n) = name {
+                if ServerName::try_from(n.to_string()).is_err() {
+                    return Err(UsageError(format!(
+                        "--name `{}` is not a host name or address",
+                        escape(n)
+                    ))
+                    .into());
+                }
+            }
+            Ok(Ok(Chain {
+                certs: input.certs,
+                endpoint: None,
+                name: name.map(|n| n.to_string()),
+                proxy: None,
+                source: input.source,
+            }))
+        }
+    }
+}
+
+fn capture_message(e: &CaptureError) -> String {
+    crate::cli::output::bounded(&e.to_string()).into_owned()
+}
+
+/// One certificate of the chain, as `--json` shows it.
+#[derive(Serialize)]
+pub struct ChainEntry {
+    pub depth: usize,
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub sha256: String,
+    pub ca: bool,
+    pub self_signed: bool,
+    pub names: Vec<String>,
+    pub ca_issuers: Vec<String>,
+}
+
+pub fn chain_entries(chain: &[Cert]) -> Vec<ChainEntry> {
+    chain
+        .iter()
+        .enumerate()
+        .map(|(depth, c)| {
+            let extra = judge::extra(c);
+            let mut names = extra.dns_names;
+            names.extend(extra.ip_names);
+            ChainEntry {
+                depth,
+                subject: c.subject.clone(),
+                issuer: c.issuer.clone(),
+                not_before: rfc3339(c.not_before),
+                not_after: rfc3339(c.not_after),
+                sha256: c.sha256_hex(),
+                ca: c.basic_constraints.is_some_and(|b| b.ca),
+                self_signed: c.is_self_issued() && c.signed_by(c) == Ok(true),
+                names,
+                ca_issuers: extra.ca_issuers,
+            }
+        })
+        .collect()
+}
+
+/// Shows the chain for a person.
+pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &[String]) {
+    let p = &ctx.printer;
+    let via = chain
+        .proxy
+        .as_ref()
+        .map(|x| format!(" through the proxy {x}"))
+        .unwrap_or_default();
+    let what = if chain.endpoint.is_some() {
+        format!("server {}{via} sent", escape(&chain.source))
+    } else {
+        format!("`{}` holds", escape(&chain.source))
+    };
+    p.line(format!("{what} {} certificate(s):", entries.len()));
+    for e in entries {
+        let role = if e.depth == 0 {
+            "leaf"
+        } else if e.self_signed {
+            "root"
+        } else if e.ca {
+            "CA"
+        } else {
+            "not a CA"
+        };
+        p.line(format!("  [{}] {} ({role})", e.depth, e.subject));
+        p.line(format!("      issuer:     {}", e.issuer));
+        p.line(format!(
+            "      valid:      {} to {}",
+            e.not_before, e.not_after
+        ));
+        p.line(format!("      sha256:     {}…", short(&e.sha256)));
+        if e.depth == 0 {
+            p.line(format!(
+                "      names:      {}",
+                if e.names.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    escape(&e.names.join(", ")).into_owned()
+                }
+            ));
+        }
+        if !e.ca_issuers.is_empty() {
+            p.line(format!(
+                "      CA issuers: {}",
+                escape(&e.ca_issuers.join(", "))
+            ));
+        }
+    }
+    for n in notes {
+        p.note(escape(n));
+    }
+}
+
+/// One cause in JSON: the cause's own fields plus its words.
+#[derive(Serialize)]
+pub struct CauseEntry {
+    #[serde(flatten)]
+    pub cause: Cause,
+    pub message: String,
+    pub advice: String,
+}
+
+pub fn cause_entries(j: &Judgement) -> Vec<CauseEntry> {
+    j.causes
+        .iter()
+        .map(|c| CauseEntry {
+            cause: c.clone(),
+            message: c.message(),
+            advice: c.advice(),
+        })
+        .collect()
+}
+
+/// Shows one bundle's verdict for a person.
+pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, j: &Judgement) {
+    let p = &ctx.printer;
+    let name = chain
+        .name
+        .as_deref()
+        .map(|n| format!(" for `{}`", escape(n)))
+        .unwrap_or_else(|| " (no name checked: give --name HOST)".to_string());
+    if j.verifies {
+        p.line(format!(
+            "{} {} verifies the chain{name}",
+            p.tone(Tone::Good, "ok:"),
+            target.describe()
+        ));
+        return;
+    }
+    p.line(format!(
+        "{} {} does not verify the chain{name}:",
+        p.tone(Tone::Bad, "fails:"),
+        target.describe()
+    ));
+    for c in &j.causes {
+        p.line(format!("  - {}", escape(&c.message())));
+        p.line(format!("    what to do: {}", escape(&c.advice())));
+    }
+}
+
+/// A bundle's entry in `--json`.
+#[derive(Serialize)]
+pub struct BundleEntry {
+    pub target: serde_json::Value,
+    /// `verifies`, `fails`, or `error` (the bundle could not be read).
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub causes: Vec<CauseEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webpki_error: Option<String>,
+}
+
+/// `diagnose`'s own keys.
+#[derive(Serialize)]
+pub struct DiagnoseExtra {
+    /// `HOST:PORT` connected to, or the `--chain` file's name.
+    pub source: String,
+    pub name: Option<String>,
+    pub proxy: Option<String>,
+    pub chain: Vec<ChainEntry>,
+    pub chain_notes: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> {
+    let chain = match obtain(&origin)? {
+        Ok(c) => c,
+        Err(no) => return Ok(no_chain(ctx, "diagnose", no)),
+    };
+    let (targets, notes) = ctx.targets(targets)?;
+    let entries = chain_entries(&chain.certs);
+    let chain_notes = judge::chain_notes(&chain.certs);
+    show_chain(ctx, &chain, &entries, &chain_notes);
+    let os = OsRoots::default();
+    let name = chain.server_name();
+    let mut outcome = Outcome::Success;
+    let mut bundles = Vec::new();
+    for target in &targets {
+        let bundle = match target.read() {
+            Ok(b) => crate::bundle::Bundle::parse(b),
+            Err(e) => {
+                let message = crate::cli::exit::chain(&e);
+                ctx.printer
+                    .error(format!("{}: {message}", path_text(&target.path)));
+                outcome = Outcome::Failure;
+                bundles.push(BundleEntry {
+                    target: target.json(),
+                    status: "error",
+                    error: Some(message),
+                    causes: Vec::new(),
+                    webpki_error: None,
+                });
+                continue;
+            }
+        };
+        let j = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, &os);
+        show_judgement(ctx, target, &chain, &j);
+        if !j.verifies {
+            outcome = Outcome::Failure;
+        }
+        bundles.push(BundleEntry {
+            target: target.json(),
+            status: if j.verifies { "verifies" } else { "fails" },
+            error: None,
+            causes: cause_entries(&j),
+            webpki_error: j.webpki_error.clone(),
+        });
+    }
+    document(
+        ctx,
+        "diagnose",
+        outcome,
+        bundles,
+        DiagnoseExtra {
+            source: chain.source.clone(),
+            name: chain.name.clone(),
+            proxy: chain.proxy.clone(),
+            chain: entries,
+            chain_notes,
+            notes,
+        },
+    );
+    Ok(outcome)
+}
+
+/// Says why no chain was read (and, with `--json`, prints the failure document).
+pub fn no_chain(ctx: &Context, command: &str, no: NoChain) -> Outcome {
+    ctx.printer.error(&no.message);
+    ctx.printer
+        .document(&failure(command, Failure::new(no.code, no.message)));
+    Outcome::Failure
+}
+
+/// Prints the one `--json` document: `command`, `ok`, `bundles` and the command's keys.
+pub fn document<B: Serialize, X: Serialize>(
+    ctx: &Context,
+    command: &str,
+    outcome: Outcome,
+    bundles: Vec<B>,
+    extra: X,
+) {
+    ctx.printer.document(&Document {
+        command,
+        ok: outcome == Outcome::Success,
+        error: None,
+        bundles,
+        extra,
+    });
+}

@@ -1,0 +1,139 @@
+//! What the user names as a server (`HOST`, `HOST:PORT`, `[v6]:PORT`, `https://URL`) read
+//! into a host and a port, so that every later step (SNI, the proxy's CONNECT, the Python
+//! check) uses one reading of it.
+
+use std::fmt;
+use std::net::IpAddr;
+
+/// A server to connect to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    /// The host name or address, without brackets.
+    pub host: String,
+    pub port: u16,
+}
+
+impl Endpoint {
+    /// The address literal, when the host is one (no SNI is sent for it).
+    pub fn ip(&self) -> Option<IpAddr> {
+        self.host.parse().ok()
+    }
+
+    /// `host:port`, with brackets around an IPv6 address (for CONNECT and messages).
+    pub fn authority(&self) -> String {
+        match self.ip() {
+            Some(IpAddr::V6(_)) => format!("[{}]:{}", self.host, self.port),
+            _ => format!("{}:{}", self.host, self.port),
+        }
+    }
+}
+
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.authority())
+    }
+}
+
+/// Reads `HOST`, `HOST:PORT`, `[v6]`, `[v6]:PORT`, a bare IPv6 address, or an `https://`
+/// URL (its path, query and user part ignored). The port defaults to 443.
+pub fn parse(text: &str) -> Result<Endpoint, String> {
+    let t = text.trim();
+    let lower = t.to_ascii_lowercase();
+    let authority = if lower.starts_with("https://") {
+        let rest = &t["https://".len()..];
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        let auth = &rest[..end];
+        auth.rsplit_once('@').map_or(auth, |(_, a)| a)
+    } else if let Some(scheme) = lower.split_once("://").map(|(s, _)| s) {
+        return Err(format!(
+            "`{scheme}://` has no certificate chain to read; certpatch reads a TLS server's chain: give HOST, HOST:PORT or an https:// URL"
+        ));
+    } else {
+        t
+    };
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let Some((host, after)) = rest.split_once(']') else {
+            return Err(format!(
+                "`{authority}`: an IPv6 address in [ ] lacks its `]`"
+            ));
+        };
+        match after {
+            "" => (host.to_string(), None),
+            p if p.starts_with(':') => (host.to_string(), Some(&p[1..])),
+            _ => return Err(format!("`{authority}`: expected `[ADDRESS]:PORT`")),
+        }
+    } else if authority.matches(':').count() > 1 {
+        // A bare IPv6 address: no port can be told apart from it.
+        (authority.to_string(), None)
+    } else if let Some((h, p)) = authority.split_once(':') {
+        (h.to_string(), Some(p))
+    } else {
+        (authority.to_string(), None)
+    };
+    let port = match port {
+        None => 443,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => n,
+            _ => return Err(format!("`{p}` is not a port number (1 to 65535)")),
+        },
+    };
+    let host = host.trim_end_matches('.').to_string();
+    if host.is_empty() {
+        return Err("no host name given; give HOST, HOST:PORT or an https:// URL".to_string());
+    }
+    if host
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "/\\?#@[]".contains(c))
+    {
+        return Err(format!(
+            "`{}` is not a host name",
+            crate::x509::text::escape(&host)
+        ));
+    }
+    if host.contains(':') && host.parse::<std::net::Ipv6Addr>().is_err() {
+        return Err(format!("`{host}` is not an IPv6 address"));
+    }
+    Ok(Endpoint { host, port })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(h: &str, p: u16) -> Endpoint {
+        Endpoint {
+            host: h.to_string(),
+            port: p,
+        }
+    }
+
+    #[test]
+    fn every_accepted_form_reads_to_host_and_port() {
+        assert_eq!(parse("example.com").unwrap(), ep("example.com", 443));
+        assert_eq!(parse("example.com:8443").unwrap(), ep("example.com", 8443));
+        assert_eq!(parse("[::1]:8443").unwrap(), ep("::1", 8443));
+        assert_eq!(parse("[::1]").unwrap(), ep("::1", 443));
+        assert_eq!(parse("::1").unwrap(), ep("::1", 443));
+        assert_eq!(
+            parse("HTTPS://user@example.com:444/a/b?c#d").unwrap(),
+            ep("example.com", 444)
+        );
+        assert_eq!(
+            parse("https://example.com").unwrap(),
+            ep("example.com", 443)
+        );
+        assert_eq!(parse("[::1]:8443").unwrap().authority(), "[::1]:8443");
+    }
+
+    #[test]
+    fn wrong_forms_are_refused_with_a_reason() {
+        assert!(parse("http://example.com")
+            .unwrap_err()
+            .contains("https://"));
+        assert!(parse("example.com:0").is_err());
+        assert!(parse("example.com:99999").is_err());
+        assert!(parse("").is_err());
+        assert!(parse("[::1").is_err());
+        assert!(parse("a b").is_err());
+    }
+}

@@ -1,0 +1,431 @@
+//! `diagnose` and `fix` against servers the test starts on 127.0.0.1 (issue 9): a TLS
+//! server sending only its leaf whose AIA names a local HTTP server, a full chain, bad AIA
+//! answers, a closed port, a plain-HTTP port, an expired leaf, a wrong name, a root only
+//! in a test "OS store", `--chain FILE --name`. Only 127.0.0.1 is ever used.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use crate::common::*;
+use crate::netlab::*;
+
+const PROXY_VARS: &[&str] = &[
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
+/// certpatch in the sandbox, without proxies from this machine.
+fn cp(sb: &Sandbox) -> Command {
+    let mut cmd = sb.cmd();
+    for v in PROXY_VARS {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
+/// A bundle: the real certifi bundle plus the test PKI's root.
+fn bundle_with(sb: &Sandbox, root: &Issued) -> (PathBuf, Vec<u8>) {
+    let mut bytes = read(real(CERTIFI));
+    bytes.extend(root.pem().into_bytes());
+    (sb.write_bundle("cacert.pem", &bytes), bytes)
+}
+
+/// A leaf-only site whose AIA server answers with `answer(int_der, int_pem)`.
+struct LeafOnly {
+    root: Issued,
+    int: Issued,
+    port: u16,
+    aia_url: String,
+    hits: Arc<AtomicUsize>,
+}
+
+fn leaf_only(answer: impl Fn(&[u8], &str) -> Answer + Send + Sync + 'static) -> LeafOnly {
+    let (root, int) = cas();
+    let (der, pem) = (int.der(), int.pem());
+    let (aia_port, hits) = http_server(move |_| answer(&der, &pem));
+    let aia_url = format!("http://127.0.0.1:{aia_port}/int.der");
+    let leaf = site_leaf(&int, &aia_url, VALID);
+    let port = tls_server(vec![leaf.der()], &leaf.key);
+    LeafOnly {
+        root,
+        int,
+        port,
+        aia_url,
+        hits,
+    }
+}
+
+fn run(sb: &Sandbox, args: &[&str], bundle: &Path) -> std::process::Output {
+    cp(sb)
+        .args(args)
+        .arg("--bundle")
+        .arg(bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap()
+}
+
+fn run_json(sb: &Sandbox, args: &[&str], bundle: &Path) -> (std::process::Output, Value) {
+    let mut a = args.to_vec();
+    a.push("--json");
+    let out = run(sb, &a, bundle);
+    let v = json(&out);
+    (out, v)
+}
+
+fn causes(v: &Value) -> Vec<String> {
+    v["bundles"][0]["causes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["cause"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn diagnose_names_the_missing_intermediate_and_its_aia_url() {
+    let site = leaf_only(|der, _| Answer::Body(der.to_vec()));
+    let sb = Sandbox::new();
+    let (bundle, before) = bundle_with(&sb, &site.root);
+    let host = format!("127.0.0.1:{}", site.port);
+    let out = run(&sb, &["diagnose", &host], &bundle);
+    assert_exit(&out, 1, "diagnose of a leaf-only server");
+    let text = stdout(&out);
+    assert!(text.contains("missing intermediate"), "{text}");
+    assert!(text.contains(&site.aia_url), "{text}");
+    assert!(text.contains("certpatch fix"), "{text}");
+    let (_, v) = run_json(&sb, &["diagnose", &host], &bundle);
+    assert_eq!(v["command"], "diagnose");
+    assert_eq!(v["ok"], false);
+    assert_eq!(causes(&v), ["missing-issuer"]);
+    assert_eq!(v["bundles"][0]["causes"][0]["ca_issuers"][0], site.aia_url);
+    assert_eq!(v["chain"].as_array().unwrap().len(), 1);
+    assert_file_is(&bundle, &before, "diagnose writes nothing");
+    assert_eq!(
+        site.hits.load(Ordering::SeqCst),
+        0,
+        "diagnose fetches nothing"
+    );
+}
+
+fn fix_and_undo(answer: impl Fn(&[u8], &str) -> Answer + Send + Sync + 'static) {
+    let site = leaf_only(answer);
+    let sb = Sandbox::new();
+    let (bundle, before) = bundle_with(&sb, &site.root);
+    let host = format!("https://127.0.0.1:{}/some/path", site.port);
+    let (out, v) = run_json(&sb, &["fix", &host], &bundle);
+    assert_exit(&out, 0, "fix");
+    assert_eq!(v["bundles"][0]["status"], "patched", "{v}");
+    assert_eq!(v["bundles"][0]["verifies_after"], true);
+    assert_eq!(v["fetches"][0]["outcome"], "ok");
+    let after = read(&bundle);
+    assert_eq!(count_cert(&after, &site.int.der()), 1);
+    assert_eq!(patch_count(&after), 1);
+    // The patch records where it came from: the host and the AIA URL.
+    let listed = sb.list_json(&bundle).to_string();
+    assert!(
+        listed.contains(&format!("127.0.0.1:{}", site.port)),
+        "{listed}"
+    );
+    assert!(listed.contains(&site.aia_url), "{listed}");
+    // diagnose now passes.
+    let out = run(
+        &sb,
+        &["diagnose", &format!("127.0.0.1:{}", site.port)],
+        &bundle,
+    );
+    assert_exit(&out, 0, "diagnose after fix");
+    // And remove gives the bundle back byte for byte.
+    let sha = sha256(&site.int.der());
+    let out = sb.remove(&bundle, &[&sha]);
+    assert_exit(&out, 0, "remove");
+    assert_file_is(&bundle, &before, "fix then remove");
+}
+
+#[test]
+fn fix_fetches_a_der_intermediate_adds_it_and_remove_undoes_it() {
+    fix_and_undo(|der, _| Answer::Body(der.to_vec()));
+}
+
+#[test]
+fn fix_fetches_a_pkcs7_intermediate() {
+    fix_and_undo(|der, _| Answer::Body(pkcs7(&[der.to_vec()])));
+}
+
+#[test]
+fn fix_dry_run_writes_nothing() {
+    let site = leaf_only(|der, _| Answer::Body(der.to_vec()));
+    let sb = Sandbox::new();
+    let (bundle, before) = bundle_with(&sb, &site.root);
+    let (out, v) = run_json(
+        &sb,
+        &["fix", &format!("127.0.0.1:{}", site.port), "--dry-run"],
+        &bundle,
+    );
+    assert_exit(&out, 0, "fix --dry-run");
+    assert_eq!(v["bundles"][0]["status"], "would-patch", "{v}");
+    assert_file_is(&bundle, &before, "dry run");
+    assert!(!sb.backups_exist());
+}
+
+#[test]
+fn bad_aia_answers_are_refused_and_leave_the_bundle_untouched() {
+    let cases: Vec<(&str, Answer)> = vec![
+        ("too-large", Answer::Body(vec![0x30; 65 * 1024])),
+        (
+            "not-certificates",
+            Answer::Body(b"<html>it works</html>".to_vec()),
+        ),
+        // An intermediate of another PKI with the same name: it does not sign the leaf.
+        ("wrong-signer", Answer::Body(cas().1.der())),
+        ("timed-out", Answer::Slow),
+    ];
+    for (code, answer) in cases {
+        let answer = Arc::new(std::sync::Mutex::new(Some(answer)));
+        let site =
+            leaf_only(move |_, _| answer.lock().unwrap().take().unwrap_or(Answer::Status(500)));
+        let sb = Sandbox::new();
+        let (bundle, before) = bundle_with(&sb, &site.root);
+        let (out, v) = run_json(&sb, &["fix", &format!("127.0.0.1:{}", site.port)], &bundle);
+        assert_exit(&out, 1, code);
+        assert_eq!(v["bundles"][0]["status"], "issuer-not-found", "{code}: {v}");
+        assert_eq!(v["fetches"][0]["outcome"], code, "{v}");
+        assert!(
+            site.hits.load(Ordering::SeqCst) <= 5,
+            "{code}: at most 5 fetches"
+        );
+        assert_file_is(&bundle, &before, code);
+        assert!(!sb.backups_exist(), "{code}");
+    }
+}
+
+#[test]
+fn a_full_chain_server_diagnoses_ok() {
+    let (root, int) = cas();
+    let leaf = site_leaf(&int, "http://127.0.0.1:9/unused", VALID);
+    let port = tls_server(vec![leaf.der(), int.der()], &leaf.key);
+    let sb = Sandbox::new();
+    let (bundle, before) = bundle_with(&sb, &root);
+    let (out, v) = run_json(&sb, &["diagnose", &format!("127.0.0.1:{port}")], &bundle);
+    assert_exit(&out, 0, "diagnose of a full chain");
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["bundles"][0]["status"], "verifies");
+    // fix has nothing to do.
+    let out = run(&sb, &["fix", &format!("127.0.0.1:{port}")], &bundle);
+    assert_exit(&out, 0, "fix of a server that verifies");
+    assert_file_is(&bundle, &before, "nothing to fix");
+}
+
+#[test]
+fn a_closed_port_and_a_plain_http_port_fail_with_what_to_try() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    for (port, code, words) in [
+        (closed_port(), "refused", "nothing listens"),
+        (plain_http_port(), "not-tls", "not answer in TLS"),
+    ] {
+        let host = format!("127.0.0.1:{port}");
+        let out = run(&sb, &["diagnose", &host], &bundle);
+        assert_exit(&out, 1, code);
+        let err = stderr(&out);
+        assert!(err.contains(words) && err.contains("hint:"), "{err}");
+        let (out, v) = run_json(&sb, &["fix", &host], &bundle);
+        assert_exit(&out, 1, code);
+        assert_eq!(v["error"]["code"], code, "{v}");
+        assert_eq!(v["ok"], false);
+        assert_file_is(&bundle, &test_bundle_bytes(), code);
+    }
+}
+
+#[test]
+fn an_expired_leaf_is_named_and_fix_refuses() {
+    let site_root;
+    let port;
+    {
+        let (root, int) = cas();
+        let leaf = site_leaf(&int, "http://127.0.0.1:9/x", Years(2020, 2022));
+        port = tls_server(vec![leaf.der(), int.der()], &leaf.key);
+        site_root = root;
+    }
+    let sb = Sandbox::new();
+    let (bundle, before) = bundle_with(&sb, &site_root);
+    let (out, v) = run_json(&sb, &["diagnose", &format!("127.0.0.1:{port}")], &bundle);
+    assert_exit(&out, 1, "expired");
+    assert_eq!(causes(&v), ["expired"]);
+    let (out, v) = run_json(&sb, &["fix", &format!("127.0.0.1:{port}")], &bundle);
+    assert_exit(&out, 1, "fix of an expired leaf");
+    assert_eq!(v["bundles"][0]["status"], "not-fixable");
+    assert_file_is(&bundle, &before, "expired: unchanged");
+}
+
+#[test]
+fn a_wrong_name_is_named() {
+    let (root, int) = cas();
+    let leaf = leaf(&["other.example"], &int, None, VALID);
+    let port = tls_server(vec![leaf.der(), int.der()], &leaf.key);
+    let sb = Sandbox::new();
+    let (bundle, _) = bundle_with(&sb, &root);
+    let (out, v) = run_json(&sb, &["diagnose", &format!("127.0.0.1:{port}")], &bundle);
+    assert_exit(&out, 1, "wrong name");
+    assert_eq!(causes(&v), ["name-mismatch"]);
+    assert_eq!(
+        v["bundles"][0]["causes"][0]["leaf_names"][0],
+        "other.example"
+    );
+}
+
+#[test]
+fn a_root_only_in_the_os_store_is_named_and_fix_adds_it_only_with_allow_root() {
+    // A TLS-inspecting proxy's chain: leaf + intermediate + the company root, which the
+    // operating system trusts (SSL_CERT_FILE, set for this test only) and certifi does not.
+    let (company_root, int) = cas();
+    let leaf = site_leaf(&int, "http://127.0.0.1:9/x", VALID);
+    let port = tls_server(vec![leaf.der(), int.der(), company_root.der()], &leaf.key);
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let os_store = sb.file("os-store.pem", company_root.pem().as_bytes());
+    let host = format!("127.0.0.1:{port}");
+    let with_os = |args: &[&str]| {
+        cp(&sb)
+            .args(args)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK, "--json"])
+            .env("SSL_CERT_FILE", &os_store)
+            .output()
+            .unwrap()
+    };
+    let out = with_os(&["diagnose", &host]);
+    assert_exit(&out, 1, "root not in the bundle");
+    let v = json(&out);
+    assert_eq!(causes(&v), ["root-not-in-bundle"]);
+    assert_eq!(v["bundles"][0]["causes"][0]["os_trusts"], true, "{v}");
+    assert!(v["bundles"][0]["causes"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("proxy"));
+    // Without the store, the same root is an unknown one.
+    let (_, v) = run_json(&sb, &["diagnose", &host], &bundle);
+    assert_eq!(v["bundles"][0]["causes"][0]["os_trusts"], false, "{v}");
+    // fix without --allow-root refuses; with it, the root goes in and the chain verifies.
+    let out = with_os(&["fix", &host]);
+    assert_exit(&out, 1, "fix without --allow-root");
+    assert_eq!(json(&out)["bundles"][0]["status"], "root-needed");
+    assert_file_is(&bundle, &test_bundle_bytes(), "root-needed: unchanged");
+    let out = with_os(&["fix", &host, "--allow-root"]);
+    assert_exit(&out, 0, "fix --allow-root");
+    let after = read(&bundle);
+    assert_eq!(count_cert(&after, &company_root.der()), 1);
+    assert_eq!(
+        count_cert(&after, &int.der()),
+        0,
+        "the server sends the intermediate"
+    );
+}
+
+#[test]
+fn diagnose_reads_a_saved_chain_with_a_name() {
+    let (root, int) = cas();
+    let leaf = site_leaf(&int, "http://127.0.0.1:9/int.der", VALID);
+    let sb = Sandbox::new();
+    let (bundle, _) = bundle_with(&sb, &root);
+    let saved = sb.file("saved.pem", leaf.pem().as_bytes());
+    let file = saved.to_str().unwrap();
+    let (out, v) = run_json(
+        &sb,
+        &["diagnose", "--chain", file, "--name", "localhost"],
+        &bundle,
+    );
+    assert_exit(&out, 1, "--chain leaf only");
+    assert_eq!(causes(&v), ["missing-issuer"]);
+    let full = sb.file("full.pem", (leaf.pem() + &int.pem()).as_bytes());
+    let full = full.to_str().unwrap();
+    let out = run(
+        &sb,
+        &["diagnose", "--chain", full, "--name", "localhost"],
+        &bundle,
+    );
+    assert_exit(&out, 0, "--chain full chain");
+    let (out, v) = run_json(
+        &sb,
+        &["diagnose", "--chain", full, "--name", "wrong.example"],
+        &bundle,
+    );
+    assert_exit(&out, 1, "--chain with a wrong name");
+    assert_eq!(causes(&v), ["name-mismatch"]);
+}
+
+#[test]
+fn the_chain_and_the_aia_answer_go_through_the_proxies_unless_no_proxy_names_the_host() {
+    let site = leaf_only(|der, _| Answer::Body(der.to_vec()));
+    let (proxy_port, asked) = connect_proxy();
+    let proxy = format!("http://127.0.0.1:{proxy_port}");
+    let sb = Sandbox::new();
+    let (bundle, _) = bundle_with(&sb, &site.root);
+    let host = format!("127.0.0.1:{}", site.port);
+    let through = |args: &[&str], no_proxy: Option<&str>| {
+        let mut cmd = cp(&sb);
+        cmd.args(args)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK, "--json"])
+            .env("HTTPS_PROXY", &proxy)
+            .env("HTTP_PROXY", &proxy);
+        if let Some(n) = no_proxy {
+            cmd.env("NO_PROXY", n);
+        }
+        cmd.output().unwrap()
+    };
+    let out = through(&["diagnose", &host], Some("example.org, 127.0.0.2"));
+    assert_exit(&out, 1, "diagnose through the proxy");
+    let v = json(&out);
+    assert_eq!(v["proxy"], proxy.as_str(), "{v}");
+    assert_eq!(causes(&v), ["missing-issuer"]);
+    assert_eq!(*asked.lock().unwrap(), [format!("CONNECT {host}")]);
+    // NO_PROXY naming the host: straight there.
+    let out = through(&["diagnose", &host], Some("127.0.0.1"));
+    assert_exit(&out, 1, "diagnose with NO_PROXY");
+    assert_eq!(json(&out)["proxy"], Value::Null);
+    assert_eq!(
+        asked.lock().unwrap().len(),
+        1,
+        "the proxy was not asked again"
+    );
+    // fix: the capture and the AIA fetch both go through the proxy.
+    let out = through(&["fix", &host], None);
+    assert_exit(&out, 0, "fix through the proxy");
+    let seen = asked.lock().unwrap().clone();
+    assert_eq!(seen.len(), 3, "{seen:?}");
+    assert!(
+        seen[2].contains(&site.aia_url.replace("http://", "").replace("/int.der", "")),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn fix_offline_fetches_nothing_and_writes_nothing() {
+    let site = leaf_only(|der, _| Answer::Body(der.to_vec()));
+    let sb = Sandbox::new();
+    let (bundle, before) = bundle_with(&sb, &site.root);
+    let (out, v) = run_json(
+        &sb,
+        &["fix", &format!("127.0.0.1:{}", site.port), "--offline"],
+        &bundle,
+    );
+    assert_exit(&out, 1, "fix --offline without an index");
+    assert_eq!(v["bundles"][0]["status"], "issuer-not-found", "{v}");
+    assert_eq!(v["fetches"], Value::Array(vec![]));
+    assert!(stderr(&out).contains("--offline"), "{}", stderr(&out));
+    assert_eq!(site.hits.load(Ordering::SeqCst), 0);
+    assert_file_is(&bundle, &before, "--offline");
+}

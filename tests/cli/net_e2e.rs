@@ -1,0 +1,179 @@
+//! End to end for `fix` (issue 9), as a user lives it: a real venv with the real `certifi`
+//! and `requests` from the package registry, a rustls server on 127.0.0.1 that sends only
+//! its leaf (whose AIA names a local HTTP server holding the intermediate), `requests`
+//! failing, `certpatch fix` fetching, checking and adding the intermediate and confirming
+//! with the venv's own Python, `requests` succeeding, and `remove --all` giving both
+//! bundles back byte for byte. Skips (saying so) only where `python3` is absent.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::netlab::*;
+use crate::python_e2e::{python3, CA_OVERRIDES};
+
+fn run_ok(cmd: &mut Command, what: &str) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+const REQUESTS_GET: &str =
+    "import sys, requests; r = requests.get(sys.argv[1], timeout=20); print(r.status_code, r.text.strip())";
+
+fn requests_get(python: &std::path::Path, url: &str) -> (bool, String) {
+    let mut cmd = Command::new(python);
+    cmd.arg("-c").arg(REQUESTS_GET).arg(url);
+    for var in CA_OVERRIDES {
+        cmd.env_remove(var);
+    }
+    let out = cmd.output().expect("run the venv's python");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn certpatch(home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_certpatch"));
+    cmd.env("CERTPATCH_HOME", home);
+    for var in CA_OVERRIDES.iter().chain(&[
+        "VIRTUAL_ENV",
+        "CONDA_PREFIX",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ]) {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+#[test]
+fn fix_makes_requests_succeed_against_a_leaf_only_server_and_remove_undoes_it() {
+    let Some(system_python) = python3() else {
+        eprintln!("SKIPPED: python3 is not on PATH, so the end-to-end test cannot run");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let venv = tmp.path().join("venv");
+    let home = tmp.path().join("certpatch-home");
+    run_ok(
+        Command::new(&system_python).args(["-m", "venv"]).arg(&venv),
+        "python3 -m venv",
+    );
+    let python = venv.join("bin/python");
+    // Installing from the registry may need the machine's CA settings: keep them for pip.
+    run_ok(
+        Command::new(&python).args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "certifi",
+            "requests",
+        ]),
+        "pip install certifi requests",
+    );
+    let where_ = run_ok(
+        Command::new(&python).args([
+            "-I",
+            "-c",
+            "import certifi; from pip._vendor import certifi as p; print(certifi.where()); print(p.where())",
+        ]),
+        "ask certifi.where()",
+    );
+    let bundles: Vec<PathBuf> = where_.lines().map(PathBuf::from).collect();
+    assert_eq!(bundles.len(), 2, "{where_}");
+    for b in &bundles {
+        assert!(
+            b.starts_with(&venv),
+            "{} must be in the temporary venv",
+            b.display()
+        );
+    }
+
+    // The test PKI's root is trusted (as a public root would be); the server forgets its
+    // intermediate, which its leaf's AIA names on a local HTTP server.
+    let (root, int) = cas();
+    let int_der = int.der();
+    let (aia_port, _) = http_server(move |_| Answer::Body(int_der.clone()));
+    let leaf = site_leaf(&int, &format!("http://127.0.0.1:{aia_port}/int.der"), VALID);
+    let port = tls_server(vec![leaf.der()], &leaf.key);
+    for b in &bundles {
+        let mut bytes = std::fs::read(b).unwrap();
+        if !bytes.ends_with(b"\n") {
+            bytes.push(b'\n');
+        }
+        bytes.extend_from_slice(root.pem().as_bytes());
+        std::fs::write(b, bytes).unwrap();
+    }
+    let before: Vec<Vec<u8>> = bundles.iter().map(|b| std::fs::read(b).unwrap()).collect();
+    let url = format!("https://127.0.0.1:{port}/");
+
+    let (ok, text) = requests_get(&python, &url);
+    assert!(!ok, "requests must fail before the fix: {text}");
+    assert!(text.contains("CERTIFICATE_VERIFY_FAILED"), "{text}");
+
+    let out = certpatch(&home)
+        .args(["fix", &format!("127.0.0.1:{port}"), "--json", "--python"])
+        .arg(&python)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert!(
+        out.status.success(),
+        "certpatch fix: {}\n{doc}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let entries = doc["bundles"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{doc}");
+    for e in entries {
+        assert_eq!(e["status"], "patched", "{e}");
+        assert_eq!(e["python"]["verifies"], true, "{e}");
+        let detail = e["python"]["detail"].as_str().unwrap();
+        assert!(
+            detail.starts_with("Python 3.") && detail.ends_with("now verifies 127.0.0.1"),
+            "{detail}"
+        );
+    }
+
+    let (ok, text) = requests_get(&python, &url);
+    assert!(ok, "requests must succeed after the fix: {text}");
+    assert!(text.contains("200 ok"), "{text}");
+
+    let out = certpatch(&home)
+        .args(["remove", "--all", "--python"])
+        .arg(&python)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "certpatch remove --all: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for (b, original) in bundles.iter().zip(&before) {
+        assert!(
+            std::fs::read(b).unwrap() == *original,
+            "{} is not byte for byte what it was",
+            b.display()
+        );
+    }
+    let (ok, text) = requests_get(&python, &url);
+    assert!(!ok, "requests must fail again after remove --all: {text}");
+}
