@@ -800,6 +800,57 @@ mod tests {
         assert_eq!(patch.source.as_deref(), Some("caf\u{e9}; r10.pem"));
     }
 
+    /// Times taking 1, 10 and 50 patches out of a 9 MB bundle (the real certifi bundle
+    /// repeated, patches appended by `render_patch`), one pass against the old one at a
+    /// time. Prints the times; asserts only that both give the same bytes. Run with
+    /// `cargo test --release --lib -- --ignored --nocapture time_without`.
+    #[test]
+    #[ignore]
+    fn time_without_one_pass_against_one_at_a_time() {
+        let certifi = std::fs::read(format!(
+            "{}/fixtures/real/certifi-2026.10.19-cacert.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let mut bytes = Vec::new();
+        while bytes.len() < 9_000_000 {
+            bytes.extend_from_slice(&certifi);
+        }
+        let pool = review_properties::pool();
+        for n in 0..50 {
+            let patch = render_patch(
+                &bytes,
+                &pool[n % pool.len()],
+                "2026-01-01T00:00:00Z",
+                "p.pem",
+            );
+            bytes.extend(patch);
+        }
+        let started = std::time::Instant::now();
+        let bundle = Bundle::parse(bytes);
+        let parse = started.elapsed();
+        eprintln!(
+            "bundle: {} bytes, {} certificates, {} patches; one parse: {parse:?}",
+            bundle.bytes.len(),
+            bundle.certs.len(),
+            bundle.patches.len()
+        );
+        for count in [1usize, 10, 50] {
+            let idx: Vec<usize> = (bundle.patches.len() - count..bundle.patches.len()).collect();
+            let started = std::time::Instant::now();
+            let new = bundle.without(&idx);
+            let one_pass = started.elapsed();
+            let started = std::time::Instant::now();
+            let old = bundle.without_reference(&idx);
+            let reference = started.elapsed();
+            assert!(new == old, "removing {count}");
+            eprintln!(
+                "remove {count:>2}: one pass {one_pass:?}, one at a time {reference:?}, ratio {:.0}x",
+                reference.as_secs_f64() / one_pass.as_secs_f64()
+            );
+        }
+    }
+
     #[test]
     fn escape_matches_certifi() {
         assert_eq!(

@@ -796,7 +796,10 @@ fn run_differential(
             FOp::Remove(ks) => {
                 let b = Bundle::parse(bytes.clone());
                 let idx: Vec<usize> = (0..b.patches.len())
-                    .filter(|&i| ks.iter().any(|&k| certs[k].sha256 == b.patches[i].cert.sha256))
+                    .filter(|&i| {
+                        ks.iter()
+                            .any(|&k| certs[k].sha256 == b.patches[i].cert.sha256)
+                    })
                     .collect();
                 bytes = b.without_reference(&idx);
             }
