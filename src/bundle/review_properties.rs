@@ -835,3 +835,49 @@ proptest! {
         run_differential(&original, &ops, &picks)?;
     }
 }
+
+/// The seams the differential test found or that the one-pass removal must read around:
+/// a stray marker brought next to a certifi-style block (the blank line stays), and a
+/// flagged patch whose separator begins inside the line ending of the patch before it.
+#[test]
+fn one_pass_removal_at_delicate_seams() {
+    let c = pool();
+    let (a, b, cc) = (&c[0], &c[1], &c[2]);
+    let e = b"# certpatch: added 2025-01-01T00:00:00Z from old.pem\n".to_vec();
+    let mut stray = e.clone();
+    stray.extend(render_patch(&stray, a, "t", "a.pem"));
+    let foreign = format!(
+        "# Issuer: {}\n# Subject: {}\n# Label: \"{}\"\n# Serial: {}\n# MD5 Fingerprint: {}\n# SHA1 Fingerprint: {}\n# SHA256 Fingerprint: {}\n{}",
+        cc.issuer_certifi, cc.subject_certifi, cc.label, cc.serial_decimal, hex_colons(&cc.md5), hex_colons(&cc.sha1), hex_colons(&cc.sha256), cc.pem("\n"));
+    stray.extend(foreign.as_bytes());
+    let bundle = Bundle::parse(stray.clone());
+    assert_eq!(bundle.patches.len(), 1);
+    let out = bundle.without(&[0]);
+    assert_eq!(out, bundle.without_reference(&[0]));
+    let mut want = e.clone();
+    want.extend(b"\n");
+    want.extend(foreign.as_bytes());
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(want).unwrap()
+    );
+
+    // "…-----END CERTIFICATE-----\n\n# certpatch: …; final newline added": the flagged
+    // patch's range begins with the line ending of the patch before it.
+    let mut bytes = b"x\n".to_vec();
+    bytes.extend(render_patch(b"x\n", a, "t1", "a.pem"));
+    let stripped = bytes[..bytes.len() - 1].to_vec();
+    bytes.extend(&render_patch(&stripped, b, "t2", "b.pem")[1..]);
+    let bundle = Bundle::parse(bytes.clone());
+    assert_eq!(bundle.patches.len(), 2);
+    assert!(bundle.patches[1].range.start < bundle.patches[0].range.end);
+    for idx in [&[0usize, 1][..], &[1], &[0], &[1, 0, 1]] {
+        assert_eq!(
+            bundle.without(idx),
+            bundle.without_reference(idx),
+            "removing {idx:?} from {}",
+            abbrev(&bytes)
+        );
+    }
+    assert_eq!(bundle.pristine(), b"x\n");
+}
