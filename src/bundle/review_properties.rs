@@ -747,3 +747,137 @@ fn trailing_whitespace_on_patch_lines() {
         assert_eq!(b.patches.len(), 1, "trailing space on line {i}");
     }
 }
+
+// ------------------------------------------------ one pass == one removal at a time
+
+/// `without` (one pass) against `without_reference` (one removal at a time, re-reading the
+/// whole bundle before each), on the bundle after every step of a run of adds, removals
+/// and foreign edits, for any set of indexes in any order (repeats and out-of-range ones
+/// included), and for all of them (`pristine`).
+fn run_differential(
+    original: &[u8],
+    ops: &[FOp],
+    picks: &[Vec<usize>],
+) -> Result<(), TestCaseError> {
+    let certs = pool();
+    let mut bytes = original.to_vec();
+    let check = |bytes: &[u8], step: usize| -> Result<(), TestCaseError> {
+        let b = Bundle::parse(bytes.to_vec());
+        let n = b.patches.len();
+        let mut selections: Vec<Vec<usize>> = picks
+            .iter()
+            .map(|pick| pick.iter().map(|&k| k % (n + 2)).collect())
+            .collect();
+        selections.push((0..n).rev().collect());
+        for idx in selections {
+            let new = b.without(&idx);
+            let old = b.without_reference(&idx);
+            prop_assert!(
+                new == old,
+                "step {} removing {:?}\nIN:  {}\nNEW: {}\nOLD: {}",
+                step,
+                idx,
+                abbrev(bytes),
+                abbrev(&new),
+                abbrev(&old)
+            );
+        }
+        Ok(())
+    };
+    check(&bytes, 0)?;
+    for (step, op) in ops.iter().enumerate() {
+        match op {
+            FOp::Add(k) => {
+                if !Bundle::parse(bytes.clone()).contains(&certs[*k]) {
+                    bytes.extend(render_patch(&bytes, &certs[*k], &format!("t{k}"), "p.pem"));
+                }
+            }
+            FOp::Edit(e) => bytes = apply_edit(&bytes, e),
+            FOp::Remove(ks) => {
+                let b = Bundle::parse(bytes.clone());
+                let idx: Vec<usize> = (0..b.patches.len())
+                    .filter(|&i| {
+                        ks.iter()
+                            .any(|&k| certs[k].sha256 == b.patches[i].cert.sha256)
+                    })
+                    .collect();
+                bytes = b.without_reference(&idx);
+            }
+        }
+        check(&bytes, step + 1)?;
+    }
+    Ok(())
+}
+
+fn picks() -> impl Strategy<Value = Vec<Vec<usize>>> {
+    prop::collection::vec(prop::collection::vec(0usize..16, 0..6), 1..4)
+}
+
+proptest! {
+    // The review ran 10,000 cases of each (PROPTEST_CASES=10000); CI runs fewer.
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn one_pass_removal_equals_one_at_a_time(
+        original in original(true, false),
+        ops in fops(),
+        picks in picks(),
+    ) {
+        run_differential(&original, &ops, &picks)?;
+    }
+
+    #[test]
+    fn one_pass_removal_equals_one_at_a_time_mixed_eol(
+        original in original(true, true),
+        ops in fops(),
+        picks in picks(),
+    ) {
+        run_differential(&original, &ops, &picks)?;
+    }
+}
+
+/// The seams the differential test found or that the one-pass removal must read around:
+/// a stray marker brought next to a certifi-style block (the blank line stays), and a
+/// flagged patch whose separator begins inside the line ending of the patch before it.
+#[test]
+fn one_pass_removal_at_delicate_seams() {
+    let c = pool();
+    let (a, b, cc) = (&c[0], &c[1], &c[2]);
+    let e = b"# certpatch: added 2025-01-01T00:00:00Z from old.pem\n".to_vec();
+    let mut stray = e.clone();
+    stray.extend(render_patch(&stray, a, "t", "a.pem"));
+    let foreign = format!(
+        "# Issuer: {}\n# Subject: {}\n# Label: \"{}\"\n# Serial: {}\n# MD5 Fingerprint: {}\n# SHA1 Fingerprint: {}\n# SHA256 Fingerprint: {}\n{}",
+        cc.issuer_certifi, cc.subject_certifi, cc.label, cc.serial_decimal, hex_colons(&cc.md5), hex_colons(&cc.sha1), hex_colons(&cc.sha256), cc.pem("\n"));
+    stray.extend(foreign.as_bytes());
+    let bundle = Bundle::parse(stray.clone());
+    assert_eq!(bundle.patches.len(), 1);
+    let out = bundle.without(&[0]);
+    assert_eq!(out, bundle.without_reference(&[0]));
+    let mut want = e.clone();
+    want.extend(b"\n");
+    want.extend(foreign.as_bytes());
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(want).unwrap()
+    );
+
+    // "…-----END CERTIFICATE-----\n\n# certpatch: …; final newline added": the flagged
+    // patch's range begins with the line ending of the patch before it.
+    let mut bytes = b"x\n".to_vec();
+    bytes.extend(render_patch(b"x\n", a, "t1", "a.pem"));
+    let stripped = bytes[..bytes.len() - 1].to_vec();
+    bytes.extend(&render_patch(&stripped, b, "t2", "b.pem")[1..]);
+    let bundle = Bundle::parse(bytes.clone());
+    assert_eq!(bundle.patches.len(), 2);
+    assert!(bundle.patches[1].range.start < bundle.patches[0].range.end);
+    for idx in [&[0usize, 1][..], &[1], &[0], &[1, 0, 1]] {
+        assert_eq!(
+            bundle.without(idx),
+            bundle.without_reference(idx),
+            "removing {idx:?} from {}",
+            abbrev(&bytes)
+        );
+    }
+    assert_eq!(bundle.pristine(), b"x\n");
+}
