@@ -28,6 +28,7 @@
 //! A pure layer: bytes in, bytes out, no I/O. It may import only [`crate::x509`]. Its
 //! property tests are in `review_properties.rs` (test-only).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::x509::cert::{hex_colons, Cert};
@@ -101,10 +102,12 @@ fn lines(bytes: &[u8]) -> Vec<Line> {
     out
 }
 
-fn text(bytes: &[u8], line: &Line) -> String {
-    String::from_utf8_lossy(&bytes[line.start..line.end])
-        .trim()
-        .to_string()
+/// A line's text, trimmed (borrowed when the line is valid UTF-8, as nearly every line is).
+fn text<'a>(bytes: &'a [u8], line: &Line) -> Cow<'a, str> {
+    match String::from_utf8_lossy(&bytes[line.start..line.end]) {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+    }
 }
 
 impl Bundle {
@@ -282,19 +285,42 @@ fn read_block(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Result<Cert, ()
     if text(bytes, &lines[j]) != end_line {
         return None;
     }
-    let block = &bytes[lines[i].start..lines[j].end];
-    let cert = pem::parse(block)
-        .ok()
-        .and_then(|p| {
+    let contents = match plain_base64(bytes, &lines[i + 1..j]) {
+        Some(contents) => contents,
+        None => pem::parse(&bytes[lines[i].start..lines[j].end])
+            .ok()
+            .map(pem::Pem::into_contents),
+    };
+    let cert = contents
+        .and_then(|contents| {
             let der = if label == "TRUSTED CERTIFICATE" {
-                trusted_cert_der(p.contents())?
+                trusted_cert_der(&contents)?
             } else {
-                p.contents().to_vec()
+                contents
             };
             Cert::from_der(&der).ok()
         })
         .ok_or(());
     Some((cert, j + 1))
+}
+
+/// The decoded body of a PEM block whose lines (between BEGIN and END) hold nothing but
+/// base64 and white space, as every block of a real bundle does: the bytes `pem::parse`
+/// would give, without its general parser. `None` when a line holds anything else
+/// (headers, stray text), for `pem::parse` to decide; `Some(None)` when the base64 is bad.
+fn plain_base64(bytes: &[u8], body: &[Line]) -> Option<Option<Vec<u8>>> {
+    use base64::Engine;
+    let mut data = Vec::with_capacity(body.iter().map(|l| l.end - l.start).sum());
+    for line in body {
+        for &b in &bytes[line.start..line.end] {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => data.push(b),
+                b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c' => {}
+                _ => return None,
+            }
+        }
+    }
+    Some(base64::engine::general_purpose::STANDARD.decode(&data).ok())
 }
 
 fn trusted_cert_der(contents: &[u8]) -> Option<Vec<u8>> {

@@ -5,8 +5,9 @@
 //! root — `bin/python*` with `lib/python*/`, `Scripts/python.exe` or
 //! `python.exe` with `Lib/`, or simply `lib/python*/site-packages`. Its
 //! bundles are then probed at known places inside each site-packages folder;
-//! the only listings read are the top level of site-packages and the top
-//! level of each package in it, to find vendored copies of certifi.
+//! the only listing read is the top level of site-packages; in each package
+//! in it, the first names of the places where packages vendor certifi are
+//! looked up one by one (no package folder is read).
 
 use std::path::{Path, PathBuf};
 
@@ -183,8 +184,8 @@ fn at_a_bundle_place(p: &Path) -> bool {
 pub type Candidate = (PathBuf, Kind);
 
 /// The bundles inside one site-packages folder: the known places, then each
-/// top-level package's vendored places (site-packages and each package are
-/// listed once; nothing is walked). `Other` candidates have passed the
+/// top-level package's vendored places (site-packages is listed once; each
+/// package gets a lookup per vendored place's first name; nothing is walked). `Other` candidates have passed the
 /// bundle rule.
 pub fn probe_site_packages(sp: &Path) -> Vec<Candidate> {
     let mut out = Vec::new();
@@ -194,7 +195,7 @@ pub fn probe_site_packages(sp: &Path) -> Vec<Candidate> {
             out.push((p, kind));
         }
     }
-    for (name, pkg) in list(sp) {
+    for (name, pkg, is_dir) in list_typed(sp) {
         if matches!(
             name.as_str(),
             "certifi" | "pip" | "botocore" | "__pycache__"
@@ -202,22 +203,23 @@ pub fn probe_site_packages(sp: &Path) -> Vec<Candidate> {
             || name.ends_with(".dist-info")
             || name.ends_with(".egg-info")
             || name.ends_with(".data")
-            || !pkg.is_dir()
+            || !is_dir
         {
             continue;
         }
-        // One listing of the package tells which vendored places can exist;
-        // only those are looked at.
-        let Ok(entries) = std::fs::read_dir(&pkg) else {
-            continue;
-        };
-        let names: Vec<std::ffi::OsString> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.file_name())
-            .collect();
+        // A package is never listed: each vendored place's first name is looked up once
+        // (a failed lookup is much cheaper than reading a folder of many files, and most
+        // packages have none of these names), and only the places under a name that is
+        // there are looked at further.
+        let mut seen: Option<&str> = None;
+        let mut present = false;
         for rel in VENDORED_PLACES {
             let first = rel.split('/').next().unwrap_or(rel);
-            if !names.iter().any(|n| n == first) {
+            if seen != Some(first) {
+                seen = Some(first);
+                present = std::fs::symlink_metadata(pkg.join(first)).is_ok();
+            }
+            if !present {
                 continue;
             }
             let p = super::host::join_rel(&pkg, rel);
@@ -226,6 +228,31 @@ pub fn probe_site_packages(sp: &Path) -> Vec<Candidate> {
             }
         }
     }
+    out
+}
+
+/// Names in a folder, sorted, with whether each is a folder (a symbolic link counts as
+/// what it points to); from the listing's file types, so an ordinary file or folder
+/// costs no `stat`. Empty when the folder cannot be read.
+fn list_typed(dir: &Path) -> Vec<(String, PathBuf, bool)> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, PathBuf, bool)> = rd
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let path = e.path();
+            let is_dir = match e.file_type() {
+                Ok(t) if t.is_dir() => true,
+                Ok(t) if t.is_file() => false,
+                // A link, or a type the listing did not give: ask the file system.
+                _ => path.is_dir(),
+            };
+            Some((name, path, is_dir))
+        })
+        .collect();
+    out.sort();
     out
 }
 
