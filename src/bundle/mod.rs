@@ -112,6 +112,17 @@ fn text<'a>(bytes: &'a [u8], line: &Line) -> Cow<'a, str> {
 
 impl Bundle {
     pub fn parse(bytes: Vec<u8>) -> Bundle {
+        Bundle::scan(bytes, true)
+    }
+
+    /// The bundle with its patches only (`certs` empty, `damaged_blocks` 0): the same walk
+    /// over the lines as [`Bundle::parse`], so the same patches, but other certificate
+    /// blocks are stepped over without being decoded. What taking patches out needs.
+    fn patches_only(bytes: Vec<u8>) -> Bundle {
+        Bundle::scan(bytes, false)
+    }
+
+    fn scan(bytes: Vec<u8>, decode: bool) -> Bundle {
         let lines = lines(&bytes);
         let mut certs = Vec::new();
         let mut patches = Vec::new();
@@ -128,7 +139,7 @@ impl Bundle {
                 }
             }
             if t == "-----BEGIN CERTIFICATE-----" || t == "-----BEGIN TRUSTED CERTIFICATE-----" {
-                match read_block(&bytes, &lines, i) {
+                match read_block(&bytes, &lines, i, decode) {
                     Some((Ok(cert), after)) => {
                         certs.push(cert);
                         i = after;
@@ -145,6 +156,10 @@ impl Bundle {
                 continue;
             }
             i += 1;
+        }
+        if !decode {
+            certs.clear();
+            damaged_blocks = 0;
         }
         Bundle {
             bytes,
@@ -198,7 +213,7 @@ impl Bundle {
             let Some(orig) = self.patches.get(i) else {
                 continue;
             };
-            let again = Bundle::parse(out.clone());
+            let again = Bundle::patches_only(out.clone());
             let Some(k) = again
                 .patches
                 .iter()
@@ -221,7 +236,7 @@ impl Bundle {
         let mut want = fingerprints(&self.patches);
         want.remove(k);
         let candidate = self.without_one(k);
-        if fingerprints(&Bundle::parse(candidate.clone()).patches) == want {
+        if fingerprints(&Bundle::patches_only(candidate.clone()).patches) == want {
             return candidate;
         }
         let p = &self.patches[k];
@@ -271,7 +286,13 @@ impl Bundle {
 }
 
 /// Reads a PEM certificate block starting at line `i`; returns it and the index after it.
-fn read_block(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Result<Cert, ()>, usize)> {
+/// With `decode` false, only finds where the block ends (its certificate is `Err`).
+fn read_block(
+    bytes: &[u8],
+    lines: &[Line],
+    i: usize,
+    decode: bool,
+) -> Option<(Result<Cert, ()>, usize)> {
     let begin = text(bytes, &lines[i]);
     let label = begin
         .trim_start_matches("-----BEGIN ")
@@ -284,6 +305,9 @@ fn read_block(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Result<Cert, ()
     })?;
     if text(bytes, &lines[j]) != end_line {
         return None;
+    }
+    if !decode {
+        return Some((Err(()), j + 1));
     }
     let contents = match plain_base64(bytes, &lines[i + 1..j]) {
         Some(contents) => contents,
@@ -360,7 +384,7 @@ fn parse_patch(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Patch, usize)>
     if j >= lines.len() || text(bytes, &lines[j]) != "-----BEGIN CERTIFICATE-----" {
         return None;
     }
-    let (cert, after) = read_block(bytes, lines, j)?;
+    let (cert, after) = read_block(bytes, lines, j, true)?;
     let cert = cert.ok()?;
     if fingerprint? != hex_colons(&cert.sha256) {
         return None;
