@@ -54,18 +54,22 @@ make_work() {
 }
 
 # hyperfine_pair NAME_A CMD_A NAME_B CMD_B [extra hyperfine options]: runs both in one
-# hyperfine run (no shell, -N) and sets MEAN_A, MEAN_B (seconds), SD_A, SD_B, RATIO (A/B).
+# hyperfine run (no shell, -N) and sets MEAN_/SD_/MED_/CPU_A and _B (seconds), RATIO (A/B
+# of the wall-time medians) and CPU_RATIO (A/B of user + system time).
 hyperfine_pair() {
     local na=$1 ca=$2 nb=$3 cb=$4
     shift 4
     local json=$work/hf.$$.json
     hyperfine --style basic -N --warmup "$WARMUP" --runs "$RUNS" "$@" \
         --export-json "$json" -n "$na" "$ca" -n "$nb" "$cb" >&2
-    read -r MEAN_A SD_A MED_A MEAN_B SD_B MED_B < <(python3 -c '
+    read -r MEAN_A SD_A MED_A CPU_A MEAN_B SD_B MED_B CPU_B < <(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
-print(*(f"{x[k]:.6f}" for x in r for k in ("mean", "stddev", "median")))' "$json")
+print(*(f"{v:.6f}" for x in r
+        for v in (x["mean"], x["stddev"], x["median"], x["user"] + x["system"])))' "$json")
     RATIO=$(awk -v a="$MED_A" -v b="$MED_B" 'BEGIN {printf "%.3f", a / b}')
+    # CPU time (user + system, means): less disturbed than wall time on a loaded machine.
+    CPU_RATIO=$(awk -v a="$CPU_A" -v b="$CPU_B" 'BEGIN {printf "%.3f", a / b}')
 }
 
 ms() { awk -v s="$1" 'BEGIN {printf "%.1f", s * 1000}'; }

@@ -175,9 +175,9 @@ for b in doc["bundles"]:
     hyperfine_pair certpatch-find "$(q "${sandbox[@]}" "$bin" find --root "$tree" --json)" \
         find-name "$(q find "$tree" -name cacert.pem)" --output=null
     load_after=$(load_now)
-    results+=("$(printf '%s tree (%d envs, %d entries, %d bundles, %d decoys): certpatch %s ms vs find %s ms (medians of %d) -> ratio %s (target <= %s: %s); load %s / %s' \
+    results+=("$(printf '%s tree (%d envs, %d entries, %d bundles, %d decoys): certpatch %s ms vs find %s ms (medians of %d) -> ratio %s (target <= %s: %s); CPU time ratio %s; load %s / %s' \
         "$kind" "$N" "$entries" "$n_bundles" "$n_decoys" "$(ms "$MED_A")" "$(ms "$MED_B")" "$RUNS" \
-        "$RATIO" "$target" "$(verdict "$RATIO" "$target")" "$load_before" "$load_after")")
+        "$RATIO" "$target" "$(verdict "$RATIO" "$target")" "$CPU_RATIO" "$load_before" "$load_after")")
     rm -rf "$tree"
 done
 
