@@ -595,6 +595,61 @@ mod tests {
     }
 
     #[test]
+    fn patches_only_finds_the_patches_parse_finds() {
+        // Real certificates, a damaged block, a block with PEM headers (decoded by
+        // pem::parse, not the plain-base64 path), an unterminated block and three patches.
+        let cert = r10();
+        let certifi = std::fs::read(format!(
+            "{}/fixtures/real/certifi-2026.10.19-cacert.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let mut bytes = certifi[..20_000].to_vec();
+        bytes.extend(render_patch(&bytes, &cert, "t1", "a"));
+        bytes.extend_from_slice(
+            b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+        );
+        bytes.extend_from_slice(b"-----BEGIN CERTIFICATE-----\nProc-Type: 4,X\n\n");
+        bytes.extend_from_slice(cert.pem("\n").lines().nth(1).unwrap().as_bytes());
+        bytes.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
+        bytes.extend(render_patch(&bytes, &cert, "t2", "b"));
+        bytes.extend_from_slice(b"-----BEGIN CERTIFICATE-----\nMIIB\n");
+        bytes.extend(render_patch(&bytes, &cert, "t3", "c"));
+        bytes.extend_from_slice(&certifi[20_000..]);
+        let full = Bundle::parse(bytes.clone());
+        let light = Bundle::patches_only(bytes);
+        let key = |b: &Bundle| -> Vec<(Range<usize>, [u8; 32])> {
+            b.patches
+                .iter()
+                .map(|p| (p.range.clone(), p.cert.sha256))
+                .collect()
+        };
+        assert_eq!(full.patches.len(), 3);
+        assert_eq!(key(&full), key(&light));
+        assert!(full.certs.len() > 3 && full.damaged_blocks >= 2);
+        assert!(light.certs.is_empty() && light.damaged_blocks == 0);
+    }
+
+    #[test]
+    fn plain_base64_blocks_decode_as_pem_parse_does() {
+        let certifi = std::fs::read(format!(
+            "{}/fixtures/real/certifi-2026.10.19-cacert.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let expected: Vec<[u8; 32]> = pem::parse_many(&certifi)
+            .unwrap()
+            .iter()
+            .map(|p| Cert::from_der(p.contents()).unwrap().sha256)
+            .collect();
+        let bundle = Bundle::parse(certifi);
+        let got: Vec<[u8; 32]> = bundle.certs.iter().map(|c| c.sha256).collect();
+        assert_eq!(got.len(), 117);
+        assert_eq!(got, expected);
+        assert_eq!(bundle.damaged_blocks, 0);
+    }
+
+    #[test]
     fn stripped_blank_lines_never_join_two_lines() {
         let cert = r10();
         let mut bytes = b"-----END CERTIFICATE-----\n".to_vec();

@@ -395,6 +395,43 @@ mod tests {
     }
 
     #[test]
+    fn every_vendored_place_is_found_without_listing_packages() {
+        // One package per place, and one package holding every place at once (the two
+        // `patched/` places share their first name, which is looked up once).
+        let t = tempfile::tempdir().unwrap();
+        let sp = t.path().join("site-packages");
+        for (i, rel) in VENDORED_PLACES.iter().enumerate() {
+            write_bundle(&sp.join(format!("p{i:02}")).join(rel), 2);
+            write_bundle(&sp.join("zall").join(rel), 2);
+        }
+        // A package folder reached through a symbolic link is probed as before.
+        #[cfg(unix)]
+        {
+            write_bundle(&t.path().join("real/_vendor/certifi/cacert.pem"), 2);
+            std::os::unix::fs::symlink(t.path().join("real"), sp.join("linked")).unwrap();
+        }
+        // A file named like a package is not a package.
+        std::fs::write(sp.join("six.py"), "").unwrap();
+        let got: Vec<String> = probe_site_packages(&sp)
+            .iter()
+            .map(|(p, k)| {
+                assert_eq!(*k, Kind::Other);
+                p.strip_prefix(&sp).unwrap().display().to_string()
+            })
+            .collect();
+        let mut want: Vec<String> = Vec::new();
+        #[cfg(unix)]
+        want.push("linked/_vendor/certifi/cacert.pem".to_string());
+        for (i, rel) in VENDORED_PLACES.iter().enumerate() {
+            want.push(format!("p{i:02}/{rel}"));
+        }
+        for rel in VENDORED_PLACES {
+            want.push(format!("zall/{rel}"));
+        }
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn conda_prefix_has_its_ssl_bundle_first() {
         let t = tempfile::tempdir().unwrap();
         let conda = make_conda(t.path(), "c", "3.11");
