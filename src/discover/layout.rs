@@ -5,9 +5,9 @@
 //! root — `bin/python*` with `lib/python*/`, `Scripts/python.exe` or
 //! `python.exe` with `Lib/`, or simply `lib/python*/site-packages`. Its
 //! bundles are then probed at known places inside each site-packages folder;
-//! the only listing read is the top level of site-packages; in each package
-//! in it, the first names of the places where packages vendor certifi are
-//! looked up one by one (no package folder is read).
+//! the only listings read are the top level of site-packages and the top
+//! level of each package in it, to find vendored copies of certifi (whether
+//! an entry is a folder comes from the listing, without a `stat`).
 
 use std::path::{Path, PathBuf};
 
@@ -184,8 +184,8 @@ fn at_a_bundle_place(p: &Path) -> bool {
 pub type Candidate = (PathBuf, Kind);
 
 /// The bundles inside one site-packages folder: the known places, then each
-/// top-level package's vendored places (site-packages is listed once; each
-/// package gets a lookup per vendored place's first name; nothing is walked). `Other` candidates have passed the
+/// top-level package's vendored places (site-packages and each package are
+/// listed once; nothing is walked). `Other` candidates have passed the
 /// bundle rule.
 pub fn probe_site_packages(sp: &Path) -> Vec<Candidate> {
     let mut out = Vec::new();
@@ -207,19 +207,19 @@ pub fn probe_site_packages(sp: &Path) -> Vec<Candidate> {
         {
             continue;
         }
-        // A package is never listed: each vendored place's first name is looked up once
-        // (a failed lookup is much cheaper than reading a folder of many files, and most
-        // packages have none of these names), and only the places under a name that is
-        // there are looked at further.
-        let mut seen: Option<&str> = None;
-        let mut present = false;
+        // One listing of the package tells which vendored places can exist; only those
+        // are looked at. (Looking up each place's first name instead costs nine failed
+        // lookups per package, measured no cheaper than this listing.)
+        let Ok(entries) = std::fs::read_dir(&pkg) else {
+            continue;
+        };
+        let names: Vec<std::ffi::OsString> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name())
+            .collect();
         for rel in VENDORED_PLACES {
             let first = rel.split('/').next().unwrap_or(rel);
-            if seen != Some(first) {
-                seen = Some(first);
-                present = std::fs::symlink_metadata(pkg.join(first)).is_ok();
-            }
-            if !present {
+            if !names.iter().any(|n| n == first) {
                 continue;
             }
             let p = super::host::join_rel(&pkg, rel);
@@ -395,7 +395,7 @@ mod tests {
     }
 
     #[test]
-    fn every_vendored_place_is_found_without_listing_packages() {
+    fn every_vendored_place_and_a_linked_package_are_found() {
         // One package per place, and one package holding every place at once (the two
         // `patched/` places share their first name, which is looked up once).
         let t = tempfile::tempdir().unwrap();
