@@ -28,6 +28,7 @@
 //! A pure layer: bytes in, bytes out, no I/O. It may import only [`crate::x509`]. Its
 //! property tests are in `review_properties.rs` (test-only).
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::x509::cert::{hex_colons, Cert};
@@ -101,14 +102,28 @@ fn lines(bytes: &[u8]) -> Vec<Line> {
     out
 }
 
-fn text(bytes: &[u8], line: &Line) -> String {
-    String::from_utf8_lossy(&bytes[line.start..line.end])
-        .trim()
-        .to_string()
+/// A line's text, trimmed (borrowed when the line is valid UTF-8, as nearly every line is).
+fn text<'a>(bytes: &'a [u8], line: &Line) -> Cow<'a, str> {
+    match String::from_utf8_lossy(&bytes[line.start..line.end]) {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+        Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+    }
 }
 
 impl Bundle {
     pub fn parse(bytes: Vec<u8>) -> Bundle {
+        Bundle::scan(bytes, true)
+    }
+
+    /// The bundle with its patches only (`certs` empty, `damaged_blocks` 0): the same walk
+    /// over the lines as [`Bundle::parse`], so the same patches, but other certificate
+    /// blocks are stepped over without being decoded. What taking patches out needs.
+    #[cfg(test)]
+    fn patches_only(bytes: Vec<u8>) -> Bundle {
+        Bundle::scan(bytes, false)
+    }
+
+    fn scan(bytes: Vec<u8>, decode: bool) -> Bundle {
         let lines = lines(&bytes);
         let mut certs = Vec::new();
         let mut patches = Vec::new();
@@ -125,7 +140,7 @@ impl Bundle {
                 }
             }
             if t == "-----BEGIN CERTIFICATE-----" || t == "-----BEGIN TRUSTED CERTIFICATE-----" {
-                match read_block(&bytes, &lines, i) {
+                match read_block(&bytes, &lines, i, decode) {
                     Some((Ok(cert), after)) => {
                         certs.push(cert);
                         i = after;
@@ -142,6 +157,10 @@ impl Bundle {
                 continue;
             }
             i += 1;
+        }
+        if !decode {
+            certs.clear();
+            damaged_blocks = 0;
         }
         Bundle {
             bytes,
@@ -466,7 +485,13 @@ fn rest_window(rest: impl Iterator<Item = u8>) -> Vec<u8> {
 }
 
 /// Reads a PEM certificate block starting at line `i`; returns it and the index after it.
-fn read_block(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Result<Cert, ()>, usize)> {
+/// With `decode` false, only finds where the block ends (its certificate is `Err`).
+fn read_block(
+    bytes: &[u8],
+    lines: &[Line],
+    i: usize,
+    decode: bool,
+) -> Option<(Result<Cert, ()>, usize)> {
     let begin = text(bytes, &lines[i]);
     let label = begin
         .trim_start_matches("-----BEGIN ")
@@ -480,19 +505,45 @@ fn read_block(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Result<Cert, ()
     if text(bytes, &lines[j]) != end_line {
         return None;
     }
-    let block = &bytes[lines[i].start..lines[j].end];
-    let cert = pem::parse(block)
-        .ok()
-        .and_then(|p| {
+    if !decode {
+        return Some((Err(()), j + 1));
+    }
+    let contents = match plain_base64(bytes, &lines[i + 1..j]) {
+        Some(contents) => contents,
+        None => pem::parse(&bytes[lines[i].start..lines[j].end])
+            .ok()
+            .map(pem::Pem::into_contents),
+    };
+    let cert = contents
+        .and_then(|contents| {
             let der = if label == "TRUSTED CERTIFICATE" {
-                trusted_cert_der(p.contents())?
+                trusted_cert_der(&contents)?
             } else {
-                p.contents().to_vec()
+                contents
             };
             Cert::from_der(&der).ok()
         })
         .ok_or(());
     Some((cert, j + 1))
+}
+
+/// The decoded body of a PEM block whose lines (between BEGIN and END) hold nothing but
+/// base64 and white space, as every block of a real bundle does: the bytes `pem::parse`
+/// would give, without its general parser. `None` when a line holds anything else
+/// (headers, stray text), for `pem::parse` to decide; `Some(None)` when the base64 is bad.
+fn plain_base64(bytes: &[u8], body: &[Line]) -> Option<Option<Vec<u8>>> {
+    use base64::Engine;
+    let mut data = Vec::with_capacity(body.iter().map(|l| l.end - l.start).sum());
+    for line in body {
+        for &b in &bytes[line.start..line.end] {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => data.push(b),
+                b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c' => {}
+                _ => return None,
+            }
+        }
+    }
+    Some(base64::engine::general_purpose::STANDARD.decode(&data).ok())
 }
 
 fn trusted_cert_der(contents: &[u8]) -> Option<Vec<u8>> {
@@ -539,7 +590,7 @@ fn parse_patch(bytes: &[u8], lines: &[Line], i: usize, base: usize) -> Option<(P
     if j >= lines.len() || text(bytes, &lines[j]) != "-----BEGIN CERTIFICATE-----" {
         return None;
     }
-    let (cert, after) = read_block(bytes, lines, j)?;
+    let (cert, after) = read_block(bytes, lines, j, true)?;
     let cert = cert.ok()?;
     if fingerprint? != hex_colons(&cert.sha256) {
         return None;
@@ -749,6 +800,61 @@ mod tests {
             assert_eq!(first_gone.pristine(), original);
             assert_eq!(bundle.pristine(), original);
         }
+    }
+
+    #[test]
+    fn patches_only_finds_the_patches_parse_finds() {
+        // Real certificates, a damaged block, a block with PEM headers (decoded by
+        // pem::parse, not the plain-base64 path), an unterminated block and three patches.
+        let cert = r10();
+        let certifi = std::fs::read(format!(
+            "{}/fixtures/real/certifi-2026.10.19-cacert.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let mut bytes = certifi[..20_000].to_vec();
+        bytes.extend(render_patch(&bytes, &cert, "t1", "a"));
+        bytes.extend_from_slice(
+            b"-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n",
+        );
+        bytes.extend_from_slice(b"-----BEGIN CERTIFICATE-----\nProc-Type: 4,X\n\n");
+        bytes.extend_from_slice(cert.pem("\n").lines().nth(1).unwrap().as_bytes());
+        bytes.extend_from_slice(b"\n-----END CERTIFICATE-----\n");
+        bytes.extend(render_patch(&bytes, &cert, "t2", "b"));
+        bytes.extend_from_slice(b"-----BEGIN CERTIFICATE-----\nMIIB\n");
+        bytes.extend(render_patch(&bytes, &cert, "t3", "c"));
+        bytes.extend_from_slice(&certifi[20_000..]);
+        let full = Bundle::parse(bytes.clone());
+        let light = Bundle::patches_only(bytes);
+        let key = |b: &Bundle| -> Vec<(Range<usize>, [u8; 32])> {
+            b.patches
+                .iter()
+                .map(|p| (p.range.clone(), p.cert.sha256))
+                .collect()
+        };
+        assert_eq!(full.patches.len(), 3);
+        assert_eq!(key(&full), key(&light));
+        assert!(full.certs.len() > 3 && full.damaged_blocks >= 2);
+        assert!(light.certs.is_empty() && light.damaged_blocks == 0);
+    }
+
+    #[test]
+    fn plain_base64_blocks_decode_as_pem_parse_does() {
+        let certifi = std::fs::read(format!(
+            "{}/fixtures/real/certifi-2026.10.19-cacert.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let expected: Vec<[u8; 32]> = pem::parse_many(&certifi)
+            .unwrap()
+            .iter()
+            .map(|p| Cert::from_der(p.contents()).unwrap().sha256)
+            .collect();
+        let bundle = Bundle::parse(certifi);
+        let got: Vec<[u8; 32]> = bundle.certs.iter().map(|c| c.sha256).collect();
+        assert_eq!(got.len(), 117);
+        assert_eq!(got, expected);
+        assert_eq!(bundle.damaged_blocks, 0);
     }
 
     #[test]

@@ -652,10 +652,16 @@ fn sig_hash(oid: &Oid) -> SigHash {
 }
 
 fn sig_alg_name(oid: &Oid) -> String {
-    oid_registry::OidRegistry::default()
-        .with_crypto()
-        .with_pkcs1()
-        .with_x962()
+    // Built once: building it is a few hundred hash-map inserts, more work than parsing
+    // the certificate it names.
+    static NAMES: std::sync::LazyLock<oid_registry::OidRegistry<'static>> =
+        std::sync::LazyLock::new(|| {
+            oid_registry::OidRegistry::default()
+                .with_crypto()
+                .with_pkcs1()
+                .with_x962()
+        });
+    NAMES
         .get(oid)
         .map(|e| e.sn().to_string())
         .unwrap_or_else(|| oid.to_id_string())
