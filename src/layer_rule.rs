@@ -10,17 +10,18 @@ const RULE: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "cli", "target", "store", "discover", "accept", "bundle", "x509",
+            "cli", "target", "store", "discover", "accept", "pki", "bundle", "x509",
         ],
     ),
     (
         "target",
-        &["target", "store", "discover", "accept", "bundle", "x509"],
+        &["target", "store", "discover", "accept", "pki", "bundle", "x509"],
     ),
     ("store", &["store", "bundle", "x509"]),
     ("discover", &["discover", "bundle", "x509"]),
     ("accept", &["accept", "bundle", "x509"]),
     ("net", &["net", "bundle", "x509"]),
+    ("pki", &["pki", "bundle", "x509"]),
     ("bundle", &["bundle", "x509"]),
     ("x509", &["x509"]),
 ];

@@ -16,6 +16,7 @@
 //! | [`discover`] | Python environments and their bundles |
 //! | [`accept`] | the acceptance rules for a certificate, and planning an add |
 //! | `net` (to come) | TLS capture of a server's chain, AIA fetching |
+//! | [`pki`] | offline Web PKI knowledge: the index of CCADB intermediates, certifi's root history, chain completion (data, not trust) |
 //! | [`bundle`] | the bundle format itself: parse, render a patch, take patches out (pure) |
 //! | [`x509`] | bytes → certificate facts: PEM, DER, PKCS#7 intake; times; printable text |
 //!
@@ -24,11 +25,11 @@
 //! Data flows one way:
 //!
 //! ```text
-//! cli → target → store | discover | accept | net → bundle → x509
+//! cli → target → store | discover | accept | net | pki → bundle → x509
 //! ```
 //!
 //! - A layer imports only the layers to its right, never one to its left.
-//! - `store`, `discover`, `accept` and `net` are peers and do not import each other
+//! - `store`, `discover`, `accept`, `net` and `pki` are peers and do not import each other
 //!   (in particular `net` never imports `store`: fetching never writes).
 //! - Nothing below `cli` prints (the lints below enforce it) or sees clap types: lower
 //!   layers return values, including notes and warnings, and take plain types such as
@@ -46,6 +47,7 @@ pub mod bundle;
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub mod cli;
 pub mod discover;
+pub mod pki;
 pub mod store;
 pub mod target;
 pub mod x509;
