@@ -15,7 +15,9 @@ const RULE: &[(&str, &[&str])] = &[
     ),
     (
         "target",
-        &["target", "store", "discover", "accept", "pki", "bundle", "x509"],
+        &[
+            "target", "store", "discover", "accept", "pki", "bundle", "x509",
+        ],
     ),
     ("store", &["store", "bundle", "x509"]),
     ("discover", &["discover", "bundle", "x509"]),

@@ -93,8 +93,7 @@ impl Search<'_> {
                 });
             }
         }
-        if via.len() >= MAX_DEPTH || self.best.as_ref().is_some_and(|p| p.len() <= via.len() + 1)
-        {
+        if via.len() >= MAX_DEPTH || self.best.as_ref().is_some_and(|p| p.len() <= via.len() + 1) {
             return;
         }
         for next in self.index.issuer_candidates(cert) {

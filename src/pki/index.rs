@@ -227,6 +227,15 @@ impl Index {
             .filter(|c| cert.issuer_candidate(c) && c.sha256 != cert.sha256)
             .collect()
     }
+
+    /// The certificates of the index that signed `cert`: name, key identifier and
+    /// signature checked.
+    pub fn issuers_of(&self, cert: &Cert) -> Vec<Cert> {
+        self.issuer_candidates(cert)
+            .into_iter()
+            .filter(|c| cert.signed_by(c) == Ok(true))
+            .collect()
+    }
 }
 
 /// The index in use: a refreshed one set with [`use_index`], else the embedded snapshot.
@@ -247,9 +256,5 @@ pub fn active() -> &'static Index {
 /// signature checked), for callers such as `diagnose`/`fix` that consult the index
 /// before fetching. They are candidates, not trusted: judge them as `add` does.
 pub fn issuers_of(cert: &Cert) -> Vec<Cert> {
-    active()
-        .issuer_candidates(cert)
-        .into_iter()
-        .filter(|c| cert.signed_by(c) == Ok(true))
-        .collect()
+    active().issuers_of(cert)
 }

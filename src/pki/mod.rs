@@ -16,3 +16,6 @@ pub mod source;
 
 pub use chain::{complete, Completion};
 pub use index::{issuers_of, Index};
+
+#[cfg(test)]
+mod tests;

@@ -85,16 +85,21 @@ impl Roots {
             }
             // A root this release lacks was removed here (unless it was already gone).
             for r in roots.iter_mut() {
-                if r.removed_in.is_none() && !rel.certs.iter().any(|c| c.sha256 == r.cert.sha256)
-                {
+                if r.removed_in.is_none() && !rel.certs.iter().any(|c| c.sha256 == r.cert.sha256) {
                     r.removed_in = Some(releases[n].version.clone());
                 }
             }
         }
         Roots {
             versions: releases.len(),
-            oldest: releases.first().map(|r| r.version.clone()).unwrap_or_default(),
-            newest: releases.last().map(|r| r.version.clone()).unwrap_or_default(),
+            oldest: releases
+                .first()
+                .map(|r| r.version.clone())
+                .unwrap_or_default(),
+            newest: releases
+                .last()
+                .map(|r| r.version.clone())
+                .unwrap_or_default(),
             roots,
         }
     }
@@ -110,7 +115,10 @@ impl Roots {
     }
 
     /// Roots that may have issued `cert` by name and key identifier.
-    pub fn issuer_candidates<'a>(&'a self, cert: &'a Cert) -> impl Iterator<Item = &'a RootHistory> {
+    pub fn issuer_candidates<'a>(
+        &'a self,
+        cert: &'a Cert,
+    ) -> impl Iterator<Item = &'a RootHistory> {
         self.roots
             .iter()
             .filter(move |r| cert.issuer_candidate(&r.cert))

@@ -48,7 +48,10 @@ impl Refusal {
         match self {
             Refusal::Malformed(d) => format!("malformed: {d}"),
             Refusal::NotCa(d) => format!("not a CA intermediate: {d}"),
-            Refusal::NotChaining => "not chaining anywhere: no other row and no root certifi ever shipped signed it".to_string(),
+            Refusal::NotChaining => {
+                "not chaining anywhere: no other row and no root certifi ever shipped signed it"
+                    .to_string()
+            }
             Refusal::Duplicate => "the same certificate as an earlier row".to_string(),
         }
     }
@@ -71,7 +74,10 @@ impl Validated {
             .map(|code| {
                 (
                     code,
-                    self.refused.iter().filter(|(_, r)| r.code() == code).count(),
+                    self.refused
+                        .iter()
+                        .filter(|(_, r)| r.code() == code)
+                        .count(),
                 )
             })
             .collect()
@@ -109,9 +115,7 @@ struct CsvRecord {
 /// between single quotes). A row that cannot be read is a malformed row, not an error;
 /// a file without the header columns is an error.
 pub fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, String> {
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(bytes);
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
     let headers = reader
         .headers()
         .map_err(|e| format!("cannot read its header line: {e}"))?
@@ -129,9 +133,10 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, String> {
             Err(e) => e.position().map(|p| p.line()).unwrap_or(0),
         };
         let place = format!("line {place}");
-        let parsed = record
-            .map_err(|e| format!("{e}"))
-            .and_then(|r| r.deserialize::<CsvRecord>(Some(&headers)).map_err(|e| e.to_string()));
+        let parsed = record.map_err(|e| format!("{e}")).and_then(|r| {
+            r.deserialize::<CsvRecord>(Some(&headers))
+                .map_err(|e| e.to_string())
+        });
         let row = match parsed {
             Err(e) => Row {
                 place,
@@ -194,7 +199,10 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
         match cert.basic_constraints {
             Some(bc) if bc.ca => {}
             Some(_) => {
-                refused.push((row.place, Refusal::NotCa("basicConstraints CA:FALSE".into())));
+                refused.push((
+                    row.place,
+                    Refusal::NotCa("basicConstraints CA:FALSE".into()),
+                ));
                 continue;
             }
             None => {
