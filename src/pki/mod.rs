@@ -9,6 +9,7 @@
 //! `store` and `net`, never importing them. Nothing here prints or writes files: reading
 //! a refreshed index from `CERTPATCH_HOME` and saving one is the caller's business.
 
+pub mod advice;
 pub mod chain;
 pub mod index;
 pub mod roots;
