@@ -61,6 +61,8 @@ pub struct Target {
     /// The interpreter that uses it, when known (not for `--bundle`): a change must load
     /// in it before it is installed.
     pub interpreter: Option<PathBuf>,
+    /// That interpreter's Python version, when discovery knows it.
+    pub python_version: Option<String>,
     /// What every open of the file is held to (its folder, its owner, whether it must
     /// hold a certificate), or why certpatch refuses to read or write it at all.
     pub check: std::result::Result<Expect, String>,
@@ -89,6 +91,16 @@ impl Target {
     pub fn lock(&self, on_wait: impl Fn(&Path)) -> Result<Locked> {
         let expect = self.check.as_ref().map_err(|r| anyhow!("{r}"))?;
         write::lock(&self.path, expect, on_wait)
+    }
+
+    /// Whether Python 3.13's partial-chain trust (every certificate in the bundle is an
+    /// anchor) may apply: its interpreter is Python 3.13 or newer, or is not known (a
+    /// `--bundle` target, an interpreter whose version discovery did not learn).
+    pub fn may_be_python_3_13(&self) -> bool {
+        match (&self.interpreter, &self.python_version) {
+            (Some(_), Some(v)) => discover::at_least_3_13(v).unwrap_or(true),
+            _ => true,
+        }
     }
 
     /// `PATH (certifi, found via …)`
@@ -205,6 +217,7 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
             via: b.source.to_string(),
             source: b.source.as_str(),
             interpreter: b.interpreter,
+            python_version: b.python_version,
             check,
         });
     }

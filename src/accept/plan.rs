@@ -19,7 +19,11 @@ pub struct Plan<'a> {
 /// Judges `input` against the bundle `bytes` and, when nothing is refused, renders the
 /// patches for the certificates the bundle lacks (each once, in input order).
 pub fn plan<'a>(input: &'a Input, bytes: Vec<u8>, rules: Rules, when: &str) -> Plan<'a> {
-    let bundle = Bundle::parse(bytes);
+    plan_parsed(input, Bundle::parse(bytes), rules, when)
+}
+
+/// [`plan`] for a bundle already parsed (the bundle transaction parses it).
+pub fn plan_parsed<'a>(input: &'a Input, bundle: Bundle, rules: Rules, when: &str) -> Plan<'a> {
     let verdicts = validate::judge(&input.certs, &bundle, rules);
     let mut added = Vec::new();
     let mut new_bytes = None;

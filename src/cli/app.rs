@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::cli::commands::remove::{normalize, Selection};
 use crate::cli::commands::{self, Context};
 use crate::cli::exit::{self, Outcome, UsageError};
+use crate::cli::json::{self, Failure};
 use crate::cli::output::{self, Printer};
 use crate::cli::{Cli, Command};
 use crate::discover;
@@ -27,12 +28,10 @@ pub fn main() -> ExitCode {
             let message = exit::chain(&err);
             printer.error(&message);
             // With --json, a failure is still one JSON document on standard output.
-            printer.document(&serde_json::json!({
-                "command": command,
-                "ok": false,
-                "error": {"code": if usage { "usage" } else { "failed" }, "message": message},
-                "bundles": [],
-            }));
+            printer.document(&json::failure(
+                command,
+                Failure::new(if usage { "usage" } else { "failed" }, message),
+            ));
             ExitCode::from(if usage { exit::USAGE } else { 1 })
         }
     }
@@ -72,12 +71,10 @@ fn usage_error(err: clap::Error) -> ExitCode {
         .unwrap_or("invalid command line")
         .trim_start_matches("error: ")
         .to_string();
-    output::print_document(&serde_json::json!({
-        "command": command,
-        "ok": false,
-        "error": {"code": "usage", "message": format!("{message}; see `certpatch --help`")},
-        "bundles": [],
-    }));
+    output::print_document(&json::failure(
+        &command,
+        Failure::new("usage", format!("{message}; see `certpatch --help`")),
+    ));
     ExitCode::from(exit::USAGE)
 }
 

@@ -9,6 +9,7 @@ pub mod app;
 pub mod args;
 pub mod commands;
 pub mod exit;
+pub mod json;
 pub mod output;
 
 pub use app::main;

@@ -201,7 +201,7 @@ impl Printer {
     }
 
     /// The JSON document, when `--json` was given.
-    pub fn document(&self, value: &serde_json::Value) {
+    pub fn document(&self, value: &impl serde::Serialize) {
         if self.json {
             print_document(value);
         }
@@ -209,7 +209,7 @@ impl Printer {
 }
 
 /// Writes one JSON document to standard output (pretty, with a final newline).
-pub fn print_document(value: &serde_json::Value) {
+pub fn print_document(value: &impl serde::Serialize) {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     write_stdout(text.as_bytes());

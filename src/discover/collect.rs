@@ -98,6 +98,14 @@ impl<'h> Collector<'h> {
         (self.found.bundles.len(), self.found.notes.len())
     }
 
+    /// Records the version of the interpreter that named the bundles found since
+    /// `start` (an index from [`Collector::counts`]).
+    pub(crate) fn set_version_since(&mut self, start: usize, version: &str) {
+        for b in self.found.bundles.iter_mut().skip(start) {
+            b.python_version = Some(version.to_string());
+        }
+    }
+
     /// The bundles found so far.
     pub(crate) fn bundles(&self) -> &[FoundBundle] {
         &self.found.bundles
@@ -146,12 +154,14 @@ impl<'h> Collector<'h> {
                 path_text(&real)
             ))
         };
+        let python_version = layout_version(&real);
         let found = FoundBundle {
             path: real,
             kind,
             environment: env.map(canonical),
             source: source.clone(),
             interpreter: None,
+            python_version,
             refusal,
         };
         match self.files.get(&file_id(&meta, &found.path)) {
@@ -300,5 +310,50 @@ mod tests {
         assert_eq!(found.notes.len(), 1);
         assert!(found.notes[0].message.contains("update-ca-certificates"));
         assert!(found.notes[0].message.contains("update-ca-trust"));
+    }
+}
+
+/// The Python version an install layout names on a bundle's path: `X.Y` from the
+/// `lib/pythonX.Y/site-packages` folder it sits in, when it sits in one.
+pub(crate) fn layout_version(path: &Path) -> Option<String> {
+    let parts: Vec<&str> = path.iter().filter_map(|c| c.to_str()).collect();
+    parts.windows(3).rev().find_map(|w| {
+        let version = w[1].strip_prefix("python")?;
+        let ok = w[0] == "lib"
+            && w[2] == "site-packages"
+            && version.split('.').count() == 2
+            && version
+                .split('.')
+                .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
+        ok.then(|| version.to_string())
+    })
+}
+
+/// Whether `version` (`3.13.0`, `3.12`) is Python 3.13 or newer; `None` when it cannot
+/// be read.
+pub fn at_least_3_13(version: &str) -> Option<bool> {
+    let mut parts = version.split('.').map(|n| n.parse::<u32>().ok());
+    let major = parts.next()??;
+    let minor = parts.next()??;
+    Some((major, minor) >= (3, 13))
+}
+
+#[cfg(test)]
+mod version_tests {
+    use super::*;
+
+    #[test]
+    fn layout_version_reads_lib_python_site_packages_only() {
+        let v = |p: &str| layout_version(Path::new(p));
+        assert_eq!(
+            v("/e/lib/python3.11/site-packages/certifi/cacert.pem").as_deref(),
+            Some("3.11")
+        );
+        assert_eq!(v("/e/Lib/site-packages/certifi/cacert.pem"), None);
+        assert_eq!(v("/e/lib/python3/site-packages/certifi/cacert.pem"), None);
+        assert_eq!(at_least_3_13("3.13.1"), Some(true));
+        assert_eq!(at_least_3_13("3.9"), Some(false));
+        assert_eq!(at_least_3_13("4.0"), Some(true));
+        assert_eq!(at_least_3_13("x"), None);
     }
 }

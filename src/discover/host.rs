@@ -104,6 +104,10 @@ pub struct Host {
     home: Option<PathBuf>,
     cwd: PathBuf,
     interpreter_timeout: Duration,
+    /// Set when `CERTPATCH_HOST_ROOT` moved the root of the real process: then variables
+    /// naming fixed install locations (`PYENV_ROOT`) are taken under the root too
+    /// ([`Host::rooted_var_path`]). Hosts built for unit tests name their folders directly.
+    reroot_vars: bool,
 }
 
 impl Host {
@@ -119,7 +123,11 @@ impl Host {
             .filter(|v| !v.is_empty())
             .map(|v| cwd.join(v))
             .unwrap_or_else(|| PathBuf::from("/"));
-        Host::new(env, root, cwd)
+        let reroot_vars = root != Path::new("/");
+        Host {
+            reroot_vars,
+            ..Host::new(env, root, cwd)
+        }
     }
 
     /// A host made only of what the caller gives: `root` replaces `/` for
@@ -143,6 +151,7 @@ impl Host {
             home: None,
             cwd,
             interpreter_timeout: DEFAULT_INTERPRETER_TIMEOUT,
+            reroot_vars: false,
         };
         host.home = host
             .var(vars::HOME)
@@ -217,6 +226,19 @@ impl Host {
             }
         }
         out
+    }
+
+    /// A variable that names a fixed install location (`PYENV_ROOT`), as a path: like
+    /// [`Host::var_path`], but when `CERTPATCH_HOST_ROOT` moved the filesystem root, an
+    /// absolute value is taken under that root too, as [`Host::system_path`] does, so a
+    /// variable inherited from the real machine cannot lead discovery out of the host
+    /// root (to the machine's own Pythons).
+    pub fn rooted_var_path(&self, name: &str) -> Option<PathBuf> {
+        let value = self.var(name)?;
+        if !self.reroot_vars || !Path::new(value).is_absolute() {
+            return self.var_path(name);
+        }
+        Some(self.system_path(value))
     }
 
     /// A path inside the home folder, if the home folder is known.

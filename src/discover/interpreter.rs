@@ -362,7 +362,7 @@ fn from_layout(c: &mut Collector<'_>, root: &Path, kind: Kind, source: &Source) 
 fn from_answer(c: &mut Collector<'_>, exe: &Path, answer: &Answer, source: &Source) {
     let host = c.host;
     let prefix = host.absolute(Path::new(&answer.prefix));
-    let notes_before = c.counts().1;
+    let (bundles_before, notes_before) = c.counts();
     let mut any = false;
     let asks = [
         (
@@ -459,6 +459,9 @@ fn from_answer(c: &mut Collector<'_>, exe: &Path, answer: &Answer, source: &Sour
                 ),
             );
         }
+    }
+    if let Some(version) = &answer.version {
+        c.set_version_since(bundles_before, version);
     }
     if !any && c.counts().1 == notes_before {
         let version = answer.version.as_deref().unwrap_or("?");

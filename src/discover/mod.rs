@@ -139,6 +139,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use active::{active_environment, Environment};
+pub use collect::at_least_3_13;
 pub use host::Host;
 pub use kinds::Kind;
 pub use overrides::{overrides, Override};
@@ -161,6 +162,11 @@ pub struct FoundBundle {
     /// active environment): the bundle must load in it before certpatch installs a change.
     #[serde(skip)]
     pub interpreter: Option<PathBuf>,
+    /// The Python version (`3.12.1`) of the interpreter that said where this bundle is,
+    /// when discovery asked one (else read from an install layout's `lib/pythonX.Y`, or
+    /// unknown).
+    #[serde(skip)]
+    pub python_version: Option<String>,
     /// Why certpatch must not patch it (nor read it), when it must not: a path that
     /// resolves outside its environment, or a file not owned by the environment's owner.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -408,6 +414,7 @@ pub fn named_bundle(file: &Path) -> FoundBundle {
         environment,
         source: Source::BundleArg,
         interpreter: None,
+        python_version: None,
         refusal: None,
     }
 }
@@ -818,6 +825,7 @@ mod tests {
             environment: Some(PathBuf::from("/e")),
             source: Source::VirtualEnv,
             interpreter: None,
+            python_version: None,
             refusal: None,
         };
         let json = serde_json::to_value(&b).unwrap();
@@ -834,6 +842,7 @@ mod tests {
             environment: None,
             source: Source::Root,
             interpreter: None,
+            python_version: None,
             refusal: None,
         };
         let mut a = Found {

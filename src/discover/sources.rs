@@ -411,7 +411,7 @@ pub fn is_executable(path: &Path) -> bool {
 
 fn pyenv(host: &Host) -> Vec<Place> {
     let mut roots = Vec::new();
-    match host.var_path(vars::PYENV_ROOT) {
+    match host.rooted_var_path(vars::PYENV_ROOT) {
         Some(r) => roots.push(r),
         None => roots.extend(host.home_path(".pyenv")),
     }

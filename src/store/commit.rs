@@ -23,6 +23,8 @@ pub struct Committed {
     pub backup: Option<PathBuf>,
     /// Why the ledger could not be updated, if it could not.
     pub ledger_problem: Option<String>,
+    /// Why a backup that should have gone could not be deleted (the bundle change stands).
+    pub backup_problem: Option<String>,
 }
 
 /// Writes `new` over the locked bundle, keeping a backup of `before` (the bundle as read
@@ -50,6 +52,7 @@ pub fn with_backup(
     Ok(Committed {
         backup: Some(backup.original),
         ledger_problem: record(home, change),
+        backup_problem: None,
     })
 }
 
@@ -64,6 +67,7 @@ pub fn plain(
     Ok(Committed {
         backup: None,
         ledger_problem: record(home, change),
+        backup_problem: None,
     })
 }
 

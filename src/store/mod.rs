@@ -1,6 +1,7 @@
 //! certpatch's own state and every write it makes: the lock and atomic write
 //! ([`mod@write`]), the home folder ([`home`]), backups ([`backup`]), the ledger of patches
-//! ([`ledger`]), and committing a change in the one safe order ([`commit`]). Platform
+//! ([`ledger`]), committing a change in the one safe order ([`commit`]), and the one bundle transaction
+//! every change goes through ([`transaction`]). Platform
 //! calls (locks, modes, owners) live here.
 //!
 //! May import [`crate::bundle`] and [`crate::x509`]; never `discover`, `accept` or `cli`.
@@ -10,4 +11,5 @@ pub mod commit;
 pub mod home;
 pub mod ledger;
 pub mod provenance;
+pub mod transaction;
 pub mod write;

@@ -1561,3 +1561,76 @@ fn an_unreadable_folder_under_root_is_reported() {
         "{err}"
     );
 }
+
+/// `CERTPATCH_HOST_ROOT` hides the machine's pyenv too: a `PYENV_ROOT` inherited from the
+/// real machine is taken under the host root (as `/usr`, `/opt` are), so a pyenv outside
+/// the fake root is not listed and the one at the same path inside it is.
+#[test]
+fn host_root_takes_pyenv_root_inside_it() {
+    let m = Machine::new();
+    // The "real" pyenv, outside the host root, at an absolute path.
+    let outside = m.p("real-pyenv");
+    make_install(&outside.join("versions/3.11.9"), "3.11");
+    // The same absolute path, under the host root.
+    let inside = m.host_root().join(outside.strip_prefix("/").unwrap());
+    make_install(&inside.join("versions/3.12.1"), "3.12");
+    let items = m.find_json(&[], &[("PYENV_ROOT", &s(&outside))]);
+    let paths: Vec<&str> = items.iter().map(|i| i["path"].as_str().unwrap()).collect();
+    assert!(
+        paths.iter().all(|p| !p.starts_with(&s(&outside))),
+        "the pyenv outside the host root leaked: {paths:?}"
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.starts_with(&s(&inside.join("versions/3.12.1")))),
+        "the pyenv under the host root was not found: {paths:?}"
+    );
+}
+
+/// The Python 3.13 trust-anchor note is for bundles whose Python is 3.13+ (or unknown):
+/// an add to a 3.12 venv does not give it; an add to a 3.13 venv does.
+#[test]
+fn python313_anchor_note_only_for_python_313_or_newer() {
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let mut seen = Vec::new();
+    for version in ["3.12", "3.13"] {
+        let v = make_venv(&m.p(&format!("projects/v{version}/venv")), version);
+        let out = m.run(
+            &[
+                "add",
+                &s(&gen("int-good.pem")),
+                "--env",
+                &s(&v),
+                "--at",
+                TEST_CLOCK,
+                "--json",
+            ],
+            &[],
+        );
+        assert_exit(&out, 0, "add --env");
+        let doc = json(&out);
+        assert_eq!(doc["bundles"][0]["status"], "patched", "{doc:#}");
+        seen.push(doc["notes"].to_string().contains("3.13"));
+        let text = m.run(
+            &[
+                "add",
+                &s(&gen("int-01.pem")),
+                "--env",
+                &s(&v),
+                "--at",
+                TEST_CLOCK,
+            ],
+            &[],
+        );
+        assert_exit(&text, 0, "add --env (text)");
+        seen.push(stderr(&text).contains("VERIFY_X509_PARTIAL_CHAIN"));
+    }
+    assert_eq!(
+        seen,
+        vec![false, false, true, true],
+        "note shown for 3.12 / 3.13"
+    );
+    guard.check();
+}

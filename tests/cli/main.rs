@@ -17,6 +17,7 @@ mod crash;
 mod discovery;
 mod inputs;
 mod json;
+mod json_doc;
 mod man;
 mod python313;
 mod python_e2e;

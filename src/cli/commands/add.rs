@@ -8,14 +8,15 @@ use serde_json::json;
 use super::find::{overrides_for, report_overrides};
 use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
 use super::{bundle_error, preview, Context};
-use crate::accept::plan::{plan, reuse_or_replan, Plan};
+use crate::accept::plan::{plan_parsed, Plan};
 use crate::accept::validate::{Decision, Rules, ANCHOR_NOTE};
 use crate::cli::exit::{Outcome, UsageError};
+use crate::cli::json::{Document, InputExtra};
 use crate::cli::output::{opt_path_text, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::discover::pyload::{self, Load};
-use crate::store::commit;
-use crate::store::ledger::Entry;
+use crate::store::ledger::{Entry, Ledger};
+use crate::store::transaction::{self, BackupStep, Planned, Write};
 use crate::store::write;
 use crate::target::Target;
 use crate::x509::clock::{now_rfc3339, rfc3339};
@@ -66,6 +67,8 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let when = now_rfc3339();
     let mut outcome = Outcome::Success;
     let mut results = Vec::new();
+    // Bundles refused or failed, for the summary.
+    let mut failed = 0;
     let mut patched: Vec<Target> = Vec::new();
     let mut added_shas: Vec<String> = Vec::new();
     let mut changed: Vec<Target> = Vec::new();
@@ -75,10 +78,8 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         match result {
             Ok(report) => {
                 outcome = outcome.and(report.outcome);
-                if matches!(
-                    report.json["status"].as_str(),
-                    Some("patched" | "would-patch")
-                ) {
+                failed += usize::from(report.status == AddStatus::Refused);
+                if report.status.changes_bundle() {
                     changed.push(target.clone());
                 }
                 caveats += usize::from(report.caveat.is_some());
@@ -94,6 +95,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             }
             Err(e) => {
                 outcome = Outcome::Failure;
+                failed += 1;
                 results.push(bundle_error(ctx, target, &e));
             }
         }
@@ -103,16 +105,13 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     // Shown before the summary, since they decide whether the patch helps at all.
     let overrides = overrides_for(ctx, &changed.iter().collect::<Vec<_>>());
     report_overrides(ctx, &overrides);
-    // Shown whenever an intermediate is (or, in a dry run, would be) added.
-    if !changed.is_empty() {
+    // Shown whenever an intermediate is (or, in a dry run, would be) added to a bundle
+    // whose Python is 3.13+ or not known.
+    if changed.iter().any(Target::may_be_python_3_13) {
         ctx.printer.note(ANCHOR_NOTE);
         notes.push(ANCHOR_NOTE.to_string());
     }
     if !patched.is_empty() {
-        let failed = results
-            .iter()
-            .filter(|r| matches!(r["status"].as_str(), Some("refused" | "error")))
-            .count();
         let mut summary = format!(
             "{} added {} certificate(s) to {} of {} bundle(s)",
             ctx.printer.tone(Tone::Good, "done:"),
@@ -140,15 +139,18 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             targets_flags(&patched)
         ));
     }
-    ctx.printer.document(&json!({
-        "command": "add",
-        "overrides": overrides,
-        "ok": outcome == Outcome::Success,
-        "dry_run": args.dry_run,
-        "input": input_json(&input),
-        "bundles": results,
-        "notes": notes,
-    }));
+    ctx.printer.document(&Document {
+        command: "add",
+        ok: outcome == Outcome::Success,
+        error: None,
+        bundles: results,
+        extra: InputExtra {
+            overrides: &overrides,
+            dry_run: Some(args.dry_run),
+            input: input_json(&input),
+            notes: &notes,
+        },
+    });
     Ok(outcome)
 }
 
@@ -222,17 +224,45 @@ fn shell_quote(p: &Path) -> String {
     }
 }
 
-/// How many times `add` plans again without the lock when the bundle changed between
-/// its read and the lock, before it plans under the lock.
-const LOCK_ATTEMPTS: usize = 3;
+/// What `add` did to one bundle (`status` in its JSON entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddStatus {
+    Refused,
+    WouldWriteOutput,
+    WrittenToOutput,
+    WouldPatch,
+    Patched,
+    Unchanged,
+}
+
+impl AddStatus {
+    /// Whether the bundle was (or, in a dry run, would be) changed.
+    fn changes_bundle(self) -> bool {
+        matches!(self, AddStatus::Patched | AddStatus::WouldPatch)
+    }
+}
 
 struct Report {
     outcome: Outcome,
+    status: AddStatus,
     /// Fingerprints written to the bundle (not those of a dry run or --output).
     added: Vec<String>,
     /// Why the patched bundle may still not work (it held undecodable blocks before).
     caveat: Option<String>,
     json: serde_json::Value,
+}
+
+/// A plan for one bundle and whether its result may be installed ([`installable`]).
+struct AddPlan<'a> {
+    plan: Plan<'a>,
+    install: Result<Option<String>, String>,
+}
+
+impl Planned for AddPlan<'_> {
+    fn bundle(&self) -> &crate::bundle::Bundle {
+        &self.plan.bundle
+    }
 }
 
 fn add_to(
@@ -244,160 +274,156 @@ fn add_to(
     when: &str,
 ) -> Result<Report> {
     let p = &ctx.printer;
-    // Plan (every expensive check: certificate rules, the parse and Python load checks)
-    // on an unlocked read, so a slow check never holds the lock other certpatch runs wait
-    // on. A real add then takes the lock and uses the plan if the bundle is still the bytes
-    // it was made from, or plans again under the lock if not.
+    // Every expensive check (certificate rules, the parse and Python load checks) runs in
+    // the transaction's plan, before the lock; a dry run or --output never locks.
     let real = !(args.dry_run || args.output.is_some());
-    let unlocked = target.read()?;
-    let mut planned = plan(input, unlocked, rules, when);
-    let mut install = if real {
-        installable(ctx, target, &planned)
-    } else {
-        Ok(None)
-    };
-    let mut locked = None;
-    if real {
-        // When another process changed the bundle meanwhile, plan again without the lock
-        // (a few times), so that even then the checks do not hold it; only a bundle that
-        // keeps changing is finally planned and checked under the lock.
-        for attempt in 1.. {
-            let l = ctx.lock(target)?;
-            if l.bytes == planned.bundle.bytes || attempt == LOCK_ATTEMPTS {
-                locked = Some(l);
-                break;
-            }
-            let bytes = l.bytes.clone();
-            drop(l);
-            planned = plan(input, bytes, rules, when);
-            install = installable(ctx, target, &planned);
-        }
-    }
-    let plan = match &locked {
-        Some(l) => {
-            let (plan, replanned) = reuse_or_replan(planned, &l.bytes, input, rules, when);
-            if replanned {
-                install = installable(ctx, target, &plan);
-            }
-            plan
-        }
-        None => planned,
-    };
-    warn_if_unreadable(ctx, target, &plan.bundle);
-    if memchr::memmem::find(&plan.bundle.bytes, b"PRIVATE KEY-----").is_some() {
-        p.warn(format!(
-            "{} holds a private key block; a CA bundle should hold only certificates (certpatch keeps its backup private, mode 0600)",
-            path_text(&target.path)
-        ));
-    }
-    print_verdicts(ctx, target, input, &plan.verdicts);
-    let mut refused = plan
-        .verdicts
-        .iter()
-        .any(|v| v.decision == Decision::Refused);
-    let mut reason: Option<String> = None;
-    let mut caveat: Option<String> = None;
-    match install {
-        Err(why) if !refused && plan.new_bytes.is_some() => {
-            p.error(format!(
-                "{}: the patched bundle was not installed: {why}",
-                path_text(&target.path)
-            ));
-            refused = true;
-            reason = Some(why);
-        }
-        Ok(Some(note)) => caveat = Some(note),
-        _ => {}
-    }
-    let mut backup_path: Option<PathBuf> = None;
-    let mut output_path: Option<PathBuf> = None;
-    let status = if refused {
-        p.error_detail(format!(
-            "  nothing was written to {}.",
-            path_text(&target.path)
-        ));
-        "refused"
-    } else if let Some(out) = args.output {
-        let what = if plan.new_bytes.is_some() {
-            "patched"
-        } else {
-            "unchanged"
-        };
-        output_path = Some(out.to_path_buf());
-        if args.dry_run {
-            p.line(format!(
-                "  would write the {what} copy to {} (the bundle itself stays unchanged)",
-                out.display()
-            ));
-            "would-write-output"
-        } else {
-            let bytes = plan.new_bytes.as_deref().unwrap_or(&plan.bundle.bytes);
-            let like = std::fs::metadata(&target.path).ok();
-            write::write_atomic(out, bytes, like.as_ref())?;
-            p.line(format!(
-                "  wrote the {what} copy to {} (the bundle itself is unchanged)",
-                out.display()
-            ));
-            if plan.new_bytes.is_some() {
-                "written-to-output"
+    let home = if real { Some(ctx.home()?) } else { None };
+    let done = transaction::run(
+        ctx.access(target),
+        home.as_ref(),
+        |bundle| {
+            let plan = plan_parsed(input, bundle, rules, when);
+            let install = if real {
+                installable(ctx, target, &plan)
             } else {
-                "unchanged"
-            }
-        }
-    } else if let Some(new) = &plan.new_bytes {
-        if args.dry_run {
-            p.line(format!("  would append to {}:", path_text(&target.path)));
-            for line in preview(&new[plan.bundle.bytes.len()..], '+') {
-                p.line(format!("    {}", p.tone(Tone::Good, &line)));
-            }
-            "would-patch"
-        } else {
-            let locked = locked.as_ref().expect("locked for a real add");
-            let home = ctx.home()?;
-            let committed = commit::with_backup(&home, locked, &plan.bundle, new, |l| {
-                for &i in &plan.added {
-                    let c = &input.certs[i];
-                    l.record(Entry {
-                        bundle: locked.path.to_string_lossy().into_owned(),
-                        sha256: c.sha256_hex(),
-                        subject: c.subject.clone(),
-                        added: when.to_string(),
-                        source: input.source.clone(),
-                        not_after: rfc3339(c.not_after),
-                        pem: c.pem("\n"),
-                    });
-                }
-            })?;
-            if let Some(problem) = committed.ledger_problem {
-                p.warn(problem);
-            }
-            p.line(format!(
-                "  {} added {} certificate(s) to {}",
-                p.tone(Tone::Good, "patched:"),
-                plan.added.len(),
-                path_text(&target.path),
-            ));
-            if let Some(backup) = &committed.backup {
-                p.line(format!(
-                    "  backup of the unpatched bundle: {}",
-                    backup.display()
+                Ok(None)
+            };
+            AddPlan { plan, install }
+        },
+        |planned: &AddPlan, locked| {
+            let plan = &planned.plan;
+            warn_if_unreadable(ctx, target, &plan.bundle);
+            if memchr::memmem::find(&plan.bundle.bytes, b"PRIVATE KEY-----").is_some() {
+                p.warn(format!(
+                    "{} holds a private key block; a CA bundle should hold only certificates (certpatch keeps its backup private, mode 0600)",
+                    path_text(&target.path)
                 ));
             }
-            backup_path = committed.backup;
-            if let Some(note) = &caveat {
-                p.warn(format!("{}: {note}", path_text(&target.path)));
+            print_verdicts(ctx, target, input, &plan.verdicts);
+            let mut refused = plan
+                .verdicts
+                .iter()
+                .any(|v| v.decision == Decision::Refused);
+            let mut reason: Option<String> = None;
+            let mut caveat: Option<String> = None;
+            match &planned.install {
+                Err(why) if !refused && plan.new_bytes.is_some() => {
+                    p.error(format!(
+                        "{}: the patched bundle was not installed: {why}",
+                        path_text(&target.path)
+                    ));
+                    refused = true;
+                    reason = Some(why.clone());
+                }
+                Ok(Some(note)) => caveat = Some(note.clone()),
+                _ => {}
             }
-            "patched"
-        }
-    } else {
+            let mut output_path: Option<PathBuf> = None;
+            let mut write = None;
+            let status = if refused {
+                p.error_detail(format!(
+                    "  nothing was written to {}.",
+                    path_text(&target.path)
+                ));
+                AddStatus::Refused
+            } else if let Some(out) = args.output {
+                let what = if plan.new_bytes.is_some() {
+                    "patched"
+                } else {
+                    "unchanged"
+                };
+                output_path = Some(out.to_path_buf());
+                if args.dry_run {
+                    p.line(format!(
+                        "  would write the {what} copy to {} (the bundle itself stays unchanged)",
+                        out.display()
+                    ));
+                    AddStatus::WouldWriteOutput
+                } else {
+                    let bytes = plan.new_bytes.as_deref().unwrap_or(&plan.bundle.bytes);
+                    let like = std::fs::metadata(&target.path).ok();
+                    write::write_atomic(out, bytes, like.as_ref())?;
+                    p.line(format!(
+                        "  wrote the {what} copy to {} (the bundle itself is unchanged)",
+                        out.display()
+                    ));
+                    if plan.new_bytes.is_some() {
+                        AddStatus::WrittenToOutput
+                    } else {
+                        AddStatus::Unchanged
+                    }
+                }
+            } else if let Some(new) = &plan.new_bytes {
+                match locked {
+                    None => {
+                        p.line(format!("  would append to {}:", path_text(&target.path)));
+                        for line in preview(&new[plan.bundle.bytes.len()..], '+') {
+                            p.line(format!("    {}", p.tone(Tone::Good, &line)));
+                        }
+                        AddStatus::WouldPatch
+                    }
+                    Some(locked) => {
+                        let entries: Vec<Entry> = plan
+                            .added
+                            .iter()
+                            .map(|&i| {
+                                let c = &input.certs[i];
+                                Entry {
+                                    bundle: locked.path.to_string_lossy().into_owned(),
+                                    sha256: c.sha256_hex(),
+                                    subject: c.subject.clone(),
+                                    added: when.to_string(),
+                                    source: input.source.clone(),
+                                    not_after: rfc3339(c.not_after),
+                                    pem: c.pem("\n"),
+                                }
+                            })
+                            .collect();
+                        write = Some(Write {
+                            bytes: new.clone(),
+                            backup: BackupStep::Ensure,
+                            ledger: move |l: &mut Ledger| {
+                                for e in entries {
+                                    l.record(e);
+                                }
+                            },
+                        });
+                        AddStatus::Patched
+                    }
+                }
+            } else {
+                p.line(format!(
+                    "  unchanged: {} already has every certificate",
+                    path_text(&target.path)
+                ));
+                AddStatus::Unchanged
+            };
+            Ok(((status, refused, reason, caveat, output_path), write))
+        },
+    )?;
+    let plan = &done.plan.plan;
+    let (status, refused, reason, caveat, output_path) = done.result;
+    let mut backup_path: Option<PathBuf> = None;
+    if let Some(committed) = done.committed {
+        ctx.committed_warnings(&committed);
         p.line(format!(
-            "  unchanged: {} already has every certificate",
-            path_text(&target.path)
+            "  {} added {} certificate(s) to {}",
+            p.tone(Tone::Good, "patched:"),
+            plan.added.len(),
+            path_text(&target.path),
         ));
-        "unchanged"
-    };
-    drop(locked);
-    let added = if status == "patched" {
+        if let Some(backup) = &committed.backup {
+            p.line(format!(
+                "  backup of the unpatched bundle: {}",
+                backup.display()
+            ));
+        }
+        backup_path = committed.backup;
+        if let Some(note) = &caveat {
+            p.warn(format!("{}: {note}", path_text(&target.path)));
+        }
+    }
+    let added = if status == AddStatus::Patched {
         plan.added
             .iter()
             .map(|&i| input.certs[i].sha256_hex())
@@ -407,8 +433,9 @@ fn add_to(
     };
     Ok(Report {
         outcome: Outcome::from_ok(!refused),
+        status,
         added,
-        caveat: caveat.filter(|_| status == "patched"),
+        caveat: caveat.filter(|_| status == AddStatus::Patched),
         json: json!({
             "target": target.json(),
             "status": status,

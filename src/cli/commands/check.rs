@@ -12,6 +12,7 @@ use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_
 use super::{read_or_report, Context};
 use crate::accept::validate::{self, Decision, Rules};
 use crate::cli::exit::Outcome;
+use crate::cli::json::{Document, InputExtra};
 use crate::cli::output::Tone;
 use crate::cli::Targets;
 
@@ -67,13 +68,17 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
     }
     let overrides = overrides_for(ctx, &effective);
     report_overrides(ctx, &overrides);
-    ctx.printer.document(&json!({
-        "command": "check",
-        "overrides": overrides,
-        "ok": outcome == Outcome::Success,
-        "input": input_json(&input),
-        "bundles": bundles,
-        "notes": notes,
-    }));
+    ctx.printer.document(&Document {
+        command: "check",
+        ok: outcome == Outcome::Success,
+        error: None,
+        bundles,
+        extra: InputExtra {
+            overrides: &overrides,
+            dry_run: None,
+            input: input_json(&input),
+            notes: &notes,
+        },
+    });
     Ok(outcome)
 }

@@ -10,6 +10,7 @@ use serde_json::{json, Value};
 use super::Context;
 use crate::bundle::{Bundle, Summary};
 use crate::cli::exit::Outcome;
+use crate::cli::json::{self, Document, Failure, FindExtra, FindNote};
 use crate::cli::output::{capped_list, escape, opt_path_text, path_json, path_text, short, Tone};
 use crate::discover::{self, FoundBundle, Override};
 use crate::store::write;
@@ -24,12 +25,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                 path_text(root)
             );
             p.error(&message);
-            p.document(&json!({
-                "command": "find",
-                "ok": false,
-                "error": {"code": "failed", "message": message},
-                "bundles": [],
-            }));
+            p.document(&json::failure("find", Failure::new("failed", message)));
             return Ok(Outcome::Failure);
         }
     }
@@ -134,18 +130,24 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     report_overrides(ctx, &overrides);
     // The contract's shape: one object, like every command's; each bundle also says which
     // set variables make Python ignore it (`ignored_by`).
-    let notes: Vec<Value> = found
+    let notes: Vec<FindNote> = found
         .notes
         .iter()
-        .map(|n| json!({"path": opt_path_text(n.path.as_deref()), "message": n.message}))
+        .map(|n| FindNote {
+            path: opt_path_text(n.path.as_deref()),
+            message: n.message.clone(),
+        })
         .collect();
-    p.document(&json!({
-        "command": "find",
-        "ok": true,
-        "bundles": items,
-        "notes": notes,
-        "overrides": overrides,
-    }));
+    p.document(&Document {
+        command: "find",
+        ok: true,
+        error: None,
+        bundles: items,
+        extra: FindExtra {
+            notes,
+            overrides: &overrides,
+        },
+    });
     Ok(Outcome::Success)
 }
 

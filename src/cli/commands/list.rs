@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use super::{cert_json, read_or_report, Context};
 use crate::bundle::Patch;
 use crate::cli::exit::Outcome;
+use crate::cli::json::{Document, NotesExtra};
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
 
@@ -53,11 +54,12 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         v["patches"] = bundle.patches.iter().map(patch_json).collect();
         bundles.push(v);
     }
-    p.document(&json!({
-        "command": "list",
-        "ok": outcome == Outcome::Success,
-        "bundles": bundles,
-        "notes": notes,
-    }));
+    p.document(&Document {
+        command: "list",
+        ok: outcome == Outcome::Success,
+        error: None,
+        bundles,
+        extra: NotesExtra { notes: &notes },
+    });
     Ok(outcome)
 }

@@ -18,9 +18,12 @@ use time::OffsetDateTime;
 
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
+use crate::cli::json::BundleError;
 use crate::cli::output::{path_text, Printer};
 use crate::discover::Host;
+use crate::store::commit::Committed;
 use crate::store::home::Home;
+use crate::store::transaction::Access;
 use crate::store::write::Locked;
 use crate::target::{self, Target};
 use crate::x509::cert::Cert;
@@ -63,6 +66,31 @@ impl Context {
             ));
         }
         Ok(locked)
+    }
+}
+
+impl Context {
+    /// The ways into a target's bundle for [`crate::store::transaction::run`]: its
+    /// unlocked read, and [`Context::lock`] (which warns about a shared folder).
+    pub fn access<'t>(
+        &'t self,
+        target: &'t Target,
+    ) -> Access<impl Fn() -> Result<Vec<u8>> + 't, impl Fn() -> Result<Locked> + 't> {
+        Access {
+            read: move || target.read(),
+            lock: move || self.lock(target),
+        }
+    }
+
+    /// Shows what a commit could not do besides writing the bundle (the ledger, a stale
+    /// backup): warnings, since the bundle change stands.
+    pub fn committed_warnings(&self, committed: &Committed) {
+        for problem in [&committed.ledger_problem, &committed.backup_problem]
+            .into_iter()
+            .flatten()
+        {
+            self.printer.warn(problem);
+        }
     }
 }
 
@@ -119,7 +147,12 @@ pub fn bundle_error(ctx: &Context, target: &Target, err: &anyhow::Error) -> Valu
     let message = crate::cli::exit::chain(err);
     ctx.printer
         .error(format!("{}: {message}", path_text(&target.path)));
-    json!({"target": target.json(), "status": "error", "error": message})
+    serde_json::to_value(BundleError {
+        target: target.json(),
+        status: "error",
+        error: message,
+    })
+    .unwrap_or_default()
 }
 
 /// A short picture of added (`+`) or removed (`-`) patch text: the comment lines and the

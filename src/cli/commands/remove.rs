@@ -11,11 +11,12 @@ use serde_json::json;
 use super::{bundle_error, preview, read_bundle, Context};
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
+use crate::cli::json::{ChangeExtra, Document, Failure};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
-use crate::store::backup::Backup;
-use crate::store::commit;
 use crate::store::home::Home;
+use crate::store::ledger::Ledger;
+use crate::store::transaction::{self, BackupStep, Write};
 use crate::target::Target;
 
 /// What to remove.
@@ -65,14 +66,16 @@ pub fn run(
         Selection::Prefixes(prefixes) => match resolve(ctx, prefixes, &targets)? {
             Ok(fingerprints) => Some(fingerprints),
             Err(problem) => {
-                p.document(&json!({
-                    "command": "remove",
-                    "ok": false,
-                    "dry_run": dry_run,
-                    "error": problem,
-                    "bundles": [],
-                    "notes": notes,
-                }));
+                p.document(&Document::<(), _> {
+                    command: "remove",
+                    ok: false,
+                    error: Some(problem),
+                    bundles: Vec::new(),
+                    extra: ChangeExtra {
+                        dry_run,
+                        notes: &notes,
+                    },
+                });
                 return Ok(Outcome::Failure);
             }
         },
@@ -89,13 +92,16 @@ pub fn run(
             }
         }
     }
-    p.document(&json!({
-        "command": "remove",
-        "ok": outcome == Outcome::Success,
-        "dry_run": dry_run,
-        "bundles": results,
-        "notes": notes,
-    }));
+    p.document(&Document {
+        command: "remove",
+        ok: outcome == Outcome::Success,
+        error: None,
+        bundles: results,
+        extra: ChangeExtra {
+            dry_run,
+            notes: &notes,
+        },
+    });
     Ok(outcome)
 }
 
@@ -105,7 +111,7 @@ fn resolve(
     ctx: &Context,
     prefixes: &[String],
     targets: &[Target],
-) -> Result<Result<Vec<String>, serde_json::Value>> {
+) -> Result<Result<Vec<String>, Failure>> {
     let p = &ctx.printer;
     let mut present: BTreeMap<String, String> = BTreeMap::new(); // sha256 -> name
     for target in targets {
@@ -124,26 +130,33 @@ fn resolve(
             .collect();
         match hits.as_slice() {
             [] => {
-                p.error(format!(
+                let message = format!(
                     "no certpatch patch matches `{prefix}` in the {} target bundle(s); nothing was removed",
                     targets.len()
-                ));
+                );
+                p.error(&message);
                 p.hint("`certpatch list` shows the patches and their fingerprints");
-                return Ok(Err(json!({"code": "no-match", "selector": prefix})));
+                return Ok(Err(Failure {
+                    selector: Some(prefix.clone()),
+                    ..Failure::new("no-match", message)
+                }));
             }
             [(sha, _)] => fingerprints.push((*sha).clone()),
             many => {
-                p.error(format!(
-                    "`{prefix}` matches {} different patches; give more digits (nothing was removed):",
+                let message = format!(
+                    "`{prefix}` matches {} different patches; give more digits (nothing was removed)",
                     many.len()
-                ));
+                );
+                p.error(format!("{message}:"));
                 for (sha, name) in many {
                     p.error_detail(format!("  {sha}  {name}"));
                 }
-                let shas: Vec<&String> = many.iter().map(|(s, _)| *s).collect();
-                return Ok(Err(
-                    json!({"code": "ambiguous", "selector": prefix, "matches": shas}),
-                ));
+                let shas: Vec<String> = many.iter().map(|(s, _)| (*s).clone()).collect();
+                return Ok(Err(Failure {
+                    selector: Some(prefix.clone()),
+                    matches: Some(shas),
+                    ..Failure::new("ambiguous", message)
+                }));
             }
         }
     }
@@ -160,18 +173,47 @@ fn remove_from(
     target_count: usize,
 ) -> Result<serde_json::Value> {
     let p = &ctx.printer;
-    let locked = match home {
-        Some(_) => Some(ctx.lock(target)?),
-        None => None,
-    };
-    let bytes = match &locked {
-        Some(l) => l.bytes.clone(),
-        None => target.read()?,
-    };
-    let bundle = Bundle::parse(bytes);
-    let chosen: Vec<usize> = (0..bundle.patches.len())
-        .filter(|&i| wanted.is_none_or(|w| w.contains(&bundle.patches[i].cert.sha256_hex())))
-        .collect();
+    let done = transaction::run(
+        ctx.access(target),
+        home,
+        |bundle| bundle,
+        |bundle: &Bundle, locked| {
+            let chosen: Vec<usize> = (0..bundle.patches.len())
+                .filter(|&i| {
+                    wanted.is_none_or(|w| w.contains(&bundle.patches[i].cert.sha256_hex()))
+                })
+                .collect();
+            if chosen.is_empty() {
+                return Ok(((chosen, Vec::new()), None));
+            }
+            let new = bundle.without(&chosen);
+            let write = locked.map(|locked| Write {
+                bytes: new.clone(),
+                // With no patch left there is nothing for the backup to undo; keeping it
+                // would let a later `restore` put back an older bundle after an upgrade.
+                backup: if chosen.len() == bundle.patches.len() {
+                    BackupStep::Discard
+                } else {
+                    BackupStep::Leave
+                },
+                ledger: {
+                    let forget: Vec<String> = chosen
+                        .iter()
+                        .map(|&i| bundle.patches[i].cert.sha256_hex())
+                        .collect();
+                    let path = locked.path.clone();
+                    move |l: &mut Ledger| {
+                        for sha in &forget {
+                            l.forget(&path, sha);
+                        }
+                    }
+                },
+            });
+            Ok(((chosen, new), write))
+        },
+    )?;
+    let bundle = &done.plan;
+    let (chosen, new) = done.result;
     let removed: Vec<serde_json::Value> = chosen
         .iter()
         .map(|&i| super::list::patch_json(&bundle.patches[i]))
@@ -185,27 +227,9 @@ fn remove_from(
         }
         return Ok(json!({"target": target.json(), "status": "unchanged", "removed": removed}));
     }
-    let new = bundle.without(&chosen);
-    let status = match (&locked, home) {
-        (Some(locked), Some(home)) => {
-            let committed = commit::plain(home, locked, &new, |l| {
-                for &i in &chosen {
-                    l.forget(&locked.path, &bundle.patches[i].cert.sha256_hex());
-                }
-            })?;
-            if let Some(problem) = committed.ledger_problem {
-                p.warn(problem);
-            }
-            // With no patch left there is nothing for the backup to undo; keeping it would
-            // let a later `restore` put back an older bundle after an upgrade.
-            if chosen.len() == bundle.patches.len() {
-                let backup = Backup::of(home, &locked.path);
-                if backup.exists() {
-                    if let Err(e) = backup.discard() {
-                        p.warn(crate::cli::exit::chain(&e));
-                    }
-                }
-            }
+    let status = match done.committed {
+        Some(committed) => {
+            ctx.committed_warnings(&committed);
             p.line(format!(
                 "{} {} patch(es) from {}",
                 p.tone(Tone::Good, "removed"),
@@ -214,7 +238,7 @@ fn remove_from(
             ));
             "removed"
         }
-        _ => {
+        None => {
             p.line(format!("would remove from {}:", path_text(&target.path)));
             for &i in &chosen {
                 let range = bundle.patches[i].range.clone();

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use super::{cert_json, Context};
 use crate::accept::validate::{Decision, Verdict};
 use crate::cli::exit::Outcome;
+use crate::cli::json::{self, Failure};
 use crate::cli::output::{bounded, escape, path_text, short, MAX_LISTED};
 use crate::target::Target;
 use crate::x509::input::{self, Input, InputError};
@@ -20,12 +21,8 @@ pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Ou
         if command != "check" {
             ctx.printer.error_detail("nothing was written.");
         }
-        ctx.printer.document(&json!({
-            "command": command,
-            "ok": false,
-            "error": {"code": err.code(), "message": message},
-            "bundles": [],
-        }));
+        ctx.printer
+            .document(&json::failure(command, Failure::new(err.code(), message)));
         Outcome::Failure
     })
 }

@@ -16,11 +16,13 @@ use serde_json::json;
 use super::{bundle_error, preview, Context};
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
+use crate::cli::json::{ChangeExtra, Document};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
 use crate::store::backup::Backup;
-use crate::store::commit;
+use crate::store::ledger::Ledger;
 use crate::store::provenance::{self, Provenance};
+use crate::store::transaction::{self, BackupStep, Write};
 use crate::target::Target;
 use crate::x509::cert::{printable, Cert};
 
@@ -43,13 +45,16 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
             }
         }
     }
-    ctx.printer.document(&json!({
-        "command": "restore",
-        "ok": outcome == Outcome::Success,
-        "dry_run": dry_run,
-        "bundles": results,
-        "notes": notes,
-    }));
+    ctx.printer.document(&Document {
+        command: "restore",
+        ok: outcome == Outcome::Success,
+        error: None,
+        bundles: results,
+        extra: ChangeExtra {
+            dry_run,
+            notes: &notes,
+        },
+    });
     Ok(outcome)
 }
 
@@ -79,17 +84,6 @@ fn restore_one(
     let p = &ctx.printer;
     let home = ctx.home()?;
     let shown = path_text(&target.path);
-    // A dry run only reads; a real restore decides and writes under the lock.
-    let locked = if dry_run {
-        None
-    } else {
-        Some(ctx.lock(target)?)
-    };
-    let current = match &locked {
-        Some(l) => l.bytes.clone(),
-        None => target.read()?,
-    };
-    let bundle = Bundle::parse(current.clone());
     let backup = Backup::of(&home, &target.path);
     let report = |status: &str, message: String, extra: serde_json::Value| {
         let mut v = json!({"target": target.json(), "status": status, "message": message, "backup": path_text(&backup.original)});
@@ -99,79 +93,97 @@ fn restore_one(
         v
     };
     let remove_all = format!("certpatch remove --all --bundle {shown}");
-    if !backup.exists() {
-        let patches = bundle.patches.len();
-        if patches > 0 {
-            let msg = format!(
-                "{shown} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
-                home.root.display()
-            );
-            p.error(&msg);
-            p.hint(format!(
-                "`{remove_all}` takes the patches out exactly, without a backup"
-            ));
-            return Ok((Outcome::Failure, report("no-backup", msg, json!({}))));
-        }
-        let msg = format!(
-            "{shown} holds no certpatch patch and has no backup under `{}` (a backup is kept only while the bundle holds patches)",
-            home.root.display()
-        );
-        p.line(format!("{msg}; nothing to restore"));
-        return Ok((Outcome::Success, report("no-backup", msg, json!({}))));
-    }
-    let loaded = match backup.load() {
-        Ok(l) => l,
-        Err(damaged) => {
-            let msg = format!("{shown}: {damaged}");
-            p.error(&msg);
-            p.hint(format!(
-                "`{remove_all}` takes certpatch's patches out exactly, without the backup; then delete the folder `{}`",
-                backup.dir.display()
-            ));
-            return Ok((Outcome::Failure, report("damaged-backup", msg, json!({}))));
-        }
-    };
-    let original = loaded.bytes;
-    if current == original {
-        let msg = format!("{shown} is already the backed-up copy");
-        p.line(format!("{msg}; nothing to restore"));
-        return Ok((Outcome::Success, report("unchanged", msg, json!({}))));
-    }
-    let pristine = bundle.pristine();
-    if pristine != original {
-        return Ok(refuse(
-            ctx,
-            target,
-            &bundle,
-            &pristine,
-            &original,
-            loaded.meta.provenance.as_ref(),
-            &remove_all,
-            &report,
-        ));
-    }
-    let Some(locked) = locked else {
-        let msg = format!(
-            "would restore {shown} from {} ({} bytes now, {} after)",
-            backup.original.display(),
-            current.len(),
-            original.len()
-        );
-        p.line(&msg);
-        for patch in &bundle.patches {
-            for line in preview(&bundle.bytes[patch.range.clone()], '-') {
-                p.line(format!("    {}", p.tone(Tone::Bad, &line)));
+    // A dry run only reads; a real restore decides and writes under the lock.
+    let done = transaction::run(
+        ctx.access(target),
+        (!dry_run).then_some(&home),
+        |bundle| bundle,
+        |bundle: &Bundle, locked| {
+            let current = &bundle.bytes;
+            let decided = |v: (Outcome, serde_json::Value)| Ok((Some(v), None));
+            if !backup.exists() {
+                let patches = bundle.patches.len();
+                if patches > 0 {
+                    let msg = format!(
+                        "{shown} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
+                        home.root.display()
+                    );
+                    p.error(&msg);
+                    p.hint(format!(
+                        "`{remove_all}` takes the patches out exactly, without a backup"
+                    ));
+                    return decided((Outcome::Failure, report("no-backup", msg, json!({}))));
+                }
+                let msg = format!(
+                    "{shown} holds no certpatch patch and has no backup under `{}` (a backup is kept only while the bundle holds patches)",
+                    home.root.display()
+                );
+                p.line(format!("{msg}; nothing to restore"));
+                return decided((Outcome::Success, report("no-backup", msg, json!({}))));
             }
-        }
-        return Ok((Outcome::Success, report("would-restore", msg, json!({}))));
-    };
-    let committed = commit::plain(&home, &locked, &original, |l| l.forget_bundle(&locked.path))?;
-    if let Some(problem) = committed.ledger_problem {
-        p.warn(problem);
+            let loaded = match backup.load() {
+                Ok(l) => l,
+                Err(damaged) => {
+                    let msg = format!("{shown}: {damaged}");
+                    p.error(&msg);
+                    p.hint(format!(
+                        "`{remove_all}` takes certpatch's patches out exactly, without the backup; then delete the folder `{}`",
+                        backup.dir.display()
+                    ));
+                    return decided((Outcome::Failure, report("damaged-backup", msg, json!({}))));
+                }
+            };
+            let original = loaded.bytes;
+            if *current == original {
+                let msg = format!("{shown} is already the backed-up copy");
+                p.line(format!("{msg}; nothing to restore"));
+                return decided((Outcome::Success, report("unchanged", msg, json!({}))));
+            }
+            let pristine = bundle.pristine();
+            if pristine != original {
+                return decided(refuse(
+                    ctx,
+                    target,
+                    bundle,
+                    &pristine,
+                    &original,
+                    loaded.meta.provenance.as_ref(),
+                    &remove_all,
+                    &report,
+                ));
+            }
+            let Some(locked) = locked else {
+                let msg = format!(
+                    "would restore {shown} from {} ({} bytes now, {} after)",
+                    backup.original.display(),
+                    current.len(),
+                    original.len()
+                );
+                p.line(&msg);
+                for patch in &bundle.patches {
+                    for line in preview(&bundle.bytes[patch.range.clone()], '-') {
+                        p.line(format!("    {}", p.tone(Tone::Bad, &line)));
+                    }
+                }
+                return decided((Outcome::Success, report("would-restore", msg, json!({}))));
+            };
+            let path = locked.path.clone();
+            Ok((
+                None,
+                Some(Write {
+                    bytes: original,
+                    // The bundle is restored; a backup left behind is only clutter.
+                    backup: BackupStep::Discard,
+                    ledger: move |l: &mut Ledger| l.forget_bundle(&path),
+                }),
+            ))
+        },
+    )?;
+    if let Some(decided) = done.result {
+        return Ok(decided);
     }
-    if let Err(e) = backup.discard() {
-        // The bundle is restored; a backup left behind is only clutter.
-        p.warn(crate::cli::exit::chain(&e));
+    if let Some(committed) = &done.committed {
+        ctx.committed_warnings(committed);
     }
     let msg = format!("{shown} put back as it was before certpatch");
     p.line(format!("{} {msg}", p.tone(Tone::Good, "restored:")));
