@@ -90,13 +90,15 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
             file,
             targets,
             allow_root,
-        } => commands::check::run(&ctx, &file, &targets, allow_root),
+            with_issuers,
+        } => commands::check::run(&ctx, &file, &targets, allow_root, with_issuers),
         Command::Add {
             file,
             targets,
             dry_run,
             allow_root,
             output,
+            with_issuers,
         } => commands::add::run(
             &ctx,
             commands::add::AddArgs {
@@ -105,6 +107,7 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
                 dry_run,
                 allow_root,
                 output: output.as_deref(),
+                with_issuers,
             },
         ),
         Command::List { targets } => commands::list::run(&ctx, &targets),

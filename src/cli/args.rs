@@ -131,6 +131,10 @@ pub enum Command {
         /// Accept a self-signed root certificate.
         #[arg(long)]
         allow_root: bool,
+        /// Also add the missing issuers certpatch finds in its offline index (CCADB
+        /// intermediates), up to a root of the bundle, each checked like FILE.
+        #[arg(long)]
+        with_issuers: bool,
     },
     /// Append the CA certificate(s) in FILE that each bundle lacks, keeping a backup.
     Add {
@@ -147,6 +151,10 @@ pub enum Command {
         /// Write the patched copy to OUT and leave the bundle alone.
         #[arg(long, value_name = "OUT")]
         output: Option<PathBuf>,
+        /// Also add the missing issuers certpatch finds in its offline index (CCADB
+        /// intermediates), up to a root of the bundle, each checked like FILE.
+        #[arg(long)]
+        with_issuers: bool,
     },
     /// Show the certpatch patches present in each bundle.
     List {

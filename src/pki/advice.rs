@@ -13,7 +13,7 @@ pub fn removed_root_reason(end: &DeadEnd) -> String {
         String::new()
     } else {
         format!(
-            " (through {})",
+            ", through {}",
             end.via
                 .iter()
                 .map(|c| format!("`{}`", c.name()))
@@ -22,19 +22,23 @@ pub fn removed_root_reason(end: &DeadEnd) -> String {
         )
     };
     format!(
-        "its chain ends at `{root}`{via}, a root that certifi shipped until {last} and removed in {removed}; `{root}` was removed from certifi in {removed}; adding its intermediate cannot work with this bundle",
+        "{root} was removed from certifi in {removed}; adding its intermediate cannot work with this bundle (its chain ends at that root{via}; certifi {last} was the last release with it)",
         root = escape(end.root.cert.name()),
         last = end.root.last_with,
         removed = end.root.removed_in.as_deref().unwrap_or("a later release"),
     )
 }
 
-/// The actions that can work, most recommended first. `cross_signed` names a path to a
-/// root the bundle has, through the index, when there is one.
-pub fn removed_root_actions(end: &DeadEnd, cross_signed: Option<&str>) -> Vec<String> {
+/// The actions that can work for `cert_name`, most recommended first. `cross_signed`
+/// names a path to a root the bundle has, through the index, when there is one.
+pub fn removed_root_actions(
+    end: &DeadEnd,
+    cert_name: &str,
+    cross_signed: Option<&str>,
+) -> Vec<String> {
     let mut out = vec![format!(
-        "ask the server's operator to serve a chain to a root certifi still has (the CA issues or cross-signs intermediates under current roots; `{}` chains only to the removed one)",
-        escape(end.via.first().map(|c| c.name()).unwrap_or("this intermediate"))
+        "ask the server's operator to serve a chain to a root certifi still has (the CA issues or cross-signs intermediates under its current roots; `{}` chains only to the removed one)",
+        escape(cert_name)
     )];
     if let Some(path) = cross_signed {
         out.push(format!(
@@ -42,7 +46,7 @@ pub fn removed_root_actions(end: &DeadEnd, cross_signed: Option<&str>) -> Vec<St
         ));
     }
     out.push(format!(
-        "last resort, knowingly: pin an older certifi (`pip install 'certifi=={last}'`, the last release with `{root}`); that bundle lacks every root and removal since, including the reason `{root}` was dropped",
+        "last resort, knowingly: pin an older certifi (`pip install 'certifi=={last}'`, the last release with {root}); you give up every root added and every root removed since, including the reason {root} was dropped",
         last = end.root.last_with,
         root = escape(end.root.cert.name()),
     ));

@@ -59,7 +59,12 @@ fn a_same_name_certificate_with_another_key_is_no_hit() {
     let impostor = cert("fixtures/gen/impostor-root.pem");
     let child = cert("fixtures/gen/int-good.pem");
     assert_eq!(impostor.subject_key, child.issuer_key);
-    let index = Index::decode(&Index::encode(&[impostor.clone()], "2026-01-01", "test")).unwrap();
+    let index = Index::decode(&Index::encode(
+        std::slice::from_ref(&impostor),
+        "2026-01-01",
+        "test",
+    ))
+    .unwrap();
     // Same name, and no key identifiers to tell them apart: a candidate by name only,
     // which the signature check rules out.
     assert!(index.issuers_of(&child).is_empty());

@@ -19,6 +19,7 @@ mod inputs;
 mod json;
 mod json_doc;
 mod man;
+mod offline;
 mod python313;
 mod python_e2e;
 mod refusals;

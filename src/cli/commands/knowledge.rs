@@ -1,0 +1,224 @@
+//! The offline knowledge `check` and `add` use (the `pki` layer): for every certificate
+//! refused because its issuer is not in the bundle, the index's path to a bundle root
+//! (offered in the refusal, or added with `--with-issuers`) or the root certifi removed
+//! that its chain ends at (explained in words, with the actions that can work, instead
+//! of "add that issuer first").
+
+use serde::Serialize;
+
+use crate::accept::validate::{self, Decision, Rules, Verdict};
+use crate::bundle::Bundle;
+use crate::cli::commands::Context;
+use crate::cli::output::short;
+use crate::pki::chain::Completion;
+use crate::pki::roots::Roots;
+use crate::pki::{advice, complete, index};
+use crate::x509::cert::Cert;
+use crate::x509::input::Input;
+use crate::x509::text::escape;
+
+/// What the index and the root history say about one certificate of the input.
+pub struct Known {
+    pub sha256: [u8; 32],
+    pub completion: Completion,
+}
+
+/// The input to judge for one bundle: the user's certificates, preceded (with
+/// `--with-issuers`) by the issuers found in the index, each with its patch source.
+pub struct Prepared {
+    pub input: Input,
+    pub sources: Vec<String>,
+    /// How many issuers from the index precede the user's certificates.
+    pub from_index: usize,
+    pub known: Vec<Known>,
+}
+
+/// The JSON of what certpatch knows offline, per bundle (`offline` in `check`/`add`).
+#[derive(Serialize, Default)]
+pub struct OfflineJson {
+    /// Issuers found in the index (added with `--with-issuers`, else offered).
+    pub issuers: Vec<IssuerJson>,
+    /// Chains that end at a root certifi removed.
+    pub removed_roots: Vec<RemovedJson>,
+}
+
+#[derive(Serialize)]
+pub struct IssuerJson {
+    pub sha256: String,
+    pub subject: String,
+    /// The certificate it issued.
+    pub issues: String,
+}
+
+#[derive(Serialize)]
+pub struct RemovedJson {
+    /// The input certificate whose chain ends there.
+    pub certificate: String,
+    pub root: String,
+    pub sha256: String,
+    pub last_certifi_with_it: String,
+    pub removed_in_certifi: Option<String>,
+    pub actions: Vec<String>,
+}
+
+impl Prepared {
+    /// The input as given, with nothing known (when the bundle cannot be read).
+    pub fn plain(input: &Input) -> Prepared {
+        Prepared {
+            input: Input {
+                certs: input.certs.clone(),
+                source: input.source.clone(),
+            },
+            sources: input.certs.iter().map(|_| input.source.clone()).collect(),
+            from_index: 0,
+            known: Vec::new(),
+        }
+    }
+}
+
+/// Looks the missing issuers of `input` up against `bundle` and, with `with_issuers`,
+/// puts the issuers found in front of the input.
+pub fn prepare(input: &Input, bundle: &Bundle, rules: Rules, with_issuers: bool) -> Prepared {
+    let verdicts = validate::judge(&input.certs, bundle, rules);
+    let mut known = Vec::new();
+    for v in &verdicts {
+        let missing =
+            v.decision == Decision::Refused && v.reasons.iter().any(|r| r.code == "issuer-missing");
+        // A certificate whose issuer is in the input is completed through that issuer.
+        let issuer_in_input = input
+            .certs
+            .iter()
+            .any(|c| c.sha256 != v.cert.sha256 && v.cert.issued_by_name(c));
+        if missing && !issuer_in_input {
+            known.push(Known {
+                sha256: v.cert.sha256,
+                completion: complete(v.cert, bundle, index::active(), Roots::embedded()),
+            });
+        }
+    }
+    let mut issuers: Vec<(Cert, String)> = Vec::new();
+    if with_issuers {
+        let date = &index::active().date;
+        for k in &known {
+            let Some(path) = &k.completion.path else {
+                continue;
+            };
+            let cert = input.certs.iter().find(|c| c.sha256 == k.sha256).unwrap();
+            for (n, issuer) in path.iter().enumerate() {
+                let below = if n == 0 { cert } else { &path[n - 1] };
+                let dup = issuers.iter().any(|(c, _)| c.sha256 == issuer.sha256)
+                    || input.certs.iter().any(|c| c.sha256 == issuer.sha256);
+                if !dup {
+                    issuers.push((
+                        issuer.clone(),
+                        format!(
+                            "issuer of {} (certpatch offline index {date}) for {}",
+                            below.name(),
+                            input.source
+                        ),
+                    ));
+                }
+            }
+        }
+        // Nearest the root first, as a chain is read top-down in a bundle.
+        issuers.reverse();
+    }
+    let from_index = issuers.len();
+    let mut sources: Vec<String> = issuers.iter().map(|(_, s)| s.clone()).collect();
+    sources.extend(input.certs.iter().map(|_| input.source.clone()));
+    let mut certs: Vec<Cert> = issuers.into_iter().map(|(c, _)| c).collect();
+    certs.extend(input.certs.iter().cloned());
+    Prepared {
+        input: Input {
+            certs,
+            source: input.source.clone(),
+        },
+        sources,
+        from_index,
+        known,
+    }
+}
+
+/// Rewrites the "issuer not in the bundle" reasons the index can say more about, and
+/// returns the lines to show after the verdicts and the JSON.
+pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, OfflineJson) {
+    let mut lines = Vec::new();
+    let mut json = OfflineJson::default();
+    for i in 0..prepared.from_index {
+        let c = &prepared.input.certs[i];
+        json.issuers.push(IssuerJson {
+            sha256: c.sha256_hex(),
+            subject: c.subject.clone(),
+            issues: prepared.sources[i].clone(),
+        });
+    }
+    for v in verdicts.iter_mut() {
+        let Some(k) = prepared.known.iter().find(|k| k.sha256 == v.cert.sha256) else {
+            continue;
+        };
+        let Some(reason) = v.reasons.iter_mut().find(|r| r.code == "issuer-missing") else {
+            continue;
+        };
+        let c = &k.completion;
+        match (&c.path, c.dead_ends.first()) {
+            (Some(path), end) if !path.is_empty() => {
+                let names = path
+                    .iter()
+                    .map(|i| format!("`{}` (sha256 {})", i.name(), short(&i.sha256_hex())))
+                    .collect::<Vec<_>>()
+                    .join(", then ");
+                let removed = end
+                    .map(|e| {
+                        format!(
+                            "`{}` was removed from certifi in {}, but ",
+                            escape(e.root.cert.name()),
+                            e.root.removed_in.as_deref().unwrap_or("a later release")
+                        )
+                    })
+                    .unwrap_or_default();
+                reason.message = format!(
+                    "its issuer `{}` is not in the bundle; {removed}certpatch knows the issuer: {names} (offline index {}) — add it too with `--with-issuers`",
+                    v.cert.issuer,
+                    index::active().date
+                );
+                if !prepared.input.certs[..prepared.from_index].is_empty() {
+                    continue;
+                }
+                for i in path {
+                    json.issuers.push(IssuerJson {
+                        sha256: i.sha256_hex(),
+                        subject: i.subject.clone(),
+                        issues: v.cert.subject.clone(),
+                    });
+                }
+            }
+            (_, Some(end)) => {
+                reason.code = "root-removed";
+                reason.message = advice::removed_root_reason(end);
+                let actions = advice::removed_root_actions(end, v.cert.name(), None);
+                lines.push(format!("{}: what can work instead:", v.cert.name()));
+                for (n, a) in actions.iter().enumerate() {
+                    lines.push(format!("  {}. {a}", n + 1));
+                }
+                lines.push(format!("  note: {}", advice::PARTIAL_CHAIN_NOTE));
+                json.removed_roots.push(RemovedJson {
+                    certificate: v.cert.sha256_hex(),
+                    root: end.root.cert.subject.clone(),
+                    sha256: end.root.cert.sha256_hex(),
+                    last_certifi_with_it: end.root.last_with.clone(),
+                    removed_in_certifi: end.root.removed_in.clone(),
+                    actions,
+                });
+            }
+            _ => {}
+        }
+    }
+    (lines, json)
+}
+
+/// Prints the lines [`explain`] returned, as hints.
+pub fn print(ctx: &Context, lines: &[String]) {
+    for l in lines {
+        ctx.printer.hint(l);
+    }
+}
