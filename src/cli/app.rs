@@ -59,6 +59,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
                 "list",
                 "remove",
                 "restore",
+                "index",
                 "completions",
             ]
             .contains(&a.as_str())
@@ -130,6 +131,17 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
             commands::remove::run(&ctx, &selection, &targets.into(), dry_run)
         }
         Command::Restore { targets, dry_run } => commands::restore::run(&ctx, &targets, dry_run),
+        Command::Index { action } => {
+            use crate::cli::args::IndexAction;
+            use commands::index::Action;
+            let action = match &action {
+                None => Action::Show,
+                Some(IndexAction::Lookup { query }) => Action::Lookup(query),
+                Some(IndexAction::Refresh { file }) => Action::Refresh(file),
+                Some(IndexAction::Reset) => Action::Reset,
+            };
+            commands::index::run(&ctx, action)
+        }
         Command::Completions { shell } => Ok(commands::completions::run(shell)),
     }
 }

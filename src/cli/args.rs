@@ -189,11 +189,29 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Show the offline index of CCADB intermediates (date, size), look a certificate up,
+    /// or refresh it from Mozilla's CCADB CSV report with PEM.
+    Index {
+        #[command(subcommand)]
+        action: Option<IndexAction>,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexAction {
+    /// Look a name (any part of the subject, any case) or a SHA-256 fingerprint (or a
+    /// prefix of 8+ hex digits, colons optional) up, in the index and certifi's root history.
+    Lookup { query: String },
+    /// Build a new index from a CCADB CSV report with PEM (PublicAllIntermediateCertsWithPEMCSV)
+    /// or a PEM file, row by row with the same validation, saved under CERTPATCH_HOME.
+    Refresh { file: PathBuf },
+    /// Forget a refreshed index: use the snapshot built into certpatch again.
+    Reset,
 }
 
 impl Command {
@@ -206,6 +224,7 @@ impl Command {
             Command::List { .. } => "list",
             Command::Remove { .. } => "remove",
             Command::Restore { .. } => "restore",
+            Command::Index { .. } => "index",
             Command::Completions { .. } => "completions",
         }
     }

@@ -168,3 +168,84 @@ fn a_chain_to_a_root_certifi_removed_is_explained_without_dead_end_advice() {
         "4348a0e9444c78cb265e058d5e8944b4d84f9662bd26db257f8934a443c70161"
     );
 }
+
+#[test]
+fn index_refresh_refuses_bad_rows_one_by_one_with_counts_and_keeps_the_rest() {
+    let sb = Sandbox::new();
+    let run = |args: &[&str]| sb.cmd().arg("index").args(args).output().unwrap();
+    let out = run(&[
+        "refresh",
+        ccadb("intermediates-sample.csv").to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0, "index refresh");
+    let err = stderr(&out);
+    for (line, why) in [
+        ("line 31", "malformed: bad PEM"),
+        (
+            "line 34",
+            "not a CA intermediate: basicConstraints CA:FALSE",
+        ),
+        ("line 55", "not chaining anywhere"),
+        ("line 76", "malformed: unreadable CSV row"),
+    ] {
+        assert!(
+            err.contains(&format!("refused {line}: {why}")),
+            "{line}: {err}"
+        );
+    }
+    assert!(
+        stdout(&out).contains(
+            "6 row(s) read: 2 kept, 4 refused (duplicate 0, malformed 2, not-ca 1, not-chaining 1)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(sb.home().join("index/intermediates.bin").is_file());
+    // The refreshed index is the one in use: 2 certificates, found by name.
+    let doc = json(&run(&["--json"]));
+    assert_eq!(doc["index"]["origin"], "refreshed");
+    assert_eq!(doc["index"]["certificates"], 2);
+    let doc = json(&run(&["lookup", "cn=r10", "--json"]));
+    assert_eq!(doc["found"][0]["kind"], "intermediate");
+    // A source with no good row is refused and changes nothing.
+    let bad = sb.file(
+        "bad.csv",
+        b"\"Certificate Name\",\"PEM Info\"\n\"x\",\"'-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'\"\n",
+    );
+    let before = read(sb.home().join("index/intermediates.bin"));
+    let out = run(&["refresh", bad.to_str().unwrap(), "--json"]);
+    assert_exit(&out, 1, "refresh with no good row");
+    assert_eq!(json(&out)["counts"]["malformed"], 1);
+    assert_file_is(
+        &sb.home().join("index/intermediates.bin"),
+        &before,
+        "unchanged",
+    );
+    // Reset: back to the embedded snapshot.
+    assert_exit(&run(&["reset"]), 0, "index reset");
+    let doc = json(&run(&["--json"]));
+    assert_eq!(doc["index"]["origin"], "embedded");
+    assert_eq!(doc["index"]["certificates"], 1633);
+    assert_eq!(doc["index"]["date"], "2025-06-24");
+}
+
+#[test]
+fn index_lookup_finds_a_removed_root_with_its_certifi_history() {
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd()
+        .args(["index", "lookup", "4348A0E9:444C78CB", "--json"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "lookup by fingerprint prefix");
+    let doc = json(&out);
+    let f = &doc["found"][0];
+    assert_eq!(f["kind"], "certifi-root");
+    assert_eq!(f["removed_in_certifi"], "2026.4.22");
+    let out = sb
+        .cmd()
+        .args(["index", "lookup", "no such certificate anywhere"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "lookup without a match");
+}

@@ -78,7 +78,14 @@ impl Prepared {
 
 /// Looks the missing issuers of `input` up against `bundle` and, with `with_issuers`,
 /// puts the issuers found in front of the input.
-pub fn prepare(input: &Input, bundle: &Bundle, rules: Rules, with_issuers: bool) -> Prepared {
+pub fn prepare(
+    ctx: &Context,
+    input: &Input,
+    bundle: &Bundle,
+    rules: Rules,
+    with_issuers: bool,
+) -> Prepared {
+    load_refreshed(ctx);
     let verdicts = validate::judge(&input.certs, bundle, rules);
     let mut known = Vec::new();
     for v in &verdicts {
@@ -95,6 +102,9 @@ pub fn prepare(input: &Input, bundle: &Bundle, rules: Rules, with_issuers: bool)
                 completion: complete(v.cert, bundle, index::active(), Roots::embedded()),
             });
         }
+    }
+    if !known.is_empty() {
+        note_stale_once(ctx);
     }
     let mut issuers: Vec<(Cert, String)> = Vec::new();
     if with_issuers {
@@ -220,5 +230,87 @@ pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, O
 pub fn print(ctx: &Context, lines: &[String]) {
     for l in lines {
         ctx.printer.hint(l);
+    }
+}
+
+/// Where `certpatch index refresh` saves its index: `CERTPATCH_HOME/index/intermediates.bin`.
+pub fn refreshed_file(home: &crate::store::home::Home) -> std::path::PathBuf {
+    home.root.join("index").join("intermediates.bin")
+}
+
+static REFRESHED: std::sync::OnceLock<Option<(std::path::PathBuf, usize)>> =
+    std::sync::OnceLock::new();
+
+/// The refreshed index in use and its size, if one was loaded ([`load_refreshed`]).
+pub fn refreshed_path() -> Option<(std::path::PathBuf, usize)> {
+    REFRESHED.get().cloned().flatten()
+}
+
+/// Uses the index saved by `index refresh`, when there is one and it reads; else the
+/// embedded snapshot (a damaged file is named once, as a warning).
+pub fn load_refreshed(ctx: &Context) {
+    REFRESHED.get_or_init(|| {
+        let home = ctx.home().ok()?;
+        let path = refreshed_file(&home);
+        if !path.exists() {
+            return None;
+        }
+        let loaded = crate::store::home::check(&path)
+            .and_then(|()| crate::store::write::read(&path))
+            .and_then(|bytes| {
+                let n = bytes.len();
+                index::Index::decode(&bytes)
+                    .map(|i| (i, n))
+                    .map_err(anyhow::Error::from)
+            });
+        match loaded {
+            Ok((i, n)) => {
+                index::use_index(i);
+                Some((path, n))
+            }
+            Err(e) => {
+                ctx.printer.warn(format!(
+                    "cannot use the refreshed index {}: {}; using the snapshot built into certpatch (run `certpatch index refresh FILE` again, or `certpatch index reset`)",
+                    crate::cli::output::path_text(&path),
+                    crate::x509::text::chain(&e)
+                ));
+                None
+            }
+        }
+    });
+}
+
+/// Whether the index is more than a year older than `at`.
+pub fn is_stale(i: &index::Index, at: time::OffsetDateTime) -> bool {
+    let Ok(date) = time::Date::parse(
+        &i.date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    ) else {
+        return false;
+    };
+    at.date() - date > time::Duration::days(365)
+}
+
+/// Mentions a stale index once per index date (a marker in `CERTPATCH_HOME/index/`), not
+/// on every command.
+pub fn note_stale_once(ctx: &Context) {
+    let i = index::active();
+    if !is_stale(i, ctx.at) {
+        return;
+    }
+    let Ok(home) = ctx.home() else { return };
+    let marker = home
+        .root
+        .join("index")
+        .join(format!("stale-noted-{}", i.date));
+    if marker.exists() {
+        return;
+    }
+    ctx.printer.note(format!(
+        "certpatch's offline index of intermediates is from {}, more than a year old: newer intermediates are missing from it; refresh it with `certpatch index refresh FILE` (this note is shown once)",
+        i.date
+    ));
+    if home.ensure(marker.parent().unwrap()).is_ok() {
+        let _ = crate::store::write::write_atomic(&marker, b"", None);
     }
 }
