@@ -282,9 +282,7 @@ fn add_to(
     // The issuers the offline index knows for this bundle (read here, unlocked: the plan
     // below judges the locked bytes, so a bundle changed meanwhile is still judged right).
     let prepared = match target.read() {
-        Ok(bytes) => {
-            knowledge::prepare(ctx, input, &Bundle::parse(bytes), rules, args.with_issuers)
-        }
+        Ok(bytes) => knowledge::prepare(ctx, input, &Bundle::parse(bytes), args.with_issuers),
         Err(_) => knowledge::Prepared::plain(input),
     };
     let input = &prepared.input;

@@ -44,7 +44,7 @@ pub fn run(
         warn_if_unreadable(ctx, target, &bundle);
         // The issuers the offline index knows, put in front of the input with
         // --with-issuers, and what it says about the chains it cannot complete.
-        let prepared = knowledge::prepare(ctx, &input, &bundle, rules, with_issuers);
+        let prepared = knowledge::prepare(ctx, &input, &bundle, with_issuers);
         let mut verdicts = validate::judge(&prepared.input.certs, &bundle, rules);
         let (hints, offline) = knowledge::explain(&mut verdicts, &prepared);
         let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);

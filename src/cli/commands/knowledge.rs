@@ -6,7 +6,7 @@
 
 use serde::Serialize;
 
-use crate::accept::validate::{self, Decision, Rules, Verdict};
+use crate::accept::validate::Verdict;
 use crate::bundle::Bundle;
 use crate::cli::commands::Context;
 use crate::cli::output::short;
@@ -76,32 +76,34 @@ impl Prepared {
     }
 }
 
+/// The most certificates of one input whose issuers are looked up (real inputs hold one
+/// to a handful; an input of many same-named certificates must not multiply the work).
+pub const MAX_LOOKED_UP: usize = 8;
+
 /// Looks the missing issuers of `input` up against `bundle` and, with `with_issuers`,
 /// puts the issuers found in front of the input.
-pub fn prepare(
-    ctx: &Context,
-    input: &Input,
-    bundle: &Bundle,
-    rules: Rules,
-    with_issuers: bool,
-) -> Prepared {
+pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool) -> Prepared {
     load_refreshed(ctx);
-    let verdicts = validate::judge(&input.certs, bundle, rules);
+    // No judgement here (`add` judges once, under its signature budget): a certificate is
+    // looked up when no certificate of the bundle or of the input has its issuer's name.
+    // At most MAX_LOOKED_UP of them, each with completion's own bounded search.
     let mut known = Vec::new();
-    for v in &verdicts {
-        let missing =
-            v.decision == Decision::Refused && v.reasons.iter().any(|r| r.code == "issuer-missing");
-        // A certificate whose issuer is in the input is completed through that issuer.
-        let issuer_in_input = input
-            .certs
-            .iter()
-            .any(|c| c.sha256 != v.cert.sha256 && v.cert.issued_by_name(c));
-        if missing && !issuer_in_input {
-            known.push(Known {
-                sha256: v.cert.sha256,
-                completion: complete(v.cert, bundle, index::active(), Roots::embedded()),
-            });
+    for cert in &input.certs {
+        if known.len() >= MAX_LOOKED_UP {
+            break;
         }
+        let named = |c: &Cert| c.sha256 != cert.sha256 && cert.issuer_candidate(c);
+        if cert.is_self_issued()
+            || bundle.contains(cert)
+            || bundle.certs.iter().any(named)
+            || input.certs.iter().any(named)
+        {
+            continue;
+        }
+        known.push(Known {
+            sha256: cert.sha256,
+            completion: complete(cert, bundle, index::active(), Roots::embedded()),
+        });
     }
     if !known.is_empty() {
         note_stale_once(ctx);
