@@ -10,7 +10,13 @@ const RULE: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "cli", "target", "store", "discover", "accept", "pki", "bundle", "x509",
+            "cli", "health", "target", "store", "discover", "accept", "pki", "bundle", "x509",
+        ],
+    ),
+    (
+        "health",
+        &[
+            "health", "target", "store", "discover", "accept", "pki", "bundle", "x509",
         ],
     ),
     (
@@ -25,6 +31,7 @@ const RULE: &[(&str, &[&str])] = &[
     ("net", &["net", "bundle", "x509"]),
     ("pki", &["pki", "bundle", "x509"]),
     ("bundle", &["bundle", "x509"]),
+    ("fuzzing", &["fuzzing", "bundle", "x509"]),
     ("x509", &["x509"]),
 ];
 

@@ -11,6 +11,7 @@
 //! | layer | owns |
 //! | --- | --- |
 //! | [`cli`] | clap definitions, output ([`cli::output::Printer`]), JSON, exit codes, the entry point, one file per command |
+//! | [`health`] | a bundle's patch state for `status` and `reapply`: present, lost and how, edited by something else, expiring, ignored by a client |
 //! | [`store`] | certpatch's state and writes: lock + atomic write, backups, ledger, home folder, commit; platform calls |
 //! | [`target`] | which bundles a command acts on: a plain [`target::Spec`] resolved through `discover` |
 //! | [`discover`] | Python environments and their bundles |
@@ -20,12 +21,15 @@
 //! | [`bundle`] | the bundle format itself: parse, render a patch, take patches out (pure) |
 //! | [`x509`] | bytes → certificate facts: PEM, DER, PKCS#7 intake; times; printable text |
 //!
+//! Beside them, `fuzzing` (hidden, at the level of `bundle`) holds the entry points of
+//! the fuzz targets in `fuzz/`, which `tests/fuzz_corpus.rs` replays on stable.
+//!
 //! # The layer rule
 //!
 //! Data flows one way:
 //!
 //! ```text
-//! cli → target → store | discover | accept | net | pki → bundle → x509
+//! cli → health → target → store | discover | accept | net | pki → bundle → x509
 //! ```
 //!
 //! - A layer imports only the layers to its right, never one to its left.
@@ -47,6 +51,9 @@ pub mod bundle;
 #[allow(clippy::print_stdout, clippy::print_stderr)]
 pub mod cli;
 pub mod discover;
+#[doc(hidden)]
+pub mod fuzzing;
+pub mod health;
 pub mod pki;
 pub mod store;
 pub mod target;

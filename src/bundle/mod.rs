@@ -314,10 +314,14 @@ fn parse_patch(bytes: &[u8], lines: &[Line], i: usize) -> Option<(Patch, usize)>
     // foreign text and is never removed.
     let header = first[MARKER.len()..].trim();
     let flagged = header.ends_with(FINAL_NEWLINE_FLAG);
-    let (added, source) = header
+    let rest = header
         .trim_end_matches(FINAL_NEWLINE_FLAG)
-        .strip_prefix("added ")?
-        .split_once(" from ")?;
+        .strip_prefix("added ")?;
+    // An empty source (or one of spaces, written before they were escaped) leaves the
+    // line ending in ` from` once trimmed.
+    let (added, source) = rest
+        .split_once(" from ")
+        .or_else(|| Some((rest.strip_suffix(" from")?, "")))?;
     let mut fingerprint = None;
     let mut j = i + 1;
     while j < lines.len() && text(bytes, &lines[j]).starts_with('#') {
@@ -389,10 +393,12 @@ pub fn render_patch(existing: &[u8], cert: &Cert, added: &str, source: &str) -> 
         _ => "\n",
     };
     let mut out = String::new();
-    let mut first = format!(
-        "{MARKER} added {added} from {}",
-        escape(source).replace(';', "\\x3b")
-    );
+    // Lines are read back trimmed, so trailing spaces in the source are escaped too (a
+    // file named ` ` would otherwise leave `from` at the end of the line, not a patch).
+    let source = escape(source).replace(';', "\\x3b");
+    let kept = source.trim_end_matches(' ');
+    let source = format!("{kept}{}", "\\x20".repeat(source.len() - kept.len()));
+    let mut first = format!("{MARKER} added {added} from {source}");
     if !existing.is_empty() {
         if !existing.ends_with(b"\n") {
             out.push_str(eol);
@@ -597,6 +603,31 @@ mod tests {
         let patch = &bundle.patches[0];
         assert_eq!(patch.added.as_deref(), Some("2026-01-01T00:00:00Z"));
         assert_eq!(patch.source.as_deref(), Some("caf\u{e9}; r10.pem"));
+    }
+
+    /// Found by the `patch_roundtrip` fuzzer: a source of only spaces (`add ' '`) wrote
+    /// a first line that, trimmed, ended in `from`, so the patch was never found again
+    /// and `remove` could not take it out.
+    #[test]
+    fn a_source_of_spaces_or_nothing_is_read_back() {
+        let cert = r10();
+        for source in [" ", "   ", "", "r10.pem ", " r10.pem"] {
+            let bytes = render_patch(b"x\n", &cert, "2026-01-01T00:00:00Z", source);
+            let mut patched = b"x\n".to_vec();
+            patched.extend(&bytes);
+            let bundle = Bundle::parse(patched);
+            assert_eq!(bundle.patches.len(), 1, "source {source:?}");
+            assert_eq!(bundle.patches[0].source.as_deref(), Some(source));
+            assert_eq!(bundle.pristine(), b"x\n");
+        }
+        // Written by an earlier version, with the spaces unescaped: still a patch.
+        let old = String::from_utf8(render_patch(b"", &cert, "t", "s"))
+            .unwrap()
+            .replacen(" from s", " from   ", 1);
+        let bundle = Bundle::parse(old.into_bytes());
+        assert_eq!(bundle.patches.len(), 1);
+        assert_eq!(bundle.patches[0].source.as_deref(), Some(""));
+        assert!(bundle.pristine().is_empty());
     }
 
     #[test]

@@ -131,6 +131,8 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
             commands::remove::run(&ctx, &selection, &targets.into(), dry_run)
         }
         Command::Restore { targets, dry_run } => commands::restore::run(&ctx, &targets, dry_run),
+        Command::Status { targets } => commands::status::run(&ctx, &targets),
+        Command::Reapply { targets, dry_run } => commands::reapply::run(&ctx, &targets, dry_run),
         Command::Index { action } => {
             use crate::cli::args::IndexAction;
             use commands::index::Action;

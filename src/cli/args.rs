@@ -11,7 +11,8 @@ use time::OffsetDateTime;
 #[derive(Debug, Parser)]
 #[command(
     name = "certpatch",
-    version,
+    // The package version and, when known, the git revision of the build (see build.rs).
+    version = env!("CERTPATCH_VERSION"),
     about = "Add a missing intermediate CA certificate to Python's CA bundles (certifi), safely and reversibly",
     long_about = "Add a missing intermediate CA certificate to Python's CA bundles (certifi), safely and reversibly.\n\n\
         When `requests` fails with `certificate verify failed: unable to get local issuer certificate` \
@@ -87,6 +88,17 @@ pub struct RemoveTargets {
     /// Every bundle that `certpatch find` reports.
     #[arg(long = "all-bundles")]
     pub all_bundles: bool,
+}
+
+impl Targets {
+    /// Whether no target flag was given (the active environment, or the configuration's
+    /// default targets).
+    pub fn is_empty(&self) -> bool {
+        self.named.bundles.is_empty()
+            && self.named.pythons.is_empty()
+            && self.named.envs.is_empty()
+            && !self.all
+    }
 }
 
 impl From<RemoveTargets> for Targets {
@@ -189,6 +201,22 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// For each bundle: patches recorded and present, patches an upgrade lost (and how), edits
+    /// by something else, patched certificates expiring soon, and what makes a client ignore
+    /// the bundle. Exit 1 when anything needs attention.
+    Status {
+        #[command(flatten)]
+        targets: Targets,
+    },
+    /// Put back recorded patches that an upgrade (or reinstall) removed, and the
+    /// configuration's `keep` certificates, each checked again as `add` checks it.
+    Reapply {
+        #[command(flatten)]
+        targets: Targets,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Show the offline index of CCADB intermediates (date, size), look a certificate up,
     /// or refresh it from Mozilla's CCADB CSV report with PEM.
     Index {
@@ -224,6 +252,8 @@ impl Command {
             Command::List { .. } => "list",
             Command::Remove { .. } => "remove",
             Command::Restore { .. } => "restore",
+            Command::Status { .. } => "status",
+            Command::Reapply { .. } => "reapply",
             Command::Index { .. } => "index",
             Command::Completions { .. } => "completions",
         }

@@ -1,8 +1,13 @@
 //! The default target: the active environment.
 //!
 //! `$VIRTUAL_ENV`, else `$CONDA_PREFIX`, else `.venv` in the current folder
-//! or a parent, else `python3` on `PATH`. "Not found" is a value that says
-//! what was tried and how to name a target instead.
+//! or a parent, else `python3` on `PATH` (the first one that is not
+//! certpatch's own). "Not found" is a value that says what was tried and how to
+//! name a target instead.
+//!
+//! certpatch's own environment (the venv pipx or uv installed it in: see
+//! `own`) is passed over wherever it turns up — `uvx` puts its `bin/` first on
+//! `PATH` — and the user is told which environment was used instead.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -10,7 +15,8 @@ use std::path::{Path, PathBuf};
 use super::collect::canonical;
 use super::host::{vars, Host};
 use super::layout::{interpreter_in, prefix_of_exe, recognise};
-use super::sources::{dot_venv, first_python3, Source};
+use super::own::{own_environment, passed_over_because};
+use super::sources::{dot_venv, python3s_on_path, Source};
 
 /// An environment: where it is, how it was found, and its interpreter.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,16 +58,21 @@ impl fmt::Display for NotFound {
 
 impl std::error::Error for NotFound {}
 
-/// An environment named by a variable, if it is a folder.
+/// An environment named by a variable, if it is a folder and not certpatch's own.
 fn from_var(
     host: &Host,
     var: &str,
     source: Source,
+    own: Option<&Path>,
     tried: &mut Vec<String>,
 ) -> Option<Environment> {
     match host.var_path(var) {
         None => {
             tried.push(format!("`{var}` is not set"));
+            None
+        }
+        Some(dir) if own.is_some_and(|own| canonical(&dir) == own) => {
+            tried.push(format!("`{var}`: {}", passed_over_because(&dir)));
             None
         }
         Some(dir) if dir.is_dir() => Some(Environment {
@@ -91,13 +102,25 @@ pub fn active_environment(host: &Host) -> Result<Environment, NotFound> {
             .collect();
         env
     };
-    if let Some(env) = from_var(host, vars::VIRTUAL_ENV, Source::VirtualEnv, &mut tried) {
+    let own = own_environment(host);
+    let own = own.as_deref();
+    let is_own = |dir: &Path| own.is_some_and(|own| canonical(dir) == own);
+    if let Some(env) = from_var(host, vars::VIRTUAL_ENV, Source::VirtualEnv, own, &mut tried) {
         return Ok(env);
     }
-    if let Some(env) = from_var(host, vars::CONDA_PREFIX, Source::CondaPrefix, &mut tried) {
+    if let Some(env) = from_var(
+        host,
+        vars::CONDA_PREFIX,
+        Source::CondaPrefix,
+        own,
+        &mut tried,
+    ) {
         return Ok(with_passed_over(env, &tried));
     }
     match dot_venv(host) {
+        Some(dir) if is_own(&dir) => {
+            tried.push(format!("`.venv`: {}", passed_over_because(&dir)));
+        }
         Some(dir) if recognise(&dir).is_some() => {
             let env = Environment {
                 interpreter: interpreter_in(&dir),
@@ -116,21 +139,34 @@ pub fn active_environment(host: &Host) -> Result<Environment, NotFound> {
             host.cwd().display()
         )),
     }
-    match first_python3(host) {
-        Some(exe) => Ok(with_passed_over(
+    let mut any_python3 = false;
+    for exe in python3s_on_path(host) {
+        any_python3 = true;
+        let root = root_of_interpreter(host, &exe);
+        if is_own(&root) {
+            tried.push(format!(
+                "`python3` on `PATH` ({}): {}",
+                crate::x509::text::path_text(&exe),
+                passed_over_because(&root)
+            ));
+            continue;
+        }
+        return Ok(with_passed_over(
             Environment {
-                root: root_of_interpreter(host, &exe),
+                root,
                 source: Source::PathPython,
                 interpreter: Some(exe),
                 passed_over: Vec::new(),
             },
             &tried,
-        )),
-        None => {
-            tried.push("no `python3` on `PATH`".to_string());
-            Err(NotFound { tried })
-        }
+        ));
     }
+    if !any_python3 {
+        tried.push("no `python3` on `PATH`".to_string());
+    } else {
+        tried.push("no other `python3` on `PATH`".to_string());
+    }
+    Err(NotFound { tried })
 }
 
 /// An interpreter's environment: from its layout, else by asking it, else
@@ -201,6 +237,64 @@ mod tests {
         assert_eq!(env.source, Source::PathPython);
         assert_eq!(env.root, canonical(&inst));
         assert_eq!(env.interpreter, Some(inst.join("bin/python3")));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn certpatchs_own_environment_is_passed_over() {
+        let t = tempfile::tempdir().unwrap();
+        let base = canonical(t.path());
+        let tool = make_tool_venv(&base.join("uv/tools"), "certpatch", "3.12");
+        let inst = make_install(&base, "python", "3.12");
+        // As `uvx` runs it: the tool's bin first on PATH, and VIRTUAL_ENV naming the tool.
+        let path = format!(
+            "{}:{}",
+            tool.join("bin").display(),
+            inst.join("bin").display()
+        );
+        let tool_s = tool.display().to_string();
+        let host = Host::for_tests(&base, &[("PATH", &path), ("VIRTUAL_ENV", &tool_s)], &base)
+            .with_own_exe(Some(tool.join("bin/certpatch")));
+        let env = active_environment(&host).unwrap();
+        assert_eq!(env.source, Source::PathPython);
+        assert_eq!(env.root, canonical(&inst));
+        assert_eq!(env.passed_over.len(), 2, "{:?}", env.passed_over);
+        assert!(env.passed_over[0].starts_with("`VIRTUAL_ENV`: "));
+        assert!(env.passed_over[1].starts_with("`python3` on `PATH` ("));
+        assert!(env
+            .passed_over
+            .iter()
+            .all(|p| p.contains("certpatch's own environment")));
+        // Only the tool's python3: nothing found, and the reason is given.
+        let path = tool.join("bin").display().to_string();
+        let host = Host::for_tests(&base, &[("PATH", &path)], &base)
+            .with_own_exe(Some(tool.join("bin/certpatch")));
+        let err = active_environment(&host).unwrap_err();
+        assert!(
+            err.to_string().contains("certpatch's own environment"),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("no other `python3` on `PATH`"),
+            "{err}"
+        );
+        // The same venv is the target when certpatch is not running from it.
+        let host = Host::for_tests(&base, &[("VIRTUAL_ENV", &tool_s)], &base);
+        assert_eq!(active_environment(&host).unwrap().root, tool);
+    }
+
+    #[test]
+    fn a_dot_venv_that_is_certpatchs_own_environment_is_passed_over() {
+        let t = tempfile::tempdir().unwrap();
+        let base = canonical(t.path());
+        let tool = make_tool_venv(&base, ".venv", "3.12");
+        let host =
+            Host::for_tests(&base, &[], &base).with_own_exe(Some(tool.join("bin/certpatch")));
+        let err = active_environment(&host).unwrap_err();
+        assert!(
+            err.tried.iter().any(|t| t.starts_with("`.venv`: ")),
+            "{err}"
+        );
     }
 
     #[test]

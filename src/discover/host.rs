@@ -2,7 +2,8 @@
 //!
 //! Discovery never calls `std::env` or looks at `/usr`, `/opt` or `/Library`
 //! directly: it asks a [`Host`]. [`Host::from_process`] snapshots the real
-//! process; tests build one with `Host::for_tests` whose variables (`HOME`,
+//! process (with the path of the running executable, which tells certpatch's own
+//! environment apart); tests build one with `Host::for_tests` whose variables (`HOME`,
 //! `PATH`, `PYENV_ROOT`, `LOCALAPPDATA`, …) and filesystem root point into a
 //! temporary folder, so the machine's own Pythons never leak into a test.
 
@@ -108,6 +109,9 @@ pub struct Host {
     /// naming fixed install locations (`PYENV_ROOT`) are taken under the root too
     /// ([`Host::rooted_var_path`]). Hosts built for unit tests name their folders directly.
     reroot_vars: bool,
+    /// The running certpatch executable, when known: the environment that holds it is
+    /// certpatch's own (see `own`), not one to patch by default.
+    own_exe: Option<PathBuf>,
 }
 
 impl Host {
@@ -128,6 +132,7 @@ impl Host {
             reroot_vars,
             ..Host::new(env, root, cwd)
         }
+        .with_own_exe(std::env::current_exe().ok())
     }
 
     /// A host made only of what the caller gives: `root` replaces `/` for
@@ -152,6 +157,7 @@ impl Host {
             cwd,
             interpreter_timeout: DEFAULT_INTERPRETER_TIMEOUT,
             reroot_vars: false,
+            own_exe: None,
         };
         host.home = host
             .var(vars::HOME)
@@ -171,6 +177,18 @@ impl Host {
                 .map(PathBuf::from);
         }
         self
+    }
+
+    /// The same host with `exe` as the running certpatch executable ([`Host::from_process`]
+    /// takes the process's own; a host made with [`Host::new`] has none).
+    pub fn with_own_exe(mut self, exe: Option<PathBuf>) -> Host {
+        self.own_exe = exe;
+        self
+    }
+
+    /// The running certpatch executable, when known.
+    pub fn own_exe(&self) -> Option<&Path> {
+        self.own_exe.as_deref()
     }
 
     /// The same host with another limit on how long an interpreter may take.

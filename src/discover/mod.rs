@@ -57,6 +57,12 @@
 //! With `--root DIR`, only environments under those folders are reported
 //! (walked and pruned: see `walk`), plus any `--python` interpreters.
 //!
+//! **certpatch's own environment** — the venv pipx or uv installed certpatch in,
+//! holding the running executable and no certifi (see `own`) — is left out of
+//! `find` and `--all` without `--root` (a note says so), and passed over by the
+//! active environment. It is a target only when named: `--env`, `--python`,
+//! `--bundle`, or a `--root` that holds it.
+//!
 //! # What an environment is, and where its bundles are
 //!
 //! An environment is recognised without walking it: `pyvenv.cfg` (venv),
@@ -128,6 +134,7 @@ pub mod interpreter;
 pub mod kinds;
 pub mod layout;
 mod overrides;
+mod own;
 pub mod pyload;
 pub mod sources;
 #[cfg(test)]
@@ -142,7 +149,8 @@ pub use active::{active_environment, Environment};
 pub use collect::at_least_3_13;
 pub use host::Host;
 pub use kinds::Kind;
-pub use overrides::{overrides, Override};
+pub use overrides::{findings, overrides, Finding, Override};
+pub use own::own_environment;
 pub use sources::Source;
 
 use collect::{canonical, Collector};
@@ -269,9 +277,12 @@ pub fn bundles_in_env(host: &Host, dir: &Path, source: Source) -> Found {
     c.finish()
 }
 
-/// A venv made with `--system-site-packages` and no certifi of its own imports the base
-/// install's certifi: that bundle is this environment's too.
-fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, source: &Source) {
+/// The scope guard. A venv made with `--system-site-packages` and no certifi of its own
+/// imports the base install's certifi — a bundle outside the environment the user named,
+/// shared by every environment built on that base. It is not taken as this environment's
+/// bundle: it is skipped with a note naming the `--bundle` and `--python` that patch it on
+/// purpose.
+fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, _source: &Source) {
     let Some(cfg) = kinds::read_text(&venv.join("pyvenv.cfg")) else {
         return;
     };
@@ -294,19 +305,28 @@ fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, source: &Source) {
     // `home` is the base interpreter's folder (`/usr/bin`, `C:\Python312`).
     let home = PathBuf::from(home);
     let base = if home.file_name().is_some_and(|n| n == "bin") {
-        home.parent().map(Path::to_path_buf).unwrap_or(home)
+        home.parent().map(Path::to_path_buf).unwrap_or(home.clone())
     } else {
-        home
+        home.clone()
     };
+    let python = ["python3", "python", "python.exe"]
+        .iter()
+        .map(|n| home.join(n))
+        .find(|p| p.exists())
+        .unwrap_or_else(|| home.join("python3"));
     for sp in layout::site_packages_dirs(&base) {
         for (path, kind) in layout::probe_site_packages(&sp) {
-            if kind == Kind::Certifi && c.layout_candidate(&path, kind, Some(&base), source) {
+            if kind == Kind::Certifi {
                 c.note(
                     Some(&path),
                     format!(
-                        "{} includes the system site-packages and has no certifi of its own: it uses {}, which is patched as its bundle",
+                        "skipped: {} was made with --system-site-packages and has no certifi of its own, so it uses the base install's bundle {}, which is outside it and shared by every environment built on {}; certpatch does not change it for this environment. To patch it on purpose, name it: --bundle {} (or --python {}), or install certifi into the environment (`{}/bin/python -m pip install certifi`) and patch that",
                         venv.display(),
-                        path.display()
+                        path.display(),
+                        base.display(),
+                        path.display(),
+                        python.display(),
+                        venv.display()
                     ),
                 );
             }
@@ -372,8 +392,10 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
 }
 
 /// `find` and `--all`. With no `roots` and no `pythons`: every source, in
-/// [`Source::SEARCH_ORDER`]. Otherwise only the environments under `roots`
-/// (walked, pruned) and the bundles of `pythons` (asked), in that order.
+/// [`Source::SEARCH_ORDER`], without certpatch's own environment
+/// ([`own_environment`]; a note says it was left out). Otherwise only the
+/// environments under `roots` (walked, pruned) and the bundles of `pythons`
+/// (asked), in that order.
 pub fn find_all(host: &Host, roots: &[PathBuf], pythons: &[PathBuf]) -> Found {
     let mut c = Collector::new(host);
     if roots.is_empty() && pythons.is_empty() {
@@ -381,6 +403,23 @@ pub fn find_all(host: &Host, roots: &[PathBuf], pythons: &[PathBuf]) -> Found {
             for place in sources::places(host, &source) {
                 look_at(&mut c, &place, &source);
             }
+        }
+        if let Some(own) = own_environment(host) {
+            let mut found = c.finish();
+            let before = found.bundles.len();
+            found
+                .bundles
+                .retain(|b| b.environment.as_deref() != Some(own.as_path()));
+            if found.bundles.len() < before {
+                found.notes.push(Note {
+                    path: Some(own.clone()),
+                    message: format!(
+                        "not listed: certpatch's own environment (where this `certpatch` is installed as a tool; it has no certifi, so no project uses it); name it with `--env {}` if you mean it",
+                        crate::x509::text::path_text(&own)
+                    ),
+                });
+            }
+            return found;
         }
     } else {
         for root in roots {
@@ -703,6 +742,43 @@ mod tests {
         assert_eq!(envs_of(&found, Source::Poetry), vec![poetry]);
         assert_eq!(envs_of(&found, Source::Hatch), vec![hatch]);
         assert_eq!(envs_of(&found, Source::Pipenv), vec![xdg]);
+    }
+
+    #[test]
+    fn find_leaves_out_certpatchs_own_tool_environment_unless_under_a_root() {
+        let m = Machine::new();
+        let pipx = m.home.join(".local/share/pipx/venvs");
+        let tool = make_tool_venv(&pipx, "certpatch", "3.12");
+        let httpie = make_venv(&pipx, "httpie", "3.12");
+        let host = m.host(&[]).with_own_exe(Some(tool.join("bin/certpatch")));
+        let found = find_all(&host, &[], &[]);
+        assert_eq!(envs_of(&found, Source::Pipx), vec![httpie.clone()]);
+        assert_eq!(found.notes.len(), 1, "{:?}", found.notes);
+        assert_eq!(found.notes[0].path, Some(tool.clone()));
+        assert!(
+            found.notes[0].message.contains("--env"),
+            "{:?}",
+            found.notes
+        );
+        // Another certpatch (a second pipx install) does not hide this one.
+        let other = make_tool_venv(&m.base, "other-tool", "3.12");
+        let host = m.host(&[]).with_own_exe(Some(other.join("bin/certpatch")));
+        let found = find_all(&host, &[], &[]);
+        assert_eq!(envs_of(&found, Source::Pipx), vec![tool.clone(), httpie]);
+        assert!(found.notes.is_empty(), "{:?}", found.notes);
+        // Named by a root that holds it, it is listed.
+        let host = m.host(&[]).with_own_exe(Some(tool.join("bin/certpatch")));
+        let found = find_all(&host, std::slice::from_ref(&pipx), &[]);
+        assert!(
+            found
+                .bundles
+                .iter()
+                .any(|b| b.environment.as_ref() == Some(&tool)),
+            "{found:?}"
+        );
+        // And with --env.
+        let found = bundles_in_env(&host, &tool, Source::EnvArg);
+        assert_eq!(kinds(&found), vec![Kind::PipVendored]);
     }
 
     #[test]

@@ -1,5 +1,24 @@
-//! Environment variables that make Python ignore the bundles certpatch
-//! patches. `find`, `add` and `status` report them when set.
+//! What makes a Python client ignore the bundles certpatch patches: environment variables
+//! and pip's configuration. `find`, `add`, `check` and `status` report them.
+//!
+//! [`overrides`] lists the variables that are set. [`findings`] says, for one bundle, which
+//! client stops reading it and why — exactly per client and version, as measured with the
+//! real packages (requests 2.34, httpx 0.28, pip 23.2.1, 24.1.2 and 24.3.1 on CPython
+//! 3.11, against a local TLS server that omits its intermediate, with the intermediate
+//! patched into the bundle and the setting pointing at a file without it):
+//!
+//! | bundle | client | ignores the patched bundle when |
+//! | --- | --- | --- |
+//! | certifi | requests | `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE` is set (not `SSL_CERT_FILE`/`SSL_CERT_DIR`, not `PIP_CERT`) |
+//! | certifi | httpx | `SSL_CERT_FILE` or `SSL_CERT_DIR` is set (not the requests variables) |
+//! | certifi | the `ssl` module | always: its default context reads OpenSSL's paths, never certifi (only `SSL_CERT_FILE` naming the bundle makes it read it) |
+//! | pip-vendored | pip before 24.2 (or on Python before 3.10, or with `use-deprecated = legacy-certs`) | `PIP_CERT`, `--cert`, `cert =` in a pip configuration file (`PIP_CONFIG_FILE` too), `REQUESTS_CA_BUNDLE` or `CURL_CA_BUNDLE` is set |
+//! | pip-vendored | pip 24.2 and later | never: pip uses truststore (the OS store) and loads its vendored certifi bundle on top; `PIP_CERT`, `--cert`, `cert =` and the requests variables *add* a file, they do not replace the bundle |
+//! | conda `ssl/cacert.pem` | the `ssl` module of that prefix | `SSL_CERT_FILE` or `SSL_CERT_DIR` is set (not measured: no conda here) |
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
 
 use super::host::{vars, Host};
 use super::kinds::Kind;
@@ -19,20 +38,20 @@ pub struct Override {
 pub const OVERRIDES: [(&str, &str); 5] = [
     (
         vars::REQUESTS_CA_BUNDLE,
-        "requests uses this file instead of certifi's bundle (and so does pip, through its \
-         vendored requests); patching certifi has no effect on requests while it is set",
+        "requests uses this file instead of certifi's bundle (and so does pip before 24.2, \
+         through its vendored requests); patching certifi has no effect on requests while it is set",
     ),
     (
         vars::CURL_CA_BUNDLE,
         "requests uses this file instead of certifi's bundle when `REQUESTS_CA_BUNDLE` is not \
-         set (and so does pip; curl reads it too); patching certifi has no effect on requests \
-         while it is set",
+         set (and so does pip before 24.2; curl reads it too); patching certifi has no effect on \
+         requests while it is set",
     ),
     (
         vars::SSL_CERT_FILE,
         "the ssl module's default context (`ssl.create_default_context()`, urllib, \
          http.client) trusts this file, and httpx uses it instead of certifi; requests and pip \
-         still use their certifi bundles",
+         still use their certifi bundles (pip 24.2+ adds it to the system store it trusts)",
     ),
     (
         vars::SSL_CERT_DIR,
@@ -41,8 +60,10 @@ pub const OVERRIDES: [(&str, &str); 5] = [
     ),
     (
         vars::PIP_CERT,
-        "pip verifies against this file instead of its vendored certifi bundle; patching pip's \
-         bundle has no effect on pip while it is set (requests and the ssl module ignore it)",
+        "pip before 24.2 verifies against this file instead of its vendored certifi bundle, so \
+         patching pip's bundle has no effect on it; pip 24.2 and later (on Python 3.10+) add \
+         this file to the system store and its vendored bundle, so a patch still works there \
+         (requests, httpx and the ssl module ignore it)",
     ),
 ];
 
@@ -61,25 +82,363 @@ pub fn overrides(host: &Host) -> Vec<Override> {
         .collect()
 }
 
-impl Override {
-    /// Whether this variable makes the users of this kind of bundle read another file:
-    /// requests (and pip's vendored requests) for `REQUESTS_CA_BUNDLE`/`CURL_CA_BUNDLE`,
-    /// pip for `PIP_CERT`, and the `ssl` module (which conda's `ssl/cacert.pem` serves)
-    /// for `SSL_CERT_FILE`/`SSL_CERT_DIR`.
-    pub fn ignores(&self, kind: Kind) -> bool {
-        match self.var {
-            vars::REQUESTS_CA_BUNDLE | vars::CURL_CA_BUNDLE => kind != Kind::Conda,
-            vars::PIP_CERT => kind == Kind::PipVendored,
-            vars::SSL_CERT_FILE | vars::SSL_CERT_DIR => kind == Kind::Conda,
-            _ => false,
+/// pip's setting that brings back the behaviour before 24.2 (certifi only).
+const LEGACY_CERTS: &str = "legacy-certs";
+
+/// One thing that makes one client ignore one bundle.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// The client: `requests`, `httpx`, `pip`, `ssl`.
+    pub client: &'static str,
+    /// Which versions of it this is about (`pip 23.2.1, before 24.2`), when it matters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<String>,
+    /// The setting: a variable's name, or `cert = … in FILE`.
+    pub setting: String,
+    /// Its value.
+    pub value: String,
+    /// What it does to that client.
+    pub effect: String,
+    /// What to do about it.
+    pub fix: String,
+}
+
+/// Which client ignores the bundle at `bundle` (of `kind`), and why. A variable that names
+/// that very bundle is no problem. `pip` is the version of the pip that owns a vendored
+/// bundle, when known.
+pub fn findings(host: &Host, bundle: &Path, kind: Kind, pip: Option<&str>) -> Vec<Finding> {
+    let names_it = |value: &str| {
+        std::fs::canonicalize(value)
+            .ok()
+            .is_some_and(|p| p == bundle || std::fs::canonicalize(bundle).ok() == Some(p))
+    };
+    let var = |name: &'static str| {
+        host.var(name)
+            .filter(|v| !names_it(v))
+            .map(|v| (name, v.to_string()))
+    };
+    let mut out = Vec::new();
+    let unset = |name: &str| format!("unset {name}, or point it at {}", bundle.display());
+    match kind {
+        Kind::Certifi | Kind::Other | Kind::Botocore => {
+            for name in [vars::REQUESTS_CA_BUNDLE, vars::CURL_CA_BUNDLE] {
+                if let Some((setting, value)) = var(name) {
+                    out.push(Finding {
+                        client: "requests",
+                        versions: None,
+                        setting: setting.to_string(),
+                        effect: format!("requests verifies against {value} instead of certifi's bundle, so the patch has no effect on requests"),
+                        value,
+                        fix: unset(name),
+                    });
+                }
+            }
+            if kind == Kind::Certifi {
+                for name in [vars::SSL_CERT_FILE, vars::SSL_CERT_DIR] {
+                    if let Some((setting, value)) = var(name) {
+                        out.push(Finding {
+                            client: "httpx",
+                            versions: None,
+                            setting: setting.to_string(),
+                            effect: format!("httpx verifies against {value} instead of certifi's bundle, so the patch has no effect on httpx (requests and pip are not affected)"),
+                            value,
+                            fix: unset(name),
+                        });
+                    }
+                }
+            }
+        }
+        Kind::PipVendored => {
+            let pip_versions = |legacy: &str| match pip {
+                Some(v) => format!("pip {v}, {legacy}"),
+                None => format!("pip of unknown version, {legacy}"),
+            };
+            let python = python_version(bundle);
+            let config = pip_config(host, bundle);
+            let legacy_setting = host
+                .var("PIP_USE_DEPRECATED")
+                .filter(|v| v.contains(LEGACY_CERTS))
+                .map(|_| "PIP_USE_DEPRECATED=legacy-certs".to_string())
+                .or_else(|| {
+                    config
+                        .iter()
+                        .find(|c| c.key == "use-deprecated" && c.value.contains(LEGACY_CERTS))
+                        .map(|c| format!("use-deprecated = legacy-certs in {}", c.file.display()))
+                });
+            let legacy = match (pip.and_then(version_tuple), python) {
+                (Some(v), _) if v < (24, 2) => Some("before 24.2".to_string()),
+                (_, Some(py)) if py < (3, 10) => Some(format!(
+                    "on Python {}.{} (truststore needs 3.10)",
+                    py.0, py.1
+                )),
+                (Some(_), _) => legacy_setting.map(|s| format!("24.2 or later with {s}")),
+                // Unknown version: said, since it holds for every pip before 24.2.
+                (None, _) => Some(
+                    "which holds for pip before 24.2 (24.2 and later load their bundle anyway)"
+                        .to_string(),
+                ),
+            };
+            let Some(legacy) = legacy else {
+                return out; // truststore plus the vendored bundle: nothing displaces it
+            };
+            let versions = Some(pip_versions(&legacy));
+            for name in [
+                vars::PIP_CERT,
+                vars::REQUESTS_CA_BUNDLE,
+                vars::CURL_CA_BUNDLE,
+            ] {
+                if let Some((setting, value)) = var(name) {
+                    out.push(Finding {
+                        client: "pip",
+                        versions: versions.clone(),
+                        setting: setting.to_string(),
+                        effect: format!("pip verifies against {value} instead of its vendored bundle, so the patch has no effect on pip"),
+                        value,
+                        fix: format!("{}; or upgrade pip to 24.2 or later, which loads its bundle on top of the system store and this file", unset(name)),
+                    });
+                }
+            }
+            if host.var(vars::PIP_CERT).is_none() {
+                for c in config
+                    .iter()
+                    .filter(|c| c.key == "cert" && !names_it(&c.value))
+                {
+                    out.push(Finding {
+                        client: "pip",
+                        versions: versions.clone(),
+                        setting: format!("cert = … in [{}] of {}", c.section, c.file.display()),
+                        value: c.value.clone(),
+                        effect: format!("pip verifies against {} instead of its vendored bundle, so the patch has no effect on pip", c.value),
+                        fix: format!("remove `cert` from {} (or point it at {}), or upgrade pip to 24.2 or later", c.file.display(), bundle.display()),
+                    });
+                }
+            }
+        }
+        Kind::Conda => {
+            for name in [vars::SSL_CERT_FILE, vars::SSL_CERT_DIR] {
+                if let Some((setting, value)) = var(name) {
+                    out.push(Finding {
+                        client: "ssl",
+                        versions: None,
+                        setting: setting.to_string(),
+                        effect: format!("the ssl module of this prefix trusts {value} instead of its ssl/cacert.pem"),
+                        value,
+                        fix: unset(name),
+                    });
+                }
+            }
         }
     }
+    out
+}
+
+/// `24.2` → (24, 2).
+fn version_tuple(v: &str) -> Option<(u32, u32)> {
+    let mut parts = v.split('.');
+    let major = parts.next()?.trim().parse().ok()?;
+    let minor = parts
+        .next()
+        .map(|m| {
+            m.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0);
+    Some((major, minor))
+}
+
+/// The Python version of a bundle inside `lib/python3.X/`.
+fn python_version(bundle: &Path) -> Option<(u32, u32)> {
+    bundle.components().find_map(|c| {
+        let name = c.as_os_str().to_str()?;
+        version_tuple(name.strip_prefix("python")?)
+    })
+}
+
+/// One `key = value` of a pip configuration file.
+#[derive(Clone, Debug)]
+struct PipSetting {
+    file: PathBuf,
+    section: String,
+    key: String,
+    value: String,
+}
+
+/// The settings of the pip configuration files that the pip owning `bundle` reads:
+/// `PIP_CONFIG_FILE` (`/dev/null` turns every file off), the global files
+/// (`/etc/xdg/pip/pip.conf`, `/etc/pip.conf`), the user's (`~/.pip/pip.conf`,
+/// `~/.config/pip/pip.conf`; not read when `PIP_CONFIG_FILE` names a file) and the
+/// environment's own `pip.conf`.
+fn pip_config(host: &Host, bundle: &Path) -> Vec<PipSetting> {
+    let env_file = host.var("PIP_CONFIG_FILE").map(PathBuf::from);
+    if env_file.as_deref() == Some(Path::new("/dev/null")) {
+        return Vec::new();
+    }
+    let mut files: Vec<PathBuf> = Vec::new();
+    files.extend(env_file.clone());
+    files.push(host.system_path("/etc/xdg/pip/pip.conf"));
+    files.push(host.system_path("/etc/pip.conf"));
+    if !env_file.as_deref().is_some_and(Path::is_file) {
+        files.extend(host.home_path(".pip/pip.conf"));
+        match host.var("XDG_CONFIG_HOME") {
+            Some(x) => files.push(PathBuf::from(x).join("pip/pip.conf")),
+            None => files.extend(host.home_path(".config/pip/pip.conf")),
+        }
+    }
+    // The environment's prefix: the folder above `lib/` (or `Lib\`).
+    if let Some(prefix) = bundle
+        .ancestors()
+        .find(|d| d.file_name().is_some_and(|n| n == "lib" || n == "Lib"))
+        .and_then(Path::parent)
+    {
+        files.push(prefix.join("pip.conf"));
+    }
+    let mut out = Vec::new();
+    for file in files {
+        let Some(text) = super::kinds::read_text(&file) else {
+            continue;
+        };
+        let mut section = String::new();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.starts_with('#') || line.starts_with(';') || line.is_empty() {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.trim().to_string();
+                continue;
+            }
+            if let Some((k, v)) = line.split_once('=').or_else(|| line.split_once(':')) {
+                let key = k.trim().to_ascii_lowercase().replace('_', "-");
+                if key == "cert" || key == "use-deprecated" {
+                    out.push(PipSetting {
+                        file: file.clone(),
+                        section: section.clone(),
+                        key,
+                        value: v.trim().to_string(),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::path::Path;
+
+    fn pip_bundle(root: &Path, py: &str) -> PathBuf {
+        let b = root.join(format!(
+            "venv/lib/{py}/site-packages/pip/_vendor/certifi/cacert.pem"
+        ));
+        std::fs::create_dir_all(b.parent().unwrap()).unwrap();
+        std::fs::write(&b, "x").unwrap();
+        b
+    }
+
+    #[test]
+    fn pip_cert_displaces_the_vendored_bundle_only_before_pip_24_2() {
+        let t = tempfile::tempdir().unwrap();
+        let b = pip_bundle(t.path(), "python3.11");
+        let host = Host::for_tests(t.path(), &[("PIP_CERT", "/other.pem")], t.path());
+        let old = findings(&host, &b, Kind::PipVendored, Some("24.1.2"));
+        assert_eq!(old.len(), 1);
+        assert_eq!(
+            (old[0].client, old[0].setting.as_str()),
+            ("pip", "PIP_CERT")
+        );
+        assert_eq!(old[0].versions.as_deref(), Some("pip 24.1.2, before 24.2"));
+        assert!(findings(&host, &b, Kind::PipVendored, Some("24.2")).is_empty());
+        assert!(findings(&host, &b, Kind::PipVendored, Some("25.0.1")).is_empty());
+        // truststore needs Python 3.10: pip 24.3 on 3.9 behaves as before.
+        let b39 = pip_bundle(&t.path().join("o"), "python3.9");
+        assert_eq!(
+            findings(&host, &b39, Kind::PipVendored, Some("24.3.1")).len(),
+            1
+        );
+        // legacy-certs brings the old behaviour back.
+        let legacy = Host::for_tests(
+            t.path(),
+            &[
+                ("PIP_CERT", "/other.pem"),
+                ("PIP_USE_DEPRECATED", "legacy-certs"),
+            ],
+            t.path(),
+        );
+        assert_eq!(
+            findings(&legacy, &b, Kind::PipVendored, Some("24.3.1")).len(),
+            1
+        );
+        // PIP_CERT does nothing to requests or httpx.
+        let c = t.path().join("certifi/cacert.pem");
+        assert!(findings(&host, &c, Kind::Certifi, None).is_empty());
+    }
+
+    #[test]
+    fn pip_conf_cert_is_found_in_global_user_env_and_pip_config_file() {
+        let t = tempfile::tempdir().unwrap();
+        let b = pip_bundle(t.path(), "python3.11");
+        let home = t.path().join("home");
+        std::fs::create_dir_all(home.join(".config/pip")).unwrap();
+        std::fs::write(
+            home.join(".config/pip/pip.conf"),
+            "[install]
+cert = /u.pem
+",
+        )
+        .unwrap();
+        std::fs::create_dir_all(t.path().join("etc")).unwrap();
+        std::fs::write(
+            t.path().join("etc/pip.conf"),
+            "[global]
+cert=/g.pem
+",
+        )
+        .unwrap();
+        std::fs::write(
+            t.path().join("venv/pip.conf"),
+            "[global]
+timeout = 3
+",
+        )
+        .unwrap();
+        let host = Host::for_tests(t.path(), &[("HOME", home.to_str().unwrap())], t.path());
+        let f = findings(&host, &b, Kind::PipVendored, Some("23.2.1"));
+        let values: Vec<&str> = f.iter().map(|f| f.value.as_str()).collect();
+        assert_eq!(values, ["/g.pem", "/u.pem"]);
+        assert!(f[1].setting.contains("[install]"), "{}", f[1].setting);
+        // PIP_CONFIG_FILE=/dev/null turns every file off.
+        let off = Host::for_tests(
+            t.path(),
+            &[
+                ("HOME", home.to_str().unwrap()),
+                ("PIP_CONFIG_FILE", "/dev/null"),
+            ],
+            t.path(),
+        );
+        assert!(findings(&off, &b, Kind::PipVendored, Some("23.2.1")).is_empty());
+    }
+
+    #[test]
+    fn requests_and_httpx_variables_are_told_apart() {
+        let t = tempfile::tempdir().unwrap();
+        let c = t.path().join("site/certifi/cacert.pem");
+        let host = Host::for_tests(
+            t.path(),
+            &[("CURL_CA_BUNDLE", "/c.pem"), ("SSL_CERT_DIR", "/d")],
+            t.path(),
+        );
+        let f = findings(&host, &c, Kind::Certifi, None);
+        let got: Vec<(&str, &str)> = f.iter().map(|f| (f.client, f.setting.as_str())).collect();
+        assert_eq!(
+            got,
+            [("requests", "CURL_CA_BUNDLE"), ("httpx", "SSL_CERT_DIR")]
+        );
+    }
 
     #[test]
     fn reports_only_set_variables_in_order() {
@@ -100,7 +459,7 @@ mod tests {
         assert!(got[0]
             .effect
             .contains("patching certifi has no effect on requests"));
-        assert!(got[1].effect.starts_with("pip verifies"));
+        assert!(got[1].effect.starts_with("pip before 24.2 verifies"));
     }
 
     #[test]

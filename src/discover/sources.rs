@@ -378,6 +378,12 @@ pub fn path_interpreters(host: &Host) -> Vec<PathBuf> {
 
 /// The first `python3` (Windows: `python.exe`) on `PATH`.
 pub fn first_python3(host: &Host) -> Option<PathBuf> {
+    python3s_on_path(host).next()
+}
+
+/// Every `python3` on `PATH`, in order (`python3.exe`, `python.exe` on Windows), as
+/// [`first_python3`] looks for them.
+pub fn python3s_on_path(host: &Host) -> impl Iterator<Item = PathBuf> {
     let names: &[&str] = if cfg!(windows) {
         &["python3.exe", "python.exe"]
     } else {
@@ -387,7 +393,7 @@ pub fn first_python3(host: &Host) -> Option<PathBuf> {
         .into_iter()
         .filter(|d| !d.iter().any(|c| c == "WindowsApps"))
         .flat_map(|d| names.iter().map(move |n| d.join(n)))
-        .find(|p| is_executable(p))
+        .filter(|p| is_executable(p))
 }
 
 /// A regular file (after symlinks) that may be run.

@@ -51,6 +51,16 @@ pub fn make_venv(parent: &Path, name: &str, version: &str) -> PathBuf {
     root
 }
 
+/// A tool's venv as pipx and uv make one for certpatch: `pyvenv.cfg`, `bin/python3`,
+/// `bin/certpatch`, pip with its vendored certifi, and no certifi.
+pub fn make_tool_venv(parent: &Path, name: &str, version: &str) -> PathBuf {
+    let root = make_venv(parent, name, version);
+    std::fs::remove_dir_all(root.join(format!("lib/python{version}/site-packages/certifi")))
+        .unwrap();
+    write_exe(&root.join("bin/certpatch"), "ELF");
+    root
+}
+
 /// A conda prefix: `conda-meta/`, `ssl/cacert.pem`, certifi (no pip).
 pub fn make_conda(parent: &Path, name: &str, version: &str) -> PathBuf {
     let root = parent.join(name);

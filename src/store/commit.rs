@@ -6,16 +6,23 @@
 //! leaves nothing behind. The ledger is bookkeeping: when it cannot be updated the bundle
 //! change still stands, and the caller reports a warning rather than a failure (the
 //! bundle itself says what its patches are).
+//!
+//! Every commit also notes in the ledger the bundle's SHA-256 after the write (on each
+//! patch recorded for that bundle) and, on each patch recorded by this commit, the package
+//! that owns the bundle ([`crate::store::provenance`], as the backups do): `status` uses
+//! them to tell an upgrade from a reinstall from a foreign edit.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
+use sha2::{Digest, Sha256};
 
 use crate::bundle::Bundle;
 use crate::store::backup::Backup;
 use crate::store::home::Home;
 use crate::store::ledger::{self, Ledger};
 use crate::store::write::Locked;
+use crate::x509::cert::hex;
 
 /// What a commit did besides writing the bundle.
 pub struct Committed {
@@ -51,7 +58,7 @@ pub fn with_backup(
     }
     Ok(Committed {
         backup: Some(backup.original),
-        ledger_problem: record(home, change),
+        ledger_problem: record(home, &locked.path, new, change),
         backup_problem: None,
     })
 }
@@ -66,13 +73,31 @@ pub fn plain(
     locked.replace(new)?;
     Ok(Committed {
         backup: None,
-        ledger_problem: record(home, change),
+        ledger_problem: record(home, &locked.path, new, change),
         backup_problem: None,
     })
 }
 
-fn record(home: &Home, change: impl FnOnce(&mut Ledger)) -> Option<String> {
-    ledger::update(home, change).err().map(|e| {
+fn record(
+    home: &Home,
+    bundle: &Path,
+    new: &[u8],
+    change: impl FnOnce(&mut Ledger),
+) -> Option<String> {
+    let hash = hex(&Sha256::digest(new));
+    let package = crate::store::provenance::of(bundle);
+    let bookkept = |l: &mut Ledger| {
+        let before: Vec<String> = l.of_bundle(bundle).map(|e| e.sha256.clone()).collect();
+        change(l);
+        let text = bundle.to_string_lossy();
+        for e in l.patches.iter_mut().filter(|e| e.bundle == text) {
+            if e.package.is_none() && !before.contains(&e.sha256) {
+                e.package.clone_from(&package);
+            }
+        }
+        l.touch(bundle, &hash);
+    };
+    ledger::update(home, bookkept).err().map(|e| {
         format!(
             "the bundle was changed, but the ledger was not updated: {}",
             crate::x509::text::chain(&e)

@@ -6,6 +6,10 @@
 //! backup's `meta.toml` and is meant to be shared by the ledger: one small, serialisable
 //! answer, read only from files on disk (no interpreter is run).
 //!
+//! [`recorded`] reads the package's own record of the file's content (the wheel's `RECORD`
+//! hash, conda's `paths_data` sha256), which tells a pristine bundle from one something
+//! else edited.
+//!
 //! How it is determined, first match wins:
 //! - **conda**: a `conda-meta/*.json` of the prefix above the bundle whose `files` list the
 //!   bundle's path (relative to the prefix). conda owns the file even when it is certifi's.
@@ -200,6 +204,142 @@ fn dist_info_version(site: &Path, name: &str) -> Option<(String, String)> {
     None
 }
 
+/// The package's own record of a bundle's content.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Recorded {
+    /// The SHA-256 of the file as installed (lowercase hex).
+    pub sha256: String,
+    /// The record it comes from (`…/RECORD`, `conda-meta/….json`).
+    pub source: String,
+}
+
+/// The SHA-256 the owning package recorded for `bundle`: the `RECORD` line of the wheel's
+/// `*.dist-info` (`certifi/cacert.pem,sha256=…` or `pip/_vendor/certifi/cacert.pem,…`), or
+/// the `paths_data` of conda's record. `None` when there is no record (or no hash in it).
+pub fn recorded(bundle: &Path) -> Option<Recorded> {
+    conda_recorded(bundle).or_else(|| wheel_recorded(bundle))
+}
+
+fn conda_recorded(bundle: &Path) -> Option<Recorded> {
+    let prefix = bundle
+        .ancestors()
+        .skip(1)
+        .find(|d| d.join("conda-meta").is_dir())?;
+    let rel = bundle.strip_prefix(prefix).ok()?.to_str()?.to_string();
+    let mut entries: Vec<_> = std::fs::read_dir(prefix.join("conda-meta"))
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        if !text.contains(rel.as_str()) {
+            continue;
+        }
+        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let found = json["paths_data"]["paths"].as_array().and_then(|paths| {
+            paths
+                .iter()
+                .find(|p| p["_path"].as_str() == Some(rel.as_str()))
+                .and_then(|p| p["sha256"].as_str())
+        });
+        if let Some(sha) = found {
+            return Some(Recorded {
+                sha256: sha.to_ascii_lowercase(),
+                source: path.display().to_string(),
+            });
+        }
+    }
+    None
+}
+
+fn wheel_recorded(bundle: &Path) -> Option<Recorded> {
+    // `certifi/cacert.pem` or `pip/_vendor/certifi/cacert.pem`, relative to site-packages.
+    let (site, package, rel) = if pip_vendored_place(bundle) {
+        let site = bundle.ancestors().nth(4)?;
+        (site, "pip", "pip/_vendor/certifi/cacert.pem")
+    } else if bundle.parent()?.file_name()? == "certifi" {
+        (bundle.ancestors().nth(2)?, "certifi", "certifi/cacert.pem")
+    } else {
+        return None;
+    };
+    let mut dirs: Vec<_> = std::fs::read_dir(site)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                let lower = n.to_ascii_lowercase();
+                lower.starts_with(&format!("{package}-")) && lower.ends_with(".dist-info")
+            })
+        })
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let record = dir.join("RECORD");
+        let Ok(text) = std::fs::read_to_string(&record) else {
+            continue;
+        };
+        for line in text.lines() {
+            let mut cols = line.split(',');
+            if cols.next() != Some(rel) {
+                continue;
+            }
+            let Some(b64) = cols.next().and_then(|h| h.strip_prefix("sha256=")) else {
+                continue;
+            };
+            if let Some(sha) = urlsafe_b64_to_hex(b64) {
+                return Some(Recorded {
+                    sha256: sha,
+                    source: record.display().to_string(),
+                });
+            }
+        }
+    }
+    None
+}
+
+fn pip_vendored_place(bundle: &Path) -> bool {
+    let names: Vec<_> = bundle
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .filter_map(|d| d.file_name())
+        .collect();
+    names.len() == 3 && names[0] == "certifi" && names[1] == "_vendor" && names[2] == "pip"
+}
+
+/// The wheel RECORD's hash (URL-safe base64 without padding) as lowercase hex.
+fn urlsafe_b64_to_hex(b64: &str) -> Option<String> {
+    let mut bits: u32 = 0;
+    let mut n = 0;
+    let mut out = Vec::new();
+    for c in b64.trim().trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        bits = (bits << 6) | u32::from(v);
+        n += 6;
+        if n >= 8 {
+            n -= 8;
+            out.push((bits >> n) as u8);
+            bits &= (1 << n) - 1;
+        }
+    }
+    (out.len() == 32).then(|| out.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// `__version__ = "…"` in a Python file.
 fn init_version(init: &Path) -> Option<String> {
     let text = std::fs::read_to_string(init).ok()?;
@@ -324,6 +464,43 @@ mod tests {
             (p.package.as_str(), p.manager.as_str()),
             ("certifi", "conda")
         );
+    }
+
+    #[test]
+    fn the_wheel_record_and_conda_paths_data_give_the_installed_hash() {
+        use sha2::{Digest, Sha256};
+        let t = tempfile::tempdir().unwrap();
+        let site = t.path().join("site-packages");
+        let bundle = site.join("certifi/cacert.pem");
+        write(&bundle, "hello\n");
+        // sha256("hello\n") in the wheel's encoding.
+        let hex_sha = crate::x509::cert::hex(&Sha256::digest(b"hello\n"));
+        write(
+            &site.join("certifi-2024.8.30.dist-info/RECORD"),
+            "certifi/__init__.py,sha256=abc,10\ncertifi/cacert.pem,sha256=WJG1tSLV3whtD_CxEPvZ0hu0_HFjrzTQgoai6Eb2vgM,6\n",
+        );
+        let r = recorded(&bundle).unwrap();
+        assert_eq!(r.sha256, hex_sha);
+        assert!(r.source.ends_with("RECORD"));
+        let pip = site.join("pip/_vendor/certifi/cacert.pem");
+        write(&pip, "x");
+        assert_eq!(recorded(&pip), None);
+        write(
+            &site.join("pip-24.2.dist-info/RECORD"),
+            "pip/_vendor/certifi/cacert.pem,sha256=WJG1tSLV3whtD_CxEPvZ0hu0_HFjrzTQgoai6Eb2vgM,6\n",
+        );
+        assert_eq!(recorded(&pip).unwrap().sha256, hex_sha);
+        let prefix = t.path().join("conda");
+        let ssl = prefix.join("ssl/cacert.pem");
+        write(&ssl, "x");
+        write(
+            &prefix.join("conda-meta/ca-certificates-1.json"),
+            &format!(
+                r#"{{"name": "ca-certificates", "files": ["ssl/cacert.pem"], "paths_data": {{"paths": [{{"_path": "ssl/cacert.pem", "sha256": "{}"}}]}}}}"#,
+                hex_sha.to_uppercase()
+            ),
+        );
+        assert_eq!(recorded(&ssl).unwrap().sha256, hex_sha);
     }
 
     #[test]

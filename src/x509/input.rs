@@ -99,12 +99,18 @@ pub fn read(file: &Path) -> Result<Input, InputError> {
             .unwrap_or_else(|| file.display().to_string());
         (buf, name)
     };
+    from_bytes(&bytes, source)
+}
+
+/// The checks of [`read`] on bytes already read: the size limit, every accepted form
+/// ([`parse`]) and the certificate limit. `source` names the input in errors.
+pub fn from_bytes(bytes: &[u8], source: String) -> Result<Input, InputError> {
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         return Err(InputError::TooLarge {
             source_name: source,
         });
     }
-    let certs = parse(&bytes, &source)?;
+    let certs = parse(bytes, &source)?;
     if certs.len() > MAX_INPUT_CERTIFICATES {
         return Err(InputError::Malformed {
             source_name: source,
@@ -397,7 +403,9 @@ fn describe_pem_error(e: &pem::PemError) -> String {
         pem::PemError::InvalidData(_) => {
             "a PEM block's body is not valid base64 (damaged or cut while copying?)".to_string()
         }
-        other => format!("bad PEM: {other}"),
+        // The pem crate's messages quote the input (`invalid header: …`).
+        // The pem crate's messages quote the input (`invalid header: …`).
+        other => format!("bad PEM: {}", escape(&other.to_string())),
     }
 }
 
@@ -675,5 +683,26 @@ mod properties {
             text[at] = byte;
             let _ = parse(&text, "fuzz");
         }
+    }
+
+    /// Found by the `x509_intake` fuzzer: the pem crate quotes the input in some errors
+    /// (`invalid header: U\x04`), and that text went into the message unescaped.
+    #[test]
+    fn pem_error_text_quoting_the_input_is_escaped() {
+        // The fuzzer's input, kept in the corpus: a PEM header line `U\x04` in a block.
+        let bytes = std::fs::read(format!(
+            "{}/fuzz/corpus/x509_intake/regression-pem-header-control-char",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let err = parse(&bytes, "in.pem").unwrap_err();
+        let text = err.to_string();
+        assert_eq!(err.code(), "malformed", "{text}");
+        assert!(text.contains("bad PEM"), "{text}");
+        assert!(
+            !text.chars().any(|c| c.is_control() && c != '\n'),
+            "{text:?}"
+        );
+        assert!(text.contains("\\x04"), "{text:?}");
     }
 }

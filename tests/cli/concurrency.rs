@@ -67,6 +67,15 @@ fn eight_processes_adding_eight_intermediates_at_once_keep_all_eight() {
     let mut want: Vec<String> = files.iter().map(|f| fp(f)).collect();
     want.sort();
     assert_eq!(listed, want, "list shows the eight patches");
+    // The ledger, updated under its own lock, lost none of the eight records.
+    let ledger = std::fs::read_to_string(sb.home().join("ledger.toml")).unwrap();
+    for sha in &want {
+        assert_eq!(
+            ledger.matches(sha.as_str()).count(),
+            1,
+            "{sha} in the ledger once:\n{ledger}"
+        );
+    }
     assert_eq!(
         sb.bundle_dir_entries(),
         vec!["cacert.pem"],

@@ -14,7 +14,7 @@
 //! the probe script prints (see `src/discover/interpreter.rs`), using only shell builtins,
 //! so `PATH` need not contain `/usr/bin` or `/bin`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -1485,8 +1485,12 @@ fn certifi_in_the_user_site_is_a_target_too() {
     );
 }
 
+/// The scope guard: `--env VENV` on a `--system-site-packages` venv without certifi of its
+/// own does not reach into the base install (shared by every venv on it): the base's certifi
+/// is skipped with a note naming the `--bundle`/`--python` that patch it on purpose, and
+/// `add` leaves it byte for byte.
 #[test]
-fn a_venv_with_system_site_packages_and_no_certifi_uses_the_base_certifi() {
+fn scope_guard_skips_the_base_certifi_of_a_system_site_packages_venv() {
     let m = Machine::new();
     let base = make_install(&m.p("base"), "3.12");
     let venv = make_venv(&m.p("app/venv"), "3.12");
@@ -1505,15 +1509,44 @@ fn a_venv_with_system_site_packages_and_no_certifi_uses_the_base_certifi() {
     let base_certifi = base.join("lib/python3.12/site-packages/certifi/cacert.pem");
     assert_eq!(
         targets_of(&doc),
-        vec![
-            pair(
-                &site(&venv, "3.12").join("pip/_vendor/certifi/cacert.pem"),
-                "pip-vendored"
-            ),
-            pair(&base_certifi, "certifi"),
-        ],
+        vec![pair(
+            &site(&venv, "3.12").join("pip/_vendor/certifi/cacert.pem"),
+            "pip-vendored"
+        )],
         "{doc:#}"
     );
+    let notes = doc["notes"].to_string();
+    assert!(
+        notes.contains("skipped")
+            && notes.contains(&format!("--bundle {}", base_certifi.display())),
+        "{notes}"
+    );
+    // add --env leaves the base bundle alone (and says how to patch it on purpose).
+    let before = fs::read(&base_certifi).unwrap();
+    let out = m.run(
+        &[
+            "add",
+            &s(&gen("int-good.pem")),
+            "--env",
+            &s(&venv),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &[],
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains("--system-site-packages") && err.contains("--python"),
+        "{err}"
+    );
+    assert!(
+        fs::read(&base_certifi).unwrap() == before,
+        "the base certifi was changed"
+    );
+    // Named on purpose, it is a target.
+    let out = m.run(&["list", "--json", "--bundle", &s(&base_certifi)], &[]);
+    assert_exit(&out, 0, "list --bundle of the base certifi");
+    assert_eq!(targets_of(&json(&out)).len(), 1);
 }
 
 #[test]
@@ -1633,4 +1666,181 @@ fn python313_anchor_note_only_for_python_313_or_newer() {
         "note shown for 3.12 / 3.13"
     );
     guard.check();
+}
+
+// ---------------------------------------------------------------------------------------
+// Installed as a tool (pipx, uv tool, uvx): certpatch's own venv is not the user's.
+
+/// A tool venv as pipx or uv makes one for certpatch: `pyvenv.cfg`, `bin/python3`, pip (with
+/// its vendored bundle), no certifi, and `bin/certpatch` — the binary under test, hard-linked
+/// (so that the running executable's path is inside the venv), else copied.
+fn make_tool_venv(dir: &Path) -> PathBuf {
+    write(
+        &dir.join("pyvenv.cfg"),
+        b"home = /nonexistent/bin\ninclude-system-site-packages = false\nversion = 3.12.1\n",
+    );
+    write_exe(&dir.join("bin/python3"), "#!/bin/sh\nexit 1\n");
+    let sp = site(dir, "3.12");
+    write(&sp.join("pip/__init__.py"), b"");
+    write(&sp.join("pip/_vendor/certifi/cacert.pem"), &pip_bytes());
+    write(&sp.join("certpatch-0.1.0.dist-info/RECORD"), b"");
+    let exe = dir.join("bin/certpatch");
+    if fs::hard_link(bin(), &exe).is_err() {
+        fs::copy(bin(), &exe).unwrap();
+    }
+    dir.to_path_buf()
+}
+
+impl Machine {
+    /// Runs the certpatch of the tool venv `tool` (made by [`make_tool_venv`]) as
+    /// [`Machine::run`] runs the one under test, from `cwd`.
+    fn run_tool(&self, tool: &Path, cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
+        // A copy just written can be "busy" for a moment (another test thread forked while
+        // its write descriptor was open).
+        for _ in 0..50 {
+            let mut cmd = std::process::Command::new(tool.join("bin/certpatch"));
+            cmd.env_clear()
+                .env("PATH", self.p("bin"))
+                .env("HOME", self.home())
+                .env("CERTPATCH_HOST_ROOT", self.host_root())
+                .env("CERTPATCH_HOME", self.state())
+                .current_dir(cwd)
+                .args(args);
+            for (k, v) in vars {
+                cmd.env(k, v);
+            }
+            match cmd.output() {
+                Err(e) if e.raw_os_error() == Some(26) => {
+                    std::thread::sleep(std::time::Duration::from_millis(100))
+                }
+                out => return out.unwrap(),
+            }
+        }
+        panic!("the tool's copy of certpatch stayed busy");
+    }
+}
+
+#[test]
+fn installed_as_a_tool_the_default_target_is_the_users_environment_never_its_own() {
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let tool = make_tool_venv(&m.p("home/.local/share/uv/tools/certpatch"));
+    let tool_pip = site(&tool, "3.12").join("pip/_vendor/certifi/cacert.pem");
+    let tool_pip0 = read(&tool_pip);
+    let project = make_venv(&m.p("proj/.venv"), "3.12");
+    let certifi = site(&project, "3.12").join("certifi/cacert.pem");
+    let pip = site(&project, "3.12").join("pip/_vendor/certifi/cacert.pem");
+    let expected = vec![pair(&certifi, "certifi"), pair(&pip, "pip-vendored")];
+    let tool_bin = s(&tool.join("bin"));
+    let tool_s = s(&tool);
+
+    // The project's VIRTUAL_ENV set: that venv.
+    let project_s = s(&project);
+    let out = m.run_tool(
+        &tool,
+        &m.base,
+        &["list", "--json"],
+        &[("VIRTUAL_ENV", &project_s)],
+    );
+    assert_exit(&out, 0, "the tool's list with the project's VIRTUAL_ENV");
+    assert_eq!(targets_of(&json(&out)), expected);
+
+    // As uvx runs a tool: its bin/ first on PATH and VIRTUAL_ENV naming the tool's venv.
+    // From the project folder, its `.venv` is the target, and the user is told why.
+    let out = m.run_tool(
+        &tool,
+        &m.p("proj"),
+        &["list", "--json"],
+        &[("VIRTUAL_ENV", &tool_s), ("PATH", &tool_bin)],
+    );
+    assert_exit(&out, 0, "the tool's list with VIRTUAL_ENV naming the tool");
+    assert_eq!(targets_of(&json(&out)), expected, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("certpatch's own environment"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Only `python3` on PATH: the tool's own python3 is passed over for the user's.
+    let user_python = make_install(&m.p("opt/python"), "3.12");
+    let path = format!("{tool_bin}:{}", s(&user_python.join("bin")));
+    let out = m.run_tool(&tool, &m.base, &["list", "--json"], &[("PATH", &path)]);
+    assert_exit(&out, 0, "the tool's list with the tool's bin first on PATH");
+    let sp = site(&user_python, "3.12");
+    assert_eq!(
+        targets_of(&json(&out)),
+        vec![
+            pair(&sp.join("certifi/cacert.pem"), "certifi"),
+            pair(&sp.join("pip/_vendor/certifi/cacert.pem"), "pip-vendored"),
+        ]
+    );
+
+    // Nothing but the tool: exit 1, saying why and how to name a target; nothing written.
+    let out = m.run_tool(
+        &tool,
+        &m.base,
+        &["add", &s(&gen("int-good.pem")), "--at", TEST_CLOCK],
+        &[("PATH", &tool_bin)],
+    );
+    assert_exit(
+        &out,
+        1,
+        "the tool's add with only the tool's python3 on PATH",
+    );
+    let err = stderr(&out);
+    assert!(err.contains("certpatch's own environment"), "{err}");
+    assert!(err.contains("--env"), "{err}");
+    assert_file_is(&tool_pip, &tool_pip0, "the tool's own bundle is untouched");
+
+    // Named, it is a target like any other.
+    let out = m.run_tool(&tool, &m.base, &["list", "--json", "--env", &tool_s], &[]);
+    assert_exit(&out, 0, "the tool's list --env naming the tool");
+    assert_eq!(
+        targets_of(&json(&out)),
+        vec![pair(&tool_pip, "pip-vendored")]
+    );
+    guard.check();
+}
+
+#[test]
+fn find_run_from_a_tool_leaves_out_the_tools_own_environment_unless_asked() {
+    let m = Machine::new();
+    let venvs = m.p("home/.local/share/pipx/venvs");
+    let tool = make_tool_venv(&venvs.join("certpatch"));
+    let httpie = make_venv(&venvs.join("httpie"), "3.12");
+    let tool_pip = site(&tool, "3.12").join("pip/_vendor/certifi/cacert.pem");
+
+    let out = m.run_tool(&tool, &m.base, &["find", "--json"], &[]);
+    assert_exit(&out, 0, "the tool's find");
+    let v = json(&out);
+    let envs: BTreeSet<&str> = v["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["environment"].as_str().unwrap())
+        .collect();
+    assert_eq!(envs, BTreeSet::from([s(&httpie).as_str()]), "{v:#}");
+    let notes = v["notes"].to_string();
+    assert!(
+        notes.contains("certpatch's own environment") && notes.contains(&s(&tool)),
+        "{v:#}"
+    );
+
+    // The same binary run from outside the venv (the one under test) lists both.
+    let items = m.find_json(&[], &[]);
+    let paths: Vec<&str> = items.iter().map(|i| i["path"].as_str().unwrap()).collect();
+    assert!(paths.contains(&s(&tool_pip).as_str()), "{paths:?}");
+
+    // A --root that holds it: listed.
+    let venvs_s = s(&venvs);
+    let out = m.run_tool(&tool, &m.base, &["find", "--json", "--root", &venvs_s], &[]);
+    assert_exit(&out, 0, "the tool's find --root");
+    let v = json(&out);
+    let paths: Vec<&str> = v["bundles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["path"].as_str().unwrap())
+        .collect();
+    assert!(paths.contains(&s(&tool_pip).as_str()), "{v:#}");
 }

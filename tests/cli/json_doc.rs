@@ -69,6 +69,14 @@ fn docs_json_md_keys_are_in_real_output() {
         ),
         ("add", run(&["add", i, "--bundle", b, "--at", TEST_CLOCK])),
         ("list", run(&["list", "--bundle", b])),
+        (
+            "status",
+            run(&["status", "--bundle", b, "--at", TEST_CLOCK]),
+        ),
+        (
+            "reapply",
+            run(&["reapply", "--bundle", b, "--at", TEST_CLOCK]),
+        ),
         ("find", run(&["find", "--root", root])),
         ("restore", run(&["restore", "--bundle", b, "--dry-run"])),
         ("remove", run(&["remove", "--all", "--bundle", b])),

@@ -7,6 +7,8 @@
 
 mod common;
 
+mod clients_e2e;
+
 mod attacks_certs;
 mod attacks_files;
 mod attacks_output;
@@ -18,13 +20,16 @@ mod discovery;
 mod inputs;
 mod json;
 mod json_doc;
+mod ledger_status;
 mod man;
 mod offline;
+mod packaging;
 mod python313;
 mod python_e2e;
 mod refusals;
 mod regressions;
 mod undo;
+mod upgrade_e2e;
 mod usage;
 mod warnings;
 mod writing;

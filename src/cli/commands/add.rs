@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde_json::json;
 
-use super::find::{overrides_for, report_overrides};
+use super::find::{findings_for, overrides_for, report_findings};
 use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
 use super::{bundle_error, knowledge, preview, Context};
 use crate::accept::plan::{plan_sourced, Plan};
@@ -105,8 +105,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     // Variables that make Python read another file than the bundles patched (or that
     // would be, in a dry run); one that already names a patched bundle is no problem.
     // Shown before the summary, since they decide whether the patch helps at all.
-    let overrides = overrides_for(ctx, &changed.iter().collect::<Vec<_>>());
-    report_overrides(ctx, &overrides);
+    let changed_refs: Vec<&Target> = changed.iter().collect();
+    report_findings(ctx, &findings_for(ctx, &changed_refs));
+    let overrides = overrides_for(ctx, &changed_refs);
     // Shown whenever an intermediate is (or, in a dry run, would be) added to a bundle
     // whose Python is 3.13+ or not known.
     if changed.iter().any(Target::may_be_python_3_13) {
@@ -245,8 +246,8 @@ impl AddStatus {
     }
 }
 
-struct Report {
-    outcome: Outcome,
+pub(crate) struct Report {
+    pub(crate) outcome: Outcome,
     status: AddStatus,
     /// Fingerprints written to the bundle (not those of a dry run or --output).
     added: Vec<String>,
@@ -270,7 +271,7 @@ impl Planned for AddPlan<'_> {
     }
 }
 
-fn add_to(
+pub(crate) fn add_to(
     ctx: &Context,
     input: &Input,
     target: &Target,
@@ -388,15 +389,19 @@ fn add_to(
                             .iter()
                             .map(|&i| {
                                 let c = &input.certs[i];
-                                Entry {
-                                    bundle: locked.path.to_string_lossy().into_owned(),
-                                    sha256: c.sha256_hex(),
-                                    subject: c.subject.clone(),
-                                    added: when.to_string(),
-                                    source: prepared.sources[i].clone(),
-                                    not_after: rfc3339(c.not_after),
-                                    pem: c.pem("\n"),
-                                }
+                                // The package and the bundle's hash after the write are
+                                // filled in by the commit (store::commit).
+                                let mut e = Entry::new(&locked.path, c.sha256_hex(), c.pem("\n"));
+                                e.environment = target
+                                    .environment
+                                    .as_ref()
+                                    .map(|p| p.to_string_lossy().into_owned());
+                                e.subject.clone_from(&c.subject);
+                                e.added = when.to_string();
+                                e.source.clone_from(&prepared.sources[i]);
+                                e.not_after = rfc3339(c.not_after);
+                                e.allow_root = args.allow_root && c.is_self_signed();
+                                e
                             })
                             .collect();
                         write = Some(Write {

@@ -7,7 +7,7 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::json;
 
-use super::find::{overrides_for, report_overrides};
+use super::find::{findings_for, overrides_for, report_findings};
 use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
 use super::{knowledge, read_or_report, Context};
 use crate::accept::validate::{self, Decision, Rules};
@@ -78,8 +78,8 @@ pub fn run(
             "offline": offline,
         }));
     }
+    report_findings(ctx, &findings_for(ctx, &effective));
     let overrides = overrides_for(ctx, &effective);
-    report_overrides(ctx, &overrides);
     ctx.printer.document(&Document {
         command: "check",
         ok: outcome == Outcome::Success,

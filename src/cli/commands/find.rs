@@ -56,9 +56,15 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     });
     for i in sorted {
         let b = &found.bundles[i];
+        // Exactly per client and version, as `status` says it (`PIP_CERT` only for a pip
+        // before 24.2).
+        let pip = crate::store::provenance::of(&b.path)
+            .filter(|p| p.package == "pip")
+            .and_then(|p| p.version);
+        let findings = discover::findings(&ctx.host, &b.path, b.kind, pip.as_deref());
         let ignored_by: Vec<&str> = overrides
             .iter()
-            .filter(|o| o.ignores(b.kind))
+            .filter(|o| findings.iter().any(|f| f.setting == o.var))
             .map(|o| o.var)
             .collect();
         if last_env != Some(b.environment.as_deref()) {
@@ -195,18 +201,61 @@ fn bundle_json(b: &FoundBundle, summary: Option<&Summary>, ignored_by: &[&str]) 
     })
 }
 
-/// The set variables that make Python read another file than one of `targets` (a
-/// variable that already names that bundle is no problem). `add` and `check` report these.
+/// What makes a client ignore one of `targets`, exactly per client and version
+/// ([`discover::findings`], as `status` reports it): a variable that already names that
+/// bundle is no problem, and `PIP_CERT` is one only for a pip before 24.2.
+pub fn findings_for(
+    ctx: &Context,
+    targets: &[&Target],
+) -> Vec<(std::path::PathBuf, discover::Finding)> {
+    let mut out = Vec::new();
+    for t in targets {
+        let Some(kind) = t.kind else { continue };
+        let package = crate::store::provenance::of(&t.path);
+        let pip = package
+            .as_ref()
+            .filter(|p| p.package == "pip")
+            .and_then(|p| p.version.as_deref());
+        for f in discover::findings(&ctx.host, &t.path, kind, pip) {
+            out.push((t.path.clone(), f));
+        }
+    }
+    out
+}
+
+/// The set variables behind [`findings_for`] (the `overrides` of `add --json`/`check --json`).
 pub fn overrides_for(ctx: &Context, targets: &[&Target]) -> Vec<Override> {
+    let findings = findings_for(ctx, targets);
     discover::overrides(&ctx.host)
         .into_iter()
-        .filter(|o| {
-            targets.iter().any(|t| {
-                t.kind.is_some_and(|k| o.ignores(k))
-                    && std::fs::canonicalize(&o.value).ok().as_deref() != Some(t.path.as_path())
-            })
-        })
+        .filter(|o| findings.iter().any(|(_, f)| f.setting == o.var))
         .collect()
+}
+
+/// Warns about each finding: which client ignores which bundle, and what to do.
+pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, discover::Finding)]) {
+    for (path, f) in findings {
+        let setting = if f.setting.contains(' ') {
+            format!("{} ({})", escape(&f.setting), escape(&f.value))
+        } else {
+            format!("{}={}", escape(&f.setting), escape(&f.value))
+        };
+        ctx.printer.warn(format!(
+            "{setting} is set: {} [{}{}; {}]",
+            escape(&f.effect),
+            f.client,
+            f.versions
+                .as_deref()
+                .map(|v| format!(", {v}"))
+                .unwrap_or_default(),
+            crate::cli::output::path_text(path),
+        ));
+    }
+    if !findings.is_empty() {
+        ctx.printer.hint(
+            "unset these variables (or point them at a patched bundle) for a patch to take effect; `certpatch status` lists them per bundle",
+        );
+    }
 }
 
 /// Warns about each variable that makes Python ignore the bundles certpatch patches.

@@ -49,7 +49,15 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
                 crate::x509::clock::rfc3339(patch.cert.not_after)
             ));
         }
+        let lost = super::lost::lost_from(ctx, target, &bundle);
+        if let Some(line) = super::lost::list_line(&lost) {
+            p.warn(format!("{}: {line}", path_text(&target.path)));
+        }
         let mut v = target.json();
+        v["lost"] = lost
+            .iter()
+            .map(|e| json!({"sha256": e.sha256, "subject": e.subject}))
+            .collect();
         v["certificates"] = json!(bundle.certs.len());
         v["patches"] = bundle.patches.iter().map(patch_json).collect();
         bundles.push(v);

@@ -7,10 +7,13 @@ pub mod find;
 pub mod index;
 pub mod knowledge;
 pub mod list;
+pub mod lost;
 pub mod man;
+pub mod reapply;
 pub mod remove;
 pub mod report;
 pub mod restore;
+pub mod status;
 
 use std::path::Path;
 
@@ -44,9 +47,46 @@ impl Context {
         Home::locate()
     }
 
-    /// Resolves targets and shows discovery's notes as warnings.
+    /// Resolves targets and shows discovery's notes as warnings. With no target flag, the
+    /// configuration's `[default-targets]` when it sets any; a configuration that cannot be
+    /// read is then a warning (the active environment is used), so that `list`, `remove`
+    /// and `restore` keep working.
     pub fn targets(&self, spec: &crate::cli::Targets) -> Result<(Vec<Target>, Vec<String>)> {
-        let resolved = target::resolve(&spec.into(), &self.host)?;
+        if spec.is_empty() {
+            match crate::store::config::load() {
+                Ok(config) => return self.targets_with(spec, &config),
+                Err(e) => self.printer.warn(format!(
+                    "{}; using the active environment",
+                    crate::cli::exit::chain(&e)
+                )),
+            }
+        }
+        self.targets_with(spec, &crate::store::config::Loaded::default())
+    }
+
+    /// [`Context::targets`] with the configuration already read.
+    pub fn targets_with(
+        &self,
+        spec: &crate::cli::Targets,
+        config: &crate::store::config::Loaded,
+    ) -> Result<(Vec<Target>, Vec<String>)> {
+        let mut spec: target::Spec = spec.into();
+        let from_config = spec.named.bundles.is_empty()
+            && spec.named.pythons.is_empty()
+            && spec.named.envs.is_empty()
+            && !spec.all;
+        if let Some(d) = config
+            .config
+            .default_targets
+            .as_ref()
+            .filter(|d| from_config && !d.is_empty())
+        {
+            spec.named.bundles.clone_from(&d.bundles);
+            spec.named.pythons.clone_from(&d.pythons);
+            spec.named.envs.clone_from(&d.envs);
+            spec.all = d.all;
+        }
+        let resolved = target::resolve(&spec, &self.host)?;
         // A note is one line; the paths and interpreter answers in it can hold anything,
         // so the whole of it is escaped (a line break too).
         for note in &resolved.notes {

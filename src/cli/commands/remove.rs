@@ -19,6 +19,22 @@ use crate::store::ledger::Ledger;
 use crate::store::transaction::{self, BackupStep, Write};
 use crate::target::Target;
 
+/// `remove --json`'s own keys: `dry_run` and `notes`, and the lost patches a selector
+/// named (already gone from their bundles, dropped from the ledger).
+#[derive(serde::Serialize)]
+struct RemoveExtra<'a> {
+    #[serde(flatten)]
+    change: ChangeExtra<'a>,
+    already_gone: Vec<Gone>,
+}
+
+/// A patch a selector named that its bundle had already lost.
+#[derive(serde::Serialize)]
+struct Gone {
+    bundle: String,
+    sha256: String,
+}
+
 /// What to remove.
 pub enum Selection {
     All,
@@ -61,9 +77,12 @@ pub fn run(
     let (targets, notes) = ctx.targets(targets)?;
     // Resolve every prefix to one fingerprint across all targets first: a prefix that
     // names different certificates in different bundles must not remove both.
+    // A selector that names a patch the bundle already lost (an upgrade) is not an error:
+    // it is said to be gone and dropped from the ledger.
+    let mut gone = Vec::new();
     let wanted = match selection {
         Selection::All => None,
-        Selection::Prefixes(prefixes) => match resolve(ctx, prefixes, &targets)? {
+        Selection::Prefixes(prefixes) => match resolve(ctx, prefixes, &targets, &mut gone)? {
             Ok(fingerprints) => Some(fingerprints),
             Err(problem) => {
                 p.document(&Document::<(), _> {
@@ -80,10 +99,12 @@ pub fn run(
             }
         },
     };
+    super::lost::forget(ctx, &gone, dry_run);
     let home = if dry_run { None } else { Some(ctx.home()?) };
     let mut outcome = Outcome::Success;
     let mut results = Vec::new();
-    for target in &targets {
+    let only_gone = wanted.as_ref().is_some_and(|w| w.is_empty()) && !gone.is_empty();
+    for target in targets.iter().filter(|_| !only_gone) {
         match remove_from(ctx, target, wanted.as_deref(), home.as_ref(), targets.len()) {
             Ok(v) => results.push(v),
             Err(e) => {
@@ -97,9 +118,18 @@ pub fn run(
         ok: outcome == Outcome::Success,
         error: None,
         bundles: results,
-        extra: ChangeExtra {
-            dry_run,
-            notes: &notes,
+        extra: RemoveExtra {
+            change: ChangeExtra {
+                dry_run,
+                notes: &notes,
+            },
+            already_gone: gone
+                .iter()
+                .map(|(b, e)| Gone {
+                    bundle: path_text(b),
+                    sha256: e.sha256.clone(),
+                })
+                .collect(),
         },
     });
     Ok(outcome)
@@ -111,6 +141,7 @@ fn resolve(
     ctx: &Context,
     prefixes: &[String],
     targets: &[Target],
+    gone: &mut Vec<(std::path::PathBuf, crate::store::ledger::Entry)>,
 ) -> Result<Result<Vec<String>, Failure>> {
     let p = &ctx.printer;
     let mut present: BTreeMap<String, String> = BTreeMap::new(); // sha256 -> name
@@ -129,6 +160,12 @@ fn resolve(
             .filter(|(sha, _)| sha.starts_with(prefix.as_str()))
             .collect();
         match hits.as_slice() {
+            [] if {
+                let lost = super::lost::matching(ctx, targets, prefix);
+                let found = !lost.is_empty();
+                gone.extend(lost);
+                found
+            } => {}
             [] => {
                 let message = format!(
                     "no certpatch patch matches `{prefix}` in the {} target bundle(s); nothing was removed",

@@ -1,0 +1,221 @@
+//! `certpatch status [targets]`: for each bundle, the patches recorded and present, those
+//! an upgrade (or reinstall, or replacement) lost, whether something else edited the file,
+//! the patched certificates expiring within the warning window, and what makes a client
+//! ignore the bundle — then what to run next. Exit 0 when all is well, 1 when anything
+//! needs attention. The work is [`crate::health::status`]; this file prints it.
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::Context;
+use crate::cli::exit::Outcome;
+use crate::cli::json::Document;
+use crate::cli::output::{escape, path_text, short, Tone};
+use crate::cli::Targets;
+use crate::health::{self, BundleStatus, State};
+use crate::store::config;
+use crate::store::ledger;
+
+/// `status --json`'s own keys.
+#[derive(Serialize)]
+pub struct StatusExtra<'a> {
+    /// The configuration file read, or null (every default).
+    pub config: Option<String>,
+    pub warning_days: u32,
+    /// The ledger's path, and why it could not be read.
+    pub ledger: String,
+    pub ledger_error: Option<String>,
+    /// What to run next (empty when all is well).
+    pub next: Vec<String>,
+    pub notes: &'a [String],
+}
+
+pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
+    let p = &ctx.printer;
+    let config = config::load()?;
+    let (targets, notes) = ctx.targets_with(targets, &config)?;
+    let home = ctx.home().ok();
+    let (ledger, ledger_error) = match home.as_ref().map(ledger::read) {
+        Some(Ok(l)) => (Some(l), None),
+        Some(Err(e)) => (None, Some(crate::cli::exit::chain(&e))),
+        None => (None, None),
+    };
+    let ledger_path = home
+        .as_ref()
+        .map(|h| path_text(&h.ledger_path()))
+        .unwrap_or_default();
+    match &config.path {
+        Some(path) => p.line(format!("configuration: {}", path_text(path))),
+        None => p.line(format!(
+            "configuration: none ({} does not exist; the defaults apply)",
+            config
+                .looked_at
+                .as_deref()
+                .map(path_text)
+                .unwrap_or_else(|| "no config folder".into())
+        )),
+    }
+    if let Some(e) = &ledger_error {
+        p.error(e);
+    }
+    let inputs = health::Inputs {
+        host: &ctx.host,
+        home: home.as_ref(),
+        ledger: ledger.as_ref(),
+        at: ctx.at,
+        warning_days: config.warning_days(),
+    };
+    let mut next: Vec<String> = Vec::new();
+    let mut push = |s: String| {
+        if !next.contains(&s) {
+            next.push(s);
+        }
+    };
+    let mut attention = ledger_error.is_some();
+    let mut reports = Vec::new();
+    for target in &targets {
+        let s = health::status(target, &inputs);
+        attention |= s.needs_attention();
+        print_one(ctx, target, &s);
+        let named = target_flag(target);
+        if !s.lost.is_empty() {
+            push(format!("certpatch reapply {named}"));
+        }
+        if let State::Edited { .. } = &s.state {
+            let reinstall = s
+                .package
+                .as_ref()
+                .map(|p| p.reinstall_command())
+                .unwrap_or_else(|| "reinstall the package that owns it".into());
+            push(format!(
+                "{reinstall}   # puts the package's own copy back; then `certpatch reapply {named}`"
+            ));
+        }
+        for e in &s.expiring {
+            push(format!(
+                "certpatch add NEW-CERT.pem {named} && certpatch remove {} {named}   # {} expires {}",
+                short(&e.sha256),
+                e.subject,
+                e.not_after
+            ));
+        }
+        for f in &s.clients {
+            push(f.fix.clone());
+        }
+        reports.push(s);
+    }
+    if let Some(e) = &ledger_error {
+        let _ = e;
+        push(format!(
+            "fix or move aside {ledger_path} (certpatch starts a new ledger)"
+        ));
+    }
+    if next.is_empty() {
+        p.line(p.tone(Tone::Good, "all is well"));
+    } else {
+        p.line("next:");
+        for n in &next {
+            p.line(format!("  {}", escape(n)));
+        }
+    }
+    p.document(&Document {
+        command: "status",
+        ok: !attention,
+        error: None,
+        bundles: reports,
+        extra: StatusExtra {
+            config: config.path.as_deref().map(path_text),
+            warning_days: config.warning_days(),
+            ledger: ledger_path,
+            ledger_error,
+            next,
+            notes: &notes,
+        },
+    });
+    Ok(Outcome::from_ok(!attention))
+}
+
+/// `--bundle PATH`: the flag that names this one bundle in a command to run next.
+pub fn target_flag(target: &crate::target::Target) -> String {
+    format!("--bundle {}", path_text(&target.path))
+}
+
+fn print_one(ctx: &Context, target: &crate::target::Target, s: &BundleStatus) {
+    let p = &ctx.printer;
+    p.line(target.describe());
+    if let Some(e) = &s.error {
+        p.error(format!("  {e}"));
+        return;
+    }
+    if let Some(pkg) = &s.package {
+        p.line(format!("  package: {}", escape(&pkg.to_string())));
+    }
+    let state = match &s.state {
+        State::Pristine => p.tone(Tone::Good, "pristine (as its package installed it)"),
+        State::PatchedByCertpatch => p.tone(
+            Tone::Good,
+            "patched only by certpatch (the original file plus certpatch's patches)",
+        ),
+        State::Edited { against } => p.tone(
+            Tone::Bad,
+            &format!(
+                "edited by something else: without certpatch's patches it differs from {}",
+                escape(against)
+            ),
+        ),
+        State::Unknown { why } => format!("state unknown: {why}"),
+    };
+    p.line(format!("  {state}"));
+    for pr in &s.present {
+        p.line(format!(
+            "  present: {}  {}  expires {}{}",
+            short(&pr.sha256),
+            escape(&pr.subject),
+            pr.not_after,
+            if pr.recorded {
+                ""
+            } else {
+                " (not in the ledger)"
+            }
+        ));
+    }
+    for l in &s.lost {
+        p.line(format!(
+            "  {} {}  {}  (added {} from {}): {}",
+            p.tone(Tone::Bad, "LOST:"),
+            short(&l.sha256),
+            escape(&l.subject),
+            escape(&l.added),
+            escape(&l.source),
+            escape(&l.how.to_string())
+        ));
+    }
+    for e in &s.expiring {
+        let when = if e.days_left < 0 {
+            format!("expired {} day(s) ago", -e.days_left)
+        } else {
+            format!("expires in {} day(s)", e.days_left)
+        };
+        p.line(format!(
+            "  {} {}  {}  {when} ({})",
+            p.tone(Tone::Bad, "EXPIRING:"),
+            short(&e.sha256),
+            escape(&e.subject),
+            e.not_after
+        ));
+    }
+    for f in &s.clients {
+        p.line(format!(
+            "  {} {}{}: {}={} — {}",
+            p.tone(Tone::Bad, "IGNORED BY"),
+            f.client,
+            f.versions
+                .as_deref()
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default(),
+            escape(&f.setting),
+            escape(&f.value),
+            escape(&f.effect)
+        ));
+    }
+}
