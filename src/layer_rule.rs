@@ -10,25 +10,27 @@ const RULE: &[(&str, &[&str])] = &[
     (
         "cli",
         &[
-            "cli", "health", "target", "store", "discover", "accept", "net", "bundle", "x509",
+            "cli", "health", "target", "store", "discover", "accept", "net", "pki", "bundle",
+            "x509",
         ],
     ),
     (
         "health",
         &[
-            "health", "target", "store", "discover", "accept", "bundle", "x509",
+            "health", "target", "store", "discover", "accept", "pki", "bundle", "x509",
         ],
     ),
     (
         "target",
         &[
-            "target", "store", "discover", "accept", "net", "bundle", "x509",
+            "target", "store", "discover", "accept", "net", "pki", "bundle", "x509",
         ],
     ),
     ("store", &["store", "bundle", "x509"]),
     ("discover", &["discover", "bundle", "x509"]),
     ("accept", &["accept", "bundle", "x509"]),
     ("net", &["net", "bundle", "x509"]),
+    ("pki", &["pki", "bundle", "x509"]),
     ("bundle", &["bundle", "x509"]),
     ("fuzzing", &["fuzzing", "bundle", "x509"]),
     ("x509", &["x509"]),

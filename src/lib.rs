@@ -17,6 +17,7 @@
 //! | [`discover`] | Python environments and their bundles |
 //! | [`accept`] | the acceptance rules for a certificate, and planning an add |
 //! | [`net`] | TLS capture of a server's chain, judging it with webpki, AIA fetching |
+//! | [`pki`] | offline Web PKI knowledge: the index of CCADB intermediates, certifi's root history, chain completion (data, not trust) |
 //! | [`bundle`] | the bundle format itself: parse, render a patch, take patches out (pure) |
 //! | [`x509`] | bytes → certificate facts: PEM, DER, PKCS#7 intake; times; printable text |
 //!
@@ -28,11 +29,11 @@
 //! Data flows one way:
 //!
 //! ```text
-//! cli → health → target → store | discover | accept | net → bundle → x509
+//! cli → health → target → store | discover | accept | net | pki → bundle → x509
 //! ```
 //!
 //! - A layer imports only the layers to its right, never one to its left.
-//! - `store`, `discover`, `accept` and `net` are peers and do not import each other
+//! - `store`, `discover`, `accept`, `net` and `pki` are peers and do not import each other
 //!   (in particular `net` never imports `store`: fetching never writes).
 //! - Nothing below `cli` prints (the lints below enforce it) or sees clap types: lower
 //!   layers return values, including notes and warnings, and take plain types such as
@@ -54,6 +55,7 @@ pub mod discover;
 pub mod fuzzing;
 pub mod health;
 pub mod net;
+pub mod pki;
 pub mod store;
 pub mod target;
 pub mod x509;

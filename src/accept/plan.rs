@@ -24,6 +24,18 @@ pub fn plan<'a>(input: &'a Input, bytes: Vec<u8>, rules: Rules, when: &str) -> P
 
 /// [`plan`] for a bundle already parsed (the bundle transaction parses it).
 pub fn plan_parsed<'a>(input: &'a Input, bundle: Bundle, rules: Rules, when: &str) -> Plan<'a> {
+    plan_sourced(input, bundle, rules, when, &|_| input.source.clone())
+}
+
+/// [`plan_parsed`] where each certificate's patch names its own source (`source_of(i)`
+/// for `input.certs[i]`), as `add --with-issuers` does for the issuers it found.
+pub fn plan_sourced<'a>(
+    input: &'a Input,
+    bundle: Bundle,
+    rules: Rules,
+    when: &str,
+    source_of: &dyn Fn(usize) -> String,
+) -> Plan<'a> {
     let verdicts = validate::judge(&input.certs, &bundle, rules);
     let mut added = Vec::new();
     let mut new_bytes = None;
@@ -34,7 +46,7 @@ pub fn plan_parsed<'a>(input: &'a Input, bundle: Bundle, rules: Rules, when: &st
                 .iter()
                 .any(|&j: &usize| input.certs[j].sha256 == v.cert.sha256);
             if v.decision == Decision::Add && !duplicate {
-                let patch = render_patch(&bytes, v.cert, when, &input.source);
+                let patch = render_patch(&bytes, v.cert, when, &source_of(i));
                 bytes.extend(patch);
                 added.push(i);
             }

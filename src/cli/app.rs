@@ -61,6 +61,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
                 "restore",
                 "diagnose",
                 "fix",
+                "index",
                 "completions",
             ]
             .contains(&a.as_str())
@@ -92,13 +93,15 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
             file,
             targets,
             allow_root,
-        } => commands::check::run(&ctx, &file, &targets, allow_root),
+            with_issuers,
+        } => commands::check::run(&ctx, &file, &targets, allow_root, with_issuers),
         Command::Add {
             file,
             targets,
             dry_run,
             allow_root,
             output,
+            with_issuers,
         } => commands::add::run(
             &ctx,
             commands::add::AddArgs {
@@ -107,6 +110,7 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
                 dry_run,
                 allow_root,
                 output: output.as_deref(),
+                with_issuers,
             },
         ),
         Command::List { targets } => commands::list::run(&ctx, &targets),
@@ -163,6 +167,17 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
                 allow_root,
             },
         ),
+        Command::Index { action } => {
+            use crate::cli::args::IndexAction;
+            use commands::index::Action;
+            let action = match &action {
+                None => Action::Show,
+                Some(IndexAction::Lookup { query }) => Action::Lookup(query),
+                Some(IndexAction::Refresh { file }) => Action::Refresh(file),
+                Some(IndexAction::Reset) => Action::Reset,
+            };
+            commands::index::run(&ctx, action)
+        }
         Command::Completions { shell } => Ok(commands::completions::run(shell)),
     }
 }

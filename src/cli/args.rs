@@ -143,6 +143,10 @@ pub enum Command {
         /// Accept a self-signed root certificate.
         #[arg(long)]
         allow_root: bool,
+        /// Also add the missing issuers certpatch finds in its offline index (CCADB
+        /// intermediates), up to a root of the bundle, each checked like FILE.
+        #[arg(long)]
+        with_issuers: bool,
     },
     /// Append the CA certificate(s) in FILE that each bundle lacks, keeping a backup.
     Add {
@@ -159,6 +163,10 @@ pub enum Command {
         /// Write the patched copy to OUT and leave the bundle alone.
         #[arg(long, value_name = "OUT")]
         output: Option<PathBuf>,
+        /// Also add the missing issuers certpatch finds in its offline index (CCADB
+        /// intermediates), up to a root of the bundle, each checked like FILE.
+        #[arg(long)]
+        with_issuers: bool,
     },
     /// Show the certpatch patches present in each bundle.
     List {
@@ -248,11 +256,29 @@ pub enum Command {
         #[arg(long)]
         allow_root: bool,
     },
+    /// Show the offline index of CCADB intermediates (date, size), look a certificate up,
+    /// or refresh it from Mozilla's CCADB CSV report with PEM.
+    Index {
+        #[command(subcommand)]
+        action: Option<IndexAction>,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexAction {
+    /// Look a name (any part of the subject, any case) or a SHA-256 fingerprint (or a
+    /// prefix of 8+ hex digits, colons optional) up, in the index and certifi's root history.
+    Lookup { query: String },
+    /// Build a new index from a CCADB CSV report with PEM (PublicAllIntermediateCertsWithPEMCSV)
+    /// or a PEM file, row by row with the same validation, saved under CERTPATCH_HOME.
+    Refresh { file: PathBuf },
+    /// Forget a refreshed index: use the snapshot built into certpatch again.
+    Reset,
 }
 
 impl Command {
@@ -269,6 +295,7 @@ impl Command {
             Command::Reapply { .. } => "reapply",
             Command::Diagnose { .. } => "diagnose",
             Command::Fix { .. } => "fix",
+            Command::Index { .. } => "index",
             Command::Completions { .. } => "completions",
         }
     }

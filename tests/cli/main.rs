@@ -27,6 +27,7 @@ mod man;
 mod net;
 mod net_e2e;
 mod netlab;
+mod offline;
 mod packaging;
 mod python313;
 mod python_e2e;

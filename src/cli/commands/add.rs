@@ -1,4 +1,4 @@
-//! `certpatch add FILE [targets] [--dry-run] [--allow-root] [--output OUT]`.
+//! `certpatch add FILE [targets] [--dry-run] [--allow-root] [--output OUT] [--with-issuers]`.
 
 use std::path::{Path, PathBuf};
 
@@ -7,9 +7,10 @@ use serde_json::json;
 
 use super::find::{findings_for, overrides_for, report_findings};
 use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
-use super::{bundle_error, preview, Context};
-use crate::accept::plan::{plan_parsed, Plan};
+use super::{bundle_error, knowledge, preview, Context};
+use crate::accept::plan::{plan_sourced, Plan};
 use crate::accept::validate::{Decision, Rules, ANCHOR_NOTE};
+use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
 use crate::cli::json::{Document, InputExtra};
 use crate::cli::output::{opt_path_text, path_text, short, Tone};
@@ -28,6 +29,7 @@ pub struct AddArgs<'a> {
     pub dry_run: bool,
     pub allow_root: bool,
     pub output: Option<&'a Path>,
+    pub with_issuers: bool,
 }
 
 pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
@@ -258,6 +260,9 @@ pub(crate) struct Report {
 struct AddPlan<'a> {
     plan: Plan<'a>,
     install: Result<Option<String>, String>,
+    /// What the offline index says ([`knowledge::explain`]).
+    hints: Vec<String>,
+    offline: knowledge::OfflineJson,
 }
 
 impl Planned for AddPlan<'_> {
@@ -275,6 +280,13 @@ pub(crate) fn add_to(
     when: &str,
 ) -> Result<Report> {
     let p = &ctx.printer;
+    // The issuers the offline index knows for this bundle (read here, unlocked: the plan
+    // below judges the locked bytes, so a bundle changed meanwhile is still judged right).
+    let prepared = match target.read() {
+        Ok(bytes) => knowledge::prepare(ctx, input, &Bundle::parse(bytes), args.with_issuers),
+        Err(_) => knowledge::Prepared::plain(input),
+    };
+    let input = &prepared.input;
     // Every expensive check (certificate rules, the parse and Python load checks) runs in
     // the transaction's plan, before the lock; a dry run or --output never locks.
     let real = !(args.dry_run || args.output.is_some());
@@ -283,13 +295,20 @@ pub(crate) fn add_to(
         ctx.access(target),
         home.as_ref(),
         |bundle| {
-            let plan = plan_parsed(input, bundle, rules, when);
+            let mut plan =
+                plan_sourced(input, bundle, rules, when, &|i| prepared.sources[i].clone());
+            let (hints, offline) = knowledge::explain(&mut plan.verdicts, &prepared);
             let install = if real {
                 installable(ctx, target, &plan)
             } else {
                 Ok(None)
             };
-            AddPlan { plan, install }
+            AddPlan {
+                plan,
+                install,
+                hints,
+                offline,
+            }
         },
         |planned: &AddPlan, locked| {
             let plan = &planned.plan;
@@ -301,6 +320,7 @@ pub(crate) fn add_to(
                 ));
             }
             print_verdicts(ctx, target, input, &plan.verdicts);
+            knowledge::print(ctx, &planned.hints);
             let mut refused = plan
                 .verdicts
                 .iter()
@@ -378,7 +398,7 @@ pub(crate) fn add_to(
                                     .map(|p| p.to_string_lossy().into_owned());
                                 e.subject.clone_from(&c.subject);
                                 e.added = when.to_string();
-                                e.source.clone_from(&input.source);
+                                e.source.clone_from(&prepared.sources[i]);
                                 e.not_after = rfc3339(c.not_after);
                                 e.allow_root = args.allow_root && c.is_self_signed();
                                 e
@@ -449,6 +469,7 @@ pub(crate) fn add_to(
             "certificates": verdicts_json(&plan.verdicts),
             "backup": opt_path_text(backup_path.as_deref()),
             "output": opt_path_text(output_path.as_deref()),
+            "offline": done.plan.offline,
         }),
     })
 }

@@ -1,4 +1,4 @@
-//! `certpatch check FILE [targets]`: would `add` accept these certificates? Writes nothing.
+//! `certpatch check FILE [targets] [--with-issuers]`: would `add` accept these certificates? Writes nothing.
 //! Like `add`, it names the set variables (`REQUESTS_CA_BUNDLE`, …) that would make Python
 //! ignore the patch.
 
@@ -9,14 +9,20 @@ use serde_json::json;
 
 use super::find::{findings_for, overrides_for, report_findings};
 use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
-use super::{read_or_report, Context};
+use super::{knowledge, read_or_report, Context};
 use crate::accept::validate::{self, Decision, Rules};
 use crate::cli::exit::Outcome;
 use crate::cli::json::{Document, InputExtra};
 use crate::cli::output::Tone;
 use crate::cli::Targets;
 
-pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> Result<Outcome> {
+pub fn run(
+    ctx: &Context,
+    file: &Path,
+    targets: &Targets,
+    allow_root: bool,
+    with_issuers: bool,
+) -> Result<Outcome> {
     let input = match read_input(ctx, "check", file) {
         Ok(input) => input,
         Err(outcome) => return Ok(outcome),
@@ -36,7 +42,11 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
             continue;
         };
         warn_if_unreadable(ctx, target, &bundle);
-        let verdicts = validate::judge(&input.certs, &bundle, rules);
+        // The issuers the offline index knows, put in front of the input with
+        // --with-issuers, and what it says about the chains it cannot complete.
+        let prepared = knowledge::prepare(ctx, &input, &bundle, with_issuers);
+        let mut verdicts = validate::judge(&prepared.input.certs, &bundle, rules);
+        let (hints, offline) = knowledge::explain(&mut verdicts, &prepared);
         let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
         let status = if refused {
             "refused"
@@ -51,7 +61,8 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
         if !refused {
             effective.push(target);
         }
-        print_verdicts(ctx, target, &input, &verdicts);
+        print_verdicts(ctx, target, &prepared.input, &verdicts);
+        knowledge::print(ctx, &hints);
         if refused {
             outcome = Outcome::Failure;
         } else {
@@ -64,6 +75,7 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
             "target": target.json(),
             "status": status,
             "certificates": verdicts_json(&verdicts),
+            "offline": offline,
         }));
     }
     report_findings(ctx, &findings_for(ctx, &effective));

@@ -43,10 +43,33 @@ pub struct FixArgs<'a> {
     pub allow_root: bool,
 }
 
-/// The issuer sources of this run, in the order they are asked.
+/// The offline index of CCADB intermediates as an issuer source: asked first, and the only
+/// one with `--offline`. What it returns is data, not trust: the walk keeps only a
+/// certificate that signs the child, and `add`'s checks judge it before anything is written.
+struct OfflineIndex(&'static crate::pki::Index);
+
+impl Source for OfflineIndex {
+    fn name(&self) -> &'static str {
+        "offline index"
+    }
+
+    fn candidates(
+        &mut self,
+        child: &crate::x509::cert::Cert,
+    ) -> Vec<(crate::x509::cert::Cert, String)> {
+        let date = self.0.date.clone();
+        self.0
+            .issuers_of(child)
+            .into_iter()
+            .map(|c| (c, format!("certpatch offline index {date}")))
+            .collect()
+    }
+}
+
+/// The issuer sources of this run, in the order they are asked: the offline index, then
+/// AIA unless `--offline`.
 fn sources(offline: bool) -> Vec<Box<dyn Source>> {
-    let mut list: Vec<Box<dyn Source>> = Vec::new();
-    // The offline index of intermediates plugs in here, first, when it exists.
+    let mut list: Vec<Box<dyn Source>> = vec![Box::new(OfflineIndex(crate::pki::index::active()))];
     if !offline {
         list.push(Box::new(issuers::Aia::default()));
     }
@@ -120,6 +143,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);
     let os = OsRoots::default();
+    super::knowledge::load_refreshed(ctx);
     let mut sources = sources(args.offline);
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
@@ -363,6 +387,7 @@ fn fix_one(
         source: format!("fix {} ({})", chain.source, origins.join(", ")),
     };
     let add_args = AddArgs {
+        with_issuers: false,
         file: Path::new(&chain.source),
         targets: args.targets,
         dry_run: args.dry_run,
@@ -508,4 +533,68 @@ fn confirm_with_python(
         }
     }
     check
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bundle::Bundle;
+    use crate::net::issuers::{walk, End};
+    use crate::pki::Index;
+    use crate::x509::cert::Cert;
+
+    fn cert(name: &str) -> Cert {
+        let path = format!("{}/fixtures/gen/{name}", env!("CARGO_MANIFEST_DIR"));
+        let der = ::pem::parse(std::fs::read(path).unwrap()).unwrap();
+        Cert::from_der(der.contents()).unwrap()
+    }
+
+    fn index_of(certs: &[Cert]) -> &'static Index {
+        Box::leak(Box::new(
+            Index::decode(&Index::encode(certs, "2025-06-24", "test")).unwrap(),
+        ))
+    }
+
+    /// `fix --offline`'s sources: a leaf whose issuer only the offline index holds is
+    /// completed up to the bundle's root with no AIA source at all; an index without that
+    /// issuer leaves it not found.
+    #[test]
+    fn the_offline_index_completes_a_leaf_only_chain_without_aia() {
+        let mut bundle_bytes = std::fs::read(format!(
+            "{}/fixtures/real/certifi-2026.10.19-cacert.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        bundle_bytes.extend(
+            std::fs::read(format!(
+                "{}/fixtures/gen/test-root.pem",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        );
+        let bundle = Bundle::parse(bundle_bytes);
+        let leaf = cert("leaf.pem");
+        let intermediate = cert("int-good.pem");
+
+        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(OfflineIndex(index_of(&[
+            cert("int-01.pem"),
+            intermediate.clone(),
+        ])))];
+        let (found, end) = walk(std::slice::from_ref(&leaf), &bundle, &mut sources);
+        assert!(matches!(end, End::Anchored), "{end:?}");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].cert.sha256, intermediate.sha256);
+        assert_eq!(found[0].source, "offline index");
+        assert!(
+            found[0].origin.contains("2025-06-24"),
+            "{}",
+            found[0].origin
+        );
+
+        let mut without: Vec<Box<dyn Source>> =
+            vec![Box::new(OfflineIndex(index_of(&[cert("int-01.pem")])))];
+        let (found, end) = walk(std::slice::from_ref(&leaf), &bundle, &mut without);
+        assert!(found.is_empty());
+        assert!(matches!(end, End::NotFound(_)), "{end:?}");
+    }
 }

@@ -4,6 +4,8 @@ pub mod add;
 pub mod check;
 pub mod completions;
 pub mod find;
+pub mod index;
+pub mod knowledge;
 pub mod list;
 pub mod lost;
 pub mod man;

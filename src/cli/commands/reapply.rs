@@ -324,6 +324,7 @@ fn one(
             dry_run: false,
             allow_root: w.allow_root,
             output: None,
+            with_issuers: false,
         };
         let status = match add_to(ctx, &input, target, &args, rules, &when) {
             Ok(r) if r.outcome == Outcome::Success => "reapplied",

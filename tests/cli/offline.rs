@@ -1,0 +1,251 @@
+//! Offline knowledge: chain completion through the embedded CCADB index
+//! (`--with-issuers`), the removed-root explanation, and `certpatch index`.
+
+use std::path::PathBuf;
+
+use crate::common::*;
+
+fn ccadb(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/ccadb")
+        .join(name)
+}
+
+/// Cloudflare TLS Issuing RSA CA 3, issued by SSL.com TLS Transit RSA CA R2 (in the
+/// index, not in certifi), issued by SSL.com TLS RSA Root CA 2022 (in certifi).
+const CLOUDFLARE: &str = "cloudflare-tls-issuing-rsa-ca-3.pem";
+const TRANSIT_SHA: &str = "ffe930442dfeb69c";
+/// TrustAsia OV TLS Pro CA G3, issued by DigiCert Global Root CA (removed from certifi).
+const TRUSTASIA: &str = "trustasia-ov-tls-pro-ca-g3.pem";
+
+#[test]
+fn add_offers_the_issuer_the_index_knows_and_writes_nothing() {
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let before = read(&bundle);
+    let out = sb.add(ccadb(CLOUDFLARE), &bundle, &[]);
+    assert_exit(&out, 1, "add without --with-issuers");
+    let err = stderr(&out);
+    assert!(
+        err.contains("certpatch knows the issuer: `SSL.com TLS Transit RSA CA R2`")
+            && err.contains("add it too with `--with-issuers`"),
+        "{err}"
+    );
+    assert_file_is(&bundle, &before, "refused: unchanged");
+}
+
+#[test]
+fn add_with_issuers_adds_the_missing_intermediate_too_and_remove_undoes_it_exactly() {
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let before = read(&bundle);
+    let cert_sha = sha256(&der(&ccadb(CLOUDFLARE)));
+    for order in [
+        vec!["all-at-once"],
+        vec!["leaf-side-first"],
+        vec!["root-side-first"],
+    ] {
+        sb.add_ok(ccadb(CLOUDFLARE), &bundle, &["--with-issuers"]);
+        let patched = read(&bundle);
+        assert!(patched.starts_with(&before));
+        assert_eq!(patch_count(&patched), 2, "the issuer and the certificate");
+        let listed = sb.listed_patches(&bundle);
+        assert_eq!(listed.len(), 2);
+        assert!(
+            listed[0].starts_with(TRANSIT_SHA),
+            "issuer first: {listed:?}"
+        );
+        assert_eq!(listed[1], cert_sha);
+        let text = String::from_utf8_lossy(&patched[before.len()..]).to_string();
+        assert!(
+            text.contains("from issuer of Cloudflare TLS Issuing RSA CA 3 (certpatch offline index 2025-06-24) for cloudflare-tls-issuing-rsa-ca-3.pem"),
+            "{text}"
+        );
+        match order[0] {
+            "all-at-once" => assert_exit(
+                &sb.remove(&bundle, &[TRANSIT_SHA, &cert_sha]),
+                0,
+                "remove both",
+            ),
+            "leaf-side-first" => {
+                assert_exit(
+                    &sb.remove(&bundle, &[&cert_sha]),
+                    0,
+                    "remove the certificate",
+                );
+                assert_exit(&sb.remove(&bundle, &[TRANSIT_SHA]), 0, "remove the issuer");
+            }
+            _ => {
+                assert_exit(&sb.remove(&bundle, &[TRANSIT_SHA]), 0, "remove the issuer");
+                assert_exit(
+                    &sb.remove(&bundle, &[&cert_sha]),
+                    0,
+                    "remove the certificate",
+                );
+            }
+        }
+        assert_file_is(
+            &bundle,
+            &before,
+            "add --with-issuers then remove is byte-exact",
+        );
+    }
+}
+
+#[test]
+fn check_with_issuers_says_add_would_accept_the_completed_chain() {
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let run = |extra: &[&str]| {
+        sb.cmd()
+            .arg("check")
+            .arg(ccadb(CLOUDFLARE))
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK, "--json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_exit(&out, 1, "check without --with-issuers");
+    let doc = json(&out);
+    assert_eq!(
+        doc["bundles"][0]["offline"]["issuers"][0]["sha256"]
+            .as_str()
+            .unwrap()[..16],
+        *TRANSIT_SHA
+    );
+    let out = run(&["--with-issuers"]);
+    assert_exit(&out, 0, "check --with-issuers");
+    let doc = json(&out);
+    assert_eq!(doc["bundles"][0]["status"], "acceptable");
+    assert_eq!(
+        doc["bundles"][0]["certificates"].as_array().unwrap().len(),
+        2
+    );
+}
+
+#[test]
+fn a_chain_to_a_root_certifi_removed_is_explained_without_dead_end_advice() {
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let before = read(&bundle);
+    for extra in [&[][..], &["--with-issuers"][..]] {
+        let out = sb.add(ccadb(TRUSTASIA), &bundle, extra);
+        assert_exit(&out, 1, "add of an intermediate under a removed root");
+        let err = stderr(&out);
+        assert!(
+            err.contains("DigiCert Global Root CA was removed from certifi in 2026.4.22; adding its intermediate cannot work with this bundle"),
+            "{err}"
+        );
+        assert!(
+            err.contains("serve a chain to a root certifi still has"),
+            "{err}"
+        );
+        assert!(
+            err.contains("last resort") && err.contains("certifi==2026.2.25"),
+            "{err}"
+        );
+        assert!(err.contains("VERIFY_X509_PARTIAL_CHAIN"), "{err}");
+        for dead_end in ["add that issuer first", "--with-issuers`", "--allow-root"] {
+            assert!(
+                !err.contains(dead_end),
+                "dead-end advice `{dead_end}`: {err}"
+            );
+        }
+        assert_file_is(&bundle, &before, "refused: unchanged");
+    }
+    let out = sb.add(ccadb(TRUSTASIA), &bundle, &["--json"]);
+    let doc = json(&out);
+    let b = &doc["bundles"][0];
+    assert_eq!(b["certificates"][0]["reasons"][0]["code"], "root-removed");
+    let removed = &b["offline"]["removed_roots"][0];
+    assert_eq!(removed["last_certifi_with_it"], "2026.2.25");
+    assert_eq!(removed["removed_in_certifi"], "2026.4.22");
+    assert_eq!(
+        removed["sha256"],
+        "4348a0e9444c78cb265e058d5e8944b4d84f9662bd26db257f8934a443c70161"
+    );
+}
+
+#[test]
+fn index_refresh_refuses_bad_rows_one_by_one_with_counts_and_keeps_the_rest() {
+    let sb = Sandbox::new();
+    let run = |args: &[&str]| sb.cmd().arg("index").args(args).output().unwrap();
+    let out = run(&[
+        "refresh",
+        ccadb("intermediates-sample.csv").to_str().unwrap(),
+    ]);
+    assert_exit(&out, 0, "index refresh");
+    let err = stderr(&out);
+    for (line, why) in [
+        ("line 31", "malformed: bad PEM"),
+        (
+            "line 34",
+            "not a CA intermediate: basicConstraints CA:FALSE",
+        ),
+        ("line 55", "not chaining anywhere"),
+        ("line 76", "malformed: unreadable CSV row"),
+    ] {
+        assert!(
+            err.contains(&format!("refused {line}: {why}")),
+            "{line}: {err}"
+        );
+    }
+    assert!(
+        stdout(&out).contains(
+            "6 row(s) read: 2 kept, 4 refused (duplicate 0, malformed 2, not-ca 1, not-chaining 1)"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    assert!(sb.home().join("index/intermediates.bin").is_file());
+    // The refreshed index is the one in use: 2 certificates, found by name.
+    let doc = json(&run(&["--json"]));
+    assert_eq!(doc["index"]["origin"], "refreshed");
+    assert_eq!(doc["index"]["certificates"], 2);
+    let doc = json(&run(&["lookup", "cn=r10", "--json"]));
+    assert_eq!(doc["found"][0]["kind"], "intermediate");
+    // A source with no good row is refused and changes nothing.
+    let bad = sb.file(
+        "bad.csv",
+        b"\"Certificate Name\",\"PEM Info\"\n\"x\",\"'-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----'\"\n",
+    );
+    let before = read(sb.home().join("index/intermediates.bin"));
+    let out = run(&["refresh", bad.to_str().unwrap(), "--json"]);
+    assert_exit(&out, 1, "refresh with no good row");
+    assert_eq!(json(&out)["counts"]["malformed"], 1);
+    assert_file_is(
+        &sb.home().join("index/intermediates.bin"),
+        &before,
+        "unchanged",
+    );
+    // Reset: back to the embedded snapshot.
+    assert_exit(&run(&["reset"]), 0, "index reset");
+    let doc = json(&run(&["--json"]));
+    assert_eq!(doc["index"]["origin"], "embedded");
+    assert_eq!(doc["index"]["certificates"], 1633);
+    assert_eq!(doc["index"]["date"], "2025-06-24");
+}
+
+#[test]
+fn index_lookup_finds_a_removed_root_with_its_certifi_history() {
+    let sb = Sandbox::new();
+    let out = sb
+        .cmd()
+        .args(["index", "lookup", "4348A0E9:444C78CB", "--json"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "lookup by fingerprint prefix");
+    let doc = json(&out);
+    let f = &doc["found"][0];
+    assert_eq!(f["kind"], "certifi-root");
+    assert_eq!(f["removed_in_certifi"], "2026.4.22");
+    let out = sb
+        .cmd()
+        .args(["index", "lookup", "no such certificate anywhere"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "lookup without a match");
+}
