@@ -691,7 +691,10 @@ mod ccadb_rules {
     #[test]
     #[ignore]
     fn how_many_real_intermediates_each_new_rule_refuses() {
-        let Ok(text) = std::fs::read("/work/shared/ccadb/intermediates-2025-06-24.pem") else {
+        let Ok(text) = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/ccadb/intermediates-2025-06-24.pem"
+        )) else {
             eprintln!("CCADB file not present: skipped");
             return;
         };

@@ -18,7 +18,11 @@ fn cert(rel: &str) -> Cert {
     Cert::from_der(pem::parse(bytes).unwrap().contents()).unwrap()
 }
 
-const SNAPSHOT: &str = "/work/shared/ccadb/intermediates-2025-06-24.pem";
+/// The snapshot sits beside the repository (`../shared/ccadb/`), as in the workplace and CI.
+const SNAPSHOT: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/ccadb/intermediates-2025-06-24.pem"
+);
 
 fn certifi() -> Bundle {
     Bundle::parse(read("fixtures/real/certifi-2026.10.19-cacert.pem"))

@@ -812,7 +812,11 @@ mod ccadb {
     use super::*;
 
     pub(crate) fn intermediates() -> Option<Vec<Vec<u8>>> {
-        let text = std::fs::read("/work/shared/ccadb/intermediates-2025-06-24.pem").ok()?;
+        let text = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/ccadb/intermediates-2025-06-24.pem"
+        ))
+        .ok()?;
         Some(
             ::pem::parse_many(text)
                 .unwrap()
