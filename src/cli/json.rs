@@ -135,6 +135,6 @@ pub struct FindExtra<'a> {
 #[derive(Serialize)]
 pub struct FindNote {
     /// The file or folder it is about (escaped text, or null).
-    pub path: serde_json::Value,
+    pub path: Option<String>,
     pub message: String,
 }

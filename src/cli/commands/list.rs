@@ -3,7 +3,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{cert_json, read_or_report, CertJson, Context};
+use super::{cert_json, read_or_report, Context};
 use crate::bundle::Patch;
 use crate::cli::exit::Outcome;
 use crate::cli::json::{Document, Entry, NotesExtra};
@@ -11,21 +11,39 @@ use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
 
 pub fn patch_json(patch: &Patch) -> PatchJson {
+    let c = cert_json(&patch.cert);
     PatchJson {
-        cert: cert_json(&patch.cert),
         added: patch.added.clone(),
+        issuer: c.issuer,
+        key: c.key,
+        label: c.label,
+        not_after: c.not_after,
+        not_before: c.not_before,
+        serial: c.serial,
+        sha256: c.sha256,
+        signature: c.signature,
         source: patch.source.clone(),
+        subject: c.subject,
     }
 }
 
 /// A certpatch patch in JSON: its certificate's facts, and when and from what it was added
-/// (from the bundle's `# certpatch:` line; null when that line lacks them).
+/// (from the bundle's `# certpatch:` line; null when that line lacks them). The keys of
+/// [`CertJson`] plus `added` and `source`, spelled out to keep the alphabetical order the
+/// JSON has always had.
 #[derive(Serialize)]
 pub struct PatchJson {
-    #[serde(flatten)]
-    pub cert: CertJson,
     pub added: Option<String>,
+    pub issuer: String,
+    pub key: String,
+    pub label: String,
+    pub not_after: String,
+    pub not_before: String,
+    pub serial: String,
+    pub sha256: String,
+    pub signature: String,
     pub source: Option<String>,
+    pub subject: String,
 }
 
 /// A certificate certpatch added that is no longer in the bundle.

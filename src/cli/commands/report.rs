@@ -45,22 +45,42 @@ pub struct InputJson {
 pub fn verdicts_json(verdicts: &[Verdict]) -> Vec<VerdictJson> {
     verdicts
         .iter()
-        .map(|v| VerdictJson {
-            cert: cert_json(v.cert),
-            decision: v.decision,
-            reasons: v.reasons.clone(),
-            warnings: v.warnings.clone(),
+        .map(|v| {
+            let c = cert_json(v.cert);
+            VerdictJson {
+                decision: v.decision,
+                issuer: c.issuer,
+                key: c.key,
+                label: c.label,
+                not_after: c.not_after,
+                not_before: c.not_before,
+                reasons: v.reasons.clone(),
+                serial: c.serial,
+                sha256: c.sha256,
+                signature: c.signature,
+                subject: c.subject,
+                warnings: v.warnings.clone(),
+            }
         })
         .collect()
 }
 
-/// What the rules decided about one certificate of FILE for one bundle.
+/// What the rules decided about one certificate of FILE for one bundle: the keys of
+/// [`CertJson`] plus `decision`, `reasons` and `warnings`, spelled out to keep the
+/// alphabetical order the JSON has always had.
 #[derive(Serialize)]
 pub struct VerdictJson {
-    #[serde(flatten)]
-    pub cert: CertJson,
     pub decision: Decision,
+    pub issuer: String,
+    pub key: String,
+    pub label: String,
+    pub not_after: String,
+    pub not_before: String,
     pub reasons: Vec<Finding>,
+    pub serial: String,
+    pub sha256: String,
+    pub signature: String,
+    pub subject: String,
     pub warnings: Vec<Finding>,
 }
 
