@@ -5,16 +5,19 @@
 use std::path::Path;
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 
 use super::find::{findings_for, overrides_for, report_findings};
-use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
+use super::report::{
+    input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable, VerdictJson,
+};
 use super::{read_or_report, Context};
 use crate::accept::validate::{self, Decision, Rules};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{Document, InputExtra};
+use crate::cli::json::{Document, Entry, InputExtra};
 use crate::cli::output::Tone;
 use crate::cli::Targets;
+use crate::target::TargetJson;
 
 pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> Result<Outcome> {
     let input = match read_input(ctx, "check", file) {
@@ -39,14 +42,14 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
         let verdicts = validate::judge(&input.certs, &bundle, rules);
         let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
         let status = if refused {
-            "refused"
+            CheckStatus::Refused
         } else if verdicts
             .iter()
             .all(|v| matches!(v.decision, Decision::AlreadyPresent | Decision::SkippedLeaf))
         {
-            "already-present"
+            CheckStatus::AlreadyPresent
         } else {
-            "acceptable"
+            CheckStatus::Acceptable
         };
         if !refused {
             effective.push(target);
@@ -60,10 +63,10 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
                 ctx.printer.tone(Tone::Good, "ok:")
             ));
         }
-        bundles.push(json!({
-            "target": target.json(),
-            "status": status,
-            "certificates": verdicts_json(&verdicts),
+        bundles.push(Entry::Done(CheckEntry {
+            certificates: verdicts_json(&verdicts),
+            status,
+            target: target.json(),
         }));
     }
     report_findings(ctx, &findings_for(ctx, &effective));
@@ -81,4 +84,21 @@ pub fn run(ctx: &Context, file: &Path, targets: &Targets, allow_root: bool) -> R
         },
     });
     Ok(outcome)
+}
+
+/// One bundle in `check --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct CheckEntry<'a> {
+    pub certificates: Vec<VerdictJson>,
+    pub status: CheckStatus,
+    pub target: TargetJson<'a>,
+}
+
+/// Whether `add` would accept FILE for one bundle.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    Acceptable,
+    AlreadyPresent,
+    Refused,
 }
