@@ -91,12 +91,6 @@ impl<'a, T: Serialize> From<BundleError<'a>> for Entry<'a, T> {
     }
 }
 
-impl From<BundleError<'_>> for serde_json::Value {
-    fn from(e: BundleError<'_>) -> Self {
-        serde_json::to_value(e).unwrap_or_default()
-    }
-}
-
 /// `check`'s and `add`'s own keys.
 #[derive(Serialize)]
 pub struct InputExtra<'a> {

@@ -72,7 +72,7 @@ pub struct FixEntry<'a> {
     pub causes: Vec<CauseEntry>,
     pub found: Vec<Found>,
     /// `add`'s own entry for this bundle (its verdicts, backup, …), when it ran.
-    pub add: Option<serde_json::Value>,
+    pub add: Option<super::add::AddEntry<'a>>,
     /// Whether webpki verifies the chain with the bundle after the patch.
     pub verifies_after: Option<bool>,
     pub python: Option<PythonCheck>,

@@ -17,7 +17,6 @@ use std::path::Path;
 
 use anyhow::Result;
 use serde::Serialize;
-use serde_json::Value;
 use time::OffsetDateTime;
 
 use crate::bundle::Bundle;
@@ -161,7 +160,7 @@ pub fn read_or_report<'a, E: From<BundleError<'a>>>(
         Ok(bytes) => Some(Bundle::parse(bytes)),
         Err(e) => {
             *outcome = Outcome::Failure;
-            results.push(bundle_failure(ctx, target, &e).into());
+            results.push(bundle_error(ctx, target, &e).into());
             None
         }
     }
@@ -201,16 +200,7 @@ pub struct CertJson {
 
 /// Prints why one bundle could not be handled and returns its JSON entry; the run goes on
 /// with the other bundles and ends with the failure exit code.
-pub fn bundle_error(ctx: &Context, target: &Target, err: &anyhow::Error) -> Value {
-    serde_json::to_value(bundle_failure(ctx, target, err)).unwrap_or_default()
-}
-
-/// [`bundle_error`] as a typed entry.
-pub fn bundle_failure<'a>(
-    ctx: &Context,
-    target: &'a Target,
-    err: &anyhow::Error,
-) -> BundleError<'a> {
+pub fn bundle_error<'a>(ctx: &Context, target: &'a Target, err: &anyhow::Error) -> BundleError<'a> {
     let message = crate::cli::exit::chain(err);
     ctx.printer
         .error(format!("{}: {message}", path_text(&target.path)));

@@ -9,7 +9,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::list::PatchJson;
-use super::{bundle_failure, preview, read_bundle, Context};
+use super::{bundle_error, preview, read_bundle, Context};
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
 use crate::cli::json::{ChangeExtra, Document, Entry, Failure};
@@ -110,7 +110,7 @@ pub fn run(
             Ok(v) => results.push(Entry::Done(v)),
             Err(e) => {
                 outcome = Outcome::Failure;
-                results.push(Entry::Failed(bundle_failure(ctx, target, &e)));
+                results.push(Entry::Failed(bundle_error(ctx, target, &e)));
             }
         }
     }

@@ -13,7 +13,7 @@
 use anyhow::Result;
 use serde::Serialize;
 
-use super::{bundle_failure, preview, Context};
+use super::{bundle_error, preview, Context};
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
 use crate::cli::json::{ChangeExtra, Document, Entry};
@@ -41,7 +41,7 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
             }
             Err(e) => {
                 outcome = Outcome::Failure;
-                results.push(Entry::Failed(bundle_failure(ctx, target, &e)));
+                results.push(Entry::Failed(bundle_error(ctx, target, &e)));
             }
         }
     }
