@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use crate::discover::Override;
+use crate::target::TargetJson;
 
 /// The one JSON document a command prints with `--json`.
 #[derive(Serialize)]
@@ -66,13 +67,28 @@ pub fn failure(command: &str, error: Failure) -> Document<'_, (), NoExtra> {
 #[derive(Serialize)]
 pub struct NoExtra {}
 
-/// One bundle a command could not handle (the run goes on with the others).
+/// One bundle a command could not handle (the run goes on with the others). Fields in
+/// alphabetical order, the order the JSON has always had.
 #[derive(Serialize)]
-pub struct BundleError {
-    pub target: serde_json::Value,
+pub struct BundleError<'a> {
+    pub error: String,
     /// Always `error`.
     pub status: &'static str,
-    pub error: String,
+    pub target: TargetJson<'a>,
+}
+
+/// One entry of `bundles`: the command's own entry, or a bundle it could not handle.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub enum Entry<'a, T: Serialize> {
+    Done(T),
+    Failed(BundleError<'a>),
+}
+
+impl<'a, T: Serialize> From<BundleError<'a>> for Entry<'a, T> {
+    fn from(e: BundleError<'a>) -> Self {
+        Entry::Failed(e)
+    }
 }
 
 /// `check`'s and `add`'s own keys.
@@ -84,7 +100,7 @@ pub struct InputExtra<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
     /// The certificates read from FILE.
-    pub input: serde_json::Value,
+    pub input: crate::cli::commands::report::InputJson,
     pub notes: &'a [String],
 }
 
@@ -113,6 +129,6 @@ pub struct FindExtra<'a> {
 #[derive(Serialize)]
 pub struct FindNote {
     /// The file or folder it is about (escaped text, or null).
-    pub path: serde_json::Value,
+    pub path: Option<String>,
     pub message: String,
 }

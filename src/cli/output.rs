@@ -1,6 +1,7 @@
 //! How results reach the user: text for people (stdout), problems on stderr, or one JSON
-//! document with `--json`. Commands build their JSON with `serde_json::json!` and print
-//! text through a [`Printer`], which knows about `--quiet` and colour.
+//! document with `--json`. Commands build their JSON from the `#[derive(Serialize)]` types
+//! of [`crate::cli::json`] and their own entry types, and print text through a
+//! [`Printer`], which knows about `--quiet` and colour.
 //!
 //! This module is also where text shown to a person is made safe: names, paths and
 //! messages can come from files an attacker wrote (a bundle's `# certpatch:` line, a

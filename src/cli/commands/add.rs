@@ -3,23 +3,24 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde_json::json;
 
 use super::find::{findings_for, overrides_for, report_findings};
-use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
+use super::report::{
+    input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable, VerdictJson,
+};
 use super::{bundle_error, knowledge, preview, Context};
 use crate::accept::plan::{plan_sourced, Plan};
 use crate::accept::validate::{Decision, Rules, ANCHOR_NOTE};
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
-use crate::cli::json::{Document, InputExtra};
-use crate::cli::output::{opt_path_text, path_text, short, Tone};
+use crate::cli::json::{Document, Entry as BundleEntry, InputExtra};
+use crate::cli::output::{path_json, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::discover::pyload::{self, Load};
 use crate::store::ledger::{Entry, Ledger};
 use crate::store::transaction::{self, BackupStep, Planned, Write};
 use crate::store::write;
-use crate::target::Target;
+use crate::target::{Target, TargetJson};
 use crate::x509::clock::{now_rfc3339, rfc3339};
 use crate::x509::input::Input;
 
@@ -93,12 +94,12 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
                         }
                     }
                 }
-                results.push(report.json);
+                results.push(BundleEntry::Done(report.json));
             }
             Err(e) => {
                 outcome = Outcome::Failure;
                 failed += 1;
-                results.push(bundle_error(ctx, target, &e));
+                results.push(BundleEntry::Failed(bundle_error(ctx, target, &e)));
             }
         }
     }
@@ -246,14 +247,30 @@ impl AddStatus {
     }
 }
 
-pub(crate) struct Report {
+/// One bundle in `add --json` (fields in alphabetical order, as the JSON always had).
+#[derive(serde::Serialize)]
+pub struct AddEntry<'a> {
+    /// Fingerprints of the certificates added (or that would be).
+    pub added: Vec<String>,
+    pub backup: Option<String>,
+    pub certificates: Vec<VerdictJson>,
+    /// What the offline index knows about the missing issuers (see docs/json.md).
+    pub offline: knowledge::OfflineJson,
+    pub output: Option<String>,
+    /// Why the patched bundle was not installed (null when it was, or nothing to do).
+    pub reason: Option<String>,
+    pub status: AddStatus,
+    pub target: TargetJson<'a>,
+}
+
+pub(crate) struct Report<'a> {
     pub(crate) outcome: Outcome,
     pub(crate) status: AddStatus,
     /// Fingerprints written to the bundle (not those of a dry run or --output).
     pub added: Vec<String>,
     /// Why the patched bundle may still not work (it held undecodable blocks before).
     pub caveat: Option<String>,
-    pub json: serde_json::Value,
+    pub json: AddEntry<'a>,
 }
 
 /// A plan for one bundle and whether its result may be installed ([`installable`]).
@@ -271,14 +288,14 @@ impl Planned for AddPlan<'_> {
     }
 }
 
-pub(crate) fn add_to(
+pub(crate) fn add_to<'a>(
     ctx: &Context,
     input: &Input,
-    target: &Target,
+    target: &'a Target,
     args: &AddArgs,
     rules: Rules,
     when: &str,
-) -> Result<Report> {
+) -> Result<Report<'a>> {
     let p = &ctx.printer;
     // The issuers the offline index knows for this bundle (read here, unlocked: the plan
     // below judges the locked bytes, so a bundle changed meanwhile is still judged right).
@@ -461,16 +478,20 @@ pub(crate) fn add_to(
         status,
         added,
         caveat: caveat.filter(|_| status == AddStatus::Patched),
-        json: json!({
-            "target": target.json(),
-            "status": status,
-            "reason": reason,
-            "added": plan.added.iter().map(|&i| input.certs[i].sha256_hex()).collect::<Vec<_>>(),
-            "certificates": verdicts_json(&plan.verdicts),
-            "backup": opt_path_text(backup_path.as_deref()),
-            "output": opt_path_text(output_path.as_deref()),
-            "offline": done.plan.offline,
-        }),
+        json: AddEntry {
+            added: plan
+                .added
+                .iter()
+                .map(|&i| input.certs[i].sha256_hex())
+                .collect(),
+            backup: backup_path.as_deref().map(path_json),
+            certificates: verdicts_json(&plan.verdicts),
+            offline: done.plan.offline,
+            output: output_path.as_deref().map(path_json),
+            reason,
+            status,
+            target: target.json(),
+        },
     })
 }
 

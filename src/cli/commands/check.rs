@@ -5,16 +5,19 @@
 use std::path::Path;
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 
 use super::find::{findings_for, overrides_for, report_findings};
-use super::report::{input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable};
+use super::report::{
+    input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable, VerdictJson,
+};
 use super::{knowledge, read_or_report, Context};
 use crate::accept::validate::{self, Decision, Rules};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{Document, InputExtra};
+use crate::cli::json::{Document, Entry, InputExtra};
 use crate::cli::output::Tone;
 use crate::cli::Targets;
+use crate::target::TargetJson;
 
 pub fn run(
     ctx: &Context,
@@ -49,14 +52,14 @@ pub fn run(
         let (hints, offline) = knowledge::explain(&mut verdicts, &prepared);
         let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
         let status = if refused {
-            "refused"
+            CheckStatus::Refused
         } else if verdicts
             .iter()
             .all(|v| matches!(v.decision, Decision::AlreadyPresent | Decision::SkippedLeaf))
         {
-            "already-present"
+            CheckStatus::AlreadyPresent
         } else {
-            "acceptable"
+            CheckStatus::Acceptable
         };
         if !refused {
             effective.push(target);
@@ -71,11 +74,11 @@ pub fn run(
                 ctx.printer.tone(Tone::Good, "ok:")
             ));
         }
-        bundles.push(json!({
-            "target": target.json(),
-            "status": status,
-            "certificates": verdicts_json(&verdicts),
-            "offline": offline,
+        bundles.push(Entry::Done(CheckEntry {
+            certificates: verdicts_json(&verdicts),
+            offline,
+            status,
+            target: target.json(),
         }));
     }
     report_findings(ctx, &findings_for(ctx, &effective));
@@ -93,4 +96,23 @@ pub fn run(
         },
     });
     Ok(outcome)
+}
+
+/// One bundle in `check --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct CheckEntry<'a> {
+    pub certificates: Vec<VerdictJson>,
+    /// What the offline index knows about the missing issuers (see docs/json.md).
+    pub offline: knowledge::OfflineJson,
+    pub status: CheckStatus,
+    pub target: TargetJson<'a>,
+}
+
+/// Whether `add` would accept FILE for one bundle.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    Acceptable,
+    AlreadyPresent,
+    Refused,
 }

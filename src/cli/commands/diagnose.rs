@@ -269,8 +269,8 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, j: &Judgeme
 
 /// A bundle's entry in `--json`.
 #[derive(Serialize)]
-pub struct BundleEntry {
-    pub target: serde_json::Value,
+pub struct BundleEntry<'a> {
+    pub target: crate::target::TargetJson<'a>,
     /// `verifies`, `fails`, or `error` (the bundle could not be read).
     pub status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]

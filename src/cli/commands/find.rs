@@ -5,13 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde_json::{json, Value};
+use serde::Serialize;
 
+use super::list::PatchJson;
 use super::Context;
 use crate::bundle::{Bundle, Summary};
 use crate::cli::exit::Outcome;
 use crate::cli::json::{self, Document, Failure, FindExtra, FindNote};
-use crate::cli::output::{capped_list, escape, opt_path_text, path_json, path_text, short, Tone};
+use crate::cli::output::{capped_list, escape, path_json, path_text, short, Tone};
 use crate::discover::{self, FoundBundle, Override};
 use crate::store::write;
 use crate::target::Target;
@@ -112,9 +113,9 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                 p.warn(escape(e));
             }
         }
-        let mut item = bundle_json(b, summaries[i].as_ref().ok(), &ignored_by);
+        let mut item = bundle_json(b, summaries[i].as_ref().ok(), ignored_by);
         if let Err(e) = &summaries[i] {
-            item["error"] = json!(e);
+            item.error = Some(e.clone());
         }
         items.push(item);
     }
@@ -140,7 +141,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
         .notes
         .iter()
         .map(|n| FindNote {
-            path: opt_path_text(n.path.as_deref()),
+            path: n.path.as_deref().map(path_json),
             message: n.message.clone(),
         })
         .collect();
@@ -188,17 +189,40 @@ fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
     })
 }
 
-fn bundle_json(b: &FoundBundle, summary: Option<&Summary>, ignored_by: &[&str]) -> Value {
-    json!({
-        "path": path_json(&b.path),
-        "kind": b.kind.as_str(),
-        "environment": opt_path_text(b.environment.as_deref()),
-        "via": b.source.to_string(),
-        "source": b.source.as_str(),
-        "certificates": summary.map(|s| s.certificates),
-        "patches": summary.map(|s| s.patches.iter().map(super::list::patch_json).collect::<Vec<_>>()),
-        "ignored_by": ignored_by,
-    })
+fn bundle_json<'a>(
+    b: &FoundBundle,
+    summary: Option<&Summary>,
+    ignored_by: Vec<&'a str>,
+) -> FindEntry<'a> {
+    FindEntry {
+        certificates: summary.map(|s| s.certificates),
+        environment: b.environment.as_deref().map(path_json),
+        error: None,
+        ignored_by,
+        kind: b.kind.as_str(),
+        patches: summary.map(|s| s.patches.iter().map(super::list::patch_json).collect()),
+        path: path_json(&b.path),
+        source: b.source.as_str(),
+        via: b.source.to_string(),
+    }
+}
+
+/// One bundle in `find --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct FindEntry<'a> {
+    /// Null when the bundle could not be read (then `error` says why).
+    pub certificates: Option<usize>,
+    pub environment: Option<String>,
+    /// Why the bundle could not be read (absent when it was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The set variables that make Python ignore this bundle.
+    pub ignored_by: Vec<&'a str>,
+    pub kind: &'static str,
+    pub patches: Option<Vec<PatchJson>>,
+    pub path: String,
+    pub source: &'static str,
+    pub via: String,
 }
 
 /// What makes a client ignore one of `targets`, exactly per client and version

@@ -87,15 +87,15 @@ pub struct PythonCheck {
 
 /// A bundle's entry in `fix --json`.
 #[derive(Serialize)]
-pub struct FixEntry {
-    pub target: serde_json::Value,
+pub struct FixEntry<'a> {
+    pub target: crate::target::TargetJson<'a>,
     /// `verifies` (nothing to do), `patched`, `would-patch`, `not-fixable`,
     /// `issuer-not-found`, `root-needed`, `would-not-verify`, `refused`, `error`.
     pub status: &'static str,
     pub causes: Vec<CauseEntry>,
     pub found: Vec<Found>,
     /// `add`'s own entry for this bundle (its verdicts, backup, …), when it ran.
-    pub add: Option<serde_json::Value>,
+    pub add: Option<super::add::AddEntry<'a>>,
     /// Whether webpki verifies the chain with the bundle after the patch.
     pub verifies_after: Option<bool>,
     pub python: Option<PythonCheck>,
@@ -103,8 +103,8 @@ pub struct FixEntry {
     pub error: Option<String>,
 }
 
-impl FixEntry {
-    fn new(target: &Target, status: &'static str) -> FixEntry {
+impl<'a> FixEntry<'a> {
+    fn new(target: &'a Target, status: &'static str) -> FixEntry<'a> {
         FixEntry {
             target: target.json(),
             status,
@@ -253,15 +253,15 @@ fn pem_of(certs: &[Cert]) -> Vec<u8> {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn fix_one(
+fn fix_one<'a>(
     ctx: &Context,
     chain: &Chain,
-    target: &Target,
+    target: &'a Target,
     args: &FixArgs,
     os: &OsRoots,
     sources: &mut [Box<dyn Source>],
     when: &str,
-) -> Result<FixEntry> {
+) -> Result<FixEntry<'a>> {
     let p = &ctx.printer;
     let name = chain.server_name();
     let bundle = Bundle::parse(target.read()?);

@@ -1,20 +1,69 @@
 //! `certpatch list [targets]`: the certpatch patches present in each bundle.
 
 use anyhow::Result;
-use serde_json::{json, Value};
+use serde::Serialize;
 
 use super::{cert_json, read_or_report, Context};
 use crate::bundle::Patch;
 use crate::cli::exit::Outcome;
-use crate::cli::json::{Document, NotesExtra};
+use crate::cli::json::{Document, Entry, NotesExtra};
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
 
-pub fn patch_json(patch: &Patch) -> Value {
-    let mut v = cert_json(&patch.cert);
-    v["added"] = json!(patch.added);
-    v["source"] = json!(patch.source);
-    v
+pub fn patch_json(patch: &Patch) -> PatchJson {
+    let c = cert_json(&patch.cert);
+    PatchJson {
+        added: patch.added.clone(),
+        issuer: c.issuer,
+        key: c.key,
+        label: c.label,
+        not_after: c.not_after,
+        not_before: c.not_before,
+        serial: c.serial,
+        sha256: c.sha256,
+        signature: c.signature,
+        source: patch.source.clone(),
+        subject: c.subject,
+    }
+}
+
+/// A certpatch patch in JSON: its certificate's facts, and when and from what it was added
+/// (from the bundle's `# certpatch:` line; null when that line lacks them). The keys of
+/// [`CertJson`] plus `added` and `source`, spelled out to keep the alphabetical order the
+/// JSON has always had.
+#[derive(Serialize)]
+pub struct PatchJson {
+    pub added: Option<String>,
+    pub issuer: String,
+    pub key: String,
+    pub label: String,
+    pub not_after: String,
+    pub not_before: String,
+    pub serial: String,
+    pub sha256: String,
+    pub signature: String,
+    pub source: Option<String>,
+    pub subject: String,
+}
+
+/// A certificate certpatch added that is no longer in the bundle.
+#[derive(Serialize)]
+pub struct LostJson {
+    pub sha256: String,
+    pub subject: String,
+}
+
+/// One bundle in `list --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct ListEntry<'a> {
+    pub certificates: usize,
+    pub environment: Option<String>,
+    pub kind: Option<&'static str>,
+    pub lost: Vec<LostJson>,
+    pub patches: Vec<PatchJson>,
+    pub path: String,
+    pub source: &'static str,
+    pub via: &'a str,
 }
 
 pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
@@ -53,14 +102,23 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         if let Some(line) = super::lost::list_line(&lost) {
             p.warn(format!("{}: {line}", path_text(&target.path)));
         }
-        let mut v = target.json();
-        v["lost"] = lost
-            .iter()
-            .map(|e| json!({"sha256": e.sha256, "subject": e.subject}))
-            .collect();
-        v["certificates"] = json!(bundle.certs.len());
-        v["patches"] = bundle.patches.iter().map(patch_json).collect();
-        bundles.push(v);
+        let t = target.json();
+        bundles.push(Entry::Done(ListEntry {
+            certificates: bundle.certs.len(),
+            environment: t.environment,
+            kind: t.kind,
+            lost: lost
+                .into_iter()
+                .map(|e| LostJson {
+                    sha256: e.sha256,
+                    subject: e.subject,
+                })
+                .collect(),
+            patches: bundle.patches.iter().map(patch_json).collect(),
+            path: t.path,
+            source: t.source,
+            via: t.via,
+        }));
     }
     p.document(&Document {
         command: "list",

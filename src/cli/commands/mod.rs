@@ -18,7 +18,7 @@ pub mod status;
 use std::path::Path;
 
 use anyhow::Result;
-use serde_json::{json, Value};
+use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::bundle::Bundle;
@@ -152,49 +152,65 @@ pub fn read_bundle(path: &Path) -> Result<Bundle> {
 
 /// [`read_bundle`] for a command that goes on past a bundle it cannot read: the failure
 /// is printed, its JSON entry added to `results`, and `outcome` set to failure.
-pub fn read_or_report(
+pub fn read_or_report<'a, E: From<BundleError<'a>>>(
     ctx: &Context,
-    target: &Target,
+    target: &'a Target,
     outcome: &mut Outcome,
-    results: &mut Vec<Value>,
+    results: &mut Vec<E>,
 ) -> Option<Bundle> {
     match target.read() {
         Ok(bytes) => Some(Bundle::parse(bytes)),
         Err(e) => {
             *outcome = Outcome::Failure;
-            results.push(bundle_error(ctx, target, &e));
+            results.push(bundle_error(ctx, target, &e).into());
             None
         }
     }
 }
 
 /// The JSON facts about one certificate.
-pub fn cert_json(cert: &Cert) -> Value {
-    json!({
-        "sha256": cert.sha256_hex(),
-        "subject": cert.subject,
-        "issuer": cert.issuer,
-        "label": cert.label,
-        "serial": cert.serial_decimal,
-        "not_before": rfc3339(cert.not_before),
-        "not_after": rfc3339(cert.not_after),
-        "key": cert.key_desc,
-        "signature": cert.sig_alg_name,
-    })
+pub fn cert_json(cert: &Cert) -> CertJson {
+    CertJson {
+        issuer: cert.issuer.clone(),
+        key: cert.key_desc.clone(),
+        label: cert.label.clone(),
+        not_after: rfc3339(cert.not_after),
+        not_before: rfc3339(cert.not_before),
+        serial: cert.serial_decimal.clone(),
+        sha256: cert.sha256_hex(),
+        signature: cert.sig_alg_name.clone(),
+        subject: cert.subject.clone(),
+    }
+}
+
+/// The JSON facts about one certificate (fields in alphabetical order, the order the
+/// JSON has always had).
+#[derive(Serialize)]
+pub struct CertJson {
+    pub issuer: String,
+    pub key: String,
+    pub label: String,
+    /// RFC 3339.
+    pub not_after: String,
+    pub not_before: String,
+    /// Decimal.
+    pub serial: String,
+    pub sha256: String,
+    pub signature: String,
+    pub subject: String,
 }
 
 /// Prints why one bundle could not be handled and returns its JSON entry; the run goes on
 /// with the other bundles and ends with the failure exit code.
-pub fn bundle_error(ctx: &Context, target: &Target, err: &anyhow::Error) -> Value {
+pub fn bundle_error<'a>(ctx: &Context, target: &'a Target, err: &anyhow::Error) -> BundleError<'a> {
     let message = crate::cli::exit::chain(err);
     ctx.printer
         .error(format!("{}: {message}", path_text(&target.path)));
-    serde_json::to_value(BundleError {
-        target: target.json(),
-        status: "error",
+    BundleError {
         error: message,
-    })
-    .unwrap_or_default()
+        status: "error",
+        target: target.json(),
+    }
 }
 
 /// A short picture of added (`+`) or removed (`-`) patch text: the comment lines and the

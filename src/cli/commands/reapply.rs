@@ -39,8 +39,8 @@ pub struct Considered {
 }
 
 #[derive(Serialize)]
-pub struct BundleReapply {
-    pub target: serde_json::Value,
+pub struct BundleReapply<'a> {
+    pub target: crate::target::TargetJson<'a>,
     pub certificates: Vec<Considered>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -177,14 +177,14 @@ struct Wanted {
     allow_root: bool,
 }
 
-fn one(
+fn one<'a>(
     ctx: &Context,
-    target: &Target,
+    target: &'a Target,
     ledger: &Ledger,
     kept: &[(Cert, String)],
     rules: Rules,
     dry_run: bool,
-) -> BundleReapply {
+) -> BundleReapply<'a> {
     let p = &ctx.printer;
     let mut report = BundleReapply {
         target: target.json(),

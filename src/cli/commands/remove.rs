@@ -6,18 +6,19 @@
 use std::collections::BTreeMap;
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 
+use super::list::PatchJson;
 use super::{bundle_error, preview, read_bundle, Context};
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
-use crate::cli::json::{ChangeExtra, Document, Failure};
+use crate::cli::json::{ChangeExtra, Document, Entry, Failure};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
 use crate::store::home::Home;
 use crate::store::ledger::Ledger;
 use crate::store::transaction::{self, BackupStep, Write};
-use crate::target::Target;
+use crate::target::{Target, TargetJson};
 
 /// `remove --json`'s own keys: `dry_run` and `notes`, and the lost patches a selector
 /// named (already gone from their bundles, dropped from the ledger).
@@ -106,10 +107,10 @@ pub fn run(
     let only_gone = wanted.as_ref().is_some_and(|w| w.is_empty()) && !gone.is_empty();
     for target in targets.iter().filter(|_| !only_gone) {
         match remove_from(ctx, target, wanted.as_deref(), home.as_ref(), targets.len()) {
-            Ok(v) => results.push(v),
+            Ok(v) => results.push(Entry::Done(v)),
             Err(e) => {
                 outcome = Outcome::Failure;
-                results.push(bundle_error(ctx, target, &e));
+                results.push(Entry::Failed(bundle_error(ctx, target, &e)));
             }
         }
     }
@@ -202,13 +203,43 @@ fn resolve(
 
 /// Removes the patches with these fingerprints (all patches when `None`) from one bundle;
 /// without `home`, only shows what would go.
-fn remove_from(
+/// One bundle in `remove --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct RemoveEntry<'a> {
+    /// The patches taken out (or that would be).
+    pub removed: Vec<PatchJson>,
+    pub status: RemoveStatus,
+    /// Copies of a removed certificate that certpatch did not add (absent when nothing
+    /// was removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_trusted: Option<Vec<StillTrusted>>,
+    pub target: TargetJson<'a>,
+}
+
+/// What `remove` did to one bundle.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemoveStatus {
+    Unchanged,
+    Removed,
+    WouldRemove,
+}
+
+/// A copy of a removed certificate that stays in the bundle: the 1-based line of its
+/// `BEGIN CERTIFICATE`.
+#[derive(Serialize)]
+pub struct StillTrusted {
+    pub line: usize,
+    pub sha256: String,
+}
+
+fn remove_from<'a>(
     ctx: &Context,
-    target: &Target,
+    target: &'a Target,
     wanted: Option<&[String]>,
     home: Option<&Home>,
     target_count: usize,
-) -> Result<serde_json::Value> {
+) -> Result<RemoveEntry<'a>> {
     let p = &ctx.printer;
     let done = transaction::run(
         ctx.access(target),
@@ -251,7 +282,7 @@ fn remove_from(
     )?;
     let bundle = &done.plan;
     let (chosen, new) = done.result;
-    let removed: Vec<serde_json::Value> = chosen
+    let removed: Vec<PatchJson> = chosen
         .iter()
         .map(|&i| super::list::patch_json(&bundle.patches[i]))
         .collect();
@@ -262,7 +293,12 @@ fn remove_from(
                 path_text(&target.path)
             ));
         }
-        return Ok(json!({"target": target.json(), "status": "unchanged", "removed": removed}));
+        return Ok(RemoveEntry {
+            removed,
+            status: RemoveStatus::Unchanged,
+            still_trusted: None,
+            target: target.json(),
+        });
     }
     let status = match done.committed {
         Some(committed) => {
@@ -273,7 +309,7 @@ fn remove_from(
                 chosen.len(),
                 path_text(&target.path)
             ));
-            "removed"
+            RemoveStatus::Removed
         }
         None => {
             p.line(format!("would remove from {}:", path_text(&target.path)));
@@ -283,7 +319,7 @@ fn remove_from(
                     p.line(format!("    {}", p.tone(Tone::Bad, &line)));
                 }
             }
-            "would-remove"
+            RemoveStatus::WouldRemove
         }
     };
     for &i in &chosen {
@@ -310,12 +346,18 @@ fn remove_from(
                 short(&cert.sha256_hex()),
                 path_text(&target.path)
             ));
-            still_trusted.push(json!({"sha256": cert.sha256_hex(), "line": line}));
+            still_trusted.push(StillTrusted {
+                line,
+                sha256: cert.sha256_hex(),
+            });
         }
     }
-    Ok(
-        json!({"target": target.json(), "status": status, "removed": removed, "still_trusted": still_trusted}),
-    )
+    Ok(RemoveEntry {
+        removed,
+        status,
+        still_trusted: Some(still_trusted),
+        target: target.json(),
+    })
 }
 
 /// The 1-based line numbers of the `BEGIN CERTIFICATE` lines of `bytes` whose block

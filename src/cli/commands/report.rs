@@ -3,10 +3,10 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde::Serialize;
 
-use super::{cert_json, Context};
-use crate::accept::validate::{Decision, Verdict};
+use super::{cert_json, CertJson, Context};
+use crate::accept::validate::{Decision, Finding, Verdict};
 use crate::cli::exit::Outcome;
 use crate::cli::json::{self, Failure};
 use crate::cli::output::{bounded, escape, path_text, short, MAX_LISTED};
@@ -27,24 +27,61 @@ pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Ou
     })
 }
 
-pub fn input_json(input: &Input) -> Value {
-    json!({
-        "source": input.source,
-        "certificates": input.certs.iter().map(cert_json).collect::<Vec<_>>(),
-    })
+pub fn input_json(input: &Input) -> InputJson {
+    InputJson {
+        certificates: input.certs.iter().map(cert_json).collect(),
+        source: input.source.clone(),
+    }
 }
 
-pub fn verdicts_json(verdicts: &[Verdict]) -> Value {
+/// The certificates read from FILE (`input` in `check`'s and `add`'s documents).
+#[derive(Serialize)]
+pub struct InputJson {
+    pub certificates: Vec<CertJson>,
+    /// FILE's name.
+    pub source: String,
+}
+
+pub fn verdicts_json(verdicts: &[Verdict]) -> Vec<VerdictJson> {
     verdicts
         .iter()
         .map(|v| {
-            let mut c = cert_json(v.cert);
-            c["decision"] = json!(v.decision);
-            c["reasons"] = json!(v.reasons);
-            c["warnings"] = json!(v.warnings);
-            c
+            let c = cert_json(v.cert);
+            VerdictJson {
+                decision: v.decision,
+                issuer: c.issuer,
+                key: c.key,
+                label: c.label,
+                not_after: c.not_after,
+                not_before: c.not_before,
+                reasons: v.reasons.clone(),
+                serial: c.serial,
+                sha256: c.sha256,
+                signature: c.signature,
+                subject: c.subject,
+                warnings: v.warnings.clone(),
+            }
         })
         .collect()
+}
+
+/// What the rules decided about one certificate of FILE for one bundle: the keys of
+/// [`CertJson`] plus `decision`, `reasons` and `warnings`, spelled out to keep the
+/// alphabetical order the JSON has always had.
+#[derive(Serialize)]
+pub struct VerdictJson {
+    pub decision: Decision,
+    pub issuer: String,
+    pub key: String,
+    pub label: String,
+    pub not_after: String,
+    pub not_before: String,
+    pub reasons: Vec<Finding>,
+    pub serial: String,
+    pub sha256: String,
+    pub signature: String,
+    pub subject: String,
+    pub warnings: Vec<Finding>,
 }
 
 /// The per-certificate verdicts, for a person: refusals on stderr with every reason,

@@ -11,19 +11,19 @@
 //! `meta.toml` is damaged and is never used.
 
 use anyhow::Result;
-use serde_json::json;
+use serde::Serialize;
 
 use super::{bundle_error, preview, Context};
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
-use crate::cli::json::{ChangeExtra, Document};
+use crate::cli::json::{ChangeExtra, Document, Entry};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
 use crate::store::backup::Backup;
 use crate::store::ledger::Ledger;
 use crate::store::provenance::{self, Provenance};
 use crate::store::transaction::{self, BackupStep, Write};
-use crate::target::Target;
+use crate::target::{Target, TargetJson};
 use crate::x509::cert::{printable, Cert};
 
 /// How many certificate names a refusal lists on each side.
@@ -37,11 +37,11 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
         match restore_one(ctx, target, dry_run) {
             Ok((o, v)) => {
                 outcome = outcome.and(o);
-                results.push(v);
+                results.push(Entry::Done(v));
             }
             Err(e) => {
                 outcome = Outcome::Failure;
-                results.push(bundle_error(ctx, target, &e));
+                results.push(Entry::Failed(bundle_error(ctx, target, &e)));
             }
         }
     }
@@ -69,28 +69,104 @@ fn missing_from<'a>(a: &'a [Cert], b: &[Cert]) -> Vec<&'a Cert> {
     out
 }
 
-fn names_json(certs: &[&Cert]) -> serde_json::Value {
+fn names_json(certs: &[&Cert]) -> Vec<NameJson> {
     certs
         .iter()
-        .map(|c| json!({"sha256": c.sha256_hex(), "name": c.name()}))
+        .map(|c| NameJson {
+            name: c.name().to_string(),
+            sha256: c.sha256_hex(),
+        })
         .collect()
 }
 
-fn restore_one(
-    ctx: &Context,
-    target: &Target,
-    dry_run: bool,
-) -> Result<(Outcome, serde_json::Value)> {
+/// A certificate a refused restore would bring back or drop.
+#[derive(Serialize)]
+pub struct NameJson {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// One bundle in `restore --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct RestoreEntry<'a> {
+    /// The backup's file.
+    pub backup: String,
+    pub message: String,
+    /// The keys below `status`'s `refused` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance_now: Option<Option<Provenance>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance_then: Option<Option<Provenance>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Refusal>,
+    pub status: RestoreStatus,
+    pub target: TargetJson<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_bring_back: Option<Vec<NameJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_drop: Option<Vec<NameJson>>,
+}
+
+/// What `restore` did, or would do, to one bundle.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestoreStatus {
+    NoBackup,
+    DamagedBackup,
+    Unchanged,
+    Refused,
+    WouldRestore,
+    Restored,
+}
+
+/// Why a restore was refused.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum Refusal {
+    /// The bundle changed since the backup and certpatch's patches are gone from it.
+    PatchesLost,
+    /// The bundle changed since the backup; certpatch's patches are still in it.
+    ChangedSinceBackup,
+}
+
+/// The refusal's own keys of a [`RestoreEntry`].
+struct Refused {
+    reason: Refusal,
+    provenance_then: Option<Provenance>,
+    provenance_now: Option<Provenance>,
+    would_bring_back: Vec<NameJson>,
+    would_drop: Vec<NameJson>,
+}
+
+type Decided<'a> = (Outcome, RestoreEntry<'a>);
+
+fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<Decided<'a>> {
     let p = &ctx.printer;
     let home = ctx.home()?;
     let shown = path_text(&target.path);
     let backup = Backup::of(&home, &target.path);
-    let report = |status: &str, message: String, extra: serde_json::Value| {
-        let mut v = json!({"target": target.json(), "status": status, "message": message, "backup": path_text(&backup.original)});
-        if let (Some(obj), Some(more)) = (v.as_object_mut(), extra.as_object()) {
-            obj.extend(more.clone());
+    let report = |status: RestoreStatus, message: String, refused: Option<Refused>| {
+        let (reason, then, now, back, drop) = match refused {
+            Some(r) => (
+                Some(r.reason),
+                Some(r.provenance_then),
+                Some(r.provenance_now),
+                Some(r.would_bring_back),
+                Some(r.would_drop),
+            ),
+            None => (None, None, None, None, None),
+        };
+        RestoreEntry {
+            backup: path_text(&backup.original),
+            message,
+            provenance_now: now,
+            provenance_then: then,
+            reason,
+            status,
+            target: target.json(),
+            would_bring_back: back,
+            would_drop: drop,
         }
-        v
     };
     let remove_all = format!("certpatch remove --all --bundle {shown}");
     // A dry run only reads; a real restore decides and writes under the lock.
@@ -100,7 +176,7 @@ fn restore_one(
         |bundle| bundle,
         |bundle: &Bundle, locked| {
             let current = &bundle.bytes;
-            let decided = |v: (Outcome, serde_json::Value)| Ok((Some(v), None));
+            let decided = |v: Decided<'a>| Ok((Some(v), None));
             if !backup.exists() {
                 let patches = bundle.patches.len();
                 if patches > 0 {
@@ -112,14 +188,14 @@ fn restore_one(
                     p.hint(format!(
                         "`{remove_all}` takes the patches out exactly, without a backup"
                     ));
-                    return decided((Outcome::Failure, report("no-backup", msg, json!({}))));
+                    return decided((Outcome::Failure, report(RestoreStatus::NoBackup, msg, None)));
                 }
                 let msg = format!(
                     "{shown} holds no certpatch patch and has no backup under `{}` (a backup is kept only while the bundle holds patches)",
                     home.root.display()
                 );
                 p.line(format!("{msg}; nothing to restore"));
-                return decided((Outcome::Success, report("no-backup", msg, json!({}))));
+                return decided((Outcome::Success, report(RestoreStatus::NoBackup, msg, None)));
             }
             let loaded = match backup.load() {
                 Ok(l) => l,
@@ -130,14 +206,20 @@ fn restore_one(
                         "`{remove_all}` takes certpatch's patches out exactly, without the backup; then delete the folder `{}`",
                         backup.dir.display()
                     ));
-                    return decided((Outcome::Failure, report("damaged-backup", msg, json!({}))));
+                    return decided((
+                        Outcome::Failure,
+                        report(RestoreStatus::DamagedBackup, msg, None),
+                    ));
                 }
             };
             let original = loaded.bytes;
             if *current == original {
                 let msg = format!("{shown} is already the backed-up copy");
                 p.line(format!("{msg}; nothing to restore"));
-                return decided((Outcome::Success, report("unchanged", msg, json!({}))));
+                return decided((
+                    Outcome::Success,
+                    report(RestoreStatus::Unchanged, msg, None),
+                ));
             }
             let pristine = bundle.pristine();
             if pristine != original {
@@ -165,7 +247,10 @@ fn restore_one(
                         p.line(format!("    {}", p.tone(Tone::Bad, &line)));
                     }
                 }
-                return decided((Outcome::Success, report("would-restore", msg, json!({}))));
+                return decided((
+                    Outcome::Success,
+                    report(RestoreStatus::WouldRestore, msg, None),
+                ));
             };
             let path = locked.path.clone();
             Ok((
@@ -187,13 +272,13 @@ fn restore_one(
     }
     let msg = format!("{shown} put back as it was before certpatch");
     p.line(format!("{} {msg}", p.tone(Tone::Good, "restored:")));
-    Ok((Outcome::Success, report("restored", msg, json!({}))))
+    Ok((Outcome::Success, report(RestoreStatus::Restored, msg, None)))
 }
 
 /// The refusal when the bundle without certpatch's patches is not the backup: what
 /// changed, what the old copy would bring back or drop, and what to run instead.
 #[allow(clippy::too_many_arguments)]
-fn refuse(
+fn refuse<'a>(
     ctx: &Context,
     target: &Target,
     bundle: &Bundle,
@@ -201,8 +286,8 @@ fn refuse(
     original: &[u8],
     then: Option<&Provenance>,
     remove_all: &str,
-    report: &dyn Fn(&str, String, serde_json::Value) -> serde_json::Value,
-) -> (Outcome, serde_json::Value) {
+    report: &dyn Fn(RestoreStatus, String, Option<Refused>) -> RestoreEntry<'a>,
+) -> Decided<'a> {
     let p = &ctx.printer;
     let shown = path_text(&target.path);
     let now = provenance::of(&target.path);
@@ -273,14 +358,18 @@ fn refuse(
     (
         Outcome::Failure,
         report(
-            "refused",
+            RestoreStatus::Refused,
             msg,
-            json!({
-                "reason": if bundle.patches.is_empty() { "patches-lost" } else { "changed-since-backup" },
-                "provenance_then": then,
-                "provenance_now": now,
-                "would_bring_back": names_json(&bring_back),
-                "would_drop": names_json(&drop),
+            Some(Refused {
+                reason: if bundle.patches.is_empty() {
+                    Refusal::PatchesLost
+                } else {
+                    Refusal::ChangedSinceBackup
+                },
+                provenance_then: then.cloned(),
+                provenance_now: now,
+                would_bring_back: names_json(&bring_back),
+                would_drop: names_json(&drop),
             }),
         ),
     )
