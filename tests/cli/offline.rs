@@ -249,3 +249,75 @@ fn index_lookup_finds_a_removed_root_with_its_certifi_history() {
         .unwrap();
     assert_exit(&out, 1, "lookup without a match");
 }
+
+#[test]
+fn diagnose_explains_a_chain_issued_by_a_root_certifi_removed() {
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let before = read(&bundle);
+    let run = |file: &str, extra: &[&str]| {
+        sb.cmd()
+            .arg("diagnose")
+            .arg("--chain")
+            .arg(ccadb(file))
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", "2026-06-01T00:00:00Z"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // The intermediate alone, judged as the chain's first certificate.
+    let out = run(TRUSTASIA, &[]);
+    assert_exit(&out, 1, "diagnose of a chain under a removed root");
+    let text = stdout(&out);
+    assert!(
+        text.contains("removed root: DigiCert Global Root CA was removed from certifi in 2026.4.22; adding its intermediate cannot work with this bundle"),
+        "{text}"
+    );
+    assert!(
+        text.contains("serve a chain to a root certifi still has")
+            && text.contains("last resort")
+            && text.contains("certifi==2026.2.25")
+            && text.contains("VERIFY_X509_PARTIAL_CHAIN"),
+        "{text}"
+    );
+    for dead_end in [
+        "run `certpatch fix`",
+        "--allow-root",
+        "add that issuer first",
+    ] {
+        assert!(
+            !text.contains(dead_end),
+            "dead-end advice `{dead_end}`: {text}"
+        );
+    }
+    let out = run(TRUSTASIA, &["--json"]);
+    assert_exit(&out, 1, "diagnose --json");
+    let doc = json(&out);
+    let cause = &doc["bundles"][0]["causes"][0];
+    assert_eq!(cause["cause"], "missing-issuer");
+    let removed = &cause["removed_root"];
+    assert_eq!(
+        removed["sha256"],
+        "4348a0e9444c78cb265e058d5e8944b4d84f9662bd26db257f8934a443c70161"
+    );
+    assert_eq!(removed["last_version"], "2026.2.25");
+    assert_eq!(removed["removed_in"], "2026.4.22");
+    assert!(
+        removed["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("CN=DigiCert Global Root CA"),
+        "{removed}"
+    );
+    assert!(!cause["advice"].as_str().unwrap().contains("certpatch fix"));
+    // A missing issuer the index places under a current root is no removed-root case.
+    let out = run(CLOUDFLARE, &["--json"]);
+    assert_exit(&out, 1, "diagnose of a chain the index completes");
+    let doc = json(&out);
+    let cause = &doc["bundles"][0]["causes"][0];
+    assert_eq!(cause["cause"], "missing-issuer");
+    assert!(cause.get("removed_root").is_none(), "{cause}");
+    assert_file_is(&bundle, &before, "diagnose writes nothing");
+}
