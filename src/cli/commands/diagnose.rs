@@ -2,6 +2,9 @@
 //! shows the chain a server presents (or a saved one) and, for each target bundle, whether
 //! rustls-webpki verifies it for that name at `--at`, and if not, why, by cause, with what
 //! to do. Writes nothing. Exit 0 when every target verifies, 1 otherwise.
+//! A missing issuer (or a sent root) that comes down to a root certifi shipped and later
+//! removed ([`crate::pki`]: as sent, plus the offline index) is said so, with the actions
+//! that can work instead of "run `certpatch fix`".
 //!
 //! The chain helpers here are shared with `fix`.
 
