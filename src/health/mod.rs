@@ -9,8 +9,12 @@
 //! ([`crate::discover::findings`]). Everything is returned as typed values; nothing here
 //! prints or writes.
 //!
+//! A patched certificate (present or lost) whose chain ends at a root certifi removed
+//! (through the offline index, [`crate::pki`]) carries that root's history: `reapply`
+//! would refuse it as issuer-missing, and adding it cannot work with this bundle.
+//!
 //! A layer of its own between `cli` and `target`: it may import `target`, `store`,
-//! `discover`, `accept`, `bundle` and `x509`; never `cli`.
+//! `discover`, `accept`, `pki`, `bundle` and `x509`; never `cli`.
 
 use std::path::{Path, PathBuf};
 
@@ -20,13 +24,15 @@ use time::OffsetDateTime;
 
 use crate::bundle::Bundle;
 use crate::discover::{self, Finding, Host};
+use crate::pki::advice;
 use crate::store::backup::Backup;
 use crate::store::home::Home;
 use crate::store::ledger::{Entry, Ledger};
 use crate::store::provenance::{self, Provenance, Recorded};
 use crate::target::Target;
-use crate::x509::cert::hex;
+use crate::x509::cert::{hex, Cert};
 use crate::x509::clock::rfc3339;
+use crate::x509::input;
 
 /// The state of one bundle.
 #[derive(Clone, Debug, Serialize)]
@@ -59,6 +65,7 @@ impl BundleStatus {
             || !self.lost.is_empty()
             || !self.expiring.is_empty()
             || !self.clients.is_empty()
+            || self.present.iter().any(|p| p.removed_root.is_some())
             || matches!(self.state, State::Edited { .. })
     }
 }
@@ -85,6 +92,49 @@ pub struct Present {
     pub not_after: String,
     /// Whether the ledger records it.
     pub recorded: bool,
+    /// The root certifi removed that its chain ends at, when the bundle lacks its issuer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_root: Option<RemovedRoot>,
+}
+
+/// A root certifi shipped and later removed, at the end of a patched certificate's chain
+/// (through the offline index's intermediates if needed), which the bundle lacks: the
+/// reason `reapply` refuses the certificate, and why adding it cannot work here.
+#[derive(Clone, Debug, Serialize)]
+pub struct RemovedRoot {
+    pub name: String,
+    pub sha256: String,
+    /// The last certifi release that had it.
+    pub last_version: String,
+    /// The first certifi release without it.
+    pub removed_in: Option<String>,
+    /// In words (`pki::advice`).
+    pub reason: String,
+    /// The actions that can work, most recommended first (never adding the root back).
+    pub actions: Vec<String>,
+}
+
+/// The removed root `cert`'s chain ends at, when `bundle` lacks its issuer and the
+/// offline index has no path to a root the bundle has.
+pub fn removed_root(cert: &Cert, bundle: &Bundle) -> Option<RemovedRoot> {
+    let c = crate::pki::complete(
+        cert,
+        bundle,
+        crate::pki::index::active(),
+        crate::pki::roots::Roots::embedded(),
+    );
+    if c.path.is_some() {
+        return None;
+    }
+    let end = c.dead_ends.first()?;
+    Some(RemovedRoot {
+        name: end.root.cert.subject.clone(),
+        sha256: end.root.cert.sha256_hex(),
+        last_version: end.root.last_with.clone(),
+        removed_in: end.root.removed_in.clone(),
+        reason: advice::removed_root_reason(end),
+        actions: advice::removed_root_actions(end, cert.name(), None),
+    })
 }
 
 /// A recorded patch the bundle lost, and how.
@@ -96,6 +146,10 @@ pub struct Lost {
     pub source: String,
     pub added: String,
     pub how: How,
+    /// The root certifi removed that its chain ends at, when the bundle lacks its issuer
+    /// (then `reapply` refuses it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_root: Option<RemovedRoot>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -226,6 +280,7 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
             subject: p.cert.subject.clone(),
             not_after: rfc3339(p.cert.not_after),
             sha256: sha.clone(),
+            removed_root: removed_root(&p.cert, &bundle),
         });
         let left = (p.cert.not_after - inputs.at).whole_days();
         if p.cert.not_after - inputs.at < time::Duration::days(i64::from(inputs.warning_days)) {
@@ -252,6 +307,10 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
             source: e.source.clone(),
             added: e.added.clone(),
             how: how_lost(e, package.as_ref(), &out.state),
+            removed_root: input::parse(e.pem.as_bytes(), &e.source)
+                .ok()
+                .and_then(|certs| certs.into_iter().next())
+                .and_then(|c| removed_root(&c, &bundle)),
         });
     }
     out

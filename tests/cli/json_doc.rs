@@ -133,15 +133,56 @@ fn docs_json_md_keys_are_in_real_output() {
             TEST_CLOCK,
         ]),
     ));
+    // index, and the offline knowledge of check: an issuer the index completes (real
+    // CCADB certificate against real certifi), and a chain to a root certifi removed.
+    docs.push((
+        "index",
+        run(&["index", "lookup", "TrustAsia OV TLS Pro CA G3"]),
+    ));
+    let ccadb = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ccadb");
+    let real_bundle = sb.copy_bundle(&real(CERTIFI), "real.pem");
+    let rb = real_bundle.to_str().unwrap();
+    let completed = ccadb.join("cloudflare-tls-issuing-rsa-ca-3.pem");
+    docs.push((
+        "check",
+        run(&[
+            "check",
+            completed.to_str().unwrap(),
+            "--with-issuers",
+            "--bundle",
+            rb,
+            "--at",
+            TEST_CLOCK,
+        ]),
+    ));
+    let removed = ccadb.join("trustasia-ov-tls-pro-ca-g3.pem");
+    let refused_check = docs.len();
+    docs.push((
+        "check",
+        run(&[
+            "check",
+            removed.to_str().unwrap(),
+            "--bundle",
+            rb,
+            "--at",
+            TEST_CLOCK,
+        ]),
+    ));
+    assert_eq!(
+        docs[refused_check].1["bundles"][0]["certificates"][0]["reasons"][0]["code"],
+        "root-removed",
+        "{:#}",
+        docs[refused_check].1
+    );
     docs.push((
         "failure",
         run(&["add", "/nonexistent/x.pem", "--bundle", b]),
     ));
     let mut seen = Vec::new();
-    for (section, v) in &docs {
+    for (n, (section, v)) in docs.iter().enumerate() {
         if *section != "failure" {
             assert_eq!(v["command"], *section, "{v:#}");
-            assert_eq!(v["ok"], true, "{section}: {v:#}");
+            assert_eq!(v["ok"], n != refused_check, "{section}: {v:#}");
         }
         let top = if *section == "failure" {
             "failure"
@@ -163,6 +204,37 @@ fn docs_json_md_keys_are_in_real_output() {
                 assert_keys(&format!("{section} bundles[]"), e, keys);
             }
             seen.push((section.to_string(), "bundles[]".to_string()));
+        }
+        // Tables of nested objects (`bundles[].offline`) and of their arrays' elements
+        // (`bundles[].offline.issuers[]`): checked where the real output has some.
+        for ((s, place), keys) in &doc {
+            if s != section || !place.starts_with("bundles[].") {
+                continue;
+            }
+            for e in v["bundles"].as_array().into_iter().flatten() {
+                let mut nodes = vec![e.clone()];
+                for step in place["bundles[].".len()..].split('.') {
+                    let (name, each) = match step.strip_suffix("[]") {
+                        Some(name) => (name, true),
+                        None => (step, false),
+                    };
+                    nodes = nodes
+                        .iter()
+                        .flat_map(|n| {
+                            let child = n[name].clone();
+                            if each {
+                                child.as_array().cloned().unwrap_or_default()
+                            } else {
+                                vec![child]
+                            }
+                        })
+                        .collect();
+                }
+                for node in &nodes {
+                    assert_keys(&format!("{section} {place}"), node, keys);
+                    seen.push((s.clone(), place.clone()));
+                }
+            }
         }
     }
     // Every table of the doc was checked against some output.

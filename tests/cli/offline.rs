@@ -249,3 +249,126 @@ fn index_lookup_finds_a_removed_root_with_its_certifi_history() {
         .unwrap();
     assert_exit(&out, 1, "lookup without a match");
 }
+
+#[test]
+fn diagnose_explains_a_chain_issued_by_a_root_certifi_removed() {
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let before = read(&bundle);
+    let run = |file: &str, extra: &[&str]| {
+        sb.cmd()
+            .arg("diagnose")
+            .arg("--chain")
+            .arg(ccadb(file))
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    // The intermediate alone, judged as the chain's first certificate.
+    let out = run(TRUSTASIA, &[]);
+    assert_exit(&out, 1, "diagnose of a chain under a removed root");
+    let text = stdout(&out);
+    assert!(
+        text.contains("removed root: DigiCert Global Root CA was removed from certifi in 2026.4.22; adding its intermediate cannot work with this bundle"),
+        "{text}"
+    );
+    assert!(
+        text.contains("serve a chain to a root certifi still has")
+            && text.contains("last resort")
+            && text.contains("certifi==2026.2.25")
+            && text.contains("VERIFY_X509_PARTIAL_CHAIN"),
+        "{text}"
+    );
+    for dead_end in [
+        "run `certpatch fix`",
+        "--allow-root",
+        "add that issuer first",
+    ] {
+        assert!(
+            !text.contains(dead_end),
+            "dead-end advice `{dead_end}`: {text}"
+        );
+    }
+    let out = run(TRUSTASIA, &["--json"]);
+    assert_exit(&out, 1, "diagnose --json");
+    let doc = json(&out);
+    let cause = &doc["bundles"][0]["causes"][0];
+    assert_eq!(cause["cause"], "missing-issuer");
+    let removed = &cause["removed_root"];
+    assert_eq!(
+        removed["sha256"],
+        "4348a0e9444c78cb265e058d5e8944b4d84f9662bd26db257f8934a443c70161"
+    );
+    assert_eq!(removed["last_version"], "2026.2.25");
+    assert_eq!(removed["removed_in"], "2026.4.22");
+    assert!(
+        removed["name"]
+            .as_str()
+            .unwrap()
+            .ends_with("CN=DigiCert Global Root CA"),
+        "{removed}"
+    );
+    assert!(!cause["advice"].as_str().unwrap().contains("certpatch fix"));
+    // A missing issuer the index places under a current root is no removed-root case.
+    let out = run(CLOUDFLARE, &["--json"]);
+    assert_exit(&out, 1, "diagnose of a chain the index completes");
+    let doc = json(&out);
+    let cause = &doc["bundles"][0]["causes"][0];
+    assert_eq!(cause["cause"], "missing-issuer");
+    assert!(cause.get("removed_root").is_none(), "{cause}");
+    assert_file_is(&bundle, &before, "diagnose writes nothing");
+}
+
+#[test]
+fn status_says_a_lost_patch_cannot_come_back_because_certifi_removed_its_root() {
+    let sb = Sandbox::new();
+    // pip 23.2.1's vendored certifi still has DigiCert Global Root CA.
+    let bundle = sb.copy_bundle(&real("pip-vendored-cacert.pem"), "cacert.pem");
+    sb.add_ok(ccadb(TRUSTASIA), &bundle, &[]);
+    let status = |extra: &[&str]| {
+        sb.cmd()
+            .arg("status")
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let doc = json(&status(&["--json"]));
+    let present = &doc["bundles"][0]["present"][0];
+    assert_eq!(
+        present["subject"],
+        "C=CN, O=TrustAsia Technologies, Inc., CN=TrustAsia OV TLS Pro CA G3"
+    );
+    assert!(present.get("removed_root").is_none(), "{present}");
+    // certifi is upgraded to a release without that root: the patch is lost for good.
+    std::fs::write(&bundle, read(real(CERTIFI))).unwrap();
+    let out = status(&[]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("ROOT REMOVED: `reapply` refuses it (its issuer is no longer in this bundle): DigiCert Global Root CA was removed from certifi in 2026.4.22"),
+        "{text}"
+    );
+    assert!(
+        text.contains("serve a chain to a root certifi still has")
+            && text.contains("certifi==2026.2.25")
+            && text.contains("VERIFY_X509_PARTIAL_CHAIN"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("certpatch reapply"),
+        "dead-end next step: {text}"
+    );
+    let doc = json(&status(&["--json"]));
+    let lost = &doc["bundles"][0]["lost"][0];
+    assert_eq!(lost["removed_root"]["removed_in"], "2026.4.22");
+    assert_eq!(lost["removed_root"]["last_version"], "2026.2.25");
+    assert_eq!(
+        lost["removed_root"]["sha256"],
+        "4348a0e9444c78cb265e058d5e8944b4d84f9662bd26db257f8934a443c70161"
+    );
+}

@@ -2,6 +2,9 @@
 //! shows the chain a server presents (or a saved one) and, for each target bundle, whether
 //! rustls-webpki verifies it for that name at `--at`, and if not, why, by cause, with what
 //! to do. Writes nothing. Exit 0 when every target verifies, 1 otherwise.
+//! A missing issuer (or a sent root) that comes down to a root certifi shipped and later
+//! removed ([`crate::pki`]: as sent, plus the offline index) is said so, with the actions
+//! that can work instead of "run `certpatch fix`".
 //!
 //! The chain helpers here are shared with `fix`.
 
@@ -12,6 +15,7 @@ use rustls::pki_types::ServerName;
 use serde::Serialize;
 
 use super::Context;
+use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
 use crate::cli::json::{failure, Document, Failure};
 use crate::cli::output::{escape, path_text, short, Tone};
@@ -19,6 +23,8 @@ use crate::cli::Targets;
 use crate::net::capture::{self, CaptureError, Timeouts};
 use crate::net::endpoint::{self, Endpoint};
 use crate::net::judge::{self, Cause, Judgement, OsRoots};
+use crate::pki::advice;
+use crate::pki::chain::DeadEnd;
 use crate::target::Target;
 use crate::x509::cert::Cert;
 use crate::x509::clock::rfc3339;
@@ -227,22 +233,124 @@ pub struct CauseEntry {
     pub cause: Cause,
     pub message: String,
     pub advice: String,
+    /// The root certifi removed that this chain ends at (or is issued by), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_root: Option<RemovedRootJson>,
 }
 
-pub fn cause_entries(j: &Judgement) -> Vec<CauseEntry> {
-    j.causes
+/// A removed root in a cause's JSON.
+#[derive(Serialize)]
+pub struct RemovedRootJson {
+    pub name: String,
+    pub sha256: String,
+    /// The last certifi release that had it.
+    pub last_version: String,
+    /// The first certifi release without it.
+    pub removed_in: Option<String>,
+    /// The index's intermediates between the certificate and the root (SHA-256).
+    pub via: Vec<String>,
+    pub reason: String,
+    /// The actions that can work, most recommended first.
+    pub actions: Vec<String>,
+    pub note: &'static str,
+}
+
+/// The root certifi shipped and later removed that `cause` comes down to, for a chain
+/// judged against `bundle`: a missing issuer that the offline index cannot place under a
+/// root of the bundle but whose chain (as sent, plus the index) ends at a removed root,
+/// or a sent root the bundle lacks that certifi removed.
+pub fn removed_root(cause: &Cause, certs: &[Cert], bundle: &Bundle) -> Option<DeadEnd> {
+    let roots = crate::pki::roots::Roots::embedded();
+    match cause {
+        Cause::MissingIssuer { depth, .. } => {
+            let cert = certs.get(*depth)?;
+            let c = crate::pki::complete(cert, bundle, crate::pki::index::active(), roots);
+            if c.path.is_some() {
+                return None;
+            }
+            c.dead_ends.into_iter().next()
+        }
+        Cause::RootNotInBundle { depth, .. } => {
+            let cert = certs.get(*depth)?;
+            let root = roots.get(&cert.sha256)?;
+            if root.removed_in.is_none() || bundle.contains(cert) {
+                return None;
+            }
+            Some(DeadEnd {
+                via: Vec::new(),
+                root: root.clone(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// A judgement's causes, each with the removed root it comes down to (if any).
+pub struct Explained<'a> {
+    pub judgement: &'a Judgement,
+    pub removed: Vec<Option<DeadEnd>>,
+}
+
+/// Explains `j` (the judgement of `certs` against `bundle`).
+pub fn explain<'a>(j: &'a Judgement, certs: &[Cert], bundle: &Bundle) -> Explained<'a> {
+    Explained {
+        judgement: j,
+        removed: j
+            .causes
+            .iter()
+            .map(|c| removed_root(c, certs, bundle))
+            .collect(),
+    }
+}
+
+fn removed_actions(end: &DeadEnd, certs: &[Cert], cause: &Cause) -> Vec<String> {
+    let name = match cause {
+        Cause::MissingIssuer { depth, .. } => certs.get(*depth).map(|c| c.name()),
+        _ => end.via.first().map(|c| c.name()),
+    }
+    .unwrap_or_else(|| end.root.cert.name());
+    advice::removed_root_actions(end, name, None)
+}
+
+pub fn cause_entries(e: &Explained, certs: &[Cert]) -> Vec<CauseEntry> {
+    e.judgement
+        .causes
         .iter()
-        .map(|c| CauseEntry {
-            cause: c.clone(),
-            message: c.message(),
-            advice: c.advice(),
+        .zip(&e.removed)
+        .map(|(c, end)| {
+            let removed_root = end.as_ref().map(|end| {
+                let actions = removed_actions(end, certs, c);
+                RemovedRootJson {
+                    name: end.root.cert.subject.clone(),
+                    sha256: end.root.cert.sha256_hex(),
+                    last_version: end.root.last_with.clone(),
+                    removed_in: end.root.removed_in.clone(),
+                    via: end.via.iter().map(|v| v.sha256_hex()).collect(),
+                    reason: advice::removed_root_reason(end),
+                    actions,
+                    note: advice::PARTIAL_CHAIN_NOTE,
+                }
+            });
+            CauseEntry {
+                cause: c.clone(),
+                message: match &removed_root {
+                    Some(r) => format!("{}; {}", c.message(), r.reason),
+                    None => c.message(),
+                },
+                advice: match &removed_root {
+                    Some(r) => r.actions.join("; "),
+                    None => c.advice(),
+                },
+                removed_root,
+            }
         })
         .collect()
 }
 
 /// Shows one bundle's verdict for a person.
-pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, j: &Judgement) {
+pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explained) {
     let p = &ctx.printer;
+    let j = e.judgement;
     let name = chain
         .name
         .as_deref()
@@ -261,9 +369,21 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, j: &Judgeme
         p.tone(Tone::Bad, "fails:"),
         target.describe()
     ));
-    for c in &j.causes {
+    for (c, end) in j.causes.iter().zip(&e.removed) {
         p.line(format!("  - {}", escape(&c.message())));
-        p.line(format!("    what to do: {}", escape(&c.advice())));
+        let Some(end) = end else {
+            p.line(format!("    what to do: {}", escape(&c.advice())));
+            continue;
+        };
+        p.line(format!(
+            "    removed root: {}",
+            escape(&advice::removed_root_reason(end))
+        ));
+        p.line("    what to do (never add the removed root back):");
+        for (n, a) in removed_actions(end, &chain.certs, c).iter().enumerate() {
+            p.line(format!("      {}. {}", n + 1, escape(a)));
+        }
+        p.line(format!("    note: {}", escape(advice::PARTIAL_CHAIN_NOTE)));
     }
 }
 
@@ -307,7 +427,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
     let mut bundles = Vec::new();
     for target in &targets {
         let bundle = match target.read() {
-            Ok(b) => crate::bundle::Bundle::parse(b),
+            Ok(b) => Bundle::parse(b),
             Err(e) => {
                 let message = crate::cli::exit::chain(&e);
                 ctx.printer
@@ -324,7 +444,8 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             }
         };
         let j = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, &os);
-        show_judgement(ctx, target, &chain, &j);
+        let explained = explain(&j, &chain.certs, &bundle);
+        show_judgement(ctx, target, &chain, &explained);
         if !j.verifies {
             outcome = Outcome::Failure;
         }
@@ -332,7 +453,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             target: target.json(),
             status: if j.verifies { "verifies" } else { "fails" },
             error: None,
-            causes: cause_entries(&j),
+            causes: cause_entries(&explained, &chain.certs),
             webpki_error: j.webpki_error.clone(),
         });
     }

@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use super::add::{add_to, AddArgs, AddStatus};
 use super::diagnose::{
-    cause_entries, chain_entries, document, no_chain, obtain, show_chain, show_judgement,
+    cause_entries, chain_entries, document, explain, no_chain, obtain, show_chain, show_judgement,
     CauseEntry, Chain, Origin,
 };
 use super::find::{overrides_for, report_overrides};
@@ -266,9 +266,10 @@ fn fix_one<'a>(
     let name = chain.server_name();
     let bundle = Bundle::parse(target.read()?);
     let before = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, os);
-    show_judgement(ctx, target, chain, &before);
+    let explained = explain(&before, &chain.certs, &bundle);
+    show_judgement(ctx, target, chain, &explained);
     let mut entry = FixEntry::new(target, "verifies");
-    entry.causes = cause_entries(&before);
+    entry.causes = cause_entries(&explained, &chain.certs);
     if before.verifies {
         p.line("  nothing to fix");
         return Ok(entry);

@@ -78,7 +78,9 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         attention |= s.needs_attention();
         print_one(ctx, target, &s);
         let named = target_flag(target);
-        if !s.lost.is_empty() {
+        // `reapply` cannot put back a patch whose root certifi removed: not a next step
+        // when every lost patch is one.
+        if s.lost.iter().any(|l| l.removed_root.is_none()) {
             push(format!("certpatch reapply {named}"));
         }
         if let State::Edited { .. } = &s.state {
@@ -178,6 +180,9 @@ fn print_one(ctx: &Context, target: &crate::target::Target, s: &BundleStatus) {
                 " (not in the ledger)"
             }
         ));
+        if let Some(r) = &pr.removed_root {
+            removed_root_lines(ctx, r, "it no longer chains to a root of this bundle");
+        }
     }
     for l in &s.lost {
         p.line(format!(
@@ -189,6 +194,13 @@ fn print_one(ctx: &Context, target: &crate::target::Target, s: &BundleStatus) {
             escape(&l.source),
             escape(&l.how.to_string())
         ));
+        if let Some(r) = &l.removed_root {
+            removed_root_lines(
+                ctx,
+                r,
+                "`reapply` refuses it (its issuer is no longer in this bundle)",
+            );
+        }
     }
     for e in &s.expiring {
         let when = if e.days_left < 0 {
@@ -218,4 +230,22 @@ fn print_one(ctx: &Context, target: &crate::target::Target, s: &BundleStatus) {
             escape(&f.effect)
         ));
     }
+}
+
+/// The removed-root explanation under a present or lost patch.
+fn removed_root_lines(ctx: &Context, r: &crate::health::RemovedRoot, consequence: &str) {
+    let p = &ctx.printer;
+    p.line(format!(
+        "    {} {consequence}: {}",
+        p.tone(Tone::Bad, "ROOT REMOVED:"),
+        escape(&r.reason)
+    ));
+    p.line("    what can work instead (never add the removed root back):");
+    for (n, a) in r.actions.iter().enumerate() {
+        p.line(format!("      {}. {}", n + 1, escape(a)));
+    }
+    p.line(format!(
+        "    note: {}",
+        escape(crate::pki::advice::PARTIAL_CHAIN_NOTE)
+    ));
 }
