@@ -11,47 +11,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::python_e2e::{python3, LeafOnlyServer, CA_OVERRIDES};
+use crate::python_e2e::LeafOnlyServer;
+use crate::pyvenv::{make_venv, python3, run_ok, CA_OVERRIDES};
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(rel)
-}
-
-fn run_ok(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Creates a venv and installs `packages` into it (with the machine's CA settings, which
-/// installing from the registry may need).
-fn venv(system: &Path, dir: &Path, packages: &[&str]) -> PathBuf {
-    run_ok(
-        Command::new(system).args(["-m", "venv"]).arg(dir),
-        "python3 -m venv",
-    );
-    let python = dir.join("bin/python");
-    run_ok(
-        Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(packages),
-        "pip install",
-    );
-    python
 }
 
 /// Appends the test root and the intermediate to `bundle` (the patch, made by hand here:
@@ -200,12 +166,12 @@ fn each_client_ignores_the_patched_bundle_exactly_when_status_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path().to_path_buf();
     std::fs::create_dir_all(t.join("home")).unwrap();
-    let old = venv(
+    let old = make_venv(
         &system,
         &t.join("old"),
         &["pip==24.1.2", "requests", "httpx"],
     );
-    let new = venv(&system, &t.join("new"), &["pip==24.3.1"]);
+    let new = make_venv(&system, &t.join("new"), &["pip==24.3.1"]);
     let where_ = |python: &Path, module: &str| {
         PathBuf::from(
             run_ok(

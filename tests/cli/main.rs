@@ -31,6 +31,7 @@ mod offline;
 mod packaging;
 mod python313;
 mod python_e2e;
+mod pyvenv;
 mod refusals;
 mod regressions;
 mod undo;

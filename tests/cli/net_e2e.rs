@@ -9,19 +9,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::netlab::*;
-use crate::python_e2e::{python3, CA_OVERRIDES};
-
-fn run_ok(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::pyvenv::{make_venv, python3, run_ok, CA_OVERRIDES};
 
 const REQUESTS_GET: &str =
     "import sys, requests; r = requests.get(sys.argv[1], timeout=20); print(r.status_code, r.text.strip())";
@@ -72,24 +60,8 @@ fn fix_makes_requests_succeed_against_a_leaf_only_server_and_remove_undoes_it() 
     let tmp = tempfile::tempdir().unwrap();
     let venv = tmp.path().join("venv");
     let home = tmp.path().join("certpatch-home");
-    run_ok(
-        Command::new(&system_python).args(["-m", "venv"]).arg(&venv),
-        "python3 -m venv",
-    );
-    let python = venv.join("bin/python");
-    // Installing from the registry may need the machine's CA settings: keep them for pip.
-    run_ok(
-        Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "certifi",
-            "requests",
-        ]),
-        "pip install certifi requests",
-    );
+    // Installing from the registry may need the machine's CA settings: kept for pip.
+    let python = make_venv(&system_python, &venv, &["certifi", "requests"]);
     let where_ = run_ok(
         Command::new(&python).args([
             "-I",

@@ -10,43 +10,15 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// Variables this machine (and CI) sets that make Python ignore certifi's bundle.
-pub const CA_OVERRIDES: [&str; 5] = [
-    "REQUESTS_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "CURL_CA_BUNDLE",
-    "PIP_CERT",
-];
+use crate::pyvenv::{make_venv, run_ok};
+pub use crate::pyvenv::{python3, CA_OVERRIDES};
+
 const TEST_CLOCK: &str = "2026-06-01T00:00:00Z";
 
 fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(rel)
-}
-
-pub fn python3() -> Option<PathBuf> {
-    which("python3")
-}
-
-fn which(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-fn run_ok(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A TLS server on 127.0.0.1 that sends only its leaf certificate (no intermediate).
@@ -144,24 +116,8 @@ fn requests_fails_then_add_python_fixes_it_and_remove_all_undoes_it() {
     let tmp = tempfile::tempdir().unwrap();
     let venv = tmp.path().join("venv");
     let home = tmp.path().join("certpatch-home");
-    run_ok(
-        Command::new(&system_python).args(["-m", "venv"]).arg(&venv),
-        "python3 -m venv",
-    );
-    let python = venv.join("bin/python");
-    // Installing from the registry may need the machine's CA settings: keep them for pip.
-    run_ok(
-        Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "certifi",
-            "requests",
-        ]),
-        "pip install certifi requests",
-    );
+    // Installing from the registry may need the machine's CA settings: kept for pip.
+    let python = make_venv(&system_python, &venv, &["certifi", "requests"]);
     let where_ = run_ok(
         Command::new(&python).args([
             "-I",

@@ -10,7 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::python_e2e::{python3, LeafOnlyServer, CA_OVERRIDES};
+use crate::python_e2e::LeafOnlyServer;
+use crate::pyvenv::{make_venv, python3, run_ok, CA_OVERRIDES};
 
 const TEST_CLOCK: &str = "2026-06-01T00:00:00Z";
 
@@ -18,18 +19,6 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(rel)
-}
-
-fn run_ok(cmd: &mut Command, what: &str) -> String {
-    let out = cmd.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    assert!(
-        out.status.success(),
-        "{what} failed ({}):\n{}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 fn certpatch(tmp: &Path) -> Command {
@@ -90,24 +79,8 @@ fn force_reinstall_loses_the_patch_status_tells_reapply_restores_and_requests_wo
     let t = tmp.path();
     std::fs::create_dir_all(t.join("home")).unwrap();
     let venv = t.join("venv");
-    run_ok(
-        Command::new(&system_python).args(["-m", "venv"]).arg(&venv),
-        "python3 -m venv",
-    );
-    let python = venv.join("bin/python");
     // Installing from the registry may need the machine's CA settings: kept for pip.
-    run_ok(
-        Command::new(&python).args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "certifi",
-            "requests",
-        ]),
-        "pip install certifi requests",
-    );
+    let python = make_venv(&system_python, &venv, &["certifi", "requests"]);
     let certifi = PathBuf::from(
         run_ok(
             Command::new(&python).args(["-I", "-c", "import certifi; print(certifi.where())"]),
