@@ -20,7 +20,7 @@
 //!   `__version__`.
 
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -83,6 +83,27 @@ pub fn of(bundle: &Path) -> Option<Provenance> {
 }
 
 fn conda(bundle: &Path) -> Option<Provenance> {
+    let (path, json, _) = conda_record(bundle, |json, rel| {
+        json["files"]
+            .as_array()
+            .is_some_and(|files| files.iter().any(|f| f.as_str() == Some(rel)))
+    })?;
+    Some(Provenance {
+        package: json["name"].as_str()?.to_string(),
+        version: json["version"].as_str().map(str::to_string),
+        vendored_certifi: None,
+        source: path.display().to_string(),
+        manager: "conda".to_string(),
+    })
+}
+
+/// The first `conda-meta/*.json` of the conda prefix holding `bundle` (in name order) for
+/// which `wanted(record, path of the bundle relative to the prefix)` holds, with its path
+/// and that relative path.
+fn conda_record(
+    bundle: &Path,
+    wanted: impl Fn(&serde_json::Value, &str) -> bool,
+) -> Option<(PathBuf, serde_json::Value, String)> {
     let prefix = bundle
         .ancestors()
         .skip(1)
@@ -96,7 +117,7 @@ fn conda(bundle: &Path) -> Option<Provenance> {
         .collect();
     entries.sort();
     for path in entries {
-        let Ok(text) = std::fs::read_to_string(&path) else {
+        let Some(text) = read_text(&path) else {
             continue;
         };
         if !text.contains(rel.as_str()) {
@@ -105,20 +126,19 @@ fn conda(bundle: &Path) -> Option<Provenance> {
         let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
             continue;
         };
-        let listed = json["files"]
-            .as_array()
-            .is_some_and(|files| files.iter().any(|f| f.as_str() == Some(rel.as_str())));
-        if listed {
-            return Some(Provenance {
-                package: json["name"].as_str()?.to_string(),
-                version: json["version"].as_str().map(str::to_string),
-                vendored_certifi: None,
-                source: path.display().to_string(),
-                manager: "conda".to_string(),
-            });
+        if wanted(&json, &rel) {
+            return Some((path, json, rel));
         }
     }
     None
+}
+
+/// A metadata file of the environment as text, read the way bundles are read: never
+/// through a link at the file, never blocking (a FIFO is refused at once), never more
+/// than the size limit. The environment belongs to its user, and root may be reading it.
+fn read_text(path: &Path) -> Option<String> {
+    let bytes = crate::store::write::read(path).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 fn pip_vendored(bundle: &Path) -> Option<Provenance> {
@@ -188,7 +208,7 @@ fn dist_info_version(site: &Path, name: &str) -> Option<(String, String)> {
     for dir in dirs {
         for file in ["METADATA", "PKG-INFO"] {
             let path = dir.join(file);
-            if let Ok(text) = std::fs::read_to_string(&path) {
+            if let Some(text) = read_text(&path) {
                 let version = text
                     .lines()
                     .take_while(|l| !l.trim().is_empty())
@@ -221,42 +241,19 @@ pub fn recorded(bundle: &Path) -> Option<Recorded> {
 }
 
 fn conda_recorded(bundle: &Path) -> Option<Recorded> {
-    let prefix = bundle
-        .ancestors()
-        .skip(1)
-        .find(|d| d.join("conda-meta").is_dir())?;
-    let rel = bundle.strip_prefix(prefix).ok()?.to_str()?.to_string();
-    let mut entries: Vec<_> = std::fs::read_dir(prefix.join("conda-meta"))
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    entries.sort();
-    for path in entries {
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            continue;
-        };
-        if !text.contains(rel.as_str()) {
-            continue;
-        }
-        let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
-            continue;
-        };
-        let found = json["paths_data"]["paths"].as_array().and_then(|paths| {
-            paths
-                .iter()
-                .find(|p| p["_path"].as_str() == Some(rel.as_str()))
-                .and_then(|p| p["sha256"].as_str())
-        });
-        if let Some(sha) = found {
-            return Some(Recorded {
-                sha256: sha.to_ascii_lowercase(),
-                source: path.display().to_string(),
-            });
-        }
-    }
-    None
+    let sha = |json: &serde_json::Value, rel: &str| -> Option<String> {
+        json["paths_data"]["paths"]
+            .as_array()?
+            .iter()
+            .find(|p| p["_path"].as_str() == Some(rel))?["sha256"]
+            .as_str()
+            .map(str::to_ascii_lowercase)
+    };
+    let (path, json, rel) = conda_record(bundle, |json, rel| sha(json, rel).is_some())?;
+    Some(Recorded {
+        sha256: sha(&json, &rel)?,
+        source: path.display().to_string(),
+    })
 }
 
 fn wheel_recorded(bundle: &Path) -> Option<Recorded> {
@@ -283,7 +280,7 @@ fn wheel_recorded(bundle: &Path) -> Option<Recorded> {
     dirs.sort();
     for dir in dirs {
         let record = dir.join("RECORD");
-        let Ok(text) = std::fs::read_to_string(&record) else {
+        let Some(text) = read_text(&record) else {
             continue;
         };
         for line in text.lines() {
@@ -342,7 +339,7 @@ fn urlsafe_b64_to_hex(b64: &str) -> Option<String> {
 
 /// `__version__ = "…"` in a Python file.
 fn init_version(init: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(init).ok()?;
+    let text = read_text(init)?;
     text.lines().find_map(|l| {
         let rest = l.trim().strip_prefix("__version__")?.trim_start();
         let rest = rest.strip_prefix('=')?.trim();

@@ -588,3 +588,43 @@ fn bundle_over_64_mib_is_refused_before_reading() {
         "{entry:#}"
     );
 }
+
+/// The files around a bundle that tell which package owns it (a wheel's `METADATA` and
+/// `RECORD`, a vendored `__init__.py`) are in the environment, which its user controls: a
+/// FIFO planted there must not hang a root-run `add` or `status` (reading it used to block
+/// for ever), and the patch still goes in, with the owner unknown.
+#[test]
+fn a_fifo_among_the_package_records_does_not_hang_add_or_status() {
+    let sb = Sandbox::new();
+    let (venv, certifi) = make_venv(&sb);
+    let site = certifi.parent().unwrap().parent().unwrap().to_path_buf();
+    let dist = site.join("certifi-2026.10.19.dist-info");
+    fs::create_dir_all(&dist).unwrap();
+    for fifo in [dist.join("METADATA"), dist.join("RECORD")] {
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("SKIPPED: mkfifo is not available");
+            return;
+        }
+    }
+    // The Sandbox command is killed after 60 s: a hang fails the test.
+    let out = add_env(&sb, &venv);
+    assert_exit(
+        &out,
+        0,
+        "add --env with FIFOs among certifi's package records",
+    );
+    assert_eq!(patch_count(&fs::read(&certifi).unwrap()), 1);
+    let out = sb
+        .cmd()
+        .args(["status", "--env"])
+        .arg(&venv)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c == 0 || c == 1),
+        "status ended by a signal or crashed: {out:?}"
+    );
+    assert!(stdout(&out).contains("cacert.pem"), "{}", stdout(&out));
+}
