@@ -506,3 +506,44 @@ fn default_targets_from_config_toml_apply_when_no_target_is_named() {
     );
     assert!(doc["config"].as_str().unwrap().ends_with("config.toml"));
 }
+
+/// A setting that is not an environment variable (`cert =` in the pip.conf that
+/// PIP_CONFIG_FILE names) also keeps `add` from promising "retry the failing request now":
+/// pip before 24.2 reads that file, not the patched vendored bundle.
+#[test]
+fn add_does_not_say_retry_now_when_a_pip_conf_setting_redirects_pip() {
+    let sb = Sandbox::new();
+    let site = sb.bundle_dir().join("v/lib/python3.11/site-packages");
+    let bundle = site.join("pip/_vendor/certifi/cacert.pem");
+    fs::create_dir_all(bundle.parent().unwrap()).unwrap();
+    fs::write(&bundle, test_bundle_bytes()).unwrap();
+    fs::create_dir_all(site.join("pip-23.2.1.dist-info")).unwrap();
+    fs::write(
+        site.join("pip-23.2.1.dist-info/METADATA"),
+        "Name: pip\nVersion: 23.2.1\n",
+    )
+    .unwrap();
+    let conf = sb.file("pip.conf", b"[global]\ncert = /elsewhere.pem\n");
+    let out = sb
+        .cmd()
+        .env("PIP_CONFIG_FILE", &conf)
+        .arg("add")
+        .arg(gen("int-good.pem"))
+        .arg("--bundle")
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "add with a pip.conf cert setting");
+    assert!(stderr(&out).contains("pip.conf"), "{}", stderr(&out));
+    assert!(
+        !stdout(&out).contains("retry the failing request now"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("unset the variables or settings named above"),
+        "{}",
+        stdout(&out)
+    );
+}

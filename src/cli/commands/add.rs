@@ -107,7 +107,8 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     // would be, in a dry run); one that already names a patched bundle is no problem.
     // Shown before the summary, since they decide whether the patch helps at all.
     let changed_refs: Vec<&Target> = changed.iter().collect();
-    report_findings(ctx, &findings_for(ctx, &changed_refs));
+    let findings = findings_for(ctx, &changed_refs);
+    report_findings(ctx, &findings);
     let overrides = overrides_for(ctx, &changed_refs);
     // Shown whenever an intermediate is (or, in a dry run, would be) added to a bundle
     // whose Python is 3.13+ or not known.
@@ -130,10 +131,13 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         }
         if caveats > 0 {
             summary.push_str("; read the warnings above before retrying the failing request");
-        } else if overrides.is_empty() {
+        } else if overrides.is_empty() && findings.is_empty() {
             summary.push_str("; retry the failing request now");
         } else {
-            summary.push_str("; unset the variables named above, then retry the failing request");
+            // A client the warnings above name (a variable, pip.conf) reads another file.
+            summary.push_str(
+                "; unset the variables or settings named above, then retry the failing request",
+            );
         }
         ctx.printer.line(summary);
         let shas: Vec<&str> = added_shas.iter().map(|s| short(s)).collect();

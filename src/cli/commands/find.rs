@@ -277,7 +277,7 @@ pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, discover:
     }
     if !findings.is_empty() {
         ctx.printer.hint(
-            "unset these variables (or point them at a patched bundle) for a patch to take effect; `certpatch status` lists them per bundle",
+            "unset these variables and settings (or point them at a patched bundle) for a patch to take effect with those clients; `certpatch status` lists them per bundle",
         );
     }
 }
