@@ -49,24 +49,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
         err.exit();
     }
     let _ = err.print();
-    let command = std::env::args()
-        .skip(1)
-        .find(|a| {
-            [
-                "find",
-                "check",
-                "add",
-                "list",
-                "remove",
-                "restore",
-                "diagnose",
-                "fix",
-                "index",
-                "completions",
-            ]
-            .contains(&a.as_str())
-        })
-        .unwrap_or_default();
+    let command = command_named(std::env::args().skip(1)).unwrap_or_default();
     let rendered = err.render().to_string();
     let message = rendered
         .lines()
@@ -79,6 +62,16 @@ fn usage_error(err: clap::Error) -> ExitCode {
         Failure::new("usage", format!("{message}; see `certpatch --help`")),
     ));
     ExitCode::from(exit::USAGE)
+}
+
+/// The subcommand a refused command line names, for the failure document's `command`:
+/// the first argument that is one of clap's subcommands (hidden ones such as `man`
+/// included), so the list can never lag behind [`Command`].
+fn command_named(args: impl Iterator<Item = String>) -> Option<String> {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+    args.into_iter().find(|a| names.contains(&a.as_str()))
 }
 
 fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
@@ -179,5 +172,29 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
             commands::index::run(&ctx, action)
         }
         Command::Completions { shell } => Ok(commands::completions::run(shell)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_named;
+
+    fn named(args: &[&str]) -> Option<String> {
+        command_named(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn every_subcommand_is_named_from_clap() {
+        use clap::CommandFactory;
+        for sub in crate::cli::Cli::command().get_subcommands() {
+            let name = sub.get_name();
+            assert_eq!(named(&["--json", name, "--bogus"]).as_deref(), Some(name));
+        }
+        assert_eq!(
+            named(&["--json", "status", "--bogus"]).as_deref(),
+            Some("status")
+        );
+        assert_eq!(named(&["--json", "reapply"]).as_deref(), Some("reapply"));
+        assert_eq!(named(&["--json", "frobnicate"]), None);
     }
 }
