@@ -58,6 +58,7 @@ pub mod net;
 pub mod pki;
 pub mod store;
 pub mod target;
+pub mod usecase;
 pub mod x509;
 
 #[cfg(test)]

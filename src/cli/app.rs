@@ -79,6 +79,7 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         printer: printer.clone(),
         at: cli.global.at.unwrap_or_else(time::OffsetDateTime::now_utc),
         host: discover::Host::from_process(),
+        knowledge: std::cell::OnceCell::new(),
     };
     match cli.command {
         Command::Find { roots, pythons } => commands::find::run(&ctx, &roots, &pythons),
@@ -135,11 +136,11 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
             targets,
         } => {
             let origin = match (&server, &chain) {
-                (_, Some(file)) => commands::diagnose::Origin::File {
+                (_, Some(file)) => crate::usecase::diagnose::Origin::File {
                     file,
                     name: name.as_deref(),
                 },
-                (Some(s), None) => commands::diagnose::Origin::Server(s),
+                (Some(s), None) => crate::usecase::diagnose::Origin::Server(s),
                 (None, None) => unreachable!("clap requires HOST or --chain"),
             };
             commands::diagnose::run(&ctx, origin, &targets)

@@ -5,10 +5,20 @@
 //! [`BundleError`] entry in `bundles`. The shapes are documented in `docs/json.md`, and a
 //! test checks that document's key lists against real output.
 
+use std::path::Path;
+
 use serde::Serialize;
 
-use crate::discover::Override;
+use crate::discover::{Finding, Override};
+use crate::health::{BundleStatus, Expiring, How, Lost, Present, State};
+use crate::net::judge::{self, Cause};
+use crate::pki::advice::RemovedRoot;
+use crate::store::provenance::{Provenance, Recorded};
 use crate::target::TargetJson;
+use crate::usecase::advice::Offline;
+use crate::usecase::diagnose::Explained;
+use crate::x509::cert::Cert;
+use crate::x509::clock::rfc3339;
 
 /// The one JSON document a command prints with `--json`.
 #[derive(Serialize)]
@@ -131,4 +141,373 @@ pub struct FindNote {
     /// The file or folder it is about (escaped text, or null).
     pub path: Option<String>,
     pub message: String,
+}
+
+/// A root certifi removed, at the end of a certificate's chain: the one spelling of
+/// `status` (`present[]`, `lost[]`), `reapply`, `diagnose`/`fix` (`causes[]`) and
+/// `check`/`add` (`offline.removed_roots[]`). The keys each of them spelled differently
+/// before (`last_version`/`removed_in`, `last_certifi_with_it`) are still written beside
+/// the unified ones for one release (docs/json.md).
+#[derive(Serialize)]
+pub struct RemovedRootJson {
+    /// `offline.removed_roots[]` only: the input certificate whose chain ends there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// The root's subject.
+    pub name: String,
+    /// `offline.removed_roots[]` only: `name` under its old key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub root: Option<String>,
+    pub sha256: String,
+    /// The last certifi release that had it.
+    pub certifi_last: String,
+    /// The first certifi release without it.
+    pub removed_in_certifi: Option<String>,
+    /// The index's intermediates between the certificate and the root (SHA-256).
+    pub via: Vec<String>,
+    pub reason: String,
+    /// The actions that can work, most recommended first.
+    pub actions: Vec<String>,
+    /// Python 3.13's partial-chain behaviour: a fact, not advice.
+    pub note: &'static str,
+    /// Old key of `certifi_last` (`status`, `reapply`, `diagnose`, `fix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_version: Option<String>,
+    /// Old key of `removed_in_certifi` (`status`, `reapply`, `diagnose`, `fix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in: Option<Option<String>>,
+    /// Old key of `certifi_last` (`check`, `add`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_certifi_with_it: Option<String>,
+}
+
+impl From<&RemovedRoot> for RemovedRootJson {
+    /// The spelling of `status`, `reapply`, `diagnose` and `fix`.
+    fn from(r: &RemovedRoot) -> Self {
+        RemovedRootJson {
+            certificate: None,
+            name: r.name.clone(),
+            root: None,
+            sha256: r.sha256.clone(),
+            certifi_last: r.certifi_last.clone(),
+            removed_in_certifi: r.removed_in_certifi.clone(),
+            via: r.via.clone(),
+            reason: r.reason.clone(),
+            actions: r.actions.clone(),
+            note: crate::pki::advice::PARTIAL_CHAIN_NOTE,
+            last_version: Some(r.certifi_last.clone()),
+            removed_in: Some(r.removed_in_certifi.clone()),
+            last_certifi_with_it: None,
+        }
+    }
+}
+
+impl RemovedRootJson {
+    /// The spelling of `offline.removed_roots[]` in `check` and `add`: the certificate
+    /// (SHA-256) whose chain ends at `r`.
+    pub fn offline(certificate: String, r: &RemovedRoot) -> Self {
+        RemovedRootJson {
+            certificate: Some(certificate),
+            root: Some(r.name.clone()),
+            last_version: None,
+            removed_in: None,
+            last_certifi_with_it: Some(r.certifi_last.clone()),
+            ..RemovedRootJson::from(r)
+        }
+    }
+}
+
+/// One bundle in `status --json` (keys in the order they have always had).
+#[derive(Serialize)]
+pub struct StatusJson<'a> {
+    pub path: &'a Path,
+    pub kind: Option<&'static str>,
+    pub environment: Option<&'a Path>,
+    pub package: Option<&'a Provenance>,
+    pub record: Option<&'a Recorded>,
+    pub state: StateJson<'a>,
+    pub present: Vec<PresentJson<'a>>,
+    pub lost: Vec<LostJson<'a>>,
+    pub expiring: Vec<ExpiringJson<'a>>,
+    pub clients: &'a [Finding],
+    pub error: Option<&'a str>,
+}
+
+impl<'a> From<&'a BundleStatus> for StatusJson<'a> {
+    fn from(s: &'a BundleStatus) -> Self {
+        StatusJson {
+            path: &s.path,
+            kind: s.kind,
+            environment: s.environment.as_deref(),
+            package: s.package.as_ref(),
+            record: s.record.as_ref(),
+            state: (&s.state).into(),
+            present: s.present.iter().map(Into::into).collect(),
+            lost: s.lost.iter().map(Into::into).collect(),
+            expiring: s.expiring.iter().map(Into::into).collect(),
+            clients: &s.clients,
+            error: s.error.as_deref(),
+        }
+    }
+}
+
+/// `state` of a `status` entry: `{"state": "pristine"}`, `{"state": "edited", "against"}`, …
+#[derive(Serialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+pub enum StateJson<'a> {
+    Pristine,
+    PatchedByCertpatch,
+    Edited { against: &'a str },
+    Unknown { why: &'a str },
+}
+
+impl<'a> From<&'a State> for StateJson<'a> {
+    fn from(s: &'a State) -> Self {
+        match s {
+            State::Pristine => StateJson::Pristine,
+            State::PatchedByCertpatch => StateJson::PatchedByCertpatch,
+            State::Edited { against } => StateJson::Edited { against },
+            State::Unknown { why } => StateJson::Unknown { why },
+        }
+    }
+}
+
+/// A patch present in the bundle (`status`'s `present[]`).
+#[derive(Serialize)]
+pub struct PresentJson<'a> {
+    pub sha256: &'a str,
+    pub subject: &'a str,
+    pub not_after: &'a str,
+    pub recorded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_root: Option<RemovedRootJson>,
+}
+
+impl<'a> From<&'a Present> for PresentJson<'a> {
+    fn from(p: &'a Present) -> Self {
+        PresentJson {
+            sha256: &p.sha256,
+            subject: &p.subject,
+            not_after: &p.not_after,
+            recorded: p.recorded,
+            removed_root: p.removed_root.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// A recorded patch the bundle lost (`status`'s `lost[]`).
+#[derive(Serialize)]
+pub struct LostJson<'a> {
+    pub sha256: &'a str,
+    pub subject: &'a str,
+    pub not_after: &'a str,
+    pub source: &'a str,
+    pub added: &'a str,
+    pub how: HowJson<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_root: Option<RemovedRootJson>,
+}
+
+impl<'a> From<&'a Lost> for LostJson<'a> {
+    fn from(l: &'a Lost) -> Self {
+        LostJson {
+            sha256: &l.sha256,
+            subject: &l.subject,
+            not_after: &l.not_after,
+            source: &l.source,
+            added: &l.added,
+            how: (&l.how).into(),
+            removed_root: l.removed_root.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// How a patch was lost: `{"how": "upgraded", "package", "from", "to"}`, …
+#[derive(Serialize)]
+#[serde(tag = "how", rename_all = "kebab-case")]
+pub enum HowJson<'a> {
+    Upgraded {
+        package: &'a str,
+        from: &'a str,
+        to: &'a str,
+    },
+    Reinstalled {
+        package: &'a str,
+    },
+    Replaced,
+}
+
+impl<'a> From<&'a How> for HowJson<'a> {
+    fn from(h: &'a How) -> Self {
+        match h {
+            How::Upgraded { package, from, to } => HowJson::Upgraded { package, from, to },
+            How::Reinstalled { package } => HowJson::Reinstalled { package },
+            How::Replaced => HowJson::Replaced,
+        }
+    }
+}
+
+/// A present patch expiring within the window (`status`'s `expiring[]`).
+#[derive(Serialize)]
+pub struct ExpiringJson<'a> {
+    pub sha256: &'a str,
+    pub subject: &'a str,
+    pub not_after: &'a str,
+    pub days_left: i64,
+}
+
+impl<'a> From<&'a Expiring> for ExpiringJson<'a> {
+    fn from(e: &'a Expiring) -> Self {
+        ExpiringJson {
+            sha256: &e.sha256,
+            subject: &e.subject,
+            not_after: &e.not_after,
+            days_left: e.days_left,
+        }
+    }
+}
+
+/// What certpatch knows offline, per bundle (`offline` in `check`/`add`).
+#[derive(Serialize, Default)]
+pub struct OfflineJson {
+    /// Issuers found in the index (added with `--with-issuers`, else offered).
+    pub issuers: Vec<IssuerJson>,
+    /// Chains that end at a root certifi removed.
+    pub removed_roots: Vec<RemovedRootJson>,
+}
+
+/// An issuer the index has (`offline.issuers[]`).
+#[derive(Serialize)]
+pub struct IssuerJson {
+    pub sha256: String,
+    pub subject: String,
+    /// The certificate it issued.
+    pub issues: String,
+}
+
+impl From<&Offline> for OfflineJson {
+    fn from(o: &Offline) -> Self {
+        OfflineJson {
+            issuers: o
+                .issuers
+                .iter()
+                .map(|i| IssuerJson {
+                    sha256: i.sha256.clone(),
+                    subject: i.subject.clone(),
+                    issues: i.issues.clone(),
+                })
+                .collect(),
+            removed_roots: o
+                .removed_roots
+                .iter()
+                .map(|r| RemovedRootJson::offline(r.certificate.clone(), &r.root))
+                .collect(),
+        }
+    }
+}
+/// One certificate of the chain, as `--json` shows it.
+#[derive(Serialize)]
+pub struct ChainEntry {
+    pub depth: usize,
+    pub subject: String,
+    pub issuer: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub sha256: String,
+    pub ca: bool,
+    pub self_signed: bool,
+    pub names: Vec<String>,
+    pub ca_issuers: Vec<String>,
+}
+
+pub fn chain_entries(chain: &[Cert]) -> Vec<ChainEntry> {
+    chain
+        .iter()
+        .enumerate()
+        .map(|(depth, c)| {
+            let extra = judge::extra(c);
+            let mut names = extra.dns_names;
+            names.extend(extra.ip_names);
+            ChainEntry {
+                depth,
+                subject: c.subject.clone(),
+                issuer: c.issuer.clone(),
+                not_before: rfc3339(c.not_before),
+                not_after: rfc3339(c.not_after),
+                sha256: c.sha256_hex(),
+                ca: c.basic_constraints.is_some_and(|b| b.ca),
+                self_signed: c.is_self_issued() && c.signed_by(c) == Ok(true),
+                names,
+                ca_issuers: extra.ca_issuers,
+            }
+        })
+        .collect()
+}
+
+/// One cause in JSON: the cause's own fields plus its words.
+#[derive(Serialize)]
+pub struct CauseEntry {
+    #[serde(flatten)]
+    pub cause: Cause,
+    pub message: String,
+    pub advice: String,
+    /// The root certifi removed that this chain ends at (or is issued by), when it does.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_root: Option<RemovedRootJson>,
+}
+
+/// The causes of an explained judgement, in JSON: a cause that comes down to a removed
+/// root carries it, and its `message`/`advice` say so.
+pub fn cause_entries(e: &Explained) -> Vec<CauseEntry> {
+    e.judgement
+        .causes
+        .iter()
+        .zip(&e.removed)
+        .map(|(c, removed)| CauseEntry {
+            cause: c.clone(),
+            message: match removed {
+                Some(r) => format!("{}; {}", c.message(), r.reason),
+                None => c.message(),
+            },
+            advice: match removed {
+                Some(r) => r.actions.join("; "),
+                None => c.advice(),
+            },
+            removed_root: removed.as_ref().map(Into::into),
+        })
+        .collect()
+}
+
+/// Whether a bundle verifies the chain (`status` of a `diagnose` entry).
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiagnoseStatus {
+    Verifies,
+    Fails,
+    /// The bundle could not be read.
+    Error,
+}
+
+/// A bundle's entry in `diagnose --json`.
+#[derive(Serialize)]
+pub struct DiagnoseEntry<'a> {
+    pub target: TargetJson<'a>,
+    pub status: DiagnoseStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    pub causes: Vec<CauseEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub webpki_error: Option<String>,
+}
+
+/// `diagnose`'s own keys.
+#[derive(Serialize)]
+pub struct DiagnoseExtra {
+    /// `HOST:PORT` connected to, or the `--chain` file's name.
+    pub source: String,
+    pub name: Option<String>,
+    pub proxy: Option<String>,
+    pub chain: Vec<ChainEntry>,
+    pub chain_notes: Vec<String>,
+    pub notes: Vec<String>,
 }

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod exit;
 pub mod json;
 pub mod output;
+pub mod show;
 
 pub use app::main;
 pub use args::{Cli, ColorChoice, Command, Targets};

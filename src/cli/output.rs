@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::ColorChoice;
 pub use crate::x509::text::{
-    bounded, capped_list, escape, opt_path_text, path_json, path_text, MAX_LISTED,
+    bounded, capped_list, escape, opt_path_text, path_json, path_text, short, MAX_LISTED,
     MAX_MESSAGE_BYTES,
 };
 use crate::x509::text::{push_escaped, MAX_LINE_BYTES};
@@ -214,11 +214,6 @@ pub fn print_document(value: &impl serde::Serialize) {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     write_stdout(text.as_bytes());
-}
-
-/// A fingerprint shortened for people: the first 16 hex digits.
-pub fn short(sha256_hex: &str) -> &str {
-    &sha256_hex[..16.min(sha256_hex.len())]
 }
 
 #[cfg(test)]

@@ -82,7 +82,11 @@ pub enum End {
 pub const MAX_DEPTH: usize = 5;
 
 /// Walks up from the top of `chain` (as sent, leaf first) until `bundle` anchors it.
-pub fn walk(chain: &[Cert], bundle: &Bundle, sources: &mut [Box<dyn Source>]) -> (Vec<Found>, End) {
+pub fn walk(
+    chain: &[Cert],
+    bundle: &Bundle,
+    sources: &mut [Box<dyn Source + '_>],
+) -> (Vec<Found>, End) {
     let order = path(chain);
     let mut top = chain[*order.last().unwrap()].clone();
     let mut found: Vec<Found> = Vec::new();

@@ -132,3 +132,8 @@ pub fn opt_path_text(p: Option<&std::path::Path>) -> serde_json::Value {
         serde_json::Value::String(path_json(p))
     })
 }
+
+/// A fingerprint shortened for people: the first 16 hex digits.
+pub fn short(sha256_hex: &str) -> &str {
+    &sha256_hex[..16.min(sha256_hex.len())]
+}

@@ -8,12 +8,12 @@ use super::find::{findings_for, overrides_for, report_findings};
 use super::report::{
     input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable, VerdictJson,
 };
-use super::{bundle_error, knowledge, preview, Context};
+use super::{bundle_error, preview, Context};
 use crate::accept::plan::{plan_sourced, Plan};
 use crate::accept::validate::{Decision, Rules, ANCHOR_NOTE};
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
-use crate::cli::json::{Document, Entry as BundleEntry, InputExtra};
+use crate::cli::json::{Document, Entry as BundleEntry, InputExtra, OfflineJson};
 use crate::cli::output::{path_json, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::discover::pyload::{self, Load};
@@ -21,6 +21,7 @@ use crate::store::ledger::{Entry, Ledger};
 use crate::store::transaction::{self, BackupStep, Planned, Write};
 use crate::store::write;
 use crate::target::{Target, TargetJson};
+use crate::usecase::advice::{self, Offline, Prepared};
 use crate::x509::clock::{now_rfc3339, rfc3339};
 use crate::x509::input::Input;
 
@@ -259,7 +260,7 @@ pub struct AddEntry<'a> {
     pub backup: Option<String>,
     pub certificates: Vec<VerdictJson>,
     /// What the offline index knows about the missing issuers (see docs/json.md).
-    pub offline: knowledge::OfflineJson,
+    pub offline: OfflineJson,
     pub output: Option<String>,
     /// Why the patched bundle was not installed (null when it was, or nothing to do).
     pub reason: Option<String>,
@@ -281,9 +282,8 @@ pub(crate) struct Report<'a> {
 struct AddPlan<'a> {
     plan: Plan<'a>,
     install: Result<Option<String>, String>,
-    /// What the offline index says ([`knowledge::explain`]).
-    hints: Vec<String>,
-    offline: knowledge::OfflineJson,
+    /// What the offline index says ([`advice::explain`]).
+    offline: Offline,
 }
 
 impl Planned for AddPlan<'_> {
@@ -304,8 +304,8 @@ pub(crate) fn add_to<'a>(
     // The issuers the offline index knows for this bundle (read here, unlocked: the plan
     // below judges the locked bytes, so a bundle changed meanwhile is still judged right).
     let prepared = match target.read() {
-        Ok(bytes) => knowledge::prepare(ctx, input, &Bundle::parse(bytes), args.with_issuers),
-        Err(_) => knowledge::Prepared::plain(input),
+        Ok(bytes) => ctx.prepare_offline(input, &Bundle::parse(bytes), args.with_issuers),
+        Err(_) => Prepared::plain(input),
     };
     let input = &prepared.input;
     // Every expensive check (certificate rules, the parse and Python load checks) runs in
@@ -318,7 +318,7 @@ pub(crate) fn add_to<'a>(
         |bundle| {
             let mut plan =
                 plan_sourced(input, bundle, rules, when, &|i| prepared.sources[i].clone());
-            let (hints, offline) = knowledge::explain(&mut plan.verdicts, &prepared);
+            let offline = advice::explain(ctx.knowledge(), &mut plan.verdicts, &prepared);
             let install = if real {
                 installable(ctx, target, &plan)
             } else {
@@ -327,7 +327,6 @@ pub(crate) fn add_to<'a>(
             AddPlan {
                 plan,
                 install,
-                hints,
                 offline,
             }
         },
@@ -341,7 +340,7 @@ pub(crate) fn add_to<'a>(
                 ));
             }
             print_verdicts(ctx, target, input, &plan.verdicts);
-            knowledge::print(ctx, &planned.hints);
+            ctx.offline_hints(&planned.offline);
             let mut refused = plan
                 .verdicts
                 .iter()
@@ -490,7 +489,7 @@ pub(crate) fn add_to<'a>(
                 .collect(),
             backup: backup_path.as_deref().map(path_json),
             certificates: verdicts_json(&plan.verdicts),
-            offline: done.plan.offline,
+            offline: (&done.plan.offline).into(),
             output: output_path.as_deref().map(path_json),
             reason,
             status,

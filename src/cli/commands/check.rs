@@ -11,13 +11,14 @@ use super::find::{findings_for, overrides_for, report_findings};
 use super::report::{
     input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable, VerdictJson,
 };
-use super::{knowledge, read_or_report, Context};
+use super::{read_or_report, Context};
 use crate::accept::validate::{self, Decision, Rules};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{Document, Entry, InputExtra};
+use crate::cli::json::{Document, Entry, InputExtra, OfflineJson};
 use crate::cli::output::Tone;
 use crate::cli::Targets;
 use crate::target::TargetJson;
+use crate::usecase::advice;
 
 pub fn run(
     ctx: &Context,
@@ -47,9 +48,9 @@ pub fn run(
         warn_if_unreadable(ctx, target, &bundle);
         // The issuers the offline index knows, put in front of the input with
         // --with-issuers, and what it says about the chains it cannot complete.
-        let prepared = knowledge::prepare(ctx, &input, &bundle, with_issuers);
+        let prepared = ctx.prepare_offline(&input, &bundle, with_issuers);
         let mut verdicts = validate::judge(&prepared.input.certs, &bundle, rules);
-        let (hints, offline) = knowledge::explain(&mut verdicts, &prepared);
+        let offline = advice::explain(ctx.knowledge(), &mut verdicts, &prepared);
         let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
         let status = if refused {
             CheckStatus::Refused
@@ -65,7 +66,7 @@ pub fn run(
             effective.push(target);
         }
         print_verdicts(ctx, target, &prepared.input, &verdicts);
-        knowledge::print(ctx, &hints);
+        ctx.offline_hints(&offline);
         if refused {
             outcome = Outcome::Failure;
         } else {
@@ -76,7 +77,7 @@ pub fn run(
         }
         bundles.push(Entry::Done(CheckEntry {
             certificates: verdicts_json(&verdicts),
-            offline,
+            offline: (&offline).into(),
             status,
             target: target.json(),
         }));
@@ -103,7 +104,7 @@ pub fn run(
 pub struct CheckEntry<'a> {
     pub certificates: Vec<VerdictJson>,
     /// What the offline index knows about the missing issuers (see docs/json.md).
-    pub offline: knowledge::OfflineJson,
+    pub offline: OfflineJson,
     pub status: CheckStatus,
     pub target: TargetJson<'a>,
 }

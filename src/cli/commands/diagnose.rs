@@ -6,411 +6,21 @@
 //! removed ([`crate::pki`]: as sent, plus the offline index) is said so, with the actions
 //! that can work instead of "run `certpatch fix`".
 //!
-//! The chain helpers here are shared with `fix`.
-
-use std::path::Path;
+//! The work is [`crate::usecase::diagnose`]; this file prints it.
 
 use anyhow::Result;
-use rustls::pki_types::ServerName;
-use serde::Serialize;
 
 use super::Context;
 use crate::bundle::Bundle;
-use crate::cli::exit::{Outcome, UsageError};
-use crate::cli::json::{failure, Document, Failure};
-use crate::cli::output::{escape, path_text, short, Tone};
+use crate::cli::exit::Outcome;
+use crate::cli::json::{
+    cause_entries, chain_entries, DiagnoseEntry, DiagnoseExtra, DiagnoseStatus,
+};
+use crate::cli::output::path_text;
+use crate::cli::show::{document, no_chain, show_chain, show_judgement};
 use crate::cli::Targets;
-use crate::net::capture::{self, CaptureError, Timeouts};
-use crate::net::endpoint::{self, Endpoint};
-use crate::net::judge::{self, Cause, Judgement, OsRoots};
-use crate::pki::advice;
-use crate::pki::chain::DeadEnd;
-use crate::target::Target;
-use crate::x509::cert::Cert;
-use crate::x509::clock::rfc3339;
-
-/// Where the chain comes from.
-pub enum Origin<'a> {
-    Server(&'a str),
-    File {
-        file: &'a Path,
-        name: Option<&'a str>,
-    },
-}
-
-/// A chain to judge: the certificates as sent (leaf first), the name to check, and
-/// where it came from.
-pub struct Chain {
-    pub certs: Vec<Cert>,
-    pub endpoint: Option<Endpoint>,
-    /// The name the leaf must be valid for (`None`: `--chain` without `--name`).
-    pub name: Option<String>,
-    pub proxy: Option<String>,
-    /// `HOST:PORT` or the file name, for messages and the patch source.
-    pub source: String,
-}
-
-impl Chain {
-    pub fn server_name(&self) -> Option<ServerName<'static>> {
-        let name = self.name.as_deref()?;
-        ServerName::try_from(name.to_string()).ok()
-    }
-}
-
-/// Why no chain could be read, with its stable code.
-pub struct NoChain {
-    pub code: &'static str,
-    pub message: String,
-}
-
-/// Connects (or reads the file) and returns the chain.
-pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
-    match origin {
-        Origin::Server(text) => {
-            let ep = endpoint::parse(text).map_err(UsageError)?;
-            let captured = match capture::capture(&ep, Timeouts::default()) {
-                Ok(c) => c,
-                Err(e) => {
-                    return Ok(Err(NoChain {
-                        code: e.code(),
-                        message: capture_message(&e),
-                    }))
-                }
-            };
-            let mut certs = Vec::new();
-            for (i, der) in captured.chain.iter().enumerate() {
-                match Cert::from_der(der) {
-                    Ok(c) => certs.push(c),
-                    Err(e) => {
-                        return Ok(Err(NoChain {
-                            code: "malformed-chain",
-                            message: format!(
-                                "{}: the server's certificate [{i}] cannot be read: {e}",
-                                ep.authority()
-                            ),
-                        }))
-                    }
-                }
-            }
-            Ok(Ok(Chain {
-                certs,
-                name: Some(ep.host.clone()),
-                proxy: captured.proxy.map(|p| p.shown()),
-                source: ep.authority(),
-                endpoint: Some(ep),
-            }))
-        }
-        Origin::File { file, name } => {
-            let input = match crate::x509::input::read(file) {
-                Ok(i) => i,
-                Err(e) => {
-                    return Ok(Err(NoChain {
-                        code: e.code(),
-                        message: crate::cli::output::bounded(&e.to_string()).into_owned(),
-                    }))
-                }
-            };
-            if let Some(n) = name {
-                if ServerName::try_from(n.to_string()).is_err() {
-                    return Err(UsageError(format!(
-                        "--name `{}` is not a host name or address",
-                        escape(n)
-                    ))
-                    .into());
-                }
-            }
-            Ok(Ok(Chain {
-                certs: input.certs,
-                endpoint: None,
-                name: name.map(|n| n.to_string()),
-                proxy: None,
-                source: input.source,
-            }))
-        }
-    }
-}
-
-fn capture_message(e: &CaptureError) -> String {
-    crate::cli::output::bounded(&e.to_string()).into_owned()
-}
-
-/// One certificate of the chain, as `--json` shows it.
-#[derive(Serialize)]
-pub struct ChainEntry {
-    pub depth: usize,
-    pub subject: String,
-    pub issuer: String,
-    pub not_before: String,
-    pub not_after: String,
-    pub sha256: String,
-    pub ca: bool,
-    pub self_signed: bool,
-    pub names: Vec<String>,
-    pub ca_issuers: Vec<String>,
-}
-
-pub fn chain_entries(chain: &[Cert]) -> Vec<ChainEntry> {
-    chain
-        .iter()
-        .enumerate()
-        .map(|(depth, c)| {
-            let extra = judge::extra(c);
-            let mut names = extra.dns_names;
-            names.extend(extra.ip_names);
-            ChainEntry {
-                depth,
-                subject: c.subject.clone(),
-                issuer: c.issuer.clone(),
-                not_before: rfc3339(c.not_before),
-                not_after: rfc3339(c.not_after),
-                sha256: c.sha256_hex(),
-                ca: c.basic_constraints.is_some_and(|b| b.ca),
-                self_signed: c.is_self_issued() && c.signed_by(c) == Ok(true),
-                names,
-                ca_issuers: extra.ca_issuers,
-            }
-        })
-        .collect()
-}
-
-/// Shows the chain for a person.
-pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &[String]) {
-    let p = &ctx.printer;
-    let via = chain
-        .proxy
-        .as_ref()
-        .map(|x| format!(" through the proxy {x}"))
-        .unwrap_or_default();
-    let what = if chain.endpoint.is_some() {
-        format!("server {}{via} sent", escape(&chain.source))
-    } else {
-        format!("`{}` holds", escape(&chain.source))
-    };
-    p.line(format!("{what} {} certificate(s):", entries.len()));
-    for e in entries {
-        let role = if e.depth == 0 {
-            "leaf"
-        } else if e.self_signed {
-            "root"
-        } else if e.ca {
-            "CA"
-        } else {
-            "not a CA"
-        };
-        p.line(format!("  [{}] {} ({role})", e.depth, e.subject));
-        p.line(format!("      issuer:     {}", e.issuer));
-        p.line(format!(
-            "      valid:      {} to {}",
-            e.not_before, e.not_after
-        ));
-        p.line(format!("      sha256:     {}…", short(&e.sha256)));
-        if e.depth == 0 {
-            p.line(format!(
-                "      names:      {}",
-                if e.names.is_empty() {
-                    "(none)".to_string()
-                } else {
-                    escape(&e.names.join(", ")).into_owned()
-                }
-            ));
-        }
-        if !e.ca_issuers.is_empty() {
-            p.line(format!(
-                "      CA issuers: {}",
-                escape(&e.ca_issuers.join(", "))
-            ));
-        }
-    }
-    for n in notes {
-        p.note(escape(n));
-    }
-}
-
-/// One cause in JSON: the cause's own fields plus its words.
-#[derive(Serialize)]
-pub struct CauseEntry {
-    #[serde(flatten)]
-    pub cause: Cause,
-    pub message: String,
-    pub advice: String,
-    /// The root certifi removed that this chain ends at (or is issued by), when it does.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub removed_root: Option<RemovedRootJson>,
-}
-
-/// A removed root in a cause's JSON.
-#[derive(Serialize)]
-pub struct RemovedRootJson {
-    pub name: String,
-    pub sha256: String,
-    /// The last certifi release that had it.
-    pub last_version: String,
-    /// The first certifi release without it.
-    pub removed_in: Option<String>,
-    /// The index's intermediates between the certificate and the root (SHA-256).
-    pub via: Vec<String>,
-    pub reason: String,
-    /// The actions that can work, most recommended first.
-    pub actions: Vec<String>,
-    pub note: &'static str,
-}
-
-/// The root certifi shipped and later removed that `cause` comes down to, for a chain
-/// judged against `bundle`: a missing issuer that the offline index cannot place under a
-/// root of the bundle but whose chain (as sent, plus the index) ends at a removed root,
-/// or a sent root the bundle lacks that certifi removed.
-pub fn removed_root(cause: &Cause, certs: &[Cert], bundle: &Bundle) -> Option<DeadEnd> {
-    let roots = crate::pki::roots::Roots::embedded();
-    match cause {
-        Cause::MissingIssuer { depth, .. } => {
-            let cert = certs.get(*depth)?;
-            let c = crate::pki::complete(cert, bundle, crate::pki::index::active(), roots);
-            if c.path.is_some() {
-                return None;
-            }
-            c.dead_ends.into_iter().next()
-        }
-        Cause::RootNotInBundle { depth, .. } => {
-            let cert = certs.get(*depth)?;
-            let root = roots.get(&cert.sha256)?;
-            if root.removed_in.is_none() || bundle.contains(cert) {
-                return None;
-            }
-            Some(DeadEnd {
-                via: Vec::new(),
-                root: root.clone(),
-            })
-        }
-        _ => None,
-    }
-}
-
-/// A judgement's causes, each with the removed root it comes down to (if any).
-pub struct Explained<'a> {
-    pub judgement: &'a Judgement,
-    pub removed: Vec<Option<DeadEnd>>,
-}
-
-/// Explains `j` (the judgement of `certs` against `bundle`).
-pub fn explain<'a>(j: &'a Judgement, certs: &[Cert], bundle: &Bundle) -> Explained<'a> {
-    Explained {
-        judgement: j,
-        removed: j
-            .causes
-            .iter()
-            .map(|c| removed_root(c, certs, bundle))
-            .collect(),
-    }
-}
-
-fn removed_actions(end: &DeadEnd, certs: &[Cert], cause: &Cause) -> Vec<String> {
-    let name = match cause {
-        Cause::MissingIssuer { depth, .. } => certs.get(*depth).map(|c| c.name()),
-        _ => end.via.first().map(|c| c.name()),
-    }
-    .unwrap_or_else(|| end.root.cert.name());
-    advice::removed_root_actions(end, name, None)
-}
-
-pub fn cause_entries(e: &Explained, certs: &[Cert]) -> Vec<CauseEntry> {
-    e.judgement
-        .causes
-        .iter()
-        .zip(&e.removed)
-        .map(|(c, end)| {
-            let removed_root = end.as_ref().map(|end| {
-                let actions = removed_actions(end, certs, c);
-                RemovedRootJson {
-                    name: end.root.cert.subject.clone(),
-                    sha256: end.root.cert.sha256_hex(),
-                    last_version: end.root.last_with.clone(),
-                    removed_in: end.root.removed_in.clone(),
-                    via: end.via.iter().map(|v| v.sha256_hex()).collect(),
-                    reason: advice::removed_root_reason(end),
-                    actions,
-                    note: advice::PARTIAL_CHAIN_NOTE,
-                }
-            });
-            CauseEntry {
-                cause: c.clone(),
-                message: match &removed_root {
-                    Some(r) => format!("{}; {}", c.message(), r.reason),
-                    None => c.message(),
-                },
-                advice: match &removed_root {
-                    Some(r) => r.actions.join("; "),
-                    None => c.advice(),
-                },
-                removed_root,
-            }
-        })
-        .collect()
-}
-
-/// Shows one bundle's verdict for a person.
-pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explained) {
-    let p = &ctx.printer;
-    let j = e.judgement;
-    let name = chain
-        .name
-        .as_deref()
-        .map(|n| format!(" for `{}`", escape(n)))
-        .unwrap_or_else(|| " (no name checked: give --name HOST)".to_string());
-    if j.verifies {
-        p.line(format!(
-            "{} {} verifies the chain{name}",
-            p.tone(Tone::Good, "ok:"),
-            target.describe()
-        ));
-        return;
-    }
-    p.line(format!(
-        "{} {} does not verify the chain{name}:",
-        p.tone(Tone::Bad, "fails:"),
-        target.describe()
-    ));
-    for (c, end) in j.causes.iter().zip(&e.removed) {
-        p.line(format!("  - {}", escape(&c.message())));
-        let Some(end) = end else {
-            p.line(format!("    what to do: {}", escape(&c.advice())));
-            continue;
-        };
-        p.line(format!(
-            "    removed root: {}",
-            escape(&advice::removed_root_reason(end))
-        ));
-        p.line("    what to do (never add the removed root back):");
-        for (n, a) in removed_actions(end, &chain.certs, c).iter().enumerate() {
-            p.line(format!("      {}. {}", n + 1, escape(a)));
-        }
-        p.line(format!("    note: {}", escape(advice::PARTIAL_CHAIN_NOTE)));
-    }
-}
-
-/// A bundle's entry in `--json`.
-#[derive(Serialize)]
-pub struct BundleEntry<'a> {
-    pub target: crate::target::TargetJson<'a>,
-    /// `verifies`, `fails`, or `error` (the bundle could not be read).
-    pub status: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    pub causes: Vec<CauseEntry>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub webpki_error: Option<String>,
-}
-
-/// `diagnose`'s own keys.
-#[derive(Serialize)]
-pub struct DiagnoseExtra {
-    /// `HOST:PORT` connected to, or the `--chain` file's name.
-    pub source: String,
-    pub name: Option<String>,
-    pub proxy: Option<String>,
-    pub chain: Vec<ChainEntry>,
-    pub chain_notes: Vec<String>,
-    pub notes: Vec<String>,
-}
+use crate::net::judge::{self, OsRoots};
+use crate::usecase::diagnose::{explain, obtain, Origin};
 
 pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> {
     let chain = match obtain(&origin)? {
@@ -433,9 +43,9 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
                 ctx.printer
                     .error(format!("{}: {message}", path_text(&target.path)));
                 outcome = Outcome::Failure;
-                bundles.push(BundleEntry {
+                bundles.push(DiagnoseEntry {
                     target: target.json(),
-                    status: "error",
+                    status: DiagnoseStatus::Error,
                     error: Some(message),
                     causes: Vec::new(),
                     webpki_error: None,
@@ -444,16 +54,20 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             }
         };
         let j = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, &os);
-        let explained = explain(&j, &chain.certs, &bundle);
+        let explained = explain(ctx.knowledge(), &j, &chain.certs, &bundle);
         show_judgement(ctx, target, &chain, &explained);
         if !j.verifies {
             outcome = Outcome::Failure;
         }
-        bundles.push(BundleEntry {
+        bundles.push(DiagnoseEntry {
             target: target.json(),
-            status: if j.verifies { "verifies" } else { "fails" },
+            status: if j.verifies {
+                DiagnoseStatus::Verifies
+            } else {
+                DiagnoseStatus::Fails
+            },
             error: None,
-            causes: cause_entries(&explained, &chain.certs),
+            causes: cause_entries(&explained),
             webpki_error: j.webpki_error.clone(),
         });
     }
@@ -472,29 +86,4 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
         },
     );
     Ok(outcome)
-}
-
-/// Says why no chain was read (and, with `--json`, prints the failure document).
-pub fn no_chain(ctx: &Context, command: &str, no: NoChain) -> Outcome {
-    ctx.printer.error(&no.message);
-    ctx.printer
-        .document(&failure(command, Failure::new(no.code, no.message)));
-    Outcome::Failure
-}
-
-/// Prints the one `--json` document: `command`, `ok`, `bundles` and the command's keys.
-pub fn document<B: Serialize, X: Serialize>(
-    ctx: &Context,
-    command: &str,
-    outcome: Outcome,
-    bundles: Vec<B>,
-    extra: X,
-) {
-    ctx.printer.document(&Document {
-        command,
-        ok: outcome == Outcome::Success,
-        error: None,
-        bundles,
-        extra,
-    });
 }

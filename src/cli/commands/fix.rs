@@ -15,22 +15,21 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::add::{add_to, AddArgs, AddStatus};
-use super::diagnose::{
-    cause_entries, chain_entries, document, explain, no_chain, obtain, show_chain, show_judgement,
-    CauseEntry, Chain, Origin,
-};
 use super::find::{overrides_for, report_overrides};
 use super::Context;
 use crate::accept::validate::Rules;
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
+use crate::cli::json::{cause_entries, chain_entries, CauseEntry, ChainEntry};
 use crate::cli::output::{escape, path_text, short, Tone};
+use crate::cli::show::{document, no_chain, show_chain, show_judgement};
 use crate::cli::Targets;
 use crate::discover::host::vars::CA_OVERRIDES;
 use crate::net::aia::Attempt;
 use crate::net::issuers::{self, End, Found, Source};
 use crate::net::judge::{self, OsRoots};
 use crate::target::Target;
+use crate::usecase::diagnose::{explain, obtain, Chain, Origin};
 use crate::x509::cert::Cert;
 use crate::x509::clock::now_rfc3339;
 use crate::x509::input::Input;
@@ -46,9 +45,9 @@ pub struct FixArgs<'a> {
 /// The offline index of CCADB intermediates as an issuer source: asked first, and the only
 /// one with `--offline`. What it returns is data, not trust: the walk keeps only a
 /// certificate that signs the child, and `add`'s checks judge it before anything is written.
-struct OfflineIndex(&'static crate::pki::Index);
+struct OfflineIndex<'a>(&'a crate::pki::Index);
 
-impl Source for OfflineIndex {
+impl Source for OfflineIndex<'_> {
     fn name(&self) -> &'static str {
         "offline index"
     }
@@ -68,8 +67,8 @@ impl Source for OfflineIndex {
 
 /// The issuer sources of this run, in the order they are asked: the offline index, then
 /// AIA unless `--offline`.
-fn sources(offline: bool) -> Vec<Box<dyn Source>> {
-    let mut list: Vec<Box<dyn Source>> = vec![Box::new(OfflineIndex(crate::pki::index::active()))];
+fn sources(index: &crate::pki::Index, offline: bool) -> Vec<Box<dyn Source + '_>> {
+    let mut list: Vec<Box<dyn Source + '_>> = vec![Box::new(OfflineIndex(index))];
     if !offline {
         list.push(Box::new(issuers::Aia::default()));
     }
@@ -125,7 +124,7 @@ pub struct FixExtra {
     pub name: Option<String>,
     pub proxy: Option<String>,
     pub dry_run: bool,
-    pub chain: Vec<super::diagnose::ChainEntry>,
+    pub chain: Vec<ChainEntry>,
     pub chain_notes: Vec<String>,
     /// Every fetch made (URL and outcome).
     pub fetches: Vec<Attempt>,
@@ -143,8 +142,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);
     let os = OsRoots::default();
-    super::knowledge::load_refreshed(ctx);
-    let mut sources = sources(args.offline);
+    let mut sources = sources(ctx.knowledge().index(), args.offline);
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
     let mut changed: Vec<Target> = Vec::new();
@@ -259,17 +257,17 @@ fn fix_one<'a>(
     target: &'a Target,
     args: &FixArgs,
     os: &OsRoots,
-    sources: &mut [Box<dyn Source>],
+    sources: &mut [Box<dyn Source + '_>],
     when: &str,
 ) -> Result<FixEntry<'a>> {
     let p = &ctx.printer;
     let name = chain.server_name();
     let bundle = Bundle::parse(target.read()?);
     let before = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, os);
-    let explained = explain(&before, &chain.certs, &bundle);
+    let explained = explain(ctx.knowledge(), &before, &chain.certs, &bundle);
     show_judgement(ctx, target, chain, &explained);
     let mut entry = FixEntry::new(target, "verifies");
-    entry.causes = cause_entries(&explained, &chain.certs);
+    entry.causes = cause_entries(&explained);
     if before.verifies {
         p.line("  nothing to fix");
         return Ok(entry);

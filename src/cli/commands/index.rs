@@ -8,13 +8,14 @@ use std::path::Path;
 use anyhow::{Context as _, Result};
 use serde::Serialize;
 
-use super::{knowledge, Context};
+use super::Context;
 use crate::cli::exit::Outcome;
 use crate::cli::json::Document;
 use crate::cli::output::{path_text, Tone};
-use crate::pki::index::{self, Index};
+use crate::pki::index::Index;
 use crate::pki::roots::Roots;
 use crate::pki::source;
+use crate::usecase::knowledge::refreshed_file;
 use crate::x509::cert::{hex, Cert};
 use crate::x509::clock::rfc3339;
 use crate::x509::text::escape;
@@ -87,11 +88,13 @@ struct Extra {
 }
 
 fn info(ctx: &Context) -> IndexInfo {
-    let (origin, path, bytes) = match knowledge::refreshed_path() {
-        Some((p, n)) => ("refreshed", Some(path_text(&p)), n),
-        None => ("embedded", None, index::EMBEDDED.len()),
+    let k = ctx.knowledge();
+    let (origin, path) = match &k.refreshed {
+        Some((p, _)) => ("refreshed", Some(path_text(p))),
+        None => ("embedded", None),
     };
-    let i = index::active();
+    let bytes = k.index_bytes();
+    let i = k.index();
     let roots = Roots::embedded();
     IndexInfo {
         origin,
@@ -100,7 +103,7 @@ fn info(ctx: &Context) -> IndexInfo {
         source: i.source.clone(),
         certificates: i.len(),
         bytes,
-        stale: knowledge::is_stale(i, ctx.at),
+        stale: k.is_stale(ctx.at),
         certifi_releases_read: roots.versions,
         certifi_roots_known: roots.roots.len(),
         certifi_roots_removed: roots.removed().count(),
@@ -108,7 +111,8 @@ fn info(ctx: &Context) -> IndexInfo {
 }
 
 pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
-    knowledge::load_refreshed(ctx);
+    // Loaded before a refresh or reset, so the index shown is the one this run used.
+    let _ = ctx.knowledge();
     let p = &ctx.printer;
     let mut extra = Extra {
         action: "show",
@@ -151,7 +155,7 @@ pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
         }
         Action::Lookup(query) => {
             extra.action = "lookup";
-            let found = lookup(query);
+            let found = lookup(ctx.knowledge().index(), query);
             if found.is_empty() {
                 p.error(format!(
                     "nothing in the offline index or certifi's root history matches `{}`",
@@ -187,7 +191,7 @@ pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
         Action::Reset => {
             extra.action = "reset";
             let home = ctx.home()?;
-            let path = knowledge::refreshed_file(&home);
+            let path = refreshed_file(&home);
             match std::fs::remove_file(&path) {
                 Ok(()) => p.line(format!(
                     "removed {}; certpatch uses the snapshot built into it again",
@@ -214,7 +218,7 @@ pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
 
 /// Certificates matching `query`: a SHA-256 (or a prefix of at least 8 hex digits,
 /// colons optional), else text found in the subject (any case).
-fn lookup(query: &str) -> Vec<Found> {
+fn lookup(index: &Index, query: &str) -> Vec<Found> {
     let q = query.trim().replace(':', "").to_ascii_lowercase();
     let is_hex = q.len() >= 8 && q.len() <= 64 && q.chars().all(|c| c.is_ascii_hexdigit());
     let needle = query.trim().to_lowercase();
@@ -237,9 +241,9 @@ fn lookup(query: &str) -> Vec<Found> {
         removed_in_certifi: None,
     };
     let certs: Vec<Cert> = if is_hex {
-        index::active().by_fingerprint_prefix(&q)
+        index.by_fingerprint_prefix(&q)
     } else {
-        index::active().certs().filter(|c| matches(c)).collect()
+        index.certs().filter(|c| matches(c)).collect()
     };
     for c in &certs {
         out.push(found(c, "intermediate"));
@@ -321,7 +325,7 @@ fn refresh(ctx: &Context, file: &Path, extra: &mut Extra) -> Result<Outcome> {
         .unwrap_or_else(|| "refresh".to_string());
     let data = Index::encode(&v.certs, &date, &name);
     let home = ctx.home()?;
-    let target = knowledge::refreshed_file(&home);
+    let target = refreshed_file(&home);
     home.ensure(target.parent().unwrap())?;
     crate::store::write::write_atomic(&target, &data, None)?;
     p.line(format!(

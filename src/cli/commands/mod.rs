@@ -5,7 +5,6 @@ pub mod check;
 pub mod completions;
 pub mod find;
 pub mod index;
-pub mod knowledge;
 pub mod list;
 pub mod lost;
 pub mod man;
@@ -31,8 +30,11 @@ use crate::store::home::Home;
 use crate::store::transaction::Access;
 use crate::store::write::Locked;
 use crate::target::{self, Target};
+use crate::usecase::advice::{self, Offline, Prepared};
+use crate::usecase::knowledge::Knowledge;
 use crate::x509::cert::Cert;
 use crate::x509::clock::rfc3339;
+use crate::x509::input::Input;
 
 /// What every command gets: resolved global options, never raw flags.
 pub struct Context {
@@ -40,11 +42,27 @@ pub struct Context {
     /// The time validity is judged at (`--at`, or now).
     pub at: OffsetDateTime,
     pub host: Host,
+    /// The offline knowledge of this run, loaded by the first command step that needs it
+    /// ([`Context::knowledge`]) and the same for every later one.
+    pub knowledge: std::cell::OnceCell<Knowledge>,
 }
 
 impl Context {
     pub fn home(&self) -> Result<Home> {
         Home::locate()
+    }
+
+    /// The index of intermediates and root history this run uses: the refreshed index
+    /// in `CERTPATCH_HOME` when there is one and it reads, else the built-in snapshot (a
+    /// damaged file is named once, as a warning). Loaded on first use, once per run.
+    pub fn knowledge(&self) -> &Knowledge {
+        self.knowledge.get_or_init(|| {
+            let k = Knowledge::load(self.home().ok().as_ref());
+            if let Some(problem) = &k.problem {
+                self.printer.warn(problem);
+            }
+            k
+        })
     }
 
     /// Resolves targets and shows discovery's notes as warnings. With no target flag, the
@@ -93,6 +111,38 @@ impl Context {
             self.printer.warn(crate::cli::output::escape(note));
         }
         Ok((resolved.targets, resolved.notes))
+    }
+}
+
+impl Context {
+    /// The offline index's issuers and removed roots for `input` against `bundle`
+    /// ([`advice::prepare`]), with the note (once per index date) that the index is stale
+    /// when a certificate was looked up in it.
+    pub fn prepare_offline(&self, input: &Input, bundle: &Bundle, with_issuers: bool) -> Prepared {
+        let prepared = advice::prepare(self.knowledge(), input, bundle, with_issuers);
+        if !prepared.known.is_empty() {
+            let home = self.home().ok();
+            if let Some(note) = self.knowledge().stale_note_once(self.at, home.as_ref()) {
+                self.printer.note(note);
+            }
+        }
+        prepared
+    }
+
+    /// Shows what the offline index said about removed roots ([`advice::explain`]) as
+    /// hints: what can work instead, and Python 3.13's partial-chain behaviour.
+    pub fn offline_hints(&self, offline: &Offline) {
+        for r in &offline.removed_roots {
+            self.printer
+                .hint(format!("{}: what can work instead:", r.certificate_name));
+            for (n, a) in r.root.actions.iter().enumerate() {
+                self.printer.hint(format!("  {}. {a}", n + 1));
+            }
+            self.printer.hint(format!(
+                "  note: {}",
+                crate::pki::advice::PARTIAL_CHAIN_NOTE
+            ));
+        }
     }
 }
 

@@ -2,19 +2,19 @@
 //! an upgrade (or reinstall, or replacement) lost, whether something else edited the file,
 //! the patched certificates expiring within the warning window, and what makes a client
 //! ignore the bundle — then what to run next. Exit 0 when all is well, 1 when anything
-//! needs attention. The work is [`crate::health::status`]; this file prints it.
+//! needs attention. The work is [`crate::usecase::status`]; this file prints it.
 
 use anyhow::Result;
 use serde::Serialize;
 
 use super::Context;
 use crate::cli::exit::Outcome;
-use crate::cli::json::Document;
+use crate::cli::json::{Document, StatusJson};
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
-use crate::health::{self, BundleStatus, State};
+use crate::health::{BundleStatus, State};
 use crate::store::config;
-use crate::store::ledger;
+use crate::usecase::{self, status::Next};
 
 /// `status --json`'s own keys.
 #[derive(Serialize)]
@@ -35,14 +35,18 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
     let config = config::load()?;
     let (targets, notes) = ctx.targets_with(targets, &config)?;
     let home = ctx.home().ok();
-    let (ledger, ledger_error) = match home.as_ref().map(ledger::read) {
-        Some(Ok(l)) => (Some(l), None),
-        Some(Err(e)) => (None, Some(crate::cli::exit::chain(&e))),
-        None => (None, None),
-    };
-    let ledger_path = home
-        .as_ref()
-        .map(|h| path_text(&h.ledger_path()))
+    let report = usecase::status::run(&usecase::status::Request {
+        targets: &targets,
+        host: &ctx.host,
+        home: home.as_ref(),
+        at: ctx.at,
+        warning_days: config.warning_days(),
+        knowledge: ctx.knowledge(),
+    });
+    let ledger_path = report
+        .ledger_path
+        .as_deref()
+        .map(path_text)
         .unwrap_or_default();
     match &config.path {
         Some(path) => p.line(format!("configuration: {}", path_text(path))),
@@ -55,62 +59,18 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
                 .unwrap_or_else(|| "no config folder".into())
         )),
     }
-    if let Some(e) = &ledger_error {
+    if let Some(e) = &report.ledger_error {
         p.error(e);
     }
-    let inputs = health::Inputs {
-        host: &ctx.host,
-        home: home.as_ref(),
-        ledger: ledger.as_ref(),
-        at: ctx.at,
-        warning_days: config.warning_days(),
-    };
-    let mut next: Vec<String> = Vec::new();
-    let mut push = |s: String| {
-        if !next.contains(&s) {
-            next.push(s);
-        }
-    };
-    let mut attention = ledger_error.is_some();
-    let mut reports = Vec::new();
-    for target in &targets {
-        let s = health::status(target, &inputs);
-        attention |= s.needs_attention();
-        print_one(ctx, target, &s);
-        let named = target_flag(target);
-        // `reapply` cannot put back a patch whose root certifi removed: not a next step
-        // when every lost patch is one.
-        if s.lost.iter().any(|l| l.removed_root.is_none()) {
-            push(format!("certpatch reapply {named}"));
-        }
-        if let State::Edited { .. } = &s.state {
-            let reinstall = s
-                .package
-                .as_ref()
-                .map(|p| p.reinstall_command())
-                .unwrap_or_else(|| "reinstall the package that owns it".into());
-            push(format!(
-                "{reinstall}   # puts the package's own copy back; then `certpatch reapply {named}`"
-            ));
-        }
-        for e in &s.expiring {
-            push(format!(
-                "certpatch add NEW-CERT.pem {named} && certpatch remove {} {named}   # {} expires {}",
-                short(&e.sha256),
-                e.subject,
-                e.not_after
-            ));
-        }
-        for f in &s.clients {
-            push(f.fix.clone());
-        }
-        reports.push(s);
+    for (target, s) in &report.bundles {
+        print_one(ctx, target, s);
     }
-    if let Some(e) = &ledger_error {
-        let _ = e;
-        push(format!(
-            "fix or move aside {ledger_path} (certpatch starts a new ledger)"
-        ));
+    let mut next: Vec<String> = Vec::new();
+    for n in &report.next {
+        let line = next_line(n);
+        if !next.contains(&line) {
+            next.push(line);
+        }
     }
     if next.is_empty() {
         p.line(p.tone(Tone::Good, "all is well"));
@@ -122,24 +82,59 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
     }
     p.document(&Document {
         command: "status",
-        ok: !attention,
+        ok: !report.attention,
         error: None,
-        bundles: reports,
+        bundles: report
+            .bundles
+            .iter()
+            .map(|(_, s)| StatusJson::from(s))
+            .collect(),
         extra: StatusExtra {
             config: config.path.as_deref().map(path_text),
             warning_days: config.warning_days(),
             ledger: ledger_path,
-            ledger_error,
+            ledger_error: report.ledger_error.clone(),
             next,
             notes: &notes,
         },
     });
-    Ok(Outcome::from_ok(!attention))
+    Ok(Outcome::from_ok(!report.attention))
 }
 
-/// `--bundle PATH`: the flag that names this one bundle in a command to run next.
-pub fn target_flag(target: &crate::target::Target) -> String {
-    format!("--bundle {}", path_text(&target.path))
+/// A next step as the command to run (or the thing to do).
+fn next_line(n: &Next) -> String {
+    match n {
+        Next::Reapply { bundle } => format!("certpatch reapply {}", bundle_flag(bundle)),
+        Next::Reinstall { bundle, command } => format!(
+            "{}   # puts the package's own copy back; then `certpatch reapply {}`",
+            command
+                .clone()
+                .unwrap_or_else(|| "reinstall the package that owns it".into()),
+            bundle_flag(bundle)
+        ),
+        Next::Replace {
+            bundle,
+            sha256,
+            subject,
+            not_after,
+        } => {
+            let named = bundle_flag(bundle);
+            format!(
+                "certpatch add NEW-CERT.pem {named} && certpatch remove {} {named}   # {subject} expires {not_after}",
+                short(sha256),
+            )
+        }
+        Next::Client { fix } => fix.clone(),
+        Next::FixLedger { path } => format!(
+            "fix or move aside {} (certpatch starts a new ledger)",
+            path.as_deref().map(path_text).unwrap_or_default()
+        ),
+    }
+}
+
+/// `--bundle PATH`: the flag that names one bundle in a command to run next.
+pub fn bundle_flag(path: &std::path::Path) -> String {
+    format!("--bundle {}", path_text(path))
 }
 
 fn print_one(ctx: &Context, target: &crate::target::Target, s: &BundleStatus) {

@@ -1,21 +1,18 @@
-//! The offline knowledge `check` and `add` use (the `pki` layer): for every certificate
-//! refused because its issuer is not in the bundle, the index's path to a bundle root
-//! (offered in the refusal, or added with `--with-issuers`) or the root certifi removed
-//! that its chain ends at (explained in words, with the actions that can work, instead
-//! of "add that issuer first").
-
-use serde::Serialize;
+//! Offline advice for `check` and `add` (and `reapply`, `fix` through `add`): for every
+//! certificate refused because its issuer is not in the bundle, the index's path to a
+//! bundle root (offered in the refusal, or added with `--with-issuers`) or the root
+//! certifi removed that its chain ends at (explained in words, with the actions that can
+//! work, instead of "add that issuer first").
 
 use crate::accept::validate::Verdict;
 use crate::bundle::Bundle;
-use crate::cli::commands::Context;
-use crate::cli::output::short;
+use crate::pki::advice::RemovedRoot;
 use crate::pki::chain::Completion;
-use crate::pki::roots::Roots;
-use crate::pki::{advice, complete, index};
+use crate::pki::complete;
+use crate::usecase::knowledge::Knowledge;
 use crate::x509::cert::Cert;
 use crate::x509::input::Input;
-use crate::x509::text::escape;
+use crate::x509::text::{escape, short};
 
 /// What the index and the root history say about one certificate of the input.
 pub struct Known {
@@ -33,32 +30,29 @@ pub struct Prepared {
     pub known: Vec<Known>,
 }
 
-/// The JSON of what certpatch knows offline, per bundle (`offline` in `check`/`add`).
-#[derive(Serialize, Default)]
-pub struct OfflineJson {
+/// What certpatch knows offline about one bundle's missing issuers.
+#[derive(Default)]
+pub struct Offline {
     /// Issuers found in the index (added with `--with-issuers`, else offered).
-    pub issuers: Vec<IssuerJson>,
+    pub issuers: Vec<Issuer>,
     /// Chains that end at a root certifi removed.
-    pub removed_roots: Vec<RemovedJson>,
+    pub removed_roots: Vec<Removed>,
 }
 
-#[derive(Serialize)]
-pub struct IssuerJson {
+/// An issuer the index has.
+pub struct Issuer {
     pub sha256: String,
     pub subject: String,
-    /// The certificate it issued.
+    /// The certificate it issued (its subject, or the patch source of an added issuer).
     pub issues: String,
 }
 
-#[derive(Serialize)]
-pub struct RemovedJson {
-    /// The input certificate whose chain ends there.
+/// A certificate of the input whose chain ends at a root certifi removed.
+pub struct Removed {
+    /// The certificate's SHA-256 and name.
     pub certificate: String,
-    pub root: String,
-    pub sha256: String,
-    pub last_certifi_with_it: String,
-    pub removed_in_certifi: Option<String>,
-    pub actions: Vec<String>,
+    pub certificate_name: String,
+    pub root: RemovedRoot,
 }
 
 impl Prepared {
@@ -82,8 +76,13 @@ pub const MAX_LOOKED_UP: usize = 8;
 
 /// Looks the missing issuers of `input` up against `bundle` and, with `with_issuers`,
 /// puts the issuers found in front of the input.
-pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool) -> Prepared {
-    load_refreshed(ctx);
+pub fn prepare(
+    knowledge: &Knowledge,
+    input: &Input,
+    bundle: &Bundle,
+    with_issuers: bool,
+) -> Prepared {
+    let index = knowledge.index();
     // No judgement here (`add` judges once, under its signature budget): a certificate is
     // looked up when no certificate of the bundle or of the input has its issuer's name.
     // At most MAX_LOOKED_UP of them, each with completion's own bounded search.
@@ -102,15 +101,12 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
         }
         known.push(Known {
             sha256: cert.sha256,
-            completion: complete(cert, bundle, index::active(), Roots::embedded()),
+            completion: complete(cert, bundle, index, knowledge.roots()),
         });
-    }
-    if !known.is_empty() {
-        note_stale_once(ctx);
     }
     let mut issuers: Vec<(Cert, String)> = Vec::new();
     if with_issuers {
-        let date = &index::active().date;
+        let date = &index.date;
         for k in &known {
             let Some(path) = &k.completion.path else {
                 continue;
@@ -151,14 +147,14 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
     }
 }
 
-/// Rewrites the "issuer not in the bundle" reasons the index can say more about, and
-/// returns the lines to show after the verdicts and the JSON.
-pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, OfflineJson) {
-    let mut lines = Vec::new();
-    let mut json = OfflineJson::default();
+/// Rewrites the "issuer not in the bundle" reasons the index can say more about (an
+/// `issuer-missing` whose chain ends at a removed root becomes `root-removed`), and
+/// returns what is known offline.
+pub fn explain(knowledge: &Knowledge, verdicts: &mut [Verdict], prepared: &Prepared) -> Offline {
+    let mut offline = Offline::default();
     for i in 0..prepared.from_index {
         let c = &prepared.input.certs[i];
-        json.issuers.push(IssuerJson {
+        offline.issuers.push(Issuer {
             sha256: c.sha256_hex(),
             subject: c.subject.clone(),
             issues: prepared.sources[i].clone(),
@@ -191,13 +187,13 @@ pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, O
                 reason.message = format!(
                     "its issuer `{}` is not in the bundle; {removed}certpatch knows the issuer: {names} (offline index {}) — add it too with `--with-issuers`",
                     v.cert.issuer,
-                    index::active().date
+                    knowledge.index().date
                 );
                 if !prepared.input.certs[..prepared.from_index].is_empty() {
                     continue;
                 }
                 for i in path {
-                    json.issuers.push(IssuerJson {
+                    offline.issuers.push(Issuer {
                         sha256: i.sha256_hex(),
                         subject: i.subject.clone(),
                         issues: v.cert.subject.clone(),
@@ -205,114 +201,17 @@ pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, O
                 }
             }
             (_, Some(end)) => {
+                let root = RemovedRoot::new(end, v.cert.name());
                 reason.code = "root-removed";
-                reason.message = advice::removed_root_reason(end);
-                let actions = advice::removed_root_actions(end, v.cert.name(), None);
-                lines.push(format!("{}: what can work instead:", v.cert.name()));
-                for (n, a) in actions.iter().enumerate() {
-                    lines.push(format!("  {}. {a}", n + 1));
-                }
-                lines.push(format!("  note: {}", advice::PARTIAL_CHAIN_NOTE));
-                json.removed_roots.push(RemovedJson {
+                reason.message.clone_from(&root.reason);
+                offline.removed_roots.push(Removed {
                     certificate: v.cert.sha256_hex(),
-                    root: end.root.cert.subject.clone(),
-                    sha256: end.root.cert.sha256_hex(),
-                    last_certifi_with_it: end.root.last_with.clone(),
-                    removed_in_certifi: end.root.removed_in.clone(),
-                    actions,
+                    certificate_name: v.cert.name().to_string(),
+                    root,
                 });
             }
             _ => {}
         }
     }
-    (lines, json)
-}
-
-/// Prints the lines [`explain`] returned, as hints.
-pub fn print(ctx: &Context, lines: &[String]) {
-    for l in lines {
-        ctx.printer.hint(l);
-    }
-}
-
-/// Where `certpatch index refresh` saves its index: `CERTPATCH_HOME/index/intermediates.bin`.
-pub fn refreshed_file(home: &crate::store::home::Home) -> std::path::PathBuf {
-    home.root.join("index").join("intermediates.bin")
-}
-
-static REFRESHED: std::sync::OnceLock<Option<(std::path::PathBuf, usize)>> =
-    std::sync::OnceLock::new();
-
-/// The refreshed index in use and its size, if one was loaded ([`load_refreshed`]).
-pub fn refreshed_path() -> Option<(std::path::PathBuf, usize)> {
-    REFRESHED.get().cloned().flatten()
-}
-
-/// Uses the index saved by `index refresh`, when there is one and it reads; else the
-/// embedded snapshot (a damaged file is named once, as a warning).
-pub fn load_refreshed(ctx: &Context) {
-    REFRESHED.get_or_init(|| {
-        let home = ctx.home().ok()?;
-        let path = refreshed_file(&home);
-        if !path.exists() {
-            return None;
-        }
-        let loaded = crate::store::home::check(&path)
-            .and_then(|()| crate::store::write::read(&path))
-            .and_then(|bytes| {
-                let n = bytes.len();
-                index::Index::decode(&bytes)
-                    .map(|i| (i, n))
-                    .map_err(anyhow::Error::from)
-            });
-        match loaded {
-            Ok((i, n)) => {
-                index::use_index(i);
-                Some((path, n))
-            }
-            Err(e) => {
-                ctx.printer.warn(format!(
-                    "cannot use the refreshed index {}: {}; using the snapshot built into certpatch (run `certpatch index refresh FILE` again, or `certpatch index reset`)",
-                    crate::cli::output::path_text(&path),
-                    crate::x509::text::chain(&e)
-                ));
-                None
-            }
-        }
-    });
-}
-
-/// Whether the index is more than a year older than `at`.
-pub fn is_stale(i: &index::Index, at: time::OffsetDateTime) -> bool {
-    let Ok(date) = time::Date::parse(
-        &i.date,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    ) else {
-        return false;
-    };
-    at.date() - date > time::Duration::days(365)
-}
-
-/// Mentions a stale index once per index date (a marker in `CERTPATCH_HOME/index/`), not
-/// on every command.
-pub fn note_stale_once(ctx: &Context) {
-    let i = index::active();
-    if !is_stale(i, ctx.at) {
-        return;
-    }
-    let Ok(home) = ctx.home() else { return };
-    let marker = home
-        .root
-        .join("index")
-        .join(format!("stale-noted-{}", i.date));
-    if marker.exists() {
-        return;
-    }
-    ctx.printer.note(format!(
-        "certpatch's offline index of intermediates is from {}, more than a year old: newer intermediates are missing from it; refresh it with `certpatch index refresh FILE` (this note is shown once)",
-        i.date
-    ));
-    if home.ensure(marker.parent().unwrap()).is_ok() {
-        let _ = crate::store::write::write_atomic(&marker, b"", None);
-    }
+    offline
 }
