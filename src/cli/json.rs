@@ -9,6 +9,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use crate::accept::validate::{Decision, Finding as RuleFinding, Verdict};
+use crate::bundle::Patch;
 use crate::discover::{Finding, Override};
 use crate::health::{BundleStatus, Expiring, How, Lost, Present, State};
 use crate::net::judge::{self, Cause};
@@ -19,6 +21,7 @@ use crate::usecase::advice::Offline;
 use crate::usecase::diagnose::Explained;
 use crate::x509::cert::Cert;
 use crate::x509::clock::rfc3339;
+use crate::x509::input::Input;
 
 /// The one JSON document a command prints with `--json`.
 #[derive(Serialize)]
@@ -110,7 +113,7 @@ pub struct InputExtra<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
     /// The certificates read from FILE.
-    pub input: crate::cli::commands::report::InputJson,
+    pub input: InputJson,
     pub notes: &'a [String],
 }
 
@@ -510,4 +513,149 @@ pub struct DiagnoseExtra {
     pub chain: Vec<ChainEntry>,
     pub chain_notes: Vec<String>,
     pub notes: Vec<String>,
+}
+
+/// The JSON facts about one certificate.
+pub fn cert_json(cert: &Cert) -> CertJson {
+    CertJson {
+        issuer: cert.issuer.clone(),
+        key: cert.key_desc.clone(),
+        label: cert.label.clone(),
+        not_after: rfc3339(cert.not_after),
+        not_before: rfc3339(cert.not_before),
+        serial: cert.serial_decimal.clone(),
+        sha256: cert.sha256_hex(),
+        signature: cert.sig_alg_name.clone(),
+        subject: cert.subject.clone(),
+    }
+}
+
+/// The JSON facts about one certificate (fields in alphabetical order, the order the
+/// JSON has always had).
+#[derive(Serialize)]
+pub struct CertJson {
+    pub issuer: String,
+    pub key: String,
+    pub label: String,
+    /// RFC 3339.
+    pub not_after: String,
+    pub not_before: String,
+    /// Decimal.
+    pub serial: String,
+    pub sha256: String,
+    pub signature: String,
+    pub subject: String,
+}
+
+pub fn input_json(input: &Input) -> InputJson {
+    InputJson {
+        certificates: input.certs.iter().map(cert_json).collect(),
+        source: input.source.clone(),
+    }
+}
+
+/// The certificates read from FILE (`input` in `check`'s and `add`'s documents).
+#[derive(Serialize)]
+pub struct InputJson {
+    pub certificates: Vec<CertJson>,
+    /// FILE's name.
+    pub source: String,
+}
+
+pub fn verdicts_json(verdicts: &[Verdict]) -> Vec<VerdictJson> {
+    verdicts
+        .iter()
+        .map(|v| {
+            let c = cert_json(v.cert);
+            VerdictJson {
+                decision: v.decision,
+                issuer: c.issuer,
+                key: c.key,
+                label: c.label,
+                not_after: c.not_after,
+                not_before: c.not_before,
+                reasons: v.reasons.clone(),
+                serial: c.serial,
+                sha256: c.sha256,
+                signature: c.signature,
+                subject: c.subject,
+                warnings: v.warnings.clone(),
+            }
+        })
+        .collect()
+}
+
+/// What the rules decided about one certificate of FILE for one bundle: the keys of
+/// [`CertJson`] plus `decision`, `reasons` and `warnings`, spelled out to keep the
+/// alphabetical order the JSON has always had.
+#[derive(Serialize)]
+pub struct VerdictJson {
+    pub decision: Decision,
+    pub issuer: String,
+    pub key: String,
+    pub label: String,
+    pub not_after: String,
+    pub not_before: String,
+    pub reasons: Vec<RuleFinding>,
+    pub serial: String,
+    pub sha256: String,
+    pub signature: String,
+    pub subject: String,
+    pub warnings: Vec<RuleFinding>,
+}
+
+pub fn patch_json(patch: &Patch) -> PatchJson {
+    let c = cert_json(&patch.cert);
+    PatchJson {
+        added: patch.added.clone(),
+        issuer: c.issuer,
+        key: c.key,
+        label: c.label,
+        not_after: c.not_after,
+        not_before: c.not_before,
+        serial: c.serial,
+        sha256: c.sha256,
+        signature: c.signature,
+        source: patch.source.clone(),
+        subject: c.subject,
+    }
+}
+
+/// A certpatch patch in JSON: its certificate's facts, and when and from what it was added
+/// (from the bundle's `# certpatch:` line; null when that line lacks them). The keys of
+/// [`CertJson`] plus `added` and `source`, spelled out to keep the alphabetical order the
+/// JSON has always had.
+#[derive(Serialize)]
+pub struct PatchJson {
+    pub added: Option<String>,
+    pub issuer: String,
+    pub key: String,
+    pub label: String,
+    pub not_after: String,
+    pub not_before: String,
+    pub serial: String,
+    pub sha256: String,
+    pub signature: String,
+    pub source: Option<String>,
+    pub subject: String,
+}
+
+/// A certificate certpatch added that is no longer in the bundle.
+#[derive(Serialize)]
+pub struct LostPatchJson {
+    pub sha256: String,
+    pub subject: String,
+}
+
+/// One bundle in `list --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct ListEntry<'a> {
+    pub certificates: usize,
+    pub environment: Option<String>,
+    pub kind: Option<&'static str>,
+    pub lost: Vec<LostPatchJson>,
+    pub patches: Vec<PatchJson>,
+    pub path: String,
+    pub source: &'static str,
+    pub via: &'a str,
 }

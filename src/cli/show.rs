@@ -2,14 +2,18 @@
 //! and `fix`, …), so that the commands never import each other. Text for people only;
 //! the JSON is in [`crate::cli::json`].
 
+use std::path::Path;
+
 use serde::Serialize;
 
+use crate::accept::validate::{Decision, Verdict};
 use crate::cli::commands::Context;
 use crate::cli::exit::Outcome;
-use crate::cli::json::{failure, ChainEntry, Document, Failure};
-use crate::cli::output::{escape, short, Tone};
+use crate::cli::json::{self, failure, ChainEntry, Document, Failure};
+use crate::cli::output::{bounded, escape, path_text, short, Tone, MAX_LISTED};
 use crate::target::Target;
 use crate::usecase::diagnose::{Chain, Explained, NoChain};
+use crate::x509::input::{self, Input, InputError};
 
 /// Shows the chain for a person.
 pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &[String]) {
@@ -127,4 +131,198 @@ pub fn document<B: Serialize, X: Serialize>(
         bundles,
         extra,
     });
+}
+
+/// Reads FILE, printing a refusal of the whole input (and the JSON document) on failure.
+pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Outcome> {
+    input::read(file).map_err(|err: InputError| {
+        let message = bounded(&err.to_string()).into_owned();
+        ctx.printer.error(&message);
+        if command != "check" {
+            ctx.printer.error_detail("nothing was written.");
+        }
+        ctx.printer
+            .document(&json::failure(command, Failure::new(err.code(), message)));
+        Outcome::Failure
+    })
+}
+
+/// The per-certificate verdicts, for a person: refusals on stderr with every reason,
+/// the rest on stdout, warnings on stderr. At most [`MAX_LISTED`] certificates are shown
+/// one by one (an input may hold hundreds); the rest are counted, and `--json` has them all.
+pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &[Verdict]) {
+    let p = &ctx.printer;
+    let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
+    if refused {
+        p.error(format!(
+            "refused `{}` for {}",
+            escape(&input.source),
+            target.describe()
+        ));
+    } else {
+        p.line(target.describe());
+    }
+    for v in verdicts.iter().take(MAX_LISTED) {
+        let name = format!("{} (sha256 {})", v.cert.name(), short(&v.cert.sha256_hex()));
+        match v.decision {
+            Decision::Refused => {
+                p.error_detail(format!("  {name}:"));
+                for r in v.reasons.iter().take(MAX_LISTED) {
+                    p.error_detail(format!("    - {}", r.message));
+                }
+                if v.reasons.len() > MAX_LISTED {
+                    p.error_detail(format!(
+                        "    - … and {} more reason(s) (all in --json)",
+                        v.reasons.len() - MAX_LISTED
+                    ));
+                }
+            }
+            Decision::AlreadyPresent => {
+                p.line(format!("  = {name}: already in the bundle, nothing to do"))
+            }
+            Decision::SkippedLeaf => p.line(format!(
+                "  - {name}: {}",
+                crate::accept::validate::LEAF_SKIPPED
+            )),
+            Decision::Add => p.line(format!(
+                "  + {name}: passes every check; issued by `{}`, valid until {}",
+                v.cert.issuer,
+                crate::x509::clock::rfc3339(v.cert.not_after)
+            )),
+        }
+        for w in v
+            .warnings
+            .iter()
+            .filter(|w| w.code != "leaf-skipped")
+            .take(MAX_LISTED)
+        {
+            p.warn(format!("{}: {}", v.cert.name(), w.message));
+        }
+    }
+    if let Some(rest) = verdicts.get(MAX_LISTED..).filter(|r| !r.is_empty()) {
+        let count = |d: Decision| rest.iter().filter(|v| v.decision == d).count();
+        let summary = format!(
+            "  … and {} more certificate(s): {} refused, {} to add, {} already present (all in --json)",
+            rest.len(),
+            count(Decision::Refused),
+            count(Decision::Add),
+            count(Decision::AlreadyPresent)
+        );
+        if refused {
+            p.error_detail(summary);
+        } else {
+            p.line(summary);
+        }
+    }
+    if refused && verdicts.iter().any(|v| v.decision != Decision::Refused) {
+        p.error_detail(
+            "  (the input is refused as a whole: fix or drop the refused certificate(s))",
+        );
+    }
+}
+
+/// Warns when a non-empty bundle holds no certificate certpatch (or Python) can read: a
+/// UTF-16 file, old Mac line endings, a damaged copy. Every issuer would look missing.
+pub fn warn_if_unreadable(ctx: &Context, target: &Target, bundle: &crate::bundle::Bundle) {
+    if bundle.certs.is_empty() && !bundle.bytes.iter().all(u8::is_ascii_whitespace) {
+        ctx.printer.warn(format!(
+            "{} holds no readable certificate (UTF-16, CR-only line ends, or damaged?); Python cannot load it either",
+            path_text(&target.path)
+        ));
+    }
+}
+
+/// Warns about each finding: which client ignores which bundle, and what to do.
+pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, crate::discover::Finding)]) {
+    for (path, f) in findings {
+        let setting = if f.setting.contains(' ') {
+            format!("{} ({})", escape(&f.setting), escape(&f.value))
+        } else {
+            format!("{}={}", escape(&f.setting), escape(&f.value))
+        };
+        ctx.printer.warn(format!(
+            "{setting} is set: {} [{}{}; {}]",
+            escape(&f.effect),
+            f.client,
+            f.versions
+                .as_deref()
+                .map(|v| format!(", {v}"))
+                .unwrap_or_default(),
+            crate::cli::output::path_text(path),
+        ));
+    }
+    if !findings.is_empty() {
+        ctx.printer.hint(
+            "unset these variables and settings (or point them at a patched bundle) for a patch to take effect with those clients; `certpatch status` lists them per bundle",
+        );
+    }
+}
+
+/// Warns about each variable that makes Python ignore the bundles certpatch patches.
+pub fn report_overrides(ctx: &Context, overrides: &[crate::discover::Override]) {
+    for o in overrides {
+        ctx.printer.warn(format!(
+            "{}={} is set: {}",
+            o.var,
+            escape(&o.value),
+            o.effect
+        ));
+    }
+    if !overrides.is_empty() {
+        ctx.printer.hint(
+            "unset these variables (or point them at a patched bundle) for a patch to take effect",
+        );
+    }
+}
+
+/// `list`'s one line about lost patches, when there are any.
+pub fn lost_line(lost: &[crate::store::ledger::Entry]) -> Option<String> {
+    if lost.is_empty() {
+        return None;
+    }
+    let names: Vec<String> = lost
+        .iter()
+        .take(3)
+        .map(|e| format!("{} {}", short(&e.sha256), escape(&e.subject)))
+        .collect();
+    Some(format!(
+        "{} recorded patch(es) no longer in this bundle ({}{}): `certpatch status` says what replaced it, `certpatch reapply` puts them back",
+        lost.len(),
+        names.join("; "),
+        if lost.len() > 3 { "; …" } else { "" }
+    ))
+}
+
+/// Says that each of `gone` is already gone, and (unless `dry_run`) drops it from the
+/// ledger.
+pub fn already_gone(
+    ctx: &Context,
+    gone: &[(std::path::PathBuf, crate::store::ledger::Entry)],
+    dry_run: bool,
+) {
+    for (bundle, e) in gone {
+        let message = format!(
+            "already gone: {} {} is no longer in {} (an upgrade or reinstall removed it); {}",
+            short(&e.sha256),
+            escape(&e.subject),
+            path_text(bundle),
+            if dry_run {
+                "it would be dropped from the ledger"
+            } else {
+                "dropped from the ledger, so `reapply` will not put it back"
+            }
+        );
+        ctx.printer.line(&message);
+    }
+    if !dry_run && !gone.is_empty() {
+        let result = ctx
+            .home()
+            .and_then(|home| crate::usecase::lost::forget(&home, gone));
+        if let Err(e) = result {
+            ctx.printer.warn(format!(
+                "the ledger was not updated: {}",
+                crate::cli::exit::chain(&e)
+            ));
+        }
+    }
 }

@@ -12,8 +12,10 @@
 //! and `x509`; never `cli`.
 
 pub mod advice;
+pub mod clients;
 pub mod diagnose;
 pub mod knowledge;
+pub mod lost;
 pub mod status;
 
 /// A mistake in the command line that clap cannot see (exit code 2): a use case that

@@ -4,17 +4,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
-use super::find::{findings_for, overrides_for, report_findings};
-use super::report::{
-    input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable, VerdictJson,
-};
 use super::{bundle_error, preview, Context};
 use crate::accept::plan::{plan_sourced, Plan};
 use crate::accept::validate::{Decision, Rules, ANCHOR_NOTE};
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
+use crate::cli::json::{input_json, verdicts_json, VerdictJson};
 use crate::cli::json::{Document, Entry as BundleEntry, InputExtra, OfflineJson};
 use crate::cli::output::{path_json, path_text, short, Tone};
+use crate::cli::show::{print_verdicts, read_input, report_findings, warn_if_unreadable};
 use crate::cli::Targets;
 use crate::discover::pyload::{self, Load};
 use crate::store::ledger::{Entry, Ledger};
@@ -22,6 +20,7 @@ use crate::store::transaction::{self, BackupStep, Planned, Write};
 use crate::store::write;
 use crate::target::{Target, TargetJson};
 use crate::usecase::advice::{self, Offline, Prepared};
+use crate::usecase::clients::{findings_for, overrides_for};
 use crate::x509::clock::{now_rfc3339, rfc3339};
 use crate::x509::input::Input;
 
@@ -108,9 +107,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     // would be, in a dry run); one that already names a patched bundle is no problem.
     // Shown before the summary, since they decide whether the patch helps at all.
     let changed_refs: Vec<&Target> = changed.iter().collect();
-    let findings = findings_for(ctx, &changed_refs);
+    let findings = findings_for(&ctx.host, &changed_refs);
     report_findings(ctx, &findings);
-    let overrides = overrides_for(ctx, &changed_refs);
+    let overrides = overrides_for(&ctx.host, &changed_refs);
     // Shown whenever an intermediate is (or, in a dry run, would be) added to a bundle
     // whose Python is 3.13+ or not known.
     if changed.iter().any(Target::may_be_python_3_13) {

@@ -7,18 +7,17 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::find::{findings_for, overrides_for, report_findings};
-use super::report::{
-    input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable, VerdictJson,
-};
 use super::{read_or_report, Context};
 use crate::accept::validate::{self, Decision, Rules};
 use crate::cli::exit::Outcome;
+use crate::cli::json::{input_json, verdicts_json, VerdictJson};
 use crate::cli::json::{Document, Entry, InputExtra, OfflineJson};
 use crate::cli::output::Tone;
+use crate::cli::show::{print_verdicts, read_input, report_findings, warn_if_unreadable};
 use crate::cli::Targets;
 use crate::target::TargetJson;
 use crate::usecase::advice;
+use crate::usecase::clients::{findings_for, overrides_for};
 
 pub fn run(
     ctx: &Context,
@@ -82,8 +81,8 @@ pub fn run(
             target: target.json(),
         }));
     }
-    report_findings(ctx, &findings_for(ctx, &effective));
-    let overrides = overrides_for(ctx, &effective);
+    report_findings(ctx, &findings_for(&ctx.host, &effective));
+    let overrides = overrides_for(&ctx.host, &effective);
     ctx.printer.document(&Document {
         command: "check",
         ok: outcome == Outcome::Success,

@@ -15,13 +15,13 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::add::{add_to, AddArgs, AddStatus};
-use super::find::{overrides_for, report_overrides};
 use super::Context;
 use crate::accept::validate::Rules;
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
 use crate::cli::json::{cause_entries, chain_entries, CauseEntry, ChainEntry};
 use crate::cli::output::{escape, path_text, short, Tone};
+use crate::cli::show::report_overrides;
 use crate::cli::show::{document, no_chain, show_chain, show_judgement};
 use crate::cli::Targets;
 use crate::discover::host::vars::CA_OVERRIDES;
@@ -29,6 +29,7 @@ use crate::net::aia::Attempt;
 use crate::net::issuers::{self, End, Found, Source};
 use crate::net::judge::{self, OsRoots};
 use crate::target::Target;
+use crate::usecase::clients::overrides_for;
 use crate::usecase::diagnose::{explain, obtain, Chain, Origin};
 use crate::x509::cert::Cert;
 use crate::x509::clock::now_rfc3339;
@@ -168,7 +169,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
         bundles.push(entry);
     }
     let fetches: Vec<Attempt> = sources.iter().flat_map(|s| s.attempts()).collect();
-    let overrides = overrides_for(ctx, &changed.iter().collect::<Vec<_>>());
+    let overrides = overrides_for(&ctx.host, &changed.iter().collect::<Vec<_>>());
     report_overrides(ctx, &overrides);
     let mut added: Vec<String> = Vec::new();
     let mut patched: Vec<&Target> = Vec::new();

@@ -6,18 +6,15 @@ pub mod completions;
 pub mod find;
 pub mod index;
 pub mod list;
-pub mod lost;
 pub mod man;
 pub mod reapply;
 pub mod remove;
-pub mod report;
 pub mod restore;
 pub mod status;
 
 use std::path::Path;
 
 use anyhow::Result;
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::bundle::Bundle;
@@ -32,8 +29,6 @@ use crate::store::write::Locked;
 use crate::target::{self, Target};
 use crate::usecase::advice::{self, Offline, Prepared};
 use crate::usecase::knowledge::Knowledge;
-use crate::x509::cert::Cert;
-use crate::x509::clock::rfc3339;
 use crate::x509::input::Input;
 
 /// What every command gets: resolved global options, never raw flags.
@@ -216,38 +211,6 @@ pub fn read_or_report<'a, E: From<BundleError<'a>>>(
             None
         }
     }
-}
-
-/// The JSON facts about one certificate.
-pub fn cert_json(cert: &Cert) -> CertJson {
-    CertJson {
-        issuer: cert.issuer.clone(),
-        key: cert.key_desc.clone(),
-        label: cert.label.clone(),
-        not_after: rfc3339(cert.not_after),
-        not_before: rfc3339(cert.not_before),
-        serial: cert.serial_decimal.clone(),
-        sha256: cert.sha256_hex(),
-        signature: cert.sig_alg_name.clone(),
-        subject: cert.subject.clone(),
-    }
-}
-
-/// The JSON facts about one certificate (fields in alphabetical order, the order the
-/// JSON has always had).
-#[derive(Serialize)]
-pub struct CertJson {
-    pub issuer: String,
-    pub key: String,
-    pub label: String,
-    /// RFC 3339.
-    pub not_after: String,
-    pub not_before: String,
-    /// Decimal.
-    pub serial: String,
-    pub sha256: String,
-    pub signature: String,
-    pub subject: String,
 }
 
 /// Prints why one bundle could not be handled and returns its JSON entry; the run goes on

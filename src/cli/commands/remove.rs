@@ -8,10 +8,10 @@ use std::collections::BTreeMap;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::list::PatchJson;
 use super::{bundle_error, preview, read_bundle, Context};
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
+use crate::cli::json::{patch_json, PatchJson};
 use crate::cli::json::{ChangeExtra, Document, Entry, Failure};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
@@ -100,7 +100,7 @@ pub fn run(
             }
         },
     };
-    super::lost::forget(ctx, &gone, dry_run);
+    crate::cli::show::already_gone(ctx, &gone, dry_run);
     let home = if dry_run { None } else { Some(ctx.home()?) };
     let mut outcome = Outcome::Success;
     let mut results = Vec::new();
@@ -162,7 +162,8 @@ fn resolve(
             .collect();
         match hits.as_slice() {
             [] if {
-                let lost = super::lost::matching(ctx, targets, prefix);
+                let lost =
+                    crate::usecase::lost::matching(ctx.home().ok().as_ref(), targets, prefix);
                 let found = !lost.is_empty();
                 gone.extend(lost);
                 found
@@ -284,7 +285,7 @@ fn remove_from<'a>(
     let (chosen, new) = done.result;
     let removed: Vec<PatchJson> = chosen
         .iter()
-        .map(|&i| super::list::patch_json(&bundle.patches[i]))
+        .map(|&i| patch_json(&bundle.patches[i]))
         .collect();
     if chosen.is_empty() {
         if target_count == 1 {
