@@ -29,7 +29,7 @@
 //! Data flows one way:
 //!
 //! ```text
-//! cli → health → target → store | discover | accept | net | pki → bundle → x509
+//! cli → usecase → health → target → store | discover | accept | net | pki → bundle → x509
 //! ```
 //!
 //! - A layer imports only the layers to its right, never one to its left.
@@ -39,8 +39,15 @@
 //!   layers return values, including notes and warnings, and take plain types such as
 //!   [`target::Spec`]; a lower layer that must say something while it works
 //!   takes a callback (as [`store::write::lock`] does).
+//! - The commands in `cli` never import each other; what several share is in `cli::show`,
+//!   `cli::adding` and `cli::json`, or in a use case.
+//! - Process-wide state is only what cannot change within a run (the built-in index and
+//!   root history, the signature cache of pure results, the closed-stdout flag): what a
+//!   run loads (a refreshed index) is passed down as a value.
 //! - Each layer's `mod.rs` says what it owns and what it may import. A test
-//!   (`src/layer_rule.rs`) checks the imports against this rule.
+//!   (`src/layer_rule.rs`) reads every file with `syn` and checks every `crate::` path
+//!   of production code (macro arguments included, `#[cfg(test)]` items left out)
+//!   against this rule.
 
 // Nothing below `cli` prints: results go up as values, and the cli decides what the user
 // sees. (clippy.toml lets tests print.)

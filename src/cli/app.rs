@@ -3,13 +3,13 @@
 
 use std::process::ExitCode;
 
-use crate::cli::commands::remove::{normalize, Selection};
 use crate::cli::commands::{self, Context};
 use crate::cli::exit::{self, Outcome, UsageError};
 use crate::cli::json::{self, Failure};
 use crate::cli::output::{self, Printer};
 use crate::cli::{Cli, Command};
 use crate::discover;
+use crate::usecase::remove::{normalize, Selection};
 
 pub fn main() -> ExitCode {
     let cli = match commands::man::try_parse() {

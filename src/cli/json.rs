@@ -1,4 +1,10 @@
-//! The `--json` documents, as types: every command prints exactly one [`Document`], on
+//! The `--json` contract, in one place (as ripgrep's `jsont.rs`): every wire type of
+//! every command, built from the domain and use-case types with `From` (or a small
+//! function), so that those types carry no `Serialize` for JSON and a change to the JSON
+//! shows up here. The key order and spellings are the contract: change them only with
+//! docs/json.md (a test checks its key lists against real output).
+//!
+//! Every command prints exactly one [`Document`], on
 //! success and on failure alike, with `command`, `ok` and `bundles` (empty when the run
 //! failed before any bundle), plus its own keys. A run that fails as a whole carries one
 //! [`Failure`] under `error`; a bundle that fails while the others go on is a
@@ -17,8 +23,11 @@ use crate::net::judge::{self, Cause};
 use crate::pki::advice::RemovedRoot;
 use crate::store::provenance::{Provenance, Recorded};
 use crate::target::TargetJson;
+use crate::usecase::add::AddStatus;
 use crate::usecase::advice::Offline;
 use crate::usecase::diagnose::Explained;
+use crate::usecase::reapply::{self, BundleReapply};
+use crate::usecase::remove::RemoveStatus;
 use crate::x509::cert::Cert;
 use crate::x509::clock::rfc3339;
 use crate::x509::input::Input;
@@ -658,4 +667,352 @@ pub struct ListEntry<'a> {
     pub path: String,
     pub source: &'static str,
     pub via: &'a str,
+}
+
+/// What `add` did to one bundle (`status` of an `add` entry).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AddStatusJson {
+    Refused,
+    WouldWriteOutput,
+    WrittenToOutput,
+    WouldPatch,
+    Patched,
+    Unchanged,
+}
+
+impl From<AddStatus> for AddStatusJson {
+    fn from(s: AddStatus) -> Self {
+        match s {
+            AddStatus::Refused => AddStatusJson::Refused,
+            AddStatus::WouldWriteOutput => AddStatusJson::WouldWriteOutput,
+            AddStatus::WrittenToOutput => AddStatusJson::WrittenToOutput,
+            AddStatus::WouldPatch => AddStatusJson::WouldPatch,
+            AddStatus::Patched => AddStatusJson::Patched,
+            AddStatus::Unchanged => AddStatusJson::Unchanged,
+        }
+    }
+}
+
+/// One bundle in `add --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct AddEntry<'a> {
+    /// Fingerprints of the certificates added (or that would be).
+    pub added: Vec<String>,
+    pub backup: Option<String>,
+    pub certificates: Vec<VerdictJson>,
+    /// What the offline index knows about the missing issuers (see docs/json.md).
+    pub offline: OfflineJson,
+    pub output: Option<String>,
+    /// Why the patched bundle was not installed (null when it was, or nothing to do).
+    pub reason: Option<String>,
+    pub status: AddStatusJson,
+    pub target: TargetJson<'a>,
+}
+
+/// `remove --json`'s own keys: `dry_run` and `notes`, and the lost patches a selector
+/// named (already gone from their bundles, dropped from the ledger).
+#[derive(Serialize)]
+pub struct RemoveExtra<'a> {
+    #[serde(flatten)]
+    pub change: ChangeExtra<'a>,
+    pub already_gone: Vec<RemovedGone>,
+}
+
+/// A patch a selector named that its bundle had already lost.
+#[derive(Serialize)]
+pub struct RemovedGone {
+    pub bundle: String,
+    pub sha256: String,
+}
+
+/// One bundle in `remove --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct RemoveEntry<'a> {
+    /// The patches taken out (or that would be).
+    pub removed: Vec<PatchJson>,
+    pub status: RemoveStatusJson,
+    /// Copies of a removed certificate that certpatch did not add (absent when nothing
+    /// was removed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub still_trusted: Option<Vec<StillTrustedJson>>,
+    pub target: TargetJson<'a>,
+}
+
+/// What `remove` did to one bundle.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum RemoveStatusJson {
+    Unchanged,
+    Removed,
+    WouldRemove,
+}
+
+impl From<RemoveStatus> for RemoveStatusJson {
+    fn from(s: RemoveStatus) -> Self {
+        match s {
+            RemoveStatus::Unchanged => RemoveStatusJson::Unchanged,
+            RemoveStatus::Removed => RemoveStatusJson::Removed,
+            RemoveStatus::WouldRemove => RemoveStatusJson::WouldRemove,
+        }
+    }
+}
+
+/// A copy of a removed certificate that stays in the bundle: the 1-based line of its
+/// `BEGIN CERTIFICATE`.
+#[derive(Serialize)]
+pub struct StillTrustedJson {
+    pub line: usize,
+    pub sha256: String,
+}
+
+pub fn names_json(certs: &[Cert]) -> Vec<NameJson> {
+    certs
+        .iter()
+        .map(|c| NameJson {
+            name: c.name().to_string(),
+            sha256: c.sha256_hex(),
+        })
+        .collect()
+}
+
+/// A certificate a refused restore would bring back or drop.
+#[derive(Serialize)]
+pub struct NameJson {
+    pub name: String,
+    pub sha256: String,
+}
+
+/// One bundle in `restore --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct RestoreEntry<'a> {
+    /// The backup's file.
+    pub backup: String,
+    pub message: String,
+    /// The keys below `status`'s `refused` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance_now: Option<Option<Provenance>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provenance_then: Option<Option<Provenance>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Refusal>,
+    pub status: RestoreStatus,
+    pub target: TargetJson<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_bring_back: Option<Vec<NameJson>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_drop: Option<Vec<NameJson>>,
+}
+
+/// What `restore` did, or would do, to one bundle.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestoreStatus {
+    NoBackup,
+    DamagedBackup,
+    Unchanged,
+    Refused,
+    WouldRestore,
+    Restored,
+}
+
+/// Why a restore was refused.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum Refusal {
+    /// The bundle changed since the backup and certpatch's patches are gone from it.
+    PatchesLost,
+    /// The bundle changed since the backup; certpatch's patches are still in it.
+    ChangedSinceBackup,
+}
+
+/// The refusal's own keys of a [`RestoreEntry`].
+pub struct RefusedJson {
+    pub reason: Refusal,
+    pub provenance_then: Option<Provenance>,
+    pub provenance_now: Option<Provenance>,
+    pub would_bring_back: Vec<NameJson>,
+    pub would_drop: Vec<NameJson>,
+}
+
+/// One bundle in `check --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct CheckEntry<'a> {
+    pub certificates: Vec<VerdictJson>,
+    /// What the offline index knows about the missing issuers (see docs/json.md).
+    pub offline: OfflineJson,
+    pub status: CheckStatus,
+    pub target: TargetJson<'a>,
+}
+
+/// Whether `add` would accept FILE for one bundle.
+#[derive(Serialize, Clone, Copy)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckStatus {
+    Acceptable,
+    AlreadyPresent,
+    Refused,
+}
+
+#[derive(Serialize)]
+pub struct IndexInfo {
+    /// `embedded` or `refreshed`.
+    pub origin: &'static str,
+    /// The refreshed file, when one is in use.
+    pub path: Option<String>,
+    pub date: String,
+    pub source: String,
+    pub certificates: usize,
+    /// Compressed bytes of the index data.
+    pub bytes: usize,
+    pub stale: bool,
+    pub certifi_releases_read: usize,
+    pub certifi_roots_known: usize,
+    pub certifi_roots_removed: usize,
+}
+
+#[derive(Serialize)]
+pub struct IndexFound {
+    /// `intermediate` (from the index) or `certifi-root`.
+    pub kind: &'static str,
+    pub sha256: String,
+    pub subject: String,
+    pub issuer: String,
+    pub not_after: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certifi_first: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certifi_last: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub removed_in_certifi: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct IndexRefusedRow {
+    pub place: String,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Serialize)]
+pub struct IndexExtra {
+    pub action: &'static str,
+    pub index: Option<IndexInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found: Option<Vec<IndexFound>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Vec<IndexRefusedRow>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<std::collections::BTreeMap<&'static str, usize>>,
+}
+
+/// `status --json`'s own keys.
+#[derive(Serialize)]
+pub struct StatusExtra<'a> {
+    /// The configuration file read, or null (every default).
+    pub config: Option<String>,
+    pub warning_days: u32,
+    /// The ledger's path, and why it could not be read.
+    pub ledger: String,
+    pub ledger_error: Option<String>,
+    /// What to run next (empty when all is well).
+    pub next: Vec<String>,
+    pub notes: &'a [String],
+}
+
+/// One bundle in `find --json` (fields in alphabetical order, as the JSON always had).
+#[derive(Serialize)]
+pub struct FindEntry<'a> {
+    /// Null when the bundle could not be read (then `error` says why).
+    pub certificates: Option<usize>,
+    pub environment: Option<String>,
+    /// Why the bundle could not be read (absent when it was read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// The set variables that make Python ignore this bundle.
+    pub ignored_by: Vec<&'a str>,
+    pub kind: &'static str,
+    pub patches: Option<Vec<PatchJson>>,
+    pub path: String,
+    pub source: &'static str,
+    pub via: String,
+}
+
+/// What became of one certificate `reapply` considered.
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReapplyStatus {
+    Reapplied,
+    WouldReapply,
+    Refused,
+    Failed,
+}
+
+impl From<reapply::Status> for ReapplyStatus {
+    fn from(s: reapply::Status) -> Self {
+        match s {
+            reapply::Status::Reapplied => ReapplyStatus::Reapplied,
+            reapply::Status::WouldReapply => ReapplyStatus::WouldReapply,
+            reapply::Status::Refused => ReapplyStatus::Refused,
+            reapply::Status::Failed => ReapplyStatus::Failed,
+        }
+    }
+}
+
+/// One certificate `reapply` considered for one bundle.
+#[derive(Serialize)]
+pub struct Considered {
+    pub sha256: String,
+    pub subject: String,
+    /// `lost` (the ledger records it) or `kept` (config.toml's `keep`).
+    pub why: &'static str,
+    pub status: ReapplyStatus,
+    /// Why it was refused: reason codes and messages of `add`'s rules.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<String>,
+}
+
+/// One bundle in `reapply --json`.
+#[derive(Serialize)]
+pub struct ReapplyEntry<'a> {
+    pub target: TargetJson<'a>,
+    pub certificates: Vec<Considered>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl<'a> ReapplyEntry<'a> {
+    pub fn new(target: &'a crate::target::Target, r: &BundleReapply) -> Self {
+        ReapplyEntry {
+            target: target.json(),
+            certificates: r
+                .certificates
+                .iter()
+                .map(|c| Considered {
+                    sha256: c.sha256.clone(),
+                    subject: c.subject.clone(),
+                    why: match c.why {
+                        reapply::Why::Lost => "lost",
+                        reapply::Why::Kept => "kept",
+                    },
+                    status: c.status.into(),
+                    reasons: c.reasons.clone(),
+                })
+                .collect(),
+            error: r.error.clone(),
+        }
+    }
+}
+
+/// `reapply --json`'s own keys.
+#[derive(Serialize)]
+pub struct ReapplyExtra<'a> {
+    pub dry_run: bool,
+    /// Why the ledger could not be read (then only `keep` certificates are considered).
+    pub ledger_error: Option<String>,
+    pub notes: &'a [String],
 }

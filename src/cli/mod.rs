@@ -5,6 +5,7 @@
 //! The top layer: it may import every other layer, and it is the only one that prints or
 //! sees clap types.
 
+pub mod adding;
 pub mod app;
 pub mod args;
 pub mod commands;

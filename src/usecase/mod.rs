@@ -11,11 +11,15 @@
 //! May import `health`, `target`, `store`, `discover`, `accept`, `net`, `pki`, `bundle`
 //! and `x509`; never `cli`.
 
+pub mod add;
 pub mod advice;
 pub mod clients;
 pub mod diagnose;
 pub mod knowledge;
 pub mod lost;
+pub mod reapply;
+pub mod remove;
+pub mod restore;
 pub mod status;
 
 /// A mistake in the command line that clap cannot see (exit code 2): a use case that

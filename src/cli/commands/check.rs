@@ -5,17 +5,15 @@
 use std::path::Path;
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::{read_or_report, Context};
 use crate::accept::validate::{self, Decision, Rules};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{input_json, verdicts_json, VerdictJson};
-use crate::cli::json::{Document, Entry, InputExtra, OfflineJson};
+use crate::cli::json::{input_json, verdicts_json};
+use crate::cli::json::{CheckEntry, CheckStatus, Document, Entry, InputExtra};
 use crate::cli::output::Tone;
 use crate::cli::show::{print_verdicts, read_input, report_findings, warn_if_unreadable};
 use crate::cli::Targets;
-use crate::target::TargetJson;
 use crate::usecase::advice;
 use crate::usecase::clients::{findings_for, overrides_for};
 
@@ -96,23 +94,4 @@ pub fn run(
         },
     });
     Ok(outcome)
-}
-
-/// One bundle in `check --json` (fields in alphabetical order, as the JSON always had).
-#[derive(Serialize)]
-pub struct CheckEntry<'a> {
-    pub certificates: Vec<VerdictJson>,
-    /// What the offline index knows about the missing issuers (see docs/json.md).
-    pub offline: OfflineJson,
-    pub status: CheckStatus,
-    pub target: TargetJson<'a>,
-}
-
-/// Whether `add` would accept FILE for one bundle.
-#[derive(Serialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
-pub enum CheckStatus {
-    Acceptable,
-    AlreadyPresent,
-    Refused,
 }

@@ -5,12 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Context;
 use crate::bundle::{Bundle, Summary};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{self, Document, Failure, FindExtra, FindNote, PatchJson};
+use crate::cli::json::{self, Document, Failure, FindEntry, FindExtra, FindNote};
 use crate::cli::output::{capped_list, escape, path_json, path_text, short, Tone};
 use crate::cli::show::report_overrides;
 use crate::discover::{self, FoundBundle};
@@ -204,22 +203,4 @@ fn bundle_json<'a>(
         source: b.source.as_str(),
         via: b.source.to_string(),
     }
-}
-
-/// One bundle in `find --json` (fields in alphabetical order, as the JSON always had).
-#[derive(Serialize)]
-pub struct FindEntry<'a> {
-    /// Null when the bundle could not be read (then `error` says why).
-    pub certificates: Option<usize>,
-    pub environment: Option<String>,
-    /// Why the bundle could not be read (absent when it was read).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// The set variables that make Python ignore this bundle.
-    pub ignored_by: Vec<&'a str>,
-    pub kind: &'static str,
-    pub patches: Option<Vec<PatchJson>>,
-    pub path: String,
-    pub source: &'static str,
-    pub via: String,
 }

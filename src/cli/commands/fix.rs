@@ -14,10 +14,10 @@ use std::path::Path;
 use anyhow::Result;
 use serde::Serialize;
 
-use super::add::{add_to, AddArgs, AddStatus};
 use super::Context;
 use crate::accept::validate::Rules;
 use crate::bundle::Bundle;
+use crate::cli::adding::{add_to, AddArgs};
 use crate::cli::exit::Outcome;
 use crate::cli::json::{cause_entries, chain_entries, CauseEntry, ChainEntry};
 use crate::cli::output::{escape, path_text, short, Tone};
@@ -29,6 +29,7 @@ use crate::net::aia::Attempt;
 use crate::net::issuers::{self, End, Found, Source};
 use crate::net::judge::{self, OsRoots};
 use crate::target::Target;
+use crate::usecase::add::AddStatus;
 use crate::usecase::clients::overrides_for;
 use crate::usecase::diagnose::{explain, obtain, Chain, Origin};
 use crate::x509::cert::Cert;
@@ -95,7 +96,7 @@ pub struct FixEntry<'a> {
     pub causes: Vec<CauseEntry>,
     pub found: Vec<Found>,
     /// `add`'s own entry for this bundle (its verdicts, backup, …), when it ran.
-    pub add: Option<super::add::AddEntry<'a>>,
+    pub add: Option<crate::cli::json::AddEntry<'a>>,
     /// Whether webpki verifies the chain with the bundle after the patch.
     pub verifies_after: Option<bool>,
     pub python: Option<PythonCheck>,

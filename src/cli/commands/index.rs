@@ -6,11 +6,10 @@
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use serde::Serialize;
 
 use super::Context;
 use crate::cli::exit::Outcome;
-use crate::cli::json::Document;
+use crate::cli::json::{Document, IndexExtra, IndexFound, IndexInfo, IndexRefusedRow};
 use crate::cli::output::{path_text, Tone};
 use crate::pki::index::Index;
 use crate::pki::roots::Roots;
@@ -29,62 +28,6 @@ pub enum Action<'a> {
     Lookup(&'a str),
     Refresh(&'a Path),
     Reset,
-}
-
-#[derive(Serialize)]
-struct IndexInfo {
-    /// `embedded` or `refreshed`.
-    origin: &'static str,
-    /// The refreshed file, when one is in use.
-    path: Option<String>,
-    date: String,
-    source: String,
-    certificates: usize,
-    /// Compressed bytes of the index data.
-    bytes: usize,
-    stale: bool,
-    certifi_releases_read: usize,
-    certifi_roots_known: usize,
-    certifi_roots_removed: usize,
-}
-
-#[derive(Serialize)]
-struct Found {
-    /// `intermediate` (from the index) or `certifi-root`.
-    kind: &'static str,
-    sha256: String,
-    subject: String,
-    issuer: String,
-    not_after: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    certifi_first: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    certifi_last: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    removed_in_certifi: Option<String>,
-}
-
-#[derive(Serialize)]
-struct RefusedRow {
-    place: String,
-    code: &'static str,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct Extra {
-    action: &'static str,
-    index: Option<IndexInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    found: Option<Vec<Found>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rows: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kept: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refused: Option<Vec<RefusedRow>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    counts: Option<std::collections::BTreeMap<&'static str, usize>>,
 }
 
 fn info(ctx: &Context) -> IndexInfo {
@@ -114,7 +57,7 @@ pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
     // Loaded before a refresh or reset, so the index shown is the one this run used.
     let _ = ctx.knowledge();
     let p = &ctx.printer;
-    let mut extra = Extra {
+    let mut extra = IndexExtra {
         action: "show",
         index: None,
         found: None,
@@ -218,7 +161,7 @@ pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
 
 /// Certificates matching `query`: a SHA-256 (or a prefix of at least 8 hex digits,
 /// colons optional), else text found in the subject (any case).
-fn lookup(index: &Index, query: &str) -> Vec<Found> {
+fn lookup(index: &Index, query: &str) -> Vec<IndexFound> {
     let q = query.trim().replace(':', "").to_ascii_lowercase();
     let is_hex = q.len() >= 8 && q.len() <= 64 && q.chars().all(|c| c.is_ascii_hexdigit());
     let needle = query.trim().to_lowercase();
@@ -229,8 +172,8 @@ fn lookup(index: &Index, query: &str) -> Vec<Found> {
             !needle.is_empty() && c.subject.to_lowercase().contains(&needle)
         }
     };
-    let mut out: Vec<Found> = Vec::new();
-    let found = |c: &Cert, kind| Found {
+    let mut out: Vec<IndexFound> = Vec::new();
+    let found = |c: &Cert, kind| IndexFound {
         kind,
         sha256: c.sha256_hex(),
         subject: c.subject.clone(),
@@ -258,7 +201,7 @@ fn lookup(index: &Index, query: &str) -> Vec<Found> {
     out
 }
 
-fn refresh(ctx: &Context, file: &Path, extra: &mut Extra) -> Result<Outcome> {
+fn refresh(ctx: &Context, file: &Path, extra: &mut IndexExtra) -> Result<Outcome> {
     let p = &ctx.printer;
     let bytes = read_limited(file)?;
     let is_csv = !bytes.trim_ascii_start().starts_with(b"-----BEGIN");
@@ -271,10 +214,10 @@ fn refresh(ctx: &Context, file: &Path, extra: &mut Extra) -> Result<Outcome> {
     let roots = Roots::embedded();
     let root_certs: Vec<&Cert> = roots.roots.iter().map(|r| &r.cert).collect();
     let v = source::validate(rows, &root_certs);
-    let mut refused: Vec<RefusedRow> = v
+    let mut refused: Vec<IndexRefusedRow> = v
         .refused
         .iter()
-        .map(|(place, why)| RefusedRow {
+        .map(|(place, why)| IndexRefusedRow {
             place: place.clone(),
             code: why.code(),
             message: why.message(),

@@ -189,13 +189,8 @@ pub fn wait_notice(path: &Path) {
     );
 }
 
-/// Reads and parses a bundle without locking it (for commands that only look): never
-/// follows a swapped-in link, never blocks on a FIFO, refuses a file over the size limit.
-pub fn read_bundle(path: &Path) -> Result<Bundle> {
-    Ok(Bundle::parse(crate::store::write::read(path)?))
-}
-
-/// [`read_bundle`] for a command that goes on past a bundle it cannot read: the failure
+/// Reads and parses a bundle without locking it, for a command that goes on past a
+/// bundle it cannot read: the failure
 /// is printed, its JSON entry added to `results`, and `outcome` set to failure.
 pub fn read_or_report<'a, E: From<BundleError<'a>>>(
     ctx: &Context,

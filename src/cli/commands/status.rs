@@ -5,30 +5,15 @@
 //! needs attention. The work is [`crate::usecase::status`]; this file prints it.
 
 use anyhow::Result;
-use serde::Serialize;
 
 use super::Context;
 use crate::cli::exit::Outcome;
-use crate::cli::json::{Document, StatusJson};
+use crate::cli::json::{Document, StatusExtra, StatusJson};
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::health::{BundleStatus, State};
 use crate::store::config;
 use crate::usecase::{self, status::Next};
-
-/// `status --json`'s own keys.
-#[derive(Serialize)]
-pub struct StatusExtra<'a> {
-    /// The configuration file read, or null (every default).
-    pub config: Option<String>,
-    pub warning_days: u32,
-    /// The ledger's path, and why it could not be read.
-    pub ledger: String,
-    pub ledger_error: Option<String>,
-    /// What to run next (empty when all is well).
-    pub next: Vec<String>,
-    pub notes: &'a [String],
-}
 
 pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
     let p = &ctx.printer;
