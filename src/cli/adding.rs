@@ -6,6 +6,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use crate::cli::json::TargetJson;
+
 use crate::accept::validate::Rules;
 use crate::bundle::Bundle;
 use crate::cli::commands::{preview, Context};
@@ -104,7 +106,7 @@ pub fn add_to<'a>(
             output: added.output.as_deref().map(path_json),
             reason: added.reason.clone(),
             status: added.status.into(),
-            target: target.json(),
+            target: TargetJson::from(target),
         },
     })
 }

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use crate::cli::commands::{self, Context};
-use crate::cli::exit::{self, Outcome, UsageError};
+use crate::cli::exit::{self, Outcome};
 use crate::cli::json::{self, Failure};
 use crate::cli::output::{self, Printer};
 use crate::cli::{Cli, Command};
@@ -24,14 +24,11 @@ pub fn main() -> ExitCode {
         Ok(_) if output::stdout_failed() => ExitCode::from(1),
         Ok(outcome) => outcome.into(),
         Err(err) => {
-            let usage = err.downcast_ref::<UsageError>().is_some();
-            let message = exit::chain(&err);
-            printer.error(&message);
+            let failure = Failure::of_run(&err);
+            let usage = failure.code == "usage";
+            printer.error(&failure.message);
             // With --json, a failure is still one JSON document on standard output.
-            printer.document(&json::failure(
-                command,
-                Failure::new(if usage { "usage" } else { "failed" }, message),
-            ));
+            printer.document(&json::failure(command, failure));
             ExitCode::from(if usage { exit::USAGE } else { 1 })
         }
     }

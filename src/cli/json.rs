@@ -21,8 +21,9 @@ use crate::discover::{Finding, Override};
 use crate::health::{BundleStatus, Expiring, How, Lost, Present, State};
 use crate::net::judge::{self, Cause};
 use crate::pki::advice::RemovedRoot;
+use crate::store::error::StoreError;
 use crate::store::provenance::{Provenance, Recorded};
-use crate::target::TargetJson;
+use crate::target::Target;
 use crate::usecase::add::AddStatus;
 use crate::usecase::advice::Offline;
 use crate::usecase::diagnose::Explained;
@@ -31,6 +32,7 @@ use crate::usecase::remove::RemoveStatus;
 use crate::x509::cert::Cert;
 use crate::x509::clock::rfc3339;
 use crate::x509::input::Input;
+use crate::x509::text::path_json;
 
 /// The one JSON document a command prints with `--json`.
 #[derive(Serialize)]
@@ -61,6 +63,13 @@ pub struct Failure {
     pub selector: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub matches: Option<Vec<String>>,
+    /// For a failure of certpatch's own state: its stable code (`no-home`,
+    /// `unsafe-state`); `code` stays `failed`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<&'static str>,
+    /// What to do, on its own (the message says it too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 impl Failure {
@@ -70,7 +79,24 @@ impl Failure {
             message: message.into(),
             selector: None,
             matches: None,
+            cause: None,
+            hint: None,
         }
+    }
+
+    /// The failure of a run that ended with `err`: `usage` for a usage error, else
+    /// `failed`, with the stable cause and hint of a typed store failure in its chain.
+    pub fn of_run(err: &anyhow::Error) -> Failure {
+        let usage = err.downcast_ref::<crate::usecase::UsageError>().is_some();
+        let mut failure = Failure::new(
+            if usage { "usage" } else { "failed" },
+            crate::cli::exit::chain(err),
+        );
+        if let Some(store) = err.chain().find_map(|e| e.downcast_ref::<StoreError>()) {
+            failure.cause = Some(store.code.as_str());
+            failure.hint.clone_from(&store.hint);
+        }
+        failure
     }
 }
 
@@ -117,7 +143,7 @@ impl<'a, T: Serialize> From<BundleError<'a>> for Entry<'a, T> {
 #[derive(Serialize)]
 pub struct InputExtra<'a> {
     /// Set variables that make Python read another file than the bundles checked/patched.
-    pub overrides: &'a [Override],
+    pub overrides: Vec<OverrideJson<'a>>,
     /// `add` only: whether it was a dry run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub dry_run: Option<bool>,
@@ -144,7 +170,7 @@ pub struct ChangeExtra<'a> {
 #[derive(Serialize)]
 pub struct FindExtra<'a> {
     pub notes: Vec<FindNote>,
-    pub overrides: &'a [Override],
+    pub overrides: Vec<OverrideJson<'a>>,
 }
 
 /// A note of discovery's in `find --json`.
@@ -236,12 +262,12 @@ pub struct StatusJson<'a> {
     pub kind: Option<&'static str>,
     pub environment: Option<&'a Path>,
     pub package: Option<&'a Provenance>,
-    pub record: Option<&'a Recorded>,
+    pub record: Option<RecordedJson<'a>>,
     pub state: StateJson<'a>,
     pub present: Vec<PresentJson<'a>>,
     pub lost: Vec<LostJson<'a>>,
     pub expiring: Vec<ExpiringJson<'a>>,
-    pub clients: &'a [Finding],
+    pub clients: Vec<ClientJson<'a>>,
     pub error: Option<&'a str>,
 }
 
@@ -252,12 +278,12 @@ impl<'a> From<&'a BundleStatus> for StatusJson<'a> {
             kind: s.kind,
             environment: s.environment.as_deref(),
             package: s.package.as_ref(),
-            record: s.record.as_ref(),
+            record: s.record.as_ref().map(Into::into),
             state: (&s.state).into(),
             present: s.present.iter().map(Into::into).collect(),
             lost: s.lost.iter().map(Into::into).collect(),
             expiring: s.expiring.iter().map(Into::into).collect(),
-            clients: &s.clients,
+            clients: s.clients.iter().map(Into::into).collect(),
             error: s.error.as_deref(),
         }
     }
@@ -577,18 +603,18 @@ pub fn verdicts_json(verdicts: &[Verdict]) -> Vec<VerdictJson> {
         .map(|v| {
             let c = cert_json(v.cert);
             VerdictJson {
-                decision: v.decision,
+                decision: v.decision.into(),
                 issuer: c.issuer,
                 key: c.key,
                 label: c.label,
                 not_after: c.not_after,
                 not_before: c.not_before,
-                reasons: v.reasons.clone(),
+                reasons: v.reasons.iter().map(Into::into).collect(),
                 serial: c.serial,
                 sha256: c.sha256,
                 signature: c.signature,
                 subject: c.subject,
-                warnings: v.warnings.clone(),
+                warnings: v.warnings.iter().map(Into::into).collect(),
             }
         })
         .collect()
@@ -599,18 +625,18 @@ pub fn verdicts_json(verdicts: &[Verdict]) -> Vec<VerdictJson> {
 /// alphabetical order the JSON has always had.
 #[derive(Serialize)]
 pub struct VerdictJson {
-    pub decision: Decision,
+    pub decision: DecisionJson,
     pub issuer: String,
     pub key: String,
     pub label: String,
     pub not_after: String,
     pub not_before: String,
-    pub reasons: Vec<RuleFinding>,
+    pub reasons: Vec<FindingJson>,
     pub serial: String,
     pub sha256: String,
     pub signature: String,
     pub subject: String,
-    pub warnings: Vec<RuleFinding>,
+    pub warnings: Vec<FindingJson>,
 }
 
 pub fn patch_json(patch: &Patch) -> PatchJson {
@@ -988,7 +1014,7 @@ pub struct ReapplyEntry<'a> {
 impl<'a> ReapplyEntry<'a> {
     pub fn new(target: &'a crate::target::Target, r: &BundleReapply) -> Self {
         ReapplyEntry {
-            target: target.json(),
+            target: TargetJson::from(target),
             certificates: r
                 .certificates
                 .iter()
@@ -1015,4 +1041,155 @@ pub struct ReapplyExtra<'a> {
     /// Why the ledger could not be read (then only `keep` certificates are considered).
     pub ledger_error: Option<String>,
     pub notes: &'a [String],
+}
+
+/// A rule's finding on a certificate (`reasons[]`, `warnings[]`): its stable code, the
+/// `accept::validate::Code` variant in kebab-case, and the message.
+#[derive(Serialize)]
+pub struct FindingJson {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<&RuleFinding> for FindingJson {
+    fn from(f: &RuleFinding) -> Self {
+        FindingJson {
+            code: f.code.as_str(),
+            message: f.message.clone(),
+        }
+    }
+}
+
+/// What would happen to one certificate of the input (`decision`).
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecisionJson {
+    Add,
+    AlreadyPresent,
+    Refused,
+    SkippedLeaf,
+}
+
+impl From<Decision> for DecisionJson {
+    fn from(d: Decision) -> Self {
+        match d {
+            Decision::Add => DecisionJson::Add,
+            Decision::AlreadyPresent => DecisionJson::AlreadyPresent,
+            Decision::Refused => DecisionJson::Refused,
+            Decision::SkippedLeaf => DecisionJson::SkippedLeaf,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::accept::validate::Code;
+
+    /// A rule code's wire string is its variant's name in kebab-case, for every code.
+    #[test]
+    fn rule_codes_are_their_names_in_kebab_case() {
+        for code in Code::ALL {
+            let name = format!("{code:?}");
+            let mut kebab = String::new();
+            for (i, c) in name.chars().enumerate() {
+                if c.is_ascii_uppercase() {
+                    if i > 0 {
+                        kebab.push('-');
+                    }
+                    kebab.push(c.to_ascii_lowercase());
+                } else {
+                    kebab.push(c);
+                }
+            }
+            assert_eq!(code.as_str(), kebab);
+        }
+        assert_eq!(Code::Python313Strict.as_str(), "python313-strict");
+    }
+}
+
+/// A [`Target`] in JSON: `path`, `kind` (or null), `environment` (or null), `via`,
+/// `source`. Fields in alphabetical order, the order the JSON has always had.
+#[derive(Serialize, Debug)]
+pub struct TargetJson<'a> {
+    pub environment: Option<String>,
+    pub kind: Option<&'static str>,
+    pub path: String,
+    pub source: &'static str,
+    pub via: &'a str,
+}
+
+impl<'a> From<&'a Target> for TargetJson<'a> {
+    fn from(t: &'a Target) -> Self {
+        TargetJson {
+            environment: t.environment.as_deref().map(path_json),
+            kind: t.kind.map(|k| k.as_str()),
+            path: path_json(&t.path),
+            source: t.source,
+            via: &t.via,
+        }
+    }
+}
+
+/// A set variable that makes Python read another file (`overrides[]`).
+#[derive(Serialize)]
+pub struct OverrideJson<'a> {
+    pub var: &'static str,
+    pub value: &'a str,
+    pub effect: &'static str,
+}
+
+impl<'a> From<&'a Override> for OverrideJson<'a> {
+    fn from(o: &'a Override) -> Self {
+        OverrideJson {
+            var: o.var,
+            value: &o.value,
+            effect: o.effect,
+        }
+    }
+}
+
+/// The `overrides` key of a document.
+pub fn overrides_json(overrides: &[Override]) -> Vec<OverrideJson<'_>> {
+    overrides.iter().map(Into::into).collect()
+}
+
+/// What makes one client ignore a bundle (`status`'s `clients[]`).
+#[derive(Serialize)]
+pub struct ClientJson<'a> {
+    pub client: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub versions: Option<&'a str>,
+    pub setting: &'a str,
+    pub value: &'a str,
+    pub effect: &'a str,
+    pub fix: &'a str,
+}
+
+impl<'a> From<&'a Finding> for ClientJson<'a> {
+    fn from(f: &'a Finding) -> Self {
+        ClientJson {
+            client: f.client,
+            versions: f.versions.as_deref(),
+            setting: &f.setting,
+            value: &f.value,
+            effect: &f.effect,
+            fix: &f.fix,
+        }
+    }
+}
+
+/// The package's own record of a bundle (`status`'s `record`).
+#[derive(Serialize)]
+pub struct RecordedJson<'a> {
+    pub sha256: &'a str,
+    pub source: &'a str,
+}
+
+impl<'a> From<&'a Recorded> for RecordedJson<'a> {
+    fn from(r: &'a Recorded) -> Self {
+        RecordedJson {
+            sha256: &r.sha256,
+            source: &r.source,
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::accept::validate::{Decision, Verdict};
+use crate::accept::validate::{Code, Decision, Verdict};
 use crate::cli::commands::Context;
 use crate::cli::exit::Outcome;
 use crate::cli::json::{self, failure, ChainEntry, Document, Failure};
@@ -193,7 +193,7 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
         for w in v
             .warnings
             .iter()
-            .filter(|w| w.code != "leaf-skipped")
+            .filter(|w| w.code != Code::LeafSkipped)
             .take(MAX_LISTED)
         {
             p.warn(format!("{}: {}", v.cert.name(), w.message));

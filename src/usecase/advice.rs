@@ -4,7 +4,7 @@
 //! certifi removed that its chain ends at (explained in words, with the actions that can
 //! work, instead of "add that issuer first").
 
-use crate::accept::validate::Verdict;
+use crate::accept::validate::{Code, Verdict};
 use crate::bundle::Bundle;
 use crate::pki::advice::RemovedRoot;
 use crate::pki::chain::Completion;
@@ -164,7 +164,7 @@ pub fn explain(knowledge: &Knowledge, verdicts: &mut [Verdict], prepared: &Prepa
         let Some(k) = prepared.known.iter().find(|k| k.sha256 == v.cert.sha256) else {
             continue;
         };
-        let Some(reason) = v.reasons.iter_mut().find(|r| r.code == "issuer-missing") else {
+        let Some(reason) = v.reasons.iter_mut().find(|r| r.code == Code::IssuerMissing) else {
             continue;
         };
         let c = &k.completion;
@@ -202,7 +202,7 @@ pub fn explain(knowledge: &Knowledge, verdicts: &mut [Verdict], prepared: &Prepa
             }
             (_, Some(end)) => {
                 let root = RemovedRoot::new(end, v.cert.name());
-                reason.code = "root-removed";
+                reason.code = Code::RootRemoved;
                 reason.message.clone_from(&root.reason);
                 offline.removed_roots.push(Removed {
                     certificate: v.cert.sha256_hex(),

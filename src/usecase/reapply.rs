@@ -7,7 +7,7 @@
 
 use anyhow::Result;
 
-use crate::accept::validate::{judge, Decision, Rules};
+use crate::accept::validate::{judge, Code, Decision, Rules};
 use crate::bundle::Bundle;
 use crate::store::config::{Kept, Loaded};
 use crate::store::ledger::Ledger;
@@ -211,7 +211,7 @@ pub fn one(
                 .reasons
                 .iter()
                 .map(|f| match f.code {
-                    "issuer-missing" => format!(
+                    Code::IssuerMissing => format!(
                         "issuer-missing: its issuer {} is no longer in this bundle{}; it left certifi, so this intermediate cannot be used with it",
                         escape(&w.cert.issuer),
                         package
@@ -219,7 +219,7 @@ pub fn one(
                             .map(|p| format!(" ({})", escape(&p.to_string())))
                             .unwrap_or_default()
                     ),
-                    code => format!("{code}: {}", escape(&f.message)),
+                    code => format!("{}: {}", code.as_str(), escape(&f.message)),
                 })
                 .collect();
             say(Step::Refused {

@@ -9,7 +9,7 @@ use crate::accept::validate::{Rules, ANCHOR_NOTE};
 use crate::cli::adding::add_to;
 pub use crate::cli::adding::AddArgs;
 use crate::cli::exit::{Outcome, UsageError};
-use crate::cli::json::{input_json, Document, Entry as BundleEntry, InputExtra};
+use crate::cli::json::{input_json, overrides_json, Document, Entry as BundleEntry, InputExtra};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::show::{read_input, report_findings};
 use crate::target::Target;
@@ -137,7 +137,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         error: None,
         bundles: results,
         extra: InputExtra {
-            overrides: &overrides,
+            overrides: overrides_json(&overrides),
             dry_run: Some(args.dry_run),
             input: input_json(&input),
             notes: &notes,

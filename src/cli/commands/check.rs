@@ -6,10 +6,12 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use crate::cli::json::TargetJson;
+
 use super::{read_or_report, Context};
 use crate::accept::validate::{self, Decision, Rules};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{input_json, verdicts_json};
+use crate::cli::json::{input_json, overrides_json, verdicts_json};
 use crate::cli::json::{CheckEntry, CheckStatus, Document, Entry, InputExtra};
 use crate::cli::output::Tone;
 use crate::cli::show::{print_verdicts, read_input, report_findings, warn_if_unreadable};
@@ -76,7 +78,7 @@ pub fn run(
             certificates: verdicts_json(&verdicts),
             offline: (&offline).into(),
             status,
-            target: target.json(),
+            target: TargetJson::from(target),
         }));
     }
     report_findings(ctx, &findings_for(&ctx.host, &effective));
@@ -87,7 +89,7 @@ pub fn run(
         error: None,
         bundles,
         extra: InputExtra {
-            overrides: &overrides,
+            overrides: overrides_json(&overrides),
             dry_run: None,
             input: input_json(&input),
             notes: &notes,

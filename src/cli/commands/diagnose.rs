@@ -10,6 +10,8 @@
 
 use anyhow::Result;
 
+use crate::cli::json::TargetJson;
+
 use super::Context;
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
@@ -44,7 +46,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
                     .error(format!("{}: {message}", path_text(&target.path)));
                 outcome = Outcome::Failure;
                 bundles.push(DiagnoseEntry {
-                    target: target.json(),
+                    target: TargetJson::from(target),
                     status: DiagnoseStatus::Error,
                     error: Some(message),
                     causes: Vec::new(),
@@ -60,7 +62,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             outcome = Outcome::Failure;
         }
         bundles.push(DiagnoseEntry {
-            target: target.json(),
+            target: TargetJson::from(target),
             status: if j.verifies {
                 DiagnoseStatus::Verifies
             } else {

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::Context;
 use crate::bundle::{Bundle, Summary};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{self, Document, Failure, FindEntry, FindExtra, FindNote};
+use crate::cli::json::{self, overrides_json, Document, Failure, FindEntry, FindExtra, FindNote};
 use crate::cli::output::{capped_list, escape, path_json, path_text, short, Tone};
 use crate::cli::show::report_overrides;
 use crate::discover::{self, FoundBundle};
@@ -150,7 +150,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
         bundles: items,
         extra: FindExtra {
             notes,
-            overrides: &overrides,
+            overrides: overrides_json(&overrides),
         },
     });
     Ok(Outcome::Success)

@@ -12,6 +12,8 @@
 use std::path::Path;
 
 use anyhow::Result;
+
+use crate::cli::json::TargetJson;
 use serde::Serialize;
 
 use super::Context;
@@ -89,7 +91,7 @@ pub struct PythonCheck {
 /// A bundle's entry in `fix --json`.
 #[derive(Serialize)]
 pub struct FixEntry<'a> {
-    pub target: crate::target::TargetJson<'a>,
+    pub target: crate::cli::json::TargetJson<'a>,
     /// `verifies` (nothing to do), `patched`, `would-patch`, `not-fixable`,
     /// `issuer-not-found`, `root-needed`, `would-not-verify`, `refused`, `error`.
     pub status: &'static str,
@@ -107,7 +109,7 @@ pub struct FixEntry<'a> {
 impl<'a> FixEntry<'a> {
     fn new(target: &'a Target, status: &'static str) -> FixEntry<'a> {
         FixEntry {
-            target: target.json(),
+            target: TargetJson::from(target),
             status,
             causes: Vec::new(),
             found: Vec::new(),
@@ -121,7 +123,7 @@ impl<'a> FixEntry<'a> {
 
 /// `fix`'s own keys.
 #[derive(Serialize)]
-pub struct FixExtra {
+pub struct FixExtra<'a> {
     pub source: String,
     pub name: Option<String>,
     pub proxy: Option<String>,
@@ -130,7 +132,7 @@ pub struct FixExtra {
     pub chain_notes: Vec<String>,
     /// Every fetch made (URL and outcome).
     pub fetches: Vec<Attempt>,
-    pub overrides: Vec<crate::discover::Override>,
+    pub overrides: Vec<crate::cli::json::OverrideJson<'a>>,
     pub notes: Vec<String>,
 }
 
@@ -222,7 +224,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
             chain: entries,
             chain_notes,
             fetches,
-            overrides,
+            overrides: crate::cli::json::overrides_json(&overrides),
             notes,
         },
     );

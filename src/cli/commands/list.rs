@@ -2,6 +2,8 @@
 
 use anyhow::Result;
 
+use crate::cli::json::TargetJson;
+
 use super::{read_or_report, Context};
 use crate::cli::exit::Outcome;
 use crate::cli::json::{patch_json, Document, Entry, ListEntry, LostPatchJson, NotesExtra};
@@ -44,7 +46,7 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         if let Some(line) = crate::cli::show::lost_line(&lost) {
             p.warn(format!("{}: {line}", path_text(&target.path)));
         }
-        let t = target.json();
+        let t = TargetJson::from(target);
         bundles.push(Entry::Done(ListEntry {
             certificates: bundle.certs.len(),
             environment: t.environment,

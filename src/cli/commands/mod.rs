@@ -15,6 +15,8 @@ pub mod status;
 use std::path::Path;
 
 use anyhow::Result;
+
+use crate::cli::json::TargetJson;
 use time::OffsetDateTime;
 
 use crate::bundle::Bundle;
@@ -217,7 +219,7 @@ pub fn bundle_error<'a>(ctx: &Context, target: &'a Target, err: &anyhow::Error) 
     BundleError {
         error: message,
         status: "error",
-        target: target.json(),
+        target: TargetJson::from(target),
     }
 }
 

@@ -5,6 +5,8 @@
 
 use anyhow::Result;
 
+use crate::cli::json::TargetJson;
+
 use super::{bundle_error, preview, Context};
 use crate::cli::exit::Outcome;
 use crate::cli::json::{
@@ -144,7 +146,7 @@ fn show_removed<'a>(
             removed: patches,
             status: removed.status.into(),
             still_trusted: None,
-            target: target.json(),
+            target: TargetJson::from(target),
         };
     }
     match &removed.committed {
@@ -195,6 +197,6 @@ fn show_removed<'a>(
                 })
                 .collect(),
         ),
-        target: target.json(),
+        target: TargetJson::from(target),
     }
 }

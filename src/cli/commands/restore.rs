@@ -12,6 +12,8 @@
 
 use anyhow::Result;
 
+use crate::cli::json::TargetJson;
+
 use super::{bundle_error, preview, Context};
 use crate::cli::exit::Outcome;
 use crate::cli::json::{
@@ -81,7 +83,7 @@ fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<D
             provenance_then: then,
             reason,
             status,
-            target: target.json(),
+            target: TargetJson::from(target),
             would_bring_back: back,
             would_drop: drop,
         }
