@@ -11,6 +11,7 @@ pub mod backup;
 pub mod commit;
 pub mod config;
 pub mod home;
+pub mod platform;
 pub mod ledger;
 pub mod provenance;
 pub mod transaction;
