@@ -360,4 +360,155 @@ mod tests {
             .unwrap()
             .is_empty());
     }
+
+    /// The race of issue 14 (finding 4), as a loop: while a thread swaps the venv's
+    /// `certifi` folder with a link to a folder outside the environment as fast as it can
+    /// (`renameat2(RENAME_EXCHANGE)`, as the attacker did), the add path resolves the
+    /// environment and runs a bundle transaction, 2,000 times. The outside file (the
+    /// root-only bundle in the attack; here owned by the same user, so that only the held
+    /// resolution stands in the way) must never change, and every attempt either writes the
+    /// real bundle, at the path it reports, or is refused. Which attempts win is not asserted.
+    #[test]
+    fn a_folder_swapped_for_a_link_in_a_loop_never_leads_a_write_outside() {
+        use crate::bundle::Bundle;
+        use crate::store::home::Home;
+        use crate::store::ledger::Ledger;
+        use crate::store::transaction::{self, Access, BackupStep, Write};
+        use std::os::unix::fs::PermissionsExt;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+        const ATTEMPTS: usize = 2000;
+        // In memory where there is a tmpfs (each write fsyncs the bundle, its folder and
+        // the ledger: on a disk that is most of the time), else in the temporary folder.
+        let shm = Path::new("/dev/shm");
+        let t = if shm.is_dir() {
+            tempfile::tempdir_in(shm).unwrap()
+        } else {
+            tempfile::tempdir().unwrap()
+        };
+        let base = std::fs::canonicalize(t.path()).unwrap();
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+        let env = base.join("venv");
+        let sp = env.join("lib/python3.12/site-packages");
+        std::fs::create_dir_all(sp.join("certifi")).unwrap();
+        std::fs::write(env.join("pyvenv.cfg"), "home = /nonexistent/bin\n").unwrap();
+        std::fs::write(sp.join("certifi/__init__.py"), "").unwrap();
+        std::fs::write(sp.join("certifi/cacert.pem"), pem.repeat(3)).unwrap();
+        let outside = base.join("root-only");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("__init__.py"), "").unwrap();
+        std::fs::write(outside.join("cacert.pem"), pem.repeat(3)).unwrap();
+        std::fs::set_permissions(
+            outside.join("cacert.pem"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        let outside_before = std::fs::read(outside.join("cacert.pem")).unwrap();
+        std::os::unix::fs::symlink(&outside, sp.join("swap")).unwrap();
+        // The real certifi folder, held by the test, wherever the swaps leave its name.
+        let real = store_platform::open_folder(&sp.join("certifi")).unwrap();
+        let real_paths = [sp.join("certifi/cacert.pem"), sp.join("swap/cacert.pem")];
+        let home_dir = base.join("home");
+        std::fs::create_dir(&home_dir).unwrap();
+        std::fs::set_permissions(&home_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let home = Home { root: home_dir };
+        let host = discover::Host::for_tests(&base.join("host"), &[], &base);
+        let spec = Spec {
+            named: Named {
+                envs: vec![env.clone()],
+                ..Named::default()
+            },
+            all: false,
+        };
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let swaps = Arc::new(AtomicUsize::new(0));
+        let swapper = {
+            let (stop, swaps) = (Arc::clone(&stop), Arc::clone(&swaps));
+            let sp = store_platform::open_folder(&sp).unwrap();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    rustix::fs::renameat_with(
+                        sp.fd(),
+                        "certifi",
+                        sp.fd(),
+                        "swap",
+                        rustix::fs::RenameFlags::EXCHANGE,
+                    )
+                    .expect("the swap (renameat2 RENAME_EXCHANGE)");
+                    swaps.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        while swaps.load(Ordering::Relaxed) == 0 {
+            std::thread::yield_now();
+        }
+        let (mut tried, mut written, mut refused) = (0, 0, 0);
+        for attempt in 0..ATTEMPTS {
+            let targets = match resolve(&spec, &host) {
+                Ok(r) => r.targets,
+                Err(_) => continue,
+            };
+            // Discovery may find certifi's folder under either name (a package folder
+            // holding a `cacert.pem`): every target found is tried.
+            for target in &targets {
+                tried += 1;
+                let mark = format!("# attempt {attempt}\n");
+                let done = transaction::run(
+                    Access {
+                        read: || target.read(),
+                        lock: || target.lock(|_| {}),
+                    },
+                    Some(&home),
+                    |b: Bundle| b,
+                    |b: &Bundle, _| {
+                        let mut bytes = b.bytes.clone();
+                        bytes.extend_from_slice(mark.as_bytes());
+                        Ok((
+                            (),
+                            Some(Write {
+                                bytes,
+                                backup: BackupStep::Leave,
+                                ledger: |_: &mut Ledger| {},
+                            }),
+                        ))
+                    },
+                );
+                match done {
+                    Ok(done) => {
+                        assert!(done.committed.is_some(), "attempt {attempt}");
+                        // The real folder, under the name it had when resolved.
+                        assert!(
+                            real_paths.contains(&target.path),
+                            "attempt {attempt}: wrote {}",
+                            target.path.display()
+                        );
+                        written += 1;
+                    }
+                    Err(_) => refused += 1,
+                }
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        swapper.join().unwrap();
+        assert_eq!(
+            std::fs::read(outside.join("cacert.pem")).unwrap(),
+            outside_before,
+            "the file outside the environment was written"
+        );
+        assert_eq!(written + refused, tried);
+        let fd = real
+            .open("cacert.pem".as_ref(), rustix::fs::OFlags::RDONLY)
+            .unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::fs::File::from(fd), &mut bytes).unwrap();
+        let marks = String::from_utf8_lossy(&bytes)
+            .matches("# attempt ")
+            .count();
+        assert_eq!(marks, written, "each write landed in the real bundle, once");
+        eprintln!(
+            "{ATTEMPTS} attempts, {tried} bundle transactions, {} swaps: {written} written, {refused} refused",
+            swaps.load(Ordering::Relaxed)
+        );
+    }
 }

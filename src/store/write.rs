@@ -88,8 +88,8 @@ impl Expect {
     /// way, and checks the file in the held folder ([`Expect::held`]).
     pub fn of(path: &Path, certificate: bool) -> Result<Expect> {
         let (dir, _) = split(path)?;
-        let folder = platform::open_folder(&std::path::absolute(dir)?)
-            .map_err(|e| folder_error(e, path))?;
+        let folder =
+            platform::open_folder(&std::path::absolute(dir)?).map_err(|e| folder_error(e, path))?;
         Expect::held(Arc::new(folder), split(path)?.1, None, certificate)
     }
 
@@ -225,8 +225,9 @@ fn open_in(folder: &Folder, name: &OsStr, path: &Path) -> Result<(File, Stat)> {
     let fd = folder.open(name, READ_FLAGS).map_err(|e| {
         match e.raw_os_error().map(rustix::io::Errno::from_raw_os_error) {
             Some(errno) => open_error(errno, path),
-            None => anyhow::Error::new(e)
-                .context(format!("cannot open bundle `{}`", path_text(path))),
+            None => {
+                anyhow::Error::new(e).context(format!("cannot open bundle `{}`", path_text(path)))
+            }
         }
     })?;
     let st = rustix::fs::fstat(&fd)?;
@@ -570,12 +571,8 @@ mod tests {
         let expect = Expect::of(&p, false).unwrap();
         std::fs::remove_file(&p).unwrap();
         fifo(t.path());
-        let err = within(move || {
-            lock(&expect, |_| {})
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        })
-        .unwrap_err();
+        let err = within(move || lock(&expect, |_| {}).map(|_| ()).map_err(|e| e.to_string()))
+            .unwrap_err();
         assert!(err.contains("FIFO"), "{err}");
     }
 
@@ -589,10 +586,7 @@ mod tests {
         let expect = Expect::of(&p, false).unwrap();
         std::fs::remove_file(&p).unwrap();
         std::os::unix::fs::symlink(&victim, &p).unwrap();
-        let err = lock(&expect, |_| {})
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
+        let err = lock(&expect, |_| {}).map(|_| ()).unwrap_err().to_string();
         assert!(err.contains("symbolic link"), "{err}");
         assert_eq!(std::fs::read(&victim).unwrap(), b"secret");
     }
@@ -613,10 +607,7 @@ mod tests {
         let p = t.path().join("cacert.pem");
         std::fs::write(&p, "").unwrap();
         let expect = Expect::of(&p, true).unwrap();
-        let err = lock(&expect, |_| {})
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
+        let err = lock(&expect, |_| {}).map(|_| ()).unwrap_err().to_string();
         assert!(err.contains("holds no certificate"), "{err}");
         // Named explicitly, an empty file is a bundle to add to.
         let expect = Expect::of(&p, false).unwrap();

@@ -390,7 +390,10 @@ mod tests {
             .unwrap();
         let _ = fd;
         assert!(b.join("env/moved/cacert.pem").exists());
-        assert_eq!(std::fs::read(b.join("outside/cacert.pem")).unwrap(), b"outside");
+        assert_eq!(
+            std::fs::read(b.join("outside/cacert.pem")).unwrap(),
+            b"outside"
+        );
     }
 
     #[test]
