@@ -115,7 +115,7 @@ impl Expect {
         }
         let dir_st = folder.stat()?;
         Ok(Expect {
-            dir: (dir_st.st_dev as u64, dir_st.st_ino as u64),
+            dir: identity(&dir_st),
             name: name.to_os_string(),
             folder,
             owner: st.st_uid,
@@ -143,6 +143,12 @@ pub fn folder_error(e: std::io::Error, path: &Path) -> anyhow::Error {
             path_text(path)
         ))
     }
+}
+
+/// A file's (device, inode); their widths differ between Unixes.
+#[allow(clippy::unnecessary_cast)]
+fn identity(st: &Stat) -> (u64, u64) {
+    (st.st_dev as u64, st.st_ino as u64)
 }
 
 fn split(path: &Path) -> Result<(&Path, &OsStr)> {
@@ -282,7 +288,7 @@ pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
     let dir = &expect.folder;
     let name = expect.name.as_os_str();
     let dir_st = dir.stat()?;
-    if (dir_st.st_dev as u64, dir_st.st_ino as u64) != expect.dir {
+    if identity(&dir_st) != expect.dir {
         bail!(
             "the folder `{}` is not the one certpatch checked; nothing was written",
             path_text(dir.path())
@@ -316,7 +322,7 @@ pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
                 return Ok(Locked {
                     path: path.to_path_buf(),
                     bytes,
-                    shared_folder: shared.then_some(dir_st.st_mode as u32 & 0o7777),
+                    shared_folder: shared.then_some(dir_st.st_mode & 0o7777),
                     file,
                     dir: Arc::clone(dir),
                     name: name.to_os_string(),

@@ -384,11 +384,7 @@ mod tests {
         let held = open_folder(&b.join("env/certifi")).unwrap();
         std::fs::rename(b.join("env/certifi"), b.join("env/moved")).unwrap();
         std::os::unix::fs::symlink(b.join("outside"), b.join("env/certifi")).unwrap();
-        let fd = held
-            .create_new(OsStr::new("cacert.pem"), 0o600)
-            .map(|_| ())
-            .unwrap();
-        let _ = fd;
+        held.create_new(OsStr::new("cacert.pem"), 0o600).unwrap();
         assert!(b.join("env/moved/cacert.pem").exists());
         assert_eq!(
             std::fs::read(b.join("outside/cacert.pem")).unwrap(),
