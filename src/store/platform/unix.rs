@@ -219,8 +219,14 @@ fn open_beneath_fd(fd: BorrowedFd<'_>, rel: &Path) -> io::Result<OwnedFd> {
             Err(e) => return Err(e.into()),
         }
     }
-    let mut held = rustix::fs::openat(fd, parts[0], FOLDER_FLAGS, Mode::empty())?;
-    for part in &parts[1..] {
+    open_components(fd, &parts)
+}
+
+/// The walk without `openat2`: one `openat(O_NOFOLLOW|O_DIRECTORY)` per plain name, each
+/// relative to the folder opened before (a link fails with `ELOOP` or `ENOTDIR`).
+fn open_components(fd: BorrowedFd<'_>, parts: &[&OsStr]) -> io::Result<OwnedFd> {
+    let mut held = rustix::fs::openat(fd, ".", FOLDER_FLAGS, Mode::empty())?;
+    for part in parts {
         held = rustix::fs::openat(&held, *part, FOLDER_FLAGS, Mode::empty())?;
     }
     Ok(held)
@@ -373,6 +379,25 @@ mod tests {
         let err = open_folder_beneath(&base_folder, Path::new("link/sub")).unwrap_err();
         assert!(is_link_error(&err), "{err}");
         assert!(open_folder_beneath(&base_folder, Path::new("../x")).is_err());
+    }
+
+    #[test]
+    fn the_walk_without_openat2_refuses_links_too() {
+        let (_t, b) = base();
+        std::fs::create_dir_all(b.join("real/sub")).unwrap();
+        std::os::unix::fs::symlink("real", b.join("link")).unwrap();
+        let held = open_folder(&b).unwrap();
+        let names = |p: &'static str| p.split('/').map(OsStr::new).collect::<Vec<_>>();
+        let sub = open_components(held.fd(), &names("real/sub")).unwrap();
+        let st = rustix::fs::fstat(&sub).unwrap();
+        let want = std::fs::metadata(b.join("real/sub")).unwrap();
+        assert_eq!(
+            st.st_ino,
+            std::os::unix::fs::MetadataExt::ino(&want),
+            "the folder reached"
+        );
+        let err = open_components(held.fd(), &names("link/sub")).unwrap_err();
+        assert!(is_link_error(&err), "{err}");
     }
 
     #[test]
