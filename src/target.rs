@@ -361,6 +361,35 @@ mod tests {
             .is_empty());
     }
 
+    #[test]
+    fn a_named_bundle_through_your_own_links_is_held_at_its_real_path() {
+        let t = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(t.path()).unwrap();
+        std::fs::create_dir_all(base.join("real/sub")).unwrap();
+        std::fs::write(base.join("real/sub/ca.pem"), "").unwrap();
+        std::os::unix::fs::symlink("real", base.join("dirlink")).unwrap();
+        std::os::unix::fs::symlink("ca.pem", base.join("real/sub/flink")).unwrap();
+        let expect = hold_named(&base.join("dirlink/sub/flink")).unwrap();
+        assert_eq!(expect.path(), base.join("real/sub/ca.pem"));
+        assert!(!expect.certificate, "a named file may be empty");
+        // The folder is held: swapped for a link to elsewhere, the lock still opens the
+        // file that was resolved, in the folder that was resolved.
+        std::fs::create_dir(base.join("elsewhere")).unwrap();
+        std::fs::write(base.join("elsewhere/ca.pem"), "other").unwrap();
+        std::fs::rename(base.join("real/sub"), base.join("real/moved")).unwrap();
+        std::os::unix::fs::symlink(base.join("elsewhere"), base.join("real/sub")).unwrap();
+        let locked = write::lock(&expect, |_| {}).unwrap();
+        locked.replace(b"new").unwrap();
+        assert_eq!(
+            std::fs::read(base.join("real/moved/ca.pem")).unwrap(),
+            b"new"
+        );
+        assert_eq!(
+            std::fs::read(base.join("elsewhere/ca.pem")).unwrap(),
+            b"other"
+        );
+    }
+
     /// The race of issue 14 (finding 4), as a loop: while a thread swaps the venv's
     /// `certifi` folder with a link to a folder outside the environment as fast as it can
     /// (`renameat2(RENAME_EXCHANGE)`, as the attacker did), the add path resolves the

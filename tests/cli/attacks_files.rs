@@ -361,6 +361,28 @@ fn env_add_while_certifi_is_swapped_for_a_link_in_a_loop_never_writes_outside() 
     );
 }
 
+/// By design a link inside an environment that leads to a file inside it is followed (a
+/// layout that keeps its bundle elsewhere in the environment): the held resolution opens
+/// the real folder, inside the environment, and patches the real file, leaving the link.
+#[test]
+fn env_bundle_linked_inside_the_environment_is_patched_at_its_real_path() {
+    let sb = Sandbox::new();
+    let (venv, certifi) = make_venv(&sb);
+    let real = venv.join("share/certs/cacert.pem");
+    fs::create_dir_all(real.parent().unwrap()).unwrap();
+    fs::rename(&certifi, &real).unwrap();
+    symlink(&real, &certifi).unwrap();
+    let out = add_env(&sb, &venv);
+    assert_exit(&out, 0, "add --env with a link inside the environment");
+    assert!(
+        stdout(&out).contains("share/certs/cacert.pem"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(patch_count(&read(&real)), 1, "the real file is patched");
+    assert!(fs::symlink_metadata(&certifi).unwrap().is_symlink());
+}
+
 #[test]
 fn env_bundle_owned_by_another_user_is_refused() {
     if skip_unless_root("env_bundle_owned_by_another_user_is_refused") {
