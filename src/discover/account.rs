@@ -84,8 +84,7 @@ mod imp {
         let Some(acct) = account(owner) else {
             return false;
         };
-        let Ok(Some(group)) = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
-        else {
+        let Ok(Some(group)) = nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid)) else {
             return false;
         };
         acct.gid == gid && group.name == acct.name && group.mem.iter().all(|m| *m == acct.name)

@@ -30,13 +30,13 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use super::account;
 use super::collect::{canonical, Collector};
 use super::host::{vars, Host};
 use super::kinds::{
     in_system_store, inside_archive, system_store_message, temp_dirs, Kind, BUNDLE_NAME,
 };
 use super::layout;
-use super::account;
 use super::sources::{is_executable, Source};
 use super::trust::{self, Decision};
 

@@ -352,7 +352,16 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        feature = "no-root-tests",
+        ignore = "needs root (chown); left out by --features no-root-tests"
+    )]
     fn a_root_owned_tree_is_trusted_and_a_world_writable_one_refused() {
+        assert_eq!(
+            account::me(),
+            0,
+            "this test needs root (it gives a file to another uid); run it as root, or build with `--features no-root-tests` to leave it out"
+        );
         let t = tempfile::tempdir().unwrap();
         let venv = super::super::testutil::make_venv(t.path(), "v", "3.12");
         let exe = venv.join("bin/python3");
