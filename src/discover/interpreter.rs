@@ -193,7 +193,8 @@ fn run(host: &Host, exe: &Path, flags: &[&str]) -> Result<(String, String), Quer
 /// Python 2's `-E -s`.
 fn isolation_flags<'a>(flags: &[&'a str]) -> Vec<&'a str> {
     let mut all = flags.to_vec();
-    if !all.contains(&"-I") && !(all.contains(&"-E") && all.contains(&"-s")) {
+    let python2 = all.contains(&"-E") && all.contains(&"-s");
+    if !all.contains(&"-I") && !python2 {
         all.insert(0, "-I");
     }
     if !all.contains(&"-S") {

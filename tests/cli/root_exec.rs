@@ -206,7 +206,10 @@ fn add_env_runs_the_load_check_as_the_venvs_owner_and_no_pth() {
         .output()
         .unwrap();
     assert_exit(&out, 0, "add --env (the user's venv)");
-    assert!(read(&p.bundle).len() > before.len(), "the bundle was patched");
+    assert!(
+        read(&p.bundle).len() > before.len(),
+        "the bundle was patched"
+    );
     assert_never_root(&p.pth_marker, "the planted .pth");
     // -S: the .pth is not even read as the user.
     assert_eq!(uids_in(&p.pth_marker), Vec::<u32>::new());
@@ -330,7 +333,10 @@ fn another_users_home_config_does_not_choose_what_root_runs() {
     std::fs::create_dir_all(&config_dir).unwrap();
     std::fs::write(
         config_dir.join("config.toml"),
-        format!("[default-targets]\npythons = [{:?}]\n", program.display().to_string()),
+        format!(
+            "[default-targets]\npythons = [{:?}]\n",
+            program.display().to_string()
+        ),
     )
     .unwrap();
     user.give(&user.home);
