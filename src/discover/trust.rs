@@ -245,10 +245,9 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
     if found.is_empty() {
         return Decision::Trusted;
     }
-    let shown = path_text(exe);
     let why = |f: &Finding| {
         format!(
-            "certpatch did not run {shown}: {}, and certpatch runs only code that root{} alone can change",
+            "it was not run: {}, and certpatch runs only code that root{} alone can change",
             f.describe(),
             if me == 0 { "" } else { " and you" }
         )
@@ -271,7 +270,7 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
     match account::account(owner) {
         Some(a) => Decision::RunAs(a),
         None => Decision::Refused(format!(
-            "certpatch did not run {shown}: `{}` is owned by uid {owner}, which has no account to run it as",
+            "it was not run: `{}` is owned by uid {owner}, which has no account to run it as",
             path_text(uid)
         )),
     }
