@@ -180,6 +180,25 @@ fn as_root(sb: &Sandbox, cwd: &Path) -> assert_cmd::Command {
     cmd
 }
 
+/// `certpatch add int-good.pem --at TEST_CLOCK` as root in `cwd`, plus `extra` (targets).
+fn add_as_root(
+    sb: &Sandbox,
+    cwd: &Path,
+    env: &[(&str, &Path)],
+    extra: &[&std::ffi::OsStr],
+) -> std::process::Output {
+    let mut cmd = as_root(sb, cwd);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.arg("add")
+        .arg(gen("int-good.pem"))
+        .args(["--at", TEST_CLOCK])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 /// Readable to the throwaway user on the way to its venv: the sandbox is 0700.
 fn open_sandbox(sb: &Sandbox) {
     use std::os::unix::fs::PermissionsExt;
@@ -187,24 +206,14 @@ fn open_sandbox(sb: &Sandbox) {
 }
 
 #[test]
-#[cfg_attr(
-    feature = "no-root-tests",
-    ignore = "needs root and useradd; left out by --features no-root-tests"
-)]
+#[cfg_attr(feature = "no-root-tests", ignore = "needs root and useradd")]
 fn add_env_runs_the_load_check_as_the_venvs_owner_and_no_pth() {
     let user = LocalUser::create();
     let sb = Sandbox::new();
     let venv = user.home.join("venv");
     let p = plant_venv(&user, &venv);
     let before = read(&p.bundle);
-    let out = as_root(&sb, sb.root())
-        .arg("add")
-        .arg(gen("int-good.pem"))
-        .arg("--env")
-        .arg(&venv)
-        .args(["--at", TEST_CLOCK])
-        .output()
-        .unwrap();
+    let out = add_as_root(&sb, sb.root(), &[], &["--env".as_ref(), venv.as_os_str()]);
     assert_exit(&out, 0, "add --env (the user's venv)");
     assert!(
         read(&p.bundle).len() > before.len(),
@@ -220,10 +229,7 @@ fn add_env_runs_the_load_check_as_the_venvs_owner_and_no_pth() {
 }
 
 #[test]
-#[cfg_attr(
-    feature = "no-root-tests",
-    ignore = "needs root and useradd; left out by --features no-root-tests"
-)]
+#[cfg_attr(feature = "no-root-tests", ignore = "needs root and useradd")]
 fn list_and_find_python_ask_the_interpreter_as_its_owner() {
     let user = LocalUser::create();
     let sb = Sandbox::new();
@@ -260,10 +266,7 @@ fn list_and_find_python_ask_the_interpreter_as_its_owner() {
 }
 
 #[test]
-#[cfg_attr(
-    feature = "no-root-tests",
-    ignore = "needs root and useradd; left out by --features no-root-tests"
-)]
+#[cfg_attr(feature = "no-root-tests", ignore = "needs root and useradd")]
 fn a_dot_venv_planted_in_a_shared_folder_is_refused() {
     use std::os::unix::fs::PermissionsExt;
     let user = LocalUser::create();
@@ -278,12 +281,7 @@ fn a_dot_venv_planted_in_a_shared_folder_is_refused() {
     let work = shared.join("work");
     std::fs::create_dir(&work).unwrap();
     let before = read(&p.bundle);
-    let out = as_root(&sb, &work)
-        .arg("add")
-        .arg(gen("int-good.pem"))
-        .args(["--at", TEST_CLOCK])
-        .output()
-        .unwrap();
+    let out = add_as_root(&sb, &work, &[], &[]);
     assert_exit(&out, 1, "add with no target below a planted .venv");
     let err = stderr(&out);
     assert!(err.contains(".venv"), "{err}");
@@ -294,13 +292,7 @@ fn a_dot_venv_planted_in_a_shared_folder_is_refused() {
     assert_never_root(&p.certifi_marker, "the planted certifi");
 
     // Named by $VIRTUAL_ENV, the same.
-    let out = as_root(&sb, sb.root())
-        .env("VIRTUAL_ENV", &dot)
-        .arg("add")
-        .arg(gen("int-good.pem"))
-        .args(["--at", TEST_CLOCK])
-        .output()
-        .unwrap();
+    let out = add_as_root(&sb, sb.root(), &[("VIRTUAL_ENV", &dot)], &[]);
     assert_exit(&out, 1, "add with $VIRTUAL_ENV of another user");
     let err = stderr(&out);
     assert!(err.contains("VIRTUAL_ENV"), "{err}");
@@ -310,10 +302,7 @@ fn a_dot_venv_planted_in_a_shared_folder_is_refused() {
 }
 
 #[test]
-#[cfg_attr(
-    feature = "no-root-tests",
-    ignore = "needs root and useradd; left out by --features no-root-tests"
-)]
+#[cfg_attr(feature = "no-root-tests", ignore = "needs root and useradd")]
 fn another_users_home_config_does_not_choose_what_root_runs() {
     let user = LocalUser::create();
     let sb = Sandbox::new();
