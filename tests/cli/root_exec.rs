@@ -343,3 +343,46 @@ fn another_users_home_config_does_not_choose_what_root_runs() {
         "the refusal names the file and its owner: {err}"
     );
 }
+
+#[test]
+#[cfg_attr(feature = "no-root-tests", ignore = "needs root and useradd")]
+fn fix_confirms_with_the_venvs_python_as_its_owner_and_no_pth() {
+    use crate::netlab::*;
+    let user = LocalUser::create();
+    let sb = Sandbox::new();
+    let p = plant_venv(&user, &user.home.join("venv"));
+    // The venv trusts the test PKI's root; the server forgets its intermediate, which the
+    // leaf's AIA names on a local HTTP server.
+    let (root, int) = cas();
+    let int_der = int.der();
+    let (aia_port, _) = http_server(move |_| Answer::Body(int_der.clone()));
+    let leaf = site_leaf(&int, &format!("http://127.0.0.1:{aia_port}/int.der"), VALID);
+    let port = tls_server(vec![leaf.der()], &leaf.key);
+    let mut bytes = read(real(CERTIFI));
+    bytes.extend_from_slice(root.pem().as_bytes());
+    std::fs::write(&p.bundle, bytes).unwrap();
+    let mut cmd = as_root(&sb, sb.root());
+    for var in [
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(var);
+    }
+    let out = cmd
+        .args(["fix", &format!("127.0.0.1:{port}"), "--json", "--python"])
+        .arg(&p.python)
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    assert_exit(&out, 0, "fix --python (the user's venv)");
+    let entry = &doc["bundles"][0];
+    assert_eq!(entry["status"], "patched", "{doc}");
+    // The handshake was confirmed by the venv's Python, run as its owner.
+    assert_eq!(entry["python"]["verifies"], true, "{doc}");
+    assert_never_root(&p.pth_marker, "the planted .pth");
+    assert_eq!(uids_in(&p.pth_marker), Vec::<u32>::new());
+    assert_never_root(&p.certifi_marker, "the venv's certifi");
+}
