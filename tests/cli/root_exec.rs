@@ -386,3 +386,27 @@ fn fix_confirms_with_the_venvs_python_as_its_owner_and_no_pth() {
     assert_eq!(uids_in(&p.pth_marker), Vec::<u32>::new());
     assert_never_root(&p.certifi_marker, "the venv's certifi");
 }
+
+#[test]
+#[cfg_attr(feature = "no-root-tests", ignore = "needs root and useradd")]
+fn reapply_env_runs_no_pth_as_root() {
+    let user = LocalUser::create();
+    let sb = Sandbox::new();
+    let venv = user.home.join("venv");
+    let p = plant_venv(&user, &venv);
+    let original = read(&p.bundle);
+    let env_args = ["--env".as_ref(), venv.as_os_str()];
+    assert_exit(&add_as_root(&sb, sb.root(), &[], &env_args), 0, "add --env");
+    // An upgrade puts certifi's own bundle back; reapply puts the patch back.
+    std::fs::write(&p.bundle, &original).unwrap();
+    let out = as_root(&sb, sb.root())
+        .arg("reapply")
+        .args(env_args)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "reapply --env");
+    assert!(read(&p.bundle).len() > original.len(), "the patch is back");
+    assert_never_root(&p.pth_marker, "the planted .pth");
+    assert_eq!(uids_in(&p.pth_marker), Vec::<u32>::new());
+}
