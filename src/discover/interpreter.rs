@@ -767,6 +767,25 @@ mod tests {
     }
 
     #[test]
+    fn the_child_inherits_no_descriptor_and_gets_dash_s() {
+        let t = tempfile::tempdir().unwrap();
+        // A descriptor without close-on-exec, as a parent process could leave one.
+        let null = std::fs::File::open("/dev/null").unwrap();
+        let leaked = rustix::io::dup(&null).unwrap();
+        let n = std::os::fd::AsRawFd::as_raw_fd(&leaked);
+        let exe = t.path().join("python-fds");
+        write_exe(
+            &exe,
+            &format!(
+                "#!/bin/sh\necho \"args: $*\"\nif [ -e /proc/$$/fd/{n} ]; then echo inherited; else echo closed; fi\n"
+            ),
+        );
+        let (out, _) = run_script(&host(t.path()), &exe, &["-I"], "pass", &[]).unwrap();
+        assert!(out.contains("closed"), "descriptor {n} reached the child: {out}");
+        assert!(out.contains("args: -I -S -c pass"), "{out}");
+    }
+
+    #[test]
     fn python_2_gets_e_s_instead_of_i() {
         let t = tempfile::tempdir().unwrap();
         let venv = make_venv(t.path(), "venv", "2.7");
