@@ -781,7 +781,10 @@ mod tests {
             ),
         );
         let (out, _) = run_script(&host(t.path()), &exe, &["-I"], "pass", &[]).unwrap();
-        assert!(out.contains("closed"), "descriptor {n} reached the child: {out}");
+        assert!(
+            out.contains("closed"),
+            "descriptor {n} reached the child: {out}"
+        );
         assert!(out.contains("args: -I -S -c pass"), "{out}");
     }
 

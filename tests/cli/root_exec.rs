@@ -126,8 +126,11 @@ fn plant_venv(user: &LocalUser, dir: &Path) -> Planted {
             "import os\n\
              def where():\n    \
                  with open({m:?}, 'a') as f:\n        f.write('%d\\n' % os.getuid())\n    \
+                 with open({i:?}, 'a') as f:\n        \
+                     f.write('%d %d %s\\n' % (os.getuid(), os.getgid(), sorted(os.getgroups())))\n    \
                  return os.path.join(os.path.dirname(__file__), 'cacert.pem')\n",
-            m = certifi_marker.display().to_string()
+            m = certifi_marker.display().to_string(),
+            i = markers.join("ids").display().to_string()
         ),
     )
     .unwrap();
@@ -263,6 +266,22 @@ fn list_and_find_python_ask_the_interpreter_as_its_owner() {
         user.uid,
         uids_in(&p.certifi_marker)
     );
+    // With the owner's primary group and no supplementary group but it (root's dropped).
+    let gid = run_ok(Command::new("id").args(["-g", &user.name]), "id -g");
+    let ids = std::fs::read_to_string(user.home.join("markers/ids")).unwrap();
+    for line in ids.lines() {
+        let expected_groups = [format!("[{}]", gid.trim()), "[]".to_string()];
+        let (ids_part, groups) = line.split_at(line.find('[').unwrap());
+        assert_eq!(
+            ids_part.trim(),
+            format!("{} {}", user.uid, gid.trim()),
+            "{ids}"
+        );
+        assert!(
+            expected_groups.contains(&groups.to_string()),
+            "supplementary groups: {ids}"
+        );
+    }
 }
 
 #[test]
