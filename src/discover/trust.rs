@@ -26,7 +26,8 @@
 //! `lib` folders, each `lib/pythonX.Y` and site-packages folder and the entries at their
 //! top level (the modules Python and certpatch's scripts import), `certifi/` and
 //! `pip/_vendor/` inside them; the same for the base install (`home` in `pyvenv.cfg`, and
-//! the install the resolved executable is in). Files deeper inside the standard library
+//! the install the resolved executable is in; `/usr/local` with `/usr`, whose
+//! `dist-packages` Debian's Python imports from). Files deeper inside the standard library
 //! are not looked at one by one. Whatever runs, it runs with `-I -S` (see
 //! `interpreter`), so no `.pth` file, `sitecustomize` or user site is read at all.
 
@@ -222,6 +223,10 @@ fn what_it_reads(exe: &Path) -> BTreeSet<(PathBuf, Role)> {
     if let Some(home) = roots.first().and_then(|r| venv_home(r)) {
         on_the_way(&home, &mut out);
         roots.extend(home.parent().map(Path::to_path_buf));
+    }
+    // Debian's Python also imports from /usr/local/lib/python3.X/dist-packages.
+    if roots.iter().any(|r| r == Path::new("/usr")) {
+        roots.push(PathBuf::from("/usr/local"));
     }
     roots.sort();
     roots.dedup();
