@@ -127,6 +127,7 @@
 //! `target`, `store`, `accept` or `cli`, and it prints nothing (notes are
 //! values).
 
+pub mod account;
 mod active;
 mod collect;
 pub mod host;
@@ -139,6 +140,7 @@ pub mod pyload;
 pub mod sources;
 #[cfg(test)]
 mod testutil;
+pub mod trust;
 mod walk;
 
 use std::path::{Path, PathBuf};

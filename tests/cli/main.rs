@@ -34,6 +34,7 @@ mod python_e2e;
 mod pyvenv;
 mod refusals;
 mod regressions;
+mod root_exec;
 mod undo;
 mod upgrade_e2e;
 mod usage;
