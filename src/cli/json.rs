@@ -19,6 +19,8 @@ use crate::accept::validate::{Decision, Finding as RuleFinding, Verdict};
 use crate::bundle::Patch;
 use crate::discover::{Finding, Override};
 use crate::health::{BundleStatus, Expiring, How, Lost, Present, State};
+use crate::net::aia::Attempt;
+use crate::net::issuers::Found;
 use crate::net::judge::{self, Cause};
 use crate::pki::advice::RemovedRoot;
 use crate::store::error::StoreError;
@@ -27,6 +29,7 @@ use crate::target::Target;
 use crate::usecase::add::AddStatus;
 use crate::usecase::advice::Offline;
 use crate::usecase::diagnose::Explained;
+use crate::usecase::fix::{FixStatus, PythonCheck};
 use crate::usecase::reapply::{self, BundleReapply};
 use crate::usecase::remove::RemoveStatus;
 use crate::x509::cert::Cert;
@@ -1192,4 +1195,143 @@ impl<'a> From<&'a Recorded> for RecordedJson<'a> {
             source: &r.source,
         }
     }
+}
+
+/// Python's verdict on the host with the patched bundle (`python` of a `fix` entry).
+#[derive(Serialize)]
+pub struct PythonJson {
+    pub interpreter: String,
+    pub version: Option<String>,
+    pub verifies: Option<bool>,
+    pub detail: String,
+}
+
+impl From<&PythonCheck> for PythonJson {
+    fn from(c: &PythonCheck) -> Self {
+        PythonJson {
+            interpreter: c.interpreter.clone(),
+            version: c.version.clone(),
+            verifies: c.verifies,
+            detail: c.detail.clone(),
+        }
+    }
+}
+
+/// What `fix` did for one bundle (`status` of a `fix` entry).
+#[derive(Serialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixStatusJson {
+    Verifies,
+    Patched,
+    WouldPatch,
+    NotFixable,
+    IssuerNotFound,
+    RootNeeded,
+    WouldNotVerify,
+    Refused,
+    /// The bundle could not be handled.
+    Error,
+}
+
+impl From<FixStatus> for FixStatusJson {
+    fn from(s: FixStatus) -> Self {
+        match s {
+            FixStatus::Verifies => FixStatusJson::Verifies,
+            FixStatus::Patched => FixStatusJson::Patched,
+            FixStatus::WouldPatch => FixStatusJson::WouldPatch,
+            FixStatus::NotFixable => FixStatusJson::NotFixable,
+            FixStatus::IssuerNotFound => FixStatusJson::IssuerNotFound,
+            FixStatus::RootNeeded => FixStatusJson::RootNeeded,
+            FixStatus::WouldNotVerify => FixStatusJson::WouldNotVerify,
+            FixStatus::Refused => FixStatusJson::Refused,
+        }
+    }
+}
+
+/// An issuer `fix` found (`found[]`).
+#[derive(Serialize)]
+pub struct FoundJson {
+    pub subject: String,
+    pub sha256: String,
+    /// `AIA`, `offline index`, `server`.
+    pub source: &'static str,
+    /// The URL or entry it came from.
+    pub origin: String,
+    pub root: bool,
+}
+
+impl From<&Found> for FoundJson {
+    fn from(f: &Found) -> Self {
+        FoundJson {
+            subject: f.subject.clone(),
+            sha256: f.sha256.clone(),
+            source: f.source,
+            origin: f.origin.clone(),
+            root: f.root,
+        }
+    }
+}
+
+/// One AIA fetch and what came of it (`fetches[]`).
+#[derive(Serialize)]
+pub struct AttemptJson {
+    pub url: String,
+    pub outcome: &'static str,
+    pub detail: String,
+}
+
+impl From<&Attempt> for AttemptJson {
+    fn from(a: &Attempt) -> Self {
+        AttemptJson {
+            url: a.url.clone(),
+            outcome: a.outcome,
+            detail: a.detail.clone(),
+        }
+    }
+}
+
+/// A bundle's entry in `fix --json`.
+#[derive(Serialize)]
+pub struct FixEntry<'a> {
+    pub target: TargetJson<'a>,
+    pub status: FixStatusJson,
+    pub causes: Vec<CauseEntry>,
+    pub found: Vec<FoundJson>,
+    /// `add`'s own entry for this bundle (its verdicts, backup, …), when it ran.
+    pub add: Option<AddEntry<'a>>,
+    /// Whether webpki verifies the chain with the bundle after the patch.
+    pub verifies_after: Option<bool>,
+    pub python: Option<PythonJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl<'a> FixEntry<'a> {
+    pub fn new(target: &'a Target, status: FixStatusJson) -> FixEntry<'a> {
+        FixEntry {
+            target: TargetJson::from(target),
+            status,
+            causes: Vec::new(),
+            found: Vec::new(),
+            add: None,
+            verifies_after: None,
+            python: None,
+            error: None,
+        }
+    }
+}
+
+/// `fix`'s own keys.
+#[derive(Serialize)]
+pub struct FixExtra<'a> {
+    pub source: String,
+    pub name: Option<String>,
+    pub proxy: Option<String>,
+    pub dry_run: bool,
+    pub chain: Vec<ChainEntry>,
+    pub chain_notes: Vec<String>,
+    /// Every fetch made (URL and outcome).
+    pub fetches: Vec<AttemptJson>,
+    pub overrides: Vec<OverrideJson<'a>>,
+    pub notes: Vec<String>,
 }

@@ -71,7 +71,7 @@ pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &
 /// Shows one bundle's verdict for a person.
 pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explained) {
     let p = &ctx.printer;
-    let j = e.judgement;
+    let j = &e.judgement;
     let name = chain
         .name
         .as_deref()

@@ -4,8 +4,6 @@
 //! certificate it was asked for, and the walk goes up again until the bundle anchors the
 //! chain, a root is reached, or the sources or the budget run out.
 
-use serde::Serialize;
-
 use crate::bundle::Bundle;
 use crate::net::aia::{Attempt, Fetcher};
 use crate::net::judge::{anchored, extra, path};
@@ -52,9 +50,8 @@ impl Source for Aia {
 }
 
 /// A found issuer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Found {
-    #[serde(skip)]
     pub cert: Cert,
     pub subject: String,
     pub sha256: String,
@@ -67,8 +64,7 @@ pub struct Found {
 }
 
 /// How the walk ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum End {
     /// The chain plus the found certificates is anchored in the bundle.
     Anchored,

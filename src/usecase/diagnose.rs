@@ -122,28 +122,24 @@ pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
 }
 
 /// A judgement's causes, each with the removed root it comes down to (if any).
-pub struct Explained<'a> {
-    pub judgement: &'a Judgement,
+pub struct Explained {
+    pub judgement: Judgement,
     pub removed: Vec<Option<RemovedRoot>>,
 }
 
 /// Explains `j` (the judgement of `certs` against `bundle`).
-pub fn explain<'a>(
-    knowledge: &Knowledge,
-    j: &'a Judgement,
-    certs: &[Cert],
-    bundle: &Bundle,
-) -> Explained<'a> {
+pub fn explain(knowledge: &Knowledge, j: Judgement, certs: &[Cert], bundle: &Bundle) -> Explained {
+    let removed = j
+        .causes
+        .iter()
+        .map(|c| {
+            let end = removed_root(knowledge, c, certs, bundle)?;
+            Some(RemovedRoot::new(&end, removed_name(&end, certs, c)))
+        })
+        .collect();
     Explained {
         judgement: j,
-        removed: j
-            .causes
-            .iter()
-            .map(|c| {
-                let end = removed_root(knowledge, c, certs, bundle)?;
-                Some(RemovedRoot::new(&end, removed_name(&end, certs, c)))
-            })
-            .collect(),
+        removed,
     }
 }
 

@@ -15,6 +15,7 @@ pub mod add;
 pub mod advice;
 pub mod clients;
 pub mod diagnose;
+pub mod fix;
 pub mod knowledge;
 pub mod lost;
 pub mod reapply;

@@ -56,8 +56,9 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             }
         };
         let j = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, &os);
-        let explained = explain(ctx.knowledge(), &j, &chain.certs, &bundle);
+        let explained = explain(ctx.knowledge(), j, &chain.certs, &bundle);
         show_judgement(ctx, target, &chain, &explained);
+        let j = &explained.judgement;
         if !j.verifies {
             outcome = Outcome::Failure;
         }

@@ -9,34 +9,31 @@
 //! own `ssl` module. The patch's source names the host and where each certificate came
 //! from, for `list` and the ledger.
 
+use std::cell::RefCell;
 use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cli::json::TargetJson;
-use serde::Serialize;
-
 use super::Context;
 use crate::accept::validate::Rules;
-use crate::bundle::Bundle;
 use crate::cli::adding::{add_to, AddArgs};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{cause_entries, chain_entries, CauseEntry, ChainEntry};
+use crate::cli::json::{
+    cause_entries, chain_entries, overrides_json, AttemptJson, FixEntry, FixExtra, FixStatusJson,
+    PythonJson,
+};
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::show::report_overrides;
 use crate::cli::show::{document, no_chain, show_chain, show_judgement};
 use crate::cli::Targets;
-use crate::discover::host::vars::CA_OVERRIDES;
 use crate::net::aia::Attempt;
-use crate::net::issuers::{self, End, Found, Source};
+use crate::net::issuers::Source;
 use crate::net::judge::{self, OsRoots};
 use crate::target::Target;
-use crate::usecase::add::AddStatus;
 use crate::usecase::clients::overrides_for;
-use crate::usecase::diagnose::{explain, obtain, Chain, Origin};
-use crate::x509::cert::Cert;
+use crate::usecase::diagnose::{obtain, Chain, Origin};
+use crate::usecase::fix::{self, Step};
 use crate::x509::clock::now_rfc3339;
-use crate::x509::input::Input;
 
 pub struct FixArgs<'a> {
     pub server: &'a str,
@@ -44,96 +41,6 @@ pub struct FixArgs<'a> {
     pub dry_run: bool,
     pub offline: bool,
     pub allow_root: bool,
-}
-
-/// The offline index of CCADB intermediates as an issuer source: asked first, and the only
-/// one with `--offline`. What it returns is data, not trust: the walk keeps only a
-/// certificate that signs the child, and `add`'s checks judge it before anything is written.
-struct OfflineIndex<'a>(&'a crate::pki::Index);
-
-impl Source for OfflineIndex<'_> {
-    fn name(&self) -> &'static str {
-        "offline index"
-    }
-
-    fn candidates(
-        &mut self,
-        child: &crate::x509::cert::Cert,
-    ) -> Vec<(crate::x509::cert::Cert, String)> {
-        let date = self.0.date.clone();
-        self.0
-            .issuers_of(child)
-            .into_iter()
-            .map(|c| (c, format!("certpatch offline index {date}")))
-            .collect()
-    }
-}
-
-/// The issuer sources of this run, in the order they are asked: the offline index, then
-/// AIA unless `--offline`.
-fn sources(index: &crate::pki::Index, offline: bool) -> Vec<Box<dyn Source + '_>> {
-    let mut list: Vec<Box<dyn Source + '_>> = vec![Box::new(OfflineIndex(index))];
-    if !offline {
-        list.push(Box::new(issuers::Aia::default()));
-    }
-    list
-}
-
-/// Python's verdict on the host with the patched bundle.
-#[derive(Serialize)]
-pub struct PythonCheck {
-    pub interpreter: String,
-    pub version: Option<String>,
-    pub verifies: Option<bool>,
-    pub detail: String,
-}
-
-/// A bundle's entry in `fix --json`.
-#[derive(Serialize)]
-pub struct FixEntry<'a> {
-    pub target: crate::cli::json::TargetJson<'a>,
-    /// `verifies` (nothing to do), `patched`, `would-patch`, `not-fixable`,
-    /// `issuer-not-found`, `root-needed`, `would-not-verify`, `refused`, `error`.
-    pub status: &'static str,
-    pub causes: Vec<CauseEntry>,
-    pub found: Vec<Found>,
-    /// `add`'s own entry for this bundle (its verdicts, backup, …), when it ran.
-    pub add: Option<crate::cli::json::AddEntry<'a>>,
-    /// Whether webpki verifies the chain with the bundle after the patch.
-    pub verifies_after: Option<bool>,
-    pub python: Option<PythonCheck>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-impl<'a> FixEntry<'a> {
-    fn new(target: &'a Target, status: &'static str) -> FixEntry<'a> {
-        FixEntry {
-            target: TargetJson::from(target),
-            status,
-            causes: Vec::new(),
-            found: Vec::new(),
-            add: None,
-            verifies_after: None,
-            python: None,
-            error: None,
-        }
-    }
-}
-
-/// `fix`'s own keys.
-#[derive(Serialize)]
-pub struct FixExtra<'a> {
-    pub source: String,
-    pub name: Option<String>,
-    pub proxy: Option<String>,
-    pub dry_run: bool,
-    pub chain: Vec<ChainEntry>,
-    pub chain_notes: Vec<String>,
-    /// Every fetch made (URL and outcome).
-    pub fetches: Vec<Attempt>,
-    pub overrides: Vec<crate::cli::json::OverrideJson<'a>>,
-    pub notes: Vec<String>,
 }
 
 pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
@@ -146,7 +53,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);
     let os = OsRoots::default();
-    let mut sources = sources(ctx.knowledge().index(), args.offline);
+    let mut sources = fix::sources(ctx.knowledge().index(), args.offline);
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
     let mut changed: Vec<Target> = Vec::new();
@@ -158,26 +65,36 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
                 let message = crate::cli::exit::chain(&e);
                 ctx.printer
                     .error(format!("{}: {message}", path_text(&target.path)));
-                let mut entry = FixEntry::new(target, "error");
+                let mut entry = FixEntry::new(target, FixStatusJson::Error);
                 entry.error = Some(message);
                 entry
             }
         };
-        if !matches!(entry.status, "verifies" | "patched" | "would-patch") {
+        if !matches!(
+            entry.status,
+            FixStatusJson::Verifies | FixStatusJson::Patched | FixStatusJson::WouldPatch
+        ) {
             outcome = Outcome::Failure;
         }
-        if matches!(entry.status, "patched" | "would-patch") {
+        if matches!(
+            entry.status,
+            FixStatusJson::Patched | FixStatusJson::WouldPatch
+        ) {
             changed.push(target.clone());
         }
         bundles.push(entry);
     }
-    let fetches: Vec<Attempt> = sources.iter().flat_map(|s| s.attempts()).collect();
+    let fetches: Vec<AttemptJson> = sources
+        .iter()
+        .flat_map(|s| s.attempts())
+        .map(|a| AttemptJson::from(&a))
+        .collect();
     let overrides = overrides_for(&ctx.host, &changed.iter().collect::<Vec<_>>());
     report_overrides(ctx, &overrides);
     let mut added: Vec<String> = Vec::new();
     let mut patched: Vec<&Target> = Vec::new();
     for (entry, target) in bundles.iter().zip(&targets) {
-        if entry.status == "patched" {
+        if entry.status == FixStatusJson::Patched {
             patched.push(target);
             for f in &entry.found {
                 if !added.contains(&f.sha256) {
@@ -224,7 +141,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
             chain: entries,
             chain_notes,
             fetches,
-            overrides: crate::cli::json::overrides_json(&overrides),
+            overrides: overrides_json(&overrides),
             notes,
         },
     );
@@ -247,14 +164,7 @@ fn show_attempts(ctx: &Context, attempts: &[Attempt]) {
     }
 }
 
-fn pem_of(certs: &[Cert]) -> Vec<u8> {
-    certs
-        .iter()
-        .flat_map(|c| c.pem("\n").into_bytes())
-        .collect()
-}
-
-#[allow(clippy::too_many_arguments)]
+/// Fixes one bundle, printing as it goes, and returns its JSON entry.
 fn fix_one<'a>(
     ctx: &Context,
     chain: &Chain,
@@ -265,277 +175,124 @@ fn fix_one<'a>(
     when: &str,
 ) -> Result<FixEntry<'a>> {
     let p = &ctx.printer;
-    let name = chain.server_name();
-    let bundle = Bundle::parse(target.read()?);
-    let before = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, os);
-    let explained = explain(ctx.knowledge(), &before, &chain.certs, &bundle);
-    show_judgement(ctx, target, chain, &explained);
-    let mut entry = FixEntry::new(target, "verifies");
-    entry.causes = cause_entries(&explained);
-    if before.verifies {
-        p.line("  nothing to fix");
-        return Ok(entry);
-    }
-    let unfixable: Vec<_> = before
-        .causes
-        .iter()
-        .filter(|c| !c.bundle_fixable())
-        .collect();
-    if !unfixable.is_empty() {
-        p.error(format!(
-            "{}: `fix` cannot help: adding certificates to a bundle does not cure {}; nothing was written",
-            path_text(&target.path),
-            unfixable
-                .iter()
-                .map(|c| c.code())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-        entry.status = "not-fixable";
-        return Ok(entry);
-    }
-    // Find the missing issuers, asking each source in order.
-    let seen_before: usize = sources.iter().map(|s| s.attempts().len()).sum();
-    let (found, end) = issuers::walk(&chain.certs, &bundle, sources);
-    let attempts: Vec<Attempt> = sources.iter().flat_map(|s| s.attempts()).collect();
-    show_attempts(ctx, &attempts[seen_before.min(attempts.len())..]);
-    entry.found = found.clone();
-    let mut to_add: Vec<Cert> = found.iter().map(|f| f.cert.clone()).collect();
-    let mut origins: Vec<String> = found
-        .iter()
-        .map(|f| format!("{} {}", f.source, f.origin))
-        .collect();
-    match &end {
-        End::Anchored => {}
-        End::NotFound(issuer) => {
-            let names: Vec<&str> = sources.iter().map(|s| s.name()).collect();
-            let tried = if names.is_empty() {
+    let path = path_text(&target.path);
+    let say = |step: Step| {
+        match step {
+        Step::Judged(explained) => show_judgement(ctx, target, chain, explained),
+        Step::NothingToFix => p.line("  nothing to fix"),
+        Step::NotFixable { codes } => p.error(format!(
+            "{path}: `fix` cannot help: adding certificates to a bundle does not cure {}; nothing was written",
+            codes.join(", ")
+        )),
+        Step::Fetched(attempts) => show_attempts(ctx, attempts),
+        Step::IssuerNotFound {
+            issuer,
+            looked_in,
+            offline,
+        } => {
+            let tried = if looked_in.is_empty() {
                 "--offline, and there is no offline index to look in".to_string()
-            } else if args.offline {
-                format!("looked in: {} (--offline: no AIA fetch)", names.join(", "))
+            } else if offline {
+                format!("looked in: {} (--offline: no AIA fetch)", looked_in.join(", "))
             } else {
-                format!("looked in: {}", names.join(", "))
+                format!("looked in: {}", looked_in.join(", "))
             };
             p.error(format!(
-                "{}: could not find the issuer `{}` ({tried}); nothing was written",
-                path_text(&target.path),
-                issuer
+                "{path}: could not find the issuer `{issuer}` ({tried}); nothing was written"
             ));
             p.hint("get the intermediate from the CA's website (or a browser's certificate viewer), then `certpatch add FILE`");
-            entry.status = "issuer-not-found";
-            return Ok(entry);
         }
-        End::Root => {
-            // The root at the top: fetched, or sent by the server.
-            let root = match found.last() {
-                Some(f) if f.root => f.cert.clone(),
-                _ => chain.certs[*judge::path(&chain.certs).last().unwrap()].clone(),
-            };
-            if !args.allow_root {
-                let os_trusts = os.trusts(&root);
-                p.error(format!(
-                    "{}: the chain ends at the root `{}` (sha256 {}), which the bundle lacks{}; nothing was written",
-                    path_text(&target.path),
-                    root.subject,
-                    root.sha256_hex(),
-                    if os_trusts {
-                        " but your operating system trusts (typically a TLS-inspecting company proxy or a company CA)"
-                    } else {
-                        ""
-                    }
+        Step::RootNeeded { root, os_trusts } => {
+            p.error(format!(
+                "{path}: the chain ends at the root `{}` (sha256 {}), which the bundle lacks{}; nothing was written",
+                root.subject,
+                root.sha256_hex(),
+                if os_trusts {
+                    " but your operating system trusts (typically a TLS-inspecting company proxy or a company CA)"
+                } else {
+                    ""
+                }
+            ));
+            p.hint("if it is your organisation's (confirm the fingerprint with your IT team), run again with --allow-root");
+        }
+        Step::WouldNotVerify { why } => p.error(format!(
+            "{path}: even with the found certificate(s) the bundle would not verify the chain ({why}); nothing was written"
+        )),
+        Step::Found(certs) => {
+            for c in certs {
+                p.line(format!(
+                    "  found `{}` (sha256 {}…)",
+                    c.subject,
+                    short(&c.sha256_hex())
                 ));
-                p.hint("if it is your organisation's (confirm the fingerprint with your IT team), run again with --allow-root");
-                entry.status = "root-needed";
-                return Ok(entry);
-            }
-            if !to_add.iter().any(|c| c.sha256 == root.sha256) {
-                origins.push(format!("root sent by {}", chain.source));
-                entry.found.push(Found {
-                    subject: root.subject.clone(),
-                    sha256: root.sha256_hex(),
-                    source: "server",
-                    origin: format!("sent by {}", chain.source),
-                    root: true,
-                    cert: root.clone(),
-                });
-                to_add.push(root);
             }
         }
-    }
-    // The patched bundle must verify the chain, or nothing is added.
-    let mut simulated = bundle.bytes.clone();
-    if !simulated.is_empty() && !simulated.ends_with(b"\n") {
-        simulated.push(b'\n');
-    }
-    simulated.extend(pem_of(&to_add));
-    let simulated = Bundle::parse(simulated);
-    if let Err(why) = judge::webpki_verify(&chain.certs, &simulated, name.as_ref(), ctx.at) {
-        p.error(format!(
-            "{}: even with the found certificate(s) the bundle would not verify the chain ({why}); nothing was written",
-            path_text(&target.path)
-        ));
-        entry.status = "would-not-verify";
-        return Ok(entry);
-    }
-    for c in &to_add {
-        p.line(format!(
-            "  found `{}` (sha256 {}…)",
-            c.subject,
-            short(&c.sha256_hex())
-        ));
-    }
-    // Exactly `add`'s per-bundle code: every rule, the transaction, the load check.
-    let input = Input {
-        certs: to_add,
-        source: format!("fix {} ({})", chain.source, origins.join(", ")),
-    };
-    let add_args = AddArgs {
-        with_issuers: false,
-        file: Path::new(&chain.source),
-        targets: args.targets,
-        dry_run: args.dry_run,
-        allow_root: args.allow_root,
-        output: None,
-    };
-    let rules = Rules {
-        at: ctx.at,
-        allow_root: args.allow_root,
-    };
-    let report = add_to(ctx, &input, target, &add_args, rules, when)?;
-    entry.add = Some(report.json);
-    entry.status = match report.status {
-        AddStatus::Patched => "patched",
-        AddStatus::WouldPatch => "would-patch",
-        AddStatus::Unchanged => "verifies",
-        _ => "refused",
-    };
-    if entry.status == "refused" {
-        return Ok(entry);
-    }
-    if args.dry_run {
-        p.line(format!(
+        Step::WouldVerify => p.line(format!(
             "  (dry run) the patched bundle would verify the chain{}",
             chain
                 .name
                 .as_deref()
                 .map(|n| format!(" for `{}`", escape(n)))
                 .unwrap_or_default()
-        ));
-        return Ok(entry);
-    }
-    // Verify again, from the bytes now on disk.
-    let after = Bundle::parse(target.read()?);
-    let verifies = judge::webpki_verify(&chain.certs, &after, name.as_ref(), ctx.at).is_ok();
-    entry.verifies_after = Some(verifies);
-    if verifies {
-        p.line(format!(
-            "  {} {} now verifies the chain",
+        )),
+        Step::VerifiedAfter(true) => p.line(format!(
+            "  {} {path} now verifies the chain",
             p.tone(Tone::Good, "verified:"),
-            path_text(&target.path)
-        ));
-    } else {
-        p.error(format!(
-            "{}: the bundle still does not verify the chain after the patch (changed meanwhile?); undo with `certpatch remove`",
-            path_text(&target.path)
-        ));
-        entry.status = "refused";
-        return Ok(entry);
-    }
-    if let (Some(python), Some(ep)) = (&target.interpreter, &chain.endpoint) {
-        entry.python = Some(confirm_with_python(ctx, target, python, ep, chain));
-    }
-    Ok(entry)
-}
-
-/// What Python is asked: a TLS handshake to the host with the bundle as its CA file.
-const VERIFY_SCRIPT: &str = r#"import socket, ssl, sys
-host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-version = "%d.%d" % sys.version_info[:2]
-try:
-    ctx = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection((host, port), timeout=10) as s:
-        with ctx.wrap_socket(s, server_hostname=host):
-            pass
-    print("certpatch-verified " + version)
-except Exception as e:
-    print("certpatch-not-verified " + version + " " + type(e).__name__ + ": " + str(e))
-"#;
-
-fn confirm_with_python(
-    ctx: &Context,
-    target: &Target,
-    python: &Path,
-    ep: &crate::net::endpoint::Endpoint,
-    chain: &Chain,
-) -> PythonCheck {
-    let p = &ctx.printer;
-    let shown_python = path_text(python);
-    let mut check = PythonCheck {
-        interpreter: shown_python.clone(),
-        version: None,
-        verifies: None,
-        detail: String::new(),
-    };
-    if chain.proxy.is_some() {
-        check.detail = "not confirmed: the server was reached through a proxy, and Python's own ssl check connects directly".into();
-        p.note(&check.detail);
-        return check;
-    }
-    let removed: Vec<&str> = CA_OVERRIDES
-        .iter()
-        .copied()
-        .filter(|v| ctx.host.var(v).is_some())
-        .collect();
-    if !removed.is_empty() {
-        p.note(format!(
+        )),
+        Step::VerifiedAfter(false) => p.error(format!(
+            "{path}: the bundle still does not verify the chain after the patch (changed meanwhile?); undo with `certpatch remove`"
+        )),
+        Step::PythonSkipped { detail } => p.note(detail),
+        Step::PythonWithout { variables } => p.note(format!(
             "the Python check runs without {} (set here; they would make Python read another file than the bundle)",
-            removed.join(", ")
-        ));
+            variables.join(", ")
+        )),
+        Step::Python(check) => match check.verifies {
+            Some(true) => p.line(format!(
+                "  {} {}",
+                p.tone(Tone::Good, "confirmed:"),
+                escape(&check.detail)
+            )),
+            _ => p.warn(escape(&check.detail)),
+        },
     }
-    let port = ep.port.to_string();
-    let args: [&std::ffi::OsStr; 3] = [ep.host.as_ref(), port.as_ref(), target.path.as_os_str()];
-    let place = target
-        .environment
-        .as_deref()
-        .map(path_text)
-        .unwrap_or_else(|| shown_python.clone());
-    match crate::discover::interpreter::run_script(&ctx.host, python, &["-I"], VERIFY_SCRIPT, &args)
-    {
-        Ok((out, _)) => {
-            let line = out
-                .lines()
-                .find(|l| l.starts_with("certpatch-"))
-                .unwrap_or("");
-            let mut words = line.splitn(3, ' ');
-            let verdict = words.next().unwrap_or("");
-            let version = words.next().map(str::to_string);
-            let rest = words.next().unwrap_or("").to_string();
-            check.version = version.clone();
-            let v = version.unwrap_or_else(|| "?".into());
-            if verdict == "certpatch-verified" {
-                check.verifies = Some(true);
-                check.detail = format!("Python {v} in {place} now verifies {}", ep.host);
-                p.line(format!(
-                    "  {} {}",
-                    p.tone(Tone::Good, "confirmed:"),
-                    escape(&check.detail)
-                ));
-            } else {
-                check.verifies = Some(false);
-                check.detail = format!(
-                    "Python {v} in {place} still does not verify {}: {}",
-                    ep.host,
-                    crate::cli::output::bounded(&rest)
-                );
-                p.warn(escape(&check.detail));
-            }
-        }
-        Err(e) => {
-            check.detail = format!("could not ask {shown_python}: {e}");
-            p.warn(escape(&check.detail));
-        }
-    }
-    check
+    };
+    // `add`'s own entry for this bundle, when it ran.
+    let added = RefCell::new(None);
+    let mut add_one = |input: &crate::x509::input::Input| {
+        let add_args = AddArgs {
+            with_issuers: false,
+            file: Path::new(&chain.source),
+            targets: args.targets,
+            dry_run: args.dry_run,
+            allow_root: args.allow_root,
+            output: None,
+        };
+        let rules = Rules {
+            at: ctx.at,
+            allow_root: args.allow_root,
+        };
+        let report = add_to(ctx, input, target, &add_args, rules, when)?;
+        let status = report.status;
+        *added.borrow_mut() = Some(report.json);
+        Ok(status)
+    };
+    let req = fix::Request {
+        dry_run: args.dry_run,
+        offline: args.offline,
+        allow_root: args.allow_root,
+        at: ctx.at,
+        knowledge: ctx.knowledge(),
+        host: &ctx.host,
+    };
+    let fixed = fix::fix_one(chain, target, &req, os, sources, &say, &mut add_one)?;
+    let mut entry = FixEntry::new(target, fixed.status.into());
+    entry.causes = cause_entries(&fixed.explained);
+    entry.found = fixed.found.iter().map(Into::into).collect();
+    entry.add = added.into_inner();
+    entry.verifies_after = fixed.verifies_after;
+    entry.python = fixed.python.as_ref().map(PythonJson::from);
+    Ok(entry)
 }
 
 #[cfg(test)]
@@ -579,7 +336,7 @@ mod tests {
         let leaf = cert("leaf.pem");
         let intermediate = cert("int-good.pem");
 
-        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(OfflineIndex(index_of(&[
+        let mut sources: Vec<Box<dyn Source>> = vec![Box::new(fix::OfflineIndex(index_of(&[
             cert("int-01.pem"),
             intermediate.clone(),
         ])))];
@@ -595,7 +352,7 @@ mod tests {
         );
 
         let mut without: Vec<Box<dyn Source>> =
-            vec![Box::new(OfflineIndex(index_of(&[cert("int-01.pem")])))];
+            vec![Box::new(fix::OfflineIndex(index_of(&[cert("int-01.pem")])))];
         let (found, end) = walk(std::slice::from_ref(&leaf), &bundle, &mut without);
         assert!(found.is_empty());
         assert!(matches!(end, End::NotFound(_)), "{end:?}");
