@@ -1,7 +1,8 @@
 //! Reading intermediates for the index, from a PEM file (the Firefox preload snapshot) or
 //! from Mozilla's CCADB CSV report with PEM ("PublicAllIntermediateCertsWithPEMCSV"),
 //! and the one validation both go through, row by row: a row is refused when it is
-//! malformed (no PEM, bad PEM, not a certificate, a fingerprint that does not match), not
+//! malformed (no PEM, bad PEM, not a certificate in strict DER as a FILE must be — the
+//! same intake, [`Cert::from_der_strict`] — a fingerprint that does not match), not
 //! a CA intermediate (basicConstraints CA:FALSE or absent, or a self-signed root), or not
 //! chaining anywhere (no certificate of the same file and no root certifi ever shipped
 //! signed it, directly or through other rows).
@@ -176,7 +177,7 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
                 refused.push((row.place, Refusal::Malformed(e)));
                 continue;
             }
-            Ok(der) => match Cert::from_der(&der) {
+            Ok(der) => match Cert::from_der_strict(&der) {
                 Ok(c) => c,
                 Err(e) => {
                     refused.push((row.place, Refusal::Malformed(e.to_string())));

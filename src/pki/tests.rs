@@ -230,3 +230,59 @@ fn every_certificate_of_the_embedded_index_is_found_by_its_subject_and_key_id() 
     }
     assert_eq!(n, 1633);
 }
+
+/// `der` with its outer signatureAlgorithm OID tag changed from 06 to 83 (outside the
+/// signed part: a lenient reader accepts it, OpenSSL refuses it).
+fn outer_oid_tag_changed(der: &[u8]) -> Vec<u8> {
+    let header = |at: usize| {
+        if der[at + 1] < 0x80 {
+            2
+        } else {
+            2 + (der[at + 1] & 0x7f) as usize
+        }
+    };
+    let len = |at: usize| {
+        let h = header(at);
+        if h == 2 {
+            der[at + 1] as usize
+        } else {
+            der[at + 2..at + h]
+                .iter()
+                .fold(0usize, |l, &b| l << 8 | b as usize)
+        }
+    };
+    let tbs = header(0);
+    let sig_alg = tbs + header(tbs) + len(tbs);
+    assert_eq!(&der[sig_alg..sig_alg + 3], &[0x30, 0x0d, 0x06]);
+    let mut out = der.to_vec();
+    out[sig_alg + 2] = 0x83;
+    out
+}
+
+#[test]
+fn an_index_entry_that_is_not_strict_der_is_refused_at_refresh_and_skipped_at_load() {
+    let good = cert("fixtures/ccadb/ssl-com-tls-transit-rsa-ca-r2.pem");
+    let bad_der = outer_oid_tag_changed(&good.der);
+    // The lenient reader takes it (so an older index may hold it), the intake does not.
+    let bad = Cert::from_der(&bad_der).expect("a lenient reader accepts it");
+    assert!(Cert::from_der_strict(&bad_der).is_err());
+    let bytes = Index::encode(std::slice::from_ref(&bad), "2026-01-02", "old");
+    let index = Index::decode(&bytes).unwrap();
+    assert_eq!(index.len(), 1, "the entry is there");
+    assert!(index.get(&bad.sha256).is_none(), "but never returned");
+    assert!(index.by_subject(&bad.subject_key, None).is_empty());
+    assert_eq!(index.certs().count(), 0);
+    let child = cert("fixtures/ccadb/cloudflare-tls-issuing-rsa-ca-3.pem");
+    assert!(index.issuer_candidates(&child).is_empty());
+    // At refresh: refused as malformed.
+    let rows = vec![source::Row {
+        place: "line 2".into(),
+        der: Ok(bad_der),
+        claimed_sha256: None,
+    }];
+    let roots = Roots::embedded();
+    let anchors: Vec<&Cert> = roots.roots.iter().map(|r| &r.cert).collect();
+    let v = source::validate(rows, &anchors);
+    assert!(v.certs.is_empty());
+    assert_eq!(v.refused[0].1.code(), "malformed", "{:?}", v.refused);
+}
