@@ -106,7 +106,7 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
         });
     }
     if !known.is_empty() {
-        note_stale_once(ctx);
+        note_stale(ctx);
     }
     let mut issuers: Vec<(Cert, String)> = Vec::new();
     if with_issuers {
@@ -293,26 +293,16 @@ pub fn is_stale(i: &index::Index, at: time::OffsetDateTime) -> bool {
     at.date() - date > time::Duration::days(365)
 }
 
-/// Mentions a stale index once per index date (a marker in `CERTPATCH_HOME/index/`), not
-/// on every command.
-pub fn note_stale_once(ctx: &Context) {
+/// Mentions a stale index, as part of this command's output. It is said every time an
+/// issuer is looked up in it: a note remembered in a file would make `check` (which
+/// writes nothing) write under `CERTPATCH_HOME`.
+pub fn note_stale(ctx: &Context) {
     let i = index::active();
     if !is_stale(i, ctx.at) {
         return;
     }
-    let Ok(home) = ctx.home() else { return };
-    let marker = home
-        .root
-        .join("index")
-        .join(format!("stale-noted-{}", i.date));
-    if marker.exists() {
-        return;
-    }
     ctx.printer.note(format!(
-        "certpatch's offline index of intermediates is from {}, more than a year old: newer intermediates are missing from it; refresh it with `certpatch index refresh FILE` (this note is shown once)",
+        "certpatch's offline index of intermediates is from {}, more than a year old: newer intermediates are missing from it; refresh it with `certpatch index refresh FILE`",
         i.date
     ));
-    if home.ensure(marker.parent().unwrap()).is_ok() {
-        let _ = crate::store::write::write_atomic(&marker, b"", None);
-    }
 }
