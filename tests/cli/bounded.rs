@@ -98,3 +98,68 @@ fn read_only_commands_leave_certpatch_home_as_it_was_even_with_a_stale_index() {
         }
     }
 }
+
+/// A CCADB CSV report holding each of `ders` as a row.
+pub fn csv_of(ders: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"\"Certificate Name\",\"PEM Info\"\n".to_vec();
+    for der in ders {
+        let pem = pem::encode(&pem::Pem::new("CERTIFICATE", der.clone()));
+        out.extend(format!("\"x\",\"'{}'\"\n", pem.trim()).into_bytes());
+    }
+    out
+}
+
+fn all_lines(out: &std::process::Output) -> usize {
+    stdout(out).lines().count() + stderr(out).lines().count()
+}
+
+#[test]
+fn index_refresh_names_at_most_ten_refused_rows_and_counts_the_rest() {
+    let sb = Sandbox::new();
+    let r10 = der(&real("le-r10.pem"));
+    let csv = sb.file("dup.csv", &csv_of(&vec![r10; 2000]));
+    let out = sb
+        .cmd()
+        .args(["index", "refresh", "-q", csv.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "refresh: one row kept");
+    let err = stderr(&out);
+    assert_eq!(err.matches("refused line").count(), 10, "{err}");
+    assert!(err.contains("… and 1989 more refused rows"), "{err}");
+    assert!(all_lines(&out) <= 12, "{} lines: {err}", all_lines(&out));
+    // JSON still has every one.
+    let out = sb
+        .cmd()
+        .args(["index", "refresh", csv.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(json(&out)["refused"].as_array().unwrap().len(), 1999);
+}
+
+#[test]
+fn diagnose_of_a_chain_of_hundreds_of_certificates_prints_a_bounded_number_of_lines() {
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let mut chain = read(real("le-r10.pem"));
+    let certifi = read(real(CERTIFI));
+    while cert_count(&chain) < 300 {
+        chain.extend_from_slice(&certifi);
+    }
+    let n = cert_count(&chain);
+    let file = sb.file("chain.pem", &chain);
+    let out = sb
+        .cmd()
+        .args(["diagnose", "--chain", file.to_str().unwrap(), "--bundle"])
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        text.contains(&format!("holds {n} certificate(s)")),
+        "{text}"
+    );
+    assert!(text.contains("more certificate(s)"), "{text}");
+    assert!(all_lines(&out) <= 100, "{} lines:\n{text}", all_lines(&out));
+}
