@@ -228,6 +228,33 @@ fn bad_aia_answers_are_refused_with_their_reason() {
     }
 }
 
+#[test]
+fn an_aia_redirect_is_not_followed_to_any_host() {
+    // The issuer is really served elsewhere: the redirect is refused, never fetched.
+    let (root, int) = cas();
+    let der = int.der();
+    let (elsewhere, elsewhere_hits) = http_server(move |_| Answer::Body(der.clone()));
+    for to in [
+        format!("http://localhost:{elsewhere}/int"),
+        format!("http://127.0.0.1:{elsewhere}/int"),
+    ] {
+        let to2 = to.clone();
+        let (found, end, attempts, hits) = walk_with(move |_, _| Answer::Redirect(to2.clone()));
+        assert!(found.is_empty(), "{to}");
+        assert!(matches!(end, End::NotFound(_)), "{end:?}");
+        assert_eq!(attempts.len(), 1, "{attempts:?}");
+        assert_eq!(attempts[0].outcome, "redirect", "{attempts:?}");
+        assert!(attempts[0].detail.contains(&to), "{attempts:?}");
+        assert_eq!(hits, 1);
+    }
+    assert_eq!(
+        elsewhere_hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the redirect's target was never asked"
+    );
+    drop(root);
+}
+
 /// A chain of `n` intermediates above the leaf, each naming the next one's URL on one
 /// AIA server (`/k`), under a root no bundle holds; `loop_back` makes the top one name
 /// the first one's URL again. Returns the walk's result and the server's hit count.

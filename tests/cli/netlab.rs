@@ -220,6 +220,8 @@ pub enum Answer {
     /// Announces a body and then sends a byte every half second (too slow).
     Slow,
     Status(u16),
+    /// `302 Found` with this `Location`.
+    Redirect(String),
 }
 
 /// An HTTP server on 127.0.0.1 answering each request's path with `answer(path)`;
@@ -262,6 +264,12 @@ pub fn http_server(
                     Answer::Status(code) => {
                         let _ = stream.write_all(
                             format!("HTTP/1.1 {code} Nope\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                                .as_bytes(),
+                        );
+                    }
+                    Answer::Redirect(to) => {
+                        let _ = stream.write_all(
+                            format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                                 .as_bytes(),
                         );
                     }
