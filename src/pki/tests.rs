@@ -286,3 +286,87 @@ fn an_index_entry_that_is_not_strict_der_is_refused_at_refresh_and_skipped_at_lo
     assert!(v.certs.is_empty());
     assert_eq!(v.refused[0].1.code(), "malformed", "{:?}", v.refused);
 }
+
+/// `n` distinct CA rows naming certifi's ISRG Root X2 (P-384) as their issuer, with no
+/// authority key identifier (so the name alone makes the root a candidate), signed by
+/// another P-384 key: every row costs a signature check that fails.
+fn rows_claiming_isrg_root_x2(n: usize) -> (Vec<source::Row>, Cert) {
+    use rcgen::{CertificateParams, DnType, IsCa, KeyPair, PKCS_ECDSA_P384_SHA384};
+    let roots = Roots::embedded();
+    let x2 = roots
+        .roots
+        .iter()
+        .find(|r| r.cert.subject.contains("ISRG Root X2"))
+        .expect("certifi has ISRG Root X2")
+        .cert
+        .clone();
+    let named = |cn: &str| {
+        let mut p = CertificateParams::default();
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name.push(DnType::CountryName, "US");
+        p.distinguished_name
+            .push(DnType::OrganizationName, "Internet Security Research Group");
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        p
+    };
+    let fake_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).unwrap();
+    let fake = named("ISRG Root X2").self_signed(&fake_key).unwrap();
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).unwrap();
+    let mut p = named("Hostile Row");
+    p.use_authority_key_identifier_extension = false;
+    let der = p.signed_by(&key, &fake, &fake_key).unwrap().der().to_vec();
+    let child = Cert::from_der_strict(&der).unwrap();
+    assert!(
+        child.issuer_candidate(&x2),
+        "the rows name the real root: {:?} {:?} {:?} {:?}",
+        child.issuer_key,
+        x2.subject_key,
+        child.aki_id,
+        x2.ski_id
+    );
+    let rows = (0..n)
+        .map(|k| {
+            // Another last two bytes of the signature's `s`: another row, still strict DER.
+            let mut der = der.clone();
+            let len = der.len();
+            der[len - 2..].copy_from_slice(&(k as u16).to_be_bytes());
+            source::Row {
+                place: format!("line {}", k + 2),
+                der: Ok(der),
+                claimed_sha256: None,
+            }
+        })
+        .collect();
+    (rows, x2)
+}
+
+#[test]
+fn thousands_of_rows_claiming_a_p384_root_cost_a_bounded_number_of_signature_checks() {
+    let (rows, _) = rows_claiming_isrg_root_x2(2_000);
+    let roots = Roots::embedded();
+    let anchors: Vec<&Cert> = roots.roots.iter().map(|r| &r.cert).collect();
+    let v = source::validate(rows, &anchors);
+    assert!(v.certs.is_empty());
+    let not_chaining = v
+        .refused
+        .iter()
+        .filter(|(_, r)| *r == source::Refusal::NotChaining)
+        .count();
+    assert_eq!(
+        not_chaining,
+        2_000,
+        "every row is refused: {:?}",
+        v.counts()
+    );
+    let x2_like = anchors
+        .iter()
+        .filter(|r| r.subject.contains("ISRG Root X2"))
+        .count();
+    assert!(
+        v.signature_checks <= source::MAX_FAILED_PER_ISSUER * x2_like,
+        "{} signature checks for 2,000 hostile rows",
+        v.signature_checks
+    );
+    assert!(v.signature_checks > 0, "the rows were checked at all");
+}

@@ -163,3 +163,26 @@ fn diagnose_of_a_chain_of_hundreds_of_certificates_prints_a_bounded_number_of_li
     assert!(text.contains("more certificate(s)"), "{text}");
     assert!(all_lines(&out) <= 100, "{} lines:\n{text}", all_lines(&out));
 }
+
+#[test]
+fn index_refresh_refuses_a_source_with_more_rows_than_any_real_report() {
+    let sb = Sandbox::new();
+    let mut csv = b"\"Certificate Name\",\"PEM Info\"\n".to_vec();
+    for _ in 0..50_001 {
+        csv.extend_from_slice(b"\"x\",\"''\"\n");
+    }
+    let file = sb.file("huge.csv", &csv);
+    let out = sb
+        .cmd()
+        .args(["index", "refresh", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "refresh of 50,001 rows");
+    let err = stderr(&out);
+    assert!(
+        err.contains("more than 50000 rows") && err.contains("is it the right file?"),
+        "{err}"
+    );
+    assert!(!sb.home().join("index/intermediates.bin").exists());
+    assert!(all_lines(&out) <= 4, "{err}");
+}
