@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::ColorChoice;
 pub use crate::x509::text::{
-    bounded, capped_list, escape, opt_path_text, path_json, path_text, MAX_LISTED,
-    MAX_MESSAGE_BYTES,
+    bounded, capped_list, escape, opt_path_text, path_json, path_text, shell_path, shell_word,
+    MAX_LISTED, MAX_MESSAGE_BYTES,
 };
 use crate::x509::text::{push_escaped, MAX_LINE_BYTES};
 
@@ -214,6 +214,12 @@ pub fn print_document(value: &impl serde::Serialize) {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     write_stdout(text.as_bytes());
+}
+
+/// `--bundle PATH`, the path quoted for the shell ([`shell_path`]): how every command
+/// certpatch prints for pasting names a bundle.
+pub fn bundle_flag(path: &std::path::Path) -> String {
+    format!("--bundle {}", shell_path(path))
 }
 
 /// The first [`MAX_LISTED`] of `items`, for a list printed one item a line (or a few lines

@@ -186,3 +186,180 @@ fn index_refresh_refuses_a_source_with_more_rows_than_any_real_report() {
     assert!(!sb.home().join("index/intermediates.bin").exists());
     assert!(all_lines(&out) <= 4, "{err}");
 }
+
+/// The commands a run printed for a person to paste: the `undo with:` lines, the lines
+/// under `next:` (without their `# comment`), and every `certpatch …`, `pip …` or
+/// `conda …` between backticks.
+fn printed_commands(out: &std::process::Output) -> Vec<String> {
+    let text = format!("{}\n{}", stdout(out), stderr(out));
+    let mut cmds = Vec::new();
+    let mut in_next = false;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("undo with: ") {
+            cmds.push(rest.to_string());
+        }
+        if line == "next:" {
+            in_next = true;
+            continue;
+        }
+        if in_next {
+            match line.strip_prefix("  ") {
+                // A command, not advice in words ("reinstall the package that owns it").
+                Some(cmd) if is_command(cmd) => {
+                    cmds.push(cmd.split("   # ").next().unwrap().to_string())
+                }
+                Some(_) => {}
+                None => in_next = false,
+            }
+        }
+        for (i, span) in line.split('`').enumerate() {
+            if i % 2 == 1 && is_command(span) {
+                cmds.push(span.to_string());
+            }
+        }
+    }
+    cmds
+}
+
+fn is_command(s: &str) -> bool {
+    ["certpatch ", "pip ", "conda "]
+        .iter()
+        .any(|p| s.starts_with(p))
+}
+
+/// Pastes each command into `sh -c` in `dir`, with stand-ins for certpatch, pip and conda
+/// that do nothing; each must parse (`sh -n`) and run.
+fn paste(dir: &Path, cmds: &[String]) {
+    let bin = dir.join("stand-ins");
+    std::fs::create_dir_all(&bin).unwrap();
+    for name in ["certpatch", "pip", "conda"] {
+        let p = bin.join(name);
+        std::fs::write(&p, "#!/bin/sh\nexit 0\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for cmd in cmds {
+        let check = std::process::Command::new("sh")
+            .args(["-n", "-c", cmd])
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "`{cmd}` does not parse: {check:?}");
+        let run = std::process::Command::new("sh")
+            .args(["-c", cmd])
+            .current_dir(dir)
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "`{cmd}`: {run:?}");
+    }
+}
+
+/// Every `PWNED*` file under `dir`.
+fn pwned(dir: &Path) -> Vec<PathBuf> {
+    files_under(dir)
+        .into_iter()
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("PWNED"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_printed_command_pastes_safely_with_hostile_folder_and_package_names() {
+    let sb = Sandbox::new();
+    let paste_dir = sb.root().join("paste");
+    std::fs::create_dir_all(&paste_dir).unwrap();
+    let mut cmds = Vec::new();
+
+    // A bundle in a folder whose name is a command.
+    let dir = sb.bundle_dir().join("proj;touch${IFS}PWNED;x");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("cacert.pem");
+    let pristine = read(real(CERTIFI));
+    std::fs::write(&bundle, &pristine).unwrap();
+    let out = sb.add_ok(real("le-r10.pem"), &bundle, &[]);
+    cmds.extend(printed_commands(&out));
+    // The patch lost (an upgrade): status names reapply; restore names remove --all.
+    std::fs::write(&bundle, &pristine).unwrap();
+    let status = sb
+        .cmd()
+        .args(["status", "--bundle"])
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    cmds.extend(printed_commands(&status));
+    let mut edited = pristine.clone();
+    edited.extend(read(real("le-e5.pem")));
+    std::fs::write(&bundle, &edited).unwrap();
+    cmds.extend(printed_commands(&sb.restore(&bundle, &[])));
+
+    // A conda prefix whose record names a package that is a command.
+    let prefix = sb.root().join("conda;touch${IFS}PWNED3;x");
+    let conda_bundle = prefix.join("ssl/cacert.pem");
+    std::fs::create_dir_all(conda_bundle.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(prefix.join("conda-meta")).unwrap();
+    std::fs::write(&conda_bundle, &pristine).unwrap();
+    std::fs::write(
+        prefix.join("conda-meta/ca-certificates-1.json"),
+        format!(
+            r#"{{"name": "ca-certificates;touch${{IFS}}PWNED2;", "version": "1", "files": ["ssl/cacert.pem"], "paths_data": {{"paths": [{{"_path": "ssl/cacert.pem", "sha256": "{}"}}]}}}}"#,
+            "0".repeat(64)
+        ),
+    )
+    .unwrap();
+    let out = sb
+        .cmd()
+        .args(["status", "--bundle"])
+        .arg(&conda_bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    cmds.extend(printed_commands(&out));
+    sb.add_ok(real("le-r10.pem"), &conda_bundle, &[]);
+    std::fs::write(&conda_bundle, &edited).unwrap();
+    cmds.extend(printed_commands(&sb.restore(&conda_bundle, &[])));
+
+    assert!(
+        cmds.iter().filter(|c| c.contains("PWNED")).count() >= 3,
+        "the hostile names are in the commands: {cmds:#?}"
+    );
+    paste(&paste_dir, &cmds);
+    assert_eq!(pwned(sb.root()), Vec::<PathBuf>::new(), "{cmds:#?}");
+}
+
+#[test]
+fn a_conda_record_above_a_venv_names_no_package_and_does_not_call_the_bundle_edited() {
+    let sb = Sandbox::new();
+    let venv = sb.root().join("shared/venv");
+    let bundle = venv.join("lib/python3.12/site-packages/certifi/cacert.pem");
+    std::fs::create_dir_all(bundle.parent().unwrap()).unwrap();
+    std::fs::write(venv.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    std::fs::write(&bundle, read(real(CERTIFI))).unwrap();
+    // Another user's record, in a folder above the venv, claiming the venv's bundle.
+    let rel = "venv/lib/python3.12/site-packages/certifi/cacert.pem";
+    std::fs::create_dir_all(sb.root().join("shared/conda-meta")).unwrap();
+    std::fs::write(
+        sb.root().join("shared/conda-meta/x.json"),
+        format!(
+            r#"{{"name": "planted", "version": "6.6.6", "files": ["{rel}"], "paths_data": {{"paths": [{{"_path": "{rel}", "sha256": "{}"}}]}}}}"#,
+            "0".repeat(64)
+        ),
+    )
+    .unwrap();
+    let out = sb
+        .cmd()
+        .args(["status", "--json", "--bundle"])
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let b = &doc["bundles"][0];
+    assert!(
+        !doc.to_string().contains("planted"),
+        "the planted record names nothing: {doc:#}"
+    );
+    assert_ne!(b["state"], "edited", "{doc:#}");
+}
