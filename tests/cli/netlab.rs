@@ -111,10 +111,19 @@ pub fn root(cn: &str) -> Issued {
 
 /// An intermediate CA issued by `issuer`, naming `aia` as its issuer's URL.
 pub fn intermediate(cn: &str, issuer: &Issued, aia: Option<&str>) -> Issued {
+    ca(cn, issuer, aia, BasicConstraints::Constrained(0))
+}
+
+/// An intermediate CA that may issue other CAs (no pathLenConstraint).
+pub fn issuing_ca(cn: &str, issuer: &Issued, aia: Option<&str>) -> Issued {
+    ca(cn, issuer, aia, BasicConstraints::Unconstrained)
+}
+
+fn ca(cn: &str, issuer: &Issued, aia: Option<&str>, bc: BasicConstraints) -> Issued {
     let key = KeyPair::generate().unwrap();
     let mut p = named(cn);
     dates(&mut p, Years(2024, 2035));
-    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    p.is_ca = IsCa::Ca(bc);
     p.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
         KeyUsagePurpose::CrlSign,
