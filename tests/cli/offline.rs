@@ -440,4 +440,34 @@ fn index_refresh_refuses_a_row_that_is_not_strict_der_and_add_with_issuers_never
     let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
     let _ = sb.add(ccadb(CLOUDFLARE), &bundle, &["--with-issuers"]);
     assert_eq!(count_cert(&read(&bundle), &bad), 0, "the altered issuer");
+    // At load: a refreshed index that holds it (an older certpatch kept it) is read
+    // through the same intake, so the entry is never offered nor added.
+    use certpatch::pki::index::Index;
+    use certpatch::x509::cert::Cert;
+    let lenient = Cert::from_der(&bad).expect("a lenient reader takes it");
+    let saved = sb.home().join("index/intermediates.bin");
+    std::fs::write(
+        &saved,
+        Index::encode(&[lenient], "2026-05-01", "older certpatch"),
+    )
+    .unwrap();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "fresh.pem");
+    let before = read(&bundle);
+    let out = sb
+        .cmd()
+        .arg("add")
+        .arg(ccadb(CLOUDFLARE))
+        .arg("--bundle")
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK, "--with-issuers"])
+        // The AIA fetch that follows fails at once (a closed local proxy).
+        .env("HTTP_PROXY", "http://127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert_exit(
+        &out,
+        1,
+        "add --with-issuers with the altered entry in the index",
+    );
+    assert_file_is(&bundle, &before, "nothing written");
 }
