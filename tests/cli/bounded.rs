@@ -222,12 +222,12 @@ fn printed_commands(out: &std::process::Output) -> Vec<String> {
 }
 
 fn is_command(s: &str) -> bool {
-    ["certpatch ", "pip ", "conda "]
+    ["certpatch ", "pip ", "conda ", "unset "]
         .iter()
         .any(|p| s.starts_with(p))
 }
 
-/// Pastes each command into `sh -c` in `dir`, with stand-ins for certpatch, pip and conda
+/// Pastes each command into `sh -c` and `bash -c` in `dir`, with stand-ins for certpatch, pip and conda
 /// that do nothing; each must parse (`sh -n`) and run.
 fn paste(dir: &Path, cmds: &[String]) {
     let bin = dir.join("stand-ins");
@@ -244,13 +244,21 @@ fn paste(dir: &Path, cmds: &[String]) {
             .output()
             .unwrap();
         assert!(check.status.success(), "`{cmd}` does not parse: {check:?}");
-        let run = std::process::Command::new("sh")
-            .args(["-c", cmd])
-            .current_dir(dir)
-            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-            .output()
-            .unwrap();
-        assert!(run.status.success(), "`{cmd}`: {run:?}");
+        // Into sh, and into bash, where people paste (it goes on after an error).
+        for shell in ["sh", "bash"] {
+            let run = std::process::Command::new(shell)
+                .args(["-c", cmd])
+                .current_dir(dir)
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                .output()
+                .unwrap_or_else(|e| panic!("cannot run {shell}: {e}"));
+            // `unset X, or point it at PATH` is advice in words: pasted, it must run
+            // nothing else, but it need not succeed.
+            assert!(
+                run.status.success() || cmd.starts_with("unset "),
+                "{shell}: `{cmd}`: {run:?}"
+            );
+        }
     }
 }
 
@@ -290,6 +298,23 @@ fn every_printed_command_pastes_safely_with_hostile_folder_and_package_names() {
         .output()
         .unwrap();
     cmds.extend(printed_commands(&status));
+    // A client that ignores the bundle: the advice names the bundle's path.
+    let ignored = sb
+        .cmd()
+        .args(["status", "--bundle"])
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .env("REQUESTS_CA_BUNDLE", real(CERTIFI))
+        .output()
+        .unwrap();
+    let advice = printed_commands(&ignored);
+    assert!(
+        advice
+            .iter()
+            .any(|c| c.starts_with("unset REQUESTS_CA_BUNDLE") && c.contains("PWNED")),
+        "{advice:#?}"
+    );
+    cmds.extend(advice);
     let mut edited = pristine.clone();
     edited.extend(read(real("le-e5.pem")));
     std::fs::write(&bundle, &edited).unwrap();
