@@ -188,6 +188,8 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
     let total = rows.len();
     let mut refused = Vec::new();
     let mut certs: Vec<(String, Cert)> = Vec::new();
+    // Fingerprints kept so far (a set: a scan per row was quadratic in a hostile file).
+    let mut seen = std::collections::HashSet::new();
     for row in rows {
         let cert = match row.der {
             Err(e) => {
@@ -237,7 +239,7 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
             ));
             continue;
         }
-        if certs.iter().any(|(_, c)| c.sha256 == cert.sha256) {
+        if !seen.insert(cert.sha256) {
             refused.push((row.place, Refusal::Duplicate));
             continue;
         }
