@@ -13,6 +13,7 @@ mod attacks_certs;
 mod attacks_files;
 mod attacks_output;
 mod attacks_restore;
+mod bounded;
 
 mod chain_export;
 

@@ -216,20 +216,9 @@ fn same_file(out: &Path, bundle: &Path) -> bool {
 fn targets_flags(targets: &[Target]) -> String {
     targets
         .iter()
-        .map(|t| format!("--bundle {}", shell_quote(&t.path)))
+        .map(|t| crate::cli::output::bundle_flag(&t.path))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn shell_quote(p: &Path) -> String {
-    let s = p.display().to_string();
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@".contains(c))
-    {
-        s
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
 }
 
 /// What `add` did to one bundle (`status` in its JSON entry).

@@ -139,7 +139,7 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
 
 /// `--bundle PATH`: the flag that names this one bundle in a command to run next.
 pub fn target_flag(target: &crate::target::Target) -> String {
-    format!("--bundle {}", path_text(&target.path))
+    crate::cli::output::bundle_flag(&target.path)
 }
 
 fn print_one(ctx: &Context, target: &crate::target::Target, s: &BundleStatus) {
