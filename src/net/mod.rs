@@ -12,6 +12,7 @@ pub mod endpoint;
 pub mod issuers;
 pub mod judge;
 pub mod proxy;
+pub mod pyssl;
 
 #[cfg(test)]
 #[path = "../../tests/cli/netlab.rs"]
