@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use crate::accept::constraints;
+use crate::accept::{constraints, known_bad};
 use crate::bundle::Bundle;
 use crate::x509::cert::{Cert, NameKey, SigHash};
 
@@ -190,6 +190,18 @@ pub fn judge_with_budget<'a>(
                 };
             }
             let mut reasons = intrinsic_reasons(cert, rules, &v);
+            if let Some(bad) =
+                known_bad::issued_by(cert, input.iter().chain(bundle.certs.iter()))
+            {
+                reasons.push(finding(
+                    "known-bad-root",
+                    if known_bad::lookup(cert).is_some() {
+                        format!("it is the {}: anyone can impersonate any site with it; refused even with --allow-root", bad.name)
+                    } else {
+                        format!("it is issued by the {}: anyone can impersonate any site with it; refused even with --allow-root", bad.name)
+                    },
+                ));
+            }
             if let Err(reason) = chain {
                 reasons.push(reason.clone());
             }

@@ -23,6 +23,7 @@ use crate::cli::Targets;
 use crate::net::capture::{self, CaptureError, Timeouts};
 use crate::net::endpoint::{self, Endpoint};
 use crate::net::judge::{self, Cause, Judgement, OsRoots};
+use crate::net::pyssl::Rules;
 use crate::pki::advice;
 use crate::pki::chain::DeadEnd;
 use crate::target::Target;
@@ -356,19 +357,39 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
         .as_deref()
         .map(|n| format!(" for `{}`", escape(n)))
         .unwrap_or_else(|| " (no name checked: give --name HOST)".to_string());
+    let who = python_words(target, j);
     if j.verifies {
         p.line(format!(
-            "{} {} verifies the chain{name}",
+            "{} {} verifies the chain{name}{who}",
             p.tone(Tone::Good, "ok:"),
             target.describe()
         ));
+        for w in &j.warnings {
+            p.warn(format!("  {}", escape(w)));
+        }
         return;
     }
     p.line(format!(
-        "{} {} does not verify the chain{name}:",
+        "{} {} does not verify the chain{name}{who}:",
         p.tone(Tone::Bad, "fails:"),
         target.describe()
     ));
+    if j.versions_differ() {
+        for v in &j.python {
+            p.line(format!(
+                "  {}: {}",
+                v.rules.words(),
+                if v.verifies {
+                    "connects".to_string()
+                } else {
+                    format!("fails ({})", escape(&v.reason))
+                }
+            ));
+        }
+    }
+    for w in &j.warnings {
+        p.warn(format!("  {}", escape(w)));
+    }
     for (c, end) in j.causes.iter().zip(&e.removed) {
         p.line(format!("  - {}", escape(&c.message())));
         let Some(end) = end else {
@@ -387,6 +408,19 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
     }
 }
 
+/// Whose verdict it is: " (Python 3.12.1's rules)" when the target's interpreter is
+/// known, " (any Python version)" when the verdict does not depend on it.
+fn python_words(target: &Target, j: &Judgement) -> String {
+    if j.python.is_empty() {
+        return " (judged by webpki: OpenSSL is not built in)".into();
+    }
+    match (&target.python_version, target.python_3_13()) {
+        (Some(v), Some(_)) => format!(" with Python {}'s rules", escape(v)),
+        _ if j.versions_differ() => " (Python version unknown: it depends on it)".into(),
+        _ => " (Python version unknown: any version)".into(),
+    }
+}
+
 /// A bundle's entry in `--json`.
 #[derive(Serialize)]
 pub struct BundleEntry<'a> {
@@ -398,6 +432,10 @@ pub struct BundleEntry<'a> {
     pub causes: Vec<CauseEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webpki_error: Option<String>,
+    /// OpenSSL's verdict under each Python version's rules that may apply to the target.
+    pub python_rules: Vec<crate::net::pyssl::Verdict>,
+    /// What Python's `ssl` accepts but common clients refuse.
+    pub warnings: Vec<String>,
 }
 
 /// `diagnose`'s own keys.
@@ -422,7 +460,6 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);
     let os = OsRoots::default();
-    let name = chain.server_name();
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
     for target in &targets {
@@ -439,11 +476,13 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
                     error: Some(message),
                     causes: Vec::new(),
                     webpki_error: None,
+                    python_rules: Vec::new(),
+                    warnings: Vec::new(),
                 });
                 continue;
             }
         };
-        let j = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, &os);
+        let j = judge_target(ctx, &chain, &bundle, target, &os);
         let explained = explain(&j, &chain.certs, &bundle);
         show_judgement(ctx, target, &chain, &explained);
         if !j.verifies {
@@ -455,6 +494,8 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             error: None,
             causes: cause_entries(&explained, &chain.certs),
             webpki_error: j.webpki_error.clone(),
+            python_rules: j.python.clone(),
+            warnings: j.warnings.clone(),
         });
     }
     document(
@@ -472,6 +513,30 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
         },
     );
     Ok(outcome)
+}
+
+/// Judges the chain for one target as its Python will: the rules of its interpreter's
+/// version (both when unknown), known-bad roots flagged by name.
+pub fn judge_target(
+    ctx: &Context,
+    chain: &Chain,
+    bundle: &Bundle,
+    target: &Target,
+    os: &OsRoots,
+) -> Judgement {
+    judge::judge_for(
+        &chain.certs,
+        bundle,
+        chain.server_name().as_ref(),
+        ctx.at,
+        os,
+        &Rules::for_target(target.python_3_13()),
+        &|c| {
+            crate::accept::known_bad::lookup(c).map(|k| judge::Flagged {
+                name: k.name.to_string(),
+            })
+        },
+    )
 }
 
 /// Says why no chain was read (and, with `--json`, prints the failure document).

@@ -265,7 +265,7 @@ fn fix_one<'a>(
     let p = &ctx.printer;
     let name = chain.server_name();
     let bundle = Bundle::parse(target.read()?);
-    let before = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, os);
+    let before = super::diagnose::judge_target(ctx, chain, &bundle, target, os);
     let explained = explain(&before, &chain.certs, &bundle);
     show_judgement(ctx, target, chain, &explained);
     let mut entry = FixEntry::new(target, "verifies");
