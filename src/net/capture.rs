@@ -56,6 +56,8 @@ pub enum CaptureError {
     Closed { target: String },
     #[error("{target}: the server did not answer in TLS ({detail})\nhint: is this a plain-HTTP or other non-TLS port? HTTPS is usually 443")]
     NotTls { target: String, detail: String },
+    #[error("{target}: the server's certificate message is larger than 64 KiB (thousands of names, or many certificates): certpatch cannot read it, and Python (OpenSSL accepts at most 100 KiB) fails on it too with \"excessive message size\"\nhint: no bundle change fixes this: the server's operator must send a smaller certificate (fewer subjectAltNames) and chain; to look at it anyway, save it with `openssl s_client -showcerts -connect {target}` and read it with `openssl x509 -noout -text`")]
+    TooLarge { target: String },
     #[error("{target}: no common TLS version or cipher ({detail})\nhint: the server may offer only TLS 1.0/1.1 or ciphers certpatch (rustls) refuses; save its chain with `openssl s_client -showcerts -connect {target}` and run `certpatch diagnose --chain FILE --name HOST`")]
     Mismatch { target: String, detail: String },
     #[error("{target}: no certificate within {seconds} s of connecting\nhint: the server or the network is slow or silent; try again, or check HTTPS_PROXY/NO_PROXY")]
@@ -79,6 +81,7 @@ impl CaptureError {
             CaptureError::Unreachable { .. } => "unreachable",
             CaptureError::Closed { .. } => "closed",
             CaptureError::NotTls { .. } => "not-tls",
+            CaptureError::TooLarge { .. } => "too-large",
             CaptureError::Mismatch { .. } => "tls-mismatch",
             CaptureError::TimedOut { .. } => "timed-out",
             CaptureError::Proxy { .. } => "proxy",
@@ -227,6 +230,9 @@ fn classify(target: &str, e: io::Error, timeouts: Timeouts) -> CaptureError {
     if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
         use rustls::AlertDescription as A;
         return match tls {
+            rustls::Error::InvalidMessage(rustls::InvalidMessage::HandshakePayloadTooLarge) => {
+                CaptureError::TooLarge { target }
+            }
             rustls::Error::InvalidMessage(m) => CaptureError::NotTls {
                 target,
                 detail: format!("its answer is not a TLS record: {m:?}"),

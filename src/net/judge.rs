@@ -111,10 +111,12 @@ pub enum Cause {
         algorithm: String,
     },
     /// The server presents a CA certificate as its own.
+    #[serde(rename = "ca-as-server-certificate")]
     CaAsServer {
         subject: String,
     },
     /// Python 3.13+ (`VERIFY_X509_STRICT`) refuses the chain; older Python accepts it.
+    #[serde(rename = "python313-strict")]
     Strict313 {
         depth: usize,
         subject: String,

@@ -14,6 +14,7 @@ mod attacks_files;
 mod attacks_output;
 mod attacks_restore;
 
+mod badssl;
 mod chain_export;
 
 mod concurrency;
