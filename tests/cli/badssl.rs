@@ -392,8 +392,23 @@ fn pem(certs: &[X509]) -> Vec<u8> {
 }
 
 #[test]
-fn diagnose_agrees_with_python_on_every_badssl_case() {
-    let python = python3().expect("python3 on PATH: the badssl suite needs it");
+fn diagnose_agrees_with_python3_on_every_badssl_case() {
+    suite(&python3().expect("python3 on PATH: the badssl suite needs it"));
+}
+
+/// The same suite under Python 3.13's strict rules (`python3.13` on `PATH` or a pyenv
+/// version): the intermediate without key identifiers fails there, and diagnose's 3.13
+/// verdict must say so.
+#[test]
+fn diagnose_agrees_with_python313_on_every_badssl_case() {
+    let python = crate::python313::python313()
+        .expect("a Python 3.13+ (python3.13 on PATH, or a pyenv version): the strict-rules badssl suite needs one");
+    assert_eq!(python_rules(&python), "python>=3.13");
+    suite(&python);
+}
+
+fn suite(python: &Path) {
+    let python = python.to_path_buf();
     let rules = python_rules(&python);
     let mut report = Vec::new();
     for c in cases() {
