@@ -398,6 +398,7 @@ fn fix_one<'a>(
     let rules = Rules {
         at: ctx.at,
         allow_root: args.allow_root,
+        python_3_13: target.python_3_13(),
     };
     let report = add_to(ctx, &input, target, &add_args, rules, when)?;
     entry.add = Some(report.json);
