@@ -226,7 +226,7 @@ fn python313_strict_traits_are_refused_for_a_python_313_target_and_added_for_312
     let (env313, pem313) = venv_with(&sb, "3.13", &bytes);
     let out = sb
         .cmd()
-        .args(["add", "--json", "--yes", "--at", TEST_CLOCK, "--env"])
+        .args(["add", "--json", "--at", TEST_CLOCK, "--env"])
         .arg(&env313)
         .arg(gen("int-strict-traits.pem"))
         .output()
@@ -243,7 +243,7 @@ fn python313_strict_traits_are_refused_for_a_python_313_target_and_added_for_312
     let (env312, pem312) = venv_with(&sb, "3.12", &bytes);
     let out = sb
         .cmd()
-        .args(["add", "--json", "--yes", "--at", TEST_CLOCK, "--env"])
+        .args(["add", "--json", "--at", TEST_CLOCK, "--env"])
         .arg(&env312)
         .arg(gen("int-strict-traits.pem"))
         .output()

@@ -14,6 +14,7 @@ use anyhow::Result;
 use rustls::pki_types::ServerName;
 use serde::Serialize;
 
+use super::find::{findings_for, overrides_for};
 use super::Context;
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
@@ -436,6 +437,8 @@ pub struct BundleEntry<'a> {
     pub python_rules: Vec<crate::net::pyssl::Verdict>,
     /// What Python's `ssl` accepts but common clients refuse.
     pub warnings: Vec<String>,
+    /// What makes a client ignore this bundle (variables, pip.conf), as `status` says.
+    pub clients: Vec<crate::discover::Finding>,
 }
 
 /// `diagnose`'s own keys.
@@ -447,7 +450,32 @@ pub struct DiagnoseExtra {
     pub proxy: Option<String>,
     pub chain: Vec<ChainEntry>,
     pub chain_notes: Vec<String>,
+    /// Variables that make Python ignore the bundles judged (as in `check`).
+    pub overrides: Vec<crate::discover::Override>,
     pub notes: Vec<String>,
+}
+
+/// Says which clients ignore the bundle just judged (a variable, pip.conf): its verdict,
+/// good or bad, is not what those clients see.
+pub fn report_clients(ctx: &Context, clients: &[crate::discover::Finding], verifies: bool) {
+    for f in clients {
+        let setting = if f.setting.contains(' ') {
+            escape(&f.setting).into_owned()
+        } else {
+            format!("{}={}", escape(&f.setting), escape(&f.value))
+        };
+        ctx.printer.warn(format!(
+            "  {} does not read this bundle: {setting} is set ({}); {}{}",
+            f.client,
+            escape(&f.effect),
+            escape(&f.fix),
+            if verifies {
+                ""
+            } else {
+                "; fixing this bundle alone will not fix that client"
+            }
+        ));
+    }
 }
 
 pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> {
@@ -478,6 +506,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
                     webpki_error: None,
                     python_rules: Vec::new(),
                     warnings: Vec::new(),
+                    clients: Vec::new(),
                 });
                 continue;
             }
@@ -485,6 +514,11 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
         let j = judge_target(ctx, &chain, &bundle, target, &os);
         let explained = explain(&j, &chain.certs, &bundle);
         show_judgement(ctx, target, &chain, &explained);
+        let clients: Vec<crate::discover::Finding> = findings_for(ctx, &[target])
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        report_clients(ctx, &clients, j.verifies);
         if !j.verifies {
             outcome = Outcome::Failure;
         }
@@ -496,6 +530,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             webpki_error: j.webpki_error.clone(),
             python_rules: j.python.clone(),
             warnings: j.warnings.clone(),
+            clients,
         });
     }
     document(
@@ -509,6 +544,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             proxy: chain.proxy.clone(),
             chain: entries,
             chain_notes,
+            overrides: overrides_for(ctx, &targets.iter().collect::<Vec<_>>()),
             notes,
         },
     );
@@ -524,7 +560,7 @@ pub fn judge_target(
     target: &Target,
     os: &OsRoots,
 ) -> Judgement {
-    judge::judge_for(
+    let mut j = judge::judge_for(
         &chain.certs,
         bundle,
         chain.server_name().as_ref(),
@@ -536,7 +572,40 @@ pub fn judge_target(
                 name: k.name.to_string(),
             })
         },
-    )
+    );
+    // A root found in the OS store that certifi itself shipped is a public root, not a
+    // company proxy's: the chain's top then misses its issuer in the usual sense (and a
+    // root certifi removed gets its own explanation).
+    let roots = crate::pki::roots::Roots::embedded();
+    for c in &mut j.causes {
+        let Cause::RootNotInBundle {
+            depth,
+            sha256,
+            sent: false,
+            ..
+        } = c
+        else {
+            continue;
+        };
+        let key: Option<[u8; 32]> = (0..32)
+            .map(|i| u8::from_str_radix(sha256.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()
+            .and_then(|v| v.try_into().ok());
+        let public = key.is_some_and(|k| roots.get(&k).is_some());
+        let top = depth.checked_sub(1).and_then(|d| {
+            let order = judge::path(&chain.certs);
+            order.get(d).map(|&i| &chain.certs[i])
+        });
+        if let (true, Some(top)) = (public, top) {
+            *c = Cause::MissingIssuer {
+                depth: *depth - 1,
+                subject: top.subject.clone(),
+                issuer: top.issuer.clone(),
+                ca_issuers: judge::extra(top).ca_issuers,
+            };
+        }
+    }
+    j
 }
 
 /// Says why no chain was read (and, with `--json`, prints the failure document).

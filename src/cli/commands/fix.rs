@@ -19,7 +19,7 @@ use super::diagnose::{
     cause_entries, chain_entries, document, explain, no_chain, obtain, show_chain, show_judgement,
     CauseEntry, Chain, Origin,
 };
-use super::find::{overrides_for, report_overrides};
+use super::find::{findings_for, overrides_for, report_overrides};
 use super::Context;
 use crate::accept::validate::Rules;
 use crate::bundle::Bundle;
@@ -99,6 +99,8 @@ pub struct FixEntry<'a> {
     /// Whether webpki verifies the chain with the bundle after the patch.
     pub verifies_after: Option<bool>,
     pub python: Option<PythonCheck>,
+    /// What makes a client ignore this bundle (variables, pip.conf), as `status` says.
+    pub clients: Vec<crate::discover::Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -113,6 +115,7 @@ impl<'a> FixEntry<'a> {
             add: None,
             verifies_after: None,
             python: None,
+            clients: Vec::new(),
             error: None,
         }
     }
@@ -172,6 +175,24 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
     let fetches: Vec<Attempt> = sources.iter().flat_map(|s| s.attempts()).collect();
     let overrides = overrides_for(ctx, &changed.iter().collect::<Vec<_>>());
     report_overrides(ctx, &overrides);
+    // pip.conf and the variables, per bundle: a patched bundle a client does not read
+    // fixes nothing for that client.
+    let mut ignored_by: Vec<String> = Vec::new();
+    for (entry, target) in bundles.iter_mut().zip(&targets) {
+        entry.clients = findings_for(ctx, &[target])
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        if matches!(entry.status, "patched" | "would-patch") {
+            super::diagnose::report_clients(ctx, &entry.clients, true);
+            for f in &entry.clients {
+                let c = format!("{} ({})", f.client, f.setting);
+                if !ignored_by.contains(&c) {
+                    ignored_by.push(c);
+                }
+            }
+        }
+    }
     let mut added: Vec<String> = Vec::new();
     let mut patched: Vec<&Target> = Vec::new();
     for (entry, target) in bundles.iter().zip(&targets) {
@@ -185,8 +206,16 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
         }
     }
     if !patched.is_empty() {
+        let then = if ignored_by.is_empty() {
+            "retry the failing request".to_string()
+        } else {
+            format!(
+                "but {} still do(es) not read it: change the settings named above, then retry",
+                escape(&ignored_by.join(", "))
+            )
+        };
         ctx.printer.line(format!(
-            "{} {} now verif{} {}; retry the failing request",
+            "{} {} now verif{} {}; {then}",
             ctx.printer.tone(Tone::Good, "done:"),
             if patched.len() == 1 {
                 "the bundle".to_string()
