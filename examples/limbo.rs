@@ -18,7 +18,7 @@ use std::io::Write;
 use std::process::Command;
 
 use certpatch::bundle::Bundle;
-use certpatch::net::judge::{judge_for, OsRoots};
+use certpatch::net::judge::{judge_for, webpki_verify, OsRoots};
 use certpatch::net::pyssl::Rules;
 use certpatch::x509::cert::Cert;
 use rustls::pki_types::ServerName;
@@ -68,9 +68,10 @@ fn reference(
         .args(["-auth_level", "2", "-trusted_first"])
         .args(["-attime", &at.to_string()])
         .arg("-CAfile")
-        .arg(&trusted)
-        .arg("-untrusted")
-        .arg(&untrusted);
+        .arg(&trusted);
+    if !pems(&case["untrusted_intermediates"]).is_empty() {
+        cmd.arg("-untrusted").arg(&untrusted);
+    }
     match name {
         Some(("DNS", n)) => {
             cmd.args(["-verify_hostname", n]);
@@ -110,7 +111,7 @@ fn main() {
     let os = OsRoots::from_certs(Vec::new());
     let mut failed = false;
     for rules in [Rules::Before313, Rules::Strict313] {
-        let (mut agree, mut total) = (0, 0);
+        let (mut agree, mut total, mut webpki_agree, mut limbo_agree) = (0, 0, 0, 0);
         let mut differences = Vec::new();
         for case in &cases {
             let id = case["id"].as_str().unwrap_or("?");
@@ -135,6 +136,8 @@ fn main() {
             let server_name = name.and_then(|(_, n)| ServerName::try_from(n.to_string()).ok());
             let (got, ours) = match chain {
                 Ok(chain) if !chain.is_empty() => {
+                    let w = webpki_verify(&chain, &bundle, server_name.as_ref(), at).is_ok();
+                    webpki_agree += usize::from(w == want);
                     let j = judge_for(
                         &chain,
                         &bundle,
@@ -151,6 +154,7 @@ fn main() {
                 Err(e) => (false, format!("unreadable: {e}")),
             };
             total += 1;
+            limbo_agree += usize::from(want == (case["expected_result"] == "SUCCESS"));
             if got == want {
                 agree += 1;
             } else {
@@ -163,7 +167,7 @@ fn main() {
         }
         let pct = 100.0 * agree as f64 / total.max(1) as f64;
         println!(
-            "{}: {agree} of {total} agree ({pct:.1}%)",
+            "{}: {agree} of {total} agree ({pct:.1}%); webpki alone (certpatch before issue 15) {webpki_agree}; limbo's own expectation {limbo_agree}",
             rules.words()
         );
         for d in &differences {
