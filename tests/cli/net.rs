@@ -334,6 +334,62 @@ fn a_root_only_in_the_os_store_is_named_and_fix_adds_it_only_with_allow_root() {
 }
 
 #[test]
+fn a_proxy_root_not_sent_but_in_the_os_store_is_named_as_such_never_a_missing_intermediate() {
+    // Issue 15: the commonest company case. The proxy sends leaf + its intermediate; its
+    // root is only in the OS store (SSL_CERT_FILE). diagnose must say "root not trusted by
+    // this bundle; found in the OS store", and fix takes the root from the store, only
+    // with --allow-root.
+    let (company_root, int) = cas();
+    let leaf = site_leaf(&int, "http://127.0.0.1:9/x", VALID);
+    let port = tls_server(vec![leaf.der(), int.der()], &leaf.key);
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let os_store = sb.file("os-store.pem", company_root.pem().as_bytes());
+    let host = format!("127.0.0.1:{port}");
+    let with_os = |args: &[&str], json: bool| {
+        let mut cmd = cp(&sb);
+        cmd.args(args)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK])
+            .env("SSL_CERT_FILE", &os_store);
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().unwrap()
+    };
+    let out = with_os(&["diagnose", &host], true);
+    assert_exit(&out, 1, "root only in the OS store");
+    let v = json(&out);
+    assert_eq!(causes(&v), ["root-not-in-bundle"], "{v:#}");
+    let cause = &v["bundles"][0]["causes"][0];
+    assert_eq!(cause["sent"], false, "{v:#}");
+    assert_eq!(cause["os_trusts"], true, "{v:#}");
+    assert_eq!(cause["sha256"], sha256(&company_root.der()), "{v:#}");
+    let text = stdout(&with_os(&["diagnose", &host], false));
+    assert!(
+        text.contains("root not trusted by this bundle")
+            && text.contains("found in your operating system's store")
+            && text.contains("company"),
+        "{text}"
+    );
+    assert!(!text.contains("missing intermediate"), "{text}");
+    // Without the store it is a missing issuer, as before.
+    let (_, v) = run_json(&sb, &["diagnose", &host], &bundle);
+    assert_eq!(causes(&v), ["missing-issuer"], "{v:#}");
+
+    let out = with_os(&["fix", &host], true);
+    assert_exit(&out, 1, "fix without --allow-root");
+    assert_eq!(json(&out)["bundles"][0]["status"], "root-needed");
+    assert_file_is(&bundle, &test_bundle_bytes(), "root-needed: unchanged");
+    let out = with_os(&["fix", &host, "--allow-root"], true);
+    assert_exit(&out, 0, "fix --allow-root takes the root from the OS store");
+    let after = read(&bundle);
+    assert_eq!(count_cert(&after, &company_root.der()), 1);
+    assert_eq!(count_cert(&after, &int.der()), 0, "the server sends the intermediate");
+}
+
+#[test]
 fn diagnose_reads_a_saved_chain_with_a_name() {
     let (root, int) = cas();
     let leaf = site_leaf(&int, "http://127.0.0.1:9/int.der", VALID);

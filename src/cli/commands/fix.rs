@@ -66,10 +66,13 @@ impl Source for OfflineIndex {
     }
 }
 
-/// The issuer sources of this run, in the order they are asked: the offline index, then
-/// AIA unless `--offline`.
+/// The issuer sources of this run, in the order they are asked: the offline index, the
+/// operating system's store (a company proxy's root), then AIA unless `--offline`.
 fn sources(offline: bool) -> Vec<Box<dyn Source>> {
-    let mut list: Vec<Box<dyn Source>> = vec![Box::new(OfflineIndex(crate::pki::index::active()))];
+    let mut list: Vec<Box<dyn Source>> = vec![
+        Box::new(OfflineIndex(crate::pki::index::active())),
+        Box::new(issuers::OsStore::default()),
+    ];
     if !offline {
         list.push(Box::new(issuers::Aia::default()));
     }
