@@ -64,11 +64,17 @@ fn reference(
         &[case["peer_certificate"].as_str().unwrap_or("").to_string()],
     );
     let mut cmd = Command::new("openssl");
-    cmd.args(["verify", "-no-CApath", "-no-CAstore", "-purpose", "sslserver"])
-        .args(["-auth_level", "2", "-trusted_first"])
-        .args(["-attime", &at.to_string()])
-        .arg("-CAfile")
-        .arg(&trusted);
+    cmd.args([
+        "verify",
+        "-no-CApath",
+        "-no-CAstore",
+        "-purpose",
+        "sslserver",
+    ])
+    .args(["-auth_level", "2", "-trusted_first"])
+    .args(["-attime", &at.to_string()])
+    .arg("-CAfile")
+    .arg(&trusted);
     if !pems(&case["untrusted_intermediates"]).is_empty() {
         cmd.arg("-untrusted").arg(&untrusted);
     }
@@ -85,8 +91,8 @@ fn reference(
         cmd.args(["-x509_strict", "-partial_chain"]);
     }
     let out = cmd.arg(&leaf).output().expect("run openssl");
-    let text = String::from_utf8_lossy(&out.stderr).to_string()
-        + &String::from_utf8_lossy(&out.stdout);
+    let text =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
     let ok = out.status.success();
     let line = text
         .lines()
@@ -129,8 +135,10 @@ fn main() {
             let (want, why) = reference(dir.path(), case, name, at.unix_timestamp(), rules);
             let mut chain_pems = vec![case["peer_certificate"].as_str().unwrap_or("").to_string()];
             chain_pems.extend(pems(&case["untrusted_intermediates"]));
-            let chain: Result<Vec<Cert>, _> =
-                ders(&chain_pems).iter().map(|d| Cert::from_der(d)).collect();
+            let chain: Result<Vec<Cert>, _> = ders(&chain_pems)
+                .iter()
+                .map(|d| Cert::from_der(d))
+                .collect();
             let bundle_bytes = pems(&case["trusted_certs"]).join("\n").into_bytes();
             let bundle = Bundle::parse(bundle_bytes);
             let server_name = name.and_then(|(_, n)| ServerName::try_from(n.to_string()).ok());

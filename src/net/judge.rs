@@ -228,7 +228,7 @@ impl Cause {
                 "self-signed: the server's certificate `{subject}` signs itself; no CA vouches for it"
             ),
             Cause::KnownBadRoot { depth, subject, name, .. } => format!(
-                "known-bad root: `{subject}` (depth {depth}) is the {name}; its private key is public, so anyone can impersonate any site with it"
+                "known-bad root: `{subject}` (depth {depth}) is the {name}: anyone can impersonate any site with it"
             ),
             Cause::WeakKey { depth, subject, key } => format!(
                 "weak key: `{subject}` (depth {depth}) has a {key} key; Python (OpenSSL at security level 2) refuses keys under 2048 bits (RSA) or 224 bits (EC)"
@@ -308,7 +308,9 @@ impl Judgement {
     /// The per-version verdicts disagree (Python 3.13+ refuses what older Python accepts,
     /// or the reverse).
     pub fn versions_differ(&self) -> bool {
-        self.python.windows(2).any(|w| w[0].verifies != w[1].verifies)
+        self.python
+            .windows(2)
+            .any(|w| w[0].verifies != w[1].verifies)
     }
 }
 
@@ -345,17 +347,33 @@ impl OsRoots {
     pub fn trusts(&self, cert: &Cert) -> bool {
         self.roots().iter().any(|r| {
             (r.subject_raw == cert.subject_raw && r.spki_raw == cert.spki_raw)
-                || (cert.issuer_candidate(r) && cert.signed_by(r) == Ok(true))
+                || (cert.issuer_candidate(r) && signs(cert, r))
         })
+    }
+
+    /// The store's certificate whose name (and key identifier) says it issued `cert`, the
+    /// signature unchecked: for naming a known-bad issuer whose weak key the verifier
+    /// cannot use.
+    pub fn named_issuer_of(&self, cert: &Cert) -> Option<Cert> {
+        self.roots()
+            .iter()
+            .find(|r| cert.issuer_candidate(r) && cert.signed_by(r) != Ok(false))
+            .cloned()
     }
 
     /// The store's certificate that signs `cert`, if any.
     pub fn issuer_of(&self, cert: &Cert) -> Option<Cert> {
         self.roots()
             .iter()
-            .find(|r| cert.issuer_candidate(r) && cert.signed_by(r) == Ok(true))
+            .find(|r| cert.issuer_candidate(r) && signs(cert, r))
             .cloned()
     }
+}
+
+/// Whether `issuer`'s key made `cert`'s signature: the x509 layer's check, else OpenSSL's
+/// (which also takes the RSA keys under 2048 bits that ring refuses).
+pub fn signs(cert: &Cert, issuer: &Cert) -> bool {
+    cert.signed_by(issuer) == Ok(true) || pyssl::signs(cert, issuer) == Some(true)
 }
 
 /// Whether the bundle anchors `cert`: holds it, a certificate with its name and key, or
@@ -364,7 +382,7 @@ pub fn anchored(cert: &Cert, bundle: &Bundle) -> bool {
     bundle.certs.iter().any(|b| {
         b.sha256 == cert.sha256
             || (b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw)
-            || (cert.issuer_candidate(b) && cert.signed_by(b) == Ok(true))
+            || (cert.issuer_candidate(b) && signs(cert, b))
     })
 }
 
@@ -375,16 +393,14 @@ pub fn path(chain: &[Cert]) -> Vec<usize> {
     let mut out = vec![0];
     while out.len() < chain.len() {
         let last = &chain[*out.last().unwrap()];
-        if last.is_self_issued() && last.signed_by(last) == Ok(true) {
+        if last.is_self_issued() && signs(last, last) {
             break;
         }
         // A signature that cannot be checked (MD5, an unknown algorithm) still names its
         // issuer: follow the name rather than call the sent issuer "extra".
         let next = (0..chain.len())
             .find(|&j| {
-                !out.contains(&j)
-                    && last.issuer_candidate(&chain[j])
-                    && last.signed_by(&chain[j]) == Ok(true)
+                !out.contains(&j) && last.issuer_candidate(&chain[j]) && signs(last, &chain[j])
             })
             .or_else(|| {
                 (0..chain.len()).find(|&j| {
@@ -500,7 +516,7 @@ fn at_depth<'c>(chain: &'c [Cert], bundle: &'c Bundle, depth: usize) -> Option<&
     bundle
         .certs
         .iter()
-        .find(|b| top.issuer_candidate(b) && top.signed_by(b) == Ok(true))
+        .find(|b| top.issuer_candidate(b) && signs(top, b))
 }
 
 /// Judges `chain` for `name` at `at` against `bundle` under each of `rules` (the Python
@@ -525,14 +541,14 @@ pub fn judge_for(
     let order = path(chain);
     let mut path_certs: Vec<Cert> = order.iter().map(|&i| chain[i].clone()).collect();
     if let Some(top) = path_certs.last().cloned() {
-        if !(top.is_self_issued() && top.signed_by(&top) == Ok(true)) {
+        if !(top.is_self_issued() && signs(&top, &top)) {
             if let Some(b) = bundle
                 .certs
                 .iter()
-                .find(|b| top.issuer_candidate(b) && top.signed_by(b) == Ok(true))
+                .find(|b| top.issuer_candidate(b) && signs(&top, b))
             {
                 path_certs.push(b.clone());
-            } else if let Some(r) = os.issuer_of(&top) {
+            } else if let Some(r) = os.issuer_of(&top).or_else(|| os.named_issuer_of(&top)) {
                 path_certs.push(r);
             }
         }
@@ -575,7 +591,7 @@ pub fn judge_for(
             subject: leaf.subject.clone(),
         });
     }
-    if leaf.is_self_issued() && leaf.signed_by(leaf) == Ok(true) && !anchored(leaf, bundle) {
+    if leaf.is_self_issued() && signs(leaf, leaf) && !anchored(leaf, bundle) {
         causes.push(Cause::SelfSignedLeaf {
             subject: leaf.subject.clone(),
         });
@@ -584,7 +600,7 @@ pub fn judge_for(
         let top = &chain[top_index];
         let depth = order.len() - 1;
         if !anchored(top, bundle) {
-            if top.is_self_issued() && top.signed_by(top) == Ok(true) {
+            if top.is_self_issued() && signs(top, top) {
                 causes.push(Cause::RootNotInBundle {
                     depth,
                     subject: top.subject.clone(),
@@ -592,9 +608,10 @@ pub fn judge_for(
                     os_trusts: os.trusts(top),
                     sent: true,
                 });
-            } else if let Some(root) = os.issuer_of(top).filter(|r| {
-                r.is_self_issued() && r.signed_by(r) == Ok(true)
-            }) {
+            } else if let Some(root) = os
+                .issuer_of(top)
+                .filter(|r| r.is_self_issued() && signs(r, r))
+            {
                 causes.push(Cause::RootNotInBundle {
                     depth: depth + 1,
                     subject: root.subject.clone(),
@@ -631,8 +648,7 @@ pub fn judge_for(
     if let Some(n) = &name_text {
         let leaf_der = CertificateDer::from(leaf.der.as_slice());
         if let (Some(sn), Ok(leaf_ee)) = (name, EndEntityCert::try_from(&leaf_der)) {
-            if leaf_ee.verify_is_valid_for_subject_name(sn).is_err() && !name_only_in_cn(leaf, n)
-            {
+            if leaf_ee.verify_is_valid_for_subject_name(sn).is_err() && !name_only_in_cn(leaf, n) {
                 let e = extra(leaf);
                 let mut names = e.dns_names;
                 names.extend(e.ip_names);
@@ -655,7 +671,7 @@ pub fn judge_for(
                 key: c.key_desc.clone(),
             });
         }
-        let self_signed = c.is_self_issued() && c.signed_by(c) == Ok(true);
+        let self_signed = c.is_self_issued() && signs(c, c);
         if !self_signed && matches!(c.sig_hash, SigHash::Md5 | SigHash::Md2 | SigHash::Sha1) {
             causes.push(Cause::WeakSignature {
                 depth: d,
@@ -665,8 +681,12 @@ pub fn judge_for(
         }
     }
     // What OpenSSL says that nothing above explains.
-    let strict_only = python.iter().any(|v| v.rules == Rules::Strict313 && !v.verifies)
-        && python.iter().any(|v| v.rules == Rules::Before313 && v.verifies);
+    let strict_only = python
+        .iter()
+        .any(|v| v.rules == Rules::Strict313 && !v.verifies)
+        && python
+            .iter()
+            .any(|v| v.rules == Rules::Before313 && v.verifies);
     for v in python.iter().filter(|v| !v.verifies) {
         let d = v.depth as usize;
         let subject = at_depth(chain, bundle, d)
@@ -725,6 +745,15 @@ pub fn judge_for(
         };
         causes.push(cause);
     }
+    // A known-bad root is never offered as a proxy's root to add.
+    let bad: Vec<String> = causes
+        .iter()
+        .filter_map(|c| match c {
+            Cause::KnownBadRoot { sha256, .. } => Some(sha256.clone()),
+            _ => None,
+        })
+        .collect();
+    causes.retain(|c| !matches!(c, Cause::RootNotInBundle { sha256, .. } if bad.contains(sha256)));
     if causes.is_empty() {
         causes.push(Cause::Other {
             detail: match &webpki_error {
@@ -747,8 +776,7 @@ pub fn judge_for(
 pub fn chain_notes(chain: &[Cert]) -> Vec<String> {
     let mut notes = Vec::new();
     let order = path(chain);
-    if chain.len() == 1 && !(chain[0].is_self_issued() && chain[0].signed_by(&chain[0]) == Ok(true))
-    {
+    if chain.len() == 1 && !(chain[0].is_self_issued() && signs(&chain[0], &chain[0])) {
         notes.push("the server sent only its own certificate (no intermediate): clients that do not fetch missing issuers (Python, curl, OpenSSL) cannot build the chain unless their bundle holds the intermediate".to_string());
     }
     let on_path: Vec<usize> = order.clone();
@@ -768,7 +796,7 @@ pub fn chain_notes(chain: &[Cert]) -> Vec<String> {
     }
     if let Some(&last) = order.last() {
         let top = &chain[last];
-        if order.len() > 1 && top.is_self_issued() && top.signed_by(top) == Ok(true) {
+        if order.len() > 1 && top.is_self_issued() && signs(top, top) {
             notes.push(format!(
                 "[{last}] the server also sent its root `{}`; clients ignore it and use their own copy",
                 top.subject

@@ -116,6 +116,23 @@ pub fn verify(
     None
 }
 
+/// Whether `issuer`'s key made `child`'s signature, as OpenSSL checks it: any key size and
+/// digest (ring, behind [`Cert::signed_by`], refuses RSA keys under 2048 bits, so a
+/// Superfish-signed certificate would look unsigned). `None` without OpenSSL or when
+/// OpenSSL cannot read either.
+#[cfg(unix)]
+pub fn signs(child: &Cert, issuer: &Cert) -> Option<bool> {
+    let c = openssl::x509::X509::from_der(&child.der).ok()?;
+    let i = openssl::x509::X509::from_der(&issuer.der).ok()?;
+    let key = i.public_key().ok()?;
+    c.verify(&key).ok()
+}
+
+#[cfg(not(unix))]
+pub fn signs(_child: &Cert, _issuer: &Cert) -> Option<bool> {
+    None
+}
+
 /// A verdict under each of `rules` (empty without OpenSSL).
 pub fn verify_all(
     chain: &[Cert],

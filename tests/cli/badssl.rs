@@ -251,56 +251,163 @@ fn cases() -> Vec<Case> {
     let r = root("badssl root");
     let i = int("badssl intermediate", &r);
     let leaf = |spec: Spec, issuer: &Made| make(spec, Some(issuer));
-    let good = leaf(Spec { cn: "localhost", ..Spec::default() }, &i);
+    let good = leaf(
+        Spec {
+            cn: "localhost",
+            ..Spec::default()
+        },
+        &i,
+    );
     let mut out = vec![case("good", vec![&good, &i], &good, vec![&r])];
 
     let expired = leaf(
-        Spec { cn: "localhost", from_days: -400, until_days: -10, ..Spec::default() },
+        Spec {
+            cn: "localhost",
+            from_days: -400,
+            until_days: -10,
+            ..Spec::default()
+        },
         &i,
     );
-    out.push(Case { cause: Some("expired"), ..case("expired", vec![&expired, &i], &expired, vec![&r]) });
+    out.push(Case {
+        cause: Some("expired"),
+        ..case("expired", vec![&expired, &i], &expired, vec![&r])
+    });
 
-    let wrong = leaf(Spec { cn: "wrong.host", sans: &["wrong.host"], ..Spec::default() }, &i);
-    out.push(Case { cause: Some("name-mismatch"), ..case("wrong.host", vec![&wrong, &i], &wrong, vec![&r]) });
+    let wrong = leaf(
+        Spec {
+            cn: "wrong.host",
+            sans: &["wrong.host"],
+            ..Spec::default()
+        },
+        &i,
+    );
+    out.push(Case {
+        cause: Some("name-mismatch"),
+        ..case("wrong.host", vec![&wrong, &i], &wrong, vec![&r])
+    });
 
-    let selfsigned = make(Spec { cn: "localhost", ..Spec::default() }, None);
-    out.push(Case { cause: Some("self-signed-leaf"), ..case("self-signed", vec![&selfsigned], &selfsigned, vec![&r]) });
+    let selfsigned = make(
+        Spec {
+            cn: "localhost",
+            ..Spec::default()
+        },
+        None,
+    );
+    out.push(Case {
+        cause: Some("self-signed-leaf"),
+        ..case("self-signed", vec![&selfsigned], &selfsigned, vec![&r])
+    });
 
     let other_root = root("badssl untrusted root");
     let other_int = int("badssl untrusted intermediate", &other_root);
-    let untrusted = leaf(Spec { cn: "localhost", ..Spec::default() }, &other_int);
+    let untrusted = leaf(
+        Spec {
+            cn: "localhost",
+            ..Spec::default()
+        },
+        &other_int,
+    );
     out.push(Case {
         cause: Some("root-not-in-bundle"),
-        ..case("untrusted-root", vec![&untrusted, &other_int, &other_root], &untrusted, vec![&r])
+        ..case(
+            "untrusted-root",
+            vec![&untrusted, &other_int, &other_root],
+            &untrusted,
+            vec![&r],
+        )
     });
 
-    out.push(Case { cause: Some("missing-issuer"), ..case("incomplete-chain", vec![&good], &good, vec![&r]) });
+    out.push(Case {
+        cause: Some("missing-issuer"),
+        ..case("incomplete-chain", vec![&good], &good, vec![&r])
+    });
 
-    let rsa1024 = leaf(Spec { cn: "localhost", bits: 1024, ..Spec::default() }, &i);
-    out.push(Case { cause: Some("weak-key"), ..case("rsa1024", vec![&rsa1024, &i], &rsa1024, vec![&r]) });
-    let rsa512 = leaf(Spec { cn: "localhost", bits: 512, ..Spec::default() }, &i);
+    let rsa1024 = leaf(
+        Spec {
+            cn: "localhost",
+            bits: 1024,
+            ..Spec::default()
+        },
+        &i,
+    );
+    out.push(Case {
+        cause: Some("weak-key"),
+        ..case("rsa1024", vec![&rsa1024, &i], &rsa1024, vec![&r])
+    });
+    let rsa512 = leaf(
+        Spec {
+            cn: "localhost",
+            bits: 512,
+            ..Spec::default()
+        },
+        &i,
+    );
     out.push(Case {
         cause: Some("weak-key"),
         tls12: true,
         ..case("rsa512", vec![&rsa512, &i], &rsa512, vec![&r])
     });
 
-    let md5 = leaf(Spec { cn: "localhost", digest: MessageDigest::md5(), ..Spec::default() }, &i);
-    out.push(Case { cause: Some("weak-signature"), ..case("md5", vec![&md5, &i], &md5, vec![&r]) });
-    let sha1 = leaf(Spec { cn: "localhost", digest: MessageDigest::sha1(), ..Spec::default() }, &i);
-    out.push(Case { cause: Some("weak-signature"), ..case("sha1-leaf", vec![&sha1, &i], &sha1, vec![&r]) });
-    let i_sha1 = make(
-        Spec { cn: "badssl sha1 intermediate", ca: true, digest: MessageDigest::sha1(), ..Spec::default() },
-        Some(&r),
+    let md5 = leaf(
+        Spec {
+            cn: "localhost",
+            digest: MessageDigest::md5(),
+            ..Spec::default()
+        },
+        &i,
     );
-    let under_sha1 = leaf(Spec { cn: "localhost", ..Spec::default() }, &i_sha1);
     out.push(Case {
         cause: Some("weak-signature"),
-        ..case("sha1-intermediate", vec![&under_sha1, &i_sha1], &under_sha1, vec![&r])
+        ..case("md5", vec![&md5, &i], &md5, vec![&r])
+    });
+    let sha1 = leaf(
+        Spec {
+            cn: "localhost",
+            digest: MessageDigest::sha1(),
+            ..Spec::default()
+        },
+        &i,
+    );
+    out.push(Case {
+        cause: Some("weak-signature"),
+        ..case("sha1-leaf", vec![&sha1, &i], &sha1, vec![&r])
+    });
+    let i_sha1 = make(
+        Spec {
+            cn: "badssl sha1 intermediate",
+            ca: true,
+            digest: MessageDigest::sha1(),
+            ..Spec::default()
+        },
+        Some(&r),
+    );
+    let under_sha1 = leaf(
+        Spec {
+            cn: "localhost",
+            ..Spec::default()
+        },
+        &i_sha1,
+    );
+    out.push(Case {
+        cause: Some("weak-signature"),
+        ..case(
+            "sha1-intermediate",
+            vec![&under_sha1, &i_sha1],
+            &under_sha1,
+            vec![&r],
+        )
     });
 
     // A certificate message over OpenSSL's 100 KiB limit (badssl: 210 KB).
-    let many = leaf(Spec { cn: "localhost", extra_sans: 4000, ..Spec::default() }, &i);
+    let many = leaf(
+        Spec {
+            cn: "localhost",
+            extra_sans: 4000,
+            ..Spec::default()
+        },
+        &i,
+    );
     out.push(Case {
         cause: Some("too-large"),
         ..case("10000-sans", vec![&many, &i], &many, vec![&r])
@@ -312,7 +419,14 @@ fn cases() -> Vec<Case> {
         ..case("reversed-chain", vec![&i, &good], &i, vec![&r])
     });
 
-    let cn_only = leaf(Spec { cn: "localhost", sans: &[], ..Spec::default() }, &i);
+    let cn_only = leaf(
+        Spec {
+            cn: "localhost",
+            sans: &[],
+            ..Spec::default()
+        },
+        &i,
+    );
     out.push(Case {
         warning: Some("only in the certificate's common name"),
         ..case("no-san", vec![&cn_only, &i], &cn_only, vec![&r])
@@ -321,22 +435,50 @@ fn cases() -> Vec<Case> {
     // A company proxy: leaf + its intermediate sent, its root only in the OS store.
     let proxy_root = root("Example Corp TLS Inspection Root");
     let proxy_int = int("Example Corp TLS Inspection CA", &proxy_root);
-    let inspected = leaf(Spec { cn: "localhost", ..Spec::default() }, &proxy_int);
+    let inspected = leaf(
+        Spec {
+            cn: "localhost",
+            ..Spec::default()
+        },
+        &proxy_int,
+    );
     out.push(Case {
         cause: Some("root-not-in-bundle"),
         os_store: vec![proxy_root.cert.clone()],
-        ..case("company-proxy", vec![&inspected, &proxy_int], &inspected, vec![&r])
+        ..case(
+            "company-proxy",
+            vec![&inspected, &proxy_int],
+            &inspected,
+            vec![&r],
+        )
     });
 
     // An intermediate with no key identifiers: Python 3.13's strict mode refuses it.
     let bare = make(
-        Spec { cn: "badssl bare intermediate", ca: true, key_ids: false, ..Spec::default() },
+        Spec {
+            cn: "badssl bare intermediate",
+            ca: true,
+            key_ids: false,
+            ..Spec::default()
+        },
         Some(&r),
     );
-    let under_bare = make(Spec { cn: "localhost", key_ids: false, ..Spec::default() }, Some(&bare));
+    let under_bare = make(
+        Spec {
+            cn: "localhost",
+            key_ids: false,
+            ..Spec::default()
+        },
+        Some(&bare),
+    );
     out.push(Case {
         cause: Some("python313-strict"),
-        ..case("no-key-identifiers", vec![&under_bare, &bare], &under_bare, vec![&r])
+        ..case(
+            "no-key-identifiers",
+            vec![&under_bare, &bare],
+            &under_bare,
+            vec![&r],
+        )
     });
     out
 }
@@ -377,7 +519,11 @@ fn python_verdict(python: &Path, port: u16, bundle: &Path) -> (bool, String) {
 
 fn python_rules(python: &Path) -> &'static str {
     let v = crate::pyvenv::run_ok(
-        StdCommand::new(python).args(["-I", "-c", "import sys; print(sys.version_info >= (3, 13))"]),
+        StdCommand::new(python).args([
+            "-I",
+            "-c",
+            "import sys; print(sys.version_info >= (3, 13))",
+        ]),
         "python3 version",
     );
     if v.trim() == "True" {
@@ -428,12 +574,21 @@ fn suite(python: &Path) {
             cmd.env("SSL_CERT_FILE", &store);
         }
         let out = cmd
-            .args(["--json", "diagnose", &format!("localhost:{port}"), "--bundle"])
+            .args([
+                "--json",
+                "diagnose",
+                &format!("localhost:{port}"),
+                "--bundle",
+            ])
             .arg(&bundle)
             .output()
             .unwrap();
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("{}: no JSON ({e}): {}", c.name, String::from_utf8_lossy(&out.stderr))
+            panic!(
+                "{}: no JSON ({e}): {}",
+                c.name,
+                String::from_utf8_lossy(&out.stderr)
+            )
         });
         let (cp_ok, causes, warnings) = match doc["bundles"].as_array() {
             Some(b) if !b.is_empty() => {
@@ -456,17 +611,45 @@ fn suite(python: &Path) {
                 (per_rules["verifies"].as_bool().unwrap(), causes, warnings)
             }
             // No chain at all (e.g. a certificate message too large): the error's code.
-            _ => (false, vec![doc["error"]["code"].as_str().unwrap_or("?").to_string()], doc["error"].to_string()),
+            _ => (
+                false,
+                vec![doc["error"]["code"].as_str().unwrap_or("?").to_string()],
+                doc["error"].to_string(),
+            ),
         };
-        report.push(format!("{}: python {py_words}; certpatch {cp_ok} {causes:?}", c.name));
-        assert_eq!(cp_ok, py_ok, "{}: certpatch {causes:?}, python: {py_words}", c.name);
+        report.push(format!(
+            "{}: python {py_words}; certpatch {cp_ok} {causes:?}",
+            c.name
+        ));
+        assert_eq!(
+            cp_ok, py_ok,
+            "{}: certpatch {causes:?}, python: {py_words}",
+            c.name
+        );
         if !py_ok {
-            let want = c.cause.unwrap_or_else(|| panic!("{}: python fails ({py_words}) but the case names no cause", c.name));
-            assert!(causes.iter().any(|x| x == want), "{}: want cause {want}, got {causes:?} {warnings}", c.name);
-            assert!(!out.status.success(), "{}: diagnose exits 0 where Python fails", c.name);
+            let want = c.cause.unwrap_or_else(|| {
+                panic!(
+                    "{}: python fails ({py_words}) but the case names no cause",
+                    c.name
+                )
+            });
+            assert!(
+                causes.iter().any(|x| x == want),
+                "{}: want cause {want}, got {causes:?} {warnings}",
+                c.name
+            );
+            assert!(
+                !out.status.success(),
+                "{}: diagnose exits 0 where Python fails",
+                c.name
+            );
         }
         if let Some(w) = c.warning {
-            assert!(warnings.contains(w), "{}: want warning {w:?}, got {warnings}", c.name);
+            assert!(
+                warnings.contains(w),
+                "{}: want warning {w:?}, got {warnings}",
+                c.name
+            );
         }
     }
     eprintln!("badssl suite ({rules}):\n{}", report.join("\n"));

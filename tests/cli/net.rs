@@ -386,7 +386,11 @@ fn a_proxy_root_not_sent_but_in_the_os_store_is_named_as_such_never_a_missing_in
     assert_exit(&out, 0, "fix --allow-root takes the root from the OS store");
     let after = read(&bundle);
     assert_eq!(count_cert(&after, &company_root.der()), 1);
-    assert_eq!(count_cert(&after, &int.der()), 0, "the server sends the intermediate");
+    assert_eq!(
+        count_cert(&after, &int.der()),
+        0,
+        "the server sends the intermediate"
+    );
 }
 
 #[test]

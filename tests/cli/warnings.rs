@@ -196,7 +196,11 @@ fn ca_limited_to_client_auth_warns_about_servers() {
 
 /// A venv whose Python is `version` (from its layout), with `bundle`'s bytes as certifi's
 /// bundle and a `bin/python3` that cannot run; the bundle's path.
-fn venv_with(sb: &Sandbox, version: &str, bundle: &[u8]) -> (std::path::PathBuf, std::path::PathBuf) {
+fn venv_with(
+    sb: &Sandbox,
+    version: &str,
+    bundle: &[u8],
+) -> (std::path::PathBuf, std::path::PathBuf) {
     use std::os::unix::fs::PermissionsExt;
     let dir = sb.root().join(format!("venv{version}"));
     let sp = dir.join(format!("lib/python{version}/site-packages"));
@@ -208,8 +212,11 @@ fn venv_with(sb: &Sandbox, version: &str, bundle: &[u8]) -> (std::path::PathBuf,
     )
     .unwrap();
     std::fs::write(dir.join("bin/python3"), "#!/bin/sh\nexit 1\n").unwrap();
-    std::fs::set_permissions(dir.join("bin/python3"), std::fs::Permissions::from_mode(0o755))
-        .unwrap();
+    std::fs::set_permissions(
+        dir.join("bin/python3"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
     std::fs::write(sp.join("certifi/__init__.py"), b"").unwrap();
     std::fs::write(sp.join("certifi/core.py"), b"def where(): ...\n").unwrap();
     let pem = sp.join("certifi/cacert.pem");
@@ -235,9 +242,16 @@ fn python313_strict_traits_are_refused_for_a_python_313_target_and_added_for_312
     let v = json(&out);
     let reasons = v["bundles"][0]["certificates"][0]["reasons"].to_string();
     assert!(reasons.contains("python313-strict"), "{v:#}");
-    assert!(reasons.contains("VERIFY_X509_STRICT") && reasons.contains("re-issued"), "{v:#}");
+    assert!(
+        reasons.contains("VERIFY_X509_STRICT") && reasons.contains("re-issued"),
+        "{v:#}"
+    );
     assert!(!stdout(&out).contains("retry"), "{}", stdout(&out));
-    assert_file_is(&pem313, &bytes, "refused: the 3.13 venv's bundle is unchanged");
+    assert_file_is(
+        &pem313,
+        &bytes,
+        "refused: the 3.13 venv's bundle is unchanged",
+    );
 
     // The same certificate for a Python 3.12 venv: added, with the warning.
     let (env312, pem312) = venv_with(&sb, "3.12", &bytes);
@@ -255,7 +269,10 @@ fn python313_strict_traits_are_refused_for_a_python_313_target_and_added_for_312
             .contains("python313-strict"),
         "{v:#}"
     );
-    assert_eq!(count_cert(&read(&pem312), &der(&gen("int-strict-traits.pem"))), 1);
+    assert_eq!(
+        count_cert(&read(&pem312), &der(&gen("int-strict-traits.pem"))),
+        1
+    );
 }
 
 #[test]
@@ -265,5 +282,8 @@ fn python313_strict_traits_for_an_unknown_python_say_what_still_fails_not_a_bare
     let out = sb.add_ok(gen("int-strict-traits.pem"), &bundle, &[]);
     let text = stdout(&out);
     assert!(!text.contains("retry the failing request now"), "{text}");
-    assert!(text.contains("on Python 3.13+ chains through it still fail"), "{text}");
+    assert!(
+        text.contains("on Python 3.13+ chains through it still fail"),
+        "{text}"
+    );
 }
