@@ -142,6 +142,17 @@ impl ServerCertVerifier for Recorder {
 /// names it), sends a ClientHello with SNI for a host name, and returns the certificates
 /// the server presents. The handshake is always aborted.
 pub fn capture(endpoint: &Endpoint, timeouts: Timeouts) -> Result<Captured, CaptureError> {
+    capture_at(endpoint, None, timeouts)
+}
+
+/// [`capture`], connecting to `addr` instead of resolving the host when given (`--resolve`;
+/// the host is still the name sent and checked). Through a proxy, the proxy resolves the
+/// host and `addr` is not used, as with curl.
+pub fn capture_at(
+    endpoint: &Endpoint,
+    addr: Option<std::net::IpAddr>,
+    timeouts: Timeouts,
+) -> Result<Captured, CaptureError> {
     let target = endpoint.authority();
     let proxy =
         proxy::for_https(&endpoint.host, endpoint.port).map_err(|detail| CaptureError::Proxy {
@@ -151,7 +162,10 @@ pub fn capture(endpoint: &Endpoint, timeouts: Timeouts) -> Result<Captured, Capt
         })?;
     let started = Instant::now();
     let (mut sock, peer) = match &proxy {
-        None => open(&endpoint.host, endpoint.port, &target, timeouts.connect)?,
+        None => {
+            let host = addr.map_or_else(|| endpoint.host.clone(), |a| a.to_string());
+            open(&host, endpoint.port, &target, timeouts.connect)?
+        }
         Some(p) => {
             let (host, port) = split_authority(&p.authority);
             let proxy_error = |detail: String| CaptureError::Proxy {

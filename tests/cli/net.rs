@@ -394,6 +394,84 @@ fn a_proxy_root_not_sent_but_in_the_os_store_is_named_as_such_never_a_missing_in
 }
 
 #[test]
+fn resolve_connects_to_the_given_address_while_checking_the_name_and_progress_goes_to_stderr() {
+    // Issue 15: `--resolve HOST:PORT:ADDR` (curl's syntax), to diagnose one node of a name
+    // without editing the hosts file. The name is one no resolver knows.
+    let (root, int) = cas();
+    let name = "staging.certpatch-test.invalid";
+    let leaf = leaf(&[name], &int, None, VALID);
+    let port = tls_server(vec![leaf.der(), int.der()], &leaf.key);
+    let sb = Sandbox::new();
+    let (bundle, _) = bundle_with(&sb, &root);
+    let server = format!("{name}:{port}");
+    let resolve = format!("{name}:{port}:127.0.0.1");
+    let out = cp(&sb)
+        .args(["diagnose", &server, "--resolve", &resolve, "--bundle"])
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "diagnose with --resolve");
+    assert!(
+        stdout(&out).contains("at 127.0.0.1 (--resolve)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains(&format!("for `{name}`")),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(&format!("connecting to {server} at 127.0.0.1")),
+        "{}",
+        stderr(&out)
+    );
+    let out = cp(&sb)
+        .args([
+            "--json",
+            "diagnose",
+            &server,
+            "--resolve",
+            &resolve,
+            "--bundle",
+        ])
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(v["address"], "127.0.0.1", "{v:#}");
+    assert_eq!(v["bundles"][0]["status"], "verifies", "{v:#}");
+    assert!(
+        !stderr(&out).contains("connecting"),
+        "no progress with --json: {}",
+        stderr(&out)
+    );
+    // Another name than the one resolved: a wrong-name verdict, still on 127.0.0.1.
+    let other = format!("other.certpatch-test.invalid:{port}");
+    let out = cp(&sb)
+        .args(["--json", "diagnose", &other, "--bundle"])
+        .arg(&bundle)
+        .args([
+            "--resolve",
+            &format!("other.certpatch-test.invalid:{port}:127.0.0.1"),
+        ])
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_eq!(causes(&json(&out)), ["name-mismatch"]);
+    // A malformed --resolve is a usage error.
+    let out = cp(&sb)
+        .args(["diagnose", &server, "--resolve", "nonsense", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 2, "malformed --resolve");
+    assert!(stderr(&out).contains("HOST:PORT:ADDR"), "{}", stderr(&out));
+}
+
+#[test]
 fn diagnose_reads_a_saved_chain_with_a_name() {
     let (root, int) = cas();
     let leaf = site_leaf(&int, "http://127.0.0.1:9/int.der", VALID);

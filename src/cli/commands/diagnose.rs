@@ -50,6 +50,8 @@ pub struct Chain {
     pub proxy: Option<String>,
     /// `HOST:PORT` or the file name, for messages and the patch source.
     pub source: String,
+    /// The address connected to instead of resolving the host (`--resolve`).
+    pub addr: Option<std::net::IpAddr>,
 }
 
 impl Chain {
@@ -65,12 +67,22 @@ pub struct NoChain {
     pub message: String,
 }
 
-/// Connects (or reads the file) and returns the chain.
-pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
+/// Connects (or reads the file) and returns the chain; says so on standard error first
+/// (a handshake may take its whole limit).
+pub fn obtain(ctx: &Context, origin: &Origin) -> Result<Result<Chain, NoChain>> {
     match origin {
         Origin::Server(text) => {
             let ep = endpoint::parse(text).map_err(UsageError)?;
-            let captured = match capture::capture(&ep, Timeouts::default()) {
+            let addr = endpoint::Resolve::find(&ctx.resolve, &ep);
+            let limits = Timeouts::default();
+            ctx.printer.progress(format!(
+                "connecting to {}{} (at most {} s)…",
+                escape(&ep.authority()),
+                addr.map(|a| format!(" at {a} (--resolve)"))
+                    .unwrap_or_default(),
+                (limits.connect + limits.handshake).as_secs()
+            ));
+            let captured = match capture::capture_at(&ep, addr, limits) {
                 Ok(c) => c,
                 Err(e) => {
                     return Ok(Err(NoChain {
@@ -94,12 +106,14 @@ pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
                     }
                 }
             }
+            let addr = if captured.proxy.is_some() { None } else { addr };
             Ok(Ok(Chain {
                 certs,
                 name: Some(ep.host.clone()),
                 proxy: captured.proxy.map(|p| p.shown()),
                 source: ep.authority(),
                 endpoint: Some(ep),
+                addr,
             }))
         }
         Origin::File { file, name } => {
@@ -127,6 +141,7 @@ pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
                 name: name.map(|n| n.to_string()),
                 proxy: None,
                 source: input.source,
+                addr: None,
             }))
         }
     }
@@ -183,8 +198,12 @@ pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &
         .as_ref()
         .map(|x| format!(" through the proxy {x}"))
         .unwrap_or_default();
+    let at = chain
+        .addr
+        .map(|a| format!(" at {a} (--resolve)"))
+        .unwrap_or_default();
     let what = if chain.endpoint.is_some() {
-        format!("server {}{via} sent", escape(&chain.source))
+        format!("server {}{at}{via} sent", escape(&chain.source))
     } else {
         format!("`{}` holds", escape(&chain.source))
     };
@@ -448,6 +467,8 @@ pub struct DiagnoseExtra {
     pub source: String,
     pub name: Option<String>,
     pub proxy: Option<String>,
+    /// The address connected to by `--resolve` (null: the host was resolved).
+    pub address: Option<String>,
     pub chain: Vec<ChainEntry>,
     pub chain_notes: Vec<String>,
     /// Variables that make Python ignore the bundles judged (as in `check`).
@@ -479,7 +500,7 @@ pub fn report_clients(ctx: &Context, clients: &[crate::discover::Finding], verif
 }
 
 pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> {
-    let chain = match obtain(&origin)? {
+    let chain = match obtain(ctx, &origin)? {
         Ok(c) => c,
         Err(no) => return Ok(no_chain(ctx, "diagnose", no)),
     };
@@ -542,6 +563,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             source: chain.source.clone(),
             name: chain.name.clone(),
             proxy: chain.proxy.clone(),
+            address: chain.addr.map(|a| a.to_string()),
             chain: entries,
             chain_notes,
             overrides: overrides_for(ctx, &targets.iter().collect::<Vec<_>>()),

@@ -130,6 +130,8 @@ pub struct FixExtra {
     pub source: String,
     pub name: Option<String>,
     pub proxy: Option<String>,
+    /// The address connected to by `--resolve` (null: the host was resolved).
+    pub address: Option<String>,
     pub dry_run: bool,
     pub chain: Vec<super::diagnose::ChainEntry>,
     pub chain_notes: Vec<String>,
@@ -140,7 +142,7 @@ pub struct FixExtra {
 }
 
 pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
-    let chain = match obtain(&Origin::Server(args.server))? {
+    let chain = match obtain(ctx, &Origin::Server(args.server))? {
         Ok(c) => c,
         Err(no) => return Ok(no_chain(ctx, "fix", no)),
     };
@@ -250,6 +252,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
             source: chain.source.clone(),
             name: chain.name.clone(),
             proxy: chain.proxy.clone(),
+            address: chain.addr.map(|a| a.to_string()),
             dry_run: args.dry_run,
             chain: entries,
             chain_notes,
@@ -325,6 +328,23 @@ fn fix_one<'a>(
         return Ok(entry);
     }
     // Find the missing issuers, asking each source in order.
+    p.progress(format!(
+        "looking for the missing issuer in: {}{}…",
+        sources
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        if args.offline {
+            String::new()
+        } else {
+            format!(
+                " (AIA: at most {} fetches, {} s each)",
+                crate::net::aia::MAX_FETCHES,
+                crate::net::aia::TIMEOUT.as_secs()
+            )
+        }
+    ));
     let seen_before: usize = sources.iter().map(|s| s.attempts().len()).sum();
     let (found, end) = issuers::walk(&chain.certs, &bundle, sources);
     let attempts: Vec<Attempt> = sources.iter().flat_map(|s| s.attempts()).collect();
@@ -480,11 +500,11 @@ fn fix_one<'a>(
 
 /// What Python is asked: a TLS handshake to the host with the bundle as its CA file.
 const VERIFY_SCRIPT: &str = r#"import socket, ssl, sys
-host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port, cafile, addr = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 version = "%d.%d" % sys.version_info[:2]
 try:
     ctx = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection((host, port), timeout=10) as s:
+    with socket.create_connection((addr or host, port), timeout=10) as s:
         with ctx.wrap_socket(s, server_hostname=host):
             pass
     print("certpatch-verified " + version)
@@ -524,7 +544,17 @@ fn confirm_with_python(
         ));
     }
     let port = ep.port.to_string();
-    let args: [&std::ffi::OsStr; 3] = [ep.host.as_ref(), port.as_ref(), target.path.as_os_str()];
+    let addr = chain.addr.map(|a| a.to_string()).unwrap_or_default();
+    let args: [&std::ffi::OsStr; 4] = [
+        ep.host.as_ref(),
+        port.as_ref(),
+        target.path.as_os_str(),
+        addr.as_ref(),
+    ];
+    p.progress(format!(
+        "asking {shown_python} to connect to {} with the patched bundle (at most 10 s)…",
+        escape(&ep.authority())
+    ));
     let place = target
         .environment
         .as_deref()
