@@ -8,6 +8,7 @@
 
 pub mod aia;
 pub mod capture;
+pub mod capture_openssl;
 pub mod endpoint;
 pub mod issuers;
 pub mod judge;

@@ -188,9 +188,20 @@ fn int(cn: &str, issuer: &Made) -> Made {
 /// level 0 so that it can serve weak keys; TLS 1.2 only when `tls12` (an RSA-512 key cannot
 /// make TLS 1.3's RSA-PSS signature). Runs until the test ends.
 fn serve(chain: &[&X509], key: &PKey<Private>, tls12: bool) -> u16 {
+    serve_with(chain, key, tls12, None)
+}
+
+/// [`serve`], offering only `ciphers` (TLS 1.2) when given.
+fn serve_with(chain: &[&X509], key: &PKey<Private>, tls12: bool, ciphers: Option<&str>) -> u16 {
     let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls()).unwrap();
-    b.set_cipher_list("DEFAULT:@SECLEVEL=0").unwrap();
+    b.set_cipher_list(ciphers.unwrap_or("DEFAULT:@SECLEVEL=0"))
+        .unwrap();
     b.set_security_level(0);
+    if ciphers.is_some() {
+        b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
+        b.set_tmp_dh(&openssl::dh::Dh::get_2048_256().unwrap())
+            .unwrap();
+    }
     if tls12 {
         b.set_max_proto_version(Some(SslVersion::TLS1_2)).unwrap();
         // The only signature a 512-bit RSA key can make in TLS 1.2.
@@ -228,6 +239,8 @@ struct Case {
     /// The OS store certpatch sees (`SSL_CERT_FILE`), when the case needs one.
     os_store: Vec<X509>,
     tls12: bool,
+    /// The only TLS 1.2 ciphers the server offers, when restricted.
+    ciphers: Option<&'static str>,
     /// The cause code diagnose must name when Python fails (under Python's rules).
     cause: Option<&'static str>,
     /// A warning diagnose must give when Python connects.
@@ -242,6 +255,7 @@ fn case(name: &'static str, chain: Vec<&Made>, key_of: &Made, bundle: Vec<&Made>
         bundle: bundle.iter().map(|m| m.cert.clone()).collect(),
         os_store: Vec::new(),
         tls12: false,
+        ciphers: None,
         cause: None,
         warning: None,
     }
@@ -432,6 +446,18 @@ fn cases() -> Vec<Case> {
         ..case("no-san", vec![&cn_only, &i], &cn_only, vec![&r])
     });
 
+    // Servers rustls cannot talk to: only DHE (Python, through OpenSSL, can), only static
+    // RSA key exchange (Python's default ciphers cannot either).
+    out.push(Case {
+        ciphers: Some("DHE-RSA-AES128-GCM-SHA256"),
+        ..case("dh2048", vec![&good, &i], &good, vec![&r])
+    });
+    out.push(Case {
+        ciphers: Some("AES128-GCM-SHA256"),
+        cause: Some("tls-mismatch"),
+        ..case("static-rsa", vec![&good, &i], &good, vec![&r])
+    });
+
     // A company proxy: leaf + its intermediate sent, its root only in the OS store.
     let proxy_root = root("Example Corp TLS Inspection Root");
     let proxy_int = int("Example Corp TLS Inspection CA", &proxy_root);
@@ -560,7 +586,12 @@ fn suite(python: &Path) {
     for c in cases() {
         let sb = Sandbox::new();
         let bundle = sb.write_bundle("cacert.pem", &pem(&c.bundle));
-        let port = serve(&c.chain.iter().collect::<Vec<_>>(), &c.key, c.tls12);
+        let port = serve_with(
+            &c.chain.iter().collect::<Vec<_>>(),
+            &c.key,
+            c.tls12,
+            c.ciphers,
+        );
         let (py_ok, py_words) = python_verdict(&python, port, &bundle);
         let mut cmd = sb.cmd();
         if !c.os_store.is_empty() {
@@ -653,4 +684,90 @@ fn suite(python: &Path) {
         }
     }
     eprintln!("badssl suite ({rules}):\n{}", report.join("\n"));
+}
+
+/// A venv of `python` without pip whose certifi is a stub holding `bundle`'s certificates.
+fn venv_with_bundle(sb: &Sandbox, python: &Path, bundle: &[u8]) -> std::path::PathBuf {
+    let dir = sb.root().join("venv");
+    crate::pyvenv::run_ok(
+        StdCommand::new(python)
+            .args(["-m", "venv", "--without-pip"])
+            .arg(&dir),
+        "python3 -m venv --without-pip",
+    );
+    let version = crate::pyvenv::run_ok(
+        StdCommand::new(python).args([
+            "-I",
+            "-c",
+            "import sys; print('%d.%d' % sys.version_info[:2])",
+        ]),
+        "python3 version",
+    );
+    let certifi = dir.join(format!(
+        "lib/python{}/site-packages/certifi",
+        version.trim()
+    ));
+    std::fs::create_dir_all(&certifi).unwrap();
+    std::fs::write(
+        certifi.join("__init__.py"),
+        "import os\n\ndef where():\n    return os.path.join(os.path.dirname(__file__), 'cacert.pem')\n",
+    )
+    .unwrap();
+    std::fs::write(certifi.join("core.py"), "from certifi import where\n").unwrap();
+    std::fs::write(certifi.join("cacert.pem"), bundle).unwrap();
+    dir
+}
+
+#[test]
+fn diagnose_asks_the_targets_own_python_and_reports_it_beside_its_verdict() {
+    let python = python3().expect("python3 on PATH");
+    let r = root("badssl root");
+    let i = int("badssl intermediate", &r);
+    let good = make(
+        Spec {
+            cn: "localhost",
+            ..Spec::default()
+        },
+        Some(&i),
+    );
+    let weak = make(
+        Spec {
+            cn: "localhost",
+            bits: 1024,
+            ..Spec::default()
+        },
+        Some(&i),
+    );
+    let sb = Sandbox::new();
+    let venv = venv_with_bundle(&sb, &python, &pem(&[r.cert.clone()]));
+    for (leaf, connects) in [(&good, true), (&weak, false)] {
+        let port = serve(&[&leaf.cert, &i.cert], &leaf.key, false);
+        let out = sb
+            .cmd()
+            .args(["--json", "diagnose", &format!("localhost:{port}"), "--env"])
+            .arg(&venv)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let b = &v["bundles"][0];
+        assert_eq!(b["python"]["verifies"], connects, "{v:#}");
+        assert_eq!(b["status"] == "verifies", connects, "{v:#}");
+        assert_eq!(
+            b["python_rules"].as_array().map(Vec::len),
+            Some(1),
+            "the venv's version is known: {v:#}"
+        );
+        let text = sb
+            .cmd()
+            .args(["diagnose", &format!("localhost:{port}"), "--env"])
+            .arg(&venv)
+            .output()
+            .unwrap();
+        assert!(
+            String::from_utf8_lossy(&text.stdout).contains("confirmed by Python:"),
+            "{}\n{}",
+            String::from_utf8_lossy(&text.stdout),
+            String::from_utf8_lossy(&text.stderr)
+        );
+    }
 }

@@ -24,6 +24,7 @@ use crate::cli::Targets;
 use crate::net::capture::{self, CaptureError, Timeouts};
 use crate::net::endpoint::{self, Endpoint};
 use crate::net::judge::{self, Cause, Judgement, OsRoots};
+use crate::net::proxy;
 use crate::net::pyssl::Rules;
 use crate::pki::advice;
 use crate::pki::chain::DeadEnd;
@@ -82,8 +83,39 @@ pub fn obtain(ctx: &Context, origin: &Origin) -> Result<Result<Chain, NoChain>> 
                     .unwrap_or_default(),
                 (limits.connect + limits.handshake).as_secs()
             ));
+            let mut capture_note = None;
             let captured = match capture::capture_at(&ep, addr, limits) {
                 Ok(c) => c,
+                // rustls cannot talk to it (DHE, CBC, static RSA, old versions): OpenSSL
+                // with Python's own settings may, and then that is what Python sees.
+                Err(e @ CaptureError::Mismatch { .. })
+                    if proxy::for_https(&ep.host, ep.port).ok().flatten().is_none() =>
+                {
+                    ctx.printer.progress(format!(
+                        "rustls found no common TLS settings with {}; trying OpenSSL with Python's settings…",
+                        escape(&ep.authority())
+                    ));
+                    match crate::net::capture_openssl::capture(&ep, addr, limits.handshake) {
+                        Ok(chain) => {
+                            capture_note = Some(format!("rustls (certpatch's own TLS) could not negotiate with this server ({}); the chain was read through OpenSSL with Python's default ciphers, which can: Python connects as far as TLS settings go, but rustls-based clients (e.g. uv, Rust or Go tools with their own TLS) may not", first_line(&capture_message(&e))));
+                            capture::Captured {
+                                chain,
+                                peer: std::net::SocketAddr::from(([0, 0, 0, 0], ep.port)),
+                                proxy: None,
+                            }
+                        }
+                        Err(why) => {
+                            return Ok(Err(NoChain {
+                                code: e.code(),
+                                message: format!(
+                                    "{}\nPython's default TLS settings (OpenSSL) cannot negotiate with it either: {}; the server's TLS configuration (versions, ciphers) is the problem, not a bundle",
+                                    capture_message(&e),
+                                    crate::cli::output::bounded(&why)
+                                ),
+                            }))
+                        }
+                    }
+                }
                 Err(e) => {
                     return Ok(Err(NoChain {
                         code: e.code(),
@@ -107,6 +139,9 @@ pub fn obtain(ctx: &Context, origin: &Origin) -> Result<Result<Chain, NoChain>> 
                 }
             }
             let addr = if captured.proxy.is_some() { None } else { addr };
+            if let Some(n) = &capture_note {
+                ctx.printer.note(escape(n));
+            }
             Ok(Ok(Chain {
                 certs,
                 name: Some(ep.host.clone()),
@@ -145,6 +180,10 @@ pub fn obtain(ctx: &Context, origin: &Origin) -> Result<Result<Chain, NoChain>> 
             }))
         }
     }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
 }
 
 fn capture_message(e: &CaptureError) -> String {
@@ -458,6 +497,8 @@ pub struct BundleEntry<'a> {
     pub warnings: Vec<String>,
     /// What makes a client ignore this bundle (variables, pip.conf), as `status` says.
     pub clients: Vec<crate::discover::Finding>,
+    /// The target's own Python asked to connect (live, when its interpreter is known).
+    pub python: Option<super::fix::PythonCheck>,
 }
 
 /// `diagnose`'s own keys.
@@ -528,6 +569,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
                     python_rules: Vec::new(),
                     warnings: Vec::new(),
                     clients: Vec::new(),
+                    python: None,
                 });
                 continue;
             }
@@ -540,6 +582,17 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             .map(|(_, f)| f)
             .collect();
         report_clients(ctx, &clients, j.verifies);
+        let python = match (&target.interpreter, &chain.endpoint) {
+            (Some(py), Some(ep)) => Some(super::fix::confirm_with_python(
+                ctx,
+                target,
+                py,
+                ep,
+                &chain,
+                Some(j.verifies),
+            )),
+            _ => None,
+        };
         if !j.verifies {
             outcome = Outcome::Failure;
         }
@@ -552,6 +605,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             python_rules: j.python.clone(),
             warnings: j.warnings.clone(),
             clients,
+            python,
         });
     }
     document(

@@ -493,7 +493,7 @@ fn fix_one<'a>(
         return Ok(entry);
     }
     if let (Some(python), Some(ep)) = (&target.interpreter, &chain.endpoint) {
-        entry.python = Some(confirm_with_python(ctx, target, python, ep, chain));
+        entry.python = Some(confirm_with_python(ctx, target, python, ep, chain, None));
     }
     Ok(entry)
 }
@@ -512,12 +512,16 @@ except Exception as e:
     print("certpatch-not-verified " + version + " " + type(e).__name__ + ": " + str(e))
 "#;
 
-fn confirm_with_python(
+/// Asks the target's own Python to connect with the bundle: after a patch (`judged` is
+/// `None`), or in `diagnose` beside certpatch's own verdict `judged` (then a difference is
+/// said, not resolved silently).
+pub(super) fn confirm_with_python(
     ctx: &Context,
     target: &Target,
     python: &Path,
     ep: &crate::net::endpoint::Endpoint,
     chain: &Chain,
+    judged: Option<bool>,
 ) -> PythonCheck {
     let p = &ctx.printer;
     let shown_python = path_text(python);
@@ -552,8 +556,13 @@ fn confirm_with_python(
         addr.as_ref(),
     ];
     p.progress(format!(
-        "asking {shown_python} to connect to {} with the patched bundle (at most 10 s)…",
-        escape(&ep.authority())
+        "asking {shown_python} to connect to {} with {} (at most 10 s)…",
+        escape(&ep.authority()),
+        if judged.is_none() {
+            "the patched bundle"
+        } else {
+            "this bundle"
+        }
     ));
     let place = target
         .environment
@@ -573,7 +582,34 @@ fn confirm_with_python(
             let rest = words.next().unwrap_or("").to_string();
             check.version = version.clone();
             let v = version.unwrap_or_else(|| "?".into());
-            if verdict == "certpatch-verified" {
+            if let Some(judged) = judged {
+                let connects = verdict == "certpatch-verified";
+                check.verifies = Some(connects);
+                check.detail = if connects {
+                    format!(
+                        "Python {v} in {place} connects to {} with this bundle",
+                        ep.host
+                    )
+                } else {
+                    format!(
+                        "Python {v} in {place} does not connect to {} with this bundle: {}",
+                        ep.host,
+                        crate::cli::output::bounded(&rest)
+                    )
+                };
+                if connects == judged {
+                    p.line(format!(
+                        "  {} {}",
+                        p.tone(Tone::Good, "confirmed by Python:"),
+                        escape(&check.detail)
+                    ));
+                } else {
+                    p.warn(format!(
+                        "certpatch's judgement and Python's differ: {}; Python's own answer is the one your code gets",
+                        escape(&check.detail)
+                    ));
+                }
+            } else if verdict == "certpatch-verified" {
                 check.verifies = Some(true);
                 check.detail = format!("Python {v} in {place} now verifies {}", ep.host);
                 p.line(format!(
