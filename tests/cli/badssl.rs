@@ -739,7 +739,7 @@ fn diagnose_asks_the_targets_own_python_and_reports_it_beside_its_verdict() {
         Some(&i),
     );
     let sb = Sandbox::new();
-    let venv = venv_with_bundle(&sb, &python, &pem(&[r.cert.clone()]));
+    let venv = venv_with_bundle(&sb, &python, &pem(std::slice::from_ref(&r.cert)));
     for (leaf, connects) in [(&good, true), (&weak, false)] {
         let port = serve(&[&leaf.cert, &i.cert], &leaf.key, false);
         let out = sb
