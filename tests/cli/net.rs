@@ -567,3 +567,63 @@ fn fix_offline_fetches_nothing_and_writes_nothing() {
     assert_eq!(site.hits.load(Ordering::SeqCst), 0);
     assert_file_is(&bundle, &before, "--offline");
 }
+
+#[test]
+fn diagnose_and_fix_name_the_clients_that_ignore_the_bundle_and_fix_never_says_a_bare_retry() {
+    // Issue 15: with pip.conf's `cert =` (named by PIP_CONFIG_FILE) or REQUESTS_CA_BUNDLE
+    // set, the verdict on a bundle is not what those clients see; diagnose and fix say
+    // so per bundle (text and JSON), and fix does not end with "retry the failing request".
+    let site = leaf_only(|der, _| Answer::Body(der.to_vec()));
+    let sb = Sandbox::new();
+    let sp = sb.bundle_dir().join("v/lib/python3.11/site-packages");
+    let bundle = sp.join("pip/_vendor/certifi/cacert.pem");
+    std::fs::create_dir_all(bundle.parent().unwrap()).unwrap();
+    let mut bytes = read(real(CERTIFI));
+    bytes.extend(site.root.pem().into_bytes());
+    std::fs::write(&bundle, &bytes).unwrap();
+    std::fs::create_dir_all(sp.join("pip-23.2.1.dist-info")).unwrap();
+    std::fs::write(
+        sp.join("pip-23.2.1.dist-info/METADATA"),
+        "Name: pip\nVersion: 23.2.1\n",
+    )
+    .unwrap();
+    let conf = sb.file("pip.conf", b"[global]\ncert = /elsewhere.pem\n");
+    let host = format!("127.0.0.1:{}", site.port);
+    let with_conf = |args: &[&str]| {
+        cp(&sb)
+            .env("PIP_CONFIG_FILE", &conf)
+            .env("REQUESTS_CA_BUNDLE", "/elsewhere.pem")
+            .args(args)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK])
+            .output()
+            .unwrap()
+    };
+    let out = with_conf(&["--json", "diagnose", &host]);
+    let v = json(&out);
+    let clients = v["bundles"][0]["clients"].to_string();
+    assert!(clients.contains("pip") && clients.contains("cert"), "{v:#}");
+    assert!(
+        v["overrides"].to_string().contains("REQUESTS_CA_BUNDLE"),
+        "{v:#}"
+    );
+    let out = with_conf(&["diagnose", &host]);
+    assert!(
+        stderr(&out).contains("pip does not read this bundle")
+            && stderr(&out).contains("fixing this bundle alone will not fix that client"),
+        "{}",
+        stderr(&out)
+    );
+    let out = with_conf(&["fix", &host]);
+    assert_exit(&out, 0, "fix");
+    let text = stdout(&out);
+    assert!(!text.contains("retry the failing request"), "{text}");
+    assert!(text.contains("still do(es) not read it"), "{text}");
+    let out = with_conf(&["--json", "fix", &host]);
+    let v = json(&out);
+    assert!(
+        v["bundles"][0]["clients"].to_string().contains("cert"),
+        "{v:#}"
+    );
+}
