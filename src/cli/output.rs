@@ -194,6 +194,14 @@ impl Printer {
         }
     }
 
+    /// What a slow step is about to do, on standard error (hidden by `--quiet`, `--json`),
+    /// so that a wait has a reason on screen.
+    pub fn progress(&self, s: impl AsRef<str>) {
+        if !self.json && !self.quiet {
+            self.to_stderr(Some((Tone::Dim, "…")), s.as_ref());
+        }
+    }
+
     /// A note on standard error: worth knowing, not a problem (hidden by `--quiet`, `--json`).
     pub fn note(&self, s: impl AsRef<str>) {
         if !self.json && !self.quiet {

@@ -387,7 +387,110 @@ fn a_proxy_answering_connect_a_byte_at_a_time_ends_with_the_time_limit() {
         authority: format!("127.0.0.1:{port}"),
         credentials: None,
     };
-    let e = super::capture::capture_via(&local(closed_port()), Some(proxy), short_deadline())
+    let e = super::capture::capture_via(&local(closed_port()), None, Some(proxy), short_deadline())
         .unwrap_err();
     assert!(matches!(e, CaptureError::TimedOut { .. }), "{e:?}");
+}
+
+#[test]
+fn a_known_bad_root_fails_the_chain_by_name_wherever_it_is() {
+    use super::judge::{judge_for, Flagged};
+    use super::pyssl::Rules;
+    let (root, int) = cas();
+    let leaf = site_leaf(&int, "http://127.0.0.1:9/x", VALID);
+    let chain = certs(&[leaf.der(), int.der()]);
+    let root_cert = Cert::from_der(&root.der()).unwrap();
+    let flag = |c: &Cert| {
+        (c.spki_raw == root_cert.spki_raw).then(|| Flagged {
+            name: "test interception root".into(),
+        })
+    };
+    let rules = Rules::for_target(None);
+    // In the bundle: the chain verifies by OpenSSL and webpki, and is still refused.
+    let j = judge_for(
+        &chain,
+        &bundle_of(&root),
+        Some(&ip()),
+        at(),
+        &OsRoots::default(),
+        &rules,
+        &flag,
+    );
+    assert!(!j.verifies, "{j:?}");
+    assert!(
+        matches!(&j.causes[..], [Cause::KnownBadRoot { depth: 2, name, .. }] if name == "test interception root"),
+        "{:?}",
+        j.causes
+    );
+    // Only in the OS store: named, and never offered as a proxy root to add.
+    let other = bundle_of(&cas().0);
+    let os = OsRoots::from_certs(vec![root_cert.clone()]);
+    let j = judge_for(&chain, &other, Some(&ip()), at(), &os, &rules, &flag);
+    assert!(!j.verifies);
+    assert!(
+        j.causes
+            .iter()
+            .any(|c| matches!(c, Cause::KnownBadRoot { .. })),
+        "{:?}",
+        j.causes
+    );
+    assert!(
+        !j.causes
+            .iter()
+            .any(|c| matches!(c, Cause::RootNotInBundle { .. })),
+        "{:?}",
+        j.causes
+    );
+    // Not flagged: the same chain verifies.
+    let j = judge_for(
+        &chain,
+        &bundle_of(&root),
+        Some(&ip()),
+        at(),
+        &OsRoots::default(),
+        &rules,
+        &|_| None,
+    );
+    assert!(j.verifies, "{:?}", j.causes);
+}
+
+#[test]
+fn the_python_verdict_depends_on_the_version_only_where_strict_mode_bites() {
+    use super::pyssl::{verify, Rules};
+    let (root, int) = cas();
+    let leaf = site_leaf(&int, "http://127.0.0.1:9/x", VALID);
+    let chain = certs(&[leaf.der(), int.der()]);
+    let anchors = certs(&[root.der()]);
+    for rules in [Rules::Before313, Rules::Strict313] {
+        let v = verify(&chain, &anchors, Some("127.0.0.1"), at(), rules).expect("OpenSSL built in");
+        assert!(v.verifies, "{v:?}");
+        // The wrong name fails under both, with OpenSSL's code.
+        let v = verify(&chain, &anchors, Some("other.example"), at(), rules).unwrap();
+        assert_eq!(
+            (v.verifies, v.code),
+            (false, super::pyssl::code::HOSTNAME_MISMATCH)
+        );
+        // One second after notAfter fails; judged at notAfter itself it still verifies
+        // only if OpenSSL says so (exact time, no rounding by certpatch).
+        let late = Cert::from_der(&leaf.der()).unwrap().not_after + time::Duration::seconds(1);
+        let v = verify(&chain, &anchors, Some("127.0.0.1"), late, rules).unwrap();
+        assert_eq!(
+            (v.verifies, v.code),
+            (false, super::pyssl::code::CERT_HAS_EXPIRED)
+        );
+    }
+    // Only the intermediate is anchored: Python 3.13's partial chain accepts it, older
+    // Python does not.
+    let only_int = certs(&[int.der()]);
+    let chain = certs(&[leaf.der()]);
+    assert!(
+        !verify(&chain, &only_int, Some("127.0.0.1"), at(), Rules::Before313)
+            .unwrap()
+            .verifies
+    );
+    assert!(
+        verify(&chain, &only_int, Some("127.0.0.1"), at(), Rules::Strict313)
+            .unwrap()
+            .verifies
+    );
 }

@@ -15,6 +15,7 @@ mod attacks_output;
 mod attacks_restore;
 mod bounded;
 
+mod badssl;
 mod chain_export;
 
 mod concurrency;

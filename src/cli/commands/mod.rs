@@ -40,6 +40,8 @@ pub struct Context {
     /// The time validity is judged at (`--at`, or now).
     pub at: OffsetDateTime,
     pub host: Host,
+    /// `--resolve HOST:PORT:ADDR` entries (diagnose, fix).
+    pub resolve: Vec<crate::net::endpoint::Resolve>,
 }
 
 impl Context {
