@@ -54,6 +54,7 @@ fn accepted(der: &[u8], bundle: &Bundle) -> bool {
     let rules = Rules {
         at: datetime!(2026-06-01 0:00 UTC),
         allow_root: false,
+        python_3_13: None,
     };
     judge(&input, bundle, rules)[0].decision == Decision::Add
 }

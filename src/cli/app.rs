@@ -77,6 +77,7 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         at: cli.global.at.unwrap_or_else(time::OffsetDateTime::now_utc),
         host: discover::Host::from_process(),
         knowledge: std::cell::OnceCell::new(),
+        resolve: cli.global.resolve.clone(),
     };
     match cli.command {
         Command::Find { roots, pythons } => commands::find::run(&ctx, &roots, &pythons),

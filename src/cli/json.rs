@@ -270,7 +270,7 @@ pub struct StatusJson<'a> {
     pub present: Vec<PresentJson<'a>>,
     pub lost: Vec<LostJson<'a>>,
     pub expiring: Vec<ExpiringJson<'a>>,
-    pub clients: Vec<ClientJson<'a>>,
+    pub clients: Vec<ClientJson>,
     pub error: Option<&'a str>,
 }
 
@@ -415,6 +415,9 @@ pub struct OfflineJson {
     pub issuers: Vec<IssuerJson>,
     /// Chains that end at a root certifi removed.
     pub removed_roots: Vec<RemovedRootJson>,
+    /// AIA fetches made with `--with-issuers` for issuers the index does not know.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fetches: Vec<AttemptJson>,
 }
 
 /// An issuer the index has (`offline.issuers[]`).
@@ -443,6 +446,7 @@ impl From<&Offline> for OfflineJson {
                 .iter()
                 .map(|r| RemovedRootJson::offline(r.certificate.clone(), &r.root))
                 .collect(),
+            fetches: o.fetches.iter().map(Into::into).collect(),
         }
     }
 }
@@ -539,17 +543,29 @@ pub struct DiagnoseEntry<'a> {
     pub causes: Vec<CauseEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webpki_error: Option<String>,
+    /// OpenSSL's verdict under each Python version's rules that may apply to the target.
+    pub python_rules: Vec<crate::net::pyssl::Verdict>,
+    /// What Python's `ssl` accepts but common clients refuse.
+    pub warnings: Vec<String>,
+    /// What makes a client ignore this bundle (variables, pip.conf), as `status` says.
+    pub clients: Vec<ClientJson>,
+    /// The target's own Python asked to connect (live, when its interpreter is known).
+    pub python: Option<PythonJson>,
 }
 
 /// `diagnose`'s own keys.
 #[derive(Serialize)]
-pub struct DiagnoseExtra {
+pub struct DiagnoseExtra<'a> {
     /// `HOST:PORT` connected to, or the `--chain` file's name.
     pub source: String,
     pub name: Option<String>,
     pub proxy: Option<String>,
+    /// The address connected to by `--resolve` (null: the host was resolved).
+    pub address: Option<String>,
     pub chain: Vec<ChainEntry>,
     pub chain_notes: Vec<String>,
+    /// Variables that make Python ignore the bundles judged (as in `check`).
+    pub overrides: Vec<OverrideJson<'a>>,
     pub notes: Vec<String>,
 }
 
@@ -1158,25 +1174,25 @@ pub fn overrides_json(overrides: &[Override]) -> Vec<OverrideJson<'_>> {
 
 /// What makes one client ignore a bundle (`status`'s `clients[]`).
 #[derive(Serialize)]
-pub struct ClientJson<'a> {
+pub struct ClientJson {
     pub client: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub versions: Option<&'a str>,
-    pub setting: &'a str,
-    pub value: &'a str,
-    pub effect: &'a str,
-    pub fix: &'a str,
+    pub versions: Option<String>,
+    pub setting: String,
+    pub value: String,
+    pub effect: String,
+    pub fix: String,
 }
 
-impl<'a> From<&'a Finding> for ClientJson<'a> {
-    fn from(f: &'a Finding) -> Self {
+impl From<&Finding> for ClientJson {
+    fn from(f: &Finding) -> Self {
         ClientJson {
             client: f.client,
-            versions: f.versions.as_deref(),
-            setting: &f.setting,
-            value: &f.value,
-            effect: &f.effect,
-            fix: &f.fix,
+            versions: f.versions.clone(),
+            setting: f.setting.clone(),
+            value: f.value.clone(),
+            effect: f.effect.clone(),
+            fix: f.fix.clone(),
         }
     }
 }
@@ -1302,6 +1318,8 @@ pub struct FixEntry<'a> {
     /// Whether webpki verifies the chain with the bundle after the patch.
     pub verifies_after: Option<bool>,
     pub python: Option<PythonJson>,
+    /// What makes a client ignore this bundle (variables, pip.conf), as `status` says.
+    pub clients: Vec<ClientJson>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -1316,6 +1334,7 @@ impl<'a> FixEntry<'a> {
             add: None,
             verifies_after: None,
             python: None,
+            clients: Vec::new(),
             error: None,
         }
     }
@@ -1327,6 +1346,8 @@ pub struct FixExtra<'a> {
     pub source: String,
     pub name: Option<String>,
     pub proxy: Option<String>,
+    /// The address connected to by `--resolve` (null: the host was resolved).
+    pub address: Option<String>,
     pub dry_run: bool,
     pub chain: Vec<ChainEntry>,
     pub chain_notes: Vec<String>,

@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::ColorChoice;
 pub use crate::x509::text::{
-    bounded, capped_list, escape, opt_path_text, path_json, path_text, short, MAX_LISTED,
-    MAX_MESSAGE_BYTES,
+    bounded, capped_list, escape, opt_path_text, path_json, path_text, shell_path, shell_word,
+    short, MAX_LISTED, MAX_MESSAGE_BYTES,
 };
 use crate::x509::text::{push_escaped, MAX_LINE_BYTES};
 
@@ -194,6 +194,14 @@ impl Printer {
         }
     }
 
+    /// What a slow step is about to do, on standard error (hidden by `--quiet`, `--json`),
+    /// so that a wait has a reason on screen.
+    pub fn progress(&self, s: impl AsRef<str>) {
+        if !self.json && !self.quiet {
+            self.to_stderr(Some((Tone::Dim, "…")), s.as_ref());
+        }
+    }
+
     /// A note on standard error: worth knowing, not a problem (hidden by `--quiet`, `--json`).
     pub fn note(&self, s: impl AsRef<str>) {
         if !self.json && !self.quiet {
@@ -214,6 +222,24 @@ pub fn print_document(value: &impl serde::Serialize) {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
     text.push('\n');
     write_stdout(text.as_bytes());
+}
+
+/// `--bundle PATH`, the path quoted for the shell ([`shell_path`]): how every command
+/// certpatch prints for pasting names a bundle.
+pub fn bundle_flag(path: &std::path::Path) -> String {
+    format!("--bundle {}", shell_path(path))
+}
+
+/// The first [`MAX_LISTED`] of `items`, for a list printed one item a line (or a few lines
+/// per item), and the line that counts the rest ("… and N more WHAT; `--json` has them
+/// all"), if any: what [`capped_list`] does for a list inside one message.
+pub fn capped_lines<'a, T>(items: &'a [T], what: &str) -> (&'a [T], Option<String>) {
+    let shown = &items[..items.len().min(MAX_LISTED)];
+    let more = items.len() - shown.len();
+    (
+        shown,
+        (more > 0).then(|| format!("… and {more} more {what}; `--json` has them all")),
+    )
 }
 
 #[cfg(test)]
@@ -257,6 +283,18 @@ mod tests {
         let cut = shown(&"\u{1b}".repeat(100_000), false, max);
         assert!(cut.len() < max + 64, "{}", cut.len());
         assert!(cut.ends_with(" … (98976 more bytes not shown)"), "{cut}");
+    }
+
+    #[test]
+    fn lines_are_capped_with_a_count_of_the_rest() {
+        let items: Vec<usize> = (0..25).collect();
+        let (shown, more) = capped_lines(&items, "rows");
+        assert_eq!(shown.len(), MAX_LISTED);
+        assert_eq!(
+            more.as_deref(),
+            Some("… and 15 more rows; `--json` has them all")
+        );
+        assert_eq!(capped_lines(&items[..3], "rows"), (&items[..3], None));
     }
 
     #[test]

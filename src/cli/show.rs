@@ -12,7 +12,8 @@ use crate::cli::exit::Outcome;
 use crate::cli::json::{self, failure, ChainEntry, Document, Failure};
 use crate::cli::output::{bounded, escape, path_text, short, Tone, MAX_LISTED};
 use crate::target::Target;
-use crate::usecase::diagnose::{Chain, Explained, NoChain};
+use crate::usecase::diagnose::{Chain, Explained, NoChain, Obtaining, Origin};
+use crate::usecase::fix::Step as FixStep;
 use crate::x509::input::{self, Input, InputError};
 
 /// Shows the chain for a person.
@@ -23,12 +24,17 @@ pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &
         .as_ref()
         .map(|x| format!(" through the proxy {x}"))
         .unwrap_or_default();
+    let at = chain
+        .addr
+        .map(|a| format!(" at {a} (--resolve)"))
+        .unwrap_or_default();
     let what = if chain.endpoint.is_some() {
-        format!("server {}{via} sent", escape(&chain.source))
+        format!("server {}{at}{via} sent", escape(&chain.source))
     } else {
         format!("`{}` holds", escape(&chain.source))
     };
     p.line(format!("{what} {} certificate(s):", entries.len()));
+    let (entries, more) = crate::cli::output::capped_lines(entries, "certificate(s)");
     for e in entries {
         let role = if e.depth == 0 {
             "leaf"
@@ -63,8 +69,15 @@ pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &
             ));
         }
     }
+    if let Some(more) = more {
+        p.line(format!("  {more}"));
+    }
+    let (notes, more) = crate::cli::output::capped_lines(notes, "notes");
     for n in notes {
         p.note(escape(n));
+    }
+    if let Some(more) = more {
+        p.note(more);
     }
 }
 
@@ -77,19 +90,39 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
         .as_deref()
         .map(|n| format!(" for `{}`", escape(n)))
         .unwrap_or_else(|| " (no name checked: give --name HOST)".to_string());
+    let who = python_words(target, j);
     if j.verifies {
         p.line(format!(
-            "{} {} verifies the chain{name}",
+            "{} {} verifies the chain{name}{who}",
             p.tone(Tone::Good, "ok:"),
             target.describe()
         ));
+        for w in &j.warnings {
+            p.warn(format!("  {}", escape(w)));
+        }
         return;
     }
     p.line(format!(
-        "{} {} does not verify the chain{name}:",
+        "{} {} does not verify the chain{name}{who}:",
         p.tone(Tone::Bad, "fails:"),
         target.describe()
     ));
+    if j.versions_differ() {
+        for v in &j.python {
+            p.line(format!(
+                "  {}: {}",
+                v.rules.words(),
+                if v.verifies {
+                    "connects".to_string()
+                } else {
+                    format!("fails ({})", escape(&v.reason))
+                }
+            ));
+        }
+    }
+    for w in &j.warnings {
+        p.warn(format!("  {}", escape(w)));
+    }
     for (c, removed) in j.causes.iter().zip(&e.removed) {
         p.line(format!("  - {}", escape(&c.message())));
         let Some(r) = removed else {
@@ -106,6 +139,114 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
             escape(crate::pki::advice::PARTIAL_CHAIN_NOTE)
         ));
     }
+}
+
+/// Whose verdict it is: " with Python 3.12.1's rules" when the target's interpreter is
+/// known, " (Python version unknown: …)" when it is not.
+fn python_words(target: &Target, j: &crate::net::judge::Judgement) -> String {
+    if j.python.is_empty() {
+        return " (judged by webpki: OpenSSL is not built in)".into();
+    }
+    match (&target.python_version, target.python_3_13()) {
+        (Some(v), Some(_)) => format!(" with Python {}'s rules", escape(v)),
+        _ if j.versions_differ() => " (Python version unknown: it depends on it)".into(),
+        _ => " (Python version unknown: any version)".into(),
+    }
+}
+
+/// Says which clients ignore the bundle just judged (a variable, pip.conf): its verdict,
+/// good or bad, is not what those clients see.
+pub fn report_clients(ctx: &Context, clients: &[crate::discover::Finding], verifies: bool) {
+    for f in clients {
+        let setting = if f.setting.contains(' ') {
+            escape(&f.setting).into_owned()
+        } else {
+            format!("{}={}", escape(&f.setting), escape(&f.value))
+        };
+        ctx.printer.warn(format!(
+            "  {} does not read this bundle: {setting} is set ({}); {}{}",
+            f.client,
+            escape(&f.effect),
+            escape(&f.fix),
+            if verifies {
+                ""
+            } else {
+                "; fixing this bundle alone will not fix that client"
+            }
+        ));
+    }
+}
+
+/// Obtains the chain ([`crate::usecase::diagnose::obtain`]), saying on standard error
+/// what it is doing (a handshake may take its whole limit).
+pub fn obtain(ctx: &Context, origin: &Origin) -> anyhow::Result<Result<Chain, NoChain>> {
+    let p = &ctx.printer;
+    let say = |step: Obtaining| match step {
+        Obtaining::Connecting {
+            authority,
+            addr,
+            secs,
+        } => p.progress(format!(
+            "connecting to {}{} (at most {secs} s)…",
+            escape(authority),
+            addr.map(|a| format!(" at {a} (--resolve)"))
+                .unwrap_or_default(),
+        )),
+        Obtaining::TryingOpenssl { authority } => p.progress(format!(
+            "rustls found no common TLS settings with {}; trying OpenSSL with Python's settings…",
+            escape(authority)
+        )),
+        Obtaining::Note(n) => p.note(escape(n)),
+    };
+    crate::usecase::diagnose::obtain(origin, &ctx.resolve, &say)
+}
+
+/// Shows what asking the target's own Python says ([`crate::usecase::fix`]'s Python
+/// steps); `false` for any other step.
+pub fn show_python_step(ctx: &Context, step: &FixStep) -> bool {
+    let p = &ctx.printer;
+    match step {
+        FixStep::PythonSkipped { detail } => p.note(detail),
+        FixStep::PythonWithout { variables } => p.note(format!(
+            "the Python check runs without {} (set here; they would make Python read another file than the bundle)",
+            variables.join(", ")
+        )),
+        FixStep::AskingPython {
+            python,
+            authority,
+            patched,
+        } => p.progress(format!(
+            "asking {python} to connect to {} with {} (at most 10 s)…",
+            escape(authority),
+            if *patched {
+                "the patched bundle"
+            } else {
+                "this bundle"
+            }
+        )),
+        FixStep::Python(check) => match check.verifies {
+            Some(true) => p.line(format!(
+                "  {} {}",
+                p.tone(Tone::Good, "confirmed:"),
+                escape(&check.detail)
+            )),
+            _ => p.warn(escape(&check.detail)),
+        },
+        FixStep::PythonBeside { check, agrees } => match agrees {
+            Some(true) => p.line(format!(
+                "  {} {}",
+                p.tone(Tone::Good, "confirmed by Python:"),
+                escape(&check.detail)
+            )),
+            Some(false) => p.warn(format!(
+                "certpatch's judgement and Python's differ: {}; Python's own answer is the one your code gets",
+                escape(&check.detail)
+            )),
+            None => p.warn(escape(&check.detail)),
+        },
+        _ => return false,
+    }
+    true
 }
 
 /// Says why no chain was read (and, with `--json`, prints the failure document).

@@ -8,10 +8,12 @@
 
 pub mod aia;
 pub mod capture;
+pub mod capture_openssl;
 pub mod endpoint;
 pub mod issuers;
 pub mod judge;
 pub mod proxy;
+pub mod pyssl;
 
 #[cfg(test)]
 #[path = "../../tests/cli/netlab.rs"]

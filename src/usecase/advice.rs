@@ -2,10 +2,16 @@
 //! certificate refused because its issuer is not in the bundle, the index's path to a
 //! bundle root (offered in the refusal, or added with `--with-issuers`) or the root
 //! certifi removed that its chain ends at (explained in words, with the actions that can
-//! work, instead of "add that issuer first").
+//! work, instead of "add that issuer first"). With `--with-issuers`, an issuer the index
+//! does not know is then fetched from the certificate's AIA "CA Issuers" URL (the
+//! contract's "offline index, then AIA"), with the net layer's limits and the run's one
+//! fetcher ([`Knowledge::aia`]); whatever is found only joins the input, which `add`
+//! judges as usual.
 
 use crate::accept::validate::{Code, Verdict};
 use crate::bundle::Bundle;
+use crate::net::aia::Attempt;
+use crate::net::issuers::{walk, End, Source};
 use crate::pki::advice::RemovedRoot;
 use crate::pki::chain::Completion;
 use crate::pki::complete;
@@ -25,9 +31,11 @@ pub struct Known {
 pub struct Prepared {
     pub input: Input,
     pub sources: Vec<String>,
-    /// How many issuers from the index precede the user's certificates.
+    /// How many issuers from the index (or AIA) precede the user's certificates.
     pub from_index: usize,
     pub known: Vec<Known>,
+    /// The AIA fetches made for this input (with `--with-issuers`).
+    pub fetches: Vec<Attempt>,
 }
 
 /// What certpatch knows offline about one bundle's missing issuers.
@@ -37,6 +45,8 @@ pub struct Offline {
     pub issuers: Vec<Issuer>,
     /// Chains that end at a root certifi removed.
     pub removed_roots: Vec<Removed>,
+    /// AIA fetches made with `--with-issuers` for issuers the index does not know.
+    pub fetches: Vec<Attempt>,
 }
 
 /// An issuer the index has.
@@ -66,6 +76,7 @@ impl Prepared {
             sources: input.certs.iter().map(|_| input.source.clone()).collect(),
             from_index: 0,
             known: Vec::new(),
+            fetches: Vec::new(),
         }
     }
 }
@@ -105,6 +116,7 @@ pub fn prepare(
         });
     }
     let mut issuers: Vec<(Cert, String)> = Vec::new();
+    let mut fetches = Vec::new();
     if with_issuers {
         let date = &index.date;
         for k in &known {
@@ -128,6 +140,7 @@ pub fn prepare(
                 }
             }
         }
+        fetches = from_aia(knowledge, input, bundle, &known, &mut issuers);
         // Nearest the root first, as a chain is read top-down in a bundle.
         issuers.reverse();
     }
@@ -144,14 +157,83 @@ pub fn prepare(
         sources,
         from_index,
         known,
+        fetches,
     }
+}
+
+/// The run's AIA fetcher ([`Knowledge::aia`]) as a source of the walk.
+struct RunAia<'k>(&'k Knowledge);
+
+impl Source for RunAia<'_> {
+    fn name(&self) -> &'static str {
+        "AIA"
+    }
+
+    fn candidates(&mut self, child: &Cert) -> Vec<(Cert, String)> {
+        self.0.aia.borrow_mut().candidates(child)
+    }
+
+    fn attempts(&self) -> Vec<Attempt> {
+        self.0.aia.borrow().attempts()
+    }
+}
+
+/// For each looked-up certificate the index has no path for (and whose chain does not
+/// end at a removed root), walks up through AIA; the issuers found join `issuers`
+/// (leaf side first) when they complete the chain to a root of `bundle`. Returns the
+/// fetches made for this input.
+fn from_aia(
+    knowledge: &Knowledge,
+    input: &Input,
+    bundle: &Bundle,
+    known: &[Known],
+    issuers: &mut Vec<(Cert, String)>,
+) -> Vec<Attempt> {
+    let wanted: Vec<&Cert> = known
+        .iter()
+        .filter(|k| k.completion.path.is_none() && k.completion.dead_ends.is_empty())
+        .filter_map(|k| input.certs.iter().find(|c| c.sha256 == k.sha256))
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let before = RunAia(knowledge).attempts().len();
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(RunAia(knowledge))];
+    for cert in wanted {
+        let (found, end) = walk(std::slice::from_ref(cert), bundle, &mut sources);
+        if end != End::Anchored {
+            continue;
+        }
+        let mut below = cert;
+        for f in &found {
+            let dup = issuers.iter().any(|(c, _)| c.sha256 == f.cert.sha256)
+                || input.certs.iter().any(|c| c.sha256 == f.cert.sha256);
+            if !dup {
+                issuers.push((
+                    f.cert.clone(),
+                    format!(
+                        "issuer of {} (AIA {}) for {}",
+                        below.name(),
+                        f.origin,
+                        input.source
+                    ),
+                ));
+            }
+            below = &f.cert;
+        }
+    }
+    let attempts = RunAia(knowledge).attempts();
+    attempts[before.min(attempts.len())..].to_vec()
 }
 
 /// Rewrites the "issuer not in the bundle" reasons the index can say more about (an
 /// `issuer-missing` whose chain ends at a removed root becomes `root-removed`), and
 /// returns what is known offline.
 pub fn explain(knowledge: &Knowledge, verdicts: &mut [Verdict], prepared: &Prepared) -> Offline {
-    let mut offline = Offline::default();
+    let mut offline = Offline {
+        fetches: prepared.fetches.clone(),
+        ..Offline::default()
+    };
     for i in 0..prepared.from_index {
         let c = &prepared.input.certs[i];
         offline.issuers.push(Issuer {

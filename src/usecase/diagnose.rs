@@ -9,11 +9,14 @@ use anyhow::Result;
 use rustls::pki_types::ServerName;
 
 use crate::bundle::Bundle;
-use crate::net::capture::{self, Timeouts};
-use crate::net::endpoint::{self, Endpoint};
-use crate::net::judge::{Cause, Judgement};
+use crate::net::capture::{self, CaptureError, Timeouts};
+use crate::net::endpoint::{self, Endpoint, Resolve};
+use crate::net::judge::{self, Cause, Judgement, OsRoots};
+use crate::net::proxy;
+use crate::net::pyssl::Rules as PyRules;
 use crate::pki::advice::RemovedRoot;
 use crate::pki::chain::DeadEnd;
+use crate::target::Target;
 use crate::usecase::knowledge::Knowledge;
 use crate::usecase::UsageError;
 use crate::x509::cert::Cert;
@@ -38,6 +41,8 @@ pub struct Chain {
     pub proxy: Option<String>,
     /// `HOST:PORT` or the file name, for messages and the patch source.
     pub source: String,
+    /// The address connected to instead of resolving the host (`--resolve`).
+    pub addr: Option<std::net::IpAddr>,
 }
 
 impl Chain {
@@ -53,18 +58,73 @@ pub struct NoChain {
     pub message: String,
 }
 
+/// What `obtain` says while it works (a handshake may take its whole limit).
+pub enum Obtaining<'s> {
+    /// About to connect to `authority` (at `addr` with `--resolve`), for at most `secs`.
+    Connecting {
+        authority: &'s str,
+        addr: Option<std::net::IpAddr>,
+        secs: u64,
+    },
+    /// rustls found no common TLS settings; trying OpenSSL with Python's settings.
+    TryingOpenssl { authority: &'s str },
+    /// How the chain was read, when that matters (through OpenSSL).
+    Note(&'s str),
+}
+
 /// Connects (or reads the file) and returns the chain. A usage mistake (an endpoint or
 /// `--name` that is no host) is an `Err` holding a [`UsageError`].
-pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
+pub fn obtain(
+    origin: &Origin,
+    resolve: &[Resolve],
+    say: &dyn Fn(Obtaining),
+) -> Result<Result<Chain, NoChain>> {
     match origin {
         Origin::Server(text) => {
             let ep = endpoint::parse(text).map_err(UsageError)?;
-            let captured = match capture::capture(&ep, Timeouts::default()) {
+            let addr = Resolve::find(resolve, &ep);
+            let limits = Timeouts::default();
+            say(Obtaining::Connecting {
+                authority: &ep.authority(),
+                addr,
+                secs: (limits.connect + limits.handshake).as_secs(),
+            });
+            let mut capture_note = None;
+            let captured = match capture::capture_at(&ep, addr, limits) {
                 Ok(c) => c,
+                // rustls cannot talk to it (DHE, CBC, static RSA, old versions): OpenSSL
+                // with Python's own settings may, and then that is what Python sees.
+                Err(e @ CaptureError::Mismatch { .. })
+                    if proxy::for_https(&ep.host, ep.port).ok().flatten().is_none() =>
+                {
+                    say(Obtaining::TryingOpenssl {
+                        authority: &ep.authority(),
+                    });
+                    match crate::net::capture_openssl::capture(&ep, addr, limits.handshake) {
+                        Ok(chain) => {
+                            capture_note = Some(format!("rustls (certpatch's own TLS) could not negotiate with this server ({}); the chain was read through OpenSSL with Python's default ciphers, which can: Python connects as far as TLS settings go, but rustls-based clients (e.g. uv, Rust or Go tools with their own TLS) may not", first_line(&capture_message(&e))));
+                            capture::Captured {
+                                chain,
+                                peer: std::net::SocketAddr::from(([0, 0, 0, 0], ep.port)),
+                                proxy: None,
+                            }
+                        }
+                        Err(why) => {
+                            return Ok(Err(NoChain {
+                                code: e.code(),
+                                message: format!(
+                                    "{}\nPython's default TLS settings (OpenSSL) cannot negotiate with it either: {}; the server's TLS configuration (versions, ciphers) is the problem, not a bundle",
+                                    capture_message(&e),
+                                    bounded(&why)
+                                ),
+                            }))
+                        }
+                    }
+                }
                 Err(e) => {
                     return Ok(Err(NoChain {
                         code: e.code(),
-                        message: bounded(&e.to_string()).into_owned(),
+                        message: capture_message(&e),
                     }))
                 }
             };
@@ -83,12 +143,17 @@ pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
                     }
                 }
             }
+            let addr = if captured.proxy.is_some() { None } else { addr };
+            if let Some(n) = &capture_note {
+                say(Obtaining::Note(n));
+            }
             Ok(Ok(Chain {
                 certs,
                 name: Some(ep.host.clone()),
                 proxy: captured.proxy.map(|p| p.shown()),
                 source: ep.authority(),
                 endpoint: Some(ep),
+                addr,
             }))
         }
         Origin::File { file, name } => {
@@ -116,9 +181,75 @@ pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
                 name: name.map(|n| n.to_string()),
                 proxy: None,
                 source: input.source,
+                addr: None,
             }))
         }
     }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
+}
+
+fn capture_message(e: &CaptureError) -> String {
+    bounded(&e.to_string()).into_owned()
+}
+
+/// Judges the chain for one target as its Python will: the rules of its interpreter's
+/// version (both when unknown), known-bad roots flagged by name.
+pub fn judge_target(
+    at: time::OffsetDateTime,
+    chain: &Chain,
+    bundle: &Bundle,
+    target: &Target,
+    os: &OsRoots,
+) -> Judgement {
+    let mut j = judge::judge_for(
+        &chain.certs,
+        bundle,
+        chain.server_name().as_ref(),
+        at,
+        os,
+        &PyRules::for_target(target.python_3_13()),
+        &|c| {
+            crate::accept::known_bad::lookup(c).map(|k| judge::Flagged {
+                name: k.name.to_string(),
+            })
+        },
+    );
+    // A root found in the OS store that certifi itself shipped is a public root, not a
+    // company proxy's: the chain's top then misses its issuer in the usual sense (and a
+    // root certifi removed gets its own explanation).
+    let roots = crate::pki::roots::Roots::embedded();
+    for c in &mut j.causes {
+        let Cause::RootNotInBundle {
+            depth,
+            sha256,
+            sent: false,
+            ..
+        } = c
+        else {
+            continue;
+        };
+        let key: Option<[u8; 32]> = (0..32)
+            .map(|i| u8::from_str_radix(sha256.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()
+            .and_then(|v| v.try_into().ok());
+        let public = key.is_some_and(|k| roots.get(&k).is_some());
+        let top = depth.checked_sub(1).and_then(|d| {
+            let order = judge::path(&chain.certs);
+            order.get(d).map(|&i| &chain.certs[i])
+        });
+        if let (true, Some(top)) = (public, top) {
+            *c = Cause::MissingIssuer {
+                depth: *depth - 1,
+                subject: top.subject.clone(),
+                issuer: top.issuer.clone(),
+                ca_issuers: judge::extra(top).ca_issuers,
+            };
+        }
+    }
+    j
 }
 
 /// A judgement's causes, each with the removed root it comes down to (if any).

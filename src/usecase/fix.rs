@@ -22,7 +22,7 @@ use crate::net::judge::{self, OsRoots};
 use crate::pki::Index;
 use crate::target::Target;
 use crate::usecase::add::AddStatus;
-use crate::usecase::diagnose::{explain, Chain, Explained};
+use crate::usecase::diagnose::{explain, judge_target, Chain, Explained};
 use crate::usecase::knowledge::Knowledge;
 use crate::x509::cert::Cert;
 use crate::x509::input::Input;
@@ -48,10 +48,13 @@ impl Source for OfflineIndex<'_> {
     }
 }
 
-/// The issuer sources of this run, in the order they are asked: the offline index, then
-/// AIA unless `--offline`.
+/// The issuer sources of this run, in the order they are asked: the offline index, the
+/// operating system's store (a company proxy's root), then AIA unless `--offline`.
 pub fn sources(index: &Index, offline: bool) -> Vec<Box<dyn Source + '_>> {
-    let mut list: Vec<Box<dyn Source + '_>> = vec![Box::new(OfflineIndex(index))];
+    let mut list: Vec<Box<dyn Source + '_>> = vec![
+        Box::new(OfflineIndex(index)),
+        Box::new(issuers::OsStore::default()),
+    ];
     if !offline {
         list.push(Box::new(issuers::Aia::default()));
     }
@@ -95,6 +98,11 @@ pub enum Step<'s> {
     NotFixable {
         codes: &'s [&'static str],
     },
+    /// About to look for the missing issuer in these sources.
+    Searching {
+        sources: &'s [&'static str],
+        offline: bool,
+    },
     /// The fetches made for this bundle.
     Fetched(&'s [Attempt]),
     /// No source had `issuer`; `looked_in` names the sources asked.
@@ -125,8 +133,21 @@ pub enum Step<'s> {
     PythonWithout {
         variables: &'s [&'static str],
     },
-    /// Python's verdict (`None`: it could not be asked).
+    /// About to ask `python` to connect to `authority` with the bundle (`patched`: after
+    /// the patch; else the bundle as it is, in `diagnose`).
+    AskingPython {
+        python: &'s str,
+        authority: &'s str,
+        patched: bool,
+    },
+    /// Python's verdict after a patch (`verifies` `None`: it could not be asked).
     Python(&'s PythonCheck),
+    /// Python's verdict beside certpatch's own judgement (`diagnose`); `agrees` says
+    /// whether they are the same.
+    PythonBeside {
+        check: &'s PythonCheck,
+        agrees: Option<bool>,
+    },
 }
 
 /// Python's verdict on the host with the patched bundle.
@@ -161,7 +182,7 @@ pub fn fix_one(
 ) -> Result<Fixed> {
     let name = chain.server_name();
     let bundle = Bundle::parse(target.read()?);
-    let before = judge::judge(&chain.certs, &bundle, name.as_ref(), req.at, os);
+    let before = judge_target(req.at, chain, &bundle, target, os);
     let explained = explain(req.knowledge, before, &chain.certs, &bundle);
     say(Step::Judged(&explained));
     let mut fixed = Fixed {
@@ -188,6 +209,11 @@ pub fn fix_one(
         return Ok(fixed);
     }
     // Find the missing issuers, asking each source in order.
+    let names: Vec<&'static str> = sources.iter().map(|s| s.name()).collect();
+    say(Step::Searching {
+        sources: &names,
+        offline: req.offline,
+    });
     let seen_before: usize = sources.iter().map(|s| s.attempts().len()).sum();
     let (found, end) = issuers::walk(&chain.certs, &bundle, sources);
     let attempts: Vec<Attempt> = sources.iter().flat_map(|s| s.attempts()).collect();
@@ -280,7 +306,7 @@ pub fn fix_one(
     }
     if let (Some(python), Some(ep)) = (&target.interpreter, &chain.endpoint) {
         fixed.python = Some(confirm_with_python(
-            req.host, target, python, ep, chain, say,
+            req.host, target, python, ep, chain, None, say,
         ));
     }
     Ok(fixed)
@@ -295,11 +321,11 @@ fn pem_of(certs: &[Cert]) -> Vec<u8> {
 
 /// What Python is asked: a TLS handshake to the host with the bundle as its CA file.
 const VERIFY_SCRIPT: &str = r#"import socket, ssl, sys
-host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port, cafile, addr = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 version = "%d.%d" % sys.version_info[:2]
 try:
     ctx = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection((host, port), timeout=10) as s:
+    with socket.create_connection((addr or host, port), timeout=10) as s:
         with ctx.wrap_socket(s, server_hostname=host):
             pass
     print("certpatch-verified " + version)
@@ -307,12 +333,16 @@ except Exception as e:
     print("certpatch-not-verified " + version + " " + type(e).__name__ + ": " + str(e))
 "#;
 
-fn confirm_with_python(
+/// Asks the target's own Python to connect with the bundle: after a patch (`judged` is
+/// `None`), or in `diagnose` beside certpatch's own verdict `judged` (then a difference is
+/// said, not resolved silently).
+pub fn confirm_with_python(
     host: &Host,
     target: &Target,
     python: &Path,
     ep: &Endpoint,
     chain: &Chain,
+    judged: Option<bool>,
     say: &dyn Fn(Step),
 ) -> PythonCheck {
     let shown_python = path_text(python);
@@ -340,7 +370,18 @@ fn confirm_with_python(
         });
     }
     let port = ep.port.to_string();
-    let args: [&std::ffi::OsStr; 3] = [ep.host.as_ref(), port.as_ref(), target.path.as_os_str()];
+    let addr = chain.addr.map(|a| a.to_string()).unwrap_or_default();
+    let args: [&std::ffi::OsStr; 4] = [
+        ep.host.as_ref(),
+        port.as_ref(),
+        target.path.as_os_str(),
+        addr.as_ref(),
+    ];
+    say(Step::AskingPython {
+        python: &shown_python,
+        authority: &ep.authority(),
+        patched: judged.is_none(),
+    });
     let place = target
         .environment
         .as_deref()
@@ -358,7 +399,27 @@ fn confirm_with_python(
             let rest = words.next().unwrap_or("").to_string();
             check.version = version.clone();
             let v = version.unwrap_or_else(|| "?".into());
-            if verdict == "certpatch-verified" {
+            if let Some(judged) = judged {
+                let connects = verdict == "certpatch-verified";
+                check.verifies = Some(connects);
+                check.detail = if connects {
+                    format!(
+                        "Python {v} in {place} connects to {} with this bundle",
+                        ep.host
+                    )
+                } else {
+                    format!(
+                        "Python {v} in {place} does not connect to {} with this bundle: {}",
+                        ep.host,
+                        bounded(&rest)
+                    )
+                };
+                say(Step::PythonBeside {
+                    check: &check,
+                    agrees: Some(connects == judged),
+                });
+                return check;
+            } else if verdict == "certpatch-verified" {
                 check.verifies = Some(true);
                 check.detail = format!("Python {v} in {place} now verifies {}", ep.host);
             } else {
@@ -372,6 +433,13 @@ fn confirm_with_python(
         }
         Err(e) => {
             check.detail = format!("could not ask {shown_python}: {e}");
+            if judged.is_some() {
+                say(Step::PythonBeside {
+                    check: &check,
+                    agrees: None,
+                });
+                return check;
+            }
         }
     }
     say(Step::Python(&check));

@@ -1,13 +1,15 @@
-//! The offline knowledge of one run: the index of intermediates in use (the refresh
+//! The issuer knowledge of one run: the index of intermediates in use (the refresh
 //! `certpatch index refresh` saved in `CERTPATCH_HOME`, else the snapshot built into
-//! certpatch) and certifi's root history. Loaded once per run by the caller and passed
+//! certpatch), certifi's root history and the run's AIA fetcher. Loaded once per run by the caller and passed
 //! down as a value, so every command (`check`, `add`, `fix`, `diagnose`, `status`,
 //! `reapply`, `index`) uses the same index — there is no process-wide index to set first.
 
+use std::cell::RefCell;
 use std::path::PathBuf;
 
 use time::OffsetDateTime;
 
+use crate::net::issuers::Aia;
 use crate::pki::index::{self, Index};
 use crate::pki::roots::Roots;
 use crate::store::home::Home;
@@ -16,6 +18,9 @@ use crate::x509::text::{chain, path_text};
 /// The index and root history a run uses.
 pub struct Knowledge {
     index: Loaded,
+    /// The run's AIA fetcher, shared by every bundle (each URL fetched once, five fetches
+    /// in all), for `--with-issuers`.
+    pub aia: RefCell<Aia>,
     /// The refreshed index in use and its size in bytes (`None`: the built-in snapshot).
     pub refreshed: Option<(PathBuf, usize)>,
     /// Why a refreshed index on disk is not used (a warning for the user).
@@ -32,6 +37,7 @@ impl Knowledge {
     pub fn embedded() -> Knowledge {
         Knowledge {
             index: Loaded::Embedded,
+            aia: RefCell::default(),
             refreshed: None,
             problem: None,
         }
@@ -60,7 +66,7 @@ impl Knowledge {
             Ok((i, n)) => Knowledge {
                 index: Loaded::Refreshed(Box::new(i)),
                 refreshed: Some((path, n)),
-                problem: None,
+                ..Knowledge::embedded()
             },
             Err(e) => Knowledge {
                 problem: Some(format!(
@@ -98,26 +104,13 @@ impl Knowledge {
         is_stale(self.index(), at)
     }
 
-    /// The note that the index is stale, once per index date (a marker in
-    /// `CERTPATCH_HOME/index/` remembers it was shown), or `None`.
-    pub fn stale_note_once(&self, at: OffsetDateTime, home: Option<&Home>) -> Option<String> {
+    /// The note that the index is stale, said every time an issuer is looked up in it
+    /// (a note remembered in a file would make `check`, which writes nothing, write under
+    /// `CERTPATCH_HOME`), or `None`.
+    pub fn stale_note(&self, at: OffsetDateTime) -> Option<String> {
         let i = self.index();
-        if !is_stale(i, at) {
-            return None;
-        }
-        let home = home?;
-        let marker = home
-            .root
-            .join("index")
-            .join(format!("stale-noted-{}", i.date));
-        if marker.exists() {
-            return None;
-        }
-        if home.ensure(marker.parent()?).is_ok() {
-            let _ = crate::store::write::write_atomic(&marker, b"", None);
-        }
-        Some(format!(
-            "certpatch's offline index of intermediates is from {}, more than a year old: newer intermediates are missing from it; refresh it with `certpatch index refresh FILE` (this note is shown once)",
+        is_stale(i, at).then(|| format!(
+            "certpatch's offline index of intermediates is from {}, more than a year old: newer intermediates are missing from it; refresh it with `certpatch index refresh FILE`",
             i.date
         ))
     }

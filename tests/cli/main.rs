@@ -13,7 +13,9 @@ mod attacks_certs;
 mod attacks_files;
 mod attacks_output;
 mod attacks_restore;
+mod bounded;
 
+mod badssl;
 mod chain_export;
 
 mod concurrency;

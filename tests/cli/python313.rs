@@ -45,7 +45,7 @@ fn version_at_least(python: &Path, minor: u32) -> Option<bool> {
 }
 
 /// A Python 3.13 or newer: a `python3.1X` on `PATH`, or a pyenv version.
-fn python313() -> Option<PathBuf> {
+pub fn python313() -> Option<PathBuf> {
     let mut candidates = Vec::new();
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 
 use super::{bundle_error, Context};
-use crate::accept::validate::{Rules, ANCHOR_NOTE};
+use crate::accept::validate::{strict_traits, Rules, ANCHOR_NOTE};
 use crate::cli::adding::add_to;
 pub use crate::cli::adding::AddArgs;
 use crate::cli::exit::{Outcome, UsageError};
@@ -50,6 +50,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let rules = Rules {
         at: ctx.at,
         allow_root: args.allow_root,
+        python_3_13: None,
     };
     let when = now_rfc3339();
     let mut outcome = Outcome::Success;
@@ -61,6 +62,10 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let mut changed: Vec<Target> = Vec::new();
     let mut caveats = 0;
     for target in &targets {
+        let rules = Rules {
+            python_3_13: target.python_3_13(),
+            ..rules
+        };
         let result = add_to(ctx, &input, target, &args, rules, &when);
         match result {
             Ok(report) => {
@@ -113,7 +118,12 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
                 "; {failed} bundle(s) refused or failed (see the errors above)"
             ));
         }
-        if caveats > 0 {
+        let strict_flagged = patched.iter().any(|t| t.python_3_13() != Some(false))
+            && input.certs.iter().any(|c| !strict_traits(c).is_empty());
+        if strict_flagged {
+            // Python 3.13+ (or a version not known) rejects chains through it.
+            summary.push_str("; on Python 3.13+ chains through it still fail (see the warning above); with an older Python, retry the failing request");
+        } else if caveats > 0 {
             summary.push_str("; read the warnings above before retrying the failing request");
         } else if overrides.is_empty() && findings.is_empty() {
             summary.push_str("; retry the failing request now");
@@ -200,18 +210,7 @@ fn same_file(out: &Path, bundle: &Path) -> bool {
 fn targets_flags(targets: &[Target]) -> String {
     targets
         .iter()
-        .map(|t| format!("--bundle {}", shell_quote(&t.path)))
+        .map(|t| crate::cli::output::bundle_flag(&t.path))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn shell_quote(p: &Path) -> String {
-    let s = p.display().to_string();
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@".contains(c))
-    {
-        s
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
-    }
 }

@@ -16,16 +16,21 @@ use super::Context;
 use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
 use crate::cli::json::{
-    cause_entries, chain_entries, DiagnoseEntry, DiagnoseExtra, DiagnoseStatus,
+    cause_entries, chain_entries, overrides_json, DiagnoseEntry, DiagnoseExtra, DiagnoseStatus,
+    PythonJson,
 };
 use crate::cli::output::path_text;
-use crate::cli::show::{document, no_chain, show_chain, show_judgement};
+use crate::cli::show::{
+    document, no_chain, obtain, report_clients, show_chain, show_judgement, show_python_step,
+};
 use crate::cli::Targets;
 use crate::net::judge::{self, OsRoots};
-use crate::usecase::diagnose::{explain, obtain, Origin};
+use crate::usecase::clients::{findings_for, overrides_for};
+use crate::usecase::diagnose::{explain, judge_target, Origin};
+use crate::usecase::fix::{confirm_with_python, Step};
 
 pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> {
-    let chain = match obtain(&origin)? {
+    let chain = match obtain(ctx, &origin)? {
         Ok(c) => c,
         Err(no) => return Ok(no_chain(ctx, "diagnose", no)),
     };
@@ -34,7 +39,6 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);
     let os = OsRoots::default();
-    let name = chain.server_name();
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
     for target in &targets {
@@ -51,14 +55,38 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
                     error: Some(message),
                     causes: Vec::new(),
                     webpki_error: None,
+                    python_rules: Vec::new(),
+                    warnings: Vec::new(),
+                    clients: Vec::new(),
+                    python: None,
                 });
                 continue;
             }
         };
-        let j = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, &os);
+        let j = judge_target(ctx.at, &chain, &bundle, target, &os);
         let explained = explain(ctx.knowledge(), j, &chain.certs, &bundle);
         show_judgement(ctx, target, &chain, &explained);
         let j = &explained.judgement;
+        let clients: Vec<crate::discover::Finding> = findings_for(&ctx.host, &[target])
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        report_clients(ctx, &clients, j.verifies);
+        let say = |step: Step| {
+            show_python_step(ctx, &step);
+        };
+        let python = match (&target.interpreter, &chain.endpoint) {
+            (Some(py), Some(ep)) => Some(confirm_with_python(
+                &ctx.host,
+                target,
+                py,
+                ep,
+                &chain,
+                Some(j.verifies),
+                &say,
+            )),
+            _ => None,
+        };
         if !j.verifies {
             outcome = Outcome::Failure;
         }
@@ -72,8 +100,13 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             error: None,
             causes: cause_entries(&explained),
             webpki_error: j.webpki_error.clone(),
+            python_rules: j.python.clone(),
+            warnings: j.warnings.clone(),
+            clients: clients.iter().map(Into::into).collect(),
+            python: python.as_ref().map(PythonJson::from),
         });
     }
+    let overrides = overrides_for(&ctx.host, &targets.iter().collect::<Vec<_>>());
     document(
         ctx,
         "diagnose",
@@ -83,8 +116,10 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             source: chain.source.clone(),
             name: chain.name.clone(),
             proxy: chain.proxy.clone(),
+            address: chain.addr.map(|a| a.to_string()),
             chain: entries,
             chain_notes,
+            overrides: overrides_json(&overrides),
             notes,
         },
     );

@@ -24,14 +24,16 @@ use crate::cli::json::{
 };
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::show::report_overrides;
-use crate::cli::show::{document, no_chain, show_chain, show_judgement};
+use crate::cli::show::{
+    document, no_chain, obtain, report_clients, show_chain, show_judgement, show_python_step,
+};
 use crate::cli::Targets;
 use crate::net::aia::Attempt;
 use crate::net::issuers::Source;
 use crate::net::judge::{self, OsRoots};
 use crate::target::Target;
-use crate::usecase::clients::overrides_for;
-use crate::usecase::diagnose::{obtain, Chain, Origin};
+use crate::usecase::clients::{findings_for, overrides_for};
+use crate::usecase::diagnose::{Chain, Origin};
 use crate::usecase::fix::{self, Step};
 use crate::x509::clock::now_rfc3339;
 
@@ -44,7 +46,7 @@ pub struct FixArgs<'a> {
 }
 
 pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
-    let chain = match obtain(&Origin::Server(args.server))? {
+    let chain = match obtain(ctx, &Origin::Server(args.server))? {
         Ok(c) => c,
         Err(no) => return Ok(no_chain(ctx, "fix", no)),
     };
@@ -91,6 +93,32 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
         .collect();
     let overrides = overrides_for(&ctx.host, &changed.iter().collect::<Vec<_>>());
     report_overrides(ctx, &overrides);
+    // pip.conf and the variables, per bundle: a patched bundle a client does not read
+    // fixes nothing for that client.
+    let mut ignored_by: Vec<String> = Vec::new();
+    let mut all_clients = Vec::new();
+    for (entry, target) in bundles.iter_mut().zip(&targets) {
+        let clients: Vec<crate::discover::Finding> = findings_for(&ctx.host, &[target])
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        if matches!(
+            entry.status,
+            FixStatusJson::Patched | FixStatusJson::WouldPatch
+        ) {
+            report_clients(ctx, &clients, true);
+            for f in &clients {
+                let c = format!("{} ({})", f.client, f.setting);
+                if !ignored_by.contains(&c) {
+                    ignored_by.push(c);
+                }
+            }
+        }
+        all_clients.push(clients);
+    }
+    for (entry, clients) in bundles.iter_mut().zip(&all_clients) {
+        entry.clients = clients.iter().map(Into::into).collect();
+    }
     let mut added: Vec<String> = Vec::new();
     let mut patched: Vec<&Target> = Vec::new();
     for (entry, target) in bundles.iter().zip(&targets) {
@@ -104,8 +132,16 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
         }
     }
     if !patched.is_empty() {
+        let then = if ignored_by.is_empty() {
+            "retry the failing request".to_string()
+        } else {
+            format!(
+                "but {} still do(es) not read it: change the settings named above, then retry",
+                escape(&ignored_by.join(", "))
+            )
+        };
         ctx.printer.line(format!(
-            "{} {} now verif{} {}; retry the failing request",
+            "{} {} now verif{} {}; {then}",
             ctx.printer.tone(Tone::Good, "done:"),
             if patched.len() == 1 {
                 "the bundle".to_string()
@@ -120,10 +156,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
             added.iter().map(|s| short(s)).collect::<Vec<_>>().join(" "),
             patched
                 .iter()
-                .map(|t| format!(
-                    "--bundle '{}'",
-                    t.path.display().to_string().replace('\'', "'\\''")
-                ))
+                .map(|t| crate::cli::output::bundle_flag(&t.path))
                 .collect::<Vec<_>>()
                 .join(" ")
         ));
@@ -137,6 +170,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
             source: chain.source.clone(),
             name: chain.name.clone(),
             proxy: chain.proxy.clone(),
+            address: chain.addr.map(|a| a.to_string()),
             dry_run: args.dry_run,
             chain: entries,
             chain_notes,
@@ -183,6 +217,19 @@ fn fix_one<'a>(
         Step::NotFixable { codes } => p.error(format!(
             "{path}: `fix` cannot help: adding certificates to a bundle does not cure {}; nothing was written",
             codes.join(", ")
+        )),
+        Step::Searching { sources, offline } => p.progress(format!(
+            "looking for the missing issuer in: {}{}…",
+            sources.join(", "),
+            if offline {
+                String::new()
+            } else {
+                format!(
+                    " (AIA: at most {} fetches, {} s each)",
+                    crate::net::aia::MAX_FETCHES,
+                    crate::net::aia::TIMEOUT.as_secs()
+                )
+            }
         )),
         Step::Fetched(attempts) => show_attempts(ctx, attempts),
         Step::IssuerNotFound {
@@ -242,20 +289,10 @@ fn fix_one<'a>(
         Step::VerifiedAfter(false) => p.error(format!(
             "{path}: the bundle still does not verify the chain after the patch (changed meanwhile?); undo with `certpatch remove`"
         )),
-        Step::PythonSkipped { detail } => p.note(detail),
-        Step::PythonWithout { variables } => p.note(format!(
-            "the Python check runs without {} (set here; they would make Python read another file than the bundle)",
-            variables.join(", ")
-        )),
-        Step::Python(check) => match check.verifies {
-            Some(true) => p.line(format!(
-                "  {} {}",
-                p.tone(Tone::Good, "confirmed:"),
-                escape(&check.detail)
-            )),
-            _ => p.warn(escape(&check.detail)),
-        },
-    }
+        step => {
+            show_python_step(ctx, &step);
+        }
+        }
     };
     // `add`'s own entry for this bundle, when it ran.
     let added = RefCell::new(None);
@@ -271,6 +308,7 @@ fn fix_one<'a>(
         let rules = Rules {
             at: ctx.at,
             allow_root: args.allow_root,
+            python_3_13: target.python_3_13(),
         };
         let report = add_to(ctx, input, target, &add_args, rules, when)?;
         let status = report.status;

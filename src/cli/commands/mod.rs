@@ -42,6 +42,8 @@ pub struct Context {
     /// The offline knowledge of this run, loaded by the first command step that needs it
     /// ([`Context::knowledge`]) and the same for every later one.
     pub knowledge: std::cell::OnceCell<Knowledge>,
+    /// `--resolve HOST:PORT:ADDR` entries (diagnose, fix).
+    pub resolve: Vec<crate::net::endpoint::Resolve>,
 }
 
 impl Context {
@@ -113,22 +115,30 @@ impl Context {
 
 impl Context {
     /// The offline index's issuers and removed roots for `input` against `bundle`
-    /// ([`advice::prepare`]), with the note (once per index date) that the index is stale
-    /// when a certificate was looked up in it.
+    /// ([`advice::prepare`]), with the note that the index is stale when a certificate was
+    /// looked up in it.
     pub fn prepare_offline(&self, input: &Input, bundle: &Bundle, with_issuers: bool) -> Prepared {
         let prepared = advice::prepare(self.knowledge(), input, bundle, with_issuers);
         if !prepared.known.is_empty() {
-            let home = self.home().ok();
-            if let Some(note) = self.knowledge().stale_note_once(self.at, home.as_ref()) {
+            if let Some(note) = self.knowledge().stale_note(self.at) {
                 self.printer.note(note);
             }
         }
         prepared
     }
 
-    /// Shows what the offline index said about removed roots ([`advice::explain`]) as
-    /// hints: what can work instead, and Python 3.13's partial-chain behaviour.
+    /// Shows what the offline index said ([`advice::explain`]) as hints: the AIA fetches
+    /// that failed, and for a removed root what can work instead and Python 3.13's
+    /// partial-chain behaviour.
     pub fn offline_hints(&self, offline: &Offline) {
+        for f in offline.fetches.iter().filter(|f| f.outcome != "ok") {
+            self.printer.hint(format!(
+                "AIA {}: {} ({})",
+                crate::cli::output::escape(&f.url),
+                f.outcome,
+                crate::cli::output::escape(&f.detail)
+            ));
+        }
         for r in &offline.removed_roots {
             self.printer
                 .hint(format!("{}: what can work instead:", r.certificate_name));

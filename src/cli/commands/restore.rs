@@ -88,7 +88,10 @@ fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<D
             would_drop: drop,
         }
     };
-    let remove_all = format!("certpatch remove --all --bundle {shown}");
+    let remove_all = format!(
+        "certpatch remove --all {}",
+        crate::cli::output::bundle_flag(&target.path)
+    );
     Ok(match done.restore {
         Restore::NoBackup { patches } if patches > 0 => {
             let msg = format!(
@@ -211,13 +214,14 @@ fn refuse<'a>(
         p.error_detail("  (the certificates are the same; the text around them differs)");
     }
     let reinstall = r.reinstall();
+    let flag = crate::cli::output::bundle_flag(&target.path);
     if r.patches_lost {
         match &reinstall {
             Some(cmd) => p.hint(format!(
-                "there is nothing of certpatch's to take out; `{cmd}` puts the package's own bundle back, and `certpatch add FILE --bundle {shown}` adds a certificate again"
+                "there is nothing of certpatch's to take out; `{cmd}` puts the package's own bundle back, and `certpatch add FILE {flag}` adds a certificate again"
             )),
             None => p.hint(format!(
-                "there is nothing of certpatch's to take out; reinstall the package that owns the bundle to get its own copy back, and `certpatch add FILE --bundle {shown}` adds a certificate again"
+                "there is nothing of certpatch's to take out; reinstall the package that owns the bundle to get its own copy back, and `certpatch add FILE {flag}` adds a certificate again"
             )),
         }
     } else {

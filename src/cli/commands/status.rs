@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::Context;
 use crate::cli::exit::Outcome;
 use crate::cli::json::{Document, StatusExtra, StatusJson};
-use crate::cli::output::{escape, path_text, short, Tone};
+use crate::cli::output::{bundle_flag, escape, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::health::{BundleStatus, State};
 use crate::store::config;
@@ -115,11 +115,6 @@ fn next_line(n: &Next) -> String {
             path.as_deref().map(path_text).unwrap_or_default()
         ),
     }
-}
-
-/// `--bundle PATH`: the flag that names one bundle in a command to run next.
-pub fn bundle_flag(path: &std::path::Path) -> String {
-    format!("--bundle {}", path_text(path))
 }
 
 fn print_one(ctx: &Context, target: &crate::target::Target, s: &BundleStatus) {
