@@ -22,6 +22,7 @@ use crate::health::{BundleStatus, Expiring, How, Lost, Present, State};
 use crate::net::aia::Attempt;
 use crate::net::issuers::Found;
 use crate::net::judge::{self, Cause};
+use crate::net::pyssl::{Rules as PyRules, Verdict as PyVerdict};
 use crate::pki::advice::RemovedRoot;
 use crate::store::error::StoreError;
 use crate::store::provenance::{Provenance, Recorded};
@@ -493,7 +494,7 @@ pub fn chain_entries(chain: &[Cert]) -> Vec<ChainEntry> {
 #[derive(Serialize)]
 pub struct CauseEntry {
     #[serde(flatten)]
-    pub cause: Cause,
+    pub cause: CauseJson,
     pub message: String,
     pub advice: String,
     /// The root certifi removed that this chain ends at (or is issued by), when it does.
@@ -509,7 +510,7 @@ pub fn cause_entries(e: &Explained) -> Vec<CauseEntry> {
         .iter()
         .zip(&e.removed)
         .map(|(c, removed)| CauseEntry {
-            cause: c.clone(),
+            cause: c.into(),
             message: match removed {
                 Some(r) => format!("{}; {}", c.message(), r.reason),
                 None => c.message(),
@@ -544,7 +545,7 @@ pub struct DiagnoseEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webpki_error: Option<String>,
     /// OpenSSL's verdict under each Python version's rules that may apply to the target.
-    pub python_rules: Vec<crate::net::pyssl::Verdict>,
+    pub python_rules: Vec<PyVerdictJson>,
     /// What Python's `ssl` accepts but common clients refuse.
     pub warnings: Vec<String>,
     /// What makes a client ignore this bundle (variables, pip.conf), as `status` says.
@@ -1355,4 +1356,206 @@ pub struct FixExtra<'a> {
     pub fetches: Vec<AttemptJson>,
     pub overrides: Vec<OverrideJson<'a>>,
     pub notes: Vec<String>,
+}
+
+/// Why a bundle does not verify a chain (`causes[]` of `diagnose` and `fix`): `cause` in
+/// kebab-case and the cause's facts.
+#[derive(Serialize)]
+#[serde(tag = "cause", rename_all = "kebab-case")]
+pub enum CauseJson {
+    MissingIssuer {
+        depth: usize,
+        subject: String,
+        issuer: String,
+        ca_issuers: Vec<String>,
+    },
+    RootNotInBundle {
+        depth: usize,
+        subject: String,
+        sha256: String,
+        os_trusts: bool,
+        sent: bool,
+    },
+    KnownBadRoot {
+        depth: usize,
+        subject: String,
+        sha256: String,
+        name: String,
+    },
+    WeakKey {
+        depth: usize,
+        subject: String,
+        key: String,
+    },
+    WeakSignature {
+        depth: usize,
+        subject: String,
+        algorithm: String,
+    },
+    #[serde(rename = "ca-as-server-certificate")]
+    CaAsServer {
+        subject: String,
+    },
+    #[serde(rename = "python313-strict")]
+    Strict313 {
+        depth: usize,
+        subject: String,
+        reason: String,
+    },
+    Openssl {
+        depth: usize,
+        subject: String,
+        code: i32,
+        reason: String,
+    },
+    Expired {
+        depth: usize,
+        subject: String,
+        not_after: String,
+    },
+    NotYetValid {
+        depth: usize,
+        subject: String,
+        not_before: String,
+    },
+    NameMismatch {
+        name: String,
+        leaf_names: Vec<String>,
+    },
+    SelfSignedLeaf {
+        subject: String,
+    },
+    Other {
+        detail: String,
+    },
+}
+
+impl From<&Cause> for CauseJson {
+    fn from(c: &Cause) -> Self {
+        match c.clone() {
+            Cause::MissingIssuer {
+                depth,
+                subject,
+                issuer,
+                ca_issuers,
+            } => CauseJson::MissingIssuer {
+                depth,
+                subject,
+                issuer,
+                ca_issuers,
+            },
+            Cause::RootNotInBundle {
+                depth,
+                subject,
+                sha256,
+                os_trusts,
+                sent,
+            } => CauseJson::RootNotInBundle {
+                depth,
+                subject,
+                sha256,
+                os_trusts,
+                sent,
+            },
+            Cause::KnownBadRoot {
+                depth,
+                subject,
+                sha256,
+                name,
+            } => CauseJson::KnownBadRoot {
+                depth,
+                subject,
+                sha256,
+                name,
+            },
+            Cause::WeakKey {
+                depth,
+                subject,
+                key,
+            } => CauseJson::WeakKey {
+                depth,
+                subject,
+                key,
+            },
+            Cause::WeakSignature {
+                depth,
+                subject,
+                algorithm,
+            } => CauseJson::WeakSignature {
+                depth,
+                subject,
+                algorithm,
+            },
+            Cause::CaAsServer { subject } => CauseJson::CaAsServer { subject },
+            Cause::Strict313 {
+                depth,
+                subject,
+                reason,
+            } => CauseJson::Strict313 {
+                depth,
+                subject,
+                reason,
+            },
+            Cause::Openssl {
+                depth,
+                subject,
+                code,
+                reason,
+            } => CauseJson::Openssl {
+                depth,
+                subject,
+                code,
+                reason,
+            },
+            Cause::Expired {
+                depth,
+                subject,
+                not_after,
+            } => CauseJson::Expired {
+                depth,
+                subject,
+                not_after,
+            },
+            Cause::NotYetValid {
+                depth,
+                subject,
+                not_before,
+            } => CauseJson::NotYetValid {
+                depth,
+                subject,
+                not_before,
+            },
+            Cause::NameMismatch { name, leaf_names } => {
+                CauseJson::NameMismatch { name, leaf_names }
+            }
+            Cause::SelfSignedLeaf { subject } => CauseJson::SelfSignedLeaf { subject },
+            Cause::Other { detail } => CauseJson::Other { detail },
+        }
+    }
+}
+
+/// OpenSSL's verdict under one Python version's rules (`python_rules[]` of `diagnose`).
+#[derive(Serialize)]
+pub struct PyVerdictJson {
+    /// `python<3.13` or `python>=3.13`.
+    pub rules: &'static str,
+    pub verifies: bool,
+    pub code: i32,
+    pub reason: String,
+    pub depth: u32,
+}
+
+impl From<&PyVerdict> for PyVerdictJson {
+    fn from(v: &PyVerdict) -> Self {
+        PyVerdictJson {
+            rules: match v.rules {
+                PyRules::Before313 => "python<3.13",
+                PyRules::Strict313 => "python>=3.13",
+            },
+            verifies: v.verifies,
+            code: v.code,
+            reason: v.reason.clone(),
+            depth: v.depth,
+        }
+    }
 }

@@ -100,7 +100,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             error: None,
             causes: cause_entries(&explained),
             webpki_error: j.webpki_error.clone(),
-            python_rules: j.python.clone(),
+            python_rules: j.python.iter().map(Into::into).collect(),
             warnings: j.warnings.clone(),
             clients: clients.iter().map(Into::into).collect(),
             python: python.as_ref().map(PythonJson::from),
