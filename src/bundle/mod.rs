@@ -1048,7 +1048,7 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(200))]
+        #![proptest_config(crate::x509::proptest_cases::cases(200))]
 
         #[test]
         fn any_removal_order_gives_back_the_original(

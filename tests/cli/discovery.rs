@@ -1560,18 +1560,9 @@ fn an_unreadable_folder_under_root_is_reported() {
         fs::set_permissions(&d, fs::Permissions::from_mode(0o777)).unwrap();
     }
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let out = if is_root {
-        if !Path::new("/usr/bin/setpriv").exists() {
-            fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-            eprintln!("SKIPPED: setpriv is not available");
-            return;
-        }
-        std::process::Command::new("/usr/bin/setpriv")
+    let out = if running_as_root() {
+        let setpriv = require_setpriv();
+        std::process::Command::new(setpriv)
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(bin())
             .env_clear()

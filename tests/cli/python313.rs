@@ -2,13 +2,14 @@
 //! `ssl.create_default_context()` sets VERIFY_X509_STRICT, and a chain through a CA whose
 //! basicConstraints is not critical and that lacks key identifiers fails there, while it
 //! passes on an older Python. Runs against a real TLS server on 127.0.0.1 and this
-//! machine's Pythons; skips (saying so) where no Python 3.13+ or older Python is found.
+//! machine's Pythons; fails, naming what to install, where no Python 3.13+ or no older
+//! Python is found (feature `test-python313`, on by default).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::*;
-use crate::python_e2e::{python3, LeafOnlyServer, CA_OVERRIDES};
+use crate::python_e2e::{LeafOnlyServer, CA_OVERRIDES};
 
 /// Connects to 127.0.0.1:`port` as `localhost`, trusting only `bundle`; the error text,
 /// or `None` when the handshake succeeds.
@@ -71,15 +72,26 @@ fn python313() -> Option<PathBuf> {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-python313"),
+    ignore = "needs Python 3.13+ and an older python3: feature test-python313"
+)]
 fn strict_traits_warning_matches_python_313_behaviour() {
-    let (Some(old), Some(new)) = (python3(), python313()) else {
-        eprintln!("SKIPPED: needs python3 and a Python 3.13+ (none found)");
-        return;
-    };
-    if version_at_least(&old, 13) != Some(false) {
-        eprintln!("SKIPPED: python3 on PATH is already 3.13+; no older Python to compare");
-        return;
-    }
+    let old = require_python3();
+    let new = python313().unwrap_or_else(|| {
+        panic!(
+            "no Python 3.13+ found (python3.13 or newer on PATH, or a pyenv version): install \
+             one (pyenv install 3.13), or switch off the `test-python313` feature: \
+             cargo test --no-default-features --features test-python,test-pypi,test-root"
+        )
+    });
+    assert_eq!(
+        version_at_least(&old, 13),
+        Some(false),
+        "{} is already Python 3.13+: put an older python3 (3.10-3.12) first on PATH to \
+         compare with, or switch off the `test-python313` feature",
+        old.display()
+    );
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
     let out = sb.add(gen("int-strict-traits.pem"), &bundle, &["--json"]);

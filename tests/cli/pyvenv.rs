@@ -15,7 +15,8 @@ pub const CA_OVERRIDES: [&str; 5] = [
     "PIP_CERT",
 ];
 
-/// `python3` on `PATH`, if there is one (the end-to-end tests skip, saying so, without it).
+/// `python3` on `PATH`, if there is one ([`crate::common::require_python3`] fails, naming
+/// what to install, without it).
 pub fn python3() -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
@@ -38,10 +39,12 @@ pub fn run_ok(cmd: &mut Command, what: &str) -> String {
 
 /// Creates a venv at `dir` with `system`'s Python and installs `packages` into it from the
 /// registry (with the machine's CA settings, which installing may need); its interpreter.
+/// Only tests behind the `test-pypi` feature install packages: where the venv module or
+/// PyPI is missing, the failure says so and names the feature.
 pub fn make_venv(system: &Path, dir: &Path, packages: &[&str]) -> PathBuf {
     run_ok(
         Command::new(system).args(["-m", "venv"]).arg(dir),
-        "python3 -m venv",
+        "python3 -m venv (Debian: apt-get install python3-venv)",
     );
     let python = dir.join("bin/python");
     if !packages.is_empty() {
@@ -55,7 +58,12 @@ pub fn make_venv(system: &Path, dir: &Path, packages: &[&str]) -> PathBuf {
                     "--disable-pip-version-check",
                 ])
                 .args(packages),
-            &format!("pip install {}", packages.join(" ")),
+            &format!(
+                "pip install {} (needs PyPI: without network, switch off the `test-pypi` \
+                 feature: cargo test --no-default-features \
+                 --features test-python,test-python313,test-root)",
+                packages.join(" ")
+            ),
         );
     }
     python

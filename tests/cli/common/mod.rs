@@ -8,6 +8,9 @@
 
 #![allow(dead_code)]
 
+mod prereq;
+pub use prereq::*;
+
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
 use std::fs;
