@@ -153,7 +153,10 @@ mod tests {
     }
 
     #[test]
-    #[cfg_attr(not(feature = "test-python"), ignore = "runs python3: feature test-python")]
+    #[cfg_attr(
+        not(feature = "test-python"),
+        ignore = "runs python3: feature test-python"
+    )]
     fn a_real_python_refuses_a_bundle_with_a_certificate_openssl_cannot_parse() {
         let python = which::which("python3").unwrap_or_else(|e| {
             panic!(

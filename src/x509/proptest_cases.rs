@@ -6,7 +6,10 @@ use proptest::test_runner::Config;
 
 /// The proptest configuration for a test whose default is `default` cases.
 pub(crate) fn cases(default: u32) -> Config {
-    Config::with_cases(from_env(std::env::var("PROPTEST_CASES").ok().as_deref(), default))
+    Config::with_cases(from_env(
+        std::env::var("PROPTEST_CASES").ok().as_deref(),
+        default,
+    ))
 }
 
 /// The number of cases `PROPTEST_CASES` (when given and a number) asks for, else `default`.

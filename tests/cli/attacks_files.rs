@@ -18,7 +18,6 @@ pub fn is_root() -> bool {
     running_as_root()
 }
 
-
 fn chmod(p: &Path, mode: u32) {
     fs::set_permissions(p, fs::Permissions::from_mode(mode)).unwrap();
 }
@@ -163,7 +162,10 @@ fn output_link_planted_in_a_shared_folder_is_refused_and_its_target_untouched() 
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-root"), ignore = "plays another user as root: feature test-root")]
+#[cfg_attr(
+    not(feature = "test-root"),
+    ignore = "plays another user as root: feature test-root"
+)]
 fn output_is_never_chowned_nor_group_or_world_writable() {
     require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
@@ -216,7 +218,10 @@ fn env_bundle_linked_outside_the_environment_is_refused() {
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-root"), ignore = "plays another user as root: feature test-root")]
+#[cfg_attr(
+    not(feature = "test-root"),
+    ignore = "plays another user as root: feature test-root"
+)]
 fn env_bundle_owned_by_another_user_is_refused() {
     require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
@@ -293,7 +298,10 @@ fn env_bundle_that_is_a_fifo_is_refused_without_blocking() {
 // --bundle
 
 #[test]
-#[cfg_attr(not(feature = "test-root"), ignore = "plays another user as root: feature test-root")]
+#[cfg_attr(
+    not(feature = "test-root"),
+    ignore = "plays another user as root: feature test-root"
+)]
 fn explicit_bundle_through_a_link_another_user_owns_is_refused() {
     require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
@@ -331,7 +339,10 @@ fn explicit_bundle_through_a_link_another_user_owns_is_refused() {
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-root"), ignore = "plays another user as root: feature test-root")]
+#[cfg_attr(
+    not(feature = "test-root"),
+    ignore = "plays another user as root: feature test-root"
+)]
 fn non_owner_cannot_replace_a_root_owned_read_only_bundle() {
     require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
@@ -358,7 +369,10 @@ fn non_owner_cannot_replace_a_root_owned_read_only_bundle() {
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-root"), ignore = "plays another user as root: feature test-root")]
+#[cfg_attr(
+    not(feature = "test-root"),
+    ignore = "plays another user as root: feature test-root"
+)]
 fn read_only_bundle_is_refused_for_its_owner_but_patched_by_root() {
     require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
@@ -392,7 +406,10 @@ fn read_only_bundle_is_refused_for_its_owner_but_patched_by_root() {
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-root"), ignore = "plays another user as root: feature test-root")]
+#[cfg_attr(
+    not(feature = "test-root"),
+    ignore = "plays another user as root: feature test-root"
+)]
 fn root_patching_in_a_folder_others_can_write_is_warned() {
     require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
@@ -423,7 +440,10 @@ fn root_patching_in_a_folder_others_can_write_is_warned() {
 // CERTPATCH_HOME
 
 #[test]
-#[cfg_attr(not(feature = "test-root"), ignore = "plays another user as root: feature test-root")]
+#[cfg_attr(
+    not(feature = "test-root"),
+    ignore = "plays another user as root: feature test-root"
+)]
 fn state_folder_owned_by_another_user_is_refused() {
     require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();

@@ -1,6 +1,6 @@
 //! What certpatch shows cannot be turned against the person reading it: names, sources and
-//! paths from crafted bundles and certificates are escaped (control and bidirectional
-//! characters written visibly), messages that list items stay short, a damaged certificate
+//! paths from crafted bundles and certificates are escaped (control, bidirectional
+//! and zero-width characters written visibly), messages that list items stay short, a damaged certificate
 //! is not called a private key, and a closed standard output ends a command quietly.
 
 use std::path::PathBuf;
@@ -88,6 +88,51 @@ fn list_escapes_a_forged_source_and_a_bidi_name() {
     let patch = &v["bundles"][0]["patches"][0];
     assert_eq!(patch["source"], FORGED_SOURCE_RAW, "{v:#}");
     assert_eq!(patch["sha256"], sha256(&der));
+}
+
+/// A source whose name holds characters that show nothing (zero-width space, joiner, word
+/// joiner, byte order mark): on a terminal it would look like `cacert.pem`.
+#[test]
+fn list_writes_invisible_characters_of_a_source_visibly() {
+    let sb = Sandbox::new();
+    let der = der(&gen("int-good.pem"));
+    let mut bytes = test_bundle_bytes();
+    bytes.extend(
+        format!(
+            "\n# certpatch: added 2026-01-01T00:00:00Z from ca\\u200bcert\\u200d.\\u2060pem\\ufeff\n\
+             # Label: \"x\"\n\
+             # SHA256 Fingerprint: {}\n{}",
+            hex_colons(&Sha256::digest(&der)).to_uppercase(),
+            pem_of(&der)
+        )
+        .as_bytes(),
+    );
+    let bundle = sb.write_bundle("cacert.pem", &bytes);
+    let out = sb
+        .cmd()
+        .arg("list")
+        .arg("--bundle")
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "list");
+    let text = stdout(&out);
+    assert!(
+        text.contains("ca\\u{200b}cert\\u{200d}.\\u{2060}pem\\u{feff}"),
+        "{text}"
+    );
+    for c in ['\u{200b}', '\u{200d}', '\u{2060}', '\u{feff}'] {
+        assert!(
+            !text.contains(c),
+            "raw {c:?} reached the terminal:\n{text:?}"
+        );
+    }
+    // JSON carries the name itself.
+    let v = sb.list_json(&bundle);
+    assert_eq!(
+        v["bundles"][0]["patches"][0]["source"], "ca\u{200b}cert\u{200d}.\u{2060}pem\u{feff}",
+        "{v:#}"
+    );
 }
 
 #[test]

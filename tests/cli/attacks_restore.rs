@@ -435,7 +435,10 @@ fn add_python(sb: &Sandbox, file: &Path, python: &Path) -> std::process::Output 
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-python"), ignore = "runs python3: feature test-python")]
+#[cfg_attr(
+    not(feature = "test-python"),
+    ignore = "runs python3: feature test-python"
+)]
 fn add_never_installs_a_bundle_the_targets_python_cannot_load() {
     // The certificate that broke Python in the review (a serial with a padding byte,
     // re-signed) is now stopped at intake by the strict-DER rule, before any bundle is
@@ -467,7 +470,10 @@ fn add_never_installs_a_bundle_the_targets_python_cannot_load() {
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-python"), ignore = "runs python3: feature test-python")]
+#[cfg_attr(
+    not(feature = "test-python"),
+    ignore = "runs python3: feature test-python"
+)]
 fn add_to_a_bundle_python_already_cannot_load_says_so() {
     let sb = Sandbox::new();
     // A foreign block (pasted by someone) that OpenSSL refuses: the bundle is broken

@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::python_e2e::LeafOnlyServer;
 use crate::common::require_python3;
+use crate::python_e2e::LeafOnlyServer;
 use crate::pyvenv::{make_venv, run_ok, CA_OVERRIDES};
 
 fn fixture(rel: &str) -> PathBuf {
@@ -151,7 +151,10 @@ impl Lab {
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-pypi"), ignore = "installs packages from PyPI: feature test-pypi")]
+#[cfg_attr(
+    not(feature = "test-pypi"),
+    ignore = "installs packages from PyPI: feature test-pypi"
+)]
 fn each_client_ignores_the_patched_bundle_exactly_when_status_says_so() {
     // pip's truststore needs Python 3.10, which require_python3 asks for.
     let system = require_python3();

@@ -8,8 +8,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use crate::netlab::*;
 use crate::common::require_python3;
+use crate::netlab::*;
 use crate::pyvenv::{make_venv, run_ok, CA_OVERRIDES};
 
 const REQUESTS_GET: &str =
@@ -53,7 +53,10 @@ fn certpatch(home: &std::path::Path) -> Command {
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-pypi"), ignore = "installs packages from PyPI: feature test-pypi")]
+#[cfg_attr(
+    not(feature = "test-pypi"),
+    ignore = "installs packages from PyPI: feature test-pypi"
+)]
 fn fix_makes_requests_succeed_against_a_leaf_only_server_and_remove_undoes_it() {
     let system_python = require_python3();
     let tmp = tempfile::tempdir().unwrap();

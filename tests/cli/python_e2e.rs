@@ -112,7 +112,10 @@ fn certpatch(home: &Path) -> Command {
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-pypi"), ignore = "installs packages from PyPI: feature test-pypi")]
+#[cfg_attr(
+    not(feature = "test-pypi"),
+    ignore = "installs packages from PyPI: feature test-pypi"
+)]
 fn requests_fails_then_add_python_fixes_it_and_remove_all_undoes_it() {
     let system_python = require_python3();
     let tmp = tempfile::tempdir().unwrap();

@@ -10,8 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::python_e2e::LeafOnlyServer;
 use crate::common::require_python3;
+use crate::python_e2e::LeafOnlyServer;
 use crate::pyvenv::{make_venv, run_ok, CA_OVERRIDES};
 
 const TEST_CLOCK: &str = "2026-06-01T00:00:00Z";
@@ -71,7 +71,10 @@ fn requests_get(python: &Path, url: &str) -> (bool, String) {
 }
 
 #[test]
-#[cfg_attr(not(feature = "test-pypi"), ignore = "installs packages from PyPI: feature test-pypi")]
+#[cfg_attr(
+    not(feature = "test-pypi"),
+    ignore = "installs packages from PyPI: feature test-pypi"
+)]
 fn force_reinstall_loses_the_patch_status_tells_reapply_restores_and_requests_works() {
     let system_python = require_python3();
     let tmp = tempfile::tempdir().unwrap();
