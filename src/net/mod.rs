@@ -12,9 +12,3 @@ pub mod endpoint;
 pub mod issuers;
 pub mod judge;
 pub mod proxy;
-
-#[cfg(test)]
-#[path = "../../tests/cli/netlab.rs"]
-mod netlab;
-#[cfg(test)]
-mod tests;

@@ -1,6 +1,9 @@
-//! Helpers shared by every test: sandboxes, the `certpatch` command builder, fixture paths,
-//! independent certificate facts (fingerprints computed here, not by certpatch), and
-//! byte-level assertions on bundles.
+//! The test support, one module for every test: sandboxes, the `certpatch` command
+//! builder, fixture paths, independent certificate facts (fingerprints computed here, not
+//! by certpatch), byte-level assertions on bundles; test PKIs and servers on 127.0.0.1
+//! ([`netlab`]); real Python venvs ([`pyvenv`]); and what a test needs from the machine
+//! ([`prereq`]: a missing prerequisite fails, naming what to install or which feature to
+//! switch off).
 //!
 //! Every test runs in its own [`Sandbox`] (a temporary folder holding copies of bundles and
 //! the `CERTPATCH_HOME`), and every certpatch run names its bundle with `--bundle`, so no
@@ -8,7 +11,9 @@
 
 #![allow(dead_code)]
 
+pub mod netlab;
 mod prereq;
+pub mod pyvenv;
 pub use prereq::*;
 
 use std::collections::BTreeSet;

@@ -1,17 +1,18 @@
-//! The net layer against servers on 127.0.0.1 made by the test (see `tests/cli/netlab.rs`).
+//! The `net` layer (capture, judge, the issuer walk) against servers on 127.0.0.1 made by
+//! the test ([`crate::netlab`]), through the library's public API.
 
 use std::time::Duration;
 
 use rustls::pki_types::ServerName;
 
-use super::capture::{capture, CaptureError, Timeouts};
-use super::endpoint::Endpoint;
-use super::issuers::{walk, Aia, End, Source};
-use super::judge::{judge, Cause, OsRoots};
-use super::netlab::*;
-use crate::bundle::Bundle;
-use crate::x509::cert::Cert;
-use crate::x509::clock::parse_at;
+use crate::netlab::*;
+use certpatch::bundle::Bundle;
+use certpatch::net::capture::{capture, CaptureError, Timeouts};
+use certpatch::net::endpoint::Endpoint;
+use certpatch::net::issuers::{walk, Aia, End, Source};
+use certpatch::net::judge::{judge, Cause, OsRoots};
+use certpatch::x509::cert::Cert;
+use certpatch::x509::clock::parse_at;
 
 fn at() -> time::OffsetDateTime {
     parse_at("2026-06-01T00:00:00Z").unwrap()
@@ -112,7 +113,7 @@ fn a_full_chain_server_verifies() {
         "{j:?}"
     );
     // Against a bundle without the root: the root is not in the bundle.
-    let other_root = super::netlab::root("Another Root");
+    let other_root = crate::netlab::root("Another Root");
     let j = judge(
         &certs(&got.chain),
         &bundle_of(&other_root),
@@ -162,9 +163,9 @@ pub struct Int {
 fn walk_with(
     answer: impl Fn(&str, &Int) -> Answer + Send + Sync + 'static,
 ) -> (
-    Vec<super::issuers::Found>,
+    Vec<certpatch::net::issuers::Found>,
     End,
-    Vec<super::aia::Attempt>,
+    Vec<certpatch::net::aia::Attempt>,
     usize,
 ) {
     let (root, int) = cas();
@@ -231,7 +232,7 @@ fn bad_aia_answers_are_refused_with_their_reason() {
 /// A chain of `n` intermediates above the leaf, each naming the next one's URL on one
 /// AIA server (`/k`), under a root no bundle holds; `loop_back` makes the top one name
 /// the first one's URL again. Returns the walk's result and the server's hit count.
-fn endless(n: usize, loop_back: bool) -> (Vec<super::issuers::Found>, End, usize) {
+fn endless(n: usize, loop_back: bool) -> (Vec<certpatch::net::issuers::Found>, End, usize) {
     use std::sync::{Arc, Mutex};
     let served: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let s = served.clone();
@@ -243,7 +244,7 @@ fn endless(n: usize, loop_back: bool) -> (Vec<super::issuers::Found>, End, usize
         }
     });
     let url = |k: usize| format!("http://127.0.0.1:{port}/{k}");
-    let top_root = super::netlab::root("Unreachable Root");
+    let top_root = crate::netlab::root("Unreachable Root");
     // cas[k] is served at /k and issued by cas[k+1]; built from the top down.
     let mut built: Vec<Issued> = Vec::new();
     for k in (0..n).rev() {
