@@ -118,7 +118,20 @@ fn restore_never_puts_an_older_certifi_over_an_upgraded_one() {
             err.contains("pip install --force-reinstall certifi"),
             "{err}"
         );
-        assert!(!err.contains("restore --force"), "{err}");
+        // The way out offered is the package's own bundle or a new add, never a forced
+        // restore (restore has no --force; the old check that "restore --force" was not
+        // suggested could not fail any more): the whole hint, word for word.
+        assert!(
+            err.contains(
+                "there is nothing of certpatch's to take out; `pip install --force-reinstall \
+                 certifi` puts the package's own bundle back, and `certpatch add FILE --bundle"
+            ),
+            "{err}"
+        );
+        assert!(
+            err.contains("would put an older bundle over it, so nothing was written"),
+            "{err}"
+        );
         assert!(
             err.contains("no longer in it"),
             "says the patches were lost: {err}"
