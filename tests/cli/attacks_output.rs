@@ -230,6 +230,13 @@ fn a_damaged_der_certificate_is_malformed_not_a_private_key() {
     assert_exit(&out, 1, "add a damaged DER certificate");
     let v = json(&out);
     assert_eq!(v["error"]["code"], "malformed", "{v:#}");
+    // The message (where a wrong "private key" verdict would show) names the real fault.
+    let message = v["error"]["message"].as_str().expect("error.message");
+    assert!(
+        message.contains("is malformed: not a valid X.509 certificate"),
+        "{message}"
+    );
+    assert!(!message.contains("private key"), "{message}");
     assert!(!stderr(&out).contains("private key"), "{}", stderr(&out));
     assert_file_is(&bundle, &test_bundle_bytes(), "bundle unchanged");
 }
