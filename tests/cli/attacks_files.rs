@@ -40,31 +40,23 @@ pub fn as_nobody(sb: &Sandbox, home: &Path, args: &[&std::ffi::OsStr]) -> Option
     chmod(&bin_dir, 0o755);
     let copy = bin_dir.join("certpatch");
     if !copy.exists() {
-        fs::copy(bin(), &copy).unwrap();
+        // Copied by a child process, so the copy is never "busy" when it runs.
+        copy_binary(&copy);
     }
-    chmod(&copy, 0o755);
-    // A copy just written can be "busy" for a moment: another test thread may have forked
-    // while the copy's write descriptor was open (it closes when that child execs).
-    for _ in 0..50 {
-        let out = std::process::Command::new(&setpriv)
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&copy)
-            .args(args)
-            .env_clear()
-            .env("HOME", sb.root().join("no-home"))
-            .env("PATH", sb.root().join("no-bin"))
-            .env("CERTPATCH_HOST_ROOT", sb.root().join("no-host"))
-            .env("PYENV_ROOT", sb.root().join("no-pyenv"))
-            .env("CERTPATCH_HOME", home)
-            .current_dir(sb.root())
-            .output()
-            .unwrap();
-        if !stderr(&out).contains("Text file busy") {
-            return Some(out);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("the copy of certpatch stayed busy");
+    let out = std::process::Command::new(&setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&copy)
+        .args(args)
+        .env_clear()
+        .env("HOME", sb.root().join("no-home"))
+        .env("PATH", sb.root().join("no-bin"))
+        .env("CERTPATCH_HOST_ROOT", sb.root().join("no-host"))
+        .env("PYENV_ROOT", sb.root().join("no-pyenv"))
+        .env("CERTPATCH_HOME", home)
+        .current_dir(sb.root())
+        .output()
+        .unwrap();
+    Some(out)
 }
 
 /// A fixture copied into the sandbox, readable by everyone.

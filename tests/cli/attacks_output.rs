@@ -38,9 +38,15 @@ fn pem_of(der: &[u8]) -> String {
 /// The test bundle followed by a certpatch-shaped patch of `der` whose first line names
 /// the forged source.
 fn forged_bundle(sb: &Sandbox, der: &[u8]) -> PathBuf {
+    bundle_with_source(sb, der, FORGED_SOURCE_IN_BUNDLE)
+}
+
+/// The test bundle followed by a certpatch-shaped patch of `der` whose first line names
+/// `source` (as written in a bundle: escaped to ASCII).
+fn bundle_with_source(sb: &Sandbox, der: &[u8], source: &str) -> PathBuf {
     let mut bytes = test_bundle_bytes();
     let patch = format!(
-        "\n# certpatch: added 2026-01-01T00:00:00Z from {FORGED_SOURCE_IN_BUNDLE}\n\
+        "\n# certpatch: added 2026-01-01T00:00:00Z from {source}\n\
          # Label: \"x\"\n\
          # SHA256 Fingerprint: {}\n{}",
         hex_colons(&Sha256::digest(der)).to_uppercase(),
@@ -96,18 +102,7 @@ fn list_escapes_a_forged_source_and_a_bidi_name() {
 fn list_writes_invisible_characters_of_a_source_visibly() {
     let sb = Sandbox::new();
     let der = der(&gen("int-good.pem"));
-    let mut bytes = test_bundle_bytes();
-    bytes.extend(
-        format!(
-            "\n# certpatch: added 2026-01-01T00:00:00Z from ca\\u200bcert\\u200d.\\u2060pem\\ufeff\n\
-             # Label: \"x\"\n\
-             # SHA256 Fingerprint: {}\n{}",
-            hex_colons(&Sha256::digest(&der)).to_uppercase(),
-            pem_of(&der)
-        )
-        .as_bytes(),
-    );
-    let bundle = sb.write_bundle("cacert.pem", &bytes);
+    let bundle = bundle_with_source(&sb, &der, "ca\\u200bcert\\u200d.\\u2060pem\\ufeff");
     let out = sb
         .cmd()
         .arg("list")

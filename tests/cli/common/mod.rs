@@ -54,6 +54,27 @@ pub fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_certpatch"))
 }
 
+/// Copies the binary under test to `dst` (mode 0755) through `cp`, a child process: this
+/// process never holds a write descriptor to the copy, so no other test thread's fork can
+/// inherit one, and running the copy at once never fails with "Text file busy" (no retry,
+/// no sleep).
+pub fn copy_binary(dst: &Path) {
+    let out = std::process::Command::new("cp")
+        .arg(bin())
+        .arg(dst)
+        .output()
+        .unwrap_or_else(|e| panic!("cp (coreutils) to copy the binary: {e}"));
+    assert!(
+        out.status.success(),
+        "cp {} {}: {}",
+        bin().display(),
+        dst.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dst, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
