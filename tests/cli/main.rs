@@ -20,14 +20,14 @@ mod chain_export;
 
 mod concurrency;
 mod crash;
+mod diagnose_fix;
 mod discovery;
+mod fix_e2e;
 mod inputs;
 mod json;
 mod json_doc;
 mod ledger_status;
 mod man;
-mod net;
-mod net_e2e;
 mod net_layer;
 mod offline;
 mod packaging;

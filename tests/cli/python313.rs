@@ -5,11 +5,11 @@
 //! machine's Pythons; fails, naming what to install, where no Python 3.13+ or no older
 //! Python is found (feature `test-python313`, on by default).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::common::*;
-use crate::python_e2e::{LeafOnlyServer, CA_OVERRIDES};
+use crate::pyvenv::{python313, version_at_least, LeafOnlyServer, CA_OVERRIDES};
 
 /// Connects to 127.0.0.1:`port` as `localhost`, trusting only `bundle`; the error text,
 /// or `None` when the handshake succeeds.
@@ -34,41 +34,6 @@ fn handshake(python: &Path, bundle: &Path, port: u16) -> Option<String> {
     } else {
         Some(String::from_utf8_lossy(&out.stderr).into_owned())
     }
-}
-
-fn version_at_least(python: &Path, minor: u32) -> Option<bool> {
-    let out = Command::new(python)
-        .args(["-I", "-c", "import sys; print(sys.version_info[1])"])
-        .output()
-        .ok()?;
-    let v: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
-    out.status.success().then_some(v >= minor)
-}
-
-/// A Python 3.13 or newer: a `python3.1X` on `PATH`, or a pyenv version.
-fn python313() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            for minor in 13..=20 {
-                candidates.push(dir.join(format!("python3.{minor}")));
-            }
-        }
-    }
-    let pyenv = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
-    if let Some(versions) = pyenv.map(|p| p.join("versions")) {
-        if let Ok(entries) = std::fs::read_dir(versions) {
-            for e in entries.flatten() {
-                candidates.push(e.path().join("bin/python3"));
-            }
-        }
-    }
-    candidates
-        .into_iter()
-        .filter(|p| p.is_file())
-        .find(|p| version_at_least(p, 13) == Some(true))
 }
 
 #[test]
