@@ -366,7 +366,12 @@ fn padded_serial(der: &[u8], key: &Path, tmp: &Path) -> Vec<u8> {
         .arg(key)
         .arg(&tbs_file)
         .output()
-        .expect("openssl");
+        .unwrap_or_else(|e| {
+            panic!(
+                "the openssl command ({e}): install it (Debian: apt-get install openssl), or \
+                 switch off the `test-python` feature (README, \"Run the tests\")"
+            )
+        });
     assert!(
         out.status.success(),
         "{}",
