@@ -56,6 +56,19 @@ fn bundle_with_source(sb: &Sandbox, der: &[u8], source: &str) -> PathBuf {
     sb.write_bundle("cacert.pem", &bytes)
 }
 
+/// `certpatch list --bundle BUNDLE`, which must succeed: its standard output.
+fn list_text(sb: &Sandbox, bundle: &std::path::Path) -> String {
+    let out = sb
+        .cmd()
+        .arg("list")
+        .arg("--bundle")
+        .arg(bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "list");
+    stdout(&out)
+}
+
 fn assert_no_raw_controls(text: &str, what: &str) {
     for bad in ['\u{1b}', '\u{202e}', '\r', '\u{7}'] {
         assert!(
@@ -72,15 +85,7 @@ fn list_escapes_a_forged_source_and_a_bidi_name() {
     let der = rlo_cert_der();
     let bundle = forged_bundle(&sb, &der);
 
-    let out = sb
-        .cmd()
-        .arg("list")
-        .arg("--bundle")
-        .arg(&bundle)
-        .output()
-        .unwrap();
-    assert_exit(&out, 0, "list");
-    let text = stdout(&out);
+    let text = list_text(&sb, &bundle);
     assert_no_raw_controls(&text, "list");
     assert!(
         !text.lines().any(|l| l.starts_with("ok: forged")),
@@ -103,15 +108,7 @@ fn list_writes_invisible_characters_of_a_source_visibly() {
     let sb = Sandbox::new();
     let der = der(&gen("int-good.pem"));
     let bundle = bundle_with_source(&sb, &der, "ca\\u200bcert\\u200d.\\u2060pem\\ufeff");
-    let out = sb
-        .cmd()
-        .arg("list")
-        .arg("--bundle")
-        .arg(&bundle)
-        .output()
-        .unwrap();
-    assert_exit(&out, 0, "list");
-    let text = stdout(&out);
+    let text = list_text(&sb, &bundle);
     assert!(
         text.contains("ca\\u{200b}cert\\u{200d}.\\u{2060}pem\\u{feff}"),
         "{text}"

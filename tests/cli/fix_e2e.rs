@@ -35,18 +35,11 @@ fn requests_get(python: &std::path::Path, url: &str) -> (bool, String) {
 fn certpatch(home: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_certpatch"));
     cmd.env("CERTPATCH_HOME", home);
-    for var in CA_OVERRIDES.iter().chain(&[
-        "VIRTUAL_ENV",
-        "CONDA_PREFIX",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ]) {
+    for var in CA_OVERRIDES
+        .iter()
+        .chain(&["VIRTUAL_ENV", "CONDA_PREFIX"])
+        .chain(&crate::common::PROXY_VARS)
+    {
         cmd.env_remove(var);
     }
     cmd

@@ -49,6 +49,19 @@ const SCRUBBED_ENV: &[&str] = &[
     "NO_COLOR",
 ];
 
+/// Environment variables that send certpatch's fetches through a proxy: the tests that
+/// talk to servers on 127.0.0.1 remove them (this machine or CI may set them).
+pub const PROXY_VARS: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
 /// The binary under test (built once by cargo for the whole test binary).
 pub fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_certpatch"))
