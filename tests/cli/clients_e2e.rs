@@ -5,8 +5,8 @@
 //! patch. Each case points the setting at a file that trusts the root but lacks the
 //! intermediate, so a client that reads it instead of the patched bundle fails.
 //!
-//! Skips (saying so) where `python3` is absent or older than 3.10 (pip's truststore needs
-//! 3.10).
+//! Needs `python3` 3.10+ (pip's truststore needs 3.10) and PyPI (feature `test-pypi`, on
+//! by default): without them it fails, naming what is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

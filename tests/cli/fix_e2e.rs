@@ -3,14 +3,15 @@
 //! its leaf (whose AIA names a local HTTP server holding the intermediate), `requests`
 //! failing, `certpatch fix` fetching, checking and adding the intermediate and confirming
 //! with the venv's own Python, `requests` succeeding, and `remove --all` giving both
-//! bundles back byte for byte. Skips (saying so) only where `python3` is absent.
+//! bundles back byte for byte.
+//! Needs `python3` and PyPI (feature `test-pypi`, on by default): without them it fails,
+//! naming what is missing.
 
-use std::path::PathBuf;
 use std::process::Command;
 
 use crate::common::require_python3;
 use crate::netlab::*;
-use crate::pyvenv::{make_venv, run_ok, CA_OVERRIDES};
+use crate::pyvenv::{make_venv, venv_bundles, CA_OVERRIDES};
 
 const REQUESTS_GET: &str =
     "import sys, requests; r = requests.get(sys.argv[1], timeout=20); print(r.status_code, r.text.strip())";
@@ -57,23 +58,7 @@ fn fix_makes_requests_succeed_against_a_leaf_only_server_and_remove_undoes_it() 
     let home = tmp.path().join("certpatch-home");
     // Installing from the registry may need the machine's CA settings: kept for pip.
     let python = make_venv(&system_python, &venv, &["certifi", "requests"]);
-    let where_ = run_ok(
-        Command::new(&python).args([
-            "-I",
-            "-c",
-            "import certifi; from pip._vendor import certifi as p; print(certifi.where()); print(p.where())",
-        ]),
-        "ask certifi.where()",
-    );
-    let bundles: Vec<PathBuf> = where_.lines().map(PathBuf::from).collect();
-    assert_eq!(bundles.len(), 2, "{where_}");
-    for b in &bundles {
-        assert!(
-            b.starts_with(&venv),
-            "{} must be in the temporary venv",
-            b.display()
-        );
-    }
+    let bundles = venv_bundles(&python, &venv);
 
     // The test PKI's root is trusted (as a public root would be); the server forgets its
     // intermediate, which its leaf's AIA names on a local HTTP server.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::common::require_python3;
-use crate::pyvenv::{make_venv, run_ok};
+use crate::pyvenv::{make_venv, venv_bundles};
 // `python3` and the leaf-only server stay reachable from here for the tests that imported
 // them from this module.
 #[allow(unused_imports)]
@@ -67,27 +67,7 @@ fn requests_fails_then_add_python_fixes_it_and_remove_all_undoes_it() {
     let home = tmp.path().join("certpatch-home");
     // Installing from the registry may need the machine's CA settings: kept for pip.
     let python = make_venv(&system_python, &venv, &["certifi", "requests"]);
-    let where_ = run_ok(
-        Command::new(&python).args([
-            "-I",
-            "-c",
-            "import certifi; from pip._vendor import certifi as p; print(certifi.where()); print(p.where())",
-        ]),
-        "ask certifi.where()",
-    );
-    let bundles: Vec<PathBuf> = where_.lines().map(PathBuf::from).collect();
-    assert_eq!(
-        bundles.len(),
-        2,
-        "certifi and pip's vendored certifi: {where_}"
-    );
-    for b in &bundles {
-        assert!(
-            b.starts_with(&venv),
-            "{} must be inside the temporary venv",
-            b.display()
-        );
-    }
+    let bundles = venv_bundles(&python, &venv);
 
     // The server's root is already trusted (as a public root would be); only the
     // intermediate is missing.

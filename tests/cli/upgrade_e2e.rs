@@ -5,7 +5,8 @@
 //!
 //! The test root stands for a public root: it is added with `add --allow-root` (so it is a
 //! recorded patch too, and `reapply` checks it again under the rules it was added with).
-//! Skips (saying so) only where `python3` is absent.
+//! Needs `python3` and PyPI (feature `test-pypi`, on by default): without them it fails,
+//! naming what is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

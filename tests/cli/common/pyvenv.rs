@@ -161,3 +161,30 @@ pub fn python313() -> Option<PathBuf> {
         .filter(|p| p.is_file())
         .find(|p| version_at_least(p, 13) == Some(true))
 }
+
+/// The two bundles a venv's Python uses, asked of that Python: certifi's and pip's vendored
+/// copy; both must be inside `venv` (a test never patches a bundle of the machine).
+pub fn venv_bundles(python: &Path, venv: &Path) -> Vec<PathBuf> {
+    let where_ = run_ok(
+        Command::new(python).args([
+            "-I",
+            "-c",
+            "import certifi; from pip._vendor import certifi as p; print(certifi.where()); print(p.where())",
+        ]),
+        "ask certifi.where()",
+    );
+    let bundles: Vec<PathBuf> = where_.lines().map(PathBuf::from).collect();
+    assert_eq!(
+        bundles.len(),
+        2,
+        "certifi and pip's vendored certifi: {where_}"
+    );
+    for b in &bundles {
+        assert!(
+            b.starts_with(venv),
+            "{} must be inside the temporary venv",
+            b.display()
+        );
+    }
+    bundles
+}
