@@ -24,7 +24,9 @@ pub fn is_root() -> bool {
 /// `#[cfg_attr(not(feature = "test-root"), ignore = "...")]`.
 #[allow(dead_code)] // no test of this branch calls it; tests on main do
 fn skip_unless_root(test: &str) -> bool {
-    require_root(&format!("{test} chowns files to uid {NOBODY} to play another user"));
+    require_root(&format!(
+        "{test} chowns files to uid {NOBODY} to play another user"
+    ));
     false
 }
 
