@@ -1,7 +1,7 @@
 //! Attacks through the filesystem, reproduced: certpatch is often run as root on files other
 //! users can write. Each test plants what another user could plant (as root, files are
-//! chowned to `nobody`, uid 65534; a test that needs that runs as root, feature `test-root`,
-//! and fails when not run as root) and asserts the exact outcome: the victim's bytes unchanged, exit 1, and the
+//! chowned to `nobody`, uid 65534; a test that needs that fails when not run as root, and
+//! `--features no-root-tests` leaves it out) and asserts the exact outcome: the victim's bytes unchanged, exit 1, and the
 //! reason on standard error.
 
 use std::fs;
@@ -20,8 +20,8 @@ pub fn is_root() -> bool {
 
 /// Kept for tests written when a test without root skipped: now it never skips. It fails,
 /// naming what to do, when the tests do not run as root, and returns `false`. A test that
-/// calls it belongs behind the `test-root` feature:
-/// `#[cfg_attr(not(feature = "test-root"), ignore = "...")]`.
+/// calls it is left out by the `no-root-tests` feature:
+/// `#[cfg_attr(feature = "no-root-tests", ignore = "...")]`.
 #[allow(dead_code)] // no test of this branch calls it; tests on main do
 fn skip_unless_root(test: &str) -> bool {
     require_root(&format!(
@@ -167,8 +167,8 @@ fn output_link_planted_in_a_shared_folder_is_refused_and_its_target_untouched() 
 
 #[test]
 #[cfg_attr(
-    not(feature = "test-root"),
-    ignore = "plays another user as root: feature test-root"
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
 )]
 fn output_is_never_chowned_nor_group_or_world_writable() {
     require_root("chowns files to uid 65534 to play another user");
@@ -223,8 +223,8 @@ fn env_bundle_linked_outside_the_environment_is_refused() {
 
 #[test]
 #[cfg_attr(
-    not(feature = "test-root"),
-    ignore = "plays another user as root: feature test-root"
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
 )]
 fn env_bundle_owned_by_another_user_is_refused() {
     require_root("chowns files to uid 65534 to play another user");
@@ -303,8 +303,8 @@ fn env_bundle_that_is_a_fifo_is_refused_without_blocking() {
 
 #[test]
 #[cfg_attr(
-    not(feature = "test-root"),
-    ignore = "plays another user as root: feature test-root"
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
 )]
 fn explicit_bundle_through_a_link_another_user_owns_is_refused() {
     require_root("chowns files to uid 65534 to play another user");
@@ -344,8 +344,8 @@ fn explicit_bundle_through_a_link_another_user_owns_is_refused() {
 
 #[test]
 #[cfg_attr(
-    not(feature = "test-root"),
-    ignore = "plays another user as root: feature test-root"
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
 )]
 fn non_owner_cannot_replace_a_root_owned_read_only_bundle() {
     require_root("chowns files to uid 65534 to play another user");
@@ -374,8 +374,8 @@ fn non_owner_cannot_replace_a_root_owned_read_only_bundle() {
 
 #[test]
 #[cfg_attr(
-    not(feature = "test-root"),
-    ignore = "plays another user as root: feature test-root"
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
 )]
 fn read_only_bundle_is_refused_for_its_owner_but_patched_by_root() {
     require_root("chowns files to uid 65534 to play another user");
@@ -411,8 +411,8 @@ fn read_only_bundle_is_refused_for_its_owner_but_patched_by_root() {
 
 #[test]
 #[cfg_attr(
-    not(feature = "test-root"),
-    ignore = "plays another user as root: feature test-root"
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
 )]
 fn root_patching_in_a_folder_others_can_write_is_warned() {
     require_root("chowns files to uid 65534 to play another user");
@@ -445,8 +445,8 @@ fn root_patching_in_a_folder_others_can_write_is_warned() {
 
 #[test]
 #[cfg_attr(
-    not(feature = "test-root"),
-    ignore = "plays another user as root: feature test-root"
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
 )]
 fn state_folder_owned_by_another_user_is_refused() {
     require_root("chowns files to uid 65534 to play another user");

@@ -47,7 +47,7 @@ fn strict_traits_warning_matches_python_313_behaviour() {
         panic!(
             "no Python 3.13+ found (python3.13 or newer on PATH, or a pyenv version): install \
              one (pyenv install 3.13), or switch off the `test-python313` feature: \
-             cargo test --no-default-features --features test-python,test-pypi,test-root"
+             cargo test --no-default-features --features test-python,test-pypi"
         )
     });
     assert_eq!(

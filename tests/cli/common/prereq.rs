@@ -2,16 +2,17 @@
 //! place: a missing prerequisite is a failure that names what to install or which cargo
 //! feature to switch off, never a message and a silent pass.
 //!
-//! The features (Cargo.toml, all on by default): `test-python` (a `python3` 3.10+ with
-//! `venv`), `test-pypi` (PyPI reachable), `test-python313` (a Python 3.13+ next to an older
-//! `python3`), `test-root` (the tests run as root, to play another user).
+//! The features (Cargo.toml, on by default): `test-python` (a `python3` 3.10+ with `venv`),
+//! `test-pypi` (PyPI reachable), `test-python313` (a Python 3.13+ next to an older
+//! `python3`). The tests that need root run unless `--features no-root-tests` leaves them
+//! out.
 
 use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 /// Every test feature, and the ones that need `test-python` too.
-const FEATURES: [&str; 4] = ["test-python", "test-pypi", "test-python313", "test-root"];
+const FEATURES: [&str; 3] = ["test-python", "test-pypi", "test-python313"];
 const NEED_PYTHON: [&str; 2] = ["test-pypi", "test-python313"];
 
 /// Says how to run without the tests that need `feature`: the exact cargo command.
@@ -36,12 +37,13 @@ pub fn running_as_root() -> bool {
     fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
-/// Fails unless the tests run as root (feature `test-root`): `what` says why it is needed.
+/// Fails unless the tests run as root (`--features no-root-tests` leaves such tests out):
+/// `what` says why it is needed.
 pub fn require_root(what: &str) {
     assert!(
         running_as_root(),
-        "this test needs root ({what}): run the tests as root, {}",
-        opt_out("test-root")
+        "this test needs root ({what}): run the tests as root, or build with \
+         `--features no-root-tests` to leave it out"
     );
 }
 
@@ -85,8 +87,8 @@ pub fn require_setpriv() -> PathBuf {
         .find(|p| p.exists())
         .unwrap_or_else(|| {
             panic!(
-                "setpriv is missing: install util-linux (Debian: apt-get install util-linux), {}",
-                opt_out("test-root")
+                "setpriv is missing: install util-linux (Debian: apt-get install util-linux), \
+                 or build with `--features no-root-tests` to leave the tests that need it out"
             )
         })
 }

@@ -63,7 +63,7 @@ pub fn make_venv(system: &Path, dir: &Path, packages: &[&str]) -> PathBuf {
             &format!(
                 "pip install {} (needs PyPI: without network, switch off the `test-pypi` \
                  feature: cargo test --no-default-features \
-                 --features test-python,test-python313,test-root)",
+                 --features test-python,test-python313)",
                 packages.join(" ")
             ),
         );
