@@ -170,7 +170,7 @@ pub fn capture_at(
 
 /// [`capture`] through `proxy` (or directly, to `addr` when given), whatever the
 /// environment says.
-pub(crate) fn capture_via(
+pub fn capture_via(
     endpoint: &Endpoint,
     addr: Option<std::net::IpAddr>,
     proxy: Option<Proxy>,

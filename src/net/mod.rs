@@ -14,9 +14,3 @@ pub mod issuers;
 pub mod judge;
 pub mod proxy;
 pub mod pyssl;
-
-#[cfg(test)]
-#[path = "../../tests/cli/netlab.rs"]
-mod netlab;
-#[cfg(test)]
-mod tests;

@@ -573,7 +573,7 @@ fn diagnose_agrees_with_python3_on_every_badssl_case() {
 /// verdict must say so.
 #[test]
 fn diagnose_agrees_with_python313_on_every_badssl_case() {
-    let python = crate::python313::python313()
+    let python = crate::pyvenv::python313()
         .expect("a Python 3.13+ (python3.13 on PATH, or a pyenv version): the strict-rules badssl suite needs one");
     assert_eq!(python_rules(&python), "python>=3.13");
     suite(&python);

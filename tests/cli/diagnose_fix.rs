@@ -13,17 +13,6 @@ use serde_json::Value;
 use crate::common::*;
 use crate::netlab::*;
 
-const PROXY_VARS: &[&str] = &[
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
 /// certpatch in the sandbox, without proxies from this machine.
 fn cp(sb: &Sandbox) -> Command {
     let mut cmd = sb.cmd();
