@@ -11,7 +11,7 @@
 //! | layer | owns |
 //! | --- | --- |
 //! | [`cli`] | clap definitions, output ([`cli::output::Printer`]), the JSON contract ([`cli::json`]: every wire type), exit codes, the entry point, one file per command that parses, calls a use case and prints |
-//! | [`usecase`] | every decision of a command, one module per use case (add, remove, restore, status, reapply, diagnose, fix, offline advice, lost patches, …): plain inputs in, typed outcomes out; the offline index loaded once per run ([`usecase::knowledge::Knowledge`]) |
+//! | [`usecase`] | every decision of a command, one module per use case (check, add, remove, restore, status, reapply, diagnose, fix, offline advice, lost patches, …): plain inputs in, typed outcomes out; the offline index loaded once per run ([`usecase::knowledge::Knowledge`]) |
 //! | [`health`] | a bundle's patch state for `status` and `reapply`: present, lost and how, edited by something else, expiring, ignored by a client |
 //! | [`store`] | certpatch's state and writes: lock + atomic write, backups, ledger, home folder, commit; platform calls |
 //! | [`target`] | which bundles a command acts on: a plain [`target::Spec`] resolved through `discover` |

@@ -29,6 +29,7 @@ use crate::store::provenance::{Provenance, Recorded};
 use crate::target::Target;
 use crate::usecase::add::AddStatus;
 use crate::usecase::advice::Offline;
+use crate::usecase::check;
 use crate::usecase::diagnose::Explained;
 use crate::usecase::fix::{FixStatus, PythonCheck};
 use crate::usecase::reapply::{self, BundleReapply};
@@ -898,6 +899,16 @@ pub enum CheckStatus {
     Acceptable,
     AlreadyPresent,
     Refused,
+}
+
+impl From<check::CheckStatus> for CheckStatus {
+    fn from(s: check::CheckStatus) -> Self {
+        match s {
+            check::CheckStatus::Acceptable => CheckStatus::Acceptable,
+            check::CheckStatus::AlreadyPresent => CheckStatus::AlreadyPresent,
+            check::CheckStatus::Refused => CheckStatus::Refused,
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -13,6 +13,7 @@
 
 pub mod add;
 pub mod advice;
+pub mod check;
 pub mod clients;
 pub mod diagnose;
 pub mod fix;

@@ -6,17 +6,15 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use crate::cli::json::TargetJson;
-
 use super::{read_or_report, Context};
-use crate::accept::validate::{self, Decision, Rules};
+use crate::accept::validate::Rules;
 use crate::cli::exit::Outcome;
 use crate::cli::json::{input_json, overrides_json, verdicts_json};
-use crate::cli::json::{CheckEntry, CheckStatus, Document, Entry, InputExtra};
+use crate::cli::json::{CheckEntry, Document, Entry, InputExtra, TargetJson};
 use crate::cli::output::Tone;
 use crate::cli::show::{print_verdicts, read_input, report_findings, warn_if_unreadable};
 use crate::cli::Targets;
-use crate::usecase::advice;
+use crate::usecase::check;
 use crate::usecase::clients::{findings_for, overrides_for};
 
 pub fn run(
@@ -49,28 +47,14 @@ pub fn run(
         // The issuers the offline index knows, put in front of the input with
         // --with-issuers, and what it says about the chains it cannot complete.
         let prepared = ctx.prepare_offline(&input, &bundle, with_issuers);
-        let rules = Rules {
-            python_3_13: target.python_3_13(),
-            ..rules
-        };
-        let mut verdicts = validate::judge(&prepared.input.certs, &bundle, rules);
-        let offline = advice::explain(ctx.knowledge(), &mut verdicts, &prepared);
-        let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
-        let status = if refused {
-            CheckStatus::Refused
-        } else if verdicts
-            .iter()
-            .all(|v| matches!(v.decision, Decision::AlreadyPresent | Decision::SkippedLeaf))
-        {
-            CheckStatus::AlreadyPresent
-        } else {
-            CheckStatus::Acceptable
-        };
+        let checked = check::check_one(ctx.knowledge(), &prepared, &bundle, target, rules);
+        let (verdicts, offline) = (&checked.verdicts, &checked.offline);
+        let refused = checked.status == check::CheckStatus::Refused;
         if !refused {
             effective.push(target);
         }
-        print_verdicts(ctx, target, &prepared.input, &verdicts);
-        ctx.offline_hints(&offline);
+        print_verdicts(ctx, target, &prepared.input, verdicts);
+        ctx.offline_hints(offline);
         if refused {
             outcome = Outcome::Failure;
         } else {
@@ -80,9 +64,9 @@ pub fn run(
             ));
         }
         bundles.push(Entry::Done(CheckEntry {
-            certificates: verdicts_json(&verdicts),
-            offline: (&offline).into(),
-            status,
+            certificates: verdicts_json(verdicts),
+            offline: offline.into(),
+            status: checked.status.into(),
             target: TargetJson::from(target),
         }));
     }
