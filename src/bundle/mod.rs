@@ -84,7 +84,7 @@ fn lines(bytes: &[u8]) -> Vec<Line> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < bytes.len() {
-        let (end, next) = match bytes[start..].iter().position(|&b| b == b'\n') {
+        let (end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
             Some(i) => {
                 let nl = start + i;
                 let end = if nl > start && bytes[nl - 1] == b'\r' {
@@ -104,7 +104,12 @@ fn lines(bytes: &[u8]) -> Vec<Line> {
 
 /// A line's text, trimmed (borrowed when the line is valid UTF-8, as nearly every line is).
 fn text<'a>(bytes: &'a [u8], line: &Line) -> Cow<'a, str> {
-    match String::from_utf8_lossy(&bytes[line.start..line.end]) {
+    let raw = &bytes[line.start..line.end];
+    if raw.is_ascii() {
+        // ASCII is UTF-8: no lossy conversion to pay for.
+        return Cow::Borrowed(std::str::from_utf8(raw).unwrap_or_default().trim());
+    }
+    match String::from_utf8_lossy(raw) {
         Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
         Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
     }
@@ -197,7 +202,7 @@ impl Bundle {
 
     /// Whether this exact certificate is already in the bundle.
     pub fn contains(&self, cert: &Cert) -> bool {
-        self.certs.iter().any(|c| c.sha256 == cert.sha256)
+        self.certs.iter().any(|c| c.der == cert.der)
     }
 
     /// The bytes with the given patches (indexes into `patches`) taken out.
@@ -265,11 +270,9 @@ impl Bundle {
                 continue;
             };
             let again = Bundle::parse(out.clone());
-            let Some(k) = again
-                .patches
-                .iter()
-                .position(|p| p.cert.sha256 == orig.cert.sha256 && p.marker_end == orig.marker_end)
-            else {
+            let Some(k) = again.patches.iter().position(|p| {
+                p.cert.sha256() == orig.cert.sha256() && p.marker_end == orig.marker_end
+            }) else {
                 continue;
             };
             out = again.without_one_checked(k);
@@ -283,7 +286,7 @@ impl Bundle {
     #[cfg(test)]
     fn without_one_checked(&self, k: usize) -> Vec<u8> {
         let fingerprints = |patches: &[Patch]| -> Vec<[u8; 32]> {
-            patches.iter().map(|p| p.cert.sha256).collect()
+            patches.iter().map(|p| p.cert.sha256()).collect()
         };
         let mut want = fingerprints(&self.patches);
         want.remove(k);
@@ -383,11 +386,11 @@ fn read_seam(bytes: &[u8], p: &Patch, end: usize, tail_rev: &[u8]) -> Option<Opt
     let want: Vec<[u8; 32]> = now_patches
         .iter()
         .filter(|(line, _)| *line != own)
-        .map(|(_, n)| n.cert.sha256)
+        .map(|(_, n)| n.cert.sha256())
         .collect();
     let got: Vec<[u8; 32]> = window_patches(&joined, ws)
         .iter()
-        .map(|(_, n)| n.cert.sha256)
+        .map(|(_, n)| n.cert.sha256())
         .collect();
     (got == want).then_some(flag_at)
 }
@@ -499,8 +502,11 @@ fn read_block(
         .to_string();
     let end_line = format!("-----END {label}-----");
     let j = (i + 1..lines.len()).find(|&j| {
-        let t = text(bytes, &lines[j]);
-        t == end_line || t.starts_with("-----BEGIN ")
+        // A base64 line holds no '-': only the others need to be read as text.
+        memchr::memchr(b'-', &bytes[lines[j].start..lines[j].end]).is_some() && {
+            let t = text(bytes, &lines[j]);
+            t == end_line || t.starts_with("-----BEGIN ")
+        }
     })?;
     if text(bytes, &lines[j]) != end_line {
         return None;
@@ -534,8 +540,14 @@ fn read_block(
 fn plain_base64(bytes: &[u8], body: &[Line]) -> Option<Option<Vec<u8>>> {
     use base64::Engine;
     let mut data = Vec::with_capacity(body.iter().map(|l| l.end - l.start).sum());
+    let base64_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
     for line in body {
-        for &b in &bytes[line.start..line.end] {
+        let raw = &bytes[line.start..line.end];
+        if raw.iter().all(base64_char) {
+            data.extend_from_slice(raw);
+            continue;
+        }
+        for &b in raw {
             match b {
                 b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => data.push(b),
                 b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c' => {}
@@ -592,7 +604,7 @@ fn parse_patch(bytes: &[u8], lines: &[Line], i: usize, base: usize) -> Option<(P
     }
     let (cert, after) = read_block(bytes, lines, j, true)?;
     let cert = cert.ok()?;
-    if fingerprint? != hex_colons(&cert.sha256) {
+    if fingerprint? != hex_colons(&cert.sha256()) {
         return None;
     }
     let eol: &'static [u8] = if lines[i].next > lines[i].end + 1 {
@@ -660,13 +672,13 @@ pub fn render_patch(existing: &[u8], cert: &Cert, added: &str, source: &str) -> 
     }
     for line in [
         first,
-        format!("# Issuer: {}", escape(&cert.issuer_certifi)),
-        format!("# Subject: {}", escape(&cert.subject_certifi)),
-        format!("# Label: \"{}\"", escape(&cert.label)),
-        format!("# Serial: {}", cert.serial_decimal),
-        format!("# MD5 Fingerprint: {}", hex_colons(&cert.md5)),
-        format!("# SHA1 Fingerprint: {}", hex_colons(&cert.sha1)),
-        format!("# SHA256 Fingerprint: {}", hex_colons(&cert.sha256)),
+        format!("# Issuer: {}", escape(&cert.issuer_certifi())),
+        format!("# Subject: {}", escape(&cert.subject_certifi())),
+        format!("# Label: \"{}\"", escape(&cert.label())),
+        format!("# Serial: {}", cert.serial_decimal()),
+        format!("# MD5 Fingerprint: {}", hex_colons(&cert.md5())),
+        format!("# SHA1 Fingerprint: {}", hex_colons(&cert.sha1())),
+        format!("# SHA256 Fingerprint: {}", hex_colons(&cert.sha256())),
     ] {
         out.push_str(&line);
         out.push_str(eol);
@@ -829,7 +841,7 @@ mod tests {
         let key = |b: &Bundle| -> Vec<(Range<usize>, [u8; 32])> {
             b.patches
                 .iter()
-                .map(|p| (p.range.clone(), p.cert.sha256))
+                .map(|p| (p.range.clone(), p.cert.sha256()))
                 .collect()
         };
         assert_eq!(full.patches.len(), 3);
@@ -848,10 +860,10 @@ mod tests {
         let expected: Vec<[u8; 32]> = pem::parse_many(&certifi)
             .unwrap()
             .iter()
-            .map(|p| Cert::from_der(p.contents()).unwrap().sha256)
+            .map(|p| Cert::from_der(p.contents()).unwrap().sha256())
             .collect();
         let bundle = Bundle::parse(certifi);
-        let got: Vec<[u8; 32]> = bundle.certs.iter().map(|c| c.sha256).collect();
+        let got: Vec<[u8; 32]> = bundle.certs.iter().map(|c| c.sha256()).collect();
         assert_eq!(got.len(), 117);
         assert_eq!(got, expected);
         assert_eq!(bundle.damaged_blocks, 0);
@@ -1069,7 +1081,7 @@ mod properties {
                 let i = bundle
                     .patches
                     .iter()
-                    .position(|p| p.cert.sha256 == certs[k].sha256)
+                    .position(|p| p.cert.sha256() == certs[k].sha256())
                     .expect("patch found");
                 bytes = bundle.without(&[i]);
             }

@@ -61,7 +61,7 @@ pub fn parse_check(old: &Bundle, new: &Bundle, added: usize) -> Result<(), Strin
         .certs
         .iter()
         .zip(&new.certs)
-        .all(|(a, b)| a.sha256 == b.sha256);
+        .all(|(a, b)| a.sha256() == b.sha256());
     if !kept {
         return Err("the patched bundle would not keep the existing certificates in order".into());
     }

@@ -99,8 +99,8 @@ pub fn walk(chain: &[Cert], bundle: &Bundle, sources: &mut [Box<dyn Source>]) ->
         let mut next = None;
         'sources: for s in sources.iter_mut() {
             for (c, origin) in s.candidates(&top) {
-                let fresh = !found.iter().any(|f| f.cert.sha256 == c.sha256)
-                    && !chain.iter().any(|x| x.sha256 == c.sha256);
+                let fresh = !found.iter().any(|f| f.cert.sha256() == c.sha256())
+                    && !chain.iter().any(|x| x.sha256() == c.sha256());
                 if fresh && top.issuer_candidate(&c) && top.signed_by(&c) == Ok(true) {
                     next = Some((c, s.name(), origin));
                     break 'sources;
@@ -108,11 +108,11 @@ pub fn walk(chain: &[Cert], bundle: &Bundle, sources: &mut [Box<dyn Source>]) ->
             }
         }
         let Some((c, source, origin)) = next else {
-            return (found, End::NotFound(top.issuer.clone()));
+            return (found, End::NotFound(top.issuer().to_string()));
         };
         let root = c.is_self_issued() && c.signed_by(&c) == Ok(true);
         found.push(Found {
-            subject: c.subject.clone(),
+            subject: c.subject().to_string(),
             sha256: c.sha256_hex(),
             source,
             origin,
@@ -121,5 +121,5 @@ pub fn walk(chain: &[Cert], bundle: &Bundle, sources: &mut [Box<dyn Source>]) ->
         });
         top = c;
     }
-    (found, End::NotFound(top.issuer.clone()))
+    (found, End::NotFound(top.issuer().to_string()))
 }

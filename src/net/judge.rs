@@ -229,7 +229,7 @@ impl OsRoots {
 /// a certificate that signs it.
 pub fn anchored(cert: &Cert, bundle: &Bundle) -> bool {
     bundle.certs.iter().any(|b| {
-        b.sha256 == cert.sha256
+        b.sha256() == cert.sha256()
             || (b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw)
             || (cert.issuer_candidate(b) && cert.signed_by(b) == Ok(true))
     })
@@ -323,7 +323,7 @@ pub fn judge(
     let leaf = &chain[0];
     if leaf.is_self_issued() && leaf.signed_by(leaf) == Ok(true) && !anchored(leaf, bundle) {
         causes.push(Cause::SelfSignedLeaf {
-            subject: leaf.subject.clone(),
+            subject: leaf.subject().to_string(),
         });
     } else {
         let order = path(chain);
@@ -334,15 +334,15 @@ pub fn judge(
             if top.is_self_issued() && top.signed_by(top) == Ok(true) {
                 causes.push(Cause::RootNotInBundle {
                     depth,
-                    subject: top.subject.clone(),
+                    subject: top.subject().to_string(),
                     sha256: top.sha256_hex(),
                     os_trusts: os.trusts(top),
                 });
             } else {
                 causes.push(Cause::MissingIssuer {
                     depth,
-                    subject: top.subject.clone(),
-                    issuer: top.issuer.clone(),
+                    subject: top.subject().to_string(),
+                    issuer: top.issuer().to_string(),
                     ca_issuers: extra(top).ca_issuers,
                 });
             }
@@ -352,13 +352,13 @@ pub fn judge(
             if at > c.not_after {
                 causes.push(Cause::Expired {
                     depth: d,
-                    subject: c.subject.clone(),
+                    subject: c.subject().to_string(),
                     not_after: rfc3339(c.not_after),
                 });
             } else if at < c.not_before {
                 causes.push(Cause::NotYetValid {
                     depth: d,
-                    subject: c.subject.clone(),
+                    subject: c.subject().to_string(),
                     not_before: rfc3339(c.not_before),
                 });
             }
@@ -408,7 +408,7 @@ pub fn chain_notes(chain: &[Cert]) -> Vec<String> {
         if !on_path.contains(&i) {
             notes.push(format!(
                 "[{i}] `{}` is extra: it does not issue any certificate on the leaf's path",
-                c.subject
+                c.subject()
             ));
         }
     }
@@ -417,7 +417,7 @@ pub fn chain_notes(chain: &[Cert]) -> Vec<String> {
         if order.len() > 1 && top.is_self_issued() && top.signed_by(top) == Ok(true) {
             notes.push(format!(
                 "[{last}] the server also sent its root `{}`; clients ignore it and use their own copy",
-                top.subject
+                top.subject()
             ));
         }
     }

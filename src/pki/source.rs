@@ -217,7 +217,7 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
             ));
             continue;
         }
-        if certs.iter().any(|(_, c)| c.sha256 == cert.sha256) {
+        if certs.iter().any(|(_, c)| c.sha256() == cert.sha256()) {
             refused.push((row.place, Refusal::Duplicate));
             continue;
         }
@@ -226,17 +226,17 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
     // Which rows chain to a root, directly or through other rows.
     let mut root_names: HashMap<&NameKey, Vec<&Cert>> = HashMap::new();
     for r in roots {
-        root_names.entry(&r.subject_key).or_default().push(r);
+        root_names.entry(&r.subject_key()).or_default().push(r);
     }
     let mut row_names: HashMap<&NameKey, Vec<usize>> = HashMap::new();
     for (i, (_, c)) in certs.iter().enumerate() {
-        row_names.entry(&c.subject_key).or_default().push(i);
+        row_names.entry(&c.subject_key()).or_default().push(i);
     }
     let mut chained: Vec<bool> = certs
         .iter()
         .map(|(_, c)| {
             root_names
-                .get(&c.issuer_key)
+                .get(&c.issuer_key())
                 .into_iter()
                 .flatten()
                 .any(|r| c.issuer_candidate(r) && c.signed_by(r) == Ok(true))
@@ -250,7 +250,7 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
             }
             let c = &certs[i].1;
             let found = row_names
-                .get(&c.issuer_key)
+                .get(&c.issuer_key())
                 .into_iter()
                 .flatten()
                 .any(|&j| {
