@@ -132,7 +132,7 @@ impl Verifier {
 fn index(certs: &[Cert]) -> HashMap<&NameKey, Vec<usize>> {
     let mut map: HashMap<&NameKey, Vec<usize>> = HashMap::new();
     for (i, c) in certs.iter().enumerate() {
-        map.entry(&c.subject_key()).or_default().push(i);
+        map.entry(c.subject_key()).or_default().push(i);
     }
     map
 }
@@ -505,7 +505,7 @@ fn why_unchained(
         .filter(|b| cert.issuer_candidate(b))
         .collect();
     let named_in_input: Vec<usize> = (0..input.len())
-        .filter(|&j| !input[j].same_as(&cert) && cert.issuer_candidate(&input[j]))
+        .filter(|&j| !input[j].same_as(cert) && cert.issuer_candidate(&input[j]))
         .collect();
     let weak = matches!(cert.sig_hash, SigHash::Md5 | SigHash::Md2);
     let issuers_exist = !named_in_bundle.is_empty() || !named_in_input.is_empty();
@@ -586,7 +586,7 @@ fn why_unchained(
 fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Finding> {
     let mut warnings = Vec::new();
     if let Some(twin) = bundle.certs.iter().find(|b| {
-        !b.same_as(&cert) && b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw
+        !b.same_as(cert) && b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw
     }) {
         warnings.push(finding(
             "redundant",

@@ -270,9 +270,11 @@ impl Bundle {
                 continue;
             };
             let again = Bundle::parse(out.clone());
-            let Some(k) = again.patches.iter().position(|p| {
-                p.cert.sha256() == orig.cert.sha256() && p.marker_end == orig.marker_end
-            }) else {
+            let Some(k) = again
+                .patches
+                .iter()
+                .position(|p| p.cert.same_as(&orig.cert) && p.marker_end == orig.marker_end)
+            else {
                 continue;
             };
             out = again.without_one_checked(k);
@@ -540,14 +542,17 @@ fn read_block(
 fn plain_base64(bytes: &[u8], body: &[Line]) -> Option<Option<Vec<u8>>> {
     use base64::Engine;
     let mut data = Vec::with_capacity(body.iter().map(|l| l.end - l.start).sum());
-    let base64_char = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=');
     for line in body {
-        let raw = &bytes[line.start..line.end];
-        if raw.iter().all(base64_char) {
-            data.extend_from_slice(raw);
-            continue;
-        }
-        for &b in raw {
+        data.extend_from_slice(&bytes[line.start..line.end]);
+    }
+    // The decoder refuses any byte outside the alphabet, so when it succeeds on the lines
+    // as they are, every line was plain base64; otherwise they are looked at byte by byte.
+    if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(&data) {
+        return Some(Some(der));
+    }
+    data.clear();
+    for line in body {
+        for &b in &bytes[line.start..line.end] {
             match b {
                 b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' | b'=' => data.push(b),
                 b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c' => {}
@@ -672,9 +677,9 @@ pub fn render_patch(existing: &[u8], cert: &Cert, added: &str, source: &str) -> 
     }
     for line in [
         first,
-        format!("# Issuer: {}", escape(&cert.issuer_certifi())),
-        format!("# Subject: {}", escape(&cert.subject_certifi())),
-        format!("# Label: \"{}\"", escape(&cert.label())),
+        format!("# Issuer: {}", escape(cert.issuer_certifi())),
+        format!("# Subject: {}", escape(cert.subject_certifi())),
+        format!("# Label: \"{}\"", escape(cert.label())),
         format!("# Serial: {}", cert.serial_decimal()),
         format!("# MD5 Fingerprint: {}", hex_colons(&cert.md5())),
         format!("# SHA1 Fingerprint: {}", hex_colons(&cert.sha1())),
@@ -1081,7 +1086,7 @@ mod properties {
                 let i = bundle
                     .patches
                     .iter()
-                    .position(|p| p.cert.sha256() == certs[k].sha256())
+                    .position(|p| p.cert.same_as(&certs[k]))
                     .expect("patch found");
                 bytes = bundle.without(&[i]);
             }

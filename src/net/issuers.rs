@@ -99,8 +99,8 @@ pub fn walk(chain: &[Cert], bundle: &Bundle, sources: &mut [Box<dyn Source>]) ->
         let mut next = None;
         'sources: for s in sources.iter_mut() {
             for (c, origin) in s.candidates(&top) {
-                let fresh = !found.iter().any(|f| f.cert.sha256() == c.sha256())
-                    && !chain.iter().any(|x| x.sha256() == c.sha256());
+                let fresh = !found.iter().any(|f| f.cert.same_as(&c))
+                    && !chain.iter().any(|x| x.same_as(&c));
                 if fresh && top.issuer_candidate(&c) && top.signed_by(&c) == Ok(true) {
                     next = Some((c, s.name(), origin));
                     break 'sources;

@@ -84,7 +84,7 @@ impl Index {
         .into_bytes();
         for c in certs {
             raw.extend_from_slice(&c.sha256());
-            raw.extend_from_slice(&name_hash(&c.subject_key()));
+            raw.extend_from_slice(&name_hash(c.subject_key()));
             let ski = c.ski_id.as_deref().unwrap_or(&[]);
             let ski = &ski[..ski.len().min(255)];
             raw.push(ski.len() as u8);
@@ -222,7 +222,7 @@ impl Index {
     /// Issuer candidates of `cert`: name and key identifier match (as
     /// [`Cert::issuer_candidate`]); signatures are not checked here.
     pub fn issuer_candidates(&self, cert: &Cert) -> Vec<Cert> {
-        self.by_subject(&cert.issuer_key(), cert.aki_id.as_deref())
+        self.by_subject(cert.issuer_key(), cert.aki_id.as_deref())
             .into_iter()
             .filter(|c| cert.issuer_candidate(c) && c.sha256() != cert.sha256())
             .collect()

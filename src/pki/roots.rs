@@ -207,7 +207,7 @@ impl Roots {
         removed.sort_by(|a, b| {
             version_key(a.removed_in.as_deref().unwrap_or(""))
                 .cmp(&version_key(b.removed_in.as_deref().unwrap_or("")))
-                .then(a.cert.label().cmp(&b.cert.label()))
+                .then(a.cert.label().cmp(b.cert.label()))
         });
         for r in removed {
             out.push_str(&format!(

@@ -226,11 +226,11 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
     // Which rows chain to a root, directly or through other rows.
     let mut root_names: HashMap<&NameKey, Vec<&Cert>> = HashMap::new();
     for r in roots {
-        root_names.entry(&r.subject_key()).or_default().push(r);
+        root_names.entry(r.subject_key()).or_default().push(r);
     }
     let mut row_names: HashMap<&NameKey, Vec<usize>> = HashMap::new();
     for (i, (_, c)) in certs.iter().enumerate() {
-        row_names.entry(&c.subject_key()).or_default().push(i);
+        row_names.entry(c.subject_key()).or_default().push(i);
     }
     let mut chained: Vec<bool> = certs
         .iter()

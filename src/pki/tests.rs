@@ -50,7 +50,7 @@ fn the_embedded_index_finds_every_snapshot_intermediate_by_fingerprint_and_by_su
             continue;
         }
         assert_eq!(index.get(&c.sha256()).map(|x| x.der), Some(c.der.clone()));
-        let hits = index.by_subject(&c.subject_key(), c.ski_id.as_deref());
+        let hits = index.by_subject(c.subject_key(), c.ski_id.as_deref());
         assert!(hits.iter().any(|h| h.sha256() == c.sha256()), "{c:?}");
         found += 1;
     }
@@ -80,18 +80,18 @@ fn a_same_name_certificate_with_another_key_is_no_hit() {
     .unwrap();
     assert_eq!(real.issuers_of(&child).len(), 1);
     assert!(index
-        .by_subject(&impostor.subject_key(), Some(b"another key id"))
+        .by_subject(impostor.subject_key(), Some(b"another key id"))
         .is_empty());
     // And in the real snapshot: a real name with a wrong key identifier finds nothing.
     let index = Index::embedded();
     let some = index.certs().find(|c| c.ski_id.is_some()).unwrap();
     assert!(!index
-        .by_subject(&some.subject_key(), Some(b"x"))
+        .by_subject(some.subject_key(), Some(b"x"))
         .iter()
         .any(|c| c.sha256() == some.sha256()));
     assert_eq!(
         index
-            .by_subject(&some.subject_key(), some.ski_id.as_deref())
+            .by_subject(some.subject_key(), some.ski_id.as_deref())
             .iter()
             .filter(|c| c.sha256() == some.sha256())
             .count(),
@@ -224,7 +224,7 @@ fn every_certificate_of_the_embedded_index_is_found_by_its_subject_and_key_id() 
     let index = Index::embedded();
     let mut n = 0;
     for c in index.certs() {
-        let hits = index.by_subject(&c.subject_key(), c.ski_id.as_deref());
+        let hits = index.by_subject(c.subject_key(), c.ski_id.as_deref());
         assert!(hits.iter().any(|h| h.sha256() == c.sha256()), "{c:?}");
         n += 1;
     }

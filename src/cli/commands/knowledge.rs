@@ -92,7 +92,7 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
         if known.len() >= MAX_LOOKED_UP {
             break;
         }
-        let named = |c: &Cert| !c.same_as(&cert) && cert.issuer_candidate(c);
+        let named = |c: &Cert| !c.same_as(cert) && cert.issuer_candidate(c);
         if cert.is_self_issued()
             || bundle.contains(cert)
             || bundle.certs.iter().any(named)
@@ -118,8 +118,8 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
             let cert = input.certs.iter().find(|c| c.sha256() == k.sha256).unwrap();
             for (n, issuer) in path.iter().enumerate() {
                 let below = if n == 0 { cert } else { &path[n - 1] };
-                let dup = issuers.iter().any(|(c, _)| c.same_as(&issuer))
-                    || input.certs.iter().any(|c| c.same_as(&issuer));
+                let dup = issuers.iter().any(|(c, _)| c.same_as(issuer))
+                    || input.certs.iter().any(|c| c.same_as(issuer));
                 if !dup {
                     issuers.push((
                         issuer.clone(),

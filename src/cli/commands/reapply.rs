@@ -269,7 +269,7 @@ fn one<'a>(
                 .map(|f| match f.code {
                     "issuer-missing" => format!(
                         "issuer-missing: its issuer {} is no longer in this bundle{}; it left certifi, so this intermediate cannot be used with it",
-                        escape(&w.cert.issuer()),
+                        escape(w.cert.issuer()),
                         package
                             .as_ref()
                             .map(|p| format!(" ({})", escape(&p.to_string())))
