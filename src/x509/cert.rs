@@ -886,6 +886,22 @@ mod tests {
     }
 
     #[test]
+    fn fingerprints_and_names_wait_until_asked() {
+        let r10 = fixture("le-r10.pem");
+        assert!(r10.lazy.sha256.get().is_none());
+        assert!(r10.lazy.md5.get().is_none());
+        assert!(r10.lazy.subject_text.get().is_none());
+        assert!(r10.lazy.subject_key.get().is_none());
+        let want: [u8; 32] = Sha256::digest(&r10.der).into();
+        assert_eq!(r10.sha256(), want);
+        assert_eq!(r10.lazy.sha256.get(), Some(&want));
+        assert_eq!(r10.subject_key().len(), 3);
+        assert!(r10.lazy.subject_key.get().is_some());
+        // A copy keeps what was computed.
+        assert_eq!(r10.clone().lazy.sha256.get(), Some(&want));
+    }
+
+    #[test]
     fn root_is_self_signed_and_signs_r10() {
         let root = fixture("isrg-root-x1.pem");
         let r10 = fixture("le-r10.pem");
