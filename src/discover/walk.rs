@@ -115,10 +115,16 @@ pub(crate) fn walk(c: &mut Collector<'_>, root: &Path, source: &Source, max_dept
     }
     match listing(&root) {
         Ok(entries) => visit(c, &root, entries, 0, source, max_depth),
-        Err(err) => c.note(
-            Some(&root),
-            format!("cannot read {}: {err}", root.display()),
-        ),
+        Err(err) => {
+            // Like any folder that cannot be listed, it may still be an environment.
+            if c.env(&root, source).is_none() {
+                site_dir(c, &root, source);
+            }
+            c.note(
+                Some(&root),
+                format!("cannot read {}: {err}", root.display()),
+            );
+        }
     }
 }
 
