@@ -13,9 +13,10 @@
 //!   not followed (the root itself is).
 //! - Anywhere else, a file named `cacert.pem` is reported if it is a bundle
 //!   (see the bundle rule in `kinds`).
+//! - Each folder is opened relative to its parent's open descriptor and listed once;
+//!   whether it can be an environment is read from that listing.
 
 use std::ffi::OsString;
-use std::fs::FileType;
 use std::path::Path;
 
 use super::collect::Collector;
@@ -45,27 +46,99 @@ fn proc_like(host: &Host, path: &Path) -> bool {
         .any(|p| path == Path::new(p) || path == host.system_path(p))
 }
 
-/// One entry of a folder listing: its name and its type as the listing gives it (a
-/// symbolic link is a link, never what it points to).
+/// One entry of a folder listing: its name and whether it is a folder as the listing
+/// gives it (a symbolic link is a link, never what it points to).
 struct Entry {
     name: OsString,
-    file_type: FileType,
+    is_dir: bool,
 }
 
-/// The entries of `dir`, sorted by name (the walk's order is the same on every run).
-fn listing(dir: &Path) -> std::io::Result<Vec<Entry>> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        // The type comes from the listing itself (d_type): no stat per entry.
-        let file_type = entry.file_type()?;
-        out.push(Entry {
-            name: entry.file_name(),
-            file_type,
-        });
+/// An open folder, listed relative to its parent's descriptor (`openat` with
+/// `O_NOFOLLOW|O_DIRECTORY`), so each folder costs one short lookup instead of a lookup
+/// of its whole path, and a folder swapped for a link between listing and opening is not
+/// followed.
+#[cfg(unix)]
+struct Folder(rustix::fs::Dir);
+
+#[cfg(not(unix))]
+struct Folder(std::path::PathBuf);
+
+#[cfg(unix)]
+impl Folder {
+    fn open(path: &Path) -> std::io::Result<Folder> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Folder(rustix::fs::Dir::new(fd)?))
     }
-    out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-    Ok(out)
+
+    fn child(&self, name: &OsString, _path: &Path) -> std::io::Result<Folder> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::openat(
+            self.0.fd()?,
+            name.as_os_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Folder(rustix::fs::Dir::new(fd)?))
+    }
+
+    /// The entries, sorted by name (the walk's order is the same on every run).
+    fn entries(&mut self) -> std::io::Result<Vec<Entry>> {
+        use rustix::fs::{AtFlags, FileType};
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = Vec::new();
+        while let Some(entry) = self.0.read() {
+            let entry = entry?;
+            let bytes = entry.file_name().to_bytes();
+            if bytes == b"." || bytes == b".." {
+                continue;
+            }
+            // The type comes from the listing itself (d_type); only a file system that
+            // does not give it costs an `fstatat` on the open folder.
+            let is_dir = match entry.file_type() {
+                FileType::Directory => true,
+                FileType::Unknown => {
+                    rustix::fs::statat(self.0.fd()?, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW)
+                        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory)
+                }
+                _ => false,
+            };
+            out.push(Entry {
+                name: std::ffi::OsStr::from_bytes(bytes).to_os_string(),
+                is_dir,
+            });
+        }
+        out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+}
+
+#[cfg(not(unix))]
+impl Folder {
+    fn open(path: &Path) -> std::io::Result<Folder> {
+        Ok(Folder(path.to_path_buf()))
+    }
+
+    fn child(&self, _name: &OsString, path: &Path) -> std::io::Result<Folder> {
+        Folder::open(path)
+    }
+
+    fn entries(&mut self) -> std::io::Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&self.0)? {
+            let entry = entry?;
+            out.push(Entry {
+                name: entry.file_name(),
+                is_dir: entry.file_type()?.is_dir(),
+            });
+        }
+        out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
 }
 
 /// Whether a folder with these entries can be an environment at all: it holds one of
@@ -113,8 +186,9 @@ pub(crate) fn walk(c: &mut Collector<'_>, root: &Path, source: &Source, max_dept
         }
         return;
     }
-    match listing(&root) {
-        Ok(entries) => visit(c, &root, entries, 0, source, max_depth),
+    let listed = Folder::open(&root).and_then(|mut f| Ok((f.entries()?, f)));
+    match listed {
+        Ok((entries, folder)) => visit(c, &root, &folder, entries, 0, source, max_depth),
         Err(err) => {
             // Like any folder that cannot be listed, it may still be an environment.
             if c.env(&root, source).is_none() {
@@ -134,6 +208,7 @@ pub(crate) fn walk(c: &mut Collector<'_>, root: &Path, source: &Source, max_dept
 fn visit(
     c: &mut Collector<'_>,
     dir: &Path,
+    folder: &Folder,
     entries: Vec<Entry>,
     depth: usize,
     source: &Source,
@@ -154,14 +229,17 @@ fn visit(
     }
     for entry in entries {
         let path = dir.join(&entry.name);
-        if entry.file_type.is_dir() {
+        if entry.is_dir {
             let name = entry.name.to_string_lossy();
             let pruned = shape.is_some_and(|s| entry.name.to_str().is_some_and(|n| s.prunes(n)));
             if pruned || SKIPPED.contains(&name.as_ref()) || proc_like(c.host, &path) {
                 continue;
             }
-            match listing(&path) {
-                Ok(inner) => visit(c, &path, inner, depth + 1, source, max_depth),
+            let listed = folder
+                .child(&entry.name, &path)
+                .and_then(|mut f| Ok((f.entries()?, f)));
+            match listed {
+                Ok((inner, child)) => visit(c, &path, &child, inner, depth + 1, source, max_depth),
                 Err(err) => {
                     // A folder that cannot be listed may still be an environment (its
                     // known places can be reached without listing it).
