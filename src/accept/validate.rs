@@ -103,9 +103,9 @@ impl Verifier {
         let key_hash = *self
             .spki_hash
             .borrow_mut()
-            .entry(issuer.sha256)
+            .entry(issuer.sha256())
             .or_insert_with(|| Sha256::digest(&issuer.spki_raw).into());
-        let key = (child.sha256, key_hash);
+        let key = (child.sha256(), key_hash);
         if let Some(done) = VERIFIED.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Some(done.clone());
         }
@@ -135,7 +135,7 @@ impl Verifier {
 fn index(certs: &[Cert]) -> HashMap<&NameKey, Vec<usize>> {
     let mut map: HashMap<&NameKey, Vec<usize>> = HashMap::new();
     for (i, c) in certs.iter().enumerate() {
-        map.entry(&c.subject_key).or_default().push(i);
+        map.entry(c.subject_key()).or_default().push(i);
     }
     map
 }
@@ -144,7 +144,7 @@ fn index(certs: &[Cert]) -> HashMap<&NameKey, Vec<usize>> {
 /// matching key identifiers when both are present.
 fn candidates(cert: &Cert, certs: &[Cert], by_name: &HashMap<&NameKey, Vec<usize>>) -> Vec<usize> {
     by_name
-        .get(&cert.issuer_key)
+        .get(&cert.issuer_key())
         .map(|v| {
             v.iter()
                 .copied()
@@ -530,7 +530,7 @@ fn why_unchained(
         .filter(|b| cert.issuer_candidate(b))
         .collect();
     let named_in_input: Vec<usize> = (0..input.len())
-        .filter(|&j| input[j].sha256 != cert.sha256 && cert.issuer_candidate(&input[j]))
+        .filter(|&j| !input[j].same_as(cert) && cert.issuer_candidate(&input[j]))
         .collect();
     let weak = matches!(cert.sig_hash, SigHash::Md5 | SigHash::Md2);
     let issuers_exist = !named_in_bundle.is_empty() || !named_in_input.is_empty();
@@ -539,7 +539,8 @@ fn why_unchained(
             "signature-unverifiable",
             format!(
                 "its {} signature cannot be checked against `{}`",
-                cert.sig_alg_name, cert.issuer
+                cert.sig_alg_name,
+                cert.issuer()
             ),
         );
     }
@@ -555,7 +556,7 @@ fn why_unchained(
             "signature-unverifiable",
             format!(
                 "its signature by `{}` could not be checked: {err}",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -566,7 +567,7 @@ fn why_unchained(
             "signature-unverifiable",
             format!(
                 "its RSA-PSS signature by `{}` could not be verified (certpatch checks PSS only with salt length = hash length and the same MGF1 hash)",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -575,7 +576,7 @@ fn why_unchained(
             "bad-signature",
             format!(
                 "the bundle has a certificate named `{}`, but its key did not make this signature (a different key with the same name: do not trust this file)",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -584,7 +585,7 @@ fn why_unchained(
             "bad-signature",
             format!(
                 "the input's `{}` does not sign it: its key did not make this signature (do not trust this file)",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -593,7 +594,7 @@ fn why_unchained(
             "issuer-missing",
             format!(
                 "its issuer `{}` is in the input but does not itself chain to a root in the bundle",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -601,7 +602,7 @@ fn why_unchained(
         "issuer-missing",
         format!(
             "its issuer `{}` is not in the bundle; add that issuer first (or give both in one file, issuer included)",
-            cert.issuer
+            cert.issuer()
         ),
     )
 }
@@ -610,7 +611,7 @@ fn why_unchained(
 fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Finding> {
     let mut warnings = Vec::new();
     if let Some(twin) = bundle.certs.iter().find(|b| {
-        b.sha256 != cert.sha256 && b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw
+        !b.same_as(cert) && b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw
     }) {
         warnings.push(finding(
             "redundant",
@@ -784,17 +785,19 @@ mod ccadb_rules {
         let mut by_code = std::collections::BTreeMap::<&str, Vec<String>>::new();
         for (i, cert) in input.iter().enumerate() {
             if let Err(f) = path_rules(i, &input, &bundle, &chains) {
-                by_code
-                    .entry(f.code)
-                    .or_default()
-                    .push(format!("{}: {}", cert.subject, f.message));
+                by_code.entry(f.code).or_default().push(format!(
+                    "{}: {}",
+                    cert.subject(),
+                    f.message
+                ));
             }
             for f in intrinsic_reasons(cert, rules, &v) {
                 if f.code == "weak-key" || f.code == "name-constraints" {
-                    by_code
-                        .entry(f.code)
-                        .or_default()
-                        .push(format!("{}: {}", cert.subject, f.message));
+                    by_code.entry(f.code).or_default().push(format!(
+                        "{}: {}",
+                        cert.subject(),
+                        f.message
+                    ));
                 }
             }
         }

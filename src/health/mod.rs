@@ -128,7 +128,7 @@ pub fn removed_root(cert: &Cert, bundle: &Bundle) -> Option<RemovedRoot> {
     }
     let end = c.dead_ends.first()?;
     Some(RemovedRoot {
-        name: end.root.cert.subject.clone(),
+        name: end.root.cert.subject().to_string(),
         sha256: end.root.cert.sha256_hex(),
         last_version: end.root.last_with.clone(),
         removed_in: end.root.removed_in.clone(),
@@ -277,7 +277,7 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
         let sha = p.cert.sha256_hex();
         out.present.push(Present {
             recorded: recorded.iter().any(|e| e.sha256 == sha),
-            subject: p.cert.subject.clone(),
+            subject: p.cert.subject().to_string(),
             not_after: rfc3339(p.cert.not_after),
             sha256: sha.clone(),
             removed_root: removed_root(&p.cert, &bundle),
@@ -286,7 +286,7 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
         if p.cert.not_after - inputs.at < time::Duration::days(i64::from(inputs.warning_days)) {
             out.expiring.push(Expiring {
                 sha256: sha,
-                subject: p.cert.subject.clone(),
+                subject: p.cert.subject().to_string(),
                 not_after: rfc3339(p.cert.not_after),
                 days_left: left,
             });

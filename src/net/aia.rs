@@ -116,7 +116,7 @@ impl Fetcher {
                 self.note(
                     url,
                     "ok",
-                    format!("`{}` signs `{}`", c.subject, child.subject),
+                    format!("`{}` signs `{}`", c.subject(), child.subject()),
                 );
                 Some(c)
             }
@@ -124,7 +124,7 @@ impl Fetcher {
                 self.note(
                     url,
                     "wrong-signer",
-                    format!("no certificate in the answer signs `{}`", child.subject),
+                    format!("no certificate in the answer signs `{}`", child.subject()),
                 );
                 None
             }

@@ -416,7 +416,7 @@ pub(crate) fn add_to<'a>(
                                     .environment
                                     .as_ref()
                                     .map(|p| p.to_string_lossy().into_owned());
-                                e.subject.clone_from(&c.subject);
+                                c.subject().clone_into(&mut e.subject);
                                 e.added = when.to_string();
                                 e.source.clone_from(&prepared.sources[i]);
                                 e.not_after = rfc3339(c.not_after);

@@ -215,8 +215,8 @@ pub fn chain_entries(chain: &[Cert]) -> Vec<ChainEntry> {
             names.extend(extra.ip_names);
             ChainEntry {
                 depth,
-                subject: c.subject.clone(),
-                issuer: c.issuer.clone(),
+                subject: c.subject().to_string(),
+                issuer: c.issuer().to_string(),
                 not_before: rfc3339(c.not_before),
                 not_after: rfc3339(c.not_after),
                 sha256: c.sha256_hex(),
@@ -340,7 +340,7 @@ pub fn removed_root(cause: &Cause, certs: &[Cert], bundle: &Bundle) -> Option<De
         }
         Cause::RootNotInBundle { depth, .. } => {
             let cert = certs.get(*depth)?;
-            let root = roots.get(&cert.sha256)?;
+            let root = roots.get(&cert.sha256())?;
             if root.removed_in.is_none() || bundle.contains(cert) {
                 return None;
             }
@@ -389,7 +389,7 @@ pub fn cause_entries(e: &Explained, certs: &[Cert]) -> Vec<CauseEntry> {
             let removed_root = end.as_ref().map(|end| {
                 let actions = removed_actions(end, certs, c);
                 RemovedRootJson {
-                    name: end.root.cert.subject.clone(),
+                    name: end.root.cert.subject().to_string(),
                     sha256: end.root.cert.sha256_hex(),
                     last_version: end.root.last_with.clone(),
                     removed_in: end.root.removed_in.clone(),
@@ -683,8 +683,8 @@ pub fn judge_target(
         if let (true, Some(top)) = (public, top) {
             *c = Cause::MissingIssuer {
                 depth: *depth - 1,
-                subject: top.subject.clone(),
-                issuer: top.issuer.clone(),
+                subject: top.subject().to_string(),
+                issuer: top.issuer().to_string(),
                 ca_issuers: judge::extra(top).ca_issuers,
             };
         }

@@ -383,7 +383,7 @@ fn fix_one<'a>(
                 p.error(format!(
                     "{}: the chain ends at the root `{}` (sha256 {}), which the bundle lacks{}; nothing was written",
                     path_text(&target.path),
-                    root.subject,
+                    root.subject(),
                     root.sha256_hex(),
                     if os_trusts {
                         " but your operating system trusts (typically a TLS-inspecting company proxy or a company CA)"
@@ -395,10 +395,10 @@ fn fix_one<'a>(
                 entry.status = "root-needed";
                 return Ok(entry);
             }
-            if !to_add.iter().any(|c| c.sha256 == root.sha256) {
+            if !to_add.iter().any(|c| c.sha256() == root.sha256()) {
                 origins.push(format!("root sent by {}", chain.source));
                 entry.found.push(Found {
-                    subject: root.subject.clone(),
+                    subject: root.subject().to_string(),
                     sha256: root.sha256_hex(),
                     source: "server",
                     origin: format!("sent by {}", chain.source),
@@ -427,7 +427,7 @@ fn fix_one<'a>(
     for c in &to_add {
         p.line(format!(
             "  found `{}` (sha256 {}…)",
-            c.subject,
+            c.subject(),
             short(&c.sha256_hex())
         ));
     }
@@ -680,7 +680,7 @@ mod tests {
         let (found, end) = walk(std::slice::from_ref(&leaf), &bundle, &mut sources);
         assert!(matches!(end, End::Anchored), "{end:?}");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].cert.sha256, intermediate.sha256);
+        assert_eq!(found[0].cert.sha256(), intermediate.sha256());
         assert_eq!(found[0].source, "offline index");
         assert!(
             found[0].origin.contains("2025-06-24"),

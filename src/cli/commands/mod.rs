@@ -173,15 +173,15 @@ pub fn read_or_report<'a, E: From<BundleError<'a>>>(
 /// The JSON facts about one certificate.
 pub fn cert_json(cert: &Cert) -> CertJson {
     CertJson {
-        issuer: cert.issuer.clone(),
+        issuer: cert.issuer().to_string(),
         key: cert.key_desc.clone(),
-        label: cert.label.clone(),
+        label: cert.label().to_string(),
         not_after: rfc3339(cert.not_after),
         not_before: rfc3339(cert.not_before),
-        serial: cert.serial_decimal.clone(),
+        serial: cert.serial_decimal().to_string(),
         sha256: cert.sha256_hex(),
         signature: cert.sig_alg_name.clone(),
-        subject: cert.subject.clone(),
+        subject: cert.subject().to_string(),
     }
 }
 

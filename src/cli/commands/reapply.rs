@@ -234,7 +234,7 @@ fn one<'a>(
         }
     }
     for (c, source) in kept {
-        let have = bundle.contains(c) || wanted.iter().any(|w| w.cert.sha256 == c.sha256);
+        let have = bundle.contains(c) || wanted.iter().any(|w| w.cert.sha256() == c.sha256());
         if !have {
             wanted.push(Wanted {
                 cert: c.clone(),
@@ -253,7 +253,7 @@ fn one<'a>(
     for i in 0..wanted.len() {
         let w = &wanted[i];
         let sha = w.cert.sha256_hex();
-        let subject = w.cert.subject.clone();
+        let subject = w.cert.subject().to_string();
         let rules = Rules {
             allow_root: w.allow_root,
             ..rules
@@ -270,7 +270,7 @@ fn one<'a>(
                 .map(|f| match f.code {
                     "issuer-missing" => format!(
                         "issuer-missing: its issuer {} is no longer in this bundle{}; it left certifi, so this intermediate cannot be used with it",
-                        escape(&w.cert.issuer),
+                        escape(w.cert.issuer()),
                         package
                             .as_ref()
                             .map(|p| format!(" ({})", escape(&p.to_string())))

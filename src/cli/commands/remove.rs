@@ -335,11 +335,11 @@ fn remove_from<'a>(
     let mut seen: Vec<[u8; 32]> = Vec::new();
     for &i in &chosen {
         let cert = &bundle.patches[i].cert;
-        if seen.contains(&cert.sha256) {
+        if seen.contains(&cert.sha256()) {
             continue;
         }
-        seen.push(cert.sha256);
-        for line in copy_lines(&new, &cert.sha256) {
+        seen.push(cert.sha256());
+        for line in copy_lines(&new, &cert.sha256()) {
             p.warn(format!(
                 "still trusted: {} ({}) — a copy not added by certpatch is at line {line} of {}; remove it by hand if it should go",
                 crate::x509::cert::printable(cert.name()),

@@ -123,7 +123,7 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
             )),
             Decision::Add => p.line(format!(
                 "  + {name}: passes every check; issued by `{}`, valid until {}",
-                v.cert.issuer,
+                v.cert.issuer(),
                 crate::x509::clock::rfc3339(v.cert.not_after)
             )),
         }

@@ -62,7 +62,9 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
 fn missing_from<'a>(a: &'a [Cert], b: &[Cert]) -> Vec<&'a Cert> {
     let mut out: Vec<&Cert> = Vec::new();
     for c in a {
-        if !b.iter().any(|d| d.sha256 == c.sha256) && !out.iter().any(|d| d.sha256 == c.sha256) {
+        if !b.iter().any(|d| d.sha256() == c.sha256())
+            && !out.iter().any(|d| d.sha256() == c.sha256())
+        {
             out.push(c);
         }
     }
