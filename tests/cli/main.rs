@@ -32,6 +32,7 @@ mod packaging;
 mod python313;
 mod python_e2e;
 mod pyvenv;
+mod readme;
 mod refusals;
 mod regressions;
 mod undo;
