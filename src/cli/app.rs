@@ -86,6 +86,7 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         printer: printer.clone(),
         at: cli.global.at.unwrap_or_else(time::OffsetDateTime::now_utc),
         host: discover::Host::from_process(),
+        yes: cli.global.yes,
     };
     match cli.command {
         Command::Find { roots, pythons } => commands::find::run(&ctx, &roots, &pythons),

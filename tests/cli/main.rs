@@ -17,6 +17,7 @@ mod attacks_restore;
 mod chain_export;
 
 mod concurrency;
+mod confirm;
 mod crash;
 mod discovery;
 mod inputs;

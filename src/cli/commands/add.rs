@@ -55,6 +55,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             .into());
         }
     }
+    if args.output.is_none() && !args.dry_run {
+        ctx.confirm_write(args.targets.all, &targets)?;
+    }
     let output = match args.output {
         Some(out) => Some(output_file(out)?),
         None => None,

@@ -139,6 +139,9 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
         Err(no) => return Ok(no_chain(ctx, "fix", no)),
     };
     let (targets, notes) = ctx.targets(args.targets)?;
+    if !args.dry_run {
+        ctx.confirm_write(args.targets.all, &targets)?;
+    }
     let entries = chain_entries(&chain.certs);
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);

@@ -40,6 +40,8 @@ pub struct Context {
     /// The time validity is judged at (`--at`, or now).
     pub at: OffsetDateTime,
     pub host: Host,
+    /// `--yes`: no question before a machine-wide write ([`crate::cli::confirm`]).
+    pub yes: bool,
 }
 
 impl Context {

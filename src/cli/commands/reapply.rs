@@ -58,6 +58,7 @@ pub struct ReapplyExtra<'a> {
 pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
     let p = &ctx.printer;
     let config = config::load()?;
+    let all = targets.all;
     let (targets, notes) = ctx.targets_with(targets, &config)?;
     let home = ctx.home()?;
     let (ledger, ledger_error) = match ledger::read(&home) {
@@ -106,6 +107,21 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
                 }
             }
         }
+    }
+    if !dry_run {
+        // Only the bundles reapply could write to: those the ledger (or `keep`) names.
+        let writable: Vec<Target> = targets
+            .iter()
+            .filter(|t| {
+                !kept.is_empty()
+                    || ledger
+                        .patches
+                        .iter()
+                        .any(|e| e.bundle == t.path.to_string_lossy())
+            })
+            .cloned()
+            .collect();
+        ctx.confirm_write(all, &writable)?;
     }
     let rules = Rules {
         at: ctx.at,

@@ -75,7 +75,11 @@ pub fn run(
     dry_run: bool,
 ) -> Result<Outcome> {
     let p = &ctx.printer;
+    let all = targets.all;
     let (targets, notes) = ctx.targets(targets)?;
+    if !dry_run {
+        ctx.confirm_write(all, &targets)?;
+    }
     // Resolve every prefix to one fingerprint across all targets first: a prefix that
     // names different certificates in different bundles must not remove both.
     // A selector that names a patch the bundle already lost (an upgrade) is not an error:
