@@ -87,11 +87,16 @@ fn record(
     let hash = hex(&Sha256::digest(new));
     let package = crate::store::provenance::of(bundle);
     let bookkept = |l: &mut Ledger| {
-        let before: Vec<String> = l.of_bundle(bundle).map(|e| e.sha256.clone()).collect();
+        // A record this commit wrote (new, or rewritten by `reapply`, which records the
+        // patch again with its new time) gets the package; older records keep theirs.
+        let before: Vec<(String, String)> = l
+            .of_bundle(bundle)
+            .map(|e| (e.sha256.clone(), e.added.clone()))
+            .collect();
         change(l);
         let text = bundle.to_string_lossy();
         for e in l.patches.iter_mut().filter(|e| e.bundle == text) {
-            if e.package.is_none() && !before.contains(&e.sha256) {
+            if e.package.is_none() && !before.contains(&(e.sha256.clone(), e.added.clone())) {
                 e.package.clone_from(&package);
             }
         }

@@ -547,3 +547,51 @@ fn add_does_not_say_retry_now_when_a_pip_conf_setting_redirects_pip() {
         stdout(&out)
     );
 }
+
+/// Regression (issue 17): `reapply` recorded the patch again without its package, so the
+/// next upgrade was "the file was replaced" instead of "certifi was upgraded B → C".
+#[test]
+fn after_reapply_the_next_upgrade_is_still_named_with_both_versions() {
+    let sb = Sandbox::new();
+    let old = test_bundle_bytes();
+    let bundle = install_certifi(&sb, "2024.8.30", &old);
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let mut b = old.clone();
+    b.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2025.1.31", &b);
+    assert_exit(&run(&sb, &["reapply"], &bundle), 0, "reapply");
+    let ledger = fs::read_to_string(sb.home().join("ledger.toml")).unwrap();
+    assert!(ledger.contains("version = \"2025.1.31\""), "{ledger}");
+    b.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2026.10.19", &b);
+    let out = run(&sb, &["status"], &bundle);
+    assert_exit(&out, 1, "status after the second upgrade");
+    assert!(
+        stdout(&out).contains("certifi was upgraded 2025.1.31 → 2026.10.19"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_downgrade_is_called_a_downgrade() {
+    let sb = Sandbox::new();
+    let old = test_bundle_bytes();
+    let bundle = install_certifi(&sb, "2026.10.19", &old);
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let mut b = old.clone();
+    b.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2024.8.30", &b);
+    let out = run(&sb, &["status"], &bundle);
+    assert_exit(&out, 1, "status after the downgrade");
+    assert!(
+        stdout(&out).contains("certifi was downgraded 2026.10.19 → 2024.8.30"),
+        "{}",
+        stdout(&out)
+    );
+    let (_, doc) = status_json(&sb, &bundle);
+    assert_eq!(
+        doc["bundles"][0]["lost"][0]["how"]["how"], "downgraded",
+        "{doc:#}"
+    );
+}
