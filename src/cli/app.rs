@@ -59,6 +59,9 @@ fn usage_error(err: clap::Error) -> ExitCode {
                 "list",
                 "remove",
                 "restore",
+                "status",
+                "reapply",
+                "adopt",
                 "diagnose",
                 "fix",
                 "index",
@@ -136,6 +139,11 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         Command::Restore { targets, dry_run } => commands::restore::run(&ctx, &targets, dry_run),
         Command::Status { targets } => commands::status::run(&ctx, &targets),
         Command::Reapply { targets, dry_run } => commands::reapply::run(&ctx, &targets, dry_run),
+        Command::Adopt {
+            targets,
+            dry_run,
+            allow_root,
+        } => commands::adopt::run(&ctx, &targets, dry_run, allow_root),
         Command::Diagnose {
             server,
             chain,

@@ -224,6 +224,19 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Turn certificates pasted by hand at the end of a bundle into certpatch patches:
+    /// tracked, checked again, and reapplied after an upgrade. The package's own file
+    /// becomes the backup.
+    Adopt {
+        #[command(flatten)]
+        targets: Targets,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Accept a self-signed root among the pasted certificates.
+        #[arg(long)]
+        allow_root: bool,
+    },
     /// Show a server's certificate chain (or a saved one) and whether each bundle verifies
     /// it, and if not, why: missing intermediate, root not in the bundle, expired, wrong
     /// name, self-signed. Writes nothing.
@@ -300,6 +313,7 @@ impl Command {
             Command::Restore { .. } => "restore",
             Command::Status { .. } => "status",
             Command::Reapply { .. } => "reapply",
+            Command::Adopt { .. } => "adopt",
             Command::Diagnose { .. } => "diagnose",
             Command::Fix { .. } => "fix",
             Command::Index { .. } => "index",

@@ -18,6 +18,7 @@ const ORDER: &[&str] = &[
     "restore",
     "status",
     "reapply",
+    "adopt",
     "find",
     "index",
     "completions",
@@ -139,6 +140,13 @@ pub const EXAMPLES: &[(&str, &[(&str, &str)])] = &[
         &[(
             "certpatch reapply",
             "put back the patches an upgrade removed, each checked again",
+        )],
+    ),
+    (
+        "adopt",
+        &[(
+            "certpatch adopt --allow-root",
+            "track a root (and intermediates) pasted into cacert.pem by hand, as patches",
         )],
     ),
     (

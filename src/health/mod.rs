@@ -16,6 +16,8 @@
 //! A layer of its own between `cli` and `target`: it may import `target`, `store`,
 //! `discover`, `accept`, `pki`, `bundle` and `x509`; never `cli`.
 
+pub mod adopt;
+
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;

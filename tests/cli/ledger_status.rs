@@ -8,54 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
-/// The wheel RECORD's encoding of a SHA-256: URL-safe base64 without padding.
-fn record_hash(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let d = Sha256::digest(bytes);
-    let mut out = String::new();
-    for chunk in d.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-/// Installs `bytes` as certifi `version` under `<sandbox>/b/site`: the bundle, `__init__.py`,
-/// and a dist-info whose METADATA and RECORD describe it (as pip leaves them).
+/// Installs `bytes` as certifi `version` under `<sandbox>/b/site` ([`install_certifi_in`]).
 fn install_certifi(sb: &Sandbox, version: &str, bytes: &[u8]) -> PathBuf {
-    let site = sb.bundle_dir().join("site");
-    let _ = fs::remove_dir_all(&site);
-    fs::create_dir_all(site.join("certifi")).unwrap();
-    let bundle = site.join("certifi/cacert.pem");
-    fs::write(&bundle, bytes).unwrap();
-    fs::write(
-        site.join("certifi/__init__.py"),
-        format!("__version__ = \"{version}\"\n"),
-    )
-    .unwrap();
-    let info = site.join(format!("certifi-{version}.dist-info"));
-    fs::create_dir_all(&info).unwrap();
-    fs::write(
-        info.join("METADATA"),
-        format!("Metadata-Version: 2.1\nName: certifi\nVersion: {version}\n"),
-    )
-    .unwrap();
-    fs::write(
-        info.join("RECORD"),
-        format!(
-            "certifi/__init__.py,,\ncertifi/cacert.pem,sha256={},{}\n",
-            record_hash(bytes),
-            bytes.len()
-        ),
-    )
-    .unwrap();
-    bundle
+    install_certifi_in(&sb.bundle_dir().join("site"), version, bytes)
 }
 
 fn run(sb: &Sandbox, args: &[&str], bundle: &Path) -> std::process::Output {
@@ -594,4 +549,82 @@ fn a_downgrade_is_called_a_downgrade() {
         doc["bundles"][0]["lost"][0]["how"]["how"], "downgraded",
         "{doc:#}"
     );
+}
+
+/// The manual recipe's trap (issue 17): a root pasted by hand, then a certpatch patch it
+/// issues. `status` must not advise the reinstall that would drop the root; `adopt`
+/// makes the pasted root a tracked patch, and an upgrade then reapplies both.
+#[test]
+fn a_hand_pasted_root_is_adopted_tracked_and_reapplied_after_an_upgrade() {
+    let sb = Sandbox::new();
+    let package_file = read(real(CERTIFI));
+    let bundle = install_certifi(&sb, "2024.8.30", &package_file);
+    let mut edited = package_file.clone();
+    edited.extend(b"\n# our root, pasted by hand\n");
+    edited.extend(read(gen("test-root.pem")));
+    fs::write(&bundle, &edited).unwrap();
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+
+    let out = run(&sb, &["status"], &bundle);
+    assert_exit(&out, 1, "status of a hand-edited bundle");
+    let text = stdout(&out);
+    assert!(text.contains("certpatch adopt --bundle"), "{text}");
+    assert!(text.contains("--allow-root"), "{text}");
+    assert!(!text.contains("force-reinstall"), "{text}");
+
+    let before = read(&bundle);
+    let out = run(&sb, &["adopt"], &bundle);
+    assert_exit(&out, 1, "adopt of a root without --allow-root");
+    assert!(stderr(&out).contains("--allow-root"), "{}", stderr(&out));
+    assert_eq!(read(&bundle), before, "a refused adopt writes nothing");
+    let out = run(&sb, &["adopt", "--allow-root"], &bundle);
+    assert_exit(&out, 0, "adopt --allow-root");
+    let out = run(&sb, &["status"], &bundle);
+    assert_exit(&out, 0, "status after adopt");
+    assert!(
+        stdout(&out).contains("patched only by certpatch"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        sb.listed_patches(&bundle).len(),
+        2,
+        "the root and the intermediate"
+    );
+    let out = run(&sb, &["adopt", "--allow-root"], &bundle);
+    assert_exit(&out, 0, "adopt again");
+    assert!(
+        stdout(&out).contains("nothing to adopt"),
+        "{}",
+        stdout(&out)
+    );
+
+    // An upgrade loses both; reapply puts the root back first, then its intermediate.
+    let mut newer = package_file.clone();
+    newer.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2026.10.19", &newer);
+    let out = run(&sb, &["reapply"], &bundle);
+    assert_exit(&out, 0, "reapply after the upgrade");
+    assert_eq!(sb.listed_patches(&bundle).len(), 2, "{}", stdout(&out));
+    assert_exit(&run(&sb, &["status"], &bundle), 0, "status after reapply");
+    // And the undo gives back the new package's own file.
+    assert_exit(&run(&sb, &["remove", "--all"], &bundle), 0, "remove --all");
+    assert_eq!(read(&bundle), newer);
+}
+
+#[test]
+fn a_change_inside_the_package_file_is_not_adopted() {
+    let sb = Sandbox::new();
+    let package_file = test_bundle_bytes();
+    let bundle = install_certifi(&sb, "2024.8.30", &package_file);
+    let inner = package_file[64..].to_vec();
+    fs::write(&bundle, &inner).unwrap();
+    let out = run(&sb, &["adopt", "--allow-root"], &bundle);
+    assert_exit(&out, 1, "adopt of an inner edit");
+    assert!(
+        stderr(&out).contains("not whole at its start"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&bundle), inner);
 }

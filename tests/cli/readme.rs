@@ -83,24 +83,6 @@ struct Scene {
     int_sha: String,
 }
 
-/// The wheel RECORD's encoding of a SHA-256: URL-safe base64 without padding.
-fn record_hash(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let d = Sha256::digest(bytes);
-    let mut out = String::new();
-    for chunk in d.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
 impl Scene {
     fn new() -> Scene {
         let sb = Sandbox::new();
@@ -146,37 +128,7 @@ impl Scene {
 
     /// What `pip install certifi==VERSION` leaves: the bundle and a dist-info describing it.
     fn install_certifi(&self, version: &str) {
-        for e in fs::read_dir(&self.site).unwrap() {
-            let e = e.unwrap();
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name == "certifi" || name.starts_with("certifi-") {
-                fs::remove_dir_all(e.path()).unwrap();
-            }
-        }
-        let bytes = self.bundle_bytes(version);
-        fs::create_dir_all(self.site.join("certifi")).unwrap();
-        fs::write(self.site.join("certifi/cacert.pem"), &bytes).unwrap();
-        fs::write(
-            self.site.join("certifi/__init__.py"),
-            format!("__version__ = \"{version}\"\n"),
-        )
-        .unwrap();
-        let info = self.site.join(format!("certifi-{version}.dist-info"));
-        fs::create_dir_all(&info).unwrap();
-        fs::write(
-            info.join("METADATA"),
-            format!("Metadata-Version: 2.1\nName: certifi\nVersion: {version}\n"),
-        )
-        .unwrap();
-        fs::write(
-            info.join("RECORD"),
-            format!(
-                "certifi/__init__.py,,\ncertifi/cacert.pem,sha256={},{}\n",
-                record_hash(&bytes),
-                bytes.len()
-            ),
-        )
-        .unwrap();
+        install_certifi_in(&self.site, version, &self.bundle_bytes(version));
     }
 
     /// Runs one README command; returns (exit code, normalised output lines).

@@ -1,6 +1,7 @@
 //! One file per subcommand. Each is thin: resolve targets, call the library, print.
 
 pub mod add;
+pub mod adopt;
 pub mod check;
 pub mod completions;
 pub mod find;

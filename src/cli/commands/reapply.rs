@@ -283,6 +283,16 @@ fn one<'a>(
                 .reasons
                 .iter()
                 .map(|f| match f.code {
+                    // Only for a root certifi's history shows removed is "it left certifi"
+                    // certain; an issuer pasted by hand was never part of the package.
+                    "issuer-missing" if health::removed_root(&w.cert, &current).is_none() => format!(
+                        "issuer-missing: its issuer {} is not in this bundle{}: either it left certifi, or it was never part of certifi (pasted by hand; `certpatch adopt` tracks pasted certificates so that reapply puts them back too); add the issuer again (`certpatch add ISSUER.pem`, `--allow-root` for a root), then reapply",
+                        escape(&w.cert.issuer),
+                        package
+                            .as_ref()
+                            .map(|p| format!(" ({})", escape(&p.to_string())))
+                            .unwrap_or_default()
+                    ),
                     "issuer-missing" => format!(
                         "issuer-missing: its issuer {} is no longer in this bundle{}; it left certifi, so this intermediate cannot be used with it",
                         escape(&w.cert.issuer),

@@ -12,6 +12,7 @@ use crate::cli::exit::Outcome;
 use crate::cli::json::Document;
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
+use crate::health::adopt::{self, Found};
 use crate::health::{self, BundleStatus, State};
 use crate::store::config;
 use crate::store::ledger;
@@ -84,14 +85,7 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
             push(format!("certpatch reapply {named}"));
         }
         if let State::Edited { .. } = &s.state {
-            let reinstall = s
-                .package
-                .as_ref()
-                .map(|p| p.reinstall_command())
-                .unwrap_or_else(|| "reinstall the package that owns it".into());
-            push(format!(
-                "{reinstall}   # puts the package's own copy back; then `certpatch reapply {named}`"
-            ));
+            push(edited_next(target, &s, &named));
         }
         for e in &s.expiring {
             push(format!(
@@ -135,6 +129,34 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         },
     });
     Ok(Outcome::from_ok(!attention))
+}
+
+/// What to run for a bundle something else edited. Certificates pasted after the
+/// package's own file (the manual recipe) are adopted, never reinstalled away: a reinstall
+/// would drop them, and with them every patch they issue. Otherwise the reinstall.
+pub fn edited_next(target: &crate::target::Target, s: &BundleStatus, named: &str) -> String {
+    let found = target.read().ok().map(|bytes| {
+        let bundle = crate::bundle::Bundle::parse(bytes.clone());
+        adopt::find(
+            &bytes,
+            &bundle,
+            s.record.as_ref().map(|r| r.sha256.as_str()),
+        )
+    });
+    if let Some(Found::Edit(edit)) = found {
+        let root = edit.certs.iter().any(|c| c.is_self_signed());
+        return format!(
+            "certpatch adopt {named}{}   # {} certificate(s) pasted by hand after the package's file become tracked patches (a reinstall would drop them)",
+            if root { " --allow-root" } else { "" },
+            edit.certs.len()
+        );
+    }
+    let reinstall = s
+        .package
+        .as_ref()
+        .map(|p| p.reinstall_command())
+        .unwrap_or_else(|| "reinstall the package that owns it".into());
+    format!("{reinstall}   # puts the package's own copy back (dropping the foreign edit); then `certpatch reapply {named}`")
 }
 
 /// `--bundle PATH`: the flag that names this one bundle in a command to run next.
