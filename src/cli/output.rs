@@ -211,7 +211,10 @@ impl Printer {
 
 /// Writes one JSON document to standard output (pretty, with a final newline).
 pub fn print_document(value: &impl serde::Serialize) {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let value = serde_json::to_value(value)
+        .map(crate::cli::json::with_bundle_paths)
+        .unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     write_stdout(text.as_bytes());
 }

@@ -568,7 +568,7 @@ fn a_hand_pasted_root_is_adopted_tracked_and_reapplied_after_an_upgrade() {
     let out = run(&sb, &["status"], &bundle);
     assert_exit(&out, 1, "status of a hand-edited bundle");
     let text = stdout(&out);
-    assert!(text.contains("certpatch adopt --bundle"), "{text}");
+    assert!(text.contains("certpatch adopt --allow-root --bundle"), "{text}");
     assert!(text.contains("--allow-root"), "{text}");
     assert!(!text.contains("force-reinstall"), "{text}");
 
@@ -627,4 +627,40 @@ fn a_change_inside_the_package_file_is_not_adopted() {
         stderr(&out)
     );
     assert_eq!(read(&bundle), inner);
+}
+
+#[test]
+fn status_json_next_is_argv_with_a_description() {
+    let sb = Sandbox::new();
+    let bundle = install_certifi(&sb, "2024.8.30", &test_bundle_bytes());
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let mut new = test_bundle_bytes();
+    new.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2026.10.19", &new);
+    let (code, doc) = status_json(&sb, &bundle);
+    assert_eq!(code, 1);
+    let next = &doc["next"][0];
+    let argv: Vec<&str> = next["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        argv,
+        ["certpatch", "reapply", "--bundle", bundle.to_str().unwrap()],
+        "{doc:#}"
+    );
+    assert!(
+        next["description"].as_str().unwrap().contains("upgrade"),
+        "{doc:#}"
+    );
+    // The argv runs as it is.
+    let out = sb
+        .cmd()
+        .args(&argv[1..])
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "the next step, run from its argv");
 }
