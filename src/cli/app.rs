@@ -90,6 +90,8 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         at: cli.global.at.unwrap_or_else(time::OffsetDateTime::now_utc),
         host: discover::Host::from_process(),
         yes: cli.global.yes,
+        verbose: cli.global.verbose,
+        shown: Default::default(),
     };
     match cli.command {
         Command::Find { roots, pythons } => commands::find::run(&ctx, &roots, &pythons),

@@ -42,6 +42,10 @@ pub struct GlobalArgs {
     /// Print only errors and warnings.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Show the detail of every bundle (each verdict and reason, per bundle), not only
+    /// what differs between them.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     /// Answer yes to the question asked before a write to a machine-wide Python (no
     /// target named, outside a virtual environment) or to `--all`.
     #[arg(short = 'y', long, global = true)]

@@ -219,6 +219,17 @@ pub fn print_document(value: &impl serde::Serialize) {
     write_stdout(text.as_bytes());
 }
 
+/// A word as a POSIX shell reads it back: bare when it holds only safe characters, else
+/// in single quotes.
+pub fn shell_word(w: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
+    if !w.is_empty() && w.chars().all(safe) {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
 /// A fingerprint shortened for people: the first 16 hex digits.
 pub fn short(sha256_hex: &str) -> &str {
     &sha256_hex[..16.min(sha256_hex.len())]

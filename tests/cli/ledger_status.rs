@@ -568,7 +568,10 @@ fn a_hand_pasted_root_is_adopted_tracked_and_reapplied_after_an_upgrade() {
     let out = run(&sb, &["status"], &bundle);
     assert_exit(&out, 1, "status of a hand-edited bundle");
     let text = stdout(&out);
-    assert!(text.contains("certpatch adopt --allow-root --bundle"), "{text}");
+    assert!(
+        text.contains("certpatch adopt --allow-root --bundle"),
+        "{text}"
+    );
     assert!(text.contains("--allow-root"), "{text}");
     assert!(!text.contains("force-reinstall"), "{text}");
 

@@ -16,6 +16,7 @@ mod attacks_restore;
 
 mod chain_export;
 
+mod concise;
 mod concurrency;
 mod confirm;
 mod crash;

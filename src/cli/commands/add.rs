@@ -79,8 +79,10 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let mut added_shas: Vec<String> = Vec::new();
     let mut changed: Vec<Target> = Vec::new();
     let mut caveats = 0;
+    let mut statuses: Vec<Option<AddStatus>> = Vec::new();
     for target in &targets {
         let result = add_to(ctx, &input, target, &args, rules, &when);
+        statuses.push(result.as_ref().ok().map(|r| r.status));
         match result {
             Ok(report) => {
                 outcome = outcome.and(report.outcome);
@@ -118,6 +120,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     if changed.iter().any(Target::may_be_python_3_13) {
         ctx.printer.note(ANCHOR_NOTE);
         notes.push(ANCHOR_NOTE.to_string());
+    }
+    if let Some(line) = summary_line(&statuses) {
+        ctx.printer.line(line);
     }
     if !patched.is_empty() {
         let mut summary = format!(
@@ -225,14 +230,40 @@ fn targets_flags(targets: &[Target]) -> String {
 }
 
 fn shell_quote(p: &Path) -> String {
-    let s = p.display().to_string();
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+=:@".contains(c))
-    {
-        s
-    } else {
-        format!("'{}'", s.replace('\'', "'\\''"))
+    crate::cli::output::shell_word(&p.display().to_string())
+}
+
+/// The last line of `add` when no bundle was patched (a patched run ends with its own
+/// "done: added …" line): a dry run, a refusal, nothing to do, or a copy written. `None`
+/// stands for a bundle that failed with an error.
+pub fn summary_line(statuses: &[Option<AddStatus>]) -> Option<String> {
+    let count = |s: AddStatus| statuses.iter().filter(|x| **x == Some(s)).count();
+    let all = statuses.len();
+    let failed = count(AddStatus::Refused) + statuses.iter().filter(|x| x.is_none()).count();
+    if count(AddStatus::Patched) > 0 {
+        return None;
     }
+    let refused = if failed > 0 {
+        format!("; {failed} bundle(s) refused or failed (reasons above)")
+    } else {
+        String::new()
+    };
+    Some(if count(AddStatus::WouldPatch) > 0 {
+        format!(
+            "dry run: would add to {} of {all} bundle(s){refused}; nothing was written",
+            count(AddStatus::WouldPatch)
+        )
+    } else if count(AddStatus::WouldWriteOutput) > 0 {
+        "dry run: would write the copy; nothing was written".to_string()
+    } else if count(AddStatus::WrittenToOutput) > 0 {
+        "done: wrote the patched copy; the bundle is unchanged".to_string()
+    } else if failed > 0 {
+        format!(
+            "failed: nothing was written; refused for {failed} of {all} bundle(s) (reasons above)"
+        )
+    } else {
+        format!("done: nothing to add: already in {all} bundle(s)")
+    })
 }
 
 /// What `add` did to one bundle (`status` in its JSON entry).
@@ -366,10 +397,13 @@ pub(crate) fn add_to<'a>(
             let mut output_path: Option<PathBuf> = None;
             let mut write = None;
             let status = if refused {
-                p.error_detail(format!(
-                    "  nothing was written to {}.",
-                    path_text(&target.path)
-                ));
+                // The summary says it for every bundle; `-v` per bundle.
+                if ctx.verbose {
+                    p.error_detail(format!(
+                        "  nothing was written to {}.",
+                        path_text(&target.path)
+                    ));
+                }
                 AddStatus::Refused
             } else if let Some(out) = args.output {
                 let what = if plan.new_bytes.is_some() {

@@ -43,6 +43,11 @@ pub struct Context {
     pub host: Host,
     /// `--yes`: no question before a machine-wide write ([`crate::cli::confirm`]).
     pub yes: bool,
+    /// `-v`: every bundle's detail, even where it repeats another's.
+    pub verbose: bool,
+    /// Verdict blocks already shown in this run (environment and verdicts), so that a
+    /// second bundle of one environment with the same verdicts gets one line.
+    pub shown: std::cell::RefCell<Vec<String>>,
 }
 
 impl Context {

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::exit::Outcome;
 use crate::cli::json::Document;
-use crate::cli::output::{escape, path_text, short, Tone};
+use crate::cli::output::{escape, path_text, shell_word, short, Tone};
 use crate::cli::Targets;
 use crate::health::adopt::{self, Found};
 use crate::health::{self, BundleStatus, State};
@@ -178,17 +178,6 @@ impl Next {
         }
         let line: Vec<String> = self.argv.iter().map(|w| shell_word(w)).collect();
         format!("{}   # {}", line.join(" "), self.description)
-    }
-}
-
-/// A word as a POSIX shell reads it back: bare when it holds only safe characters, else
-/// in single quotes.
-fn shell_word(w: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !w.is_empty() && w.chars().all(safe) {
-        w.to_string()
-    } else {
-        format!("'{}'", w.replace('\'', "'\\''"))
     }
 }
 
