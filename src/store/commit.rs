@@ -87,16 +87,18 @@ fn record(
     let hash = hex(&Sha256::digest(new));
     let package = crate::store::provenance::of(bundle);
     let bookkept = |l: &mut Ledger| {
-        // A record this commit wrote (new, or rewritten by `reapply`, which records the
-        // patch again with its new time) gets the package; older records keep theirs.
-        let before: Vec<(String, String)> = l
+        // A record this commit wrote gets the package: a new one, or one `reapply` wrote
+        // again (it had a package before and has none now). A record of an older
+        // certpatch that never had one is left alone: its package then is not known.
+        let unknown_before: Vec<String> = l
             .of_bundle(bundle)
-            .map(|e| (e.sha256.clone(), e.added.clone()))
+            .filter(|e| e.package.is_none())
+            .map(|e| e.sha256.clone())
             .collect();
         change(l);
         let text = bundle.to_string_lossy();
         for e in l.patches.iter_mut().filter(|e| e.bundle == text) {
-            if e.package.is_none() && !before.contains(&(e.sha256.clone(), e.added.clone())) {
+            if e.package.is_none() && !unknown_before.contains(&e.sha256) {
                 e.package.clone_from(&package);
             }
         }

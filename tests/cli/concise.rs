@@ -110,3 +110,35 @@ fn every_add_ends_with_one_summary_line() {
     assert_eq!(s.len(), 1, "{s:?}");
     assert!(s[0].starts_with("failed: nothing was written"), "{}", s[0]);
 }
+
+#[test]
+fn the_stale_index_note_comes_only_when_the_index_was_asked_in_vain_and_names_the_csv() {
+    // More than a year after the built-in snapshot (2025-06-24).
+    let late = "2026-12-01T00:00:00Z";
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let run = |file: &Path| {
+        sb.cmd()
+            .args(["check"])
+            .arg(file)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", late])
+            .output()
+            .unwrap()
+    };
+    // Its issuer is in the bundle: the index is not asked, so no note.
+    let out = run(&gen("int-good.pem"));
+    assert!(!stderr(&out).contains("index"), "{}", stderr(&out));
+    // An issuer nobody knows: the index was asked and did not know it.
+    let out = run(&gen("int-unknown-issuer.pem"));
+    let err = stderr(&out);
+    assert!(
+        err.contains("more than a year old")
+            && err.contains("PublicAllIntermediateCertsWithPEMCSV")
+            && err.contains("certpatch index refresh FILE"),
+        "{err}"
+    );
+    // Once.
+    assert!(!stderr(&run(&gen("int-unknown-issuer.pem"))).contains("more than a year old"));
+}
