@@ -142,3 +142,59 @@ fn the_stale_index_note_comes_only_when_the_index_was_asked_in_vain_and_names_th
     // Once.
     assert!(!stderr(&run(&gen("int-unknown-issuer.pem"))).contains("more than a year old"));
 }
+
+#[test]
+fn fix_in_a_two_bundle_environment_says_each_thing_once_and_ends_with_one_summary() {
+    let sb = Sandbox::new();
+    let (app, bundles) = project(&sb);
+    // The test root must be in the bundles: a PKI whose root is the fixture's is not at
+    // hand, so the bundles get this PKI's root too.
+    let (root, int) = cas();
+    for b in &bundles {
+        let mut bytes = read(b);
+        bytes.extend(root.pem().into_bytes());
+        fs::write(b, bytes).unwrap();
+    }
+    let der = int.der();
+    let (aia, _) = http_server(move |_| Answer::Body(der.clone()));
+    let site = site_leaf(&int, &format!("http://127.0.0.1:{aia}/int.der"), VALID);
+    let port = tls_server(vec![site.der()], &site.key);
+    let fix = |extra: &[&str]| {
+        sb.cmd()
+            .current_dir(&app)
+            .env_remove("HTTPS_PROXY")
+            .env_remove("https_proxy")
+            .env_remove("HTTP_PROXY")
+            .env_remove("http_proxy")
+            .env_remove("ALL_PROXY")
+            .env_remove("all_proxy")
+            .args(["fix", &format!("localhost:{port}"), "--at", TEST_CLOCK])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = fix(&["--dry-run"]);
+    assert_exit(&out, 0, "fix --dry-run");
+    let s = summaries(&out);
+    assert_eq!(s.len(), 1, "{}", lines(&out).join("\n"));
+    assert!(
+        s[0].starts_with("dry run: would add the missing certificate(s) to 2 of 2"),
+        "{}",
+        s[0]
+    );
+    let out = fix(&[]);
+    assert_exit(&out, 0, "fix");
+    let all = lines(&out).join("\n");
+    assert!(
+        !all.contains("run `certpatch fix`"),
+        "fix tells to run fix:\n{all}"
+    );
+    assert_eq!(all.matches("missing intermediate").count(), 1, "{all}");
+    assert!(all.contains("too, for the same reason(s)"), "{all}");
+    assert_eq!(summaries(&out).len(), 1, "{all}");
+    let out = fix(&[]);
+    assert_exit(&out, 0, "fix again");
+    let s = summaries(&out);
+    assert_eq!(s.len(), 1, "{}", lines(&out).join("\n"));
+    assert!(s[0].contains("already verifies"), "{}", s[0]);
+}

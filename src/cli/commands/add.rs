@@ -495,7 +495,8 @@ pub(crate) fn add_to<'a>(
             plan.added.len(),
             path_text(&target.path),
         ));
-        if let Some(backup) = &committed.backup {
+        // Where the backup is: detail (`-v`); `remove` and `restore` find it themselves.
+        if let Some(backup) = committed.backup.as_ref().filter(|_| ctx.verbose) {
             p.line(format!(
                 "  backup of the unpatched bundle: {}",
                 backup.display()

@@ -93,13 +93,17 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
     // A second bundle of the same environment with the same verdicts (certifi's and pip's
     // copy, as a rule) gets one line; `-v` shows it in full.
     let key = verdict_key(target, &input.source, verdicts);
-    if !ctx.verbose && refused {
+    if !ctx.verbose {
         if ctx.shown.borrow().contains(&key) {
-            p.error(format!(
-                "refused `{}` for {} too, for the same reasons",
-                escape(&input.source),
-                target.describe()
-            ));
+            if refused {
+                p.error(format!(
+                    "refused `{}` for {} too, for the same reasons",
+                    escape(&input.source),
+                    target.describe()
+                ));
+            } else {
+                p.line(format!("{}: the same verdicts", target.describe()));
+            }
             return;
         }
         ctx.shown.borrow_mut().push(key);
