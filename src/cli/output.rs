@@ -230,6 +230,16 @@ pub fn shell_word(w: &str) -> String {
     }
 }
 
+/// The last line of a command, one per run: `done: WHAT`, `dry run: WHAT; nothing was
+/// written`, or `failed: WHAT` (the reasons are above it).
+pub fn summary_text(ok: bool, dry_run: bool, what: &str) -> String {
+    match (ok, dry_run) {
+        (true, false) => format!("done: {what}"),
+        (_, true) => format!("dry run: {what}; nothing was written"),
+        (false, false) => format!("failed: {what} (see above)"),
+    }
+}
+
 /// A fingerprint shortened for people: the first 16 hex digits.
 pub fn short(sha256_hex: &str) -> &str {
     &sha256_hex[..16.min(sha256_hex.len())]

@@ -118,6 +118,26 @@ pub fn run(
             }
         }
     }
+    let (mut patches, mut changed) = (0, 0);
+    for r in &results {
+        if let Entry::Done(v) = r {
+            if matches!(v.status, RemoveStatus::Removed | RemoveStatus::WouldRemove) {
+                patches += v.removed.len();
+                changed += 1;
+            }
+        }
+    }
+    if !only_gone {
+        p.line(crate::cli::output::summary_text(
+            outcome == Outcome::Success,
+            dry_run,
+            &format!(
+                "{} {patches} patch(es) from {changed} of {} bundle(s)",
+                if dry_run { "would remove" } else { "removed" },
+                results.len()
+            ),
+        ));
+    }
     p.document(&Document {
         command: "remove",
         ok: outcome == Outcome::Success,

@@ -52,6 +52,21 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
             }
         }
     }
+    let restored = results
+        .iter()
+        .filter(|r| {
+            matches!(r, Entry::Done(v) if matches!(v.status, RestoreStatus::Restored | RestoreStatus::WouldRestore))
+        })
+        .count();
+    ctx.printer.line(crate::cli::output::summary_text(
+        outcome == Outcome::Success,
+        dry_run,
+        &format!(
+            "{} {restored} of {} bundle(s)",
+            if dry_run { "would restore" } else { "restored" },
+            results.len()
+        ),
+    ));
     ctx.printer.document(&Document {
         command: "restore",
         ok: outcome == Outcome::Success,
