@@ -198,3 +198,47 @@ fn fix_in_a_two_bundle_environment_says_each_thing_once_and_ends_with_one_summar
     assert_eq!(s.len(), 1, "{}", lines(&out).join("\n"));
     assert!(s[0].contains("already verifies"), "{}", s[0]);
 }
+
+#[test]
+fn a_variable_that_hides_the_same_client_in_two_environments_is_one_warning() {
+    let sb = Sandbox::new();
+    let mut envs = Vec::new();
+    for name in ["one", "two"] {
+        let venv = sb.root().join(name);
+        let site = venv.join("lib/python3.12/site-packages");
+        fs::create_dir_all(&site).unwrap();
+        fs::write(venv.join("pyvenv.cfg"), "home = /nonexistent/bin\n").unwrap();
+        install_certifi_in(&site, "2026.10.19", &test_bundle_bytes());
+        envs.push(venv);
+    }
+    let elsewhere = sb.file("other.pem", &test_bundle_bytes());
+    let check = |extra: &[&str]| {
+        let out = sb
+            .cmd()
+            .env("REQUESTS_CA_BUNDLE", &elsewhere)
+            .arg("check")
+            .arg(gen("int-good.pem"))
+            .arg("--env")
+            .arg(&envs[0])
+            .arg("--env")
+            .arg(&envs[1])
+            .args(["--at", TEST_CLOCK])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_exit(&out, 0, "check");
+        let err = stderr(&out);
+        let warnings: Vec<String> = err
+            .lines()
+            .filter(|l| l.starts_with("warning: REQUESTS_CA_BUNDLE="))
+            .map(str::to_string)
+            .collect();
+        (warnings, err)
+    };
+    let (warnings, err) = check(&[]);
+    assert_eq!(warnings.len(), 1, "{err}");
+    assert!(warnings[0].contains("and 1 more bundle(s)"), "{err}");
+    // -v: once per bundle.
+    let (warnings, err) = check(&["-v"]);
+    assert_eq!(warnings.len(), 2, "{err}");
+}
