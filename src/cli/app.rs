@@ -51,24 +51,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
     let _ = err.print();
     let command = std::env::args()
         .skip(1)
-        .find(|a| {
-            [
-                "find",
-                "check",
-                "add",
-                "list",
-                "remove",
-                "restore",
-                "status",
-                "reapply",
-                "adopt",
-                "diagnose",
-                "fix",
-                "index",
-                "completions",
-            ]
-            .contains(&a.as_str())
-        })
+        .find(|a| crate::cli::help::ORDER.contains(&a.as_str()))
         .unwrap_or_default();
     let rendered = err.render().to_string();
     let message = rendered

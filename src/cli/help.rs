@@ -8,7 +8,7 @@ use clap::CommandFactory;
 use crate::cli::Cli;
 
 /// The commands, in the order `--help` lists them.
-const ORDER: &[&str] = &[
+pub const ORDER: &[&str] = &[
     "fix",
     "diagnose",
     "add",

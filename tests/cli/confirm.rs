@@ -32,6 +32,17 @@ fn shared_install(sb: &Sandbox) -> (PathBuf, PathBuf) {
     (prefix.join("bin"), certifi.join("cacert.pem"))
 }
 
+/// A venv at `dir` with certifi (the test bundle); returns (the venv, its bundle).
+fn venv(dir: &Path) -> (PathBuf, PathBuf) {
+    let site = dir.join("lib/python3.12/site-packages");
+    fs::create_dir_all(dir).unwrap();
+    fs::write(dir.join("pyvenv.cfg"), "home = /nonexistent/bin\n").unwrap();
+    (
+        dir.to_path_buf(),
+        install_certifi_in(&site, "2026.10.19", &test_bundle_bytes()),
+    )
+}
+
 fn add(sb: &Sandbox, bin: &Path, extra: &[&str]) -> Output {
     sb.cmd()
         .env("PATH", bin)
@@ -93,13 +104,7 @@ fn an_implicit_python_on_path_is_not_written_without_yes_or_a_terminal() {
 #[test]
 fn all_asks_even_when_every_bundle_is_a_venv() {
     let sb = Sandbox::new();
-    let venv = sb.root().join("no-home/.virtualenvs/app");
-    let site = venv.join("lib/python3.12/site-packages/certifi");
-    fs::create_dir_all(&site).unwrap();
-    fs::write(venv.join("pyvenv.cfg"), "home = /nonexistent/bin\n").unwrap();
-    fs::write(site.join("__init__.py"), "").unwrap();
-    let bundle = site.join("cacert.pem");
-    fs::write(&bundle, test_bundle_bytes()).unwrap();
+    let (_, bundle) = venv(&sb.root().join("no-home/.virtualenvs/app"));
     let none = sb.root().join("no-bin");
     let out = add(&sb, &none, &["--all"]);
     refused_without_terminal(&out, &bundle, "add --all");
@@ -111,13 +116,7 @@ fn all_asks_even_when_every_bundle_is_a_venv() {
 #[test]
 fn an_active_venv_or_a_named_target_is_written_without_a_question() {
     let sb = Sandbox::new();
-    let venv = sb.root().join("venv");
-    let site = venv.join("lib/python3.12/site-packages/certifi");
-    fs::create_dir_all(&site).unwrap();
-    fs::write(venv.join("pyvenv.cfg"), "home = /nonexistent/bin\n").unwrap();
-    fs::write(site.join("__init__.py"), "").unwrap();
-    let bundle = site.join("cacert.pem");
-    fs::write(&bundle, test_bundle_bytes()).unwrap();
+    let (venv, bundle) = venv(&sb.root().join("venv"));
     let (bin, shared) = shared_install(&sb);
     let out = sb
         .cmd()

@@ -21,7 +21,7 @@ use crate::store::ledger::{Entry, Ledger};
 use crate::store::transaction::{self, BackupStep, Planned, Write};
 use crate::store::write;
 use crate::target::{Target, TargetJson};
-use crate::x509::clock::{now_rfc3339, rfc3339};
+use crate::x509::clock::now_rfc3339;
 use crate::x509::input::Input;
 
 pub struct AddArgs<'a> {
@@ -449,15 +449,13 @@ pub(crate) fn add_to<'a>(
                                 let c = &input.certs[i];
                                 // The package and the bundle's hash after the write are
                                 // filled in by the commit (store::commit).
-                                let mut e = Entry::new(&locked.path, c.sha256_hex(), c.pem("\n"));
-                                e.environment = target
-                                    .environment
-                                    .as_ref()
-                                    .map(|p| p.to_string_lossy().into_owned());
-                                e.subject.clone_from(&c.subject);
-                                e.added = when.to_string();
-                                e.source.clone_from(&prepared.sources[i]);
-                                e.not_after = rfc3339(c.not_after);
+                                let mut e = Entry::of_cert(
+                                    &locked.path,
+                                    c,
+                                    target.environment.as_deref(),
+                                    when,
+                                    &prepared.sources[i],
+                                );
                                 e.allow_root = args.allow_root && c.is_self_signed();
                                 e
                             })

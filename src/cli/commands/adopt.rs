@@ -18,7 +18,7 @@ use crate::store::commit;
 use crate::store::ledger::Entry;
 use crate::store::provenance;
 use crate::target::{Target, TargetJson};
-use crate::x509::clock::{now_rfc3339, rfc3339};
+use crate::x509::clock::now_rfc3339;
 
 /// The source recorded for an adopted certificate.
 pub const SOURCE: &str = "adopted hand edit";
@@ -223,15 +223,13 @@ fn one<'a>(
     let package = provenance::of(&target.path);
     let committed = commit::with_backup(home, &locked, &base, &new, |l| {
         for c in added.iter().rev() {
-            let mut e = Entry::new(&locked.path, c.sha256_hex(), c.pem("\n"));
-            e.environment = target
-                .environment
-                .as_ref()
-                .map(|p| p.to_string_lossy().into_owned());
-            e.subject.clone_from(&c.subject);
-            e.added.clone_from(&when);
-            e.source = SOURCE.into();
-            e.not_after = rfc3339(c.not_after);
+            let mut e = Entry::of_cert(
+                &locked.path,
+                c,
+                target.environment.as_deref(),
+                &when,
+                SOURCE,
+            );
             e.allow_root = rules.allow_root && c.is_self_signed();
             e.package.clone_from(&package);
             // First in the ledger: `reapply` puts patches back in ledger order, so an
