@@ -209,8 +209,8 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
             patched
                 .iter()
                 .map(|t| format!(
-                    "--bundle '{}'",
-                    t.path.display().to_string().replace('\'', "'\\''")
+                    "--bundle {}",
+                    crate::cli::output::shell_word(&t.path.display().to_string())
                 ))
                 .collect::<Vec<_>>()
                 .join(" ")
