@@ -11,19 +11,27 @@
 //!   to it (folder or file) owned by anyone but root, the running user or the file's owner
 //!   is refused: it would let another user aim a root-run certpatch at any file. An empty
 //!   named file is accepted (a bundle to start).
-//! - Either way, each open re-checks the file itself ([`crate::store::write`]): same folder, same
-//!   owner, regular file, not over the size limit.
+//! - **One resolution, held.** Each target is resolved once: its folder is opened then
+//!   ([`crate::store::platform`]) and kept in its [`Expect`], and the admission checks
+//!   (inside the environment, owner, regular file, not a link) are made on what that open
+//!   folder holds (`fstat`). Every later read, the lock, the write and the rename happen in
+//!   that folder, never by path again ([`crate::store::write`]): a folder swapped for a link
+//!   after discovery's checks is refused or changes nothing. A discovered bundle's path was
+//!   resolved by discovery; it is opened again following no link at all, from its
+//!   environment's folder down (so it cannot leave it). A `--bundle` path is walked one
+//!   folder at a time, and the links met on that walk are the ones judged.
 //!
 //! A layer of its own, between `cli` and the layers that find and change bundles: it may
 //! import `discover` and `store` (and what they may import), never `cli`.
 
-use std::os::unix::fs::MetadataExt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
 use serde::Serialize;
 
 use crate::discover::{self, Found, Host, Kind};
+use crate::store::platform as store_platform;
 use crate::store::write::{self, Expect, Locked};
 use crate::x509::text::{path_json, path_text};
 
@@ -61,7 +69,8 @@ pub struct TargetJson<'a> {
 /// One bundle a command acts on.
 #[derive(Clone, Debug)]
 pub struct Target {
-    /// The real file (symlinks resolved); what is locked, written and backed up.
+    /// The real file (symlinks resolved); what is locked, written and backed up. For a
+    /// target certpatch may change, the path its held folder was opened by.
     pub path: PathBuf,
     pub kind: Option<Kind>,
     pub environment: Option<PathBuf>,
@@ -94,15 +103,15 @@ impl Target {
     /// Reads the bundle for a command that only looks: refused as the target is, never
     /// blocking, bounded ([`write::read`]).
     pub fn read(&self) -> Result<Vec<u8>> {
-        self.check.as_ref().map_err(|r| anyhow!("{r}"))?;
-        write::read(&self.path)
+        let expect = self.check.as_ref().map_err(|r| anyhow!("{r}"))?;
+        write::read_held(expect)
     }
 
     /// Locks the bundle for a change ([`write::lock`]), held to what was checked when it
     /// was resolved.
     pub fn lock(&self, on_wait: impl Fn(&Path)) -> Result<Locked> {
         let expect = self.check.as_ref().map_err(|r| anyhow!("{r}"))?;
-        write::lock(&self.path, expect, on_wait)
+        write::lock(expect, on_wait)
     }
 
     /// Whether Python 3.13's partial-chain trust (every certificate in the bundle is an
@@ -135,6 +144,8 @@ pub struct Resolved {
 
 pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
     let mut found = Found::default();
+    // The named bundles, resolved once (held), by their real path.
+    let mut held_named: Vec<Expect> = Vec::new();
     for bundle in &spec.named.bundles {
         if !bundle.is_file() {
             bail!(
@@ -142,10 +153,9 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
                 bundle.display()
             );
         }
-        if let Err(refusal) = links_are_trusted(bundle) {
-            bail!("{refusal}");
-        }
-        let named = discover::named_bundle(bundle);
+        let expect = hold_named(bundle)?;
+        let named = discover::named_bundle(&expect.path());
+        held_named.push(expect);
         match discover::named_bundle_check(host, &named) {
             Err(refusal) => bail!("{refusal}"),
             Ok(Some(note)) => found.notes.push(discover::Note {
@@ -214,13 +224,23 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
         if targets.iter().any(|t| t.path == b.path) {
             continue;
         }
-        let path = std::fs::canonicalize(&b.path).unwrap_or(b.path);
-        // A file the user named may hold no certificate yet (an empty bundle to start);
-        // a discovered one must hold one, or it is not what discovery took it for.
         let check = match b.refusal {
             Some(refusal) => Err(refusal),
-            None => Expect::of(&path, b.source != discover::Source::BundleArg)
+            None if b.source == discover::Source::BundleArg => {
+                match held_named.iter().position(|e| e.path() == b.path) {
+                    Some(i) => Ok(held_named.swap_remove(i)),
+                    None => Err(format!(
+                        "`{}` changed while certpatch resolved it (a folder or link on the way was replaced); nothing was read or written. Run the command again, and check who can write the folders on the way",
+                        path_text(&b.path)
+                    )),
+                }
+            }
+            None => hold_discovered(&b.path, b.environment.as_deref())
                 .map_err(|e| crate::x509::text::chain(&e)),
+        };
+        let path = match &check {
+            Ok(expect) => expect.path(),
+            Err(_) => std::fs::canonicalize(&b.path).unwrap_or(b.path),
         };
         targets.push(Target {
             path,
@@ -258,63 +278,67 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
     Ok(Resolved { targets, notes })
 }
 
-/// The policy for a bundle named with `--bundle`: the user named it, but a symbolic link on
-/// the way to it (the file itself or any folder) that belongs to someone other than root,
-/// the user running certpatch, or the file's own owner is refused — such a link lets
-/// another user point a root-run certpatch at any file (a link planted in `/tmp`).
-fn links_are_trusted(named: &Path) -> std::result::Result<(), String> {
-    let links = links_on_the_way(named)
-        .map_err(|e| format!("cannot resolve the bundle `{}`: {e}", path_text(named)))?;
-    let target_owner = std::fs::metadata(named).map(|m| m.uid()).ok();
+/// Resolves a discovered bundle once. Its path and its environment's were resolved by
+/// discovery (no link left in them); they are opened again following no link at all —
+/// the environment's folder first, then the bundle's folder beneath it (never leaving it)
+/// — so a folder swapped for a link since discovery's checks is refused, not followed.
+/// The file must be owned by the environment's owner, checked on the held folders. A
+/// bundle found outside any environment (a loose file) is held to its own owner. A
+/// discovered bundle must hold a certificate (checked when read).
+fn hold_discovered(path: &Path, environment: Option<&Path>) -> Result<Expect> {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        bail!("`{}` does not name a file", path_text(path));
+    };
+    let Some(env) = environment else {
+        return Expect::of(path, true);
+    };
+    let env_folder = store_platform::open_folder(env).map_err(|e| write::folder_error(e, path))?;
+    let env_owner = env_folder.stat()?.st_uid;
+    let folder = match parent.strip_prefix(env) {
+        Ok(rel) => store_platform::open_folder_beneath(&env_folder, rel),
+        // A bundle its environment's interpreter names elsewhere: judged by its owner.
+        Err(_) => store_platform::open_folder(parent),
+    }
+    .map_err(|e| write::folder_error(e, path))?;
+    Expect::held(Arc::new(folder), name, Some(env_owner), true)
+}
+
+/// Resolves a bundle named with `--bundle` once, walking it one folder at a time
+/// ([`store_platform::walk_parent`]) and holding the folder reached. The policy: the user
+/// named it, but a symbolic link on the way (the file itself or any folder) that belongs to
+/// someone other than root, the user running certpatch, or the file's own owner is refused
+/// — such a link lets another user point a root-run certpatch at any file (a link planted
+/// in `/tmp`). The links judged are the ones this walk followed; the file's owner is the
+/// one of the file opened in the held folder. An empty file is accepted (a bundle to start).
+fn hold_named(named: &Path) -> Result<Expect> {
+    let walked = store_platform::walk_parent(named, true)
+        .map_err(|e| anyhow!("cannot resolve the bundle `{}`: {e}", path_text(named)))?;
+    let links = walked.links;
+    let expect = Expect::held(Arc::new(walked.folder), &walked.name, None, false)?;
     let me = write::euid();
-    for (link, owner) in links {
-        if owner != 0 && owner != me && Some(owner) != target_owner {
-            return Err(format!(
-                "`{}` is a symbolic link owned by uid {owner}, another user (not root, not you, not the owner of the file it leads to); certpatch does not write through a link another user controls, which could point it at any file. Check where it leads (`ls -l`) and name that file itself with --bundle",
-                path_text(&link)
-            ));
+    for link in links {
+        if link.owner != 0 && link.owner != me && link.owner != expect.owner {
+            bail!(
+                "`{}` is a symbolic link owned by uid {}, another user (not root, not you, not the owner of the file it leads to); certpatch does not write through a link another user controls, which could point it at any file. Check where it leads (`ls -l`) and name that file itself with --bundle",
+                path_text(&link.path),
+                link.owner
+            );
         }
     }
-    Ok(())
+    Ok(expect)
 }
 
 /// Every symbolic link met while resolving `path` (absolute, or from the current folder),
 /// with its owner: the links of the folders on the way, of the file, and of the paths the
-/// links themselves name.
+/// links themselves name (the walk [`hold_named`] judges).
+#[cfg(test)]
 fn links_on_the_way(path: &Path) -> std::io::Result<Vec<(PathBuf, u32)>> {
-    let path = std::path::absolute(path)?;
-    let mut todo: std::collections::VecDeque<PathBuf> = path
-        .components()
-        .map(|c| PathBuf::from(c.as_os_str()))
-        .collect();
-    let mut current = PathBuf::from("/");
-    let mut links = Vec::new();
-    while let Some(part) = todo.pop_front() {
-        match part.components().next() {
-            Some(Component::RootDir) | Some(Component::Prefix(_)) => current = PathBuf::from("/"),
-            Some(Component::CurDir) | None => {}
-            Some(Component::ParentDir) => {
-                current.pop();
-            }
-            Some(Component::Normal(name)) => {
-                let next = current.join(name);
-                let meta = std::fs::symlink_metadata(&next)?;
-                if meta.file_type().is_symlink() {
-                    links.push((next.clone(), meta.uid()));
-                    if links.len() > 40 {
-                        return Err(std::io::Error::other("too many levels of symbolic links"));
-                    }
-                    let to = std::fs::read_link(&next)?;
-                    for c in to.components().rev() {
-                        todo.push_front(PathBuf::from(c.as_os_str()));
-                    }
-                } else {
-                    current = next;
-                }
-            }
-        }
-    }
-    Ok(links)
+    let walked = store_platform::walk_parent(path, true)?;
+    Ok(walked
+        .links
+        .into_iter()
+        .map(|l| (l.path, l.owner))
+        .collect())
 }
 
 #[cfg(test)]
@@ -335,5 +359,185 @@ mod tests {
         assert!(links_on_the_way(&base.join("real/sub/../sub/file"))
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn a_named_bundle_through_your_own_links_is_held_at_its_real_path() {
+        let t = tempfile::tempdir().unwrap();
+        let base = std::fs::canonicalize(t.path()).unwrap();
+        std::fs::create_dir_all(base.join("real/sub")).unwrap();
+        std::fs::write(base.join("real/sub/ca.pem"), "").unwrap();
+        std::os::unix::fs::symlink("real", base.join("dirlink")).unwrap();
+        std::os::unix::fs::symlink("ca.pem", base.join("real/sub/flink")).unwrap();
+        let expect = hold_named(&base.join("dirlink/sub/flink")).unwrap();
+        assert_eq!(expect.path(), base.join("real/sub/ca.pem"));
+        assert!(!expect.certificate, "a named file may be empty");
+        // The folder is held: swapped for a link to elsewhere, the lock still opens the
+        // file that was resolved, in the folder that was resolved.
+        std::fs::create_dir(base.join("elsewhere")).unwrap();
+        std::fs::write(base.join("elsewhere/ca.pem"), "other").unwrap();
+        std::fs::rename(base.join("real/sub"), base.join("real/moved")).unwrap();
+        std::os::unix::fs::symlink(base.join("elsewhere"), base.join("real/sub")).unwrap();
+        let locked = write::lock(&expect, |_| {}).unwrap();
+        locked.replace(b"new").unwrap();
+        assert_eq!(
+            std::fs::read(base.join("real/moved/ca.pem")).unwrap(),
+            b"new"
+        );
+        assert_eq!(
+            std::fs::read(base.join("elsewhere/ca.pem")).unwrap(),
+            b"other"
+        );
+    }
+
+    /// The race of issue 14 (finding 4), as a loop: while a thread swaps the venv's
+    /// `certifi` folder with a link to a folder outside the environment as fast as it can
+    /// (`renameat2(RENAME_EXCHANGE)`, as the attacker did), the add path resolves the
+    /// environment and runs a bundle transaction, 2,000 times. The outside file (the
+    /// root-only bundle in the attack; here owned by the same user, so that only the held
+    /// resolution stands in the way) must never change, and every attempt either writes the
+    /// real bundle, at the path it reports, or is refused. Which attempts win is not asserted.
+    #[test]
+    fn a_folder_swapped_for_a_link_in_a_loop_never_leads_a_write_outside() {
+        use crate::bundle::Bundle;
+        use crate::store::home::Home;
+        use crate::store::ledger::Ledger;
+        use crate::store::transaction::{self, Access, BackupStep, Write};
+        use std::os::unix::fs::PermissionsExt;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+        const ATTEMPTS: usize = 2000;
+        // In memory where there is a tmpfs (each write fsyncs the bundle, its folder and
+        // the ledger: on a disk that is most of the time), else in the temporary folder.
+        let shm = Path::new("/dev/shm");
+        let t = if shm.is_dir() {
+            tempfile::tempdir_in(shm).unwrap()
+        } else {
+            tempfile::tempdir().unwrap()
+        };
+        let base = std::fs::canonicalize(t.path()).unwrap();
+        let pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+        let env = base.join("venv");
+        let sp = env.join("lib/python3.12/site-packages");
+        std::fs::create_dir_all(sp.join("certifi")).unwrap();
+        std::fs::write(env.join("pyvenv.cfg"), "home = /nonexistent/bin\n").unwrap();
+        std::fs::write(sp.join("certifi/__init__.py"), "").unwrap();
+        std::fs::write(sp.join("certifi/cacert.pem"), pem.repeat(3)).unwrap();
+        let outside = base.join("root-only");
+        std::fs::create_dir(&outside).unwrap();
+        std::fs::write(outside.join("__init__.py"), "").unwrap();
+        std::fs::write(outside.join("cacert.pem"), pem.repeat(3)).unwrap();
+        std::fs::set_permissions(
+            outside.join("cacert.pem"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+        let outside_before = std::fs::read(outside.join("cacert.pem")).unwrap();
+        std::os::unix::fs::symlink(&outside, sp.join("swap")).unwrap();
+        // The real certifi folder, held by the test, wherever the swaps leave its name.
+        let real = store_platform::open_folder(&sp.join("certifi")).unwrap();
+        let real_paths = [sp.join("certifi/cacert.pem"), sp.join("swap/cacert.pem")];
+        let home_dir = base.join("home");
+        std::fs::create_dir(&home_dir).unwrap();
+        std::fs::set_permissions(&home_dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let home = Home { root: home_dir };
+        let host = discover::Host::for_tests(&base.join("host"), &[], &base);
+        let spec = Spec {
+            named: Named {
+                envs: vec![env.clone()],
+                ..Named::default()
+            },
+            all: false,
+        };
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let swaps = Arc::new(AtomicUsize::new(0));
+        let swapper = {
+            let (stop, swaps) = (Arc::clone(&stop), Arc::clone(&swaps));
+            let sp = store_platform::open_folder(&sp).unwrap();
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    rustix::fs::renameat_with(
+                        sp.fd(),
+                        "certifi",
+                        sp.fd(),
+                        "swap",
+                        rustix::fs::RenameFlags::EXCHANGE,
+                    )
+                    .expect("the swap (renameat2 RENAME_EXCHANGE)");
+                    swaps.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        };
+        while swaps.load(Ordering::Relaxed) == 0 {
+            std::thread::yield_now();
+        }
+        let (mut tried, mut written, mut refused) = (0, 0, 0);
+        for attempt in 0..ATTEMPTS {
+            let targets = match resolve(&spec, &host) {
+                Ok(r) => r.targets,
+                Err(_) => continue,
+            };
+            // Discovery may find certifi's folder under either name (a package folder
+            // holding a `cacert.pem`): every target found is tried.
+            for target in &targets {
+                tried += 1;
+                let mark = format!("# attempt {attempt}\n");
+                let done = transaction::run(
+                    Access {
+                        read: || target.read(),
+                        lock: || target.lock(|_| {}),
+                    },
+                    Some(&home),
+                    |b: Bundle| b,
+                    |b: &Bundle, _| {
+                        let mut bytes = b.bytes.clone();
+                        bytes.extend_from_slice(mark.as_bytes());
+                        Ok((
+                            (),
+                            Some(Write {
+                                bytes,
+                                backup: BackupStep::Leave,
+                                ledger: |_: &mut Ledger| {},
+                            }),
+                        ))
+                    },
+                );
+                match done {
+                    Ok(done) => {
+                        assert!(done.committed.is_some(), "attempt {attempt}");
+                        // The real folder, under the name it had when resolved.
+                        assert!(
+                            real_paths.contains(&target.path),
+                            "attempt {attempt}: wrote {}",
+                            target.path.display()
+                        );
+                        written += 1;
+                    }
+                    Err(_) => refused += 1,
+                }
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        swapper.join().unwrap();
+        assert_eq!(
+            std::fs::read(outside.join("cacert.pem")).unwrap(),
+            outside_before,
+            "the file outside the environment was written"
+        );
+        assert_eq!(written + refused, tried);
+        let fd = real
+            .open("cacert.pem".as_ref(), rustix::fs::OFlags::RDONLY)
+            .unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::fs::File::from(fd), &mut bytes).unwrap();
+        let marks = String::from_utf8_lossy(&bytes)
+            .matches("# attempt ")
+            .count();
+        assert_eq!(marks, written, "each write landed in the real bundle, once");
+        eprintln!(
+            "{ATTEMPTS} attempts, {tried} bundle transactions, {} swaps: {written} written, {refused} refused",
+            swaps.load(Ordering::Relaxed)
+        );
     }
 }

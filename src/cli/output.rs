@@ -18,8 +18,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::cli::ColorChoice;
 pub use crate::x509::text::{
-    bounded, capped_list, escape, opt_path_text, path_json, path_text, MAX_LISTED,
-    MAX_MESSAGE_BYTES,
+    bounded, capped_list, escape, opt_path_text, path_json, path_text, shell_path, shell_word,
+    MAX_LISTED, MAX_MESSAGE_BYTES,
 };
 use crate::x509::text::{push_escaped, MAX_LINE_BYTES};
 
@@ -219,17 +219,6 @@ pub fn print_document(value: &impl serde::Serialize) {
     write_stdout(text.as_bytes());
 }
 
-/// A word as a POSIX shell reads it back: bare when it holds only safe characters, else
-/// in single quotes.
-pub fn shell_word(w: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);
-    if !w.is_empty() && w.chars().all(safe) {
-        w.to_string()
-    } else {
-        format!("'{}'", w.replace('\'', "'\\''"))
-    }
-}
-
 /// The last line of a command, one per run: `done: WHAT`, `dry run: WHAT; nothing was
 /// written`, or `failed: WHAT` (the reasons are above it).
 pub fn summary_text(ok: bool, dry_run: bool, what: &str) -> String {
@@ -238,6 +227,24 @@ pub fn summary_text(ok: bool, dry_run: bool, what: &str) -> String {
         (_, true) => format!("dry run: {what}; nothing was written"),
         (false, false) => format!("failed: {what} (see above)"),
     }
+}
+
+/// `--bundle PATH`, the path quoted for the shell ([`shell_path`]): how every command
+/// certpatch prints for pasting names a bundle.
+pub fn bundle_flag(path: &std::path::Path) -> String {
+    format!("--bundle {}", shell_path(path))
+}
+
+/// The first [`MAX_LISTED`] of `items`, for a list printed one item a line (or a few lines
+/// per item), and the line that counts the rest ("… and N more WHAT; `--json` has them
+/// all"), if any: what [`capped_list`] does for a list inside one message.
+pub fn capped_lines<'a, T>(items: &'a [T], what: &str) -> (&'a [T], Option<String>) {
+    let shown = &items[..items.len().min(MAX_LISTED)];
+    let more = items.len() - shown.len();
+    (
+        shown,
+        (more > 0).then(|| format!("… and {more} more {what}; `--json` has them all")),
+    )
 }
 
 /// A fingerprint shortened for people: the first 16 hex digits.
@@ -286,6 +293,18 @@ mod tests {
         let cut = shown(&"\u{1b}".repeat(100_000), false, max);
         assert!(cut.len() < max + 64, "{}", cut.len());
         assert!(cut.ends_with(" … (98976 more bytes not shown)"), "{cut}");
+    }
+
+    #[test]
+    fn lines_are_capped_with_a_count_of_the_rest() {
+        let items: Vec<usize> = (0..25).collect();
+        let (shown, more) = capped_lines(&items, "rows");
+        assert_eq!(shown.len(), MAX_LISTED);
+        assert_eq!(
+            more.as_deref(),
+            Some("… and 15 more rows; `--json` has them all")
+        );
+        assert_eq!(capped_lines(&items[..3], "rows"), (&items[..3], None));
     }
 
     #[test]

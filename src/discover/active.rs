@@ -5,6 +5,13 @@
 //! certpatch's own). "Not found" is a value that says what was tried and how to
 //! name a target instead.
 //!
+//! An environment found this way must be in safe hands (`trust`): it, its `pyvenv.cfg`
+//! and every folder above it owned by root or the user certpatch runs as (as root: by
+//! root) and writable by no one else, a sticky folder on the way (`/tmp`) excepted. A
+//! `.venv` another user made in a shared folder above the current one is the classic
+//! plant; such an environment is passed over with the reason and "name it with `--env`
+//! if you mean it".
+//!
 //! certpatch's own environment (the venv pipx or uv installed it in: see
 //! `own`) is passed over wherever it turns up — `uvx` puts its `bin/` first on
 //! `PATH` — and the user is told which environment was used instead.
@@ -17,6 +24,8 @@ use super::host::{vars, Host};
 use super::layout::{interpreter_in, prefix_of_exe, recognise};
 use super::own::{own_environment, passed_over_because};
 use super::sources::{dot_venv, python3s_on_path, Source};
+use super::trust::implicit_environment_refusal;
+use crate::x509::text::path_text;
 
 /// An environment: where it is, how it was found, and its interpreter.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,7 +67,20 @@ impl fmt::Display for NotFound {
 
 impl std::error::Error for NotFound {}
 
-/// An environment named by a variable, if it is a folder and not certpatch's own.
+/// Whether `dir`, found by itself (`what`), is in hands other than root's and the user's
+/// (see `trust`): then it is passed over, and why is added to `tried`.
+fn refused(dir: &Path, what: &str, tried: &mut Vec<String>) -> bool {
+    match implicit_environment_refusal(dir) {
+        Some(why) => {
+            tried.push(format!("`{what}` ({}): {why}", path_text(dir)));
+            true
+        }
+        None => false,
+    }
+}
+
+/// An environment named by a variable, if it is a folder, in safe hands, and not
+/// certpatch's own.
 fn from_var(
     host: &Host,
     var: &str,
@@ -75,6 +97,7 @@ fn from_var(
             tried.push(format!("`{var}`: {}", passed_over_because(&dir)));
             None
         }
+        Some(dir) if dir.is_dir() && refused(&dir, var, tried) => None,
         Some(dir) if dir.is_dir() => Some(Environment {
             interpreter: interpreter_in(&dir),
             root: canonical(&dir),
@@ -121,6 +144,7 @@ pub fn active_environment(host: &Host) -> Result<Environment, NotFound> {
         Some(dir) if is_own(&dir) => {
             tried.push(format!("`.venv`: {}", passed_over_because(&dir)));
         }
+        Some(dir) if recognise(&dir).is_some() && refused(&dir, ".venv", &mut tried) => {}
         Some(dir) if recognise(&dir).is_some() => {
             let env = Environment {
                 interpreter: interpreter_in(&dir),
@@ -186,6 +210,58 @@ fn root_of_interpreter(host: &Host, exe: &Path) -> PathBuf {
 mod tests {
     use super::super::testutil::*;
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    #[cfg_attr(
+        feature = "no-root-tests",
+        ignore = "needs root (chown); left out by --features no-root-tests"
+    )]
+    fn implicit_environments_of_another_user_are_passed_over() {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            rustix::process::geteuid().as_raw(),
+            0,
+            "this test needs root (it gives folders to another uid); run it as root, or build with `--features no-root-tests` to leave it out"
+        );
+        let t = tempfile::tempdir().unwrap();
+        // A shared sticky folder (`/tmp`) above the current one, where uid 4242 made `.venv`.
+        let shared = t.path().join("shared");
+        mkdirs(&shared);
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let planted = make_venv(&shared, ".venv", "3.12");
+        std::os::unix::fs::chown(&planted, Some(4242), Some(4242)).unwrap();
+        let cwd = shared.join("work");
+        mkdirs(&cwd);
+        let host = Host::for_tests(t.path(), &[], &cwd);
+        let e = active_environment(&host).unwrap_err().to_string();
+        assert!(e.contains("owned by uid 4242"), "{e}");
+        assert!(e.contains("name it with `--env` if you mean it"), "{e}");
+        // The same folder named by $VIRTUAL_ENV or $CONDA_PREFIX.
+        for var in ["VIRTUAL_ENV", "CONDA_PREFIX"] {
+            let host =
+                Host::for_tests(t.path(), &[(var, &planted.display().to_string())], t.path());
+            let e = active_environment(&host).unwrap_err().to_string();
+            assert!(e.contains(&format!("`{var}`")), "{e}");
+            assert!(e.contains("owned by uid 4242"), "{e}");
+        }
+        // Root's own `.venv` in that folder is used; made writable by everyone, it is not.
+        std::os::unix::fs::chown(&planted, Some(0), Some(0)).unwrap();
+        assert_eq!(
+            active_environment(&host_in(t.path(), &cwd)).unwrap().source,
+            Source::DotVenv
+        );
+        std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let e = active_environment(&host_in(t.path(), &cwd))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("every user"), "{e}");
+    }
+
+    #[cfg(unix)]
+    fn host_in(base: &Path, cwd: &Path) -> Host {
+        Host::for_tests(base, &[], cwd)
+    }
 
     #[test]
     fn virtual_env_comes_first() {

@@ -50,6 +50,12 @@ pub(crate) fn canonical(path: &Path) -> PathBuf {
 /// to any file), or the file is not owned by the environment's owner. `meta` is the
 /// resolved file's. A path the environment does not hold (an interpreter's `where()`
 /// elsewhere) is judged by its owner only.
+///
+/// This is discovery's look, by path, for what `find` reports. A command that reads or
+/// writes the bundle does not trust it alone: `crate::target` opens the path resolved here
+/// again, following no link, from the environment's folder down, and makes the owner and
+/// file checks on that open folder, which it keeps until the write (a folder swapped for a
+/// link after this look is refused there).
 fn refusal(path: &Path, real: &Path, meta: &std::fs::Metadata, env: &Path) -> Option<String> {
     use std::os::unix::fs::MetadataExt;
     let env_real = canonical(env);

@@ -1,10 +1,17 @@
-//! Asking an interpreter where its bundles are (`--python EXE`).
+//! Asking an interpreter where its bundles are (`--python EXE`), and the one function
+//! that starts any process certpatch runs ([`run_script`]).
 //!
-//! The interpreter runs isolated (`-I`; Python 2.7, which lacks `-I`, gets
-//! `-E -s`), with no standard input, with `REQUESTS_CA_BUNDLE`,
-//! `CURL_CA_BUNDLE`, `SSL_CERT_FILE`, `SSL_CERT_DIR` and `PIP_CERT` removed
-//! from its environment, and is killed after the host's timeout (10 s by
-//! default). It prints one line of JSON: `sys.prefix`, its version,
+//! Before an interpreter is started, `trust` decides whose code it would run: run as is,
+//! run as the one other account that owns it (certpatch being root), or not run (the
+//! reason becomes the error, and callers fall back). Whatever runs, runs with `-I -S`
+//! (Python 2.7, which lacks `-I`, gets `-E -s -S`): no `PYTHON*` variable, user site,
+//! `.pth` file or `sitecustomize` is read. The script then puts the environment's
+//! site-packages on `sys.path` itself (from `pyvenv.cfg` and `site.getsitepackages`,
+//! which computes folders and processes nothing). It runs with no standard input,
+//! with `REQUESTS_CA_BUNDLE`, `CURL_CA_BUNDLE`, `SSL_CERT_FILE`, `SSL_CERT_DIR` and
+//! `PIP_CERT` removed from its environment, in its own process group, with no inherited
+//! descriptor, and is killed with its group after the host's timeout (10 s by default).
+//! It prints one line of JSON: `sys.prefix`, its version,
 //! `certifi.where()` and `certifi.__file__`, and the same for
 //! `pip._vendor.certifi`. When it cannot be run, does not answer in time, or
 //! cannot import certifi, its install layout is read instead.
@@ -23,6 +30,7 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
+use super::account;
 use super::collect::{canonical, Collector};
 use super::host::{vars, Host};
 use super::kinds::{
@@ -30,13 +38,46 @@ use super::kinds::{
 };
 use super::layout;
 use super::sources::{is_executable, Source};
+use super::trust::{self, Decision};
 
 /// The question, in Python that runs on 2.7 and 3.6+ (no f-strings).
-pub const SCRIPT: &str = r#"import sys
+pub const SCRIPT: &str = r#"import sys, os
 sys.path = [p for p in sys.path if p not in ('', '.')]
 import json
+import site
+# Run with -S: site-packages is not on sys.path and sys.prefix is the base install's.
+# Put them back as site.py would, without reading any .pth file.
+base = sys.prefix
+prefixes = [sys.prefix]
+exe_dir = os.path.dirname(os.path.abspath(sys.executable))
+for d in (exe_dir, os.path.dirname(exe_dir)):
+    cfg = os.path.join(d, 'pyvenv.cfg')
+    if os.path.isfile(cfg):
+        system = False
+        try:
+            for line in open(cfg):
+                k, _, v = line.partition('=')
+                if k.strip().lower() == 'include-system-site-packages':
+                    system = v.strip().lower() == 'true'
+        except Exception:
+            pass
+        venv = os.path.dirname(exe_dir)
+        prefixes = [venv] + (system and [base] or [])
+        sys.prefix = sys.exec_prefix = venv
+        break
+try:
+    dirs = site.getsitepackages(prefixes)
+except TypeError:
+    site.PREFIXES[:] = prefixes
+    dirs = site.getsitepackages()
+except AttributeError:
+    v = 'python%d.%d' % sys.version_info[:2]
+    dirs = [os.path.join(p, 'lib', v, 'site-packages') for p in prefixes]
+for d in dirs:
+    if os.path.isdir(d) and d not in sys.path:
+        sys.path.append(d)
 r = {'prefix': sys.prefix, 'executable': sys.executable,
-     'base_prefix': getattr(sys, 'base_prefix', getattr(sys, 'real_prefix', sys.prefix)),
+     'base_prefix': getattr(sys, 'base_prefix', base),
      'version': '.'.join([str(v) for v in sys.version_info[:3]])}
 def ask(key, name):
     try:
@@ -49,7 +90,6 @@ def ask(key, name):
 ask('certifi', 'certifi')
 ask('pip_certifi', 'pip._vendor.certifi')
 try:
-    import site
     r['user_site'] = site.getusersitepackages()
 except Exception:
     pass
@@ -106,6 +146,9 @@ pub enum QueryError {
     Failed { status: String, stderr: String },
     /// It printed no JSON answer.
     BadOutput(String),
+    /// It was not run: someone other than root and certpatch's user can change what it
+    /// would run (see `trust`).
+    Untrusted(String),
 }
 
 impl std::fmt::Display for QueryError {
@@ -132,6 +175,7 @@ impl std::fmt::Display for QueryError {
                     [first, .., last] => write!(f, ": {first} … {last}"),
                 }
             }
+            QueryError::Untrusted(why) => write!(f, "{why}"),
             QueryError::BadOutput(out) => {
                 let shown: String = out.trim().chars().take(200).collect();
                 write!(f, "it printed no answer (output: {shown:?})")
@@ -145,8 +189,27 @@ fn run(host: &Host, exe: &Path, flags: &[&str]) -> Result<(String, String), Quer
     run_script(host, exe, flags, SCRIPT, &[])
 }
 
-/// Runs `exe` with `flags -c script args...` as [`query`] does (no standard input, the CA
-/// override variables removed, its own process group, killed after the host's timeout).
+/// `-S` always (no `.pth`, no `sitecustomize`), and `-I` unless the caller asked for
+/// Python 2's `-E -s`.
+fn isolation_flags<'a>(flags: &[&'a str]) -> Vec<&'a str> {
+    let mut all = flags.to_vec();
+    let python2 = all.contains(&"-E") && all.contains(&"-s");
+    if !all.contains(&"-I") && !python2 {
+        all.insert(0, "-I");
+    }
+    if !all.contains(&"-S") {
+        all.push("-S");
+    }
+    all
+}
+
+/// Runs `exe` with `flags -c script args...`: the one place certpatch starts a process.
+///
+/// First `trust` decides whose code `exe` would run (module docs): it is run as is, as
+/// its owner, or not at all ([`QueryError::Untrusted`]). `-S` is always added (and `-I`
+/// unless `flags` has Python 2's `-E -s`). No standard input, the CA override variables
+/// removed, no inherited descriptor, its own process group, killed with that group after
+/// the host's timeout.
 pub(crate) fn run_script(
     host: &Host,
     exe: &Path,
@@ -154,10 +217,16 @@ pub(crate) fn run_script(
     script: &str,
     args: &[&std::ffi::OsStr],
 ) -> Result<(String, String), QueryError> {
+    let exe = &host.absolute(exe);
+    let run_as = match trust::decide(exe) {
+        Decision::Trusted => None,
+        Decision::RunAs(account) => Some(account),
+        Decision::Refused(why) => return Err(QueryError::Untrusted(why)),
+    };
     let mut out = tempfile::tempfile().map_err(QueryError::Spawn)?;
     let mut err = tempfile::tempfile().map_err(QueryError::Spawn)?;
     let mut cmd = Command::new(exe);
-    cmd.args(flags)
+    cmd.args(isolation_flags(flags))
         .arg("-c")
         .arg(script)
         .args(args)
@@ -170,9 +239,7 @@ pub(crate) fn run_script(
         .stdin(Stdio::null())
         .stdout(out.try_clone().map_err(QueryError::Spawn)?)
         .stderr(err.try_clone().map_err(QueryError::Spawn)?);
-    // Its own process group, so a timeout stops what a wrapper script started too.
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    account::confine(&mut cmd, run_as.as_ref());
     let mut child = cmd.spawn().map_err(QueryError::Spawn)?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(2);
@@ -183,15 +250,7 @@ pub(crate) fn run_script(
             Err(e) => return Err(QueryError::Spawn(e)),
         }
         if start.elapsed() >= host.interpreter_timeout() {
-            #[cfg(unix)]
-            if let Ok(pgid) = i32::try_from(child.id()) {
-                // SAFETY: kill(2) with a negative pid signals that process group only; the
-                // group was created for this child above.
-                unsafe {
-                    libc::kill(-pgid, libc::SIGKILL);
-                }
-            }
-            let _ = child.kill();
+            account::stop_group(&mut child);
             let _ = child.wait();
             return Err(QueryError::Timeout(host.interpreter_timeout()));
         }
@@ -227,14 +286,15 @@ pub fn parse_answer(stdout: &str) -> Option<Answer> {
 
 /// Asks `exe` where its bundles are.
 pub fn query(host: &Host, exe: &Path) -> Result<Answer, QueryError> {
-    let first = run(host, exe, &["-I"]);
+    let first = run(host, exe, &["-I", "-S"]);
     let (stdout, _) = match first {
         Err(QueryError::Failed { ref stderr, .. })
             if stderr.contains("-I") || stderr.to_ascii_lowercase().contains("unknown option") =>
         {
             // Python 2.7: no -I; -E -s ignore PYTHON* variables and the user
-            // site, and the script drops the current folder from sys.path.
-            run(host, exe, &["-E", "-s"])?
+            // site, -S the site module, and the script drops the current folder from
+            // sys.path.
+            run(host, exe, &["-E", "-s", "-S"])?
         }
         other => other?,
     };
@@ -695,8 +755,8 @@ mod tests {
             .parse()
             .unwrap();
         std::thread::sleep(Duration::from_millis(200));
-        // SAFETY: signal 0 only checks whether the process exists.
-        let alive = unsafe { libc::kill(pid, 0) } == 0;
+        let alive = rustix::process::Pid::from_raw(pid)
+            .is_some_and(|p| rustix::process::test_kill_process(p).is_ok());
         let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .map(|s| s.contains(") Z "))
             .unwrap_or(true);
@@ -704,6 +764,28 @@ mod tests {
             !alive || zombie,
             "the wrapper's child {pid} is still running"
         );
+    }
+
+    #[test]
+    fn the_child_inherits_no_descriptor_and_gets_dash_s() {
+        let t = tempfile::tempdir().unwrap();
+        // A descriptor without close-on-exec, as a parent process could leave one.
+        let null = std::fs::File::open("/dev/null").unwrap();
+        let leaked = rustix::io::dup(&null).unwrap();
+        let n = std::os::fd::AsRawFd::as_raw_fd(&leaked);
+        let exe = t.path().join("python-fds");
+        write_exe(
+            &exe,
+            &format!(
+                "#!/bin/sh\necho \"args: $*\"\nif [ -e /proc/$$/fd/{n} ]; then echo inherited; else echo closed; fi\n"
+            ),
+        );
+        let (out, _) = run_script(&host(t.path()), &exe, &["-I"], "pass", &[]).unwrap();
+        assert!(
+            out.contains("closed"),
+            "descriptor {n} reached the child: {out}"
+        );
+        assert!(out.contains("args: -I -S -c pass"), "{out}");
     }
 
     #[test]

@@ -127,6 +127,7 @@
 //! `target`, `store`, `accept` or `cli`, and it prints nothing (notes are
 //! values).
 
+pub mod account;
 mod active;
 mod collect;
 pub mod host;
@@ -139,6 +140,7 @@ pub mod pyload;
 pub mod sources;
 #[cfg(test)]
 mod testutil;
+pub mod trust;
 mod walk;
 
 use std::path::{Path, PathBuf};
@@ -248,7 +250,10 @@ pub fn bundles_in_env(host: &Host, dir: &Path, source: Source) -> Found {
                 .map(|name| dir.join(name))
                 .find(|d| layout::recognise(d).is_some());
             let suggestion = match inside {
-                Some(env) => format!("did you mean `--env {}`?", env.display()),
+                Some(env) => format!(
+                    "did you mean `--env {}`?",
+                    crate::x509::text::shell_path(&env)
+                ),
                 None => {
                     "name its interpreter with `--python`, or a bundle with `--bundle`".to_string()
                 }
@@ -320,13 +325,13 @@ fn system_site_certifi(c: &mut Collector<'_>, venv: &Path, _source: &Source) {
                 c.note(
                     Some(&path),
                     format!(
-                        "skipped: {} was made with --system-site-packages and has no certifi of its own, so it uses the base install's bundle {}, which is outside it and shared by every environment built on {}; certpatch does not change it for this environment. To patch it on purpose, name it: --bundle {} (or --python {}), or install certifi into the environment (`{}/bin/python -m pip install certifi`) and patch that",
+                        "skipped: {} was made with --system-site-packages and has no certifi of its own, so it uses the base install's bundle {}, which is outside it and shared by every environment built on {}; certpatch does not change it for this environment. To patch it on purpose, name it: --bundle {} (or --python {}), or install certifi into the environment (`{} -m pip install certifi`) and patch that",
                         venv.display(),
                         path.display(),
                         base.display(),
-                        path.display(),
-                        python.display(),
-                        venv.display()
+                        crate::x509::text::shell_path(&path),
+                        crate::x509::text::shell_path(&python),
+                        crate::x509::text::shell_path(&venv.join("bin/python"))
                     ),
                 );
             }
@@ -415,7 +420,7 @@ pub fn find_all(host: &Host, roots: &[PathBuf], pythons: &[PathBuf]) -> Found {
                     path: Some(own.clone()),
                     message: format!(
                         "not listed: certpatch's own environment (where this `certpatch` is installed as a tool; it has no certifi, so no project uses it); name it with `--env {}` if you mean it",
-                        crate::x509::text::path_text(&own)
+                        crate::x509::text::shell_path(&own)
                     ),
                 });
             }

@@ -118,7 +118,13 @@ pub fn findings(host: &Host, bundle: &Path, kind: Kind, pip: Option<&str>) -> Ve
             .map(|v| (name, v.to_string()))
     };
     let mut out = Vec::new();
-    let unset = |name: &str| format!("unset {name}, or point it at {}", bundle.display());
+    // Paths quoted for the shell: `status` lists this under `next:`, where it may be pasted.
+    let unset = |name: &str| {
+        format!(
+            "unset {name}, or point it at {}",
+            crate::x509::text::shell_path(bundle)
+        )
+    };
     match kind {
         Kind::Certifi | Kind::Other | Kind::Botocore => {
             for name in [vars::REQUESTS_CA_BUNDLE, vars::CURL_CA_BUNDLE] {
@@ -209,7 +215,7 @@ pub fn findings(host: &Host, bundle: &Path, kind: Kind, pip: Option<&str>) -> Ve
                         setting: format!("cert = … in [{}] of {}", c.section, c.file.display()),
                         value: c.value.clone(),
                         effect: format!("pip verifies against {} instead of its vendored bundle, so the patch has no effect on pip", c.value),
-                        fix: format!("remove `cert` from {} (or point it at {}), or upgrade pip to 24.2 or later", c.file.display(), bundle.display()),
+                        fix: format!("remove `cert` from {} (or point it at {}), or upgrade pip to 24.2 or later", crate::x509::text::shell_path(&c.file), crate::x509::text::shell_path(bundle)),
                     });
                 }
             }

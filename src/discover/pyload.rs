@@ -8,8 +8,11 @@
 //!   damaged now ([`parse_check`]);
 //! - when the target's interpreter is known (`--python`, `--env`, the active environment),
 //!   a private temporary copy of the new bytes must load in that interpreter with
-//!   `ssl.create_default_context(cafile=…)`, run isolated (`-I`), with the CA override
-//!   variables removed and the host's interpreter timeout ([`python_loads`]).
+//!   `ssl.create_default_context(cafile=…)`, run isolated (`-I -S`), with the CA override
+//!   variables removed and the host's interpreter timeout ([`python_loads`]). The
+//!   interpreter is run only as `trust` allows: as its owner when another account owns it
+//!   (the copy is then made readable to it), or not at all — the check is then
+//!   [`Load::Unknown`] with the reason, and the parse check above is what stands.
 
 use std::ffi::OsStr;
 use std::io::Write;
@@ -17,7 +20,20 @@ use std::path::Path;
 
 use crate::bundle::Bundle;
 use crate::discover::interpreter::{run_script, QueryError};
+use crate::discover::trust::{self, Decision};
 use crate::discover::Host;
+
+/// Mode 0644 on the private copy, for an interpreter run as another account.
+fn readable_to_all(file: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
 
 /// What Python is asked: load the file as its CA bundle. A refusal of the file is told
 /// apart from an interpreter that cannot run at all (a broken venv, a fake, Python 2
@@ -82,8 +98,15 @@ pub fn python_loads(host: &Host, python: &Path, bytes: &[u8]) -> Load {
     if let Err(e) = tmp.write_all(bytes).and_then(|_| tmp.flush()) {
         return Load::Unknown(format!("cannot write a temporary file: {e}"));
     }
+    if let Decision::RunAs(_) = trust::decide(&host.absolute(python)) {
+        // Its owner runs the check: it must read the copy (public certificates), not
+        // write it.
+        if let Err(e) = readable_to_all(tmp.as_file()) {
+            return Load::Unknown(format!("cannot share a temporary file: {e}"));
+        }
+    }
     let arg: &OsStr = tmp.path().as_os_str();
-    match run_script(host, python, &["-I"], LOAD_SCRIPT, &[arg]) {
+    match run_script(host, python, &["-I", "-S"], LOAD_SCRIPT, &[arg]) {
         Ok(_) => Load::Loads,
         Err(QueryError::Failed { status, stderr }) => match stderr.find(MARKER) {
             Some(at) if status.ends_with(": 2") => {

@@ -2,8 +2,10 @@
 //! AIA is plain HTTP by design, and what comes back is checked by its signature anyway).
 //!
 //! Limits, since the URL comes from a certificate anyone can make: 10 s per answer,
-//! 64 KiB per answer, at most 5 fetches per run, each URL once (no loops); `HTTP_PROXY`
-//! and `NO_PROXY` are honoured. The answer is read by the same code as a FILE (DER, PEM
+//! 64 KiB per answer, at most 5 fetches per run, each URL once (no loops), and no
+//! redirect followed (a redirect is an answer refused as `redirect`: following it would
+//! let whoever made the certificate send certpatch's GET to another host — an internal
+//! service — outside the budget); `HTTP_PROXY` and `NO_PROXY` are honoured. The answer is read by the same code as a FILE (DER, PEM
 //! or PKCS#7), and a certificate counts only if it signs the certificate that named it.
 
 use std::time::Duration;
@@ -22,7 +24,7 @@ pub const MAX_FETCHES: usize = 5;
 pub struct Attempt {
     pub url: String,
     /// `ok`, or why the answer was refused (`too-large`, `timed-out`, `not-certificates`,
-    /// `wrong-signer`, `http-status`, `unreachable`), or why nothing was fetched
+    /// `wrong-signer`, `http-status`, `redirect`, `unreachable`), or why nothing was fetched
     /// (`not-http`, `limit`).
     pub outcome: &'static str,
     pub detail: String,
@@ -142,7 +144,7 @@ impl Fetcher {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(self.timeout))
             .proxy(proxy)
-            .max_redirects(3)
+            .max_redirects(0)
             .https_only(false)
             .http_status_as_error(false)
             .build()
@@ -155,6 +157,20 @@ impl Fetcher {
             other => ("unreachable", other.to_string()),
         })?;
         let status = answer.status();
+        if status.is_redirection() {
+            let to = answer
+                .headers()
+                .get("location")
+                .map(|l| String::from_utf8_lossy(l.as_bytes()).into_owned())
+                .unwrap_or_default();
+            return Err((
+                "redirect",
+                format!(
+                    "HTTP status {status} to `{}`: certpatch follows no AIA redirect (fetch that URL yourself and give the file to `certpatch add`)",
+                    crate::x509::text::bounded(&to)
+                ),
+            ));
+        }
         if !status.is_success() {
             return Err(("http-status", format!("HTTP status {status}")));
         }

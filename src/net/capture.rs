@@ -3,8 +3,14 @@
 //! The verifier installed here records the certificates the server sent and then fails
 //! the handshake on purpose: certpatch never finishes a connection to a server it has
 //! not verified and never sends it any data. What is captured is only ever judged.
+//!
+//! Time limits are deadlines, not per-read timeouts: one for opening the connection
+//! (all of the host's addresses together) and one from the connection to the server's
+//! certificates (proxy tunnel included). Every read and write gets only the time left
+//! ([`Deadlined`]), so a server or proxy that sends a byte a second cannot keep
+//! `diagnose` running past them.
 
-use std::io;
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -139,16 +145,27 @@ impl ServerCertVerifier for Recorder {
 /// names it), sends a ClientHello with SNI for a host name, and returns the certificates
 /// the server presents. The handshake is always aborted.
 pub fn capture(endpoint: &Endpoint, timeouts: Timeouts) -> Result<Captured, CaptureError> {
-    let target = endpoint.authority();
     let proxy =
         proxy::for_https(&endpoint.host, endpoint.port).map_err(|detail| CaptureError::Proxy {
             proxy: "?".into(),
             variable: "HTTPS_PROXY",
             detail,
         })?;
-    let started = Instant::now();
-    let (mut sock, peer) = match &proxy {
-        None => open(&endpoint.host, endpoint.port, &target, timeouts.connect)?,
+    capture_via(endpoint, proxy, timeouts)
+}
+
+/// [`capture`] through `proxy` (or directly), whatever the environment says.
+pub(crate) fn capture_via(
+    endpoint: &Endpoint,
+    proxy: Option<Proxy>,
+    timeouts: Timeouts,
+) -> Result<Captured, CaptureError> {
+    let target = endpoint.authority();
+    let (sock, peer, deadline) = match &proxy {
+        None => {
+            let (sock, peer) = open(&endpoint.host, endpoint.port, &target, timeouts.connect)?;
+            (sock, peer, Instant::now() + timeouts.handshake)
+        }
         Some(p) => {
             let (host, port) = split_authority(&p.authority);
             let proxy_error = |detail: String| CaptureError::Proxy {
@@ -156,14 +173,23 @@ pub fn capture(endpoint: &Endpoint, timeouts: Timeouts) -> Result<Captured, Capt
                 variable: p.variable,
                 detail,
             };
-            let (mut sock, peer) = open(&host, port, &p.authority, timeouts.connect)
+            let (sock, peer) = open(&host, port, &p.authority, timeouts.connect)
                 .map_err(|e| proxy_error(first_line(&e.to_string())))?;
-            set_timeouts(&sock, timeouts.handshake);
-            proxy::connect_tunnel(&mut sock, p, &target).map_err(proxy_error)?;
-            (sock, peer)
+            let deadline = Instant::now() + timeouts.handshake;
+            proxy::connect_tunnel(&mut Deadlined::new(&sock, deadline), p, &target).map_err(
+                |detail| match detail {
+                    proxy::TunnelError::TimedOut => CaptureError::TimedOut {
+                        target: target.clone(),
+                        seconds: timeouts.handshake.as_secs(),
+                    },
+                    proxy::TunnelError::Failed(detail) => proxy_error(detail),
+                },
+            )?;
+            (sock, peer, deadline)
         }
     };
-    set_timeouts(&sock, timeouts.handshake);
+    let _ = sock.set_nodelay(true);
+    let mut sock = Deadlined::new(&sock, deadline);
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let recorder = Arc::new(Recorder {
         seen: Mutex::new(None),
@@ -198,12 +224,12 @@ pub fn capture(endpoint: &Endpoint, timeouts: Timeouts) -> Result<Captured, Capt
         if let Some(chain) = taken(&recorder) {
             // Close without a word more: the alert rustls queued is all the server gets.
             let _ = conn.write_tls(&mut sock);
-            let _ = sock.shutdown(std::net::Shutdown::Both);
+            let _ = sock.sock.shutdown(std::net::Shutdown::Both);
             return Ok(Captured { chain, peer, proxy });
         }
         match result {
             Ok(_) if conn.is_handshaking() => {
-                if started.elapsed() > timeouts.connect + timeouts.handshake {
+                if Instant::now() >= deadline {
                     return Err(CaptureError::TimedOut {
                         target,
                         seconds: timeouts.handshake.as_secs(),
@@ -263,10 +289,46 @@ fn classify(target: &str, e: io::Error, timeouts: Timeouts) -> CaptureError {
     }
 }
 
-fn set_timeouts(sock: &TcpStream, t: Duration) {
-    let _ = sock.set_read_timeout(Some(t));
-    let _ = sock.set_write_timeout(Some(t));
-    let _ = sock.set_nodelay(true);
+/// A socket whose reads and writes must all end by one deadline: each gets only the time
+/// left, and none starts after it (`TimedOut`).
+pub(crate) struct Deadlined<'a> {
+    sock: &'a TcpStream,
+    deadline: Instant,
+}
+
+impl<'a> Deadlined<'a> {
+    pub(crate) fn new(sock: &'a TcpStream, deadline: Instant) -> Self {
+        Deadlined { sock, deadline }
+    }
+
+    fn left(&self) -> io::Result<Duration> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the time limit passed",
+            ));
+        }
+        Ok(left)
+    }
+}
+
+impl Read for Deadlined<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.sock.set_read_timeout(Some(self.left()?))?;
+        (&mut &*self.sock).read(buf)
+    }
+}
+
+impl Write for Deadlined<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.sock.set_write_timeout(Some(self.left()?))?;
+        (&mut &*self.sock).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        (&mut &*self.sock).flush()
+    }
 }
 
 fn split_authority(a: &str) -> (String, u16) {
@@ -301,14 +363,19 @@ fn open(
             cause: "no address".into(),
         });
     }
+    let deadline = Instant::now() + timeout;
     let mut last = None;
     for addr in &addrs {
-        match TcpStream::connect_timeout(addr, timeout) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break;
+        }
+        match TcpStream::connect_timeout(addr, left) {
             Ok(s) => return Ok((s, *addr)),
             Err(e) => last = Some(e),
         }
     }
-    let e = last.expect("one address was tried");
+    let e = last.unwrap_or_else(|| io::Error::from(io::ErrorKind::TimedOut));
     Err(match e.kind() {
         io::ErrorKind::ConnectionRefused => CaptureError::Refused {
             target: target.to_string(),

@@ -4,7 +4,6 @@
 //! are often behind such a proxy: a company network that also inspects TLS.
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::time::Duration;
 
 use base64::Engine;
@@ -158,8 +157,41 @@ fn split_port(entry: &str) -> (&str, Option<u16>) {
 /// The most a proxy's answer to CONNECT may hold before its blank line.
 const MAX_CONNECT_ANSWER: usize = 16 * 1024;
 
-/// Asks the proxy on `sock` for a tunnel to `authority`. The socket's timeouts apply.
-pub fn connect_tunnel(sock: &mut TcpStream, proxy: &Proxy, authority: &str) -> Result<(), String> {
+/// Why no tunnel was opened.
+#[derive(Debug)]
+pub enum TunnelError {
+    /// The time limit of `sock` passed (a silent, or a byte-a-second, proxy).
+    TimedOut,
+    /// What the proxy did instead (for a message).
+    Failed(String),
+}
+
+impl From<String> for TunnelError {
+    fn from(s: String) -> Self {
+        TunnelError::Failed(s)
+    }
+}
+
+impl From<&str> for TunnelError {
+    fn from(s: &str) -> Self {
+        TunnelError::Failed(s.to_string())
+    }
+}
+
+fn timed_out(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+    )
+}
+
+/// Asks the proxy on `sock` for a tunnel to `authority`. `sock` bounds the time (the
+/// capture gives it one deadline for the tunnel and the handshake together).
+pub fn connect_tunnel(
+    sock: &mut (impl Read + Write),
+    proxy: &Proxy,
+    authority: &str,
+) -> Result<(), TunnelError> {
     let mut request = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
     if let Some(c) = &proxy.credentials {
         request.push_str(&format!(
@@ -168,8 +200,13 @@ pub fn connect_tunnel(sock: &mut TcpStream, proxy: &Proxy, authority: &str) -> R
         ));
     }
     request.push_str("\r\n");
-    sock.write_all(request.as_bytes())
-        .map_err(|e| format!("sending CONNECT to the proxy failed: {e}"))?;
+    sock.write_all(request.as_bytes()).map_err(|e| {
+        if timed_out(&e) {
+            TunnelError::TimedOut
+        } else {
+            TunnelError::Failed(format!("sending CONNECT to the proxy failed: {e}"))
+        }
+    })?;
     // Read byte by byte up to the blank line, so nothing of the tunnel is consumed.
     let mut answer = Vec::new();
     let mut byte = [0u8; 1];
@@ -179,7 +216,8 @@ pub fn connect_tunnel(sock: &mut TcpStream, proxy: &Proxy, authority: &str) -> R
                 return Err("the proxy closed the connection instead of answering CONNECT".into())
             }
             Ok(_) => answer.push(byte[0]),
-            Err(e) => return Err(format!("no answer from the proxy to CONNECT: {e}")),
+            Err(e) if timed_out(&e) => return Err(TunnelError::TimedOut),
+            Err(e) => return Err(format!("no answer from the proxy to CONNECT: {e}").into()),
         }
         if answer.len() > MAX_CONNECT_ANSWER {
             return Err("the proxy's answer to CONNECT is too long".into());
@@ -192,11 +230,11 @@ pub fn connect_tunnel(sock: &mut TcpStream, proxy: &Proxy, authority: &str) -> R
         Ok(())
     } else {
         let shown = crate::x509::text::escape(status.trim()).into_owned();
-        Err(match code {
+        Err(TunnelError::Failed(match code {
             "407" => format!("the proxy wants credentials ({shown}); put them in {} as http://USER:PASSWORD@HOST:PORT", proxy.variable),
             "403" => format!("the proxy refused the tunnel ({shown}); it may not allow CONNECT to this port, or set NO_PROXY if the server is reachable directly"),
             _ => format!("the proxy refused the tunnel: {shown}"),
-        })
+        }))
     }
 }
 

@@ -228,6 +228,33 @@ fn bad_aia_answers_are_refused_with_their_reason() {
     }
 }
 
+#[test]
+fn an_aia_redirect_is_not_followed_to_any_host() {
+    // The issuer is really served elsewhere: the redirect is refused, never fetched.
+    let (root, int) = cas();
+    let der = int.der();
+    let (elsewhere, elsewhere_hits) = http_server(move |_| Answer::Body(der.clone()));
+    for to in [
+        format!("http://localhost:{elsewhere}/int"),
+        format!("http://127.0.0.1:{elsewhere}/int"),
+    ] {
+        let to2 = to.clone();
+        let (found, end, attempts, hits) = walk_with(move |_, _| Answer::Redirect(to2.clone()));
+        assert!(found.is_empty(), "{to}");
+        assert!(matches!(end, End::NotFound(_)), "{end:?}");
+        assert_eq!(attempts.len(), 1, "{attempts:?}");
+        assert_eq!(attempts[0].outcome, "redirect", "{attempts:?}");
+        assert!(attempts[0].detail.contains(&to), "{attempts:?}");
+        assert_eq!(hits, 1);
+    }
+    assert_eq!(
+        elsewhere_hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the redirect's target was never asked"
+    );
+    drop(root);
+}
+
 /// A chain of `n` intermediates above the leaf, each naming the next one's URL on one
 /// AIA server (`/k`), under a root no bundle holds; `loop_back` makes the top one name
 /// the first one's URL again. Returns the walk's result and the server's hit count.
@@ -307,4 +334,60 @@ fn a_version_mismatch_and_a_closed_handshake_are_told_apart() {
     assert!(e.to_string().contains("hint:"));
     let e = capture(&local(answering(b"")), quick()).unwrap_err();
     assert!(matches!(e, CaptureError::Closed { .. }), "{e:?}");
+}
+
+/// A server on 127.0.0.1 that reads what arrives, sends `head`, then one byte of
+/// `drip` every 200 ms (about 16 s for 80 bytes) and closes: always busy, never done.
+fn dripping(head: &'static [u8], drip: u8) -> u16 {
+    use std::io::{Read, Write};
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for s in l.incoming() {
+            let Ok(mut s) = s else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                if s.write_all(head).is_err() {
+                    return;
+                }
+                for _ in 0..80 {
+                    std::thread::sleep(Duration::from_millis(200));
+                    if s.write_all(&[drip]).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+fn short_deadline() -> Timeouts {
+    Timeouts {
+        connect: Duration::from_secs(10),
+        handshake: Duration::from_secs(1),
+    }
+}
+
+#[test]
+fn a_server_sending_a_byte_at_a_time_ends_with_the_time_limit() {
+    // A TLS handshake record announcing 16 KiB, then its body a byte at a time.
+    let port = dripping(&[0x16, 0x03, 0x03, 0x40, 0x00], 0);
+    let e = capture(&local(port), short_deadline()).unwrap_err();
+    assert!(matches!(e, CaptureError::TimedOut { .. }), "{e:?}");
+}
+
+#[test]
+fn a_proxy_answering_connect_a_byte_at_a_time_ends_with_the_time_limit() {
+    // An endless header line: the proxy's answer to CONNECT never ends.
+    let port = dripping(b"HTTP/1.1 200 ", b'x');
+    let proxy = super::proxy::Proxy {
+        variable: "HTTPS_PROXY",
+        authority: format!("127.0.0.1:{port}"),
+        credentials: None,
+    };
+    let e = super::capture::capture_via(&local(closed_port()), Some(proxy), short_deadline())
+        .unwrap_err();
+    assert!(matches!(e, CaptureError::TimedOut { .. }), "{e:?}");
 }

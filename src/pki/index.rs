@@ -181,11 +181,15 @@ impl Index {
         self.entries.is_empty()
     }
 
+    /// Entry `i`, read by the same strict intake as a FILE ([`Cert::from_der_strict`]):
+    /// an index saved by an older certpatch, or edited, may hold a certificate OpenSSL
+    /// refuses, and one such certificate in a bundle breaks every TLS connection of its
+    /// Python. Such an entry is skipped, as if absent.
     fn cert(&self, i: usize) -> Option<Cert> {
-        Cert::from_der(&self.data[self.entries[i].der.clone()]).ok()
+        Cert::from_der_strict(&self.data[self.entries[i].der.clone()]).ok()
     }
 
-    /// Every certificate, in fingerprint order (skipping any that no longer parses).
+    /// Every certificate, in fingerprint order (skipping any that is not strict DER).
     pub fn certs(&self) -> impl Iterator<Item = Cert> + '_ {
         (0..self.entries.len()).filter_map(|i| self.cert(i))
     }

@@ -1,10 +1,18 @@
 //! Reading intermediates for the index, from a PEM file (the Firefox preload snapshot) or
 //! from Mozilla's CCADB CSV report with PEM ("PublicAllIntermediateCertsWithPEMCSV"),
 //! and the one validation both go through, row by row: a row is refused when it is
-//! malformed (no PEM, bad PEM, not a certificate, a fingerprint that does not match), not
+//! malformed (no PEM, bad PEM, not a certificate in strict DER as a FILE must be — the
+//! same intake, [`Cert::from_der_strict`] — a fingerprint that does not match), not
 //! a CA intermediate (basicConstraints CA:FALSE or absent, or a self-signed root), or not
 //! chaining anywhere (no certificate of the same file and no root certifi ever shipped
 //! signed it, directly or through other rows).
+//!
+//! The work is bounded for a hostile source: at most [`MAX_ROWS`] rows; a self-issued row
+//! is refused without checking its signature (the snapshot has none that is not a root);
+//! each (row, issuer) signature is checked once; and an issuer that has failed
+//! [`MAX_FAILED_PER_ISSUER`] checks is not tried again (real intermediates are signed by
+//! the issuer they name, so failures mean rows made to cost work, e.g. thousands of rows
+//! naming a P-384 root of certifi).
 
 use std::collections::HashMap;
 
@@ -13,7 +21,11 @@ use serde::Deserialize;
 use crate::x509::cert::{Cert, NameKey};
 
 /// The most rows one source may have (the CCADB report has about 10,000).
-pub const MAX_ROWS: usize = 200_000;
+pub const MAX_ROWS: usize = 50_000;
+
+/// The most failed signature checks against one issuer (root or row) before the rows
+/// that still name it are no longer checked against it.
+pub const MAX_FAILED_PER_ISSUER: usize = 16;
 
 /// One row of a source: where it is (for messages) and its certificate's DER, or why
 /// there is none.
@@ -64,6 +76,8 @@ pub struct Validated {
     /// The rows refused: place, and why.
     pub refused: Vec<(String, Refusal)>,
     pub rows: usize,
+    /// How many signatures were checked (bounded: see the module documentation).
+    pub signature_checks: usize,
 }
 
 impl Validated {
@@ -88,7 +102,9 @@ impl Validated {
 pub fn read_pem(bytes: &[u8]) -> Result<Vec<Row>, String> {
     let blocks = pem::parse_many(bytes).map_err(|e| format!("not PEM: {e}"))?;
     if blocks.len() > MAX_ROWS {
-        return Err(format!("more than {MAX_ROWS} certificates"));
+        return Err(format!(
+            "more than {MAX_ROWS} certificates (Mozilla's intermediates have about 10,000); is it the right file?"
+        ));
     }
     Ok(blocks
         .into_iter()
@@ -126,7 +142,9 @@ pub fn read_csv(bytes: &[u8]) -> Result<Vec<Row>, String> {
     let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         if i >= MAX_ROWS {
-            return Err(format!("more than {MAX_ROWS} rows"));
+            return Err(format!(
+                "more than {MAX_ROWS} rows (the CCADB report of intermediates has about 10,000); is it the right file?"
+            ));
         }
         let place = match &record {
             Ok(r) => r.position().map(|p| p.line()).unwrap_or(0),
@@ -170,13 +188,15 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
     let total = rows.len();
     let mut refused = Vec::new();
     let mut certs: Vec<(String, Cert)> = Vec::new();
+    // Fingerprints kept so far (a set: a scan per row was quadratic in a hostile file).
+    let mut seen = std::collections::HashSet::new();
     for row in rows {
         let cert = match row.der {
             Err(e) => {
                 refused.push((row.place, Refusal::Malformed(e)));
                 continue;
             }
-            Ok(der) => match Cert::from_der(&der) {
+            Ok(der) => match Cert::from_der_strict(&der) {
                 Ok(c) => c,
                 Err(e) => {
                     refused.push((row.place, Refusal::Malformed(e.to_string())));
@@ -210,14 +230,16 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
                 continue;
             }
         }
-        if cert.is_self_issued() && cert.signed_by(&cert) == Ok(true) {
+        if cert.is_self_issued() {
             refused.push((
                 row.place,
-                Refusal::NotCa("self-signed: a root, not an intermediate".into()),
+                Refusal::NotCa(
+                    "self-issued (its issuer is its subject): a root, not an intermediate".into(),
+                ),
             ));
             continue;
         }
-        if certs.iter().any(|(_, c)| c.sha256 == cert.sha256) {
+        if !seen.insert(cert.sha256) {
             refused.push((row.place, Refusal::Duplicate));
             continue;
         }
@@ -232,6 +254,7 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
     for (i, (_, c)) in certs.iter().enumerate() {
         row_names.entry(&c.subject_key).or_default().push(i);
     }
+    let mut checker = Checker::default();
     let mut chained: Vec<bool> = certs
         .iter()
         .map(|(_, c)| {
@@ -239,7 +262,7 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
                 .get(&c.issuer_key)
                 .into_iter()
                 .flatten()
-                .any(|r| c.issuer_candidate(r) && c.signed_by(r) == Ok(true))
+                .any(|r| c.issuer_candidate(r) && checker.signs(c, r))
         })
         .collect();
     loop {
@@ -257,7 +280,7 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
                     j != i
                         && chained[j]
                         && c.issuer_candidate(&certs[j].1)
-                        && c.signed_by(&certs[j].1) == Ok(true)
+                        && checker.signs(c, &certs[j].1)
                 });
             if found {
                 chained[i] = true;
@@ -280,5 +303,33 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
         certs: kept,
         refused,
         rows: total,
+        signature_checks: checker.checks,
+    }
+}
+
+/// Signature checks with a memory (each pair once) and a failure budget per issuer.
+#[derive(Default)]
+struct Checker {
+    done: HashMap<([u8; 32], [u8; 32]), bool>,
+    failed: HashMap<[u8; 32], usize>,
+    checks: usize,
+}
+
+impl Checker {
+    fn signs(&mut self, child: &Cert, issuer: &Cert) -> bool {
+        if let Some(&ok) = self.done.get(&(child.sha256, issuer.sha256)) {
+            return ok;
+        }
+        let failed = self.failed.entry(issuer.sha256).or_default();
+        if *failed >= MAX_FAILED_PER_ISSUER {
+            return false;
+        }
+        self.checks += 1;
+        let ok = child.signed_by(issuer) == Ok(true);
+        if !ok {
+            *failed += 1;
+        }
+        self.done.insert((child.sha256, issuer.sha256), ok);
+        ok
     }
 }

@@ -230,3 +230,143 @@ fn every_certificate_of_the_embedded_index_is_found_by_its_subject_and_key_id() 
     }
     assert_eq!(n, 1633);
 }
+
+/// `der` with its outer signatureAlgorithm OID tag changed from 06 to 83 (outside the
+/// signed part: a lenient reader accepts it, OpenSSL refuses it).
+fn outer_oid_tag_changed(der: &[u8]) -> Vec<u8> {
+    let header = |at: usize| {
+        if der[at + 1] < 0x80 {
+            2
+        } else {
+            2 + (der[at + 1] & 0x7f) as usize
+        }
+    };
+    let len = |at: usize| {
+        let h = header(at);
+        if h == 2 {
+            der[at + 1] as usize
+        } else {
+            der[at + 2..at + h]
+                .iter()
+                .fold(0usize, |l, &b| l << 8 | b as usize)
+        }
+    };
+    let tbs = header(0);
+    let sig_alg = tbs + header(tbs) + len(tbs);
+    assert_eq!(&der[sig_alg..sig_alg + 3], &[0x30, 0x0d, 0x06]);
+    let mut out = der.to_vec();
+    out[sig_alg + 2] = 0x83;
+    out
+}
+
+#[test]
+fn an_index_entry_that_is_not_strict_der_is_refused_at_refresh_and_skipped_at_load() {
+    let good = cert("fixtures/ccadb/ssl-com-tls-transit-rsa-ca-r2.pem");
+    let bad_der = outer_oid_tag_changed(&good.der);
+    // The lenient reader takes it (so an older index may hold it), the intake does not.
+    let bad = Cert::from_der(&bad_der).expect("a lenient reader accepts it");
+    assert!(Cert::from_der_strict(&bad_der).is_err());
+    let bytes = Index::encode(std::slice::from_ref(&bad), "2026-01-02", "old");
+    let index = Index::decode(&bytes).unwrap();
+    assert_eq!(index.len(), 1, "the entry is there");
+    assert!(index.get(&bad.sha256).is_none(), "but never returned");
+    assert!(index.by_subject(&bad.subject_key, None).is_empty());
+    assert_eq!(index.certs().count(), 0);
+    let child = cert("fixtures/ccadb/cloudflare-tls-issuing-rsa-ca-3.pem");
+    assert!(index.issuer_candidates(&child).is_empty());
+    // At refresh: refused as malformed.
+    let rows = vec![source::Row {
+        place: "line 2".into(),
+        der: Ok(bad_der),
+        claimed_sha256: None,
+    }];
+    let roots = Roots::embedded();
+    let anchors: Vec<&Cert> = roots.roots.iter().map(|r| &r.cert).collect();
+    let v = source::validate(rows, &anchors);
+    assert!(v.certs.is_empty());
+    assert_eq!(v.refused[0].1.code(), "malformed", "{:?}", v.refused);
+}
+
+/// `n` distinct CA rows naming certifi's ISRG Root X2 (P-384) as their issuer, with no
+/// authority key identifier (so the name alone makes the root a candidate), signed by
+/// another P-384 key: every row costs a signature check that fails.
+fn rows_claiming_isrg_root_x2(n: usize) -> (Vec<source::Row>, Cert) {
+    use rcgen::{CertificateParams, DnType, IsCa, KeyPair, PKCS_ECDSA_P384_SHA384};
+    let roots = Roots::embedded();
+    let x2 = roots
+        .roots
+        .iter()
+        .find(|r| r.cert.subject.contains("ISRG Root X2"))
+        .expect("certifi has ISRG Root X2")
+        .cert
+        .clone();
+    let named = |cn: &str| {
+        let mut p = CertificateParams::default();
+        p.distinguished_name = rcgen::DistinguishedName::new();
+        p.distinguished_name.push(DnType::CountryName, "US");
+        p.distinguished_name
+            .push(DnType::OrganizationName, "Internet Security Research Group");
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.is_ca = IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        p
+    };
+    let fake_key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).unwrap();
+    let fake = named("ISRG Root X2").self_signed(&fake_key).unwrap();
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P384_SHA384).unwrap();
+    let mut p = named("Hostile Row");
+    p.use_authority_key_identifier_extension = false;
+    let der = p.signed_by(&key, &fake, &fake_key).unwrap().der().to_vec();
+    let child = Cert::from_der_strict(&der).unwrap();
+    assert!(
+        child.issuer_candidate(&x2),
+        "the rows name the real root: {:?} {:?} {:?} {:?}",
+        child.issuer_key,
+        x2.subject_key,
+        child.aki_id,
+        x2.ski_id
+    );
+    let rows = (0..n)
+        .map(|k| {
+            // Another last two bytes of the signature's `s`: another row, still strict DER.
+            let mut der = der.clone();
+            let len = der.len();
+            der[len - 2..].copy_from_slice(&(k as u16).to_be_bytes());
+            source::Row {
+                place: format!("line {}", k + 2),
+                der: Ok(der),
+                claimed_sha256: None,
+            }
+        })
+        .collect();
+    (rows, x2)
+}
+
+#[test]
+fn thousands_of_rows_claiming_a_p384_root_cost_a_bounded_number_of_signature_checks() {
+    let (rows, _) = rows_claiming_isrg_root_x2(2_000);
+    let roots = Roots::embedded();
+    let anchors: Vec<&Cert> = roots.roots.iter().map(|r| &r.cert).collect();
+    let v = source::validate(rows, &anchors);
+    assert!(v.certs.is_empty());
+    let not_chaining = v
+        .refused
+        .iter()
+        .filter(|(_, r)| *r == source::Refusal::NotChaining)
+        .count();
+    assert_eq!(
+        not_chaining,
+        2_000,
+        "every row is refused: {:?}",
+        v.counts()
+    );
+    let x2_like = anchors
+        .iter()
+        .filter(|r| r.subject.contains("ISRG Root X2"))
+        .count();
+    assert!(
+        v.signature_checks <= source::MAX_FAILED_PER_ISSUER * x2_like,
+        "{} signature checks for 2,000 hostile rows",
+        v.signature_checks
+    );
+    assert!(v.signature_checks > 0, "the rows were checked at all");
+}

@@ -21,6 +21,9 @@
 //!
 //! An unknown key or a value of the wrong type is an error naming the file, the line and
 //! the key: a typo must not silently leave a default in place.
+//!
+//! The file is read like a bundle (no link followed, no FIFO waited on, size-capped) and
+//! only when root or the user certpatch runs as owns it and its folder (see [`load_from`]).
 
 use std::path::{Path, PathBuf};
 
@@ -151,36 +154,112 @@ pub fn load() -> Result<Loaded> {
     }
 }
 
+/// The largest configuration certpatch reads (a real one is a few hundred bytes).
+pub const MAX_CONFIG_BYTES: u64 = 64 * 1024;
+
 /// Reads the configuration at `path`; an absent file is the default configuration.
+///
+/// It is read like a bundle: a link at the file is not followed, a FIFO does not block,
+/// anything but a regular file is refused, and its size is checked before reading. And
+/// since its `[default-targets]` decide which interpreters certpatch runs, it is used only
+/// when it and its folder are owned by root or the user certpatch runs as (as root: by
+/// root) and writable by no one else: `sudo -E` or `env_keep HOME` give root another
+/// user's `HOME`, and that user's configuration must not choose what root runs.
 pub fn load_from(path: &Path) -> Result<Loaded> {
-    let text = match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
-            anyhow!(
-                "the configuration `{}` is not UTF-8 text (byte {}); fix it or move it aside",
-                path_text(path),
-                e.utf8_error().valid_up_to()
-            )
-        })?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(Loaded {
-                config: Config::default(),
-                path: None,
-                looked_at: Some(path.to_path_buf()),
-            })
-        }
-        Err(e) => {
-            return Err(anyhow!(
-                "cannot read the configuration `{}`: {e}",
-                path_text(path)
-            ))
-        }
+    let Some(bytes) = read_guarded(path)? else {
+        return Ok(Loaded {
+            config: Config::default(),
+            path: None,
+            looked_at: Some(path.to_path_buf()),
+        });
     };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow!(
+            "the configuration `{}` is not UTF-8 text (byte {}); fix it or move it aside",
+            path_text(path),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
     let config = parse(&text, path)?;
     Ok(Loaded {
         config,
         path: Some(path.to_path_buf()),
         looked_at: Some(path.to_path_buf()),
     })
+}
+
+/// The file's bytes, `None` when there is no file (see [`load_from`]).
+fn read_guarded(path: &Path) -> Result<Option<Vec<u8>>> {
+    use rustix::fs::{Mode, OFlags};
+    use std::io::Read;
+    let flags =
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(rustix::io::Errno::NOENT) => return Ok(None),
+        Err(e) if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::MLINK => {
+            return Err(anyhow!(
+                "the configuration `{}` is a symbolic link; certpatch does not follow it. Put the file itself there",
+                path_text(path)
+            ))
+        }
+        Err(e) => {
+            return Err(anyhow!(
+                "cannot read the configuration `{}`: {}",
+                path_text(path),
+                std::io::Error::from(e)
+            ))
+        }
+    };
+    let st = rustix::fs::fstat(&fd)?;
+    if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+        return Err(anyhow!(
+            "the configuration `{}` is not a regular file; move it aside",
+            path_text(path)
+        ));
+    }
+    if st.st_size as u64 > MAX_CONFIG_BYTES {
+        return Err(anyhow!(
+            "the configuration `{}` is {} bytes, more than the {MAX_CONFIG_BYTES} certpatch reads; check what this file is",
+            path_text(path),
+            st.st_size
+        ));
+    }
+    let me = crate::store::write::euid();
+    let owners = if me == 0 {
+        "root".to_string()
+    } else {
+        format!("you (uid {me}) or root")
+    };
+    let parent = path.parent().unwrap_or(Path::new("/"));
+    let parent_st = rustix::fs::stat(parent)?;
+    for (what, uid, mode, is_dir) in [
+        (path, st.st_uid, st.st_mode, false),
+        (parent, parent_st.st_uid, parent_st.st_mode, true),
+    ] {
+        let sticky = is_dir && mode & 0o1000 != 0;
+        let others_write = mode & 0o022 != 0 && !sticky;
+        if (uid != 0 && uid != me) || others_write {
+            return Err(anyhow!(
+                "the configuration `{}` was not used: `{}` is owned by uid {uid} (mode {:04o}), and a configuration chooses which interpreters certpatch runs, so it must be owned by {owners} and writable by no one else. Name the targets with `--python`, `--env` or `--bundle`, or set {CERTPATCH_HOME} to a folder of your own",
+                path_text(path),
+                path_text(what),
+                mode & 0o7777
+            ));
+        }
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::from(fd)
+        .take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| anyhow!("cannot read the configuration `{}`: {e}", path_text(path)))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(anyhow!(
+            "the configuration `{}` grew past {MAX_CONFIG_BYTES} bytes while being read",
+            path_text(path)
+        ));
+    }
+    Ok(Some(bytes))
 }
 
 /// Parses configuration text; `path` is only for the error, which names the line and the
@@ -292,5 +371,80 @@ pythons = ["/usr/bin/python3"]
         assert!(e.contains("not valid at line"), "{e}");
         let e = parse("backups-to-keep = 0\n", p).unwrap_err().to_string();
         assert!(e.contains("backups-to-keep"), "{e}");
+    }
+}
+
+#[cfg(all(test, unix))]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn a_fifo_a_link_and_a_huge_file_are_refused_without_reading() {
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("config.toml");
+        // A FIFO with no writer: opening it blocking would hang `list` for ever.
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        let e = load_from(&path).unwrap_err().to_string();
+        assert!(e.contains("not a regular file"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+        // A link at the file.
+        let real = t.path().join("real.toml");
+        std::fs::write(&real, "warning-days = 3\n").unwrap();
+        std::os::unix::fs::symlink(&real, &path).unwrap();
+        let e = load_from(&path).unwrap_err().to_string();
+        assert!(e.contains("symbolic link"), "{e}");
+        std::fs::remove_file(&path).unwrap();
+        // 1 GiB, sparse: refused by its size before a byte is read.
+        let f = std::fs::File::create(&path).unwrap();
+        f.set_len(1 << 30).unwrap();
+        let e = load_from(&path).unwrap_err().to_string();
+        assert!(e.contains("more than the"), "{e}");
+        // A normal file is read.
+        std::fs::write(&path, "warning-days = 3\n").unwrap();
+        assert_eq!(load_from(&path).unwrap().warning_days(), 3);
+    }
+
+    #[test]
+    fn a_configuration_writable_by_others_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("config.toml");
+        std::fs::write(&path, "[default-targets]\npythons = [\"/x/python3\"]\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let e = load_from(&path).unwrap_err().to_string();
+        assert!(e.contains("writable by no one else"), "{e}");
+        assert!(e.contains("mode 0666"), "{e}");
+    }
+
+    #[test]
+    #[cfg_attr(
+        feature = "no-root-tests",
+        ignore = "needs root (chown); left out by --features no-root-tests"
+    )]
+    fn a_configuration_owned_by_another_user_is_not_used() {
+        assert_eq!(
+            crate::store::write::euid(),
+            0,
+            "this test needs root (it gives a file to another uid); run it as root, or build with `--features no-root-tests` to leave it out"
+        );
+        let t = tempfile::tempdir().unwrap();
+        let path = t.path().join("config.toml");
+        std::fs::write(&path, "[default-targets]\npythons = [\"/x/python3\"]\n").unwrap();
+        std::os::unix::fs::chown(&path, Some(4242), None).unwrap();
+        let e = load_from(&path).unwrap_err().to_string();
+        assert!(e.contains("owned by uid 4242"), "{e}");
+        assert!(e.contains("owned by root"), "{e}");
+        // Its folder too.
+        std::os::unix::fs::chown(&path, Some(0), None).unwrap();
+        std::os::unix::fs::chown(t.path(), Some(4242), None).unwrap();
+        let e = load_from(&path).unwrap_err().to_string();
+        assert!(e.contains("owned by uid 4242"), "{e}");
     }
 }

@@ -3,7 +3,8 @@
 //! ([`ledger`]), the user's settings ([`config`]), committing a change in the one safe
 //! order ([`commit`]), and the one bundle transaction every change goes through
 //! ([`transaction`]). Platform
-//! calls (locks, modes, owners) live here.
+//! calls (locks, modes, owners) live here; the ones that hold a folder open from a
+//! target's checks to its write are in [`platform`].
 //!
 //! May import [`crate::bundle`] and [`crate::x509`]; never `discover`, `accept` or `cli`.
 
@@ -12,6 +13,7 @@ pub mod commit;
 pub mod config;
 pub mod home;
 pub mod ledger;
+pub mod platform;
 pub mod provenance;
 pub mod transaction;
 pub mod write;

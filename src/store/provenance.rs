@@ -11,8 +11,15 @@
 //! else edited.
 //!
 //! How it is determined, first match wins:
-//! - **conda**: a `conda-meta/*.json` of the prefix above the bundle whose `files` list the
-//!   bundle's path (relative to the prefix). conda owns the file even when it is certifi's.
+//! - **conda**: a `conda-meta/*.json` of the bundle's own conda prefix whose `files` list
+//!   the bundle's path (relative to the prefix). conda owns the file even when it is
+//!   certifi's. The prefix is the folder the bundle's place in a conda layout names
+//!   (`P/ssl/cacert.pem`, `P/Library/ssl/cacert.pem`, `P/lib/pythonX.Y/site-packages/…`,
+//!   `P/Lib/site-packages/…`), not any ancestor with a `conda-meta/`: a venv (with a
+//!   `pyvenv.cfg`) is no conda prefix, and on Unix `conda-meta/` must have the prefix's
+//!   owner. Otherwise another user's `conda-meta/x.json` in a folder above a venv would
+//!   name the package (and its hash would call the untouched bundle edited). A package
+//!   name that is not a conda package name (`[A-Za-z0-9_.+-]`) is not used either.
 //! - **pip's vendored certifi** (`…/pip/_vendor/certifi/cacert.pem`): pip's own
 //!   `pip-*.dist-info/METADATA` version, and the vendored certifi's `__version__`.
 //! - **certifi** (`…/certifi/cacert.pem`): `certifi-*.dist-info/METADATA` (or
@@ -66,11 +73,13 @@ impl Provenance {
         self.vendored_certifi.as_deref().or(self.version.as_deref())
     }
 
-    /// The command that puts the package's own copy of the bundle back.
+    /// The command that puts the package's own copy of the bundle back, quoted for the
+    /// shell (the name comes from a file of the environment).
     pub fn reinstall_command(&self) -> String {
+        let package = crate::x509::text::shell_word(&self.package);
         match self.manager.as_str() {
-            "conda" => format!("conda install --force-reinstall {}", self.package),
-            _ => format!("pip install --force-reinstall {}", self.package),
+            "conda" => format!("conda install --force-reinstall {package}"),
+            _ => format!("pip install --force-reinstall {package}"),
         }
     }
 }
@@ -88,8 +97,9 @@ fn conda(bundle: &Path) -> Option<Provenance> {
             .as_array()
             .is_some_and(|files| files.iter().any(|f| f.as_str() == Some(rel)))
     })?;
+    let package = json["name"].as_str().filter(|n| conda_package_name(n))?;
     Some(Provenance {
-        package: json["name"].as_str()?.to_string(),
+        package: package.to_string(),
         version: json["version"].as_str().map(str::to_string),
         vendored_certifi: None,
         source: path.display().to_string(),
@@ -104,10 +114,7 @@ fn conda_record(
     bundle: &Path,
     wanted: impl Fn(&serde_json::Value, &str) -> bool,
 ) -> Option<(PathBuf, serde_json::Value, String)> {
-    let prefix = bundle
-        .ancestors()
-        .skip(1)
-        .find(|d| d.join("conda-meta").is_dir())?;
+    let prefix = conda_prefix(bundle)?;
     let rel = bundle.strip_prefix(prefix).ok()?.to_str()?.to_string();
     let mut entries: Vec<_> = std::fs::read_dir(prefix.join("conda-meta"))
         .ok()?
@@ -131,6 +138,68 @@ fn conda_record(
         }
     }
     None
+}
+
+/// The conda prefix `bundle`'s place names (see the module documentation), when it has
+/// its own `conda-meta/` and is not a venv.
+fn conda_prefix(bundle: &Path) -> Option<&Path> {
+    let names: Vec<&std::ffi::OsStr> = bundle
+        .ancestors()
+        .skip(1)
+        .take(6)
+        .filter_map(|d| d.file_name())
+        .collect();
+    let name = |i: usize| names.get(i).and_then(|n| n.to_str()).unwrap_or("");
+    // How many folders above the bundle the prefix is.
+    let up = if name(0) == "ssl" {
+        if name(1).eq_ignore_ascii_case("Library") {
+            3
+        } else {
+            2
+        }
+    } else {
+        // …/site-packages/certifi/cacert.pem or …/site-packages/pip/_vendor/certifi/cacert.pem
+        let site = if name(0) == "certifi" && name(1) == "_vendor" && name(2) == "pip" {
+            3
+        } else if name(0) == "certifi" {
+            1
+        } else {
+            return None;
+        };
+        if name(site) != "site-packages" {
+            return None;
+        }
+        if name(site + 1) == "Lib" {
+            site + 3
+        } else if name(site + 1).starts_with("python") && name(site + 2) == "lib" {
+            site + 4
+        } else {
+            return None;
+        }
+    };
+    let prefix = bundle.ancestors().nth(up)?;
+    let meta = prefix.join("conda-meta");
+    let meta_info = std::fs::symlink_metadata(&meta).ok()?;
+    if !meta_info.is_dir() || prefix.join("pyvenv.cfg").exists() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if std::fs::metadata(prefix).ok()?.uid() != meta_info.uid() {
+            return None;
+        }
+    }
+    Some(prefix)
+}
+
+/// Whether `name` can be a conda package's name (letters, digits, `_.+-`).
+fn conda_package_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_.+-".contains(c))
 }
 
 /// A metadata file of the environment as text, read the way bundles are read: never

@@ -4,14 +4,15 @@
 //! certpatch is often run as root on files other users can write, so every open of a
 //! bundle is made to be safe against a file swapped under it:
 //! - **Never through a swapped link, never blocked.** A bundle is opened with
-//!   `O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC` on its resolved path, and the opened file's `fstat`
+//!   `O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC` in its held folder, and the opened file's `fstat`
 //!   decides: a regular file, at most [`MAX_BUNDLE_BYTES`] long (checked before reading), and
 //!   for a write, owned by the owner checked when the target was resolved ([`Expect`]).
 //!   A FIFO or device swapped in is refused, never waited on.
-//! - **Pinned folder.** A write opens the bundle's folder once, checks that it is the folder
-//!   checked when the target was resolved, and does everything else relative to that open
-//!   folder (`openat`, `renameat`): a folder on the path swapped for a link afterwards
-//!   changes nothing.
+//! - **One resolution, held.** The bundle's folder is opened once, when the target is
+//!   resolved ([`crate::store::platform`]), and kept in its [`Expect`]: the admission
+//!   checks, the lock, the temporary file and the rename all work in that open folder
+//!   (`openat`, `renameat`), never by path again, so a folder on the path swapped for a
+//!   link at any moment changes nothing. The path printed and recorded is the folder's.
 //! - **Never torn.** The new content goes to a temporary file in the bundle's own folder,
 //!   is fsynced, then renamed over the bundle (atomic on POSIX), and the folder is fsynced.
 //!   A crash at any moment leaves the old bundle or the new one.
@@ -28,24 +29,27 @@
 //!   refused unless certpatch runs as root.
 //!
 //! Copies that are not bundles (`--output`, backups, the ledger) go through
-//! [`write_atomic`]: a temporary file created exclusively, renamed over the path, so an
-//! existing link there is replaced, never followed. They are never chowned, and never
-//! group- or world-writable.
+//! [`write_atomic`]: the parent folder is resolved once and held (a link on the way is
+//! followed only when root or the running user owns it), a temporary file is created
+//! exclusively in it and renamed over the name, so an existing link there is replaced,
+//! never followed. They are never chowned, and never group- or world-writable.
 //!
 //! This module never prints: facts a command should tell the user (a folder that others
 //! can write) are returned.
 
 use std::ffi::{OsStr, OsString};
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{Read, Write};
 use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
-use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
+use rustix::fs::{FileType, Mode, OFlags, Stat};
 
+use crate::store::platform::{self, Folder};
 use crate::x509::text::path_text;
 
 /// The largest bundle certpatch reads: certifi's is about 300 KB. Anything larger is
@@ -60,11 +64,16 @@ pub fn euid() -> u32 {
     rustix::process::geteuid().as_raw()
 }
 
-/// What was checked about a bundle when its target was resolved, so that the file opened
-/// later (maybe after a swap) is held to it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What was checked about a bundle when its target was resolved, and the folder it was
+/// checked in, held open: every later open of the file (maybe after a swap) happens in
+/// that folder and is held to these facts.
+#[derive(Clone, Debug)]
 pub struct Expect {
-    /// The folder holding the bundle: (device, inode).
+    /// The folder holding the bundle, open since the target was resolved.
+    pub folder: Arc<Folder>,
+    /// The bundle's name in that folder.
+    pub name: OsString,
+    /// The folder's (device, inode).
     pub dir: (u64, u64),
     /// The owner the bundle had when checked (uid). A file with another owner at that
     /// name was put there since: refused.
@@ -75,19 +84,71 @@ pub struct Expect {
 }
 
 impl Expect {
-    /// Reads the facts of the resolved (canonical) bundle path `path`.
+    /// Resolves the (already link-free) bundle path `path` once, following no link on the
+    /// way, and checks the file in the held folder ([`Expect::held`]).
     pub fn of(path: &Path, certificate: bool) -> Result<Expect> {
         let (dir, _) = split(path)?;
-        let dir_meta = std::fs::metadata(dir)
-            .with_context(|| format!("cannot open the folder of `{}`", path_text(path)))?;
-        let meta = std::fs::symlink_metadata(path)
-            .with_context(|| format!("cannot open bundle `{}`", path_text(path)))?;
+        let folder =
+            platform::open_folder(&std::path::absolute(dir)?).map_err(|e| folder_error(e, path))?;
+        Expect::held(Arc::new(folder), split(path)?.1, None, certificate)
+    }
+
+    /// Checks the file `name` in the held `folder`, as opened (`O_NOFOLLOW|O_NONBLOCK`,
+    /// `fstat`): a regular file within the size limit, owned by `owner` when given (the
+    /// environment's owner, for a discovered bundle).
+    pub fn held(
+        folder: Arc<Folder>,
+        name: &OsStr,
+        owner: Option<u32>,
+        certificate: bool,
+    ) -> Result<Expect> {
+        let path = folder.path().join(name);
+        let (_, st) = open_in(&folder, name, &path)?;
+        if let Some(owner) = owner {
+            if st.st_uid != owner {
+                bail!(
+                    "{} is owned by uid {}, but its environment belongs to uid {owner}: certpatch does not patch a file another user put in an environment. Check the file; if it is right, give it to the environment's owner (`chown`) or name it with --bundle",
+                    path_text(&path),
+                    st.st_uid
+                );
+            }
+        }
+        let dir_st = folder.stat()?;
         Ok(Expect {
-            dir: (dir_meta.dev(), dir_meta.ino()),
-            owner: meta.uid(),
+            dir: identity(&dir_st),
+            name: name.to_os_string(),
+            folder,
+            owner: st.st_uid,
             certificate,
         })
     }
+
+    /// The path of the bundle as resolved: the one read, written, printed and recorded.
+    pub fn path(&self) -> PathBuf {
+        self.folder.path().join(&self.name)
+    }
+}
+
+/// The refusal for a folder that could not be opened held: a link where a folder was
+/// resolved means it was swapped since.
+pub fn folder_error(e: std::io::Error, path: &Path) -> anyhow::Error {
+    if platform::is_link_error(&e) {
+        anyhow!(
+            "a folder on the way to `{}` is now a symbolic link or no folder (it was a folder when certpatch resolved it: was it replaced?); nothing was read or written. Check who can write the folders above it",
+            path_text(path)
+        )
+    } else {
+        anyhow::Error::new(e).context(format!(
+            "cannot open the folder of bundle `{}`",
+            path_text(path)
+        ))
+    }
+}
+
+/// A file's (device, inode); their widths differ between Unixes.
+#[allow(clippy::unnecessary_cast)]
+fn identity(st: &Stat) -> (u64, u64) {
+    (st.st_dev as u64, st.st_ino as u64)
 }
 
 fn split(path: &Path) -> Result<(&Path, &OsStr)> {
@@ -165,6 +226,21 @@ pub fn open_regular(path: &Path) -> Result<(File, Stat)> {
     Ok((File::from(fd), st))
 }
 
+/// The same in a held folder: `name` opened there, never by path.
+fn open_in(folder: &Folder, name: &OsStr, path: &Path) -> Result<(File, Stat)> {
+    let fd = folder.open(name, READ_FLAGS).map_err(|e| {
+        match e.raw_os_error().map(rustix::io::Errno::from_raw_os_error) {
+            Some(errno) => open_error(errno, path),
+            None => {
+                anyhow::Error::new(e).context(format!("cannot open bundle `{}`", path_text(path)))
+            }
+        }
+    })?;
+    let st = rustix::fs::fstat(&fd)?;
+    check_opened(&st, path)?;
+    Ok((File::from(fd), st))
+}
+
 /// Reads at most [`MAX_BUNDLE_BYTES`] (a file that grew past it is refused).
 fn read_bounded(file: &File, path: &Path) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
@@ -182,6 +258,13 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     read_bounded(&file, path)
 }
 
+/// Reads a resolved bundle in its held folder ([`Expect`]), with the same rules as [`read`].
+pub fn read_held(expect: &Expect) -> Result<Vec<u8>> {
+    let path = expect.path();
+    let (file, _) = open_in(&expect.folder, &expect.name, &path)?;
+    read_bounded(&file, &path)
+}
+
 /// A bundle held under an exclusive lock, with the content read under that lock.
 pub struct Locked {
     /// The real file (symlinks resolved).
@@ -192,45 +275,36 @@ pub struct Locked {
     /// after the patch. The command tells the user.
     pub shared_folder: Option<u32>,
     file: File,
-    dir: OwnedFd,
+    dir: Arc<Folder>,
     name: OsString,
 }
 
-/// Opens the bundle (see the module docs), checks it against `expect`, and takes the
-/// exclusive lock (waiting for other certpatch processes). `on_wait` is called with the
-/// path before each wait, so the caller can say why nothing happens (this layer prints
-/// nothing).
-pub fn lock(path: &Path, expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
-    let (dir_path, name) = split(path)?;
-    let dir = rustix::fs::open(
-        dir_path,
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    )
-    .map_err(std::io::Error::from)
-    .with_context(|| format!("cannot open the folder of bundle `{}`", path_text(path)))?;
-    let dir_st = rustix::fs::fstat(&dir)?;
-    if (dir_st.st_dev as u64, dir_st.st_ino as u64) != expect.dir {
+/// Opens the bundle in the folder held since its target was resolved (see the module
+/// docs), checks it against `expect`, and takes the exclusive lock (waiting for other
+/// certpatch processes). `on_wait` is called with the path before each wait, so the caller
+/// can say why nothing happens (this layer prints nothing).
+pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
+    let path = &expect.path();
+    let dir = &expect.folder;
+    let name = expect.name.as_os_str();
+    let dir_st = dir.stat()?;
+    if identity(&dir_st) != expect.dir {
         bail!(
-            "the folder `{}` was replaced since certpatch checked it (a link or another folder is there now); nothing was written. Check who can write its parent folders",
-            path_text(dir_path)
+            "the folder `{}` is not the one certpatch checked; nothing was written",
+            path_text(dir.path())
         );
     }
     let me = euid();
     for _ in 0..1000 {
-        let fd = rustix::fs::openat(&dir, name, READ_FLAGS, Mode::empty())
-            .map_err(|e| open_error(e, path))?;
-        let st = rustix::fs::fstat(&fd)?;
-        check_opened(&st, path)?;
+        let (file, st) = open_in(dir, name, path)?;
         check_owner(&st, expect, me, path)?;
-        let file = File::from(fd);
         if file.try_lock().is_err() {
             on_wait(path);
             file.lock()
                 .with_context(|| format!("cannot lock bundle `{}`", path_text(path)))?;
         }
         // The lock is on an inode; a rename by the previous holder may have replaced it.
-        match rustix::fs::statat(&dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+        match dir.stat_of(name) {
             Ok(now) if now.st_ino == st.st_ino && now.st_dev == st.st_dev => {
                 let bytes = read_bounded(&file, path)?;
                 if expect.certificate
@@ -241,16 +315,16 @@ pub fn lock(path: &Path, expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Loc
                         path_text(path)
                     );
                 }
-                remove_stale_temporaries(&dir, name);
+                remove_stale_temporaries(dir, name);
                 let shared = me == 0
                     && (dir_st.st_mode & 0o022 != 0
                         || (dir_st.st_uid != 0 && dir_st.st_uid != st.st_uid));
                 return Ok(Locked {
                     path: path.to_path_buf(),
                     bytes,
-                    shared_folder: shared.then_some(dir_st.st_mode as u32 & 0o7777),
+                    shared_folder: shared.then_some(dir_st.st_mode & 0o7777),
                     file,
-                    dir,
+                    dir: Arc::clone(dir),
                     name: name.to_os_string(),
                 });
             }
@@ -320,16 +394,16 @@ impl Locked {
             file.sync_all().with_context(|| {
                 format!("cannot flush the new `{}` to disk", path_text(&self.path))
             })?;
-            rustix::fs::renameat(&self.dir, &tmp_name, &self.dir, &self.name)
-                .map_err(std::io::Error::from)
+            self.dir
+                .rename(&tmp_name, &self.name)
                 .with_context(|| format!("cannot replace `{}`; {hint}", path_text(&self.path)))?;
             Ok(())
         })();
         if result.is_err() {
-            let _ = rustix::fs::unlinkat(&self.dir, &tmp_name, AtFlags::empty());
+            let _ = self.dir.unlink(&tmp_name);
             return result;
         }
-        let _ = rustix::fs::fsync(&self.dir);
+        self.dir.sync();
         Ok(())
     }
 }
@@ -357,7 +431,7 @@ fn keep_owner(tmp: &File, bundle: &Stat, path: &Path) -> Result<()> {
 
 /// Creates `.NAME.certpatch-RANDOM.tmp` in the open folder, exclusively (never through an
 /// existing name or link), private (0600).
-fn create_temp(dir: &OwnedFd, name: &OsStr) -> std::io::Result<(OsString, OwnedFd)> {
+fn create_temp(dir: &Folder, name: &OsStr) -> std::io::Result<(OsString, OwnedFd)> {
     use std::hash::{BuildHasher, Hasher};
     for attempt in 0u32..100 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -366,84 +440,92 @@ fn create_temp(dir: &OwnedFd, name: &OsStr) -> std::io::Result<(OsString, OwnedF
         let mut tmp = OsString::from(".");
         tmp.push(name);
         tmp.push(format!("{TEMP_MARK}{:016x}.tmp", h.finish()));
-        match rustix::fs::openat(
-            dir,
-            tmp.as_os_str(),
-            OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(0o600),
-        ) {
+        match dir.create_new(&tmp, 0o600) {
             Ok(fd) => return Ok((tmp, fd)),
-            Err(rustix::io::Errno::EXIST) => continue,
-            Err(e) => return Err(e.into()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
         }
     }
     Err(std::io::Error::other("no free temporary file name"))
 }
 
-/// Writes `bytes` to `path` atomically (temporary file created exclusively in the same
-/// folder, fsync, rename, fsync of the folder). The rename replaces whatever is at `path`
-/// — a link there is replaced, never followed. The new file is owned by the user running
+/// Opens the folder that will hold `path`, once, for a copy certpatch writes (`--output`,
+/// its own state): a symbolic link on the way is followed only when root or the running
+/// user owns it, since another user's link could aim a root-run certpatch at any folder.
+/// The final name is not followed (a link there is replaced by the rename).
+pub fn hold_parent(path: &Path) -> Result<(Folder, OsString)> {
+    let walked = platform::walk_parent(path, false)
+        .with_context(|| format!("cannot open the folder of `{}`", path_text(path)))?;
+    let me = euid();
+    if let Some(link) = walked.links.iter().find(|l| l.owner != 0 && l.owner != me) {
+        bail!(
+            "`{}` is a symbolic link owned by uid {}, another user, on the way to `{}`; certpatch does not write through a link another user controls, which could point it at any folder. Nothing was written; check where it leads (`ls -l`) and name that folder itself",
+            path_text(&link.path),
+            link.owner,
+            path_text(path)
+        );
+    }
+    Ok((walked.folder, walked.name))
+}
+
+/// Writes `bytes` to `path` atomically: the parent folder is held ([`hold_parent`]), a
+/// temporary file is created exclusively in it, fsynced and renamed over the name within
+/// that folder, and the folder is fsynced. The rename replaces whatever is at `path` — a
+/// link there is replaced, never followed. The new file is owned by the user running
 /// certpatch (never chowned). `like` gives the mode to copy, without the group and world
 /// write bits (and setuid, setgid, sticky); without it the file is private (0600).
 pub fn write_atomic(path: &Path, bytes: &[u8], like: Option<&std::fs::Metadata>) -> Result<()> {
-    let (dir, name) = split(path)?;
-    let name = name.to_string_lossy().into_owned();
+    let (folder, name) = hold_parent(path)?;
+    let dir = folder.path();
     let hint = "check the folder's permissions (a system-wide Python may need sudo) and free space";
-    let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(".{name}{TEMP_MARK}"))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .with_context(|| {
-            format!(
-                "cannot create a temporary file in `{}`; {hint}",
-                path_text(dir)
-            )
-        })?;
-    tmp.write_all(bytes).with_context(|| {
+    let (tmp_name, tmp) = create_temp(&folder, &name).with_context(|| {
         format!(
-            "cannot write a temporary file in `{}`; {hint}",
+            "cannot create a temporary file in `{}`; {hint}",
             path_text(dir)
         )
     })?;
-    if let Some(meta) = like {
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(meta.mode() & 0o755))
-            .with_context(|| format!("cannot set the mode of the new `{}`", path_text(path)))?;
+    let result = (|| -> Result<()> {
+        let mut file = File::from(tmp);
+        file.write_all(bytes).with_context(|| {
+            format!(
+                "cannot write a temporary file in `{}`; {hint}",
+                path_text(dir)
+            )
+        })?;
+        if let Some(meta) = like {
+            rustix::fs::fchmod(&file, Mode::from_raw_mode(meta.mode() & 0o755))
+                .map_err(std::io::Error::from)
+                .with_context(|| format!("cannot set the mode of the new `{}`", path_text(path)))?;
+        }
+        file.sync_all()
+            .with_context(|| format!("cannot flush the new `{}` to disk", path_text(path)))?;
+        folder
+            .rename(&tmp_name, &name)
+            .with_context(|| format!("cannot replace `{}`; {hint}", path_text(path)))?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = folder.unlink(&tmp_name);
+        return result;
     }
-    tmp.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot flush the new `{}` to disk", path_text(path)))?;
-    tmp.persist(path)
-        .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace `{}`; {hint}", path_text(path)))?;
-    if let Ok(d) = OpenOptions::new().read(true).open(dir) {
-        let _ = d.sync_all();
-    }
+    folder.sync();
     Ok(())
 }
 
 /// Deletes temporary files that a killed certpatch left beside this bundle. Called only
 /// while holding the bundle's lock, when no other certpatch can be writing one. Works in
 /// the open folder; `unlinkat` removes a link itself, never what it points to.
-fn remove_stale_temporaries(dir: &OwnedFd, name: &OsStr) {
+fn remove_stale_temporaries(dir: &Folder, name: &OsStr) {
     let mut prefix = b".".to_vec();
     prefix.extend_from_slice(name.as_bytes());
     prefix.extend_from_slice(TEMP_MARK.as_bytes());
-    let Ok(fd) = rustix::fs::openat(
-        dir,
-        ".",
-        OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
-    ) else {
+    let Ok(names) = dir.names() else {
         return;
     };
-    let Ok(entries) = rustix::fs::Dir::read_from(&fd) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let file_name = entry.file_name().to_bytes();
-        if file_name.starts_with(&prefix) && file_name.ends_with(b".tmp") {
-            let _ = rustix::fs::unlinkat(dir, entry.file_name(), AtFlags::empty());
+    for file_name in names {
+        let bytes = file_name.as_bytes();
+        if bytes.starts_with(&prefix) && bytes.ends_with(b".tmp") {
+            let _ = dir.unlink(&file_name);
         }
     }
 }
@@ -451,6 +533,7 @@ fn remove_stale_temporaries(dir: &OwnedFd, name: &OsStr) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -493,13 +576,9 @@ mod tests {
         std::fs::write(&p, "-----BEGIN CERTIFICATE-----\n").unwrap();
         let expect = Expect::of(&p, false).unwrap();
         std::fs::remove_file(&p).unwrap();
-        let p = fifo(t.path());
-        let err = within(move || {
-            lock(&p, &expect, |_| {})
-                .map(|_| ())
-                .map_err(|e| e.to_string())
-        })
-        .unwrap_err();
+        fifo(t.path());
+        let err = within(move || lock(&expect, |_| {}).map(|_| ()).map_err(|e| e.to_string()))
+            .unwrap_err();
         assert!(err.contains("FIFO"), "{err}");
     }
 
@@ -513,10 +592,7 @@ mod tests {
         let expect = Expect::of(&p, false).unwrap();
         std::fs::remove_file(&p).unwrap();
         std::os::unix::fs::symlink(&victim, &p).unwrap();
-        let err = lock(&p, &expect, |_| {})
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
+        let err = lock(&expect, |_| {}).map(|_| ()).unwrap_err().to_string();
         assert!(err.contains("symbolic link"), "{err}");
         assert_eq!(std::fs::read(&victim).unwrap(), b"secret");
     }
@@ -537,14 +613,11 @@ mod tests {
         let p = t.path().join("cacert.pem");
         std::fs::write(&p, "").unwrap();
         let expect = Expect::of(&p, true).unwrap();
-        let err = lock(&p, &expect, |_| {})
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
+        let err = lock(&expect, |_| {}).map(|_| ()).unwrap_err().to_string();
         assert!(err.contains("holds no certificate"), "{err}");
         // Named explicitly, an empty file is a bundle to add to.
         let expect = Expect::of(&p, false).unwrap();
-        assert!(lock(&p, &expect, |_| {}).is_ok());
+        assert!(lock(&expect, |_| {}).is_ok());
     }
 
     #[test]
@@ -554,7 +627,7 @@ mod tests {
         std::fs::write(&p, "old").unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
         std::fs::write(t.path().join(".cacert.pem.certpatch-dead.tmp"), "x").unwrap();
-        let locked = lock(&p, &Expect::of(&p, false).unwrap(), |_| {}).unwrap();
+        let locked = lock(&Expect::of(&p, false).unwrap(), |_| {}).unwrap();
         locked.replace(b"new").unwrap();
         drop(locked);
         assert_eq!(std::fs::read(&p).unwrap(), b"new");

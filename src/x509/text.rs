@@ -132,3 +132,19 @@ pub fn opt_path_text(p: Option<&std::path::Path>) -> serde_json::Value {
         serde_json::Value::String(path_json(p))
     })
 }
+
+/// `word` quoted for the POSIX shell (with the `shlex` crate), for every command certpatch
+/// prints for a person to paste: a folder or package name may hold `;`, `$(…)` or
+/// quotes, and a pasted command must run only what it says. A NUL (which no argument can
+/// hold) is dropped.
+pub fn shell_word(word: &str) -> String {
+    match shlex::try_quote(word) {
+        Ok(q) => q.into_owned(),
+        Err(_) => shell_word(&word.replace('\0', "")),
+    }
+}
+
+/// A path as one shell word ([`shell_word`] of its text).
+pub fn shell_path(path: &std::path::Path) -> String {
+    shell_word(&path.to_string_lossy())
+}

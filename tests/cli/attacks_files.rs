@@ -204,6 +204,51 @@ fn output_is_never_chowned_nor_group_or_world_writable() {
     assert_eq!(patch_count(&read(&out_path)), 1);
 }
 
+/// Issue 14, finding 7: a symbolic link at a *folder* of `--output` (here another user's
+/// link in a shared folder, leading to a root-only folder) must not redirect root's copy
+/// over a root-only file: the folder is opened once, following only root's or the running
+/// user's links, and the copy is created and renamed in that open folder.
+#[test]
+fn output_through_a_parent_folder_link_another_user_owns_is_refused() {
+    if skip_unless_root("output_through_a_parent_folder_link_another_user_owns_is_refused") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let shared = sb.root().join("shared");
+    fs::create_dir(&shared).unwrap();
+    chmod(&shared, 0o1777);
+    let private = sb.root().join("private");
+    fs::create_dir(&private).unwrap();
+    chmod(&private, 0o700);
+    let victim = private.join("out.pem");
+    fs::write(&victim, b"root-only secret\n").unwrap();
+    chmod(&victim, 0o600);
+    let link = shared.join("dir");
+    symlink(&private, &link).unwrap();
+    chown(&link, NOBODY);
+    let out_path = link.join("out.pem");
+    let out = sb.add(
+        gen("int-good.pem"),
+        &bundle,
+        &["--output", out_path.to_str().unwrap()],
+    );
+    assert_exit(&out, 1, "add --output through another user's folder link");
+    assert!(
+        stderr(&out).contains("is a symbolic link owned by uid 65534"),
+        "{}",
+        stderr(&out)
+    );
+    assert_file_is(&victim, b"root-only secret\n", "the root-only file");
+    let names: Vec<_> = fs::read_dir(&private).unwrap().collect();
+    assert_eq!(
+        names.len(),
+        1,
+        "nothing else written in the root-only folder"
+    );
+    assert_file_is(&bundle, &test_bundle_bytes(), "the bundle");
+}
+
 // ---------------------------------------------------------------------------------------
 // Discovered bundles (--env)
 
@@ -230,6 +275,112 @@ fn env_bundle_linked_outside_the_environment_is_refused() {
         "the file outside the environment",
     );
     assert_eq!(fs::metadata(&victim).unwrap().mode() & 0o7777, 0o600);
+}
+
+/// Issue 14, finding 4, at the command line: while a thread swaps the venv's `certifi`
+/// folder with a link to a folder outside the environment (`renameat2(RENAME_EXCHANGE)`,
+/// in a tight loop, as the attacker did), `add --env` runs again and again. The file
+/// outside (the root-only bundle in the attack; the same user's here, so that only the held
+/// resolution stands in the way) must never change, and every run either patches the real
+/// bundle or is refused. Which runs win the race is not asserted. (The 2,000-attempt loop
+/// is the library test `a_folder_swapped_for_a_link_in_a_loop_never_leads_a_write_outside`.)
+#[test]
+fn env_add_while_certifi_is_swapped_for_a_link_in_a_loop_never_writes_outside() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    const RUNS: usize = 40;
+    let sb = Sandbox::new();
+    let (venv, certifi) = make_venv(&sb);
+    let sp = certifi.parent().unwrap().parent().unwrap().to_path_buf();
+    let outside = sb.root().join("root-only");
+    fs::create_dir(&outside).unwrap();
+    fs::write(outside.join("cacert.pem"), test_bundle_bytes()).unwrap();
+    chmod(&outside.join("cacert.pem"), 0o600);
+    symlink(&outside, sp.join("swap")).unwrap();
+    // The real certifi folder, held, wherever the swaps leave its name.
+    let real = fs::File::open(sp.join("certifi")).unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let swaps = Arc::new(AtomicUsize::new(0));
+    let swapper = {
+        let (stop, swaps) = (Arc::clone(&stop), Arc::clone(&swaps));
+        let sp = fs::File::open(&sp).unwrap();
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                rustix::fs::renameat_with(
+                    &sp,
+                    "certifi",
+                    &sp,
+                    "swap",
+                    rustix::fs::RenameFlags::EXCHANGE,
+                )
+                .expect("the swap (renameat2 RENAME_EXCHANGE)");
+                swaps.fetch_add(1, Ordering::Relaxed);
+            }
+        })
+    };
+    while swaps.load(Ordering::Relaxed) == 0 {
+        std::thread::yield_now();
+    }
+    let mut codes = [0usize; 2];
+    for run in 0..RUNS {
+        let out = add_env(&sb, &venv);
+        let code = out.status.code();
+        assert!(
+            matches!(code, Some(0) | Some(1)),
+            "run {run}: exit {code:?}\n{}",
+            stderr(&out)
+        );
+        codes[code.unwrap() as usize] += 1;
+        assert_file_is(
+            &outside.join("cacert.pem"),
+            &test_bundle_bytes(),
+            &format!("run {run}: the file outside the environment"),
+        );
+    }
+    stop.store(true, Ordering::Relaxed);
+    swapper.join().unwrap();
+    let fd = rustix::fs::openat(
+        &real,
+        "cacert.pem",
+        rustix::fs::OFlags::RDONLY | rustix::fs::OFlags::NOFOLLOW,
+        rustix::fs::Mode::empty(),
+    )
+    .unwrap();
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut fs::File::from(fd), &mut bytes).unwrap();
+    assert!(
+        patch_count(&bytes) <= 1,
+        "the real bundle patched at most once"
+    );
+    eprintln!(
+        "{RUNS} runs, {} swaps: {} exit 0, {} exit 1; real bundle has {} patch(es)",
+        swaps.load(Ordering::Relaxed),
+        codes[0],
+        codes[1],
+        patch_count(&bytes)
+    );
+}
+
+/// By design a link inside an environment that leads to a file inside it is followed (a
+/// layout that keeps its bundle elsewhere in the environment): the held resolution opens
+/// the real folder, inside the environment, and patches the real file, leaving the link.
+#[test]
+fn env_bundle_linked_inside_the_environment_is_patched_at_its_real_path() {
+    let sb = Sandbox::new();
+    let (venv, certifi) = make_venv(&sb);
+    let real = venv.join("share/certs/cacert.pem");
+    fs::create_dir_all(real.parent().unwrap()).unwrap();
+    fs::rename(&certifi, &real).unwrap();
+    symlink(&real, &certifi).unwrap();
+    let out = add_env(&sb, &venv);
+    assert_exit(&out, 0, "add --env with a link inside the environment");
+    assert!(
+        stdout(&out).contains("share/certs/cacert.pem"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(patch_count(&read(&real)), 1, "the real file is patched");
+    assert!(fs::symlink_metadata(&certifi).unwrap().is_symlink());
 }
 
 #[test]

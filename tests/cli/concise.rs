@@ -139,8 +139,6 @@ fn the_stale_index_note_comes_only_when_the_index_was_asked_in_vain_and_names_th
             && err.contains("certpatch index refresh FILE"),
         "{err}"
     );
-    // Once.
-    assert!(!stderr(&run(&gen("int-unknown-issuer.pem"))).contains("more than a year old"));
 }
 
 #[test]

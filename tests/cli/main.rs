@@ -13,6 +13,7 @@ mod attacks_certs;
 mod attacks_files;
 mod attacks_output;
 mod attacks_restore;
+mod bounded;
 
 mod chain_export;
 
@@ -37,6 +38,7 @@ mod pyvenv;
 mod readme;
 mod refusals;
 mod regressions;
+mod root_exec;
 mod undo;
 mod upgrade_e2e;
 mod usage;

@@ -429,3 +429,79 @@ fn fix_offline_fetches_nothing_and_writes_nothing() {
     assert_eq!(site.hits.load(Ordering::SeqCst), 0);
     assert_file_is(&bundle, &before, "--offline");
 }
+
+/// A CA whose issuer (a CA under the test root, which the bundle has) is served only by
+/// the AIA server, answering with `answer(issuer_der)`.
+struct AiaOnly {
+    root: Issued,
+    issuer: Issued,
+    ca: Issued,
+    aia_url: String,
+    hits: Arc<AtomicUsize>,
+}
+
+fn aia_only(answer: impl Fn(&[u8]) -> Answer + Send + Sync + 'static) -> AiaOnly {
+    let root = root("certpatch Test Root");
+    let issuer = issuing_ca("certpatch Test Issuing CA", &root, None);
+    let der = issuer.der();
+    let (port, hits) = http_server(move |_| answer(&der));
+    let aia_url = format!("http://127.0.0.1:{port}/issuer.der");
+    let ca = intermediate("certpatch Test Sub CA", &issuer, Some(&aia_url));
+    AiaOnly {
+        root,
+        issuer,
+        ca,
+        aia_url,
+        hits,
+    }
+}
+
+#[test]
+fn add_with_issuers_fetches_an_issuer_the_index_lacks_from_aia_and_checks_it() {
+    let sb = Sandbox::new();
+    let pki = aia_only(|der| Answer::Body(der.to_vec()));
+    let (bundle, before) = bundle_with(&sb, &pki.root);
+    let file = sb.file("sub.pem", pki.ca.pem().as_bytes());
+    // Without --with-issuers: refused, nothing fetched.
+    let out = run(&sb, &["add", file.to_str().unwrap()], &bundle);
+    assert_exit(&out, 1, "add without --with-issuers");
+    assert_eq!(pki.hits.load(Ordering::SeqCst), 0, "no fetch");
+    // With it: the offline index has nothing, AIA has the issuer; both are added.
+    let (out, v) = run_json(
+        &sb,
+        &["add", file.to_str().unwrap(), "--with-issuers"],
+        &bundle,
+    );
+    assert_exit(&out, 0, "add --with-issuers");
+    assert_eq!(pki.hits.load(Ordering::SeqCst), 1, "one fetch");
+    let after = read(&bundle);
+    assert!(after.starts_with(&before));
+    assert_eq!(
+        count_cert(&after, &pki.issuer.der()),
+        1,
+        "the fetched issuer"
+    );
+    assert_eq!(count_cert(&after, &pki.ca.der()), 1, "the certificate");
+    let text = String::from_utf8_lossy(&after[before.len()..]).to_string();
+    assert!(text.contains(&format!("(AIA {})", pki.aia_url)), "{text}");
+    let fetches = &v["bundles"][0]["offline"]["fetches"];
+    assert_eq!(fetches[0]["outcome"], "ok", "{v:#}");
+}
+
+#[test]
+fn add_with_issuers_adds_nothing_when_the_aia_answer_does_not_sign_the_certificate() {
+    let sb = Sandbox::new();
+    let other = cas().1.der();
+    let pki = aia_only(move |_| Answer::Body(other.clone()));
+    let (bundle, before) = bundle_with(&sb, &pki.root);
+    let file = sb.file("sub.pem", pki.ca.pem().as_bytes());
+    let out = run(
+        &sb,
+        &["add", file.to_str().unwrap(), "--with-issuers"],
+        &bundle,
+    );
+    assert_exit(&out, 1, "refused");
+    assert_eq!(pki.hits.load(Ordering::SeqCst), 1);
+    assert!(stderr(&out).contains("wrong-signer"), "{}", stderr(&out));
+    assert_file_is(&bundle, &before, "unchanged");
+}

@@ -111,10 +111,19 @@ pub fn root(cn: &str) -> Issued {
 
 /// An intermediate CA issued by `issuer`, naming `aia` as its issuer's URL.
 pub fn intermediate(cn: &str, issuer: &Issued, aia: Option<&str>) -> Issued {
+    ca(cn, issuer, aia, BasicConstraints::Constrained(0))
+}
+
+/// An intermediate CA that may issue other CAs (no pathLenConstraint).
+pub fn issuing_ca(cn: &str, issuer: &Issued, aia: Option<&str>) -> Issued {
+    ca(cn, issuer, aia, BasicConstraints::Unconstrained)
+}
+
+fn ca(cn: &str, issuer: &Issued, aia: Option<&str>, bc: BasicConstraints) -> Issued {
     let key = KeyPair::generate().unwrap();
     let mut p = named(cn);
     dates(&mut p, Years(2024, 2035));
-    p.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    p.is_ca = IsCa::Ca(bc);
     p.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
         KeyUsagePurpose::CrlSign,
@@ -220,6 +229,8 @@ pub enum Answer {
     /// Announces a body and then sends a byte every half second (too slow).
     Slow,
     Status(u16),
+    /// `302 Found` with this `Location`.
+    Redirect(String),
 }
 
 /// An HTTP server on 127.0.0.1 answering each request's path with `answer(path)`;
@@ -262,6 +273,12 @@ pub fn http_server(
                     Answer::Status(code) => {
                         let _ = stream.write_all(
                             format!("HTTP/1.1 {code} Nope\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                                .as_bytes(),
+                        );
+                    }
+                    Answer::Redirect(to) => {
+                        let _ = stream.write_all(
+                            format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                                 .as_bytes(),
                         );
                     }

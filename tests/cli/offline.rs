@@ -372,3 +372,102 @@ fn status_says_a_lost_patch_cannot_come_back_because_certifi_removed_its_root() 
         "4348a0e9444c78cb265e058d5e8944b4d84f9662bd26db257f8934a443c70161"
     );
 }
+
+/// `der` with the tag of its outer signatureAlgorithm OID changed from 06 to 83: a
+/// change outside the signed part that a lenient reader accepts and OpenSSL refuses.
+fn outer_oid_tag_changed(der: &[u8]) -> Vec<u8> {
+    // The length of the DER element at `at` (tag, length octets, content).
+    let element = |at: usize| -> usize {
+        let first = der[at + 1] as usize;
+        if first < 0x80 {
+            2 + first
+        } else {
+            let n = first & 0x7f;
+            let len = der[at + 2..at + 2 + n]
+                .iter()
+                .fold(0usize, |l, &b| l << 8 | b as usize);
+            2 + n + len
+        }
+    };
+    let header = if der[1] < 0x80 {
+        2
+    } else {
+        2 + (der[1] & 0x7f) as usize
+    };
+    let sig_alg = header + element(header);
+    assert_eq!(der[sig_alg], 0x30, "signatureAlgorithm is a SEQUENCE");
+    let oid = sig_alg + 2;
+    assert_eq!(der[oid], 0x06, "its first element is the OID");
+    let mut out = der.to_vec();
+    out[oid] = 0x83;
+    out
+}
+
+/// A CCADB CSV report holding `der` as its one row.
+fn one_row_csv(der: &[u8]) -> Vec<u8> {
+    let pem = pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()));
+    format!(
+        "\"Certificate Name\",\"SHA-256 Fingerprint\",\"PEM Info\"\n\"x\",\"{}\",\"'{}'\"\n",
+        sha256(der).to_uppercase(),
+        pem.trim()
+    )
+    .into_bytes()
+}
+
+#[test]
+fn index_refresh_refuses_a_row_that_is_not_strict_der_and_add_with_issuers_never_writes_it() {
+    let sb = Sandbox::new();
+    let transit = der(&ccadb("ssl-com-tls-transit-rsa-ca-r2.pem"));
+    let bad = outer_oid_tag_changed(&transit);
+    // The good row is kept (the strict reading refuses only the altered one).
+    let good_csv = sb.file("good.csv", &one_row_csv(&transit));
+    let out = sb
+        .cmd()
+        .args(["index", "refresh", good_csv.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "refresh with the real certificate");
+    let bad_csv = sb.file("bad.csv", &one_row_csv(&bad));
+    let out = sb
+        .cmd()
+        .args(["index", "refresh", bad_csv.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "refresh with only the altered certificate");
+    let doc = json(&out);
+    assert_eq!(doc["counts"]["malformed"], 1, "{doc:#}");
+    // Nothing altered reaches a bundle, whatever index is in use.
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    let _ = sb.add(ccadb(CLOUDFLARE), &bundle, &["--with-issuers"]);
+    assert_eq!(count_cert(&read(&bundle), &bad), 0, "the altered issuer");
+    // At load: a refreshed index that holds it (an older certpatch kept it) is read
+    // through the same intake, so the entry is never offered nor added.
+    use certpatch::pki::index::Index;
+    use certpatch::x509::cert::Cert;
+    let lenient = Cert::from_der(&bad).expect("a lenient reader takes it");
+    let saved = sb.home().join("index/intermediates.bin");
+    std::fs::write(
+        &saved,
+        Index::encode(&[lenient], "2026-05-01", "older certpatch"),
+    )
+    .unwrap();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "fresh.pem");
+    let before = read(&bundle);
+    let out = sb
+        .cmd()
+        .arg("add")
+        .arg(ccadb(CLOUDFLARE))
+        .arg("--bundle")
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK, "--with-issuers"])
+        // The AIA fetch that follows fails at once (a closed local proxy).
+        .env("HTTP_PROXY", "http://127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert_exit(
+        &out,
+        1,
+        "add --with-issuers with the altered entry in the index",
+    );
+    assert_file_is(&bundle, &before, "nothing written");
+}

@@ -224,13 +224,9 @@ fn same_file(out: &Path, bundle: &Path) -> bool {
 fn targets_flags(targets: &[Target]) -> String {
     targets
         .iter()
-        .map(|t| format!("--bundle {}", shell_quote(&t.path)))
+        .map(|t| crate::cli::output::bundle_flag(&t.path))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn shell_quote(p: &Path) -> String {
-    crate::cli::output::shell_word(&p.display().to_string())
 }
 
 /// The last line of `add` when no bundle was patched (a patched run ends with its own

@@ -187,6 +187,7 @@ pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &
         format!("`{}` holds", escape(&chain.source))
     };
     p.line(format!("{what} {} certificate(s):", entries.len()));
+    let (entries, more) = crate::cli::output::capped_lines(entries, "certificate(s)");
     for e in entries {
         let role = if e.depth == 0 {
             "leaf"
@@ -221,8 +222,15 @@ pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &
             ));
         }
     }
+    if let Some(more) = more {
+        p.line(format!("  {more}"));
+    }
+    let (notes, more) = crate::cli::output::capped_lines(notes, "notes");
     for n in notes {
         p.note(escape(n));
+    }
+    if let Some(more) = more {
+        p.note(more);
     }
 }
 

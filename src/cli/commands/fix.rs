@@ -208,10 +208,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
             added.iter().map(|s| short(s)).collect::<Vec<_>>().join(" "),
             patched
                 .iter()
-                .map(|t| format!(
-                    "--bundle {}",
-                    crate::cli::output::shell_word(&t.path.display().to_string())
-                ))
+                .map(|t| crate::cli::output::bundle_flag(&t.path))
                 .collect::<Vec<_>>()
                 .join(" ")
         ));

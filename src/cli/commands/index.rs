@@ -283,13 +283,17 @@ fn refresh(ctx: &Context, file: &Path, extra: &mut Extra) -> Result<Outcome> {
             .and_then(|n| n.parse::<usize>().ok())
             .unwrap_or(0)
     });
-    for r in &refused {
+    let (shown, more) = crate::cli::output::capped_lines(&refused, "refused rows");
+    for r in shown {
         p.warn(format!(
             "{}: refused {}: {}",
             path_text(file),
             r.place,
             escape(&r.message)
         ));
+    }
+    if let Some(more) = more {
+        p.warn(more);
     }
     let counts: std::collections::BTreeMap<&'static str, usize> = v.counts().into_iter().collect();
     p.line(format!(

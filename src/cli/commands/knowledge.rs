@@ -2,7 +2,10 @@
 //! refused because its issuer is not in the bundle, the index's path to a bundle root
 //! (offered in the refusal, or added with `--with-issuers`) or the root certifi removed
 //! that its chain ends at (explained in words, with the actions that can work, instead
-//! of "add that issuer first").
+//! of "add that issuer first"). With `--with-issuers`, an issuer the index does not know
+//! is then fetched from the certificate's AIA "CA Issuers" URL (the contract's "offline
+//! index, then AIA"), with the net layer's limits; whatever is found only joins the input,
+//! which `add` judges as usual.
 
 use serde::Serialize;
 
@@ -10,6 +13,8 @@ use crate::accept::validate::Verdict;
 use crate::bundle::Bundle;
 use crate::cli::commands::Context;
 use crate::cli::output::short;
+use crate::net::aia::Attempt;
+use crate::net::issuers::{walk, Aia, End, Source};
 use crate::pki::chain::Completion;
 use crate::pki::roots::Roots;
 use crate::pki::{advice, complete, index};
@@ -28,9 +33,11 @@ pub struct Known {
 pub struct Prepared {
     pub input: Input,
     pub sources: Vec<String>,
-    /// How many issuers from the index precede the user's certificates.
+    /// How many issuers from the index (or AIA) precede the user's certificates.
     pub from_index: usize,
     pub known: Vec<Known>,
+    /// The AIA fetches made for this input (with `--with-issuers`).
+    pub fetches: Vec<Attempt>,
 }
 
 /// The JSON of what certpatch knows offline, per bundle (`offline` in `check`/`add`).
@@ -40,6 +47,9 @@ pub struct OfflineJson {
     pub issuers: Vec<IssuerJson>,
     /// Chains that end at a root certifi removed.
     pub removed_roots: Vec<RemovedJson>,
+    /// AIA fetches made with `--with-issuers` for issuers the index does not know.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fetches: Vec<Attempt>,
 }
 
 #[derive(Serialize)]
@@ -72,6 +82,7 @@ impl Prepared {
             sources: input.certs.iter().map(|_| input.source.clone()).collect(),
             from_index: 0,
             known: Vec::new(),
+            fetches: Vec::new(),
         }
     }
 }
@@ -108,9 +119,10 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
     // A stale index matters only when it was asked and did not know the issuer: a newer
     // one might have.
     if known.iter().any(|k| k.completion.path.is_none()) {
-        note_stale_once(ctx);
+        note_stale(ctx);
     }
     let mut issuers: Vec<(Cert, String)> = Vec::new();
+    let mut fetches = Vec::new();
     if with_issuers {
         let date = &index::active().date;
         for k in &known {
@@ -134,6 +146,7 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
                 }
             }
         }
+        fetches = from_aia(input, bundle, &known, &mut issuers);
         // Nearest the root first, as a chain is read top-down in a bundle.
         issuers.reverse();
     }
@@ -150,14 +163,96 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
         sources,
         from_index,
         known,
+        fetches,
     }
+}
+
+/// The AIA fetcher of the run, shared by every bundle (each URL fetched once, five
+/// fetches in all).
+static AIA: std::sync::LazyLock<std::sync::Mutex<Aia>> = std::sync::LazyLock::new(Default::default);
+
+/// [`AIA`] as a source of the walk.
+struct RunAia;
+
+impl Source for RunAia {
+    fn name(&self) -> &'static str {
+        "AIA"
+    }
+
+    fn candidates(&mut self, child: &Cert) -> Vec<(Cert, String)> {
+        AIA.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .candidates(child)
+    }
+
+    fn attempts(&self) -> Vec<Attempt> {
+        AIA.lock().unwrap_or_else(|e| e.into_inner()).attempts()
+    }
+}
+
+/// For each looked-up certificate the index has no path for (and whose chain does not
+/// end at a removed root), walks up through AIA; the issuers found join `issuers`
+/// (leaf side first) when they complete the chain to a root of `bundle`. Returns the
+/// fetches made for this input.
+fn from_aia(
+    input: &Input,
+    bundle: &Bundle,
+    known: &[Known],
+    issuers: &mut Vec<(Cert, String)>,
+) -> Vec<Attempt> {
+    let wanted: Vec<&Cert> = known
+        .iter()
+        .filter(|k| k.completion.path.is_none() && k.completion.dead_ends.is_empty())
+        .filter_map(|k| input.certs.iter().find(|c| c.sha256 == k.sha256))
+        .collect();
+    if wanted.is_empty() {
+        return Vec::new();
+    }
+    let before = RunAia.attempts().len();
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(RunAia)];
+    for cert in wanted {
+        let (found, end) = walk(std::slice::from_ref(cert), bundle, &mut sources);
+        if end != End::Anchored {
+            continue;
+        }
+        let mut below = cert;
+        for f in &found {
+            let dup = issuers.iter().any(|(c, _)| c.sha256 == f.cert.sha256)
+                || input.certs.iter().any(|c| c.sha256 == f.cert.sha256);
+            if !dup {
+                issuers.push((
+                    f.cert.clone(),
+                    format!(
+                        "issuer of {} (AIA {}) for {}",
+                        below.name(),
+                        f.origin,
+                        input.source
+                    ),
+                ));
+            }
+            below = &f.cert;
+        }
+    }
+    let attempts = RunAia.attempts();
+    attempts[before.min(attempts.len())..].to_vec()
 }
 
 /// Rewrites the "issuer not in the bundle" reasons the index can say more about, and
 /// returns the lines to show after the verdicts and the JSON.
 pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, OfflineJson) {
     let mut lines = Vec::new();
-    let mut json = OfflineJson::default();
+    let mut json = OfflineJson {
+        fetches: prepared.fetches.clone(),
+        ..Default::default()
+    };
+    for f in prepared.fetches.iter().filter(|f| f.outcome != "ok") {
+        lines.push(format!(
+            "AIA {}: {} ({})",
+            escape(&f.url),
+            f.outcome,
+            escape(&f.detail)
+        ));
+    }
     for i in 0..prepared.from_index {
         let c = &prepared.input.certs[i];
         json.issuers.push(IssuerJson {
@@ -300,26 +395,16 @@ pub fn is_stale(i: &index::Index, at: time::OffsetDateTime) -> bool {
 pub const CCADB_CSV_URL: &str =
     "https://ccadb.my.salesforce-sites.com/mozilla/PublicAllIntermediateCertsWithPEMCSV";
 
-/// Mentions a stale index once per index date (a marker in `CERTPATCH_HOME/index/`), not
-/// on every command.
-pub fn note_stale_once(ctx: &Context) {
+/// Mentions a stale index, as part of this command's output. It is said every time an
+/// issuer is looked up in it: a note remembered in a file would make `check` (which
+/// writes nothing) write under `CERTPATCH_HOME`.
+pub fn note_stale(ctx: &Context) {
     let i = index::active();
     if !is_stale(i, ctx.at) {
         return;
     }
-    let Ok(home) = ctx.home() else { return };
-    let marker = home
-        .root
-        .join("index")
-        .join(format!("stale-noted-{}", i.date));
-    if marker.exists() {
-        return;
-    }
     ctx.printer.note(format!(
-        "certpatch's offline index of intermediates is from {}, more than a year old, and did not know this issuer; a newer one might: download Mozilla's CCADB report of intermediates ({CCADB_CSV_URL}) and run `certpatch index refresh FILE` on it (this note is shown once)",
+        "certpatch's offline index of intermediates is from {}, more than a year old, and did not know this issuer; a newer one might: download Mozilla's CCADB report of intermediates ({CCADB_CSV_URL}) and run `certpatch index refresh FILE` on it",
         i.date
     ));
-    if home.ensure(marker.parent().unwrap()).is_ok() {
-        let _ = crate::store::write::write_atomic(&marker, b"", None);
-    }
 }

@@ -190,7 +190,10 @@ fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<D
             would_drop: drop,
         }
     };
-    let remove_all = format!("certpatch remove --all --bundle {shown}");
+    let remove_all = format!(
+        "certpatch remove --all {}",
+        crate::cli::output::bundle_flag(&target.path)
+    );
     // A dry run only reads; a real restore decides and writes under the lock.
     let done = transaction::run(
         ctx.access(target),
@@ -359,13 +362,14 @@ fn refuse<'a>(
         p.error_detail("  (the certificates are the same; the text around them differs)");
     }
     let reinstall = now.as_ref().or(then).map(Provenance::reinstall_command);
+    let flag = crate::cli::output::bundle_flag(&target.path);
     if bundle.patches.is_empty() {
         match &reinstall {
             Some(cmd) => p.hint(format!(
-                "there is nothing of certpatch's to take out; `{cmd}` puts the package's own bundle back, and `certpatch add FILE --bundle {shown}` adds a certificate again"
+                "there is nothing of certpatch's to take out; `{cmd}` puts the package's own bundle back, and `certpatch add FILE {flag}` adds a certificate again"
             )),
             None => p.hint(format!(
-                "there is nothing of certpatch's to take out; reinstall the package that owns the bundle to get its own copy back, and `certpatch add FILE --bundle {shown}` adds a certificate again"
+                "there is nothing of certpatch's to take out; reinstall the package that owns the bundle to get its own copy back, and `certpatch add FILE {flag}` adds a certificate again"
             )),
         }
     } else {

@@ -211,7 +211,7 @@ pub fn edited_next(target: &crate::target::Target, s: &BundleStatus, named: &[St
     let reinstall = s.package.as_ref().map(|p| p.reinstall_command());
     match reinstall {
         Some(cmd) => Next {
-            argv: cmd.split_whitespace().map(str::to_string).collect(),
+            argv: shlex::split(&cmd).unwrap_or_default(),
             description: format!(
                 "puts the package's own copy back (dropping the foreign edit); then `certpatch reapply {}`",
                 named.join(" ")
