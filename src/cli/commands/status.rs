@@ -176,8 +176,7 @@ impl Next {
         if self.argv.is_empty() {
             return self.description.clone();
         }
-        let line: Vec<String> = self.argv.iter().map(|w| shell_word(w)).collect();
-        format!("{}   # {}", line.join(" "), self.description)
+        format!("{}   # {}", quoted(&self.argv), self.description)
     }
 }
 
@@ -214,14 +213,23 @@ pub fn edited_next(target: &crate::target::Target, s: &BundleStatus, named: &[St
             argv: shlex::split(&cmd).unwrap_or_default(),
             description: format!(
                 "puts the package's own copy back (dropping the foreign edit); then `certpatch reapply {}`",
-                named.join(" ")
+                quoted(named)
             ),
         },
         None => Next::advice(&format!(
             "reinstall the package that owns it (dropping the foreign edit); then `certpatch reapply {}`",
-            named.join(" ")
+            quoted(named)
         )),
     }
+}
+
+/// Words as one shell line, each quoted when it needs it.
+fn quoted(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `--bundle PATH`: the words that name this one bundle in a command to run next.
