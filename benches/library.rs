@@ -35,6 +35,7 @@ fn rules() -> Rules {
     Rules {
         at: clock::parse_at("2026-06-01T00:00:00Z").expect("a valid time"),
         allow_root: false,
+        python_3_13: None,
     }
 }
 

@@ -41,6 +41,7 @@ fn main() {
     let rules = Rules {
         at,
         allow_root: false,
+        python_3_13: None,
     };
     let index = Index::embedded();
     let roots = Roots::embedded();

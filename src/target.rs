@@ -124,6 +124,14 @@ impl Target {
         }
     }
 
+    /// Whether its interpreter is Python 3.13 or newer: `None` when not known.
+    pub fn python_3_13(&self) -> Option<bool> {
+        match (&self.interpreter, &self.python_version) {
+            (Some(_), Some(v)) => discover::at_least_3_13(v),
+            _ => None,
+        }
+    }
+
     /// `PATH (certifi, found via …)`
     pub fn describe(&self) -> String {
         let mut extra = Vec::new();

@@ -54,6 +54,7 @@ fn accepted(der: &[u8], bundle: &Bundle) -> bool {
     let rules = Rules {
         at: datetime!(2026-06-01 0:00 UTC),
         allow_root: false,
+        python_3_13: None,
     };
     judge(&input, bundle, rules)[0].decision == Decision::Add
 }
@@ -138,9 +139,7 @@ fn the_reviewed_one_byte_changes_are_refused() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(
-        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(256)
-    ))]
+    #![proptest_config(crate::x509::proptest_cases::cases(256))]
     #[test]
     fn mutations_outside_the_signed_part_are_never_accepted(
         ms in proptest::collection::vec(mutation(), 1..3)

@@ -104,6 +104,7 @@ mod tests {
         let rules = Rules {
             at: crate::x509::clock::parse_at("2026-06-01T00:00:00Z").unwrap(),
             allow_root: false,
+            python_3_13: None,
         };
         (input, rules)
     }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
-use crate::accept::constraints;
+use crate::accept::{constraints, known_bad};
 use crate::bundle::Bundle;
 use crate::x509::cert::{Cert, NameKey, SigHash};
 
@@ -63,6 +63,9 @@ pub struct Verdict<'a> {
 pub struct Rules {
     pub at: OffsetDateTime,
     pub allow_root: bool,
+    /// Whether the target's Python is 3.13 or newer (`None`: not known). 3.13+ refuses
+    /// what `VERIFY_X509_STRICT` rejects; unknown flags it.
+    pub python_3_13: Option<bool>,
 }
 
 /// The most signatures one judgement verifies. Real inputs need a few per certificate
@@ -190,13 +193,35 @@ pub fn judge_with_budget<'a>(
                 };
             }
             let mut reasons = intrinsic_reasons(cert, rules, &v);
+            if let Some(bad) =
+                known_bad::issued_by(cert, input.iter().chain(bundle.certs.iter()))
+            {
+                reasons.push(finding(
+                    "known-bad-root",
+                    if known_bad::lookup(cert).is_some() {
+                        format!("it is the {}: anyone can impersonate any site with it; refused even with --allow-root", bad.name)
+                    } else {
+                        format!("it is issued by the {}: anyone can impersonate any site with it; refused even with --allow-root", bad.name)
+                    },
+                ));
+            }
             if let Err(reason) = chain {
                 reasons.push(reason.clone());
             }
             if let Err(reason) = path {
                 reasons.push(reason);
             }
-            let warnings = warnings(cert, bundle, rules, &v);
+            let mut warnings = warnings(cert, bundle, rules, &v);
+            if rules.python_3_13 == Some(true) {
+                // The target's Python rejects chains through it: refuse, not warn.
+                if let Some(i) = warnings.iter().position(|w| w.code == "python313-strict") {
+                    let w = warnings.remove(i);
+                    reasons.push(finding(
+                        "python313-strict",
+                        format!("{}; this target's Python is 3.13+, so adding it cannot help: {STRICT_WHAT_WORKS}", w.message),
+                    ));
+                }
+            }
             Verdict {
                 cert,
                 decision: if reasons.is_empty() {
@@ -640,18 +665,28 @@ fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Fin
     if !strict.is_empty() {
         warnings.push(finding(
             "python313-strict",
-            format!(
-                "Python 3.13+ (VERIFY_X509_STRICT) will reject chains through it: {}",
-                strict.join("; ")
-            ),
+            if rules.python_3_13 == Some(false) {
+                format!(
+                    "Python 3.13+ (VERIFY_X509_STRICT) will reject chains through it: {} (this target's Python is older: it works there until you upgrade)",
+                    strict.join("; ")
+                )
+            } else {
+                format!(
+                    "Python 3.13+ (VERIFY_X509_STRICT) will reject chains through it: {}; if this target's Python is 3.13+: {STRICT_WHAT_WORKS}",
+                    strict.join("; ")
+                )
+            },
         ));
     }
     warnings
 }
 
+/// What works when Python 3.13's strict mode rejects a CA certificate.
+pub const STRICT_WHAT_WORKS: &str = "ask the CA for a certificate re-issued with Authority and Subject Key Identifiers (and a critical basicConstraints), or relax it in your own code (`ctx.verify_flags &= ~ssl.VERIFY_X509_STRICT`), or use a Python before 3.13";
+
 /// Traits that OpenSSL's X509_STRICT mode, on by default in Python 3.13's
 /// `ssl.create_default_context()`, rejects in a CA certificate.
-fn strict_traits(cert: &Cert) -> Vec<&'static str> {
+pub fn strict_traits(cert: &Cert) -> Vec<&'static str> {
     let mut traits = Vec::new();
     if matches!(cert.basic_constraints, Some(bc) if bc.ca && !bc.critical) {
         traits.push("basicConstraints is not marked critical");
@@ -691,13 +726,7 @@ mod ccadb_rules {
     #[test]
     #[ignore]
     fn how_many_real_intermediates_each_new_rule_refuses() {
-        let Ok(text) = std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/ccadb/intermediates-2025-06-24.pem"
-        )) else {
-            eprintln!("CCADB file not present: skipped");
-            return;
-        };
+        let text = crate::x509::cert::ccadb::snapshot_pem();
         let input: Vec<Cert> = ::pem::parse_many(text)
             .unwrap()
             .iter()
@@ -713,6 +742,7 @@ mod ccadb_rules {
         let rules = Rules {
             at: time::macros::datetime!(2025-06-24 0:00 UTC),
             allow_root: false,
+            python_3_13: None,
         };
         let v = Verifier::new(usize::MAX);
         let chains = chain_status(&input, &bundle, &v);

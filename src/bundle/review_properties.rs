@@ -3,7 +3,7 @@
 //! (stripped blank lines, text appended after a patch, moved or duplicated patches, line
 //! ending conversions) must never make a removal damage or invent a certificate; one
 //! variant checks with Python's `ssl` that the bundle still loads. The review ran 10,000
-//! cases of each; CI runs fewer.
+//! cases of each; CI runs fewer (`PROPTEST_CASES` sets the number).
 
 use super::*;
 
@@ -182,7 +182,7 @@ fn run_model(original: &[u8], ops: &[Op]) -> Result<(), TestCaseError> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(crate::x509::proptest_cases::cases(300))]
 
     #[test]
     fn interleaved_add_remove_is_replay_exact(original in original(true, false), ops in ops()) {
@@ -191,7 +191,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(crate::x509::proptest_cases::cases(300))]
     #[test]
     fn interleaved_add_remove_mixed_eol(original in original(true, true), ops in ops()) {
         run_model(&original, &ops)?;
@@ -624,7 +624,7 @@ fn run_foreign(original: &[u8], ops: &[FOp], use_py: bool) -> Result<(), TestCas
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(crate::x509::proptest_cases::cases(300))]
     #[test]
     fn foreign_edits_never_corrupt(original in original(false, false), ops in fops()) {
         run_foreign(&original, &ops, false)?;
@@ -632,13 +632,20 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(40))]
+    #![proptest_config(crate::x509::proptest_cases::cases(40))]
     #[test]
+    #[cfg_attr(not(feature = "test-python"), ignore = "runs python3: feature test-python")]
     fn foreign_edits_python_loads(original in original(false, true), ops in fops()) {
-        // Needs python3 (to load each bundle with the ssl module); without it, the same
-        // edits are still checked by `foreign_edits_never_corrupt`.
+        // Needs python3 (to load each bundle with the ssl module): a missing one fails
+        // here (feature `test-python`); `foreign_edits_never_corrupt` checks the same edits
+        // without Python.
         let has_python = std::process::Command::new("python3").arg("-V").output().is_ok();
-        run_foreign(&original, &ops, has_python)?;
+        prop_assert!(
+            has_python,
+            "python3 is not on PATH: install it, or switch off the `test-python` feature \
+             (README, \"Run the tests\")"
+        );
+        run_foreign(&original, &ops, true)?;
     }
 }
 
@@ -815,7 +822,7 @@ fn picks() -> impl Strategy<Value = Vec<Vec<usize>>> {
 
 proptest! {
     // The review ran 10,000 cases of each (PROPTEST_CASES=10000); CI runs fewer.
-    #![proptest_config(ProptestConfig::with_cases(300))]
+    #![proptest_config(crate::x509::proptest_cases::cases(300))]
 
     #[test]
     fn one_pass_removal_equals_one_at_a_time(

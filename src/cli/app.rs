@@ -75,6 +75,7 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         yes: cli.global.yes,
         verbose: cli.global.verbose,
         shown: Default::default(),
+        resolve: cli.global.resolve.clone(),
     };
     match cli.command {
         Command::Find { roots, pythons } => commands::find::run(&ctx, &roots, &pythons),

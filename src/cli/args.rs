@@ -50,9 +50,17 @@ pub struct GlobalArgs {
     /// target named, outside a virtual environment) or to `--all`.
     #[arg(short = 'y', long, global = true)]
     pub yes: bool,
+    /// For `diagnose` and `fix`: connect to ADDR when the server is HOST on PORT, while
+    /// sending and checking HOST (curl's syntax; repeatable).
+    #[arg(long, global = true, value_name = "HOST:PORT:ADDR", value_parser = parse_resolve)]
+    pub resolve: Vec<crate::net::endpoint::Resolve>,
     /// When to use colour (honours NO_COLOR).
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+}
+
+fn parse_resolve(s: &str) -> Result<crate::net::endpoint::Resolve, String> {
+    crate::net::endpoint::Resolve::parse(s)
 }
 
 fn parse_at(s: &str) -> Result<OffsetDateTime, String> {

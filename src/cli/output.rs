@@ -194,6 +194,14 @@ impl Printer {
         }
     }
 
+    /// What a slow step is about to do, on standard error (hidden by `--quiet`, `--json`),
+    /// so that a wait has a reason on screen.
+    pub fn progress(&self, s: impl AsRef<str>) {
+        if !self.json && !self.quiet {
+            self.to_stderr(Some((Tone::Dim, "…")), s.as_ref());
+        }
+    }
+
     /// A note on standard error: worth knowing, not a problem (hidden by `--quiet`, `--json`).
     pub fn note(&self, s: impl AsRef<str>) {
         if !self.json && !self.quiet {
@@ -333,7 +341,7 @@ mod properties {
         /// Whatever a name holds, what is shown holds no control or bidirectional
         /// formatting character, and only the program's line breaks survive `shown`.
         #[test]
-        fn nothing_dangerous_survives(s in "\\PC*|[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}\\u{200e}\\u{200f}\\u{61c}a-z]*") {
+        fn nothing_dangerous_survives(s in "\\PC*|[\\x00-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}\\u{200b}-\\u{200f}\\u{2060}-\\u{2064}\\u{feff}\\u{ad}\\u{61c}a-z]*") {
             let e = escape(&s);
             prop_assert!(!e.chars().any(must_escape), "{:?}", e);
             let m = shown(&s, false, MAX_MESSAGE_BYTES);

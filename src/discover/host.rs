@@ -114,6 +114,9 @@ pub struct Host {
     own_exe: Option<PathBuf>,
 }
 
+#[cfg(test)]
+mod test_hosts;
+
 impl Host {
     /// The real process: `std::env`, the current folder, and `/` as root
     /// unless `CERTPATCH_HOST_ROOT` names another folder.
@@ -135,18 +138,6 @@ impl Host {
         .with_own_exe(std::env::current_exe().ok())
     }
 
-    /// A host made only of what the caller gives: `root` replaces `/` for
-    /// fixed system locations, `env` is the whole environment (nothing is
-    /// read from the process), `cwd` is the current folder.
-    #[cfg(test)]
-    pub fn for_tests(root: &Path, env: &[(&str, &str)], cwd: &Path) -> Host {
-        let env = env
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        Host::new(env, root.to_path_buf(), cwd.to_path_buf())
-    }
-
     /// A host from parts; the home folder comes from `HOME`, else
     /// `USERPROFILE`.
     pub fn new(env: BTreeMap<String, String>, root: PathBuf, cwd: PathBuf) -> Host {
@@ -166,19 +157,6 @@ impl Host {
         host
     }
 
-    /// The same host with one more (or a changed) variable.
-    #[cfg(test)]
-    pub fn with_var(mut self, name: &str, value: &str) -> Host {
-        self.env.insert(name.to_string(), value.to_string());
-        if name == vars::HOME || name == vars::USERPROFILE {
-            self.home = self
-                .var(vars::HOME)
-                .or_else(|| self.var(vars::USERPROFILE))
-                .map(PathBuf::from);
-        }
-        self
-    }
-
     /// The same host with `exe` as the running certpatch executable ([`Host::from_process`]
     /// takes the process's own; a host made with [`Host::new`] has none).
     pub fn with_own_exe(mut self, exe: Option<PathBuf>) -> Host {
@@ -189,13 +167,6 @@ impl Host {
     /// The running certpatch executable, when known.
     pub fn own_exe(&self) -> Option<&Path> {
         self.own_exe.as_deref()
-    }
-
-    /// The same host with another limit on how long an interpreter may take.
-    #[cfg(test)]
-    pub fn with_interpreter_timeout(mut self, timeout: Duration) -> Host {
-        self.interpreter_timeout = timeout;
-        self
     }
 
     /// A variable's value; an empty value counts as unset (as requests and
@@ -216,12 +187,6 @@ impl Host {
     /// Every variable, as given to interpreters that discovery runs.
     pub fn vars(&self) -> &BTreeMap<String, String> {
         &self.env
-    }
-
-    /// The user's home folder, if known.
-    #[cfg(test)]
-    pub fn home(&self) -> Option<&Path> {
-        self.home.as_deref()
     }
 
     /// The current folder (where `.venv` is looked for).

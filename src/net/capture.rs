@@ -62,6 +62,8 @@ pub enum CaptureError {
     Closed { target: String },
     #[error("{target}: the server did not answer in TLS ({detail})\nhint: is this a plain-HTTP or other non-TLS port? HTTPS is usually 443")]
     NotTls { target: String, detail: String },
+    #[error("{target}: the server's certificate message is larger than 64 KiB (thousands of names, or many certificates): certpatch cannot read it, and Python (OpenSSL accepts at most 100 KiB) fails on it too with \"excessive message size\"\nhint: no bundle change fixes this: the server's operator must send a smaller certificate (fewer subjectAltNames) and chain; to look at it anyway, save it with `openssl s_client -showcerts -connect {target}` and read it with `openssl x509 -noout -text`")]
+    TooLarge { target: String },
     #[error("{target}: no common TLS version or cipher ({detail})\nhint: the server may offer only TLS 1.0/1.1 or ciphers certpatch (rustls) refuses; save its chain with `openssl s_client -showcerts -connect {target}` and run `certpatch diagnose --chain FILE --name HOST`")]
     Mismatch { target: String, detail: String },
     #[error("{target}: no certificate within {seconds} s of connecting\nhint: the server or the network is slow or silent; try again, or check HTTPS_PROXY/NO_PROXY")]
@@ -85,6 +87,7 @@ impl CaptureError {
             CaptureError::Unreachable { .. } => "unreachable",
             CaptureError::Closed { .. } => "closed",
             CaptureError::NotTls { .. } => "not-tls",
+            CaptureError::TooLarge { .. } => "too-large",
             CaptureError::Mismatch { .. } => "tls-mismatch",
             CaptureError::TimedOut { .. } => "timed-out",
             CaptureError::Proxy { .. } => "proxy",
@@ -145,25 +148,39 @@ impl ServerCertVerifier for Recorder {
 /// names it), sends a ClientHello with SNI for a host name, and returns the certificates
 /// the server presents. The handshake is always aborted.
 pub fn capture(endpoint: &Endpoint, timeouts: Timeouts) -> Result<Captured, CaptureError> {
+    capture_at(endpoint, None, timeouts)
+}
+
+/// [`capture`], connecting to `addr` instead of resolving the host when given (`--resolve`;
+/// the host is still the name sent and checked). Through a proxy, the proxy resolves the
+/// host and `addr` is not used, as with curl.
+pub fn capture_at(
+    endpoint: &Endpoint,
+    addr: Option<std::net::IpAddr>,
+    timeouts: Timeouts,
+) -> Result<Captured, CaptureError> {
     let proxy =
         proxy::for_https(&endpoint.host, endpoint.port).map_err(|detail| CaptureError::Proxy {
             proxy: "?".into(),
             variable: "HTTPS_PROXY",
             detail,
         })?;
-    capture_via(endpoint, proxy, timeouts)
+    capture_via(endpoint, addr, proxy, timeouts)
 }
 
-/// [`capture`] through `proxy` (or directly), whatever the environment says.
-pub(crate) fn capture_via(
+/// [`capture`] through `proxy` (or directly, to `addr` when given), whatever the
+/// environment says.
+pub fn capture_via(
     endpoint: &Endpoint,
+    addr: Option<std::net::IpAddr>,
     proxy: Option<Proxy>,
     timeouts: Timeouts,
 ) -> Result<Captured, CaptureError> {
     let target = endpoint.authority();
     let (sock, peer, deadline) = match &proxy {
         None => {
-            let (sock, peer) = open(&endpoint.host, endpoint.port, &target, timeouts.connect)?;
+            let host = addr.map_or_else(|| endpoint.host.clone(), |a| a.to_string());
+            let (sock, peer) = open(&host, endpoint.port, &target, timeouts.connect)?;
             (sock, peer, Instant::now() + timeouts.handshake)
         }
         Some(p) => {
@@ -253,6 +270,9 @@ fn classify(target: &str, e: io::Error, timeouts: Timeouts) -> CaptureError {
     if let Some(tls) = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
         use rustls::AlertDescription as A;
         return match tls {
+            rustls::Error::InvalidMessage(rustls::InvalidMessage::HandshakePayloadTooLarge) => {
+                CaptureError::TooLarge { target }
+            }
             rustls::Error::InvalidMessage(m) => CaptureError::NotTls {
                 target,
                 detail: format!("its answer is not a TLS record: {m:?}"),

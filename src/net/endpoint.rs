@@ -137,3 +137,81 @@ mod tests {
         assert!(parse("a b").is_err());
     }
 }
+
+/// One `--resolve HOST:PORT:ADDR` (curl's syntax): connect to ADDR when the server named
+/// is HOST on PORT, while sending and checking HOST.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolve {
+    pub host: String,
+    pub port: u16,
+    pub addr: IpAddr,
+}
+
+impl Resolve {
+    /// Reads `HOST:PORT:ADDR`; ADDR may be an IPv6 address, bracketed or not.
+    pub fn parse(text: &str) -> Result<Resolve, String> {
+        let bad = |why: &str| {
+            format!("--resolve `{text}`: {why}; the form is HOST:PORT:ADDR, e.g. example.com:443:10.0.0.7")
+        };
+        let (host, rest) = text.split_once(':').ok_or_else(|| bad("no port"))?;
+        let (port, addr) = rest.split_once(':').ok_or_else(|| bad("no address"))?;
+        if host.is_empty() || host.contains(['/', '[', ']', ' ']) {
+            return Err(bad("not a host name"));
+        }
+        let port: u16 = port
+            .parse()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| bad("the port is not a number from 1 to 65535"))?;
+        let addr: IpAddr = addr
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .map_err(|_| bad("ADDR is not an IP address"))?;
+        Ok(Resolve {
+            host: host.to_ascii_lowercase(),
+            port,
+            addr,
+        })
+    }
+
+    /// The address `resolves` gives `endpoint`, if one names it.
+    pub fn find(resolves: &[Resolve], endpoint: &Endpoint) -> Option<IpAddr> {
+        resolves
+            .iter()
+            .find(|r| r.port == endpoint.port && r.host.eq_ignore_ascii_case(&endpoint.host))
+            .map(|r| r.addr)
+    }
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+
+    #[test]
+    fn resolve_reads_curls_form_and_matches_host_and_port() {
+        let r = Resolve::parse("Example.com:8443:10.0.0.7").unwrap();
+        assert_eq!((r.host.as_str(), r.port), ("example.com", 8443));
+        assert_eq!(r.addr, "10.0.0.7".parse::<IpAddr>().unwrap());
+        let v6 = Resolve::parse("h:443:[::1]").unwrap();
+        assert_eq!(v6.addr, "::1".parse::<IpAddr>().unwrap());
+        for bad in [
+            "h",
+            "h:443",
+            "h:x:1.2.3.4",
+            "h:0:1.2.3.4",
+            ":443:1.2.3.4",
+            "h:443:name",
+        ] {
+            assert!(Resolve::parse(bad).is_err(), "{bad}");
+        }
+        let list = [r];
+        let ep = |host: &str, port| Endpoint {
+            host: host.into(),
+            port,
+        };
+        assert!(Resolve::find(&list, &ep("EXAMPLE.com", 8443)).is_some());
+        assert!(Resolve::find(&list, &ep("example.com", 443)).is_none());
+        assert!(Resolve::find(&list, &ep("other.com", 8443)).is_none());
+    }
+}

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::bundle::Bundle;
 use crate::net::aia::{Attempt, Fetcher};
-use crate::net::judge::{anchored, extra, path};
+use crate::net::judge::{anchored, extra, path, OsRoots};
 use crate::x509::cert::Cert;
 
 /// A place to look for a certificate's issuer.
@@ -48,6 +48,28 @@ impl Source for Aia {
 
     fn attempts(&self) -> Vec<Attempt> {
         self.fetcher.attempts.clone()
+    }
+}
+
+/// The operating system's store (`SSL_CERT_FILE`/`SSL_CERT_DIR` honoured): where a
+/// company proxy's root lives when the server sends only leaf and intermediate. What it
+/// gives is a root, so the walk ends there and only `--allow-root` adds it.
+#[derive(Default)]
+pub struct OsStore {
+    pub roots: OsRoots,
+}
+
+impl Source for OsStore {
+    fn name(&self) -> &'static str {
+        "operating system's store"
+    }
+
+    fn candidates(&mut self, child: &Cert) -> Vec<(Cert, String)> {
+        self.roots
+            .issuer_of(child)
+            .map(|c| (c, "the operating system's trusted roots".to_string()))
+            .into_iter()
+            .collect()
     }
 }
 

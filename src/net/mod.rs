@@ -8,13 +8,9 @@
 
 pub mod aia;
 pub mod capture;
+pub mod capture_openssl;
 pub mod endpoint;
 pub mod issuers;
 pub mod judge;
 pub mod proxy;
-
-#[cfg(test)]
-#[path = "../../tests/cli/netlab.rs"]
-mod netlab;
-#[cfg(test)]
-mod tests;
+pub mod pyssl;

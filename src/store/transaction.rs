@@ -1,5 +1,5 @@
 //! One bundle transaction: the single way a command changes a bundle (`add`, `remove`,
-//! `restore`, and the coming `reapply` and `fix`).
+//! `restore`, and `reapply` and `fix`, which go through `add`'s per-bundle code).
 //!
 //! [`run`] reads the bundle without the lock and hands the parsed [`Bundle`] to the
 //! command's `plan` (every expensive check: certificate rules, parse and load checks), so

@@ -806,33 +806,41 @@ mod tests {
 }
 
 /// Measurements on the 1,637 real intermediates of CCADB (2025-06-24). Run with
-/// `cargo test --bin certpatch ccadb -- --ignored --nocapture`.
+/// `cargo test --lib ccadb -- --ignored --nocapture`. The snapshot is a fixture
+/// (`fixtures/ccadb/intermediates-2025-06-24.pem.gz`), read by the other layers' tests too.
 #[cfg(test)]
-mod ccadb {
+pub(crate) mod ccadb {
     use super::*;
 
-    pub(crate) fn intermediates() -> Option<Vec<Vec<u8>>> {
-        let text = std::fs::read(concat!(
+    /// The snapshot's PEM text; a missing fixture fails the test, naming the file.
+    pub(crate) fn snapshot_pem() -> Vec<u8> {
+        use std::io::Read;
+        let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/ccadb/intermediates-2025-06-24.pem"
-        ))
-        .ok()?;
-        Some(
-            ::pem::parse_many(text)
-                .unwrap()
-                .into_iter()
-                .map(|p| p.into_contents())
-                .collect(),
-        )
+            "/fixtures/ccadb/intermediates-2025-06-24.pem.gz"
+        );
+        let file = std::fs::File::open(path)
+            .unwrap_or_else(|e| panic!("the CCADB snapshot fixture {path}: {e}"));
+        let mut text = Vec::new();
+        flate2::read::GzDecoder::new(file)
+            .read_to_end(&mut text)
+            .unwrap_or_else(|e| panic!("the CCADB snapshot fixture {path}: {e}"));
+        text
+    }
+
+    /// The DER of every certificate of the snapshot.
+    pub(crate) fn intermediates() -> Vec<Vec<u8>> {
+        ::pem::parse_many(snapshot_pem())
+            .unwrap()
+            .into_iter()
+            .map(|p| p.into_contents())
+            .collect()
     }
 
     #[test]
     #[ignore]
     fn no_real_intermediate_is_refused_for_its_encoding_and_few_for_their_key() {
-        let Some(all) = intermediates() else {
-            eprintln!("CCADB file not present: skipped");
-            return;
-        };
+        let all = intermediates();
         let mut lenient_ok = 0;
         let mut strict_refused = Vec::new();
         let mut key_refused = std::collections::BTreeMap::<String, usize>::new();

@@ -665,7 +665,7 @@ mod properties {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(300))]
+        #![proptest_config(crate::x509::proptest_cases::cases(300))]
 
         /// Arbitrary bytes never panic; they are either certificates or a clear refusal.
         #[test]

@@ -8,3 +8,6 @@ pub mod cert;
 pub mod clock;
 pub mod input;
 pub mod text;
+
+#[cfg(test)]
+pub(crate) mod proptest_cases;

@@ -22,7 +22,11 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 /// Whether `c` must not reach a terminal as itself: control characters (C0, DEL, C1,
 /// which move the cursor, start escape sequences or break lines), bidirectional
 /// formatting characters (which reorder what is shown: U+202A–U+202E, U+2066–U+2069,
-/// U+200E, U+200F, U+061C), and the Unicode line and paragraph separators.
+/// U+200E, U+200F, U+061C), the Unicode line and paragraph separators, and characters
+/// that show nothing at all (which make two different names look the same: the zero-width
+/// space, non-joiner and joiner U+200B–U+200D, the word joiner and invisible operators
+/// U+2060–U+2064, the byte order mark U+FEFF, the soft hyphen U+00AD, the Mongolian vowel
+/// separator U+180E and the combining grapheme joiner U+034F).
 pub(crate) fn must_escape(c: char) -> bool {
     c.is_control()
         || matches!(
@@ -34,6 +38,12 @@ pub(crate) fn must_escape(c: char) -> bool {
                 | '\u{061c}'
                 | '\u{2028}'
                 | '\u{2029}'
+                | '\u{200b}'..='\u{200d}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{feff}'
+                | '\u{00ad}'
+                | '\u{180e}'
+                | '\u{034f}'
         )
 }
 
@@ -147,4 +157,26 @@ pub fn shell_word(word: &str) -> String {
 /// A path as one shell word ([`shell_word`] of its text).
 pub fn shell_path(path: &std::path::Path) -> String {
     shell_word(&path.to_string_lossy())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+
+    #[test]
+    fn invisible_characters_are_written_visibly() {
+        assert_eq!(
+            escape("R\u{200b}1\u{200c}0\u{200d}x\u{2060}y\u{2064}z\u{feff}"),
+            "R\\u{200b}1\\u{200c}0\\u{200d}x\\u{2060}y\\u{2064}z\\u{feff}"
+        );
+        assert_eq!(
+            escape("soft\u{ad}hyphen\u{180e}\u{34f}"),
+            "soft\\xadhyphen\\u{180e}\\u{034f}"
+        );
+        // Visible neighbours stay as they are.
+        assert!(matches!(
+            escape("R10 \u{200a}\u{2010}\u{2065}\u{fefe}"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+    }
 }

@@ -1,7 +1,7 @@
 //! Attacks through the filesystem, reproduced: certpatch is often run as root on files other
 //! users can write. Each test plants what another user could plant (as root, files are
-//! chowned to `nobody`, uid 65534; a test that needs that is skipped with a message when not
-//! run as root) and asserts the exact outcome: the victim's bytes unchanged, exit 1, and the
+//! chowned to `nobody`, uid 65534; a test that needs that fails when not run as root, and
+//! `--features no-root-tests` leaves it out) and asserts the exact outcome: the victim's bytes unchanged, exit 1, and the
 //! reason on standard error.
 
 use std::fs;
@@ -15,15 +15,7 @@ use crate::common::*;
 pub const NOBODY: u32 = 65534;
 
 pub fn is_root() -> bool {
-    fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
-}
-
-fn skip_unless_root(test: &str) -> bool {
-    if !is_root() {
-        eprintln!("SKIPPED {test}: needs root to play another user (chown to uid {NOBODY})");
-        return true;
-    }
-    false
+    running_as_root()
 }
 
 fn chmod(p: &Path, mode: u32) {
@@ -34,54 +26,37 @@ fn chown(p: &Path, uid: u32) {
     std::os::unix::fs::lchown(p, Some(uid), Some(uid)).unwrap();
 }
 
-fn setpriv() -> Option<PathBuf> {
-    ["/usr/bin/setpriv", "/bin/setpriv"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists())
-}
-
 /// Runs certpatch as `nobody` (root only) with `args`, from a copy of the binary and with
 /// a `CERTPATCH_HOME` of nobody's own, all inside the sandbox made traversable: CI may
-/// clone the repository inside a private (0700) folder that `nobody` cannot enter. `None`
-/// (with a message) when `setpriv` is missing. Everything else the child reads must be
-/// copied into the sandbox, readable, by the caller.
+/// clone the repository inside a private (0700) folder that `nobody` cannot enter.
+/// Everything else the child reads must be copied into the sandbox, readable, by the
+/// caller. Always `Some`: a missing `setpriv` fails the test, naming what to install (the
+/// `Option` is kept for the callers written when it skipped).
 pub fn as_nobody(sb: &Sandbox, home: &Path, args: &[&std::ffi::OsStr]) -> Option<Output> {
-    let Some(setpriv) = setpriv() else {
-        eprintln!("SKIPPED: setpriv is not available");
-        return None;
-    };
+    let setpriv = require_setpriv();
     chmod(sb.root(), 0o755);
     let bin_dir = sb.root().join("nobody-bin");
     fs::create_dir_all(&bin_dir).unwrap();
     chmod(&bin_dir, 0o755);
     let copy = bin_dir.join("certpatch");
     if !copy.exists() {
-        fs::copy(bin(), &copy).unwrap();
+        // Copied by a child process, so the copy is never "busy" when it runs.
+        copy_binary(&copy);
     }
-    chmod(&copy, 0o755);
-    // A copy just written can be "busy" for a moment: another test thread may have forked
-    // while the copy's write descriptor was open (it closes when that child execs).
-    for _ in 0..50 {
-        let out = std::process::Command::new(&setpriv)
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-            .arg(&copy)
-            .args(args)
-            .env_clear()
-            .env("HOME", sb.root().join("no-home"))
-            .env("PATH", sb.root().join("no-bin"))
-            .env("CERTPATCH_HOST_ROOT", sb.root().join("no-host"))
-            .env("PYENV_ROOT", sb.root().join("no-pyenv"))
-            .env("CERTPATCH_HOME", home)
-            .current_dir(sb.root())
-            .output()
-            .unwrap();
-        if !stderr(&out).contains("Text file busy") {
-            return Some(out);
-        }
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-    panic!("the copy of certpatch stayed busy");
+    let out = std::process::Command::new(&setpriv)
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&copy)
+        .args(args)
+        .env_clear()
+        .env("HOME", sb.root().join("no-home"))
+        .env("PATH", sb.root().join("no-bin"))
+        .env("CERTPATCH_HOST_ROOT", sb.root().join("no-host"))
+        .env("PYENV_ROOT", sb.root().join("no-pyenv"))
+        .env("CERTPATCH_HOME", home)
+        .current_dir(sb.root())
+        .output()
+        .unwrap();
+    Some(out)
 }
 
 /// A fixture copied into the sandbox, readable by everyone.
@@ -179,10 +154,12 @@ fn output_link_planted_in_a_shared_folder_is_refused_and_its_target_untouched() 
 }
 
 #[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
 fn output_is_never_chowned_nor_group_or_world_writable() {
-    if skip_unless_root("output_is_never_chowned_nor_group_or_world_writable") {
-        return;
-    }
+    require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
     chown(&bundle, NOBODY);
@@ -209,10 +186,12 @@ fn output_is_never_chowned_nor_group_or_world_writable() {
 /// over a root-only file: the folder is opened once, following only root's or the running
 /// user's links, and the copy is created and renamed in that open folder.
 #[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root: chowns files to another uid (feature no-root-tests)"
+)]
 fn output_through_a_parent_folder_link_another_user_owns_is_refused() {
-    if skip_unless_root("output_through_a_parent_folder_link_another_user_owns_is_refused") {
-        return;
-    }
+    require_root("output_through_a_parent_folder_link_another_user_owns_is_refused chowns files");
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
     let shared = sb.root().join("shared");
@@ -384,10 +363,12 @@ fn env_bundle_linked_inside_the_environment_is_patched_at_its_real_path() {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
 fn env_bundle_owned_by_another_user_is_refused() {
-    if skip_unless_root("env_bundle_owned_by_another_user_is_refused") {
-        return;
-    }
+    require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
     let (venv, certifi) = make_venv(&sb);
     chown(&certifi, NOBODY);
@@ -422,11 +403,7 @@ fn env_bundle_that_is_a_fifo_is_refused_without_blocking() {
     let sb = Sandbox::new();
     let (venv, certifi) = make_venv(&sb);
     fs::remove_file(&certifi).unwrap();
-    let made = std::process::Command::new("mkfifo").arg(&certifi).status();
-    if !made.is_ok_and(|s| s.success()) {
-        eprintln!("SKIPPED: mkfifo is not available");
-        return;
-    }
+    make_fifo(&certifi);
     // The Sandbox command is killed after 60 s: a hang fails the test.
     for command in ["add", "check"] {
         let out = sb
@@ -466,10 +443,12 @@ fn env_bundle_that_is_a_fifo_is_refused_without_blocking() {
 // --bundle
 
 #[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
 fn explicit_bundle_through_a_link_another_user_owns_is_refused() {
-    if skip_unless_root("explicit_bundle_through_a_link_another_user_owns_is_refused") {
-        return;
-    }
+    require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
     let shared = sb.root().join("shared");
     fs::create_dir(&shared).unwrap();
@@ -505,10 +484,12 @@ fn explicit_bundle_through_a_link_another_user_owns_is_refused() {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
 fn non_owner_cannot_replace_a_root_owned_read_only_bundle() {
-    if skip_unless_root("non_owner_cannot_replace_a_root_owned_read_only_bundle") {
-        return;
-    }
+    require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
     let dir = sb.root().join("shared");
     fs::create_dir(&dir).unwrap();
@@ -533,10 +514,12 @@ fn non_owner_cannot_replace_a_root_owned_read_only_bundle() {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
 fn read_only_bundle_is_refused_for_its_owner_but_patched_by_root() {
-    if skip_unless_root("read_only_bundle_is_refused_for_its_owner_but_patched_by_root") {
-        return;
-    }
+    require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
     let dir = sb.root().join("mine");
     fs::create_dir(&dir).unwrap();
@@ -568,10 +551,12 @@ fn read_only_bundle_is_refused_for_its_owner_but_patched_by_root() {
 }
 
 #[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
 fn root_patching_in_a_folder_others_can_write_is_warned() {
-    if skip_unless_root("root_patching_in_a_folder_others_can_write_is_warned") {
-        return;
-    }
+    require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
     chmod(&sb.bundle_dir(), 0o777);
@@ -600,10 +585,12 @@ fn root_patching_in_a_folder_others_can_write_is_warned() {
 // CERTPATCH_HOME
 
 #[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
 fn state_folder_owned_by_another_user_is_refused() {
-    if skip_unless_root("state_folder_owned_by_another_user_is_refused") {
-        return;
-    }
+    require_root("chowns files to uid 65534 to play another user");
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
     fs::create_dir(sb.home()).unwrap();
@@ -752,11 +739,7 @@ fn a_fifo_among_the_package_records_does_not_hang_add_or_status() {
     let dist = site.join("certifi-2026.10.19.dist-info");
     fs::create_dir_all(&dist).unwrap();
     for fifo in [dist.join("METADATA"), dist.join("RECORD")] {
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-        if !made.is_ok_and(|s| s.success()) {
-            eprintln!("SKIPPED: mkfifo is not available");
-            return;
-        }
+        make_fifo(&fifo);
     }
     // The Sandbox command is killed after 60 s: a hang fails the test.
     let out = add_env(&sb, &venv);

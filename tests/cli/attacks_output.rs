@@ -1,6 +1,6 @@
 //! What certpatch shows cannot be turned against the person reading it: names, sources and
-//! paths from crafted bundles and certificates are escaped (control and bidirectional
-//! characters written visibly), messages that list items stay short, a damaged certificate
+//! paths from crafted bundles and certificates are escaped (control, bidirectional
+//! and zero-width characters written visibly), messages that list items stay short, a damaged certificate
 //! is not called a private key, and a closed standard output ends a command quietly.
 
 use std::path::PathBuf;
@@ -38,9 +38,15 @@ fn pem_of(der: &[u8]) -> String {
 /// The test bundle followed by a certpatch-shaped patch of `der` whose first line names
 /// the forged source.
 fn forged_bundle(sb: &Sandbox, der: &[u8]) -> PathBuf {
+    bundle_with_source(sb, der, FORGED_SOURCE_IN_BUNDLE)
+}
+
+/// The test bundle followed by a certpatch-shaped patch of `der` whose first line names
+/// `source` (as written in a bundle: escaped to ASCII).
+fn bundle_with_source(sb: &Sandbox, der: &[u8], source: &str) -> PathBuf {
     let mut bytes = test_bundle_bytes();
     let patch = format!(
-        "\n# certpatch: added 2026-01-01T00:00:00Z from {FORGED_SOURCE_IN_BUNDLE}\n\
+        "\n# certpatch: added 2026-01-01T00:00:00Z from {source}\n\
          # Label: \"x\"\n\
          # SHA256 Fingerprint: {}\n{}",
         hex_colons(&Sha256::digest(der)).to_uppercase(),
@@ -48,6 +54,19 @@ fn forged_bundle(sb: &Sandbox, der: &[u8]) -> PathBuf {
     );
     bytes.extend(patch.as_bytes());
     sb.write_bundle("cacert.pem", &bytes)
+}
+
+/// `certpatch list --bundle BUNDLE`, which must succeed: its standard output.
+fn list_text(sb: &Sandbox, bundle: &std::path::Path) -> String {
+    let out = sb
+        .cmd()
+        .arg("list")
+        .arg("--bundle")
+        .arg(bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "list");
+    stdout(&out)
 }
 
 fn assert_no_raw_controls(text: &str, what: &str) {
@@ -66,15 +85,7 @@ fn list_escapes_a_forged_source_and_a_bidi_name() {
     let der = rlo_cert_der();
     let bundle = forged_bundle(&sb, &der);
 
-    let out = sb
-        .cmd()
-        .arg("list")
-        .arg("--bundle")
-        .arg(&bundle)
-        .output()
-        .unwrap();
-    assert_exit(&out, 0, "list");
-    let text = stdout(&out);
+    let text = list_text(&sb, &bundle);
     assert_no_raw_controls(&text, "list");
     assert!(
         !text.lines().any(|l| l.starts_with("ok: forged")),
@@ -88,6 +99,32 @@ fn list_escapes_a_forged_source_and_a_bidi_name() {
     let patch = &v["bundles"][0]["patches"][0];
     assert_eq!(patch["source"], FORGED_SOURCE_RAW, "{v:#}");
     assert_eq!(patch["sha256"], sha256(&der));
+}
+
+/// A source whose name holds characters that show nothing (zero-width space, joiner, word
+/// joiner, byte order mark): on a terminal it would look like `cacert.pem`.
+#[test]
+fn list_writes_invisible_characters_of_a_source_visibly() {
+    let sb = Sandbox::new();
+    let der = der(&gen("int-good.pem"));
+    let bundle = bundle_with_source(&sb, &der, "ca\\u200bcert\\u200d.\\u2060pem\\ufeff");
+    let text = list_text(&sb, &bundle);
+    assert!(
+        text.contains("ca\\u{200b}cert\\u{200d}.\\u{2060}pem\\u{feff}"),
+        "{text}"
+    );
+    for c in ['\u{200b}', '\u{200d}', '\u{2060}', '\u{feff}'] {
+        assert!(
+            !text.contains(c),
+            "raw {c:?} reached the terminal:\n{text:?}"
+        );
+    }
+    // JSON carries the name itself.
+    let v = sb.list_json(&bundle);
+    assert_eq!(
+        v["bundles"][0]["patches"][0]["source"], "ca\u{200b}cert\u{200d}.\u{2060}pem\u{feff}",
+        "{v:#}"
+    );
 }
 
 #[test]
@@ -185,6 +222,13 @@ fn a_damaged_der_certificate_is_malformed_not_a_private_key() {
     assert_exit(&out, 1, "add a damaged DER certificate");
     let v = json(&out);
     assert_eq!(v["error"]["code"], "malformed", "{v:#}");
+    // The message (where a wrong "private key" verdict would show) names the real fault.
+    let message = v["error"]["message"].as_str().expect("error.message");
+    assert!(
+        message.contains("is malformed: not a valid X.509 certificate"),
+        "{message}"
+    );
+    assert!(!message.contains("private key"), "{message}");
     assert!(!stderr(&out).contains("private key"), "{}", stderr(&out));
     assert_file_is(&bundle, &test_bundle_bytes(), "bundle unchanged");
 }
@@ -336,10 +380,11 @@ fn a_whole_bundle_as_input_lists_a_few_certificates_and_counts_the_rest() {
 
 #[test]
 fn output_lost_to_a_full_disk_is_a_failure_not_a_panic() {
-    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
-        eprintln!("SKIPPED: /dev/full is not available");
-        return;
-    };
+    // /dev/full is part of every Linux system (devtmpfs): no feature for it.
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap_or_else(|e| panic!("/dev/full (a Linux device that is always full): {e}"));
     let sb = Sandbox::new();
     let out = sb
         .std_cmd()

@@ -1562,18 +1562,9 @@ fn an_unreadable_folder_under_root_is_reported() {
         fs::set_permissions(&d, fs::Permissions::from_mode(0o777)).unwrap();
     }
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-    let is_root = std::process::Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
-        .unwrap_or(false);
-    let out = if is_root {
-        if !Path::new("/usr/bin/setpriv").exists() {
-            fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-            eprintln!("SKIPPED: setpriv is not available");
-            return;
-        }
-        std::process::Command::new("/usr/bin/setpriv")
+    let out = if running_as_root() {
+        let setpriv = require_setpriv();
+        std::process::Command::new(setpriv)
             .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(bin())
             .env_clear()
@@ -1688,7 +1679,8 @@ fn make_tool_venv(dir: &Path) -> PathBuf {
     write(&sp.join("certpatch-0.1.0.dist-info/RECORD"), b"");
     let exe = dir.join("bin/certpatch");
     if fs::hard_link(bin(), &exe).is_err() {
-        fs::copy(bin(), &exe).unwrap();
+        // Copied by a child process, so the copy is never "busy" when it runs.
+        copy_binary(&exe);
     }
     dir.to_path_buf()
 }
@@ -1697,28 +1689,20 @@ impl Machine {
     /// Runs the certpatch of the tool venv `tool` (made by [`make_tool_venv`]) as
     /// [`Machine::run`] runs the one under test, from `cwd`.
     fn run_tool(&self, tool: &Path, cwd: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {
-        // A copy just written can be "busy" for a moment (another test thread forked while
-        // its write descriptor was open).
-        for _ in 0..50 {
-            let mut cmd = std::process::Command::new(tool.join("bin/certpatch"));
-            cmd.env_clear()
-                .env("PATH", self.p("bin"))
-                .env("HOME", self.home())
-                .env("CERTPATCH_HOST_ROOT", self.host_root())
-                .env("CERTPATCH_HOME", self.state())
-                .current_dir(cwd)
-                .args(args);
-            for (k, v) in vars {
-                cmd.env(k, v);
-            }
-            match cmd.output() {
-                Err(e) if e.raw_os_error() == Some(26) => {
-                    std::thread::sleep(std::time::Duration::from_millis(100))
-                }
-                out => return out.unwrap(),
-            }
+        // The copy (made by `cp` or a hard link) never had a write descriptor in this
+        // process, so it is never "busy".
+        let mut cmd = std::process::Command::new(tool.join("bin/certpatch"));
+        cmd.env_clear()
+            .env("PATH", self.p("bin"))
+            .env("HOME", self.home())
+            .env("CERTPATCH_HOST_ROOT", self.host_root())
+            .env("CERTPATCH_HOME", self.state())
+            .current_dir(cwd)
+            .args(args);
+        for (k, v) in vars {
+            cmd.env(k, v);
         }
-        panic!("the tool's copy of certpatch stayed busy");
+        cmd.output().unwrap()
     }
 }
 

@@ -57,14 +57,7 @@ fn docs_json_md_keys_are_in_real_output() {
     let int = gen("int-01.pem");
     let run = |args: &[&str]| -> Value {
         let mut cmd = sb.cmd();
-        for v in [
-            "HTTPS_PROXY",
-            "https_proxy",
-            "HTTP_PROXY",
-            "http_proxy",
-            "ALL_PROXY",
-            "all_proxy",
-        ] {
+        for v in PROXY_VARS {
             cmd.env_remove(v);
         }
         let out = cmd.args(args).arg("--json").output().unwrap();

@@ -6,6 +6,8 @@
 //! certificates expire.
 
 mod common;
+// The servers and venvs of the test support, where the tests have always named them.
+use common::{netlab, pyvenv};
 
 mod clients_e2e;
 
@@ -15,26 +17,26 @@ mod attacks_output;
 mod attacks_restore;
 mod bounded;
 
+mod badssl;
 mod chain_export;
 
 mod concise;
 mod concurrency;
 mod confirm;
 mod crash;
+mod diagnose_fix;
 mod discovery;
+mod fix_e2e;
 mod inputs;
 mod json;
 mod json_doc;
 mod ledger_status;
 mod man;
-mod net;
-mod net_e2e;
-mod netlab;
+mod net_layer;
 mod offline;
 mod packaging;
 mod python313;
 mod python_e2e;
-mod pyvenv;
 mod readme;
 mod refusals;
 mod regressions;

@@ -2,13 +2,14 @@
 //! `ssl.create_default_context()` sets VERIFY_X509_STRICT, and a chain through a CA whose
 //! basicConstraints is not critical and that lacks key identifiers fails there, while it
 //! passes on an older Python. Runs against a real TLS server on 127.0.0.1 and this
-//! machine's Pythons; skips (saying so) where no Python 3.13+ or older Python is found.
+//! machine's Pythons; fails, naming what to install, where no Python 3.13+ or no older
+//! Python is found (feature `test-python313`, on by default).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::common::*;
-use crate::python_e2e::{python3, LeafOnlyServer, CA_OVERRIDES};
+use crate::pyvenv::{python313, version_at_least, LeafOnlyServer, CA_OVERRIDES};
 
 /// Connects to 127.0.0.1:`port` as `localhost`, trusting only `bundle`; the error text,
 /// or `None` when the handshake succeeds.
@@ -35,51 +36,27 @@ fn handshake(python: &Path, bundle: &Path, port: u16) -> Option<String> {
     }
 }
 
-fn version_at_least(python: &Path, minor: u32) -> Option<bool> {
-    let out = Command::new(python)
-        .args(["-I", "-c", "import sys; print(sys.version_info[1])"])
-        .output()
-        .ok()?;
-    let v: u32 = String::from_utf8_lossy(&out.stdout).trim().parse().ok()?;
-    out.status.success().then_some(v >= minor)
-}
-
-/// A Python 3.13 or newer: a `python3.1X` on `PATH`, or a pyenv version.
-fn python313() -> Option<PathBuf> {
-    let mut candidates = Vec::new();
-    if let Some(path) = std::env::var_os("PATH") {
-        for dir in std::env::split_paths(&path) {
-            for minor in 13..=20 {
-                candidates.push(dir.join(format!("python3.{minor}")));
-            }
-        }
-    }
-    let pyenv = std::env::var_os("PYENV_ROOT")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".pyenv")));
-    if let Some(versions) = pyenv.map(|p| p.join("versions")) {
-        if let Ok(entries) = std::fs::read_dir(versions) {
-            for e in entries.flatten() {
-                candidates.push(e.path().join("bin/python3"));
-            }
-        }
-    }
-    candidates
-        .into_iter()
-        .filter(|p| p.is_file())
-        .find(|p| version_at_least(p, 13) == Some(true))
-}
-
 #[test]
+#[cfg_attr(
+    not(feature = "test-python313"),
+    ignore = "needs Python 3.13+ and an older python3: feature test-python313"
+)]
 fn strict_traits_warning_matches_python_313_behaviour() {
-    let (Some(old), Some(new)) = (python3(), python313()) else {
-        eprintln!("SKIPPED: needs python3 and a Python 3.13+ (none found)");
-        return;
-    };
-    if version_at_least(&old, 13) != Some(false) {
-        eprintln!("SKIPPED: python3 on PATH is already 3.13+; no older Python to compare");
-        return;
-    }
+    let old = require_python3();
+    let new = python313().unwrap_or_else(|| {
+        panic!(
+            "no Python 3.13+ found (python3.13 or newer on PATH, or a pyenv version): install \
+             one (pyenv install 3.13), or switch off the `test-python313` feature: \
+             cargo test --no-default-features --features test-python,test-pypi"
+        )
+    });
+    assert_eq!(
+        version_at_least(&old, 13),
+        Some(false),
+        "{} is already Python 3.13+: put an older python3 (3.10-3.12) first on PATH to \
+         compare with, or switch off the `test-python313` feature",
+        old.display()
+    );
     let sb = Sandbox::new();
     let bundle = sb.test_bundle();
     let out = sb.add(gen("int-strict-traits.pem"), &bundle, &["--json"]);

@@ -4,14 +4,18 @@
 //! it (pip's vendored bundle too), and `certpatch remove --all` undoing it byte for byte.
 //!
 //! The bundles live in a venv inside a temporary folder; the host's own Pythons are only
-//! used to create that venv. Skips (saying so) only where `python3` is absent.
+//! used to create that venv. Needs `python3` and PyPI (feature `test-pypi`, on by default):
+//! without them it fails, naming what is missing.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
-use crate::pyvenv::{make_venv, run_ok};
-pub use crate::pyvenv::{python3, CA_OVERRIDES};
+use crate::common::require_python3;
+use crate::pyvenv::{make_venv, venv_bundles};
+// `python3` and the leaf-only server stay reachable from here for the tests that imported
+// them from this module.
+#[allow(unused_imports)]
+pub use crate::pyvenv::{python3, LeafOnlyServer, CA_OVERRIDES};
 
 const TEST_CLOCK: &str = "2026-06-01T00:00:00Z";
 
@@ -19,62 +23,6 @@ fn fixture(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")
         .join(rel)
-}
-
-/// A TLS server on 127.0.0.1 that sends only its leaf certificate (no intermediate).
-pub struct LeafOnlyServer {
-    child: Child,
-    pub port: u16,
-}
-
-impl LeafOnlyServer {
-    pub fn start(python: &Path) -> LeafOnlyServer {
-        Self::start_with(python, &fixture("gen/leaf.pem"), &fixture("gen/leaf.key"))
-    }
-
-    /// Serves `cert` alone (no chain) with `key`.
-    pub fn start_with(python: &Path, cert: &Path, key: &Path) -> LeafOnlyServer {
-        let script = r#"
-import http.server, ssl, sys
-class Quiet(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b"hello from the leaf-only server\n"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(sys.argv[1], sys.argv[2])  # the leaf alone: the intermediate is "forgotten"
-srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-print(srv.server_address[1], flush=True)
-srv.serve_forever()
-"#;
-        let mut child = Command::new(python)
-            .arg("-c")
-            .arg(script)
-            .arg(cert)
-            .arg(key)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the TLS server");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("server port");
-        let port = line.trim().parse().expect("server printed its port");
-        LeafOnlyServer { child, port }
-    }
-}
-
-impl Drop for LeafOnlyServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Runs `code` in the venv's Python without the CA override variables; returns
@@ -108,37 +56,18 @@ fn certpatch(home: &Path) -> Command {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-pypi"),
+    ignore = "installs packages from PyPI: feature test-pypi"
+)]
 fn requests_fails_then_add_python_fixes_it_and_remove_all_undoes_it() {
-    let Some(system_python) = python3() else {
-        eprintln!("SKIPPED: python3 is not on PATH, so the end-to-end test cannot run");
-        return;
-    };
+    let system_python = require_python3();
     let tmp = tempfile::tempdir().unwrap();
     let venv = tmp.path().join("venv");
     let home = tmp.path().join("certpatch-home");
     // Installing from the registry may need the machine's CA settings: kept for pip.
     let python = make_venv(&system_python, &venv, &["certifi", "requests"]);
-    let where_ = run_ok(
-        Command::new(&python).args([
-            "-I",
-            "-c",
-            "import certifi; from pip._vendor import certifi as p; print(certifi.where()); print(p.where())",
-        ]),
-        "ask certifi.where()",
-    );
-    let bundles: Vec<PathBuf> = where_.lines().map(PathBuf::from).collect();
-    assert_eq!(
-        bundles.len(),
-        2,
-        "certifi and pip's vendored certifi: {where_}"
-    );
-    for b in &bundles {
-        assert!(
-            b.starts_with(&venv),
-            "{} must be inside the temporary venv",
-            b.display()
-        );
-    }
+    let bundles = venv_bundles(&python, &venv);
 
     // The server's root is already trusted (as a public root would be); only the
     // intermediate is missing.

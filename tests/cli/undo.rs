@@ -428,9 +428,14 @@ fn restore_refuses_after_a_foreign_edit_and_offers_no_override() {
         err.contains("certpatch remove --all --bundle"),
         "and says what to run instead: {err}"
     );
+    // No flag that could downgrade: `restore --force` is gone (the refusal used to offer
+    // it), so asking for it is a usage error and writes nothing.
+    let forced = sb.restore(&bundle, &["--force"]);
+    assert_exit(&forced, 2, "restore --force");
     assert!(
-        !err.contains("--force"),
-        "no flag that could downgrade: {err}"
+        stderr(&forced).contains("unexpected argument '--force'"),
+        "{}",
+        stderr(&forced)
     );
     assert_file_is(&bundle, &edited, "refused restore: bundle unchanged");
 

@@ -5,13 +5,15 @@
 //!
 //! The test root stands for a public root: it is added with `add --allow-root` (so it is a
 //! recorded patch too, and `reapply` checks it again under the rules it was added with).
-//! Skips (saying so) only where `python3` is absent.
+//! Needs `python3` and PyPI (feature `test-pypi`, on by default): without them it fails,
+//! naming what is missing.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::common::require_python3;
 use crate::python_e2e::LeafOnlyServer;
-use crate::pyvenv::{make_venv, python3, run_ok, CA_OVERRIDES};
+use crate::pyvenv::{make_venv, run_ok, CA_OVERRIDES};
 
 const TEST_CLOCK: &str = "2026-06-01T00:00:00Z";
 
@@ -70,11 +72,12 @@ fn requests_get(python: &Path, url: &str) -> (bool, String) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-pypi"),
+    ignore = "installs packages from PyPI: feature test-pypi"
+)]
 fn force_reinstall_loses_the_patch_status_tells_reapply_restores_and_requests_works() {
-    let Some(system_python) = python3() else {
-        eprintln!("SKIPPED: python3 is not on PATH, so the end-to-end test cannot run");
-        return;
-    };
+    let system_python = require_python3();
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
     std::fs::create_dir_all(t.join("home")).unwrap();

@@ -193,3 +193,97 @@ fn ca_limited_to_client_auth_warns_about_servers() {
     let good = sb.add(gen("int-good.pem"), &bundle, &["--json"]);
     assert!(!codes(&json(&good), "warnings", 0).contains(&"no-server-auth".to_string()));
 }
+
+/// A venv whose Python is `version` (from its layout), with `bundle`'s bytes as certifi's
+/// bundle and a `bin/python3` that cannot run; the bundle's path.
+fn venv_with(
+    sb: &Sandbox,
+    version: &str,
+    bundle: &[u8],
+) -> (std::path::PathBuf, std::path::PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = sb.root().join(format!("venv{version}"));
+    let sp = dir.join(format!("lib/python{version}/site-packages"));
+    std::fs::create_dir_all(sp.join("certifi")).unwrap();
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    std::fs::write(
+        dir.join("pyvenv.cfg"),
+        format!("home = /nonexistent/bin\ninclude-system-site-packages = false\nversion = {version}.1\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("bin/python3"), "#!/bin/sh\nexit 1\n").unwrap();
+    std::fs::set_permissions(
+        dir.join("bin/python3"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::write(sp.join("certifi/__init__.py"), b"").unwrap();
+    std::fs::write(sp.join("certifi/core.py"), b"def where(): ...\n").unwrap();
+    let pem = sp.join("certifi/cacert.pem");
+    std::fs::write(&pem, bundle).unwrap();
+    (dir, pem)
+}
+
+#[test]
+fn python313_strict_traits_are_refused_for_a_python_313_target_and_added_for_312() {
+    // Issue 15: for a target whose Python is 3.13+, an intermediate strict mode rejects is
+    // refused with the reason and what works; never "retry the failing request".
+    let sb = Sandbox::new();
+    let bytes = test_bundle_bytes();
+    let (env313, pem313) = venv_with(&sb, "3.13", &bytes);
+    let out = sb
+        .cmd()
+        .args(["add", "--json", "--at", TEST_CLOCK, "--env"])
+        .arg(&env313)
+        .arg(gen("int-strict-traits.pem"))
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "add int-strict-traits to a 3.13 venv");
+    let v = json(&out);
+    let reasons = v["bundles"][0]["certificates"][0]["reasons"].to_string();
+    assert!(reasons.contains("python313-strict"), "{v:#}");
+    assert!(
+        reasons.contains("VERIFY_X509_STRICT") && reasons.contains("re-issued"),
+        "{v:#}"
+    );
+    assert!(!stdout(&out).contains("retry"), "{}", stdout(&out));
+    assert_file_is(
+        &pem313,
+        &bytes,
+        "refused: the 3.13 venv's bundle is unchanged",
+    );
+
+    // The same certificate for a Python 3.12 venv: added, with the warning.
+    let (env312, pem312) = venv_with(&sb, "3.12", &bytes);
+    let out = sb
+        .cmd()
+        .args(["add", "--json", "--at", TEST_CLOCK, "--env"])
+        .arg(&env312)
+        .arg(gen("int-strict-traits.pem"))
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert!(
+        v["bundles"][0]["certificates"][0]["warnings"]
+            .to_string()
+            .contains("python313-strict"),
+        "{v:#}"
+    );
+    assert_eq!(
+        count_cert(&read(&pem312), &der(&gen("int-strict-traits.pem"))),
+        1
+    );
+}
+
+#[test]
+fn python313_strict_traits_for_an_unknown_python_say_what_still_fails_not_a_bare_retry() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let out = sb.add_ok(gen("int-strict-traits.pem"), &bundle, &[]);
+    let text = stdout(&out);
+    assert!(!text.contains("retry the failing request now"), "{text}");
+    assert!(
+        text.contains("on Python 3.13+ chains through it still fail"),
+        "{text}"
+    );
+}

@@ -10,7 +10,7 @@ use super::report::{
 };
 use super::{bundle_error, knowledge, preview, Context};
 use crate::accept::plan::{plan_sourced, Plan};
-use crate::accept::validate::{Decision, Rules, ANCHOR_NOTE};
+use crate::accept::validate::{strict_traits, Decision, Rules, ANCHOR_NOTE};
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
 use crate::cli::json::{Document, Entry as BundleEntry, InputExtra};
@@ -69,6 +69,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let rules = Rules {
         at: ctx.at,
         allow_root: args.allow_root,
+        python_3_13: None,
     };
     let when = now_rfc3339();
     let mut outcome = Outcome::Success;
@@ -81,6 +82,10 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let mut caveats = 0;
     let mut statuses: Vec<Option<AddStatus>> = Vec::new();
     for target in &targets {
+        let rules = Rules {
+            python_3_13: target.python_3_13(),
+            ..rules
+        };
         let result = add_to(ctx, &input, target, &args, rules, &when);
         statuses.push(result.as_ref().ok().map(|r| r.status));
         match result {
@@ -137,7 +142,12 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
                 "; {failed} bundle(s) refused or failed (see the errors above)"
             ));
         }
-        if caveats > 0 {
+        let strict_flagged = patched.iter().any(|t| t.python_3_13() != Some(false))
+            && input.certs.iter().any(|c| !strict_traits(c).is_empty());
+        if strict_flagged {
+            // Python 3.13+ (or a version not known) rejects chains through it.
+            summary.push_str("; on Python 3.13+ chains through it still fail (see the warning above); with an older Python, retry the failing request");
+        } else if caveats > 0 {
             summary.push_str("; read the warnings above before retrying the failing request");
         } else if overrides.is_empty() && findings.is_empty() {
             summary.push_str("; retry the failing request now");

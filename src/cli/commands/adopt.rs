@@ -50,6 +50,7 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool, allow_root: bool) ->
     let rules = Rules {
         at: ctx.at,
         allow_root,
+        python_3_13: None,
     };
     let mut outcome = Outcome::Success;
     let mut entries = Vec::new();
@@ -148,6 +149,10 @@ fn one<'a>(
     entry.certificates = edit.certs.iter().map(|c| c.sha256_hex()).collect();
     // Checked as `add` checks a file holding them all, against the package's file.
     let base = Bundle::parse(edit.original.clone());
+    let rules = Rules {
+        python_3_13: target.python_3_13(),
+        ..rules
+    };
     let verdicts = judge(&edit.certs, &base, rules);
     let refused: Vec<String> = verdicts
         .iter()

@@ -34,6 +34,7 @@ pub fn run(
     let rules = Rules {
         at: ctx.at,
         allow_root,
+        python_3_13: None,
     };
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
@@ -48,6 +49,10 @@ pub fn run(
         // The issuers the offline index knows, put in front of the input with
         // --with-issuers, and what it says about the chains it cannot complete.
         let prepared = knowledge::prepare(ctx, &input, &bundle, with_issuers);
+        let rules = Rules {
+            python_3_13: target.python_3_13(),
+            ..rules
+        };
         let mut verdicts = validate::judge(&prepared.input.certs, &bundle, rules);
         let (hints, offline) = knowledge::explain(&mut verdicts, &prepared);
         let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);

@@ -14,6 +14,7 @@ use anyhow::Result;
 use rustls::pki_types::ServerName;
 use serde::Serialize;
 
+use super::find::{findings_for, overrides_for};
 use super::Context;
 use crate::bundle::Bundle;
 use crate::cli::exit::{Outcome, UsageError};
@@ -23,6 +24,8 @@ use crate::cli::Targets;
 use crate::net::capture::{self, CaptureError, Timeouts};
 use crate::net::endpoint::{self, Endpoint};
 use crate::net::judge::{self, Cause, Judgement, OsRoots};
+use crate::net::proxy;
+use crate::net::pyssl::Rules;
 use crate::pki::advice;
 use crate::pki::chain::DeadEnd;
 use crate::target::Target;
@@ -48,6 +51,8 @@ pub struct Chain {
     pub proxy: Option<String>,
     /// `HOST:PORT` or the file name, for messages and the patch source.
     pub source: String,
+    /// The address connected to instead of resolving the host (`--resolve`).
+    pub addr: Option<std::net::IpAddr>,
 }
 
 impl Chain {
@@ -63,13 +68,54 @@ pub struct NoChain {
     pub message: String,
 }
 
-/// Connects (or reads the file) and returns the chain.
-pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
+/// Connects (or reads the file) and returns the chain; says so on standard error first
+/// (a handshake may take its whole limit).
+pub fn obtain(ctx: &Context, origin: &Origin) -> Result<Result<Chain, NoChain>> {
     match origin {
         Origin::Server(text) => {
             let ep = endpoint::parse(text).map_err(UsageError)?;
-            let captured = match capture::capture(&ep, Timeouts::default()) {
+            let addr = endpoint::Resolve::find(&ctx.resolve, &ep);
+            let limits = Timeouts::default();
+            ctx.printer.progress(format!(
+                "connecting to {}{} (at most {} s)…",
+                escape(&ep.authority()),
+                addr.map(|a| format!(" at {a} (--resolve)"))
+                    .unwrap_or_default(),
+                (limits.connect + limits.handshake).as_secs()
+            ));
+            let mut capture_note = None;
+            let captured = match capture::capture_at(&ep, addr, limits) {
                 Ok(c) => c,
+                // rustls cannot talk to it (DHE, CBC, static RSA, old versions): OpenSSL
+                // with Python's own settings may, and then that is what Python sees.
+                Err(e @ CaptureError::Mismatch { .. })
+                    if proxy::for_https(&ep.host, ep.port).ok().flatten().is_none() =>
+                {
+                    ctx.printer.progress(format!(
+                        "rustls found no common TLS settings with {}; trying OpenSSL with Python's settings…",
+                        escape(&ep.authority())
+                    ));
+                    match crate::net::capture_openssl::capture(&ep, addr, limits.handshake) {
+                        Ok(chain) => {
+                            capture_note = Some(format!("rustls (certpatch's own TLS) could not negotiate with this server ({}); the chain was read through OpenSSL with Python's default ciphers, which can: Python connects as far as TLS settings go, but rustls-based clients (e.g. uv, Rust or Go tools with their own TLS) may not", first_line(&capture_message(&e))));
+                            capture::Captured {
+                                chain,
+                                peer: std::net::SocketAddr::from(([0, 0, 0, 0], ep.port)),
+                                proxy: None,
+                            }
+                        }
+                        Err(why) => {
+                            return Ok(Err(NoChain {
+                                code: e.code(),
+                                message: format!(
+                                    "{}\nPython's default TLS settings (OpenSSL) cannot negotiate with it either: {}; the server's TLS configuration (versions, ciphers) is the problem, not a bundle",
+                                    capture_message(&e),
+                                    crate::cli::output::bounded(&why)
+                                ),
+                            }))
+                        }
+                    }
+                }
                 Err(e) => {
                     return Ok(Err(NoChain {
                         code: e.code(),
@@ -92,12 +138,17 @@ pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
                     }
                 }
             }
+            let addr = if captured.proxy.is_some() { None } else { addr };
+            if let Some(n) = &capture_note {
+                ctx.printer.note(escape(n));
+            }
             Ok(Ok(Chain {
                 certs,
                 name: Some(ep.host.clone()),
                 proxy: captured.proxy.map(|p| p.shown()),
                 source: ep.authority(),
                 endpoint: Some(ep),
+                addr,
             }))
         }
         Origin::File { file, name } => {
@@ -125,9 +176,14 @@ pub fn obtain(origin: &Origin) -> Result<Result<Chain, NoChain>> {
                 name: name.map(|n| n.to_string()),
                 proxy: None,
                 source: input.source,
+                addr: None,
             }))
         }
     }
+}
+
+fn first_line(s: &str) -> &str {
+    s.lines().next().unwrap_or("")
 }
 
 fn capture_message(e: &CaptureError) -> String {
@@ -181,8 +237,12 @@ pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &
         .as_ref()
         .map(|x| format!(" through the proxy {x}"))
         .unwrap_or_default();
+    let at = chain
+        .addr
+        .map(|a| format!(" at {a} (--resolve)"))
+        .unwrap_or_default();
     let what = if chain.endpoint.is_some() {
-        format!("server {}{via} sent", escape(&chain.source))
+        format!("server {}{at}{via} sent", escape(&chain.source))
     } else {
         format!("`{}` holds", escape(&chain.source))
     };
@@ -366,12 +426,16 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
         .as_deref()
         .map(|n| format!(" for `{}`", escape(n)))
         .unwrap_or_else(|| " (no name checked: give --name HOST)".to_string());
+    let who = python_words(target, j);
     if j.verifies {
         p.line(format!(
-            "{} {} verifies the chain{name}",
+            "{} {} verifies the chain{name}{who}",
             p.tone(Tone::Good, "ok:"),
             target.describe()
         ));
+        for w in &j.warnings {
+            p.warn(format!("  {}", escape(w)));
+        }
         return;
     }
     // The second bundle of one environment failing for the same causes gets one line.
@@ -396,10 +460,26 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
         ctx.shown.borrow_mut().push(key);
     }
     p.line(format!(
-        "{} {} does not verify the chain{name}:",
+        "{} {} does not verify the chain{name}{who}:",
         p.tone(Tone::Bad, "fails:"),
         target.describe()
     ));
+    if j.versions_differ() {
+        for v in &j.python {
+            p.line(format!(
+                "  {}: {}",
+                v.rules.words(),
+                if v.verifies {
+                    "connects".to_string()
+                } else {
+                    format!("fails ({})", escape(&v.reason))
+                }
+            ));
+        }
+    }
+    for w in &j.warnings {
+        p.warn(format!("  {}", escape(w)));
+    }
     for (c, end) in j.causes.iter().zip(&e.removed) {
         p.line(format!("  - {}", escape(&c.message())));
         let Some(end) = end else {
@@ -420,6 +500,19 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
     }
 }
 
+/// Whose verdict it is: " (Python 3.12.1's rules)" when the target's interpreter is
+/// known, " (any Python version)" when the verdict does not depend on it.
+fn python_words(target: &Target, j: &Judgement) -> String {
+    if j.python.is_empty() {
+        return " (judged by webpki: OpenSSL is not built in)".into();
+    }
+    match (&target.python_version, target.python_3_13()) {
+        (Some(v), Some(_)) => format!(" with Python {}'s rules", escape(v)),
+        _ if j.versions_differ() => " (Python version unknown: it depends on it)".into(),
+        _ => " (Python version unknown: any version)".into(),
+    }
+}
+
 /// A bundle's entry in `--json`.
 #[derive(Serialize)]
 pub struct BundleEntry<'a> {
@@ -431,6 +524,14 @@ pub struct BundleEntry<'a> {
     pub causes: Vec<CauseEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webpki_error: Option<String>,
+    /// OpenSSL's verdict under each Python version's rules that may apply to the target.
+    pub python_rules: Vec<crate::net::pyssl::Verdict>,
+    /// What Python's `ssl` accepts but common clients refuse.
+    pub warnings: Vec<String>,
+    /// What makes a client ignore this bundle (variables, pip.conf), as `status` says.
+    pub clients: Vec<crate::discover::Finding>,
+    /// The target's own Python asked to connect (live, when its interpreter is known).
+    pub python: Option<super::fix::PythonCheck>,
 }
 
 /// `diagnose`'s own keys.
@@ -440,13 +541,40 @@ pub struct DiagnoseExtra {
     pub source: String,
     pub name: Option<String>,
     pub proxy: Option<String>,
+    /// The address connected to by `--resolve` (null: the host was resolved).
+    pub address: Option<String>,
     pub chain: Vec<ChainEntry>,
     pub chain_notes: Vec<String>,
+    /// Variables that make Python ignore the bundles judged (as in `check`).
+    pub overrides: Vec<crate::discover::Override>,
     pub notes: Vec<String>,
 }
 
+/// Says which clients ignore the bundle just judged (a variable, pip.conf): its verdict,
+/// good or bad, is not what those clients see.
+pub fn report_clients(ctx: &Context, clients: &[crate::discover::Finding], verifies: bool) {
+    for f in clients {
+        let setting = if f.setting.contains(' ') {
+            escape(&f.setting).into_owned()
+        } else {
+            format!("{}={}", escape(&f.setting), escape(&f.value))
+        };
+        ctx.printer.warn(format!(
+            "  {} does not read this bundle: {setting} is set ({}); {}{}",
+            f.client,
+            escape(&f.effect),
+            escape(&f.fix),
+            if verifies {
+                ""
+            } else {
+                "; fixing this bundle alone will not fix that client"
+            }
+        ));
+    }
+}
+
 pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> {
-    let chain = match obtain(&origin)? {
+    let chain = match obtain(ctx, &origin)? {
         Ok(c) => c,
         Err(no) => return Ok(no_chain(ctx, "diagnose", no)),
     };
@@ -455,7 +583,6 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);
     let os = OsRoots::default();
-    let name = chain.server_name();
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
     for target in &targets {
@@ -472,13 +599,33 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
                     error: Some(message),
                     causes: Vec::new(),
                     webpki_error: None,
+                    python_rules: Vec::new(),
+                    warnings: Vec::new(),
+                    clients: Vec::new(),
+                    python: None,
                 });
                 continue;
             }
         };
-        let j = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, &os);
+        let j = judge_target(ctx, &chain, &bundle, target, &os);
         let explained = explain(&j, &chain.certs, &bundle);
         show_judgement(ctx, target, &chain, &explained, false);
+        let clients: Vec<crate::discover::Finding> = findings_for(ctx, &[target])
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        report_clients(ctx, &clients, j.verifies);
+        let python = match (&target.interpreter, &chain.endpoint) {
+            (Some(py), Some(ep)) => Some(super::fix::confirm_with_python(
+                ctx,
+                target,
+                py,
+                ep,
+                &chain,
+                Some(j.verifies),
+            )),
+            _ => None,
+        };
         if !j.verifies {
             outcome = Outcome::Failure;
         }
@@ -488,6 +635,10 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             error: None,
             causes: cause_entries(&explained, &chain.certs),
             webpki_error: j.webpki_error.clone(),
+            python_rules: j.python.clone(),
+            warnings: j.warnings.clone(),
+            clients,
+            python,
         });
     }
     document(
@@ -499,12 +650,71 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
             source: chain.source.clone(),
             name: chain.name.clone(),
             proxy: chain.proxy.clone(),
+            address: chain.addr.map(|a| a.to_string()),
             chain: entries,
             chain_notes,
+            overrides: overrides_for(ctx, &targets.iter().collect::<Vec<_>>()),
             notes,
         },
     );
     Ok(outcome)
+}
+
+/// Judges the chain for one target as its Python will: the rules of its interpreter's
+/// version (both when unknown), known-bad roots flagged by name.
+pub fn judge_target(
+    ctx: &Context,
+    chain: &Chain,
+    bundle: &Bundle,
+    target: &Target,
+    os: &OsRoots,
+) -> Judgement {
+    let mut j = judge::judge_for(
+        &chain.certs,
+        bundle,
+        chain.server_name().as_ref(),
+        ctx.at,
+        os,
+        &Rules::for_target(target.python_3_13()),
+        &|c| {
+            crate::accept::known_bad::lookup(c).map(|k| judge::Flagged {
+                name: k.name.to_string(),
+            })
+        },
+    );
+    // A root found in the OS store that certifi itself shipped is a public root, not a
+    // company proxy's: the chain's top then misses its issuer in the usual sense (and a
+    // root certifi removed gets its own explanation).
+    let roots = crate::pki::roots::Roots::embedded();
+    for c in &mut j.causes {
+        let Cause::RootNotInBundle {
+            depth,
+            sha256,
+            sent: false,
+            ..
+        } = c
+        else {
+            continue;
+        };
+        let key: Option<[u8; 32]> = (0..32)
+            .map(|i| u8::from_str_radix(sha256.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()
+            .and_then(|v| v.try_into().ok());
+        let public = key.is_some_and(|k| roots.get(&k).is_some());
+        let top = depth.checked_sub(1).and_then(|d| {
+            let order = judge::path(&chain.certs);
+            order.get(d).map(|&i| &chain.certs[i])
+        });
+        if let (true, Some(top)) = (public, top) {
+            *c = Cause::MissingIssuer {
+                depth: *depth - 1,
+                subject: top.subject.clone(),
+                issuer: top.issuer.clone(),
+                ca_issuers: judge::extra(top).ca_issuers,
+            };
+        }
+    }
+    j
 }
 
 /// Says why no chain was read (and, with `--json`, prints the failure document).

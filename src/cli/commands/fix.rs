@@ -19,7 +19,7 @@ use super::diagnose::{
     cause_entries, chain_entries, document, explain, no_chain, obtain, show_chain, show_judgement,
     CauseEntry, Chain, Origin,
 };
-use super::find::{overrides_for, report_overrides};
+use super::find::{findings_for, overrides_for, report_overrides};
 use super::Context;
 use crate::accept::validate::Rules;
 use crate::bundle::Bundle;
@@ -66,10 +66,13 @@ impl Source for OfflineIndex {
     }
 }
 
-/// The issuer sources of this run, in the order they are asked: the offline index, then
-/// AIA unless `--offline`.
+/// The issuer sources of this run, in the order they are asked: the offline index, the
+/// operating system's store (a company proxy's root), then AIA unless `--offline`.
 fn sources(offline: bool) -> Vec<Box<dyn Source>> {
-    let mut list: Vec<Box<dyn Source>> = vec![Box::new(OfflineIndex(crate::pki::index::active()))];
+    let mut list: Vec<Box<dyn Source>> = vec![
+        Box::new(OfflineIndex(crate::pki::index::active())),
+        Box::new(issuers::OsStore::default()),
+    ];
     if !offline {
         list.push(Box::new(issuers::Aia::default()));
     }
@@ -99,6 +102,8 @@ pub struct FixEntry<'a> {
     /// Whether webpki verifies the chain with the bundle after the patch.
     pub verifies_after: Option<bool>,
     pub python: Option<PythonCheck>,
+    /// What makes a client ignore this bundle (variables, pip.conf), as `status` says.
+    pub clients: Vec<crate::discover::Finding>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
@@ -113,6 +118,7 @@ impl<'a> FixEntry<'a> {
             add: None,
             verifies_after: None,
             python: None,
+            clients: Vec::new(),
             error: None,
         }
     }
@@ -124,6 +130,8 @@ pub struct FixExtra {
     pub source: String,
     pub name: Option<String>,
     pub proxy: Option<String>,
+    /// The address connected to by `--resolve` (null: the host was resolved).
+    pub address: Option<String>,
     pub dry_run: bool,
     pub chain: Vec<super::diagnose::ChainEntry>,
     pub chain_notes: Vec<String>,
@@ -134,7 +142,7 @@ pub struct FixExtra {
 }
 
 pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
-    let chain = match obtain(&Origin::Server(args.server))? {
+    let chain = match obtain(ctx, &Origin::Server(args.server))? {
         Ok(c) => c,
         Err(no) => return Ok(no_chain(ctx, "fix", no)),
     };
@@ -175,6 +183,24 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
     let fetches: Vec<Attempt> = sources.iter().flat_map(|s| s.attempts()).collect();
     let overrides = overrides_for(ctx, &changed.iter().collect::<Vec<_>>());
     report_overrides(ctx, &overrides);
+    // pip.conf and the variables, per bundle: a patched bundle a client does not read
+    // fixes nothing for that client.
+    let mut ignored_by: Vec<String> = Vec::new();
+    for (entry, target) in bundles.iter_mut().zip(&targets) {
+        entry.clients = findings_for(ctx, &[target])
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        if matches!(entry.status, "patched" | "would-patch") {
+            super::diagnose::report_clients(ctx, &entry.clients, true);
+            for f in &entry.clients {
+                let c = format!("{} ({})", f.client, f.setting);
+                if !ignored_by.contains(&c) {
+                    ignored_by.push(c);
+                }
+            }
+        }
+    }
     let mut added: Vec<String> = Vec::new();
     let mut patched: Vec<&Target> = Vec::new();
     for (entry, target) in bundles.iter().zip(&targets) {
@@ -192,8 +218,16 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
         ctx.printer.line(line);
     }
     if !patched.is_empty() {
+        let then = if ignored_by.is_empty() {
+            "retry the failing request".to_string()
+        } else {
+            format!(
+                "but {} still do(es) not read it: change the settings named above, then retry",
+                escape(&ignored_by.join(", "))
+            )
+        };
         ctx.printer.line(format!(
-            "{} {} now verif{} {}; retry the failing request",
+            "{} {} now verif{} {}; {then}",
             ctx.printer.tone(Tone::Good, "done:"),
             if patched.len() == 1 {
                 "the bundle".to_string()
@@ -222,6 +256,7 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
             source: chain.source.clone(),
             name: chain.name.clone(),
             proxy: chain.proxy.clone(),
+            address: chain.addr.map(|a| a.to_string()),
             dry_run: args.dry_run,
             chain: entries,
             chain_notes,
@@ -295,7 +330,7 @@ fn fix_one<'a>(
     let p = &ctx.printer;
     let name = chain.server_name();
     let bundle = Bundle::parse(target.read()?);
-    let before = judge::judge(&chain.certs, &bundle, name.as_ref(), ctx.at, os);
+    let before = super::diagnose::judge_target(ctx, chain, &bundle, target, os);
     let explained = explain(&before, &chain.certs, &bundle);
     show_judgement(ctx, target, chain, &explained, true);
     let mut entry = FixEntry::new(target, "verifies");
@@ -323,6 +358,23 @@ fn fix_one<'a>(
         return Ok(entry);
     }
     // Find the missing issuers, asking each source in order.
+    p.progress(format!(
+        "looking for the missing issuer in: {}{}…",
+        sources
+            .iter()
+            .map(|s| s.name())
+            .collect::<Vec<_>>()
+            .join(", "),
+        if args.offline {
+            String::new()
+        } else {
+            format!(
+                " (AIA: at most {} fetches, {} s each)",
+                crate::net::aia::MAX_FETCHES,
+                crate::net::aia::TIMEOUT.as_secs()
+            )
+        }
+    ));
     let seen_before: usize = sources.iter().map(|s| s.attempts().len()).sum();
     let (found, end) = issuers::walk(&chain.certs, &bundle, sources);
     let attempts: Vec<Attempt> = sources.iter().flat_map(|s| s.attempts()).collect();
@@ -428,6 +480,7 @@ fn fix_one<'a>(
     let rules = Rules {
         at: ctx.at,
         allow_root: args.allow_root,
+        python_3_13: target.python_3_13(),
     };
     let report = add_to(ctx, &input, target, &add_args, rules, when)?;
     entry.add = Some(report.json);
@@ -470,18 +523,18 @@ fn fix_one<'a>(
         return Ok(entry);
     }
     if let (Some(python), Some(ep)) = (&target.interpreter, &chain.endpoint) {
-        entry.python = Some(confirm_with_python(ctx, target, python, ep, chain));
+        entry.python = Some(confirm_with_python(ctx, target, python, ep, chain, None));
     }
     Ok(entry)
 }
 
 /// What Python is asked: a TLS handshake to the host with the bundle as its CA file.
 const VERIFY_SCRIPT: &str = r#"import socket, ssl, sys
-host, port, cafile = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+host, port, cafile, addr = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 version = "%d.%d" % sys.version_info[:2]
 try:
     ctx = ssl.create_default_context(cafile=cafile)
-    with socket.create_connection((host, port), timeout=10) as s:
+    with socket.create_connection((addr or host, port), timeout=10) as s:
         with ctx.wrap_socket(s, server_hostname=host):
             pass
     print("certpatch-verified " + version)
@@ -489,12 +542,16 @@ except Exception as e:
     print("certpatch-not-verified " + version + " " + type(e).__name__ + ": " + str(e))
 "#;
 
-fn confirm_with_python(
+/// Asks the target's own Python to connect with the bundle: after a patch (`judged` is
+/// `None`), or in `diagnose` beside certpatch's own verdict `judged` (then a difference is
+/// said, not resolved silently).
+pub(super) fn confirm_with_python(
     ctx: &Context,
     target: &Target,
     python: &Path,
     ep: &crate::net::endpoint::Endpoint,
     chain: &Chain,
+    judged: Option<bool>,
 ) -> PythonCheck {
     let p = &ctx.printer;
     let shown_python = path_text(python);
@@ -521,7 +578,22 @@ fn confirm_with_python(
         ));
     }
     let port = ep.port.to_string();
-    let args: [&std::ffi::OsStr; 3] = [ep.host.as_ref(), port.as_ref(), target.path.as_os_str()];
+    let addr = chain.addr.map(|a| a.to_string()).unwrap_or_default();
+    let args: [&std::ffi::OsStr; 4] = [
+        ep.host.as_ref(),
+        port.as_ref(),
+        target.path.as_os_str(),
+        addr.as_ref(),
+    ];
+    p.progress(format!(
+        "asking {shown_python} to connect to {} with {} (at most 10 s)…",
+        escape(&ep.authority()),
+        if judged.is_none() {
+            "the patched bundle"
+        } else {
+            "this bundle"
+        }
+    ));
     let place = target
         .environment
         .as_deref()
@@ -540,7 +612,34 @@ fn confirm_with_python(
             let rest = words.next().unwrap_or("").to_string();
             check.version = version.clone();
             let v = version.unwrap_or_else(|| "?".into());
-            if verdict == "certpatch-verified" {
+            if let Some(judged) = judged {
+                let connects = verdict == "certpatch-verified";
+                check.verifies = Some(connects);
+                check.detail = if connects {
+                    format!(
+                        "Python {v} in {place} connects to {} with this bundle",
+                        ep.host
+                    )
+                } else {
+                    format!(
+                        "Python {v} in {place} does not connect to {} with this bundle: {}",
+                        ep.host,
+                        crate::cli::output::bounded(&rest)
+                    )
+                };
+                if connects == judged {
+                    p.line(format!(
+                        "  {} {}",
+                        p.tone(Tone::Good, "confirmed by Python:"),
+                        escape(&check.detail)
+                    ));
+                } else {
+                    p.warn(format!(
+                        "certpatch's judgement and Python's differ: {}; Python's own answer is the one your code gets",
+                        escape(&check.detail)
+                    ));
+                }
+            } else if verdict == "certpatch-verified" {
                 check.verifies = Some(true);
                 check.detail = format!("Python {v} in {place} now verifies {}", ep.host);
                 p.line(format!(

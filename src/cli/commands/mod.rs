@@ -48,6 +48,8 @@ pub struct Context {
     /// Verdict blocks already shown in this run (environment and verdicts), so that a
     /// second bundle of one environment with the same verdicts gets one line.
     pub shown: std::cell::RefCell<Vec<String>>,
+    /// `--resolve HOST:PORT:ADDR` entries (diagnose, fix).
+    pub resolve: Vec<crate::net::endpoint::Resolve>,
 }
 
 impl Context {

@@ -126,6 +126,7 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
     let rules = Rules {
         at: ctx.at,
         allow_root: false,
+        python_3_13: None,
     };
     let mut reports = Vec::new();
     for target in &targets {

@@ -1,12 +1,20 @@
-//! Helpers shared by every test: sandboxes, the `certpatch` command builder, fixture paths,
-//! independent certificate facts (fingerprints computed here, not by certpatch), and
-//! byte-level assertions on bundles.
+//! The test support, one module for every test: sandboxes, the `certpatch` command
+//! builder, fixture paths, independent certificate facts (fingerprints computed here, not
+//! by certpatch), byte-level assertions on bundles; test PKIs and servers on 127.0.0.1
+//! ([`netlab`]); real Python venvs ([`pyvenv`]); and what a test needs from the machine
+//! ([`prereq`]: a missing prerequisite fails, naming what to install or which feature to
+//! switch off).
 //!
 //! Every test runs in its own [`Sandbox`] (a temporary folder holding copies of bundles and
 //! the `CERTPATCH_HOME`), and every certpatch run names its bundle with `--bundle`, so no
 //! real bundle on this machine is ever read or written.
 
 #![allow(dead_code)]
+
+pub mod netlab;
+mod prereq;
+pub mod pyvenv;
+pub use prereq::*;
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
@@ -41,9 +49,43 @@ const SCRUBBED_ENV: &[&str] = &[
     "NO_COLOR",
 ];
 
+/// Environment variables that send certpatch's fetches through a proxy: the tests that
+/// talk to servers on 127.0.0.1 remove them (this machine or CI may set them).
+pub const PROXY_VARS: [&str; 8] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+];
+
 /// The binary under test (built once by cargo for the whole test binary).
 pub fn bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_certpatch"))
+}
+
+/// Copies the binary under test to `dst` (mode 0755) through `cp`, a child process: this
+/// process never holds a write descriptor to the copy, so no other test thread's fork can
+/// inherit one, and running the copy at once never fails with "Text file busy" (no retry,
+/// no sleep).
+pub fn copy_binary(dst: &Path) {
+    let out = std::process::Command::new("cp")
+        .arg(bin())
+        .arg(dst)
+        .output()
+        .unwrap_or_else(|e| panic!("cp (coreutils) to copy the binary: {e}"));
+    assert!(
+        out.status.success(),
+        "cp {} {}: {}",
+        bin().display(),
+        dst.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(dst, fs::Permissions::from_mode(0o755)).unwrap();
 }
 
 fn fixtures_dir() -> PathBuf {

@@ -13,17 +13,6 @@ use serde_json::Value;
 use crate::common::*;
 use crate::netlab::*;
 
-const PROXY_VARS: &[&str] = &[
-    "HTTPS_PROXY",
-    "https_proxy",
-    "HTTP_PROXY",
-    "http_proxy",
-    "ALL_PROXY",
-    "all_proxy",
-    "NO_PROXY",
-    "no_proxy",
-];
-
 /// certpatch in the sandbox, without proxies from this machine.
 fn cp(sb: &Sandbox) -> Command {
     let mut cmd = sb.cmd();
@@ -334,6 +323,144 @@ fn a_root_only_in_the_os_store_is_named_and_fix_adds_it_only_with_allow_root() {
 }
 
 #[test]
+fn a_proxy_root_not_sent_but_in_the_os_store_is_named_as_such_never_a_missing_intermediate() {
+    // Issue 15: the commonest company case. The proxy sends leaf + its intermediate; its
+    // root is only in the OS store (SSL_CERT_FILE). diagnose must say "root not trusted by
+    // this bundle; found in the OS store", and fix takes the root from the store, only
+    // with --allow-root.
+    let (company_root, int) = cas();
+    let leaf = site_leaf(&int, "http://127.0.0.1:9/x", VALID);
+    let port = tls_server(vec![leaf.der(), int.der()], &leaf.key);
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let os_store = sb.file("os-store.pem", company_root.pem().as_bytes());
+    let host = format!("127.0.0.1:{port}");
+    let with_os = |args: &[&str], json: bool| {
+        let mut cmd = cp(&sb);
+        cmd.args(args)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK])
+            .env("SSL_CERT_FILE", &os_store);
+        if json {
+            cmd.arg("--json");
+        }
+        cmd.output().unwrap()
+    };
+    let out = with_os(&["diagnose", &host], true);
+    assert_exit(&out, 1, "root only in the OS store");
+    let v = json(&out);
+    assert_eq!(causes(&v), ["root-not-in-bundle"], "{v:#}");
+    let cause = &v["bundles"][0]["causes"][0];
+    assert_eq!(cause["sent"], false, "{v:#}");
+    assert_eq!(cause["os_trusts"], true, "{v:#}");
+    assert_eq!(cause["sha256"], sha256(&company_root.der()), "{v:#}");
+    let text = stdout(&with_os(&["diagnose", &host], false));
+    assert!(
+        text.contains("root not trusted by this bundle")
+            && text.contains("found in your operating system's store")
+            && text.contains("company"),
+        "{text}"
+    );
+    assert!(!text.contains("missing intermediate"), "{text}");
+    // Without the store it is a missing issuer, as before.
+    let (_, v) = run_json(&sb, &["diagnose", &host], &bundle);
+    assert_eq!(causes(&v), ["missing-issuer"], "{v:#}");
+
+    let out = with_os(&["fix", &host], true);
+    assert_exit(&out, 1, "fix without --allow-root");
+    assert_eq!(json(&out)["bundles"][0]["status"], "root-needed");
+    assert_file_is(&bundle, &test_bundle_bytes(), "root-needed: unchanged");
+    let out = with_os(&["fix", &host, "--allow-root"], true);
+    assert_exit(&out, 0, "fix --allow-root takes the root from the OS store");
+    let after = read(&bundle);
+    assert_eq!(count_cert(&after, &company_root.der()), 1);
+    assert_eq!(
+        count_cert(&after, &int.der()),
+        0,
+        "the server sends the intermediate"
+    );
+}
+
+#[test]
+fn resolve_connects_to_the_given_address_while_checking_the_name_and_progress_goes_to_stderr() {
+    // Issue 15: `--resolve HOST:PORT:ADDR` (curl's syntax), to diagnose one node of a name
+    // without editing the hosts file. The name is one no resolver knows.
+    let (root, int) = cas();
+    let name = "staging.certpatch-test.invalid";
+    let leaf = leaf(&[name], &int, None, VALID);
+    let port = tls_server(vec![leaf.der(), int.der()], &leaf.key);
+    let sb = Sandbox::new();
+    let (bundle, _) = bundle_with(&sb, &root);
+    let server = format!("{name}:{port}");
+    let resolve = format!("{name}:{port}:127.0.0.1");
+    let out = cp(&sb)
+        .args(["diagnose", &server, "--resolve", &resolve, "--bundle"])
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "diagnose with --resolve");
+    assert!(
+        stdout(&out).contains("at 127.0.0.1 (--resolve)"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains(&format!("for `{name}`")),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stderr(&out).contains(&format!("connecting to {server} at 127.0.0.1")),
+        "{}",
+        stderr(&out)
+    );
+    let out = cp(&sb)
+        .args([
+            "--json",
+            "diagnose",
+            &server,
+            "--resolve",
+            &resolve,
+            "--bundle",
+        ])
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(v["address"], "127.0.0.1", "{v:#}");
+    assert_eq!(v["bundles"][0]["status"], "verifies", "{v:#}");
+    assert!(
+        !stderr(&out).contains("connecting"),
+        "no progress with --json: {}",
+        stderr(&out)
+    );
+    // Another name than the one resolved: a wrong-name verdict, still on 127.0.0.1.
+    let other = format!("other.certpatch-test.invalid:{port}");
+    let out = cp(&sb)
+        .args(["--json", "diagnose", &other, "--bundle"])
+        .arg(&bundle)
+        .args([
+            "--resolve",
+            &format!("other.certpatch-test.invalid:{port}:127.0.0.1"),
+        ])
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_eq!(causes(&json(&out)), ["name-mismatch"]);
+    // A malformed --resolve is a usage error.
+    let out = cp(&sb)
+        .args(["diagnose", &server, "--resolve", "nonsense", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 2, "malformed --resolve");
+    assert!(stderr(&out).contains("HOST:PORT:ADDR"), "{}", stderr(&out));
+}
+
+#[test]
 fn diagnose_reads_a_saved_chain_with_a_name() {
     let (root, int) = cas();
     let leaf = site_leaf(&int, "http://127.0.0.1:9/int.der", VALID);
@@ -504,4 +631,64 @@ fn add_with_issuers_adds_nothing_when_the_aia_answer_does_not_sign_the_certifica
     assert_eq!(pki.hits.load(Ordering::SeqCst), 1);
     assert!(stderr(&out).contains("wrong-signer"), "{}", stderr(&out));
     assert_file_is(&bundle, &before, "unchanged");
+}
+
+#[test]
+fn diagnose_and_fix_name_the_clients_that_ignore_the_bundle_and_fix_never_says_a_bare_retry() {
+    // Issue 15: with pip.conf's `cert =` (named by PIP_CONFIG_FILE) or REQUESTS_CA_BUNDLE
+    // set, the verdict on a bundle is not what those clients see; diagnose and fix say
+    // so per bundle (text and JSON), and fix does not end with "retry the failing request".
+    let site = leaf_only(|der, _| Answer::Body(der.to_vec()));
+    let sb = Sandbox::new();
+    let sp = sb.bundle_dir().join("v/lib/python3.11/site-packages");
+    let bundle = sp.join("pip/_vendor/certifi/cacert.pem");
+    std::fs::create_dir_all(bundle.parent().unwrap()).unwrap();
+    let mut bytes = read(real(CERTIFI));
+    bytes.extend(site.root.pem().into_bytes());
+    std::fs::write(&bundle, &bytes).unwrap();
+    std::fs::create_dir_all(sp.join("pip-23.2.1.dist-info")).unwrap();
+    std::fs::write(
+        sp.join("pip-23.2.1.dist-info/METADATA"),
+        "Name: pip\nVersion: 23.2.1\n",
+    )
+    .unwrap();
+    let conf = sb.file("pip.conf", b"[global]\ncert = /elsewhere.pem\n");
+    let host = format!("127.0.0.1:{}", site.port);
+    let with_conf = |args: &[&str]| {
+        cp(&sb)
+            .env("PIP_CONFIG_FILE", &conf)
+            .env("REQUESTS_CA_BUNDLE", "/elsewhere.pem")
+            .args(args)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK])
+            .output()
+            .unwrap()
+    };
+    let out = with_conf(&["--json", "diagnose", &host]);
+    let v = json(&out);
+    let clients = v["bundles"][0]["clients"].to_string();
+    assert!(clients.contains("pip") && clients.contains("cert"), "{v:#}");
+    assert!(
+        v["overrides"].to_string().contains("REQUESTS_CA_BUNDLE"),
+        "{v:#}"
+    );
+    let out = with_conf(&["diagnose", &host]);
+    assert!(
+        stderr(&out).contains("pip does not read this bundle")
+            && stderr(&out).contains("fixing this bundle alone will not fix that client"),
+        "{}",
+        stderr(&out)
+    );
+    let out = with_conf(&["fix", &host]);
+    assert_exit(&out, 0, "fix");
+    let text = stdout(&out);
+    assert!(!text.contains("retry the failing request"), "{text}");
+    assert!(text.contains("still do(es) not read it"), "{text}");
+    let out = with_conf(&["--json", "fix", &host]);
+    let v = json(&out);
+    assert!(
+        v["bundles"][0]["clients"].to_string().contains("cert"),
+        "{v:#}"
+    );
 }

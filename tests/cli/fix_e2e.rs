@@ -3,13 +3,15 @@
 //! its leaf (whose AIA names a local HTTP server holding the intermediate), `requests`
 //! failing, `certpatch fix` fetching, checking and adding the intermediate and confirming
 //! with the venv's own Python, `requests` succeeding, and `remove --all` giving both
-//! bundles back byte for byte. Skips (saying so) only where `python3` is absent.
+//! bundles back byte for byte.
+//! Needs `python3` and PyPI (feature `test-pypi`, on by default): without them it fails,
+//! naming what is missing.
 
-use std::path::PathBuf;
 use std::process::Command;
 
+use crate::common::require_python3;
 use crate::netlab::*;
-use crate::pyvenv::{make_venv, python3, run_ok, CA_OVERRIDES};
+use crate::pyvenv::{make_venv, venv_bundles, CA_OVERRIDES};
 
 const REQUESTS_GET: &str =
     "import sys, requests; r = requests.get(sys.argv[1], timeout=20); print(r.status_code, r.text.strip())";
@@ -34,51 +36,29 @@ fn requests_get(python: &std::path::Path, url: &str) -> (bool, String) {
 fn certpatch(home: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_certpatch"));
     cmd.env("CERTPATCH_HOME", home);
-    for var in CA_OVERRIDES.iter().chain(&[
-        "VIRTUAL_ENV",
-        "CONDA_PREFIX",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "HTTP_PROXY",
-        "http_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ]) {
+    for var in CA_OVERRIDES
+        .iter()
+        .chain(&["VIRTUAL_ENV", "CONDA_PREFIX"])
+        .chain(&crate::common::PROXY_VARS)
+    {
         cmd.env_remove(var);
     }
     cmd
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "test-pypi"),
+    ignore = "installs packages from PyPI: feature test-pypi"
+)]
 fn fix_makes_requests_succeed_against_a_leaf_only_server_and_remove_undoes_it() {
-    let Some(system_python) = python3() else {
-        eprintln!("SKIPPED: python3 is not on PATH, so the end-to-end test cannot run");
-        return;
-    };
+    let system_python = require_python3();
     let tmp = tempfile::tempdir().unwrap();
     let venv = tmp.path().join("venv");
     let home = tmp.path().join("certpatch-home");
     // Installing from the registry may need the machine's CA settings: kept for pip.
     let python = make_venv(&system_python, &venv, &["certifi", "requests"]);
-    let where_ = run_ok(
-        Command::new(&python).args([
-            "-I",
-            "-c",
-            "import certifi; from pip._vendor import certifi as p; print(certifi.where()); print(p.where())",
-        ]),
-        "ask certifi.where()",
-    );
-    let bundles: Vec<PathBuf> = where_.lines().map(PathBuf::from).collect();
-    assert_eq!(bundles.len(), 2, "{where_}");
-    for b in &bundles {
-        assert!(
-            b.starts_with(&venv),
-            "{} must be in the temporary venv",
-            b.display()
-        );
-    }
+    let bundles = venv_bundles(&python, &venv);
 
     // The test PKI's root is trusted (as a public root would be); the server forgets its
     // intermediate, which its leaf's AIA names on a local HTTP server.

@@ -1,6 +1,6 @@
 //! Test PKIs made at test time (rcgen) and servers on 127.0.0.1 in threads: a rustls
 //! server presenting a chosen chain, and an HTTP server answering AIA fetches as a test
-//! decides. Used by the CLI tests and (through `#[path]`) by the `net` layer's unit tests.
+//! decides. Used by the CLI tests and by the `net` layer's tests (`net_layer.rs`).
 //! Nothing here ever listens on or connects to any address but 127.0.0.1.
 #![allow(dead_code)]
 

@@ -1,17 +1,18 @@
-//! The net layer against servers on 127.0.0.1 made by the test (see `tests/cli/netlab.rs`).
+//! The `net` layer (capture, judge, the issuer walk) against servers on 127.0.0.1 made by
+//! the test ([`crate::netlab`]), through the library's public API.
 
 use std::time::Duration;
 
 use rustls::pki_types::ServerName;
 
-use super::capture::{capture, CaptureError, Timeouts};
-use super::endpoint::Endpoint;
-use super::issuers::{walk, Aia, End, Source};
-use super::judge::{judge, Cause, OsRoots};
-use super::netlab::*;
-use crate::bundle::Bundle;
-use crate::x509::cert::Cert;
-use crate::x509::clock::parse_at;
+use crate::netlab::*;
+use certpatch::bundle::Bundle;
+use certpatch::net::capture::{capture, CaptureError, Timeouts};
+use certpatch::net::endpoint::Endpoint;
+use certpatch::net::issuers::{walk, Aia, End, Source};
+use certpatch::net::judge::{judge, Cause, OsRoots};
+use certpatch::x509::cert::Cert;
+use certpatch::x509::clock::parse_at;
 
 fn at() -> time::OffsetDateTime {
     parse_at("2026-06-01T00:00:00Z").unwrap()
@@ -112,7 +113,7 @@ fn a_full_chain_server_verifies() {
         "{j:?}"
     );
     // Against a bundle without the root: the root is not in the bundle.
-    let other_root = super::netlab::root("Another Root");
+    let other_root = crate::netlab::root("Another Root");
     let j = judge(
         &certs(&got.chain),
         &bundle_of(&other_root),
@@ -162,9 +163,9 @@ pub struct Int {
 fn walk_with(
     answer: impl Fn(&str, &Int) -> Answer + Send + Sync + 'static,
 ) -> (
-    Vec<super::issuers::Found>,
+    Vec<certpatch::net::issuers::Found>,
     End,
-    Vec<super::aia::Attempt>,
+    Vec<certpatch::net::aia::Attempt>,
     usize,
 ) {
     let (root, int) = cas();
@@ -258,7 +259,7 @@ fn an_aia_redirect_is_not_followed_to_any_host() {
 /// A chain of `n` intermediates above the leaf, each naming the next one's URL on one
 /// AIA server (`/k`), under a root no bundle holds; `loop_back` makes the top one name
 /// the first one's URL again. Returns the walk's result and the server's hit count.
-fn endless(n: usize, loop_back: bool) -> (Vec<super::issuers::Found>, End, usize) {
+fn endless(n: usize, loop_back: bool) -> (Vec<certpatch::net::issuers::Found>, End, usize) {
     use std::sync::{Arc, Mutex};
     let served: Arc<Mutex<Vec<Vec<u8>>>> = Arc::default();
     let s = served.clone();
@@ -270,7 +271,7 @@ fn endless(n: usize, loop_back: bool) -> (Vec<super::issuers::Found>, End, usize
         }
     });
     let url = |k: usize| format!("http://127.0.0.1:{port}/{k}");
-    let top_root = super::netlab::root("Unreachable Root");
+    let top_root = crate::netlab::root("Unreachable Root");
     // cas[k] is served at /k and issued by cas[k+1]; built from the top down.
     let mut built: Vec<Issued> = Vec::new();
     for k in (0..n).rev() {
@@ -382,12 +383,120 @@ fn a_server_sending_a_byte_at_a_time_ends_with_the_time_limit() {
 fn a_proxy_answering_connect_a_byte_at_a_time_ends_with_the_time_limit() {
     // An endless header line: the proxy's answer to CONNECT never ends.
     let port = dripping(b"HTTP/1.1 200 ", b'x');
-    let proxy = super::proxy::Proxy {
+    let proxy = certpatch::net::proxy::Proxy {
         variable: "HTTPS_PROXY",
         authority: format!("127.0.0.1:{port}"),
         credentials: None,
     };
-    let e = super::capture::capture_via(&local(closed_port()), Some(proxy), short_deadline())
-        .unwrap_err();
+    let e = certpatch::net::capture::capture_via(
+        &local(closed_port()),
+        None,
+        Some(proxy),
+        short_deadline(),
+    )
+    .unwrap_err();
     assert!(matches!(e, CaptureError::TimedOut { .. }), "{e:?}");
+}
+
+#[test]
+fn a_known_bad_root_fails_the_chain_by_name_wherever_it_is() {
+    use certpatch::net::judge::{judge_for, Flagged};
+    use certpatch::net::pyssl::Rules;
+    let (root, int) = cas();
+    let leaf = site_leaf(&int, "http://127.0.0.1:9/x", VALID);
+    let chain = certs(&[leaf.der(), int.der()]);
+    let root_cert = Cert::from_der(&root.der()).unwrap();
+    let flag = |c: &Cert| {
+        (c.spki_raw == root_cert.spki_raw).then(|| Flagged {
+            name: "test interception root".into(),
+        })
+    };
+    let rules = Rules::for_target(None);
+    // In the bundle: the chain verifies by OpenSSL and webpki, and is still refused.
+    let j = judge_for(
+        &chain,
+        &bundle_of(&root),
+        Some(&ip()),
+        at(),
+        &OsRoots::default(),
+        &rules,
+        &flag,
+    );
+    assert!(!j.verifies, "{j:?}");
+    assert!(
+        matches!(&j.causes[..], [Cause::KnownBadRoot { depth: 2, name, .. }] if name == "test interception root"),
+        "{:?}",
+        j.causes
+    );
+    // Only in the OS store: named, and never offered as a proxy root to add.
+    let other = bundle_of(&cas().0);
+    let os = OsRoots::from_certs(vec![root_cert.clone()]);
+    let j = judge_for(&chain, &other, Some(&ip()), at(), &os, &rules, &flag);
+    assert!(!j.verifies);
+    assert!(
+        j.causes
+            .iter()
+            .any(|c| matches!(c, Cause::KnownBadRoot { .. })),
+        "{:?}",
+        j.causes
+    );
+    assert!(
+        !j.causes
+            .iter()
+            .any(|c| matches!(c, Cause::RootNotInBundle { .. })),
+        "{:?}",
+        j.causes
+    );
+    // Not flagged: the same chain verifies.
+    let j = judge_for(
+        &chain,
+        &bundle_of(&root),
+        Some(&ip()),
+        at(),
+        &OsRoots::default(),
+        &rules,
+        &|_| None,
+    );
+    assert!(j.verifies, "{:?}", j.causes);
+}
+
+#[test]
+fn the_python_verdict_depends_on_the_version_only_where_strict_mode_bites() {
+    use certpatch::net::pyssl::{verify, Rules};
+    let (root, int) = cas();
+    let leaf = site_leaf(&int, "http://127.0.0.1:9/x", VALID);
+    let chain = certs(&[leaf.der(), int.der()]);
+    let anchors = certs(&[root.der()]);
+    for rules in [Rules::Before313, Rules::Strict313] {
+        let v = verify(&chain, &anchors, Some("127.0.0.1"), at(), rules).expect("OpenSSL built in");
+        assert!(v.verifies, "{v:?}");
+        // The wrong name fails under both, with OpenSSL's code.
+        let v = verify(&chain, &anchors, Some("other.example"), at(), rules).unwrap();
+        assert_eq!(
+            (v.verifies, v.code),
+            (false, certpatch::net::pyssl::code::HOSTNAME_MISMATCH)
+        );
+        // One second after notAfter fails; judged at notAfter itself it still verifies
+        // only if OpenSSL says so (exact time, no rounding by certpatch).
+        let late = Cert::from_der(&leaf.der()).unwrap().not_after + time::Duration::seconds(1);
+        let v = verify(&chain, &anchors, Some("127.0.0.1"), late, rules).unwrap();
+        assert_eq!(
+            (v.verifies, v.code),
+            (false, certpatch::net::pyssl::code::CERT_HAS_EXPIRED)
+        );
+    }
+    // Only the intermediate is anchored: Python 3.13's partial chain accepts it, older
+    // Python does not.
+    let only_int = certs(&[int.der()]);
+    let chain = certs(&[leaf.der()]);
+    assert!(
+        !verify(&chain, &only_int, Some("127.0.0.1"), at(), Rules::Before313)
+            .unwrap()
+            .verifies
+    );
+    assert!(
+        verify(&chain, &only_int, Some("127.0.0.1"), at(), Rules::Strict313)
+            .unwrap()
+            .verifies
+    );
 }
