@@ -51,21 +51,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
     let _ = err.print();
     let command = std::env::args()
         .skip(1)
-        .find(|a| {
-            [
-                "find",
-                "check",
-                "add",
-                "list",
-                "remove",
-                "restore",
-                "diagnose",
-                "fix",
-                "index",
-                "completions",
-            ]
-            .contains(&a.as_str())
-        })
+        .find(|a| crate::cli::help::ORDER.contains(&a.as_str()))
         .unwrap_or_default();
     let rendered = err.render().to_string();
     let message = rendered
@@ -86,6 +72,9 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         printer: printer.clone(),
         at: cli.global.at.unwrap_or_else(time::OffsetDateTime::now_utc),
         host: discover::Host::from_process(),
+        yes: cli.global.yes,
+        verbose: cli.global.verbose,
+        shown: Default::default(),
         resolve: cli.global.resolve.clone(),
     };
     match cli.command {
@@ -136,6 +125,11 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         Command::Restore { targets, dry_run } => commands::restore::run(&ctx, &targets, dry_run),
         Command::Status { targets } => commands::status::run(&ctx, &targets),
         Command::Reapply { targets, dry_run } => commands::reapply::run(&ctx, &targets, dry_run),
+        Command::Adopt {
+            targets,
+            dry_run,
+            allow_root,
+        } => commands::adopt::run(&ctx, &targets, dry_run, allow_root),
         Command::Diagnose {
             server,
             chain,

@@ -132,3 +132,40 @@ pub struct FindNote {
     pub path: Option<String>,
     pub message: String,
 }
+
+/// Gives every `bundles[]` entry the bundle's path under one key, `path`, in every
+/// command: `find`, `list` and `status` have always had it; the others carried it only as
+/// `target.path`, which stays one more release as an alias (docs/json.md says so).
+pub fn with_bundle_paths(mut doc: serde_json::Value) -> serde_json::Value {
+    if let Some(bundles) = doc.get_mut("bundles").and_then(|b| b.as_array_mut()) {
+        for entry in bundles.iter_mut().filter_map(|e| e.as_object_mut()) {
+            if entry.contains_key("path") {
+                continue;
+            }
+            if let Some(path) = entry.get("target").and_then(|t| t.get("path")).cloned() {
+                entry.insert("path".into(), path);
+            }
+        }
+    }
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_bundle_entry_gets_path_from_its_target_and_keeps_its_own() {
+        let doc = json!({"bundles": [
+            {"target": {"path": "/a/cacert.pem"}},
+            {"path": "/b", "target": {"path": "/other"}},
+            {"status": "error"}
+        ]});
+        let out = with_bundle_paths(doc);
+        assert_eq!(out["bundles"][0]["path"], "/a/cacert.pem");
+        assert_eq!(out["bundles"][0]["target"]["path"], "/a/cacert.pem");
+        assert_eq!(out["bundles"][1]["path"], "/b");
+        assert!(out["bundles"][2].get("path").is_none());
+    }
+}

@@ -8,7 +8,9 @@
 pub mod app;
 pub mod args;
 pub mod commands;
+pub mod confirm;
 pub mod exit;
+pub mod help;
 pub mod json;
 pub mod output;
 

@@ -21,7 +21,7 @@ use crate::store::ledger::{Entry, Ledger};
 use crate::store::transaction::{self, BackupStep, Planned, Write};
 use crate::store::write;
 use crate::target::{Target, TargetJson};
-use crate::x509::clock::{now_rfc3339, rfc3339};
+use crate::x509::clock::now_rfc3339;
 use crate::x509::input::Input;
 
 pub struct AddArgs<'a> {
@@ -55,6 +55,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             .into());
         }
     }
+    if args.output.is_none() && !args.dry_run {
+        ctx.confirm_write(args.targets.all, &targets)?;
+    }
     let output = match args.output {
         Some(out) => Some(output_file(out)?),
         None => None,
@@ -77,12 +80,14 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let mut added_shas: Vec<String> = Vec::new();
     let mut changed: Vec<Target> = Vec::new();
     let mut caveats = 0;
+    let mut statuses: Vec<Option<AddStatus>> = Vec::new();
     for target in &targets {
         let rules = Rules {
             python_3_13: target.python_3_13(),
             ..rules
         };
         let result = add_to(ctx, &input, target, &args, rules, &when);
+        statuses.push(result.as_ref().ok().map(|r| r.status));
         match result {
             Ok(report) => {
                 outcome = outcome.and(report.outcome);
@@ -120,6 +125,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     if changed.iter().any(Target::may_be_python_3_13) {
         ctx.printer.note(ANCHOR_NOTE);
         notes.push(ANCHOR_NOTE.to_string());
+    }
+    if let Some(line) = summary_line(&statuses) {
+        ctx.printer.line(line);
     }
     if !patched.is_empty() {
         let mut summary = format!(
@@ -229,6 +237,39 @@ fn targets_flags(targets: &[Target]) -> String {
         .map(|t| crate::cli::output::bundle_flag(&t.path))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The last line of `add` when no bundle was patched (a patched run ends with its own
+/// "done: added …" line): a dry run, a refusal, nothing to do, or a copy written. `None`
+/// stands for a bundle that failed with an error.
+pub fn summary_line(statuses: &[Option<AddStatus>]) -> Option<String> {
+    let count = |s: AddStatus| statuses.iter().filter(|x| **x == Some(s)).count();
+    let all = statuses.len();
+    let failed = count(AddStatus::Refused) + statuses.iter().filter(|x| x.is_none()).count();
+    if count(AddStatus::Patched) > 0 {
+        return None;
+    }
+    let refused = if failed > 0 {
+        format!("; {failed} bundle(s) refused or failed (reasons above)")
+    } else {
+        String::new()
+    };
+    Some(if count(AddStatus::WouldPatch) > 0 {
+        format!(
+            "dry run: would add to {} of {all} bundle(s){refused}; nothing was written",
+            count(AddStatus::WouldPatch)
+        )
+    } else if count(AddStatus::WouldWriteOutput) > 0 {
+        "dry run: would write the copy; nothing was written".to_string()
+    } else if count(AddStatus::WrittenToOutput) > 0 {
+        "done: wrote the patched copy; the bundle is unchanged".to_string()
+    } else if failed > 0 {
+        format!(
+            "failed: nothing was written; refused for {failed} of {all} bundle(s) (reasons above)"
+        )
+    } else {
+        format!("done: nothing to add: already in {all} bundle(s)")
+    })
 }
 
 /// What `add` did to one bundle (`status` in its JSON entry).
@@ -362,10 +403,13 @@ pub(crate) fn add_to<'a>(
             let mut output_path: Option<PathBuf> = None;
             let mut write = None;
             let status = if refused {
-                p.error_detail(format!(
-                    "  nothing was written to {}.",
-                    path_text(&target.path)
-                ));
+                // The summary says it for every bundle; `-v` per bundle.
+                if ctx.verbose {
+                    p.error_detail(format!(
+                        "  nothing was written to {}.",
+                        path_text(&target.path)
+                    ));
+                }
                 AddStatus::Refused
             } else if let Some(out) = args.output {
                 let what = if plan.new_bytes.is_some() {
@@ -411,15 +455,13 @@ pub(crate) fn add_to<'a>(
                                 let c = &input.certs[i];
                                 // The package and the bundle's hash after the write are
                                 // filled in by the commit (store::commit).
-                                let mut e = Entry::new(&locked.path, c.sha256_hex(), c.pem("\n"));
-                                e.environment = target
-                                    .environment
-                                    .as_ref()
-                                    .map(|p| p.to_string_lossy().into_owned());
-                                c.subject().clone_into(&mut e.subject);
-                                e.added = when.to_string();
-                                e.source.clone_from(&prepared.sources[i]);
-                                e.not_after = rfc3339(c.not_after);
+                                let mut e = Entry::of_cert(
+                                    &locked.path,
+                                    c,
+                                    target.environment.as_deref(),
+                                    when,
+                                    &prepared.sources[i],
+                                );
                                 e.allow_root = args.allow_root && c.is_self_signed();
                                 e
                             })
@@ -457,7 +499,8 @@ pub(crate) fn add_to<'a>(
             plan.added.len(),
             path_text(&target.path),
         ));
-        if let Some(backup) = &committed.backup {
+        // Where the backup is: detail (`-v`); `remove` and `restore` find it themselves.
+        if let Some(backup) = committed.backup.as_ref().filter(|_| ctx.verbose) {
             p.line(format!(
                 "  backup of the unpatched bundle: {}",
                 backup.display()

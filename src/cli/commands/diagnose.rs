@@ -416,7 +416,9 @@ pub fn cause_entries(e: &Explained, certs: &[Cert]) -> Vec<CauseEntry> {
 }
 
 /// Shows one bundle's verdict for a person.
-pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explained) {
+/// `fixing`: called by `fix`, which is about to act, so advice that says "run `certpatch
+/// fix`" is left out.
+pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explained, fixing: bool) {
     let p = &ctx.printer;
     let j = e.judgement;
     let name = chain
@@ -435,6 +437,27 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
             p.warn(format!("  {}", escape(w)));
         }
         return;
+    }
+    // The second bundle of one environment failing for the same causes gets one line.
+    let key = format!(
+        "judge\u{0}{:?}\u{0}{}",
+        target.environment,
+        j.causes
+            .iter()
+            .map(|c| c.message())
+            .collect::<Vec<_>>()
+            .join("\u{0}")
+    );
+    if !ctx.verbose {
+        if ctx.shown.borrow().contains(&key) {
+            p.line(format!(
+                "{} {} too, for the same reason(s)",
+                p.tone(Tone::Bad, "fails:"),
+                target.describe()
+            ));
+            return;
+        }
+        ctx.shown.borrow_mut().push(key);
     }
     p.line(format!(
         "{} {} does not verify the chain{name}{who}:",
@@ -460,7 +483,9 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
     for (c, end) in j.causes.iter().zip(&e.removed) {
         p.line(format!("  - {}", escape(&c.message())));
         let Some(end) = end else {
-            p.line(format!("    what to do: {}", escape(&c.advice())));
+            if !(fixing && matches!(c, crate::net::judge::Cause::MissingIssuer { .. })) {
+                p.line(format!("    what to do: {}", escape(&c.advice())));
+            }
             continue;
         };
         p.line(format!(
@@ -584,7 +609,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
         };
         let j = judge_target(ctx, &chain, &bundle, target, &os);
         let explained = explain(&j, &chain.certs, &bundle);
-        show_judgement(ctx, target, &chain, &explained);
+        show_judgement(ctx, target, &chain, &explained, false);
         let clients: Vec<crate::discover::Finding> = findings_for(ctx, &[target])
             .into_iter()
             .map(|(_, f)| f)

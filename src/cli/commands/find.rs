@@ -119,6 +119,9 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
         }
         items.push(item);
     }
+    if !found.bundles.is_empty() {
+        p.line(format!("found {} bundle(s)", found.bundles.len()));
+    }
     if found.bundles.is_empty() {
         p.line("no CA bundle found");
         if roots.is_empty() {
@@ -257,8 +260,41 @@ pub fn overrides_for(ctx: &Context, targets: &[&Target]) -> Vec<Override> {
 }
 
 /// Warns about each finding: which client ignores which bundle, and what to do.
-pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, discover::Finding)]) {
+/// The findings, each said once with every bundle it concerns (`-v`: once per bundle).
+/// Two findings are the same when they name the same setting, value, client and effect.
+pub fn grouped(
+    findings: &[(std::path::PathBuf, discover::Finding)],
+    per_bundle: bool,
+) -> Vec<(&discover::Finding, Vec<&std::path::Path>)> {
+    let mut out: Vec<(&discover::Finding, Vec<&std::path::Path>)> = Vec::new();
     for (path, f) in findings {
+        let same = |g: &discover::Finding| {
+            !per_bundle
+                && g.setting == f.setting
+                && g.value == f.value
+                && g.client == f.client
+                && g.versions == f.versions
+                && g.effect == f.effect
+        };
+        match out.iter_mut().find(|(g, _)| same(g)) {
+            Some((_, paths)) => paths.push(path),
+            None => out.push((f, vec![path.as_path()])),
+        }
+    }
+    out
+}
+
+pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, discover::Finding)]) {
+    for (f, paths) in grouped(findings, ctx.verbose) {
+        let path = match paths.as_slice() {
+            [one] => crate::cli::output::path_text(one),
+            [first, rest @ ..] => format!(
+                "{} and {} more bundle(s)",
+                crate::cli::output::path_text(first),
+                rest.len()
+            ),
+            [] => String::new(),
+        };
         let setting = if f.setting.contains(' ') {
             format!("{} ({})", escape(&f.setting), escape(&f.value))
         } else {
@@ -272,7 +308,7 @@ pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, discover:
                 .as_deref()
                 .map(|v| format!(", {v}"))
                 .unwrap_or_default(),
-            crate::cli::output::path_text(path),
+            path,
         ));
     }
     if !findings.is_empty() {

@@ -147,6 +147,9 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
         Err(no) => return Ok(no_chain(ctx, "fix", no)),
     };
     let (targets, notes) = ctx.targets(args.targets)?;
+    if !args.dry_run {
+        ctx.confirm_write(args.targets.all, &targets)?;
+    }
     let entries = chain_entries(&chain.certs);
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);
@@ -209,6 +212,10 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
                 }
             }
         }
+    }
+    let statuses: Vec<&str> = bundles.iter().map(|b| b.status).collect();
+    if let Some(line) = summary_line(&statuses, &escape(&chain.source)) {
+        ctx.printer.line(line);
     }
     if !patched.is_empty() {
         let then = if ignored_by.is_empty() {
@@ -284,6 +291,32 @@ fn pem_of(certs: &[Cert]) -> Vec<u8> {
         .collect()
 }
 
+/// The last line of `fix` when no bundle was patched (a patched run ends with its own
+/// "done: … now verify HOST" line), from each bundle's status.
+pub fn summary_line(statuses: &[&str], host: &str) -> Option<String> {
+    let count = |s: &str| statuses.iter().filter(|x| **x == s).count();
+    let all = statuses.len();
+    if count("patched") > 0 {
+        return None;
+    }
+    let failed = all - count("verifies") - count("would-patch");
+    let failed_note = if failed > 0 {
+        format!("; {failed} bundle(s) cannot be fixed this way (see above)")
+    } else {
+        String::new()
+    };
+    Some(if count("would-patch") > 0 {
+        format!(
+            "dry run: would add the missing certificate(s) to {} of {all} bundle(s){failed_note}; nothing was written",
+            count("would-patch")
+        )
+    } else if failed == 0 {
+        format!("done: every bundle already verifies {host}; nothing to fix")
+    } else {
+        format!("failed: nothing was written; {failed} of {all} bundle(s) still do not verify {host} (see above)")
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn fix_one<'a>(
     ctx: &Context,
@@ -299,7 +332,7 @@ fn fix_one<'a>(
     let bundle = Bundle::parse(target.read()?);
     let before = super::diagnose::judge_target(ctx, chain, &bundle, target, os);
     let explained = explain(&before, &chain.certs, &bundle);
-    show_judgement(ctx, target, chain, &explained);
+    show_judgement(ctx, target, chain, &explained, true);
     let mut entry = FixEntry::new(target, "verifies");
     entry.causes = cause_entries(&explained, &chain.certs);
     if before.verifies {

@@ -116,7 +116,9 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
             completion: complete(cert, bundle, index::active(), Roots::embedded()),
         });
     }
-    if !known.is_empty() {
+    // A stale index matters only when it was asked and did not know the issuer: a newer
+    // one might have.
+    if known.iter().any(|k| k.completion.path.is_none()) {
         note_stale(ctx);
     }
     let mut issuers: Vec<(Cert, String)> = Vec::new();
@@ -388,6 +390,11 @@ pub fn is_stale(i: &index::Index, at: time::OffsetDateTime) -> bool {
     at.date() - date > time::Duration::days(365)
 }
 
+/// Where Mozilla publishes the CCADB report `certpatch index refresh` reads
+/// (`PublicAllIntermediateCertsWithPEMCSV`).
+pub const CCADB_CSV_URL: &str =
+    "https://ccadb.my.salesforce-sites.com/mozilla/PublicAllIntermediateCertsWithPEMCSV";
+
 /// Mentions a stale index, as part of this command's output. It is said every time an
 /// issuer is looked up in it: a note remembered in a file would make `check` (which
 /// writes nothing) write under `CERTPATCH_HOME`.
@@ -397,7 +404,7 @@ pub fn note_stale(ctx: &Context) {
         return;
     }
     ctx.printer.note(format!(
-        "certpatch's offline index of intermediates is from {}, more than a year old: newer intermediates are missing from it; refresh it with `certpatch index refresh FILE`",
+        "certpatch's offline index of intermediates is from {}, more than a year old, and did not know this issuer; a newer one might: download Mozilla's CCADB report of intermediates ({CCADB_CSV_URL}) and run `certpatch index refresh FILE` on it",
         i.date
     ));
 }

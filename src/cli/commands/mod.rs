@@ -1,6 +1,7 @@
 //! One file per subcommand. Each is thin: resolve targets, call the library, print.
 
 pub mod add;
+pub mod adopt;
 pub mod check;
 pub mod completions;
 pub mod find;
@@ -40,6 +41,13 @@ pub struct Context {
     /// The time validity is judged at (`--at`, or now).
     pub at: OffsetDateTime,
     pub host: Host,
+    /// `--yes`: no question before a machine-wide write ([`crate::cli::confirm`]).
+    pub yes: bool,
+    /// `-v`: every bundle's detail, even where it repeats another's.
+    pub verbose: bool,
+    /// Verdict blocks already shown in this run (environment and verdicts), so that a
+    /// second bundle of one environment with the same verdicts gets one line.
+    pub shown: std::cell::RefCell<Vec<String>>,
     /// `--resolve HOST:PORT:ADDR` entries (diagnose, fix).
     pub resolve: Vec<crate::net::endpoint::Resolve>,
 }

@@ -58,6 +58,7 @@ pub struct ReapplyExtra<'a> {
 pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
     let p = &ctx.printer;
     let config = config::load()?;
+    let all = targets.all;
     let (targets, notes) = ctx.targets_with(targets, &config)?;
     let home = ctx.home()?;
     let (ledger, ledger_error) = match ledger::read(&home) {
@@ -106,6 +107,21 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
                 }
             }
         }
+    }
+    if !dry_run {
+        // Only the bundles reapply could write to: those the ledger (or `keep`) names.
+        let writable: Vec<Target> = targets
+            .iter()
+            .filter(|t| {
+                !kept.is_empty()
+                    || ledger
+                        .patches
+                        .iter()
+                        .any(|e| e.bundle == t.path.to_string_lossy())
+            })
+            .cloned()
+            .collect();
+        ctx.confirm_write(all, &writable)?;
     }
     let rules = Rules {
         at: ctx.at,
@@ -268,6 +284,16 @@ fn one<'a>(
                 .reasons
                 .iter()
                 .map(|f| match f.code {
+                    // Only for a root certifi's history shows removed is "it left certifi"
+                    // certain; an issuer pasted by hand was never part of the package.
+                    "issuer-missing" if health::removed_root(&w.cert, &current).is_none() => format!(
+                        "issuer-missing: its issuer {} is not in this bundle{}: either it left certifi, or it was never part of certifi (pasted by hand; `certpatch adopt` tracks pasted certificates so that reapply puts them back too); add the issuer again (`certpatch add ISSUER.pem`, `--allow-root` for a root), then reapply",
+                        escape(w.cert.issuer()),
+                        package
+                            .as_ref()
+                            .map(|p| format!(" ({})", escape(&p.to_string())))
+                            .unwrap_or_default()
+                    ),
                     "issuer-missing" => format!(
                         "issuer-missing: its issuer {} is no longer in this bundle{}; it left certifi, so this intermediate cannot be used with it",
                         escape(w.cert.issuer()),

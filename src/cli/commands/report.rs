@@ -90,6 +90,24 @@ pub struct VerdictJson {
 pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &[Verdict]) {
     let p = &ctx.printer;
     let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
+    // A second bundle of the same environment with the same verdicts (certifi's and pip's
+    // copy, as a rule) gets one line; `-v` shows it in full.
+    let key = verdict_key(target, &input.source, verdicts);
+    if !ctx.verbose {
+        if ctx.shown.borrow().contains(&key) {
+            if refused {
+                p.error(format!(
+                    "refused `{}` for {} too, for the same reasons",
+                    escape(&input.source),
+                    target.describe()
+                ));
+            } else {
+                p.line(format!("{}: the same verdicts", target.describe()));
+            }
+            return;
+        }
+        ctx.shown.borrow_mut().push(key);
+    }
     if refused {
         p.error(format!(
             "refused `{}` for {}",
@@ -104,8 +122,26 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
         match v.decision {
             Decision::Refused => {
                 p.error_detail(format!("  {name}:"));
-                for r in v.reasons.iter().take(MAX_LISTED) {
-                    p.error_detail(format!("    - {}", r.message));
+                // A server's own certificate: the one reason that matters, and the way
+                // to its issuer. `-v` lists the consequences (no keyCertSign, …) too.
+                let leaf = !ctx.verbose && v.reasons.iter().any(|r| r.code == "not-ca");
+                let shown: Vec<_> = v
+                    .reasons
+                    .iter()
+                    .filter(|r| !leaf || r.code == "not-ca")
+                    .take(MAX_LISTED)
+                    .collect();
+                let hidden = v.reasons.len() - shown.len();
+                for r in &shown {
+                    let more = if leaf && hidden > 0 {
+                        format!(" [{hidden} more reason(s): -v]")
+                    } else {
+                        String::new()
+                    };
+                    p.error_detail(format!("    - {}{more}", r.message));
+                }
+                if leaf {
+                    p.error_detail(format!("    {}", leaf_next_step(v.cert)));
                 }
                 if v.reasons.len() > MAX_LISTED {
                     p.error_detail(format!(
@@ -155,6 +191,48 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
         p.error_detail(
             "  (the input is refused as a whole: fix or drop the refused certificate(s))",
         );
+    }
+}
+
+/// What identifies a verdict block: the environment, the input and each certificate's
+/// decision and reasons.
+fn verdict_key(target: &Target, source: &str, verdicts: &[Verdict]) -> String {
+    let mut key = format!("{:?}\u{0}{source}", target.environment);
+    for v in verdicts {
+        key.push_str(&format!("\u{0}{}:{:?}", v.cert.sha256_hex(), v.decision));
+        for r in &v.reasons {
+            key.push_str(&format!(":{}={}", r.code, r.message));
+        }
+    }
+    key
+}
+
+/// For a server's own certificate given as FILE: where its issuer is. With a name and
+/// an AIA URL, `certpatch fix NAME` fetches, checks and adds it; else the URL, or the
+/// issuer's name.
+pub fn leaf_next_step(cert: &crate::x509::cert::Cert) -> String {
+    let extra = crate::net::judge::extra(cert);
+    let host = extra
+        .dns_names
+        .iter()
+        .find(|n| !n.starts_with('*'))
+        .or(extra.ip_names.first());
+    match (host, extra.ca_issuers.first()) {
+        (Some(h), Some(url)) => format!(
+            "it is a server's certificate: run `certpatch fix {}` to fetch its issuer from {} (AIA), check it and add it",
+            escape(h),
+            escape(url)
+        ),
+        (None, Some(url)) => format!(
+            "it is a server's certificate: its issuer can be downloaded from {} (AIA); add that file",
+            escape(url)
+        ),
+        (Some(h), None) => format!(
+            "it is a server's certificate: `certpatch fix {}` finds its issuer if it is public; or add the file of `{}`",
+            escape(h),
+            escape(cert.issuer())
+        ),
+        (None, None) => format!("add its issuer, `{}`, instead", escape(cert.issuer())),
     }
 }
 

@@ -10,8 +10,9 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::exit::Outcome;
 use crate::cli::json::Document;
-use crate::cli::output::{escape, path_text, short, Tone};
+use crate::cli::output::{escape, path_text, shell_word, short, Tone};
 use crate::cli::Targets;
+use crate::health::adopt::{self, Found};
 use crate::health::{self, BundleStatus, State};
 use crate::store::config;
 use crate::store::ledger;
@@ -26,7 +27,7 @@ pub struct StatusExtra<'a> {
     pub ledger: String,
     pub ledger_error: Option<String>,
     /// What to run next (empty when all is well).
-    pub next: Vec<String>,
+    pub next: Vec<Next>,
     pub notes: &'a [String],
 }
 
@@ -65,10 +66,10 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         at: ctx.at,
         warning_days: config.warning_days(),
     };
-    let mut next: Vec<String> = Vec::new();
-    let mut push = |s: String| {
-        if !next.contains(&s) {
-            next.push(s);
+    let mut next: Vec<Next> = Vec::new();
+    let mut push = |n: Next| {
+        if !next.contains(&n) {
+            next.push(n);
         }
     };
     let mut attention = ledger_error.is_some();
@@ -81,43 +82,46 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
         // `reapply` cannot put back a patch whose root certifi removed: not a next step
         // when every lost patch is one.
         if s.lost.iter().any(|l| l.removed_root.is_none()) {
-            push(format!("certpatch reapply {named}"));
-        }
-        if let State::Edited { .. } = &s.state {
-            let reinstall = s
-                .package
-                .as_ref()
-                .map(|p| p.reinstall_command())
-                .unwrap_or_else(|| "reinstall the package that owns it".into());
-            push(format!(
-                "{reinstall}   # puts the package's own copy back; then `certpatch reapply {named}`"
+            push(Next::run(
+                ["reapply"].iter().copied(),
+                &named,
+                "put back the patches an upgrade removed, each checked again",
             ));
         }
+        if let State::Edited { .. } = &s.state {
+            push(edited_next(target, &s, &named));
+        }
         for e in &s.expiring {
-            push(format!(
-                "certpatch add NEW-CERT.pem {named} && certpatch remove {} {named}   # {} expires {}",
-                short(&e.sha256),
-                e.subject,
-                e.not_after
+            push(Next::run(
+                ["add", "NEW-CERT.pem"].iter().copied(),
+                &named,
+                &format!(
+                    "{} expires {}: add its successor, then remove it",
+                    e.subject, e.not_after
+                ),
+            ));
+            push(Next::run(
+                ["remove", short(&e.sha256)].iter().copied(),
+                &named,
+                &format!("then take out the expiring {}", e.subject),
             ));
         }
         for f in &s.clients {
-            push(f.fix.clone());
+            push(Next::advice(&f.fix));
         }
         reports.push(s);
     }
-    if let Some(e) = &ledger_error {
-        let _ = e;
-        push(format!(
+    if ledger_error.is_some() {
+        push(Next::advice(&format!(
             "fix or move aside {ledger_path} (certpatch starts a new ledger)"
-        ));
+        )));
     }
     if next.is_empty() {
         p.line(p.tone(Tone::Good, "all is well"));
     } else {
         p.line("next:");
         for n in &next {
-            p.line(format!("  {}", escape(n)));
+            p.line(format!("  {}", escape(&n.text())));
         }
     }
     p.document(&Document {
@@ -137,9 +141,103 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
     Ok(Outcome::from_ok(!attention))
 }
 
-/// `--bundle PATH`: the flag that names this one bundle in a command to run next.
-pub fn target_flag(target: &crate::target::Target) -> String {
-    crate::cli::output::bundle_flag(&target.path)
+/// A step to take next: the command's words (empty when the step is not one command,
+/// such as "unset REQUESTS_CA_BUNDLE or …") and what it does. Scripts run `argv`; people
+/// read [`Next::text`].
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Next {
+    pub argv: Vec<String>,
+    pub description: String,
+}
+
+impl Next {
+    /// `certpatch WORDS… --bundle PATH`.
+    fn run<'w>(words: impl Iterator<Item = &'w str>, named: &[String], what: &str) -> Next {
+        let mut argv = vec!["certpatch".to_string()];
+        argv.extend(words.map(str::to_string));
+        argv.extend(named.iter().cloned());
+        Next {
+            argv,
+            description: what.to_string(),
+        }
+    }
+
+    /// Advice that is not one command.
+    fn advice(what: &str) -> Next {
+        Next {
+            argv: Vec::new(),
+            description: what.to_string(),
+        }
+    }
+
+    /// The command as a shell line (each word quoted when it needs it), with its
+    /// description as a comment; or the advice.
+    pub fn text(&self) -> String {
+        if self.argv.is_empty() {
+            return self.description.clone();
+        }
+        format!("{}   # {}", quoted(&self.argv), self.description)
+    }
+}
+
+/// What to run for a bundle something else edited. Certificates pasted after the
+/// package's own file (the manual recipe) are adopted, never reinstalled away: a reinstall
+/// would drop them, and with them every patch they issue. Otherwise the reinstall.
+pub fn edited_next(target: &crate::target::Target, s: &BundleStatus, named: &[String]) -> Next {
+    let found = target.read().ok().map(|bytes| {
+        let bundle = crate::bundle::Bundle::parse(bytes.clone());
+        adopt::find(
+            &bytes,
+            &bundle,
+            s.record.as_ref().map(|r| r.sha256.as_str()),
+        )
+    });
+    if let Some(Found::Edit(edit)) = found {
+        let root = edit.certs.iter().any(|c| c.is_self_signed());
+        let mut words = vec!["adopt"];
+        if root {
+            words.push("--allow-root");
+        }
+        return Next::run(
+            words.into_iter(),
+            named,
+            &format!(
+                "{} certificate(s) pasted by hand after the package's file become tracked patches (a reinstall would drop them)",
+                edit.certs.len()
+            ),
+        );
+    }
+    let reinstall = s.package.as_ref().map(|p| p.reinstall_command());
+    match reinstall {
+        Some(cmd) => Next {
+            argv: shlex::split(&cmd).unwrap_or_default(),
+            description: format!(
+                "puts the package's own copy back (dropping the foreign edit); then `certpatch reapply {}`",
+                quoted(named)
+            ),
+        },
+        None => Next::advice(&format!(
+            "reinstall the package that owns it (dropping the foreign edit); then `certpatch reapply {}`",
+            quoted(named)
+        )),
+    }
+}
+
+/// Words as one shell line, each quoted when it needs it.
+fn quoted(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `--bundle PATH`: the words that name this one bundle in a command to run next.
+pub fn target_flag(target: &crate::target::Target) -> Vec<String> {
+    vec![
+        "--bundle".to_string(),
+        target.path.to_string_lossy().into_owned(),
+    ]
 }
 
 fn print_one(ctx: &Context, target: &crate::target::Target, s: &BundleStatus) {
