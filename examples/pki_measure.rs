@@ -121,7 +121,7 @@ fn classify(cert: &Cert, bundle: &Bundle, rules: Rules, index: &Index, roots: &R
     if let Some(end) = done.dead_ends.first() {
         return format!(
             "removed root: {} (removed in {})",
-            end.root.cert.label,
+            end.root.cert.label(),
             end.root.removed_in.as_deref().unwrap_or("-")
         );
     }

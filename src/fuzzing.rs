@@ -54,7 +54,7 @@ fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), String> {
 }
 
 fn fingerprints(bundle: &Bundle) -> Vec<[u8; 32]> {
-    bundle.patches.iter().map(|p| p.cert.sha256).collect()
+    bundle.patches.iter().map(|p| p.cert.sha256()).collect()
 }
 
 /// Certificate intake (`x509::input`, what `check`/`add` do with FILE). An accepted input
@@ -72,14 +72,14 @@ pub fn x509_intake(data: &[u8]) -> Result<(), String> {
             for cert in got.certs.iter().take(4) {
                 let again = Cert::from_der(&cert.der)
                     .map_err(|e| format!("an accepted certificate does not parse again: {e:?}"))?;
-                check(again.sha256 == cert.sha256, || {
+                check(again.same_as(cert), || {
                     "fingerprint changed on re-parse".to_string()
                 })?;
                 let patch = render_patch(b"", cert, ADDED, "fuzz.pem");
                 let len = patch.len();
                 let bundle = Bundle::parse(patch);
                 check(
-                    fingerprints(&bundle) == [cert.sha256] && bundle.patches[0].range == (0..len),
+                    fingerprints(&bundle) == [cert.sha256()] && bundle.patches[0].range == (0..len),
                     || {
                         format!(
                             "an accepted certificate's patch does not read back as one patch \
@@ -138,7 +138,7 @@ pub fn bundle_parse(data: &[u8]) -> Result<(), String> {
     let summary = Bundle::summary(data);
     let ranges = |ps: &[crate::bundle::Patch]| -> Vec<_> {
         ps.iter()
-            .map(|p| (p.range.clone(), p.cert.sha256))
+            .map(|p| (p.range.clone(), p.cert.sha256()))
             .collect()
     };
     check(ranges(&summary.patches) == ranges(&bundle.patches), || {
@@ -181,7 +181,7 @@ fn last_patch(bundle: &Bundle, cert: &Cert) -> Result<usize, String> {
         .ok_or("the appended patch is not found")?;
     let p = &bundle.patches[i];
     check(
-        p.cert.sha256 == cert.sha256 && p.range.end == bundle.bytes.len(),
+        p.cert.same_as(cert) && p.range.end == bundle.bytes.len(),
         || format!("the last patch ({:?}) is not the appended one", p.range),
     )?;
     Ok(i)
@@ -214,7 +214,7 @@ pub fn patch_roundtrip(certs: &[Cert], data: &[u8]) -> Result<(), String> {
     let parsed = Bundle::parse(two);
     let j = last_patch(&parsed, cb)?;
     let i = j.checked_sub(1).ok_or("the first appended patch is gone")?;
-    check(parsed.patches[i].cert.sha256 == ca.sha256, || {
+    check(parsed.patches[i].cert.same_as(ca), || {
         "the first appended patch is not before the second".to_string()
     })?;
     check(parsed.without(&[j]) == one, || {

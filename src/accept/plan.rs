@@ -44,7 +44,7 @@ pub fn plan_sourced<'a>(
         for (i, v) in verdicts.iter().enumerate() {
             let duplicate = added
                 .iter()
-                .any(|&j: &usize| input.certs[j].sha256 == v.cert.sha256);
+                .any(|&j: &usize| input.certs[j].sha256() == v.cert.sha256());
             if v.decision == Decision::Add && !duplicate {
                 let patch = render_patch(&bytes, v.cert, when, &source_of(i));
                 bytes.extend(patch);

@@ -185,9 +185,9 @@ impl Verifier {
         let key_hash = *self
             .spki_hash
             .borrow_mut()
-            .entry(issuer.sha256)
+            .entry(issuer.sha256())
             .or_insert_with(|| Sha256::digest(&issuer.spki_raw).into());
-        let key = (child.sha256, key_hash);
+        let key = (child.sha256(), key_hash);
         if let Some(done) = VERIFIED.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
             return Some(done.clone());
         }
@@ -217,7 +217,7 @@ impl Verifier {
 fn index(certs: &[Cert]) -> HashMap<&NameKey, Vec<usize>> {
     let mut map: HashMap<&NameKey, Vec<usize>> = HashMap::new();
     for (i, c) in certs.iter().enumerate() {
-        map.entry(&c.subject_key).or_default().push(i);
+        map.entry(c.subject_key()).or_default().push(i);
     }
     map
 }
@@ -226,7 +226,7 @@ fn index(certs: &[Cert]) -> HashMap<&NameKey, Vec<usize>> {
 /// matching key identifiers when both are present.
 fn candidates(cert: &Cert, certs: &[Cert], by_name: &HashMap<&NameKey, Vec<usize>>) -> Vec<usize> {
     by_name
-        .get(&cert.issuer_key)
+        .get(&cert.issuer_key())
         .map(|v| {
             v.iter()
                 .copied()
@@ -612,7 +612,7 @@ fn why_unchained(
         .filter(|b| cert.issuer_candidate(b))
         .collect();
     let named_in_input: Vec<usize> = (0..input.len())
-        .filter(|&j| input[j].sha256 != cert.sha256 && cert.issuer_candidate(&input[j]))
+        .filter(|&j| !input[j].same_as(cert) && cert.issuer_candidate(&input[j]))
         .collect();
     let weak = matches!(cert.sig_hash, SigHash::Md5 | SigHash::Md2);
     let issuers_exist = !named_in_bundle.is_empty() || !named_in_input.is_empty();
@@ -621,7 +621,8 @@ fn why_unchained(
             Code::SignatureUnverifiable,
             format!(
                 "its {} signature cannot be checked against `{}`",
-                cert.sig_alg_name, cert.issuer
+                cert.sig_alg_name,
+                cert.issuer()
             ),
         );
     }
@@ -637,7 +638,7 @@ fn why_unchained(
             Code::SignatureUnverifiable,
             format!(
                 "its signature by `{}` could not be checked: {err}",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -648,7 +649,7 @@ fn why_unchained(
             Code::SignatureUnverifiable,
             format!(
                 "its RSA-PSS signature by `{}` could not be verified (certpatch checks PSS only with salt length = hash length and the same MGF1 hash)",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -657,7 +658,7 @@ fn why_unchained(
             Code::BadSignature,
             format!(
                 "the bundle has a certificate named `{}`, but its key did not make this signature (a different key with the same name: do not trust this file)",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -666,7 +667,7 @@ fn why_unchained(
             Code::BadSignature,
             format!(
                 "the input's `{}` does not sign it: its key did not make this signature (do not trust this file)",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -675,7 +676,7 @@ fn why_unchained(
             Code::IssuerMissing,
             format!(
                 "its issuer `{}` is in the input but does not itself chain to a root in the bundle",
-                cert.issuer
+                cert.issuer()
             ),
         );
     }
@@ -683,7 +684,7 @@ fn why_unchained(
         Code::IssuerMissing,
         format!(
             "its issuer `{}` is not in the bundle; add that issuer first (or give both in one file, issuer included)",
-            cert.issuer
+            cert.issuer()
         ),
     )
 }
@@ -692,7 +693,7 @@ fn why_unchained(
 fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Finding> {
     let mut warnings = Vec::new();
     if let Some(twin) = bundle.certs.iter().find(|b| {
-        b.sha256 != cert.sha256 && b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw
+        !b.same_as(cert) && b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw
     }) {
         warnings.push(finding(
             Code::Redundant,
@@ -866,17 +867,19 @@ mod ccadb_rules {
         let mut by_code = std::collections::BTreeMap::<Code, Vec<String>>::new();
         for (i, cert) in input.iter().enumerate() {
             if let Err(f) = path_rules(i, &input, &bundle, &chains) {
-                by_code
-                    .entry(f.code)
-                    .or_default()
-                    .push(format!("{}: {}", cert.subject, f.message));
+                by_code.entry(f.code).or_default().push(format!(
+                    "{}: {}",
+                    cert.subject(),
+                    f.message
+                ));
             }
             for f in intrinsic_reasons(cert, rules, &v) {
                 if f.code == Code::WeakKey || f.code == Code::NameConstraints {
-                    by_code
-                        .entry(f.code)
-                        .or_default()
-                        .push(format!("{}: {}", cert.subject, f.message));
+                    by_code.entry(f.code).or_default().push(format!(
+                        "{}: {}",
+                        cert.subject(),
+                        f.message
+                    ));
                 }
             }
         }

@@ -84,7 +84,7 @@ fn lines(bytes: &[u8]) -> Vec<Line> {
     let mut out = Vec::new();
     let mut start = 0;
     while start < bytes.len() {
-        let (end, next) = match bytes[start..].iter().position(|&b| b == b'\n') {
+        let (end, next) = match memchr::memchr(b'\n', &bytes[start..]) {
             Some(i) => {
                 let nl = start + i;
                 let end = if nl > start && bytes[nl - 1] == b'\r' {
@@ -104,7 +104,12 @@ fn lines(bytes: &[u8]) -> Vec<Line> {
 
 /// A line's text, trimmed (borrowed when the line is valid UTF-8, as nearly every line is).
 fn text<'a>(bytes: &'a [u8], line: &Line) -> Cow<'a, str> {
-    match String::from_utf8_lossy(&bytes[line.start..line.end]) {
+    let raw = &bytes[line.start..line.end];
+    if raw.is_ascii() {
+        // ASCII is UTF-8: no lossy conversion to pay for.
+        return Cow::Borrowed(std::str::from_utf8(raw).unwrap_or_default().trim());
+    }
+    match String::from_utf8_lossy(raw) {
         Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
         Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
     }
@@ -189,7 +194,7 @@ impl Bundle {
 
     /// Whether this exact certificate is already in the bundle.
     pub fn contains(&self, cert: &Cert) -> bool {
-        self.certs.iter().any(|c| c.sha256 == cert.sha256)
+        self.certs.iter().any(|c| c.der == cert.der)
     }
 
     /// The bytes with the given patches (indexes into `patches`) taken out.
@@ -300,11 +305,11 @@ fn read_seam(bytes: &[u8], p: &Patch, end: usize, tail_rev: &[u8]) -> Option<Opt
     let want: Vec<[u8; 32]> = now_patches
         .iter()
         .filter(|(line, _)| *line != own)
-        .map(|(_, n)| n.cert.sha256)
+        .map(|(_, n)| n.cert.sha256())
         .collect();
     let got: Vec<[u8; 32]> = window_patches(&joined, ws)
         .iter()
-        .map(|(_, n)| n.cert.sha256)
+        .map(|(_, n)| n.cert.sha256())
         .collect();
     (got == want).then_some(flag_at)
 }
@@ -416,8 +421,11 @@ fn read_block(
         .to_string();
     let end_line = format!("-----END {label}-----");
     let j = (i + 1..lines.len()).find(|&j| {
-        let t = text(bytes, &lines[j]);
-        t == end_line || t.starts_with("-----BEGIN ")
+        // A base64 line holds no '-': only the others need to be read as text.
+        memchr::memchr(b'-', &bytes[lines[j].start..lines[j].end]).is_some() && {
+            let t = text(bytes, &lines[j]);
+            t == end_line || t.starts_with("-----BEGIN ")
+        }
     })?;
     if text(bytes, &lines[j]) != end_line {
         return None;
@@ -451,6 +459,15 @@ fn read_block(
 fn plain_base64(bytes: &[u8], body: &[Line]) -> Option<Option<Vec<u8>>> {
     use base64::Engine;
     let mut data = Vec::with_capacity(body.iter().map(|l| l.end - l.start).sum());
+    for line in body {
+        data.extend_from_slice(&bytes[line.start..line.end]);
+    }
+    // The decoder refuses any byte outside the alphabet, so when it succeeds on the lines
+    // as they are, every line was plain base64; otherwise they are looked at byte by byte.
+    if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(&data) {
+        return Some(Some(der));
+    }
+    data.clear();
     for line in body {
         for &b in &bytes[line.start..line.end] {
             match b {
@@ -509,7 +526,7 @@ fn parse_patch(bytes: &[u8], lines: &[Line], i: usize, base: usize) -> Option<(P
     }
     let (cert, after) = read_block(bytes, lines, j, true)?;
     let cert = cert.ok()?;
-    if fingerprint? != hex_colons(&cert.sha256) {
+    if fingerprint? != hex_colons(&cert.sha256()) {
         return None;
     }
     let eol: &'static [u8] = if lines[i].next > lines[i].end + 1 {
@@ -577,13 +594,13 @@ pub fn render_patch(existing: &[u8], cert: &Cert, added: &str, source: &str) -> 
     }
     for line in [
         first,
-        format!("# Issuer: {}", escape(&cert.issuer_certifi)),
-        format!("# Subject: {}", escape(&cert.subject_certifi)),
-        format!("# Label: \"{}\"", escape(&cert.label)),
-        format!("# Serial: {}", cert.serial_decimal),
-        format!("# MD5 Fingerprint: {}", hex_colons(&cert.md5)),
-        format!("# SHA1 Fingerprint: {}", hex_colons(&cert.sha1)),
-        format!("# SHA256 Fingerprint: {}", hex_colons(&cert.sha256)),
+        format!("# Issuer: {}", escape(cert.issuer_certifi())),
+        format!("# Subject: {}", escape(cert.subject_certifi())),
+        format!("# Label: \"{}\"", escape(cert.label())),
+        format!("# Serial: {}", cert.serial_decimal()),
+        format!("# MD5 Fingerprint: {}", hex_colons(&cert.md5())),
+        format!("# SHA1 Fingerprint: {}", hex_colons(&cert.sha1())),
+        format!("# SHA256 Fingerprint: {}", hex_colons(&cert.sha256())),
     ] {
         out.push_str(&line);
         out.push_str(eol);
@@ -749,7 +766,7 @@ mod tests {
         let key = |b: &Bundle| -> Vec<(Range<usize>, [u8; 32])> {
             b.patches
                 .iter()
-                .map(|p| (p.range.clone(), p.cert.sha256))
+                .map(|p| (p.range.clone(), p.cert.sha256()))
                 .collect()
         };
         assert_eq!(full.patches.len(), 3);
@@ -768,10 +785,10 @@ mod tests {
         let expected: Vec<[u8; 32]> = pem::parse_many(&certifi)
             .unwrap()
             .iter()
-            .map(|p| Cert::from_der(p.contents()).unwrap().sha256)
+            .map(|p| Cert::from_der(p.contents()).unwrap().sha256())
             .collect();
         let bundle = Bundle::parse(certifi);
-        let got: Vec<[u8; 32]> = bundle.certs.iter().map(|c| c.sha256).collect();
+        let got: Vec<[u8; 32]> = bundle.certs.iter().map(|c| c.sha256()).collect();
         assert_eq!(got.len(), 117);
         assert_eq!(got, expected);
         assert_eq!(bundle.damaged_blocks, 0);
@@ -989,7 +1006,7 @@ mod properties {
                 let i = bundle
                     .patches
                     .iter()
-                    .position(|p| p.cert.sha256 == certs[k].sha256)
+                    .position(|p| p.cert.same_as(&certs[k]))
                     .expect("patch found");
                 bytes = bundle.without(&[i]);
             }

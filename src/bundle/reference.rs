@@ -25,11 +25,9 @@ impl Bundle {
                 continue;
             };
             let again = Bundle::parse(out.clone());
-            let Some(k) = again
-                .patches
-                .iter()
-                .position(|p| p.cert.sha256 == orig.cert.sha256 && p.marker_end == orig.marker_end)
-            else {
+            let Some(k) = again.patches.iter().position(|p| {
+                p.cert.sha256() == orig.cert.sha256() && p.marker_end == orig.marker_end
+            }) else {
                 continue;
             };
             out = again.without_one_checked(k);
@@ -42,7 +40,7 @@ impl Bundle {
     /// certifi-style block): then only the patch's own lines go and its blank line stays.
     pub(super) fn without_one_checked(&self, k: usize) -> Vec<u8> {
         let fingerprints = |patches: &[Patch]| -> Vec<[u8; 32]> {
-            patches.iter().map(|p| p.cert.sha256).collect()
+            patches.iter().map(|p| p.cert.sha256()).collect()
         };
         let mut want = fingerprints(&self.patches);
         want.remove(k);

@@ -21,7 +21,7 @@ pub fn pool() -> Vec<Cert> {
 fn remove_sha(bytes: &[u8], sha: &[u8; 32]) -> Vec<u8> {
     let b = Bundle::parse(bytes.to_vec());
     let idx: Vec<usize> = (0..b.patches.len())
-        .filter(|&i| &b.patches[i].cert.sha256 == sha)
+        .filter(|&i| &b.patches[i].cert.sha256() == sha)
         .collect();
     assert!(!idx.is_empty());
     b.without(&idx)
@@ -37,7 +37,7 @@ fn mixed_eol_crlf_first_lf_last() {
     ] {
         let mut bytes = e.to_vec();
         bytes.extend(render_patch(e, c, "t", "p"));
-        let out = remove_sha(&bytes, &c.sha256);
+        let out = remove_sha(&bytes, &c.sha256());
         assert_eq!(out, e, "{:?}", String::from_utf8_lossy(e));
     }
 }
@@ -125,7 +125,7 @@ fn present_in_order(bytes: &[u8]) -> Vec<[u8; 32]> {
     Bundle::parse(bytes.to_vec())
         .patches
         .iter()
-        .map(|p| p.cert.sha256)
+        .map(|p| p.cert.sha256())
         .collect()
 }
 
@@ -142,14 +142,14 @@ fn run_model(original: &[u8], ops: &[Op]) -> Result<(), TestCaseError> {
                 }
                 bytes.extend(render_patch(&bytes, &certs[*k], &ts(*k), "p.pem"));
                 // removing what was just added gives back `before`
-                let undo = remove_sha(&bytes, &certs[*k].sha256);
+                let undo = remove_sha(&bytes, &certs[*k].sha256());
                 prop_assert_eq!(&undo, &before, "undo of the last add");
             }
             Op::Remove(ks) => {
                 let b = Bundle::parse(bytes.clone());
-                let shas: Vec<[u8; 32]> = ks.iter().map(|&k| certs[k].sha256).collect();
+                let shas: Vec<[u8; 32]> = ks.iter().map(|&k| certs[k].sha256()).collect();
                 let idx: Vec<usize> = (0..b.patches.len())
-                    .filter(|&i| shas.contains(&b.patches[i].cert.sha256))
+                    .filter(|&i| shas.contains(&b.patches[i].cert.sha256()))
                     .collect();
                 if idx.is_empty() {
                     continue;
@@ -162,7 +162,7 @@ fn run_model(original: &[u8], ops: &[Op]) -> Result<(), TestCaseError> {
         let present = present_in_order(&bytes);
         let mut replay = original.to_vec();
         for sha in &present {
-            let k = certs.iter().position(|c| &c.sha256 == sha).unwrap();
+            let k = certs.iter().position(|c| &c.sha256() == sha).unwrap();
             replay.extend(render_patch(&replay, &certs[k], &ts(k), "p.pem"));
         }
         // documented intermediate state: an empty bundle keeps the separator of the
@@ -206,9 +206,9 @@ fn lone_cr_first_line() {
     bytes.extend(render_patch(&bytes, &c[0], "t1", "p"));
     let one = bytes.clone();
     bytes.extend(render_patch(&bytes, &c[1], "t2", "p"));
-    assert_eq!(remove_sha(&bytes, &c[1].sha256), one, "remove B");
-    let ra = remove_sha(&bytes, &c[0].sha256);
-    assert_eq!(remove_sha(&ra, &c[1].sha256), e, "remove A then B");
+    assert_eq!(remove_sha(&bytes, &c[1].sha256()), one, "remove B");
+    let ra = remove_sha(&bytes, &c[0].sha256());
+    assert_eq!(remove_sha(&ra, &c[1].sha256()), e, "remove A then B");
     assert_eq!(Bundle::parse(bytes).pristine(), e, "pristine");
 }
 
@@ -541,7 +541,7 @@ fn norm_lines(b: &[u8], skip: &[std::ops::Range<usize>]) -> (Vec<String>, usize)
 fn sha_multiset(b: &Bundle) -> std::collections::BTreeMap<[u8; 32], usize> {
     let mut m = std::collections::BTreeMap::new();
     for c in &b.certs {
-        *m.entry(c.sha256).or_insert(0) += 1;
+        *m.entry(c.sha256()).or_insert(0) += 1;
     }
     m
 }
@@ -549,7 +549,7 @@ fn sha_multiset(b: &Bundle) -> std::collections::BTreeMap<[u8; 32], usize> {
 fn check_removal(inp: &[u8], shas: &[[u8; 32]], use_py: bool) -> Result<Vec<u8>, TestCaseError> {
     let b = Bundle::parse(inp.to_vec());
     let idx: Vec<usize> = (0..b.patches.len())
-        .filter(|&i| shas.contains(&b.patches[i].cert.sha256))
+        .filter(|&i| shas.contains(&b.patches[i].cert.sha256()))
         .collect();
     if idx.is_empty() {
         return Ok(inp.to_vec());
@@ -568,7 +568,7 @@ fn check_removal(inp: &[u8], shas: &[[u8; 32]], use_py: bool) -> Result<Vec<u8>,
     // certificates: exactly the removed patches' certificates are gone
     let mut want = sha_multiset(&b);
     for &i in &idx {
-        *want.get_mut(&b.patches[i].cert.sha256).unwrap() -= 1;
+        *want.get_mut(&b.patches[i].cert.sha256()).unwrap() -= 1;
     }
     want.retain(|_, n| *n > 0);
     prop_assert_eq!(sha_multiset(&ob), want, "certificates{}", dump());
@@ -590,7 +590,7 @@ fn check_removal(inp: &[u8], shas: &[[u8; 32]], use_py: bool) -> Result<Vec<u8>,
         let distinct = |bb: &Bundle| {
             bb.certs
                 .iter()
-                .map(|c| c.sha256)
+                .map(|c| c.sha256())
                 .collect::<std::collections::BTreeSet<_>>()
                 .len() as i64
         };
@@ -613,12 +613,12 @@ fn run_foreign(original: &[u8], ops: &[FOp], use_py: bool) -> Result<(), TestCas
             }
             FOp::Edit(e) => bytes = apply_edit(&bytes, e),
             FOp::Remove(ks) => {
-                let shas: Vec<[u8; 32]> = ks.iter().map(|&k| certs[k].sha256).collect();
+                let shas: Vec<[u8; 32]> = ks.iter().map(|&k| certs[k].sha256()).collect();
                 bytes = check_removal(&bytes, &shas, use_py)?;
             }
         }
     }
-    let all: Vec<[u8; 32]> = certs.iter().map(|c| c.sha256).collect();
+    let all: Vec<[u8; 32]> = certs.iter().map(|c| c.sha256()).collect();
     check_removal(&bytes, &all, use_py)?;
     Ok(())
 }
@@ -708,7 +708,7 @@ fn stray_marker_merges_with_foreign_cert() {
     // foreign: `cat c.pem >> bundle`, c.pem with certifi's header lines
     let foreign = format!(
         "# Issuer: {}\n# Subject: {}\n# Label: \"{}\"\n# Serial: {}\n# MD5 Fingerprint: {}\n# SHA1 Fingerprint: {}\n# SHA256 Fingerprint: {}\n{}",
-        cc.issuer_certifi, cc.subject_certifi, cc.label, cc.serial_decimal, hex_colons(&cc.md5), hex_colons(&cc.sha1), hex_colons(&cc.sha256), cc.pem("\n"));
+        cc.issuer_certifi(), cc.subject_certifi(), cc.label(), cc.serial_decimal(), hex_colons(&cc.md5()), hex_colons(&cc.sha1()), hex_colons(&cc.sha256()), cc.pem("\n"));
     bytes.extend(foreign.as_bytes());
     let b = Bundle::parse(bytes.clone());
     assert_eq!(b.patches.len(), 1, "only A is a patch");
@@ -805,7 +805,7 @@ fn run_differential(
                 let idx: Vec<usize> = (0..b.patches.len())
                     .filter(|&i| {
                         ks.iter()
-                            .any(|&k| certs[k].sha256 == b.patches[i].cert.sha256)
+                            .any(|&k| certs[k].sha256() == b.patches[i].cert.sha256())
                     })
                     .collect();
                 bytes = b.without_reference(&idx);
@@ -855,7 +855,7 @@ fn one_pass_removal_at_delicate_seams() {
     stray.extend(render_patch(&stray, a, "t", "a.pem"));
     let foreign = format!(
         "# Issuer: {}\n# Subject: {}\n# Label: \"{}\"\n# Serial: {}\n# MD5 Fingerprint: {}\n# SHA1 Fingerprint: {}\n# SHA256 Fingerprint: {}\n{}",
-        cc.issuer_certifi, cc.subject_certifi, cc.label, cc.serial_decimal, hex_colons(&cc.md5), hex_colons(&cc.sha1), hex_colons(&cc.sha256), cc.pem("\n"));
+        cc.issuer_certifi(), cc.subject_certifi(), cc.label(), cc.serial_decimal(), hex_colons(&cc.md5()), hex_colons(&cc.sha1()), hex_colons(&cc.sha256()), cc.pem("\n"));
     stray.extend(foreign.as_bytes());
     let bundle = Bundle::parse(stray.clone());
     assert_eq!(bundle.patches.len(), 1);

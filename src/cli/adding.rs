@@ -81,7 +81,8 @@ pub fn add_to<'a>(
             added.plan.added.len(),
             path_text(&target.path),
         ));
-        if let Some(backup) = &committed.backup {
+        // Where the backup is: detail (`-v`); `remove` and `restore` find it themselves.
+        if let Some(backup) = committed.backup.as_ref().filter(|_| ctx.verbose) {
             p.line(format!(
                 "  backup of the unpatched bundle: {}",
                 backup.display()
@@ -137,7 +138,11 @@ fn show_step(ctx: &Context, target: &Target, step: Step) {
         Step::NotInstalled { why } => {
             p.error(format!("{path}: the patched bundle was not installed: {why}"))
         }
-        Step::NothingWritten => p.error_detail(format!("  nothing was written to {path}.")),
+        // The summary says it for every bundle; `-v` per bundle.
+        Step::NothingWritten if ctx.verbose => {
+            p.error_detail(format!("  nothing was written to {path}."))
+        }
+        Step::NothingWritten => {}
         Step::Output {
             path: out,
             patched,

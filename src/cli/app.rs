@@ -77,6 +77,9 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         at: cli.global.at.unwrap_or_else(time::OffsetDateTime::now_utc),
         host: discover::Host::from_process(),
         knowledge: std::cell::OnceCell::new(),
+        yes: cli.global.yes,
+        verbose: cli.global.verbose,
+        shown: Default::default(),
         resolve: cli.global.resolve.clone(),
     };
     match cli.command {
@@ -127,6 +130,11 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
         Command::Restore { targets, dry_run } => commands::restore::run(&ctx, &targets, dry_run),
         Command::Status { targets } => commands::status::run(&ctx, &targets),
         Command::Reapply { targets, dry_run } => commands::reapply::run(&ctx, &targets, dry_run),
+        Command::Adopt {
+            targets,
+            dry_run,
+            allow_root,
+        } => commands::adopt::run(&ctx, &targets, dry_run, allow_root),
         Command::Diagnose {
             server,
             chain,

@@ -16,10 +16,12 @@ use time::OffsetDateTime;
     about = "Add a missing intermediate CA certificate to Python's CA bundles (certifi), safely and reversibly",
     long_about = "Add a missing intermediate CA certificate to Python's CA bundles (certifi), safely and reversibly.\n\n\
         When `requests` fails with `certificate verify failed: unable to get local issuer certificate` \
-        because a server forgets to send its intermediate, certpatch checks that intermediate (a real, \
-        valid CA signed by a root the bundle already trusts), appends it to the bundle with a \
-        certifi-style header, keeps a backup, and can undo it byte for byte.",
-    after_help = "Examples:\n  certpatch check r10.pem --bundle venv/lib/python3.12/site-packages/certifi/cacert.pem\n  certpatch add r10.pem --python venv/bin/python\n  certpatch list\n  certpatch remove 1a2b3c4d\n\nExit codes: 0 success or nothing to do, 1 refused or failed, 2 usage error."
+        because a server forgets to send its intermediate, run `certpatch fix https://HOST`: it fetches \
+        that intermediate, checks it (a real, valid CA signed by a root the bundle already trusts), \
+        appends it to the active environment's bundles with a certifi-style header, keeps a backup, \
+        and verifies again. `certpatch add FILE` does the same with a certificate you have; \
+        `certpatch remove` undoes either byte for byte.",
+    // Examples and the exit codes are added by `cli::help`, shared with the man page.
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -33,12 +35,21 @@ pub struct GlobalArgs {
     /// Print one JSON document on standard output instead of text.
     #[arg(long, global = true)]
     pub json: bool,
-    /// Judge certificate validity at this time (RFC 3339) instead of now.
+    /// Judge certificate validity at this time instead of now: RFC 3339
+    /// (2026-06-01T00:00:00Z), a date (2026-06-01, midnight UTC), or `now`.
     #[arg(long, global = true, value_name = "TIME", value_parser = parse_at)]
     pub at: Option<OffsetDateTime>,
     /// Print only errors and warnings.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Show the detail of every bundle (each verdict and reason, per bundle), not only
+    /// what differs between them.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Answer yes to the question asked before a write to a machine-wide Python (no
+    /// target named, outside a virtual environment) or to `--all`.
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
     /// For `diagnose` and `fix`: connect to ADDR when the server is HOST on PORT, while
     /// sending and checking HOST (curl's syntax; repeatable).
     #[arg(long, global = true, value_name = "HOST:PORT:ADDR", value_parser = parse_resolve)]
@@ -225,6 +236,19 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Turn certificates pasted by hand at the end of a bundle into certpatch patches:
+    /// tracked, checked again, and reapplied after an upgrade. The package's own file
+    /// becomes the backup.
+    Adopt {
+        #[command(flatten)]
+        targets: Targets,
+        /// Show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Accept a self-signed root among the pasted certificates.
+        #[arg(long)]
+        allow_root: bool,
+    },
     /// Show a server's certificate chain (or a saved one) and whether each bundle verifies
     /// it, and if not, why: missing intermediate, root not in the bundle, expired, wrong
     /// name, self-signed. Writes nothing.
@@ -301,6 +325,7 @@ impl Command {
             Command::Restore { .. } => "restore",
             Command::Status { .. } => "status",
             Command::Reapply { .. } => "reapply",
+            Command::Adopt { .. } => "adopt",
             Command::Diagnose { .. } => "diagnose",
             Command::Fix { .. } => "fix",
             Command::Index { .. } => "index",

@@ -374,6 +374,11 @@ pub enum HowJson<'a> {
         from: &'a str,
         to: &'a str,
     },
+    Downgraded {
+        package: &'a str,
+        from: &'a str,
+        to: &'a str,
+    },
     Reinstalled {
         package: &'a str,
     },
@@ -384,6 +389,7 @@ impl<'a> From<&'a How> for HowJson<'a> {
     fn from(h: &'a How) -> Self {
         match h {
             How::Upgraded { package, from, to } => HowJson::Upgraded { package, from, to },
+            How::Downgraded { package, from, to } => HowJson::Downgraded { package, from, to },
             How::Reinstalled { package } => HowJson::Reinstalled { package },
             How::Replaced => HowJson::Replaced,
         }
@@ -477,8 +483,8 @@ pub fn chain_entries(chain: &[Cert]) -> Vec<ChainEntry> {
             names.extend(extra.ip_names);
             ChainEntry {
                 depth,
-                subject: c.subject.clone(),
-                issuer: c.issuer.clone(),
+                subject: c.subject().to_string(),
+                issuer: c.issuer().to_string(),
                 not_before: rfc3339(c.not_before),
                 not_after: rfc3339(c.not_after),
                 sha256: c.sha256_hex(),
@@ -574,15 +580,15 @@ pub struct DiagnoseExtra<'a> {
 /// The JSON facts about one certificate.
 pub fn cert_json(cert: &Cert) -> CertJson {
     CertJson {
-        issuer: cert.issuer.clone(),
+        issuer: cert.issuer().to_string(),
         key: cert.key_desc.clone(),
-        label: cert.label.clone(),
+        label: cert.label().to_string(),
         not_after: rfc3339(cert.not_after),
         not_before: rfc3339(cert.not_before),
-        serial: cert.serial_decimal.clone(),
+        serial: cert.serial_decimal().to_string(),
         sha256: cert.sha256_hex(),
         signature: cert.sig_alg_name.clone(),
-        subject: cert.subject.clone(),
+        subject: cert.subject().to_string(),
     }
 }
 
@@ -977,7 +983,7 @@ pub struct StatusExtra<'a> {
     pub ledger: String,
     pub ledger_error: Option<String>,
     /// What to run next (empty when all is well).
-    pub next: Vec<String>,
+    pub next: Vec<NextJson>,
     pub notes: &'a [String],
 }
 
@@ -1110,6 +1116,23 @@ impl From<Decision> for DecisionJson {
             Decision::SkippedLeaf => DecisionJson::SkippedLeaf,
         }
     }
+}
+
+/// Gives every `bundles[]` entry the bundle's path under one key, `path`, in every
+/// command: `find`, `list` and `status` have always had it; the others carried it only as
+/// `target.path`, which stays one more release as an alias (docs/json.md says so).
+pub fn with_bundle_paths(mut doc: serde_json::Value) -> serde_json::Value {
+    if let Some(bundles) = doc.get_mut("bundles").and_then(|b| b.as_array_mut()) {
+        for entry in bundles.iter_mut().filter_map(|e| e.as_object_mut()) {
+            if entry.contains_key("path") {
+                continue;
+            }
+            if let Some(path) = entry.get("target").and_then(|t| t.get("path")).cloned() {
+                entry.insert("path".into(), path);
+            }
+        }
+    }
+    doc
 }
 
 #[cfg(test)]
@@ -1568,5 +1591,70 @@ impl From<&PyVerdict> for PyVerdictJson {
             reason: v.reason.clone(),
             depth: v.depth,
         }
+    }
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_bundle_entry_gets_path_from_its_target_and_keeps_its_own() {
+        let doc = json!({"bundles": [
+            {"target": {"path": "/a/cacert.pem"}},
+            {"path": "/b", "target": {"path": "/other"}},
+            {"status": "error"}
+        ]});
+        let out = with_bundle_paths(doc);
+        assert_eq!(out["bundles"][0]["path"], "/a/cacert.pem");
+        assert_eq!(out["bundles"][0]["target"]["path"], "/a/cacert.pem");
+        assert_eq!(out["bundles"][1]["path"], "/b");
+        assert!(out["bundles"][2].get("path").is_none());
+    }
+}
+
+/// A step to take next (`status`'s `next[]`): the command's words (empty when the step is
+/// not one command, such as "unset REQUESTS_CA_BUNDLE or …") and what it does. Scripts
+/// run `argv`; people read [`NextJson::text`].
+#[derive(Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct NextJson {
+    pub argv: Vec<String>,
+    pub description: String,
+}
+
+impl NextJson {
+    /// `certpatch WORDS… NAMED…`.
+    pub fn run(words: &[&str], named: &[String], what: &str) -> NextJson {
+        let mut argv = vec!["certpatch".to_string()];
+        argv.extend(words.iter().map(|w| w.to_string()));
+        argv.extend(named.iter().cloned());
+        NextJson {
+            argv,
+            description: what.to_string(),
+        }
+    }
+
+    /// Advice that is not one command.
+    pub fn advice(what: &str) -> NextJson {
+        NextJson {
+            argv: Vec::new(),
+            description: what.to_string(),
+        }
+    }
+
+    /// The command as a shell line (each word quoted when it needs it), with its
+    /// description as a comment; or the advice.
+    pub fn text(&self) -> String {
+        if self.argv.is_empty() {
+            return self.description.clone();
+        }
+        let line = self
+            .argv
+            .iter()
+            .map(|w| crate::x509::text::shell_word(w))
+            .collect::<Vec<_>>()
+            .join(" ");
+        format!("{line}   # {}", self.description)
     }
 }

@@ -219,9 +219,22 @@ impl Printer {
 
 /// Writes one JSON document to standard output (pretty, with a final newline).
 pub fn print_document(value: &impl serde::Serialize) {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+    let value = serde_json::to_value(value)
+        .map(crate::cli::json::with_bundle_paths)
+        .unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
     text.push('\n');
     write_stdout(text.as_bytes());
+}
+
+/// The last line of a command, one per run: `done: WHAT`, `dry run: WHAT; nothing was
+/// written`, or `failed: WHAT` (the reasons are above it).
+pub fn summary_text(ok: bool, dry_run: bool, what: &str) -> String {
+    match (ok, dry_run) {
+        (true, false) => format!("done: {what}"),
+        (_, true) => format!("dry run: {what}; nothing was written"),
+        (false, false) => format!("failed: {what} (see above)"),
+    }
 }
 
 /// `--bundle PATH`, the path quoted for the shell ([`shell_path`]): how every command

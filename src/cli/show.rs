@@ -81,8 +81,9 @@ pub fn show_chain(ctx: &Context, chain: &Chain, entries: &[ChainEntry], notes: &
     }
 }
 
-/// Shows one bundle's verdict for a person.
-pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explained) {
+/// Shows one bundle's verdict for a person. `fixing`: called by `fix`, which is about to
+/// act, so advice that says "run `certpatch fix`" is left out.
+pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explained, fixing: bool) {
     let p = &ctx.printer;
     let j = &e.judgement;
     let name = chain
@@ -101,6 +102,27 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
             p.warn(format!("  {}", escape(w)));
         }
         return;
+    }
+    // The second bundle of one environment failing for the same causes gets one line.
+    let key = format!(
+        "judge\u{0}{:?}\u{0}{}",
+        target.environment,
+        j.causes
+            .iter()
+            .map(|c| c.message())
+            .collect::<Vec<_>>()
+            .join("\u{0}")
+    );
+    if !ctx.verbose {
+        if ctx.shown.borrow().contains(&key) {
+            p.line(format!(
+                "{} {} too, for the same reason(s)",
+                p.tone(Tone::Bad, "fails:"),
+                target.describe()
+            ));
+            return;
+        }
+        ctx.shown.borrow_mut().push(key);
     }
     p.line(format!(
         "{} {} does not verify the chain{name}{who}:",
@@ -126,7 +148,9 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
     for (c, removed) in j.causes.iter().zip(&e.removed) {
         p.line(format!("  - {}", escape(&c.message())));
         let Some(r) = removed else {
-            p.line(format!("    what to do: {}", escape(&c.advice())));
+            if !(fixing && matches!(c, crate::net::judge::Cause::MissingIssuer { .. })) {
+                p.line(format!("    what to do: {}", escape(&c.advice())));
+            }
             continue;
         };
         p.line(format!("    removed root: {}", escape(&r.reason)));
@@ -294,6 +318,24 @@ pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Ou
 pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &[Verdict]) {
     let p = &ctx.printer;
     let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
+    // A second bundle of the same environment with the same verdicts (certifi's and pip's
+    // copy, as a rule) gets one line; `-v` shows it in full.
+    let key = verdict_key(target, &input.source, verdicts);
+    if !ctx.verbose {
+        if ctx.shown.borrow().contains(&key) {
+            if refused {
+                p.error(format!(
+                    "refused `{}` for {} too, for the same reasons",
+                    escape(&input.source),
+                    target.describe()
+                ));
+            } else {
+                p.line(format!("{}: the same verdicts", target.describe()));
+            }
+            return;
+        }
+        ctx.shown.borrow_mut().push(key);
+    }
     if refused {
         p.error(format!(
             "refused `{}` for {}",
@@ -308,8 +350,26 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
         match v.decision {
             Decision::Refused => {
                 p.error_detail(format!("  {name}:"));
-                for r in v.reasons.iter().take(MAX_LISTED) {
-                    p.error_detail(format!("    - {}", r.message));
+                // A server's own certificate: the one reason that matters, and the way
+                // to its issuer. `-v` lists the consequences (no keyCertSign, …) too.
+                let leaf = !ctx.verbose && v.reasons.iter().any(|r| r.code == Code::NotCa);
+                let shown: Vec<_> = v
+                    .reasons
+                    .iter()
+                    .filter(|r| !leaf || r.code == Code::NotCa)
+                    .take(MAX_LISTED)
+                    .collect();
+                let hidden = v.reasons.len() - shown.len();
+                for r in &shown {
+                    let more = if leaf && hidden > 0 {
+                        format!(" [{hidden} more reason(s): -v]")
+                    } else {
+                        String::new()
+                    };
+                    p.error_detail(format!("    - {}{more}", r.message));
+                }
+                if leaf {
+                    p.error_detail(format!("    {}", leaf_next_step(v.cert)));
                 }
                 if v.reasons.len() > MAX_LISTED {
                     p.error_detail(format!(
@@ -327,7 +387,7 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
             )),
             Decision::Add => p.line(format!(
                 "  + {name}: passes every check; issued by `{}`, valid until {}",
-                v.cert.issuer,
+                v.cert.issuer(),
                 crate::x509::clock::rfc3339(v.cert.not_after)
             )),
         }
@@ -362,6 +422,48 @@ pub fn print_verdicts(ctx: &Context, target: &Target, input: &Input, verdicts: &
     }
 }
 
+/// What identifies a verdict block: the environment, the input and each certificate's
+/// decision and reasons.
+fn verdict_key(target: &Target, source: &str, verdicts: &[Verdict]) -> String {
+    let mut key = format!("{:?}\u{0}{source}", target.environment);
+    for v in verdicts {
+        key.push_str(&format!("\u{0}{}:{:?}", v.cert.sha256_hex(), v.decision));
+        for r in &v.reasons {
+            key.push_str(&format!(":{}={}", r.code.as_str(), r.message));
+        }
+    }
+    key
+}
+
+/// For a server's own certificate given as FILE: where its issuer is. With a name and
+/// an AIA URL, `certpatch fix NAME` fetches, checks and adds it; else the URL, or the
+/// issuer's name.
+pub fn leaf_next_step(cert: &crate::x509::cert::Cert) -> String {
+    let extra = crate::net::judge::extra(cert);
+    let host = extra
+        .dns_names
+        .iter()
+        .find(|n| !n.starts_with('*'))
+        .or(extra.ip_names.first());
+    match (host, extra.ca_issuers.first()) {
+        (Some(h), Some(url)) => format!(
+            "it is a server's certificate: run `certpatch fix {}` to fetch its issuer from {} (AIA), check it and add it",
+            escape(h),
+            escape(url)
+        ),
+        (None, Some(url)) => format!(
+            "it is a server's certificate: its issuer can be downloaded from {} (AIA); add that file",
+            escape(url)
+        ),
+        (Some(h), None) => format!(
+            "it is a server's certificate: `certpatch fix {}` finds its issuer if it is public; or add the file of `{}`",
+            escape(h),
+            escape(cert.issuer())
+        ),
+        (None, None) => format!("add its issuer, `{}`, instead", escape(cert.issuer())),
+    }
+}
+
 /// Warns when a non-empty bundle holds no certificate certpatch (or Python) can read: a
 /// UTF-16 file, old Mac line endings, a damaged copy. Every issuer would look missing.
 pub fn warn_if_unreadable(ctx: &Context, target: &Target, bundle: &crate::bundle::Bundle) {
@@ -373,9 +475,39 @@ pub fn warn_if_unreadable(ctx: &Context, target: &Target, bundle: &crate::bundle
     }
 }
 
-/// Warns about each finding: which client ignores which bundle, and what to do.
-pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, crate::discover::Finding)]) {
+/// The findings, each said once with every bundle it concerns (`-v`: once per bundle).
+/// Two findings are the same when they name the same setting, value, client and effect.
+pub fn grouped(
+    findings: &[(std::path::PathBuf, crate::discover::Finding)],
+    per_bundle: bool,
+) -> Vec<(&crate::discover::Finding, Vec<&std::path::Path>)> {
+    let mut out: Vec<(&crate::discover::Finding, Vec<&std::path::Path>)> = Vec::new();
     for (path, f) in findings {
+        let same = |g: &crate::discover::Finding| {
+            !per_bundle
+                && g.setting == f.setting
+                && g.value == f.value
+                && g.client == f.client
+                && g.versions == f.versions
+                && g.effect == f.effect
+        };
+        match out.iter_mut().find(|(g, _)| same(g)) {
+            Some((_, paths)) => paths.push(path),
+            None => out.push((f, vec![path.as_path()])),
+        }
+    }
+    out
+}
+
+/// Warns about each finding (once with every bundle it concerns): which client ignores
+/// which bundle, and what to do.
+pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, crate::discover::Finding)]) {
+    for (f, paths) in grouped(findings, ctx.verbose) {
+        let path = match paths.as_slice() {
+            [one] => path_text(one),
+            [first, rest @ ..] => format!("{} and {} more bundle(s)", path_text(first), rest.len()),
+            [] => String::new(),
+        };
         let setting = if f.setting.contains(' ') {
             format!("{} ({})", escape(&f.setting), escape(&f.value))
         } else {
@@ -389,7 +521,7 @@ pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, crate::di
                 .as_deref()
                 .map(|v| format!(", {v}"))
                 .unwrap_or_default(),
-            crate::cli::output::path_text(path),
+            path,
         ));
     }
     if !findings.is_empty() {

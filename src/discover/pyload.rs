@@ -73,11 +73,7 @@ pub fn parse_check(old: &Bundle, new: &Bundle, added: usize) -> Result<(), Strin
             old.certs.len()
         ));
     }
-    let kept = old
-        .certs
-        .iter()
-        .zip(&new.certs)
-        .all(|(a, b)| a.sha256 == b.sha256);
+    let kept = old.certs.iter().zip(&new.certs).all(|(a, b)| a.same_as(b));
     if !kept {
         return Err("the patched bundle would not keep the existing certificates in order".into());
     }

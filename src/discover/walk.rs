@@ -13,18 +13,16 @@
 //!   not followed (the root itself is).
 //! - Anywhere else, a file named `cacert.pem` is reported if it is a bundle
 //!   (see the bundle rule in `kinds`).
+//! - Each folder is opened relative to its parent's open descriptor and listed once;
+//!   whether it can be an environment is read from that listing.
 
-use std::cell::RefCell;
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
-
-use walkdir::WalkDir;
+use std::ffi::OsString;
+use std::path::Path;
 
 use super::collect::Collector;
 use super::host::Host;
 use super::kinds::{is_site_dir, BUNDLE_NAME};
-use super::layout::{list, EnvShape};
+use super::layout::EnvShape;
 use super::sources::Source;
 
 /// Folder names that never hold an environment.
@@ -48,68 +46,218 @@ fn proc_like(host: &Host, path: &Path) -> bool {
         .any(|p| path == Path::new(p) || path == host.system_path(p))
 }
 
+/// One entry of a folder listing: its name and whether it is a folder as the listing
+/// gives it (a symbolic link is a link, never what it points to).
+struct Entry {
+    name: OsString,
+    is_dir: bool,
+}
+
+/// An open folder, listed relative to its parent's descriptor (`openat` with
+/// `O_NOFOLLOW|O_DIRECTORY`), so each folder costs one short lookup instead of a lookup
+/// of its whole path, and a folder swapped for a link between listing and opening is not
+/// followed.
+#[cfg(unix)]
+struct Folder(rustix::fs::Dir);
+
+#[cfg(not(unix))]
+struct Folder(std::path::PathBuf);
+
+#[cfg(unix)]
+impl Folder {
+    fn open(path: &Path) -> std::io::Result<Folder> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Folder(rustix::fs::Dir::new(fd)?))
+    }
+
+    fn child(&self, name: &OsString, _path: &Path) -> std::io::Result<Folder> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::openat(
+            self.0.fd()?,
+            name.as_os_str(),
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Folder(rustix::fs::Dir::new(fd)?))
+    }
+
+    /// The entries, sorted by name (the walk's order is the same on every run).
+    fn entries(&mut self) -> std::io::Result<Vec<Entry>> {
+        use rustix::fs::{AtFlags, FileType};
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = Vec::new();
+        while let Some(entry) = self.0.read() {
+            let entry = entry?;
+            let bytes = entry.file_name().to_bytes();
+            if bytes == b"." || bytes == b".." {
+                continue;
+            }
+            // The type comes from the listing itself (d_type); only a file system that
+            // does not give it costs an `fstatat` on the open folder.
+            let is_dir = match entry.file_type() {
+                FileType::Directory => true,
+                FileType::Unknown => {
+                    rustix::fs::statat(self.0.fd()?, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW)
+                        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory)
+                }
+                _ => false,
+            };
+            out.push(Entry {
+                name: std::ffi::OsStr::from_bytes(bytes).to_os_string(),
+                is_dir,
+            });
+        }
+        out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+}
+
+#[cfg(not(unix))]
+impl Folder {
+    fn open(path: &Path) -> std::io::Result<Folder> {
+        Ok(Folder(path.to_path_buf()))
+    }
+
+    fn child(&self, _name: &OsString, path: &Path) -> std::io::Result<Folder> {
+        Folder::open(path)
+    }
+
+    fn entries(&mut self) -> std::io::Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&self.0)? {
+            let entry = entry?;
+            out.push(Entry {
+                name: entry.file_name(),
+                is_dir: entry.file_type()?.is_dir(),
+            });
+        }
+        out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+}
+
+/// Whether a folder with these entries can be an environment at all: it holds one of
+/// the names [`super::layout::recognise`] looks for. Most folders of a tree (packages,
+/// sources, data) hold none, and are then known not to be one without a single probe.
+/// Compared without case, so a case-insensitive file system loses nothing.
+fn may_be_env(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| {
+        e.name.to_str().is_some_and(|n| {
+            ["pyvenv.cfg", "conda-meta", "python.exe", "Scripts", "lib"]
+                .iter()
+                .any(|m| m.eq_ignore_ascii_case(n))
+        })
+    })
+}
+
+/// Probes `dir` as a `site-packages`/`dist-packages` folder outside any environment if
+/// it is named like one; true when it was.
+fn site_dir(c: &mut Collector<'_>, dir: &Path, source: &Source) -> bool {
+    let name = dir.file_name().map(|n| n.to_string_lossy());
+    if name.as_deref().is_some_and(is_site_dir) {
+        c.site(dir, dir, source);
+        return true;
+    }
+    false
+}
+
 /// Walks `root`, probing every environment under it.
 pub(crate) fn walk(c: &mut Collector<'_>, root: &Path, source: &Source, max_depth: Option<usize>) {
-    let host = c.host;
-    let root = host.absolute(root);
-    let pruned: Rc<RefCell<HashSet<PathBuf>>> = Rc::default();
-    let mut walker = WalkDir::new(&root).follow_links(false).sort_by_file_name();
-    if let Some(depth) = max_depth {
-        walker = walker.max_depth(depth);
-    }
-    let skip = Rc::clone(&pruned);
-    let mut entries = walker.into_iter().filter_entry(move |e| {
-        if e.depth() == 0 || !e.file_type().is_dir() {
-            return true;
+    let root = c.host.absolute(root);
+    // The root itself is followed when it is a link.
+    let meta = match std::fs::metadata(&root) {
+        Ok(m) => m,
+        Err(err) => {
+            c.note(
+                Some(&root),
+                format!("cannot read {}: {err}", root.display()),
+            );
+            return;
         }
-        let name = e.file_name().to_string_lossy();
-        !(SKIPPED.contains(&name.as_ref())
-            || proc_like(host, e.path())
-            || skip.borrow_mut().remove(e.path()))
-    });
-    while let Some(next) = entries.next() {
-        let entry = match next {
-            Ok(e) => e,
-            Err(err) => {
-                let denied = err
-                    .io_error()
-                    .is_some_and(|e| e.kind() == std::io::ErrorKind::PermissionDenied);
-                if err.depth() == 0 {
-                    c.note(
-                        Some(&root),
-                        format!("cannot read {}: {err}", root.display()),
-                    );
-                } else if denied {
+    };
+    if !meta.is_dir() {
+        if root.file_name().is_some_and(|n| n == BUNDLE_NAME) {
+            c.loose_file(&root, source);
+        }
+        return;
+    }
+    let listed = Folder::open(&root).and_then(|mut f| Ok((f.entries()?, f)));
+    match listed {
+        Ok((entries, folder)) => visit(c, &root, &folder, entries, 0, source, max_depth),
+        Err(err) => {
+            // Like any folder that cannot be listed, it may still be an environment.
+            if c.env(&root, source).is_none() {
+                site_dir(c, &root, source);
+            }
+            c.note(
+                Some(&root),
+                format!("cannot read {}: {err}", root.display()),
+            );
+        }
+    }
+}
+
+/// Visits folder `dir` (at `depth` below the root) whose entries are `entries`: probes
+/// it when it is an environment, then its files and folders in name order, each folder
+/// before what is inside it.
+fn visit(
+    c: &mut Collector<'_>,
+    dir: &Path,
+    folder: &Folder,
+    entries: Vec<Entry>,
+    depth: usize,
+    source: &Source,
+    max_depth: Option<usize>,
+) {
+    let mut shape = None;
+    if may_be_env(&entries) {
+        shape = c.env(dir, source);
+        if shape == Some(EnvShape::Venv) {
+            return;
+        }
+    }
+    if shape.is_none() && site_dir(c, dir, source) {
+        return;
+    }
+    if max_depth.is_some_and(|m| depth >= m) {
+        return;
+    }
+    for entry in entries {
+        let path = dir.join(&entry.name);
+        if entry.is_dir {
+            let name = entry.name.to_string_lossy();
+            let pruned = shape.is_some_and(|s| entry.name.to_str().is_some_and(|n| s.prunes(n)));
+            if pruned || SKIPPED.contains(&name.as_ref()) || proc_like(c.host, &path) {
+                continue;
+            }
+            let listed = folder
+                .child(&entry.name, &path)
+                .and_then(|mut f| Ok((f.entries()?, f)));
+            match listed {
+                Ok((inner, child)) => visit(c, &path, &child, inner, depth + 1, source, max_depth),
+                Err(err) => {
+                    // A folder that cannot be listed may still be an environment (its
+                    // known places can be reached without listing it).
+                    if c.env(&path, source).is_some() || site_dir(c, &path, source) {
+                        continue;
+                    }
+                    if err.kind() != std::io::ErrorKind::PermissionDenied {
+                        continue;
+                    }
                     // Bundles behind it would go unreported: say so, once per folder.
-                    let dir = err.path().unwrap_or(&root).to_path_buf();
                     c.note(
-                        Some(&dir),
+                        Some(&path),
                         "permission denied: bundles inside it are not listed (run as its owner, or with sudo, to include them)".to_string(),
                     );
                 }
-                continue;
             }
-        };
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_dir() {
-            if let Some(shape) = c.env(path, source) {
-                if shape == EnvShape::Venv {
-                    entries.skip_current_dir();
-                } else {
-                    let mut pruned = pruned.borrow_mut();
-                    for (child, child_path) in list(path) {
-                        if shape.prunes(&child) {
-                            pruned.insert(child_path);
-                        }
-                    }
-                }
-            } else if is_site_dir(&name) {
-                c.site(path, path, source);
-                entries.skip_current_dir();
-            }
-        } else if name == BUNDLE_NAME {
-            c.loose_file(path, source);
+        } else if entry.name == BUNDLE_NAME {
+            c.loose_file(&path, source);
         }
     }
 }
@@ -119,6 +267,7 @@ mod tests {
     use super::super::testutil::*;
     use super::super::{find_all, Kind};
     use super::*;
+    use std::path::PathBuf;
 
     #[test]
     fn walks_roots_and_prunes() {

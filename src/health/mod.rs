@@ -16,6 +16,8 @@
 //! A layer of its own between `cli` and `target`: it may import `target`, `store`,
 //! `discover`, `accept`, `pki`, `bundle` and `x509`; never `cli`.
 
+pub mod adopt;
+
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -129,6 +131,12 @@ pub enum How {
         from: String,
         to: String,
     },
+    /// The owning package went back to an older version.
+    Downgraded {
+        package: String,
+        from: String,
+        to: String,
+    },
     /// Same version, the package's own copy is back.
     Reinstalled { package: String },
     /// Something else wrote the file.
@@ -140,6 +148,9 @@ impl std::fmt::Display for How {
         match self {
             How::Upgraded { package, from, to } => {
                 write!(f, "{package} was upgraded {from} → {to}")
+            }
+            How::Downgraded { package, from, to } => {
+                write!(f, "{package} was downgraded {from} → {to}")
             }
             How::Reinstalled { package } => write!(f, "{package} was reinstalled"),
             How::Replaced => write!(f, "the file was replaced"),
@@ -247,7 +258,7 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
         let sha = p.cert.sha256_hex();
         out.present.push(Present {
             recorded: recorded.iter().any(|e| e.sha256 == sha),
-            subject: p.cert.subject.clone(),
+            subject: p.cert.subject().to_string(),
             not_after: rfc3339(p.cert.not_after),
             sha256: sha.clone(),
             removed_root: removed_root(&p.cert, &bundle, inputs.index),
@@ -256,7 +267,7 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
         if p.cert.not_after - inputs.at < time::Duration::days(i64::from(inputs.warning_days)) {
             out.expiring.push(Expiring {
                 sha256: sha,
-                subject: p.cert.subject.clone(),
+                subject: p.cert.subject().to_string(),
                 not_after: rfc3339(p.cert.not_after),
                 days_left: left,
             });
@@ -298,11 +309,12 @@ fn how_lost(entry: &Entry, now: Option<&Provenance>, state: &State) -> How {
     if let (Some(from), Some(now)) = (from, now) {
         match now.effective_version() {
             Some(to) if to != from => {
-                return How::Upgraded {
-                    package: now.package.clone(),
-                    from: from.to_string(),
-                    to: to.to_string(),
-                }
+                let (package, from, to) = (now.package.clone(), from.to_string(), to.to_string());
+                return if older(&to, &from) {
+                    How::Downgraded { package, from, to }
+                } else {
+                    How::Upgraded { package, from, to }
+                };
             }
             Some(_) if matches!(state, State::Pristine | State::PatchedByCertpatch) => {
                 return How::Reinstalled {
@@ -313,6 +325,24 @@ fn how_lost(entry: &Entry, now: Option<&Provenance>, state: &State) -> How {
         }
     }
     How::Replaced
+}
+
+/// Whether version `a` is older than `b`, comparing dot-separated parts as numbers where
+/// both are numbers (`2024.8.30` < `2026.10.19`, `23.2.1` < `24.0`), else as text
+/// (`2026.10.19` < `2026.10.19.post1`). Versions that do not compare are not older.
+fn older(a: &str, b: &str) -> bool {
+    let parts = |v: &str| -> Vec<String> { v.split('.').map(str::to_string).collect() };
+    let (a, b) = (parts(a), parts(b));
+    for (x, y) in a.iter().zip(&b) {
+        let order = match (x.parse::<u64>(), y.parse::<u64>()) {
+            (Ok(x), Ok(y)) => x.cmp(&y),
+            _ => x.cmp(y),
+        };
+        if order != std::cmp::Ordering::Equal {
+            return order == std::cmp::Ordering::Less;
+        }
+    }
+    a.len() < b.len()
 }
 
 /// The patches the ledger records for `path` that `bundle` (its content now) lacks.
@@ -345,6 +375,16 @@ mod tests {
     }
 
     #[test]
+    fn versions_compare_by_number_then_text() {
+        assert!(older("2024.8.30", "2026.10.19"));
+        assert!(older("2026.2.25", "2026.10.19"));
+        assert!(!older("2026.10.19", "2024.8.30"));
+        assert!(older("23.2.1", "24.0"));
+        assert!(older("2026.10.19", "2026.10.19.post1"));
+        assert!(!older("2026.10.19", "2026.10.19"));
+    }
+
+    #[test]
     fn an_upgrade_a_reinstall_and_a_replacement_are_told_apart() {
         let now = entry(Some("2026.10.19")).package;
         assert_eq!(
@@ -360,6 +400,15 @@ mod tests {
             How::Reinstalled {
                 package: "certifi".into()
             }
+        );
+        assert_eq!(
+            how_lost(
+                &entry(Some("2026.10.19")),
+                entry(Some("2024.8.30")).package.as_ref(),
+                &State::Pristine
+            )
+            .to_string(),
+            "certifi was downgraded 2026.10.19 → 2024.8.30"
         );
         let edited = State::Edited {
             against: String::new(),

@@ -114,7 +114,7 @@ impl Fetcher {
                 self.note(
                     url,
                     "ok",
-                    format!("`{}` signs `{}`", c.subject, child.subject),
+                    format!("`{}` signs `{}`", c.subject(), child.subject()),
                 );
                 Some(c)
             }
@@ -122,7 +122,7 @@ impl Fetcher {
                 self.note(
                     url,
                     "wrong-signer",
-                    format!("no certificate in the answer signs `{}`", child.subject),
+                    format!("no certificate in the answer signs `{}`", child.subject()),
                 );
                 None
             }

@@ -121,8 +121,8 @@ pub fn walk(
         let mut next = None;
         'sources: for s in sources.iter_mut() {
             for (c, origin) in s.candidates(&top) {
-                let fresh = !found.iter().any(|f| f.cert.sha256 == c.sha256)
-                    && !chain.iter().any(|x| x.sha256 == c.sha256);
+                let fresh = !found.iter().any(|f| f.cert.same_as(&c))
+                    && !chain.iter().any(|x| x.same_as(&c));
                 if fresh && top.issuer_candidate(&c) && top.signed_by(&c) == Ok(true) {
                     next = Some((c, s.name(), origin));
                     break 'sources;
@@ -130,11 +130,11 @@ pub fn walk(
             }
         }
         let Some((c, source, origin)) = next else {
-            return (found, End::NotFound(top.issuer.clone()));
+            return (found, End::NotFound(top.issuer().to_string()));
         };
         let root = c.is_self_issued() && c.signed_by(&c) == Ok(true);
         found.push(Found {
-            subject: c.subject.clone(),
+            subject: c.subject().to_string(),
             sha256: c.sha256_hex(),
             source,
             origin,
@@ -143,5 +143,5 @@ pub fn walk(
         });
         top = c;
     }
-    (found, End::NotFound(top.issuer.clone()))
+    (found, End::NotFound(top.issuer().to_string()))
 }

@@ -376,7 +376,7 @@ pub fn signs(cert: &Cert, issuer: &Cert) -> bool {
 /// a certificate that signs it.
 pub fn anchored(cert: &Cert, bundle: &Bundle) -> bool {
     bundle.certs.iter().any(|b| {
-        b.sha256 == cert.sha256
+        b.same_as(cert)
             || (b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw)
             || (cert.issuer_candidate(b) && signs(cert, b))
     })
@@ -553,7 +553,7 @@ pub fn judge_for(
         if let Some(f) = known_bad(c) {
             causes.push(Cause::KnownBadRoot {
                 depth,
-                subject: c.subject.clone(),
+                subject: c.subject().to_string(),
                 sha256: c.sha256_hex(),
                 name: f.name,
             });
@@ -584,12 +584,12 @@ pub fn judge_for(
     let webpki_error = webpki.err();
     if leaf.basic_constraints.is_some_and(|b| b.ca) && chain.len() > 1 {
         causes.push(Cause::CaAsServer {
-            subject: leaf.subject.clone(),
+            subject: leaf.subject().to_string(),
         });
     }
     if leaf.is_self_issued() && signs(leaf, leaf) && !anchored(leaf, bundle) {
         causes.push(Cause::SelfSignedLeaf {
-            subject: leaf.subject.clone(),
+            subject: leaf.subject().to_string(),
         });
     } else {
         let top_index = *order.last().unwrap();
@@ -599,7 +599,7 @@ pub fn judge_for(
             if top.is_self_issued() && signs(top, top) {
                 causes.push(Cause::RootNotInBundle {
                     depth,
-                    subject: top.subject.clone(),
+                    subject: top.subject().to_string(),
                     sha256: top.sha256_hex(),
                     os_trusts: os.trusts(top),
                     sent: true,
@@ -610,7 +610,7 @@ pub fn judge_for(
             {
                 causes.push(Cause::RootNotInBundle {
                     depth: depth + 1,
-                    subject: root.subject.clone(),
+                    subject: root.subject().to_string(),
                     sha256: root.sha256_hex(),
                     os_trusts: true,
                     sent: false,
@@ -618,8 +618,8 @@ pub fn judge_for(
             } else {
                 causes.push(Cause::MissingIssuer {
                     depth,
-                    subject: top.subject.clone(),
-                    issuer: top.issuer.clone(),
+                    subject: top.subject().to_string(),
+                    issuer: top.issuer().to_string(),
                     ca_issuers: extra(top).ca_issuers,
                 });
             }
@@ -629,13 +629,13 @@ pub fn judge_for(
             if at > c.not_after {
                 causes.push(Cause::Expired {
                     depth: d,
-                    subject: c.subject.clone(),
+                    subject: c.subject().to_string(),
                     not_after: rfc3339(c.not_after),
                 });
             } else if at < c.not_before {
                 causes.push(Cause::NotYetValid {
                     depth: d,
-                    subject: c.subject.clone(),
+                    subject: c.subject().to_string(),
                     not_before: rfc3339(c.not_before),
                 });
             }
@@ -663,7 +663,7 @@ pub fn judge_for(
         if d == 0 && c.rsa_bits.is_some_and(|b| b < 2048) {
             causes.push(Cause::WeakKey {
                 depth: 0,
-                subject: c.subject.clone(),
+                subject: c.subject().to_string(),
                 key: c.key_desc.clone(),
             });
         }
@@ -671,7 +671,7 @@ pub fn judge_for(
         if !self_signed && matches!(c.sig_hash, SigHash::Md5 | SigHash::Md2 | SigHash::Sha1) {
             causes.push(Cause::WeakSignature {
                 depth: d,
-                subject: c.subject.clone(),
+                subject: c.subject().to_string(),
                 algorithm: c.sig_alg_name.clone(),
             });
         }
@@ -686,7 +686,7 @@ pub fn judge_for(
     for v in python.iter().filter(|v| !v.verifies) {
         let d = v.depth as usize;
         let subject = at_depth(chain, bundle, d)
-            .map(|c| c.subject.clone())
+            .map(|c| c.subject().to_string())
             .unwrap_or_else(|| "?".into());
         let explained = match v.code {
             code::CERT_HAS_EXPIRED | code::CERT_NOT_YET_VALID => causes.iter().any(|c| {
@@ -786,7 +786,7 @@ pub fn chain_notes(chain: &[Cert]) -> Vec<String> {
         if !on_path.contains(&i) {
             notes.push(format!(
                 "[{i}] `{}` is extra: it does not issue any certificate on the leaf's path",
-                c.subject
+                c.subject()
             ));
         }
     }
@@ -795,7 +795,7 @@ pub fn chain_notes(chain: &[Cert]) -> Vec<String> {
         if order.len() > 1 && top.is_self_issued() && signs(top, top) {
             notes.push(format!(
                 "[{last}] the server also sent its root `{}`; clients ignore it and use their own copy",
-                top.subject
+                top.subject()
             ));
         }
     }

@@ -29,7 +29,7 @@ impl RemovedRoot {
     /// The removed root `end` names, explained for the certificate called `cert_name`.
     pub fn new(end: &DeadEnd, cert_name: &str) -> RemovedRoot {
         RemovedRoot {
-            name: end.root.cert.subject.clone(),
+            name: end.root.cert.subject().to_string(),
             sha256: end.root.cert.sha256_hex(),
             certifi_last: end.root.last_with.clone(),
             removed_in_certifi: end.root.removed_in.clone(),

@@ -85,7 +85,7 @@ impl Search<'_> {
                 && !self
                     .dead_ends
                     .iter()
-                    .any(|d| d.root.cert.sha256 == root.cert.sha256 && d.via.len() <= via.len())
+                    .any(|d| d.root.cert.sha256() == root.cert.sha256() && d.via.len() <= via.len())
             {
                 self.dead_ends.push(DeadEnd {
                     via: via.clone(),
@@ -97,7 +97,8 @@ impl Search<'_> {
             return;
         }
         for next in self.index.issuer_candidates(cert) {
-            let seen = next.sha256 == cert.sha256 || via.iter().any(|v| v.sha256 == next.sha256);
+            let seen =
+                next.sha256() == cert.sha256() || via.iter().any(|v| v.sha256() == next.sha256());
             // A self-signed certificate ends a chain; it is no intermediate to add.
             if seen || next.is_self_issued() || !self.signs(cert, &next) {
                 continue;

@@ -72,8 +72,8 @@ impl Index {
     /// fingerprint so that the same set gives the same bytes).
     pub fn encode(certs: &[Cert], date: &str, source: &str) -> Vec<u8> {
         let mut certs: Vec<&Cert> = certs.iter().collect();
-        certs.sort_by_key(|c| c.sha256);
-        certs.dedup_by_key(|c| c.sha256);
+        certs.sort_by_key(|c| c.sha256());
+        certs.dedup_by_key(|c| c.sha256());
         let clean = |s: &str| s.replace(['\n', '\r'], " ");
         let mut raw = format!(
             "{MAGIC}\ndate: {}\nsource: {}\ncount: {}\n\n",
@@ -83,8 +83,8 @@ impl Index {
         )
         .into_bytes();
         for c in certs {
-            raw.extend_from_slice(&c.sha256);
-            raw.extend_from_slice(&name_hash(&c.subject_key));
+            raw.extend_from_slice(&c.sha256());
+            raw.extend_from_slice(&name_hash(c.subject_key()));
             let ski = c.ski_id.as_deref().unwrap_or(&[]);
             let ski = &ski[..ski.len().min(255)];
             raw.push(ski.len() as u8);
@@ -219,16 +219,16 @@ impl Index {
                 _ => true,
             })
             .filter_map(|&i| self.cert(i))
-            .filter(|c| &c.subject_key == key)
+            .filter(|c| c.subject_key() == key)
             .collect()
     }
 
     /// Issuer candidates of `cert`: name and key identifier match (as
     /// [`Cert::issuer_candidate`]); signatures are not checked here.
     pub fn issuer_candidates(&self, cert: &Cert) -> Vec<Cert> {
-        self.by_subject(&cert.issuer_key, cert.aki_id.as_deref())
+        self.by_subject(cert.issuer_key(), cert.aki_id.as_deref())
             .into_iter()
-            .filter(|c| cert.issuer_candidate(c) && c.sha256 != cert.sha256)
+            .filter(|c| cert.issuer_candidate(c) && c.sha256() != cert.sha256())
             .collect()
     }
 

@@ -70,7 +70,7 @@ impl Roots {
         let mut roots: Vec<RootHistory> = Vec::new();
         for (n, rel) in releases.iter().enumerate() {
             for c in &rel.certs {
-                match roots.iter_mut().find(|r| r.cert.sha256 == c.sha256) {
+                match roots.iter_mut().find(|r| r.cert.sha256() == c.sha256()) {
                     Some(r) => {
                         r.last_with = rel.version.clone();
                         r.removed_in = None;
@@ -85,7 +85,9 @@ impl Roots {
             }
             // A root this release lacks was removed here (unless it was already gone).
             for r in roots.iter_mut() {
-                if r.removed_in.is_none() && !rel.certs.iter().any(|c| c.sha256 == r.cert.sha256) {
+                if r.removed_in.is_none()
+                    && !rel.certs.iter().any(|c| c.sha256() == r.cert.sha256())
+                {
                     r.removed_in = Some(releases[n].version.clone());
                 }
             }
@@ -111,7 +113,7 @@ impl Roots {
 
     /// The root with this SHA-256.
     pub fn get(&self, sha256: &[u8; 32]) -> Option<&RootHistory> {
-        self.roots.iter().find(|r| &r.cert.sha256 == sha256)
+        self.roots.iter().find(|r| &r.cert.sha256() == sha256)
     }
 
     /// Roots that may have issued `cert` by name and key identifier.
@@ -133,7 +135,7 @@ impl Roots {
         for r in &self.roots {
             text.push_str(&format!(
                 "{}\t{}\t{}\t{}\t{}\n",
-                hex(&r.cert.sha256),
+                hex(&r.cert.sha256()),
                 r.first_with,
                 r.last_with,
                 r.removed_in.as_deref().unwrap_or("-"),
@@ -205,13 +207,13 @@ impl Roots {
         removed.sort_by(|a, b| {
             version_key(a.removed_in.as_deref().unwrap_or(""))
                 .cmp(&version_key(b.removed_in.as_deref().unwrap_or("")))
-                .then(a.cert.label.cmp(&b.cert.label))
+                .then(a.cert.label().cmp(b.cert.label()))
         });
         for r in removed {
             out.push_str(&format!(
                 "{}\t{}\t{}\t{}\n",
                 crate::x509::text::escape(r.cert.name()),
-                hex(&r.cert.sha256),
+                hex(&r.cert.sha256()),
                 r.last_with,
                 r.removed_in.as_deref().unwrap_or("")
             ));

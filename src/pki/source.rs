@@ -239,7 +239,7 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
             ));
             continue;
         }
-        if !seen.insert(cert.sha256) {
+        if !seen.insert(cert.sha256()) {
             refused.push((row.place, Refusal::Duplicate));
             continue;
         }
@@ -248,18 +248,18 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
     // Which rows chain to a root, directly or through other rows.
     let mut root_names: HashMap<&NameKey, Vec<&Cert>> = HashMap::new();
     for r in roots {
-        root_names.entry(&r.subject_key).or_default().push(r);
+        root_names.entry(r.subject_key()).or_default().push(r);
     }
     let mut row_names: HashMap<&NameKey, Vec<usize>> = HashMap::new();
     for (i, (_, c)) in certs.iter().enumerate() {
-        row_names.entry(&c.subject_key).or_default().push(i);
+        row_names.entry(c.subject_key()).or_default().push(i);
     }
     let mut checker = Checker::default();
     let mut chained: Vec<bool> = certs
         .iter()
         .map(|(_, c)| {
             root_names
-                .get(&c.issuer_key)
+                .get(&c.issuer_key())
                 .into_iter()
                 .flatten()
                 .any(|r| c.issuer_candidate(r) && checker.signs(c, r))
@@ -273,7 +273,7 @@ pub fn validate(rows: Vec<Row>, roots: &[&Cert]) -> Validated {
             }
             let c = &certs[i].1;
             let found = row_names
-                .get(&c.issuer_key)
+                .get(&c.issuer_key())
                 .into_iter()
                 .flatten()
                 .any(|&j| {
@@ -317,10 +317,10 @@ struct Checker {
 
 impl Checker {
     fn signs(&mut self, child: &Cert, issuer: &Cert) -> bool {
-        if let Some(&ok) = self.done.get(&(child.sha256, issuer.sha256)) {
+        if let Some(&ok) = self.done.get(&(child.sha256(), issuer.sha256())) {
             return ok;
         }
-        let failed = self.failed.entry(issuer.sha256).or_default();
+        let failed = self.failed.entry(issuer.sha256()).or_default();
         if *failed >= MAX_FAILED_PER_ISSUER {
             return false;
         }
@@ -329,7 +329,7 @@ impl Checker {
         if !ok {
             *failed += 1;
         }
-        self.done.insert((child.sha256, issuer.sha256), ok);
+        self.done.insert((child.sha256(), issuer.sha256()), ok);
         ok
     }
 }

@@ -87,11 +87,18 @@ fn record(
     let hash = hex(&Sha256::digest(new));
     let package = crate::store::provenance::of(bundle);
     let bookkept = |l: &mut Ledger| {
-        let before: Vec<String> = l.of_bundle(bundle).map(|e| e.sha256.clone()).collect();
+        // A record this commit wrote gets the package: a new one, or one `reapply` wrote
+        // again (it had a package before and has none now). A record of an older
+        // certpatch that never had one is left alone: its package then is not known.
+        let unknown_before: Vec<String> = l
+            .of_bundle(bundle)
+            .filter(|e| e.package.is_none())
+            .map(|e| e.sha256.clone())
+            .collect();
         change(l);
         let text = bundle.to_string_lossy();
         for e in l.patches.iter_mut().filter(|e| e.bundle == text) {
-            if e.package.is_none() && !before.contains(&e.sha256) {
+            if e.package.is_none() && !unknown_before.contains(&e.sha256) {
                 e.package.clone_from(&package);
             }
         }

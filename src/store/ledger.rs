@@ -99,6 +99,24 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The entry of `cert`, added to `bundle` (of `environment`) at `added` from
+    /// `source`; the package and the bundle's hash are filled in by the commit.
+    pub fn of_cert(
+        bundle: &Path,
+        cert: &crate::x509::cert::Cert,
+        environment: Option<&Path>,
+        added: &str,
+        source: &str,
+    ) -> Entry {
+        let mut e = Entry::new(bundle, cert.sha256_hex(), cert.pem("\n"));
+        e.environment = environment.map(|p| p.to_string_lossy().into_owned());
+        cert.subject().clone_into(&mut e.subject);
+        e.added = added.to_string();
+        e.source = source.to_string();
+        e.not_after = crate::x509::clock::rfc3339(cert.not_after);
+        e
+    }
+
     /// A new entry with the fields every patch has; the caller fills in the rest.
     pub fn new(bundle: &Path, sha256: String, pem: String) -> Entry {
         Entry {

@@ -23,7 +23,6 @@ use crate::store::write::{self, Locked};
 use crate::target::Target;
 use crate::usecase::advice::{self, Offline, Prepared};
 use crate::usecase::knowledge::Knowledge;
-use crate::x509::clock::rfc3339;
 use crate::x509::input::Input;
 use crate::x509::text::path_text;
 
@@ -256,15 +255,13 @@ where
                                 let c = &input.certs[i];
                                 // The package and the bundle's hash after the write are
                                 // filled in by the commit (store::commit).
-                                let mut e = Entry::new(&locked.path, c.sha256_hex(), c.pem("\n"));
-                                e.environment = target
-                                    .environment
-                                    .as_ref()
-                                    .map(|p| p.to_string_lossy().into_owned());
-                                e.subject.clone_from(&c.subject);
-                                e.added = req.when.to_string();
-                                e.source.clone_from(&prepared.sources[i]);
-                                e.not_after = rfc3339(c.not_after);
+                                let mut e = Entry::of_cert(
+                                    &locked.path,
+                                    c,
+                                    target.environment.as_deref(),
+                                    req.when,
+                                    &prepared.sources[i],
+                                );
                                 e.allow_root = req.allow_root && c.is_self_signed();
                                 e
                             })

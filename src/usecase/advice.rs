@@ -102,7 +102,7 @@ pub fn prepare(
         if known.len() >= MAX_LOOKED_UP {
             break;
         }
-        let named = |c: &Cert| c.sha256 != cert.sha256 && cert.issuer_candidate(c);
+        let named = |c: &Cert| !c.same_as(cert) && cert.issuer_candidate(c);
         if cert.is_self_issued()
             || bundle.contains(cert)
             || bundle.certs.iter().any(named)
@@ -111,7 +111,7 @@ pub fn prepare(
             continue;
         }
         known.push(Known {
-            sha256: cert.sha256,
+            sha256: cert.sha256(),
             completion: complete(cert, bundle, index, knowledge.roots()),
         });
     }
@@ -123,11 +123,11 @@ pub fn prepare(
             let Some(path) = &k.completion.path else {
                 continue;
             };
-            let cert = input.certs.iter().find(|c| c.sha256 == k.sha256).unwrap();
+            let cert = input.certs.iter().find(|c| c.sha256() == k.sha256).unwrap();
             for (n, issuer) in path.iter().enumerate() {
                 let below = if n == 0 { cert } else { &path[n - 1] };
-                let dup = issuers.iter().any(|(c, _)| c.sha256 == issuer.sha256)
-                    || input.certs.iter().any(|c| c.sha256 == issuer.sha256);
+                let dup = issuers.iter().any(|(c, _)| c.same_as(issuer))
+                    || input.certs.iter().any(|c| c.same_as(issuer));
                 if !dup {
                     issuers.push((
                         issuer.clone(),
@@ -192,7 +192,7 @@ fn from_aia(
     let wanted: Vec<&Cert> = known
         .iter()
         .filter(|k| k.completion.path.is_none() && k.completion.dead_ends.is_empty())
-        .filter_map(|k| input.certs.iter().find(|c| c.sha256 == k.sha256))
+        .filter_map(|k| input.certs.iter().find(|c| c.sha256() == k.sha256))
         .collect();
     if wanted.is_empty() {
         return Vec::new();
@@ -206,8 +206,8 @@ fn from_aia(
         }
         let mut below = cert;
         for f in &found {
-            let dup = issuers.iter().any(|(c, _)| c.sha256 == f.cert.sha256)
-                || input.certs.iter().any(|c| c.sha256 == f.cert.sha256);
+            let dup = issuers.iter().any(|(c, _)| c.sha256() == f.cert.sha256())
+                || input.certs.iter().any(|c| c.sha256() == f.cert.sha256());
             if !dup {
                 issuers.push((
                     f.cert.clone(),
@@ -238,12 +238,12 @@ pub fn explain(knowledge: &Knowledge, verdicts: &mut [Verdict], prepared: &Prepa
         let c = &prepared.input.certs[i];
         offline.issuers.push(Issuer {
             sha256: c.sha256_hex(),
-            subject: c.subject.clone(),
+            subject: c.subject().to_string(),
             issues: prepared.sources[i].clone(),
         });
     }
     for v in verdicts.iter_mut() {
-        let Some(k) = prepared.known.iter().find(|k| k.sha256 == v.cert.sha256) else {
+        let Some(k) = prepared.known.iter().find(|k| k.sha256 == v.cert.sha256()) else {
             continue;
         };
         let Some(reason) = v.reasons.iter_mut().find(|r| r.code == Code::IssuerMissing) else {
@@ -268,7 +268,7 @@ pub fn explain(knowledge: &Knowledge, verdicts: &mut [Verdict], prepared: &Prepa
                     .unwrap_or_default();
                 reason.message = format!(
                     "its issuer `{}` is not in the bundle; {removed}certpatch knows the issuer: {names} (offline index {}) — add it too with `--with-issuers`",
-                    v.cert.issuer,
+                    v.cert.issuer(),
                     knowledge.index().date
                 );
                 if !prepared.input.certs[..prepared.from_index].is_empty() {
@@ -277,8 +277,8 @@ pub fn explain(knowledge: &Knowledge, verdicts: &mut [Verdict], prepared: &Prepa
                 for i in path {
                     offline.issuers.push(Issuer {
                         sha256: i.sha256_hex(),
-                        subject: i.subject.clone(),
-                        issues: v.cert.subject.clone(),
+                        subject: i.subject().to_string(),
+                        issues: v.cert.subject().to_string(),
                     });
                 }
             }

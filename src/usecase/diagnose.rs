@@ -243,8 +243,8 @@ pub fn judge_target(
         if let (true, Some(top)) = (public, top) {
             *c = Cause::MissingIssuer {
                 depth: *depth - 1,
-                subject: top.subject.clone(),
-                issuer: top.issuer.clone(),
+                subject: top.subject().to_string(),
+                issuer: top.issuer().to_string(),
                 ca_issuers: judge::extra(top).ca_issuers,
             };
         }
@@ -296,7 +296,7 @@ fn removed_root(
         }
         Cause::RootNotInBundle { depth, .. } => {
             let cert = certs.get(*depth)?;
-            let root = roots.get(&cert.sha256)?;
+            let root = roots.get(&cert.sha256())?;
             if root.removed_in.is_none() || bundle.contains(cert) {
                 return None;
             }

@@ -250,10 +250,10 @@ pub fn fix_one(
                 fixed.status = FixStatus::RootNeeded;
                 return Ok(fixed);
             }
-            if !to_add.iter().any(|c| c.sha256 == root.sha256) {
+            if !to_add.iter().any(|c| c.sha256() == root.sha256()) {
                 origins.push(format!("root sent by {}", chain.source));
                 fixed.found.push(Found {
-                    subject: root.subject.clone(),
+                    subject: root.subject().to_string(),
                     sha256: root.sha256_hex(),
                     source: "server",
                     origin: format!("sent by {}", chain.source),

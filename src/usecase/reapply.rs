@@ -127,9 +127,11 @@ struct Wanted {
 
 /// Reapplies to one bundle. `add_one(input, allow_root)` adds through `add` and says
 /// whether it succeeded.
+#[allow(clippy::too_many_arguments)]
 pub fn one(
     target: &Target,
     ledger: &Ledger,
+    index: &crate::pki::Index,
     kept: &[(Cert, String)],
     rules: Rules,
     dry_run: bool,
@@ -178,7 +180,7 @@ pub fn one(
         }
     }
     for (c, source) in kept {
-        let have = bundle.contains(c) || wanted.iter().any(|w| w.cert.sha256 == c.sha256);
+        let have = bundle.contains(c) || wanted.iter().any(|w| w.cert.sha256() == c.sha256());
         if !have {
             wanted.push(Wanted {
                 cert: c.clone(),
@@ -196,7 +198,7 @@ pub fn one(
     for i in 0..wanted.len() {
         let w = &wanted[i];
         let sha = w.cert.sha256_hex();
-        let subject = w.cert.subject.clone();
+        let subject = w.cert.subject().to_string();
         let rules = Rules {
             allow_root: w.allow_root,
             ..rules
@@ -211,9 +213,23 @@ pub fn one(
                 .reasons
                 .iter()
                 .map(|f| match f.code {
+                    // Only for a root certifi's history shows removed is "it left certifi"
+                    // certain; an issuer pasted by hand was never part of the package.
+                    Code::IssuerMissing
+                        if crate::health::removed_root(&w.cert, &current, index).is_none() =>
+                    {
+                        format!(
+                            "issuer-missing: its issuer {} is not in this bundle{}: either it left certifi, or it was never part of certifi (pasted by hand; `certpatch adopt` tracks pasted certificates so that reapply puts them back too); add the issuer again (`certpatch add ISSUER.pem`, `--allow-root` for a root), then reapply",
+                            escape(w.cert.issuer()),
+                            package
+                                .as_ref()
+                                .map(|p| format!(" ({})", escape(&p.to_string())))
+                                .unwrap_or_default()
+                        )
+                    }
                     Code::IssuerMissing => format!(
                         "issuer-missing: its issuer {} is no longer in this bundle{}; it left certifi, so this intermediate cannot be used with it",
-                        escape(&w.cert.issuer),
+                        escape(w.cert.issuer()),
                         package
                             .as_ref()
                             .map(|p| format!(" ({})", escape(&p.to_string())))

@@ -224,11 +224,11 @@ where
     let mut seen: Vec<[u8; 32]> = Vec::new();
     for &i in &chosen {
         let cert = &bundle.patches[i].cert;
-        if seen.contains(&cert.sha256) {
+        if seen.contains(&cert.sha256()) {
             continue;
         }
-        seen.push(cert.sha256);
-        for line in copy_lines(&new, &cert.sha256) {
+        seen.push(cert.sha256());
+        for line in copy_lines(&new, &cert.sha256()) {
             still_trusted.push(StillTrusted {
                 line,
                 sha256: cert.sha256_hex(),

@@ -151,7 +151,9 @@ where
 fn missing_from(a: &[Cert], b: &[Cert]) -> Vec<Cert> {
     let mut out: Vec<Cert> = Vec::new();
     for c in a {
-        if !b.iter().any(|d| d.sha256 == c.sha256) && !out.iter().any(|d| d.sha256 == c.sha256) {
+        if !b.iter().any(|d| d.sha256() == c.sha256())
+            && !out.iter().any(|d| d.sha256() == c.sha256())
+        {
             out.push(c.clone());
         }
     }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use time::OffsetDateTime;
 
 use crate::discover::Host;
+use crate::health::adopt::{self, Found};
 use crate::health::{self, BundleStatus, State};
 use crate::store::home::Home;
 use crate::store::ledger;
@@ -43,6 +44,14 @@ pub struct Report<'a> {
 pub enum Next {
     /// `certpatch reapply` for a bundle that lost patches `reapply` can put back.
     Reapply { bundle: PathBuf },
+    /// Certificates pasted by hand after the package's own file (`certs` of them, a root
+    /// among them when `root`): adopt them as tracked patches (a reinstall would drop
+    /// them, and every patch they issue).
+    Adopt {
+        bundle: PathBuf,
+        certs: usize,
+        root: bool,
+    },
     /// Reinstall the owning package (its command, when known), then `reapply`.
     Reinstall {
         bundle: PathBuf,
@@ -94,10 +103,7 @@ pub fn run<'a>(req: &Request<'a>) -> Report<'a> {
             });
         }
         if let State::Edited { .. } = &s.state {
-            push(Next::Reinstall {
-                bundle: target.path.clone(),
-                command: s.package.as_ref().map(|p| p.reinstall_command()),
-            });
+            push(edited_next(target, &s));
         }
         for e in &s.expiring {
             push(Next::Replace {
@@ -124,5 +130,30 @@ pub fn run<'a>(req: &Request<'a>) -> Report<'a> {
         ledger_error,
         next,
         attention,
+    }
+}
+
+/// What to do about a bundle something else edited. Certificates pasted after the
+/// package's own file (the manual recipe) are adopted, never reinstalled away: a reinstall
+/// would drop them, and with them every patch they issue. Otherwise the reinstall.
+fn edited_next(target: &Target, s: &BundleStatus) -> Next {
+    let found = target.read().ok().map(|bytes| {
+        let bundle = crate::bundle::Bundle::parse(bytes.clone());
+        adopt::find(
+            &bytes,
+            &bundle,
+            s.record.as_ref().map(|r| r.sha256.as_str()),
+        )
+    });
+    if let Some(Found::Edit(edit)) = found {
+        return Next::Adopt {
+            bundle: target.path.clone(),
+            certs: edit.certs.len(),
+            root: edit.certs.iter().any(|c| c.is_self_signed()),
+        };
+    }
+    Next::Reinstall {
+        bundle: target.path.clone(),
+        command: s.package.as_ref().map(|p| p.reinstall_command()),
     }
 }

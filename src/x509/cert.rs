@@ -5,6 +5,7 @@
 //! with the borrowing parser types. Signature checks re-parse on demand, which is cheap.
 
 use std::fmt;
+use std::sync::OnceLock;
 
 use ::time::OffsetDateTime;
 use md5::Md5;
@@ -28,33 +29,20 @@ pub enum SigHash {
     Strong,
 }
 
-/// Facts about one certificate.
+/// One certificate: its DER bytes, the facts the acceptance rules read (read from one
+/// x509-parser pass at parse time: extensions, validity, key), and the costly renderings
+/// computed on first use and cached. A bundle holds hundreds of certificates of which a
+/// command usually looks at one or two, so fingerprints (SHA-256, SHA-1, MD5), the
+/// renderings of names and their canonical comparison keys are never computed for the
+/// others (`subject()`, `sha256()` and the other methods compute them when asked).
 #[derive(Clone)]
 pub struct Cert {
     pub der: Vec<u8>,
-    pub sha256: [u8; 32],
-    pub sha1: [u8; 20],
-    pub md5: [u8; 16],
-    /// RFC 4514-like rendering for messages, e.g. `C=US, O=Let's Encrypt, CN=R10`, with
-    /// control characters escaped: names are attacker-chosen text shown on a terminal.
-    pub subject: String,
-    pub issuer: String,
     /// Raw DER of the names, for exact issuer matching.
     pub subject_raw: Vec<u8>,
     pub issuer_raw: Vec<u8>,
-    /// The names as OpenSSL compares them (its X509_NAME canonical form): the RDN
-    /// structure kept, each multi-valued RDN compared as a set, string values converted to
-    /// UTF-8 with ASCII case and ASCII white space folded, other values by their bytes.
-    pub subject_key: NameKey,
-    pub issuer_key: NameKey,
-    /// certifi-style `CN=… O=… OU=…` renderings (Unicode, escaped when written).
-    pub subject_certifi: String,
-    pub issuer_certifi: String,
-    /// certifi's label: the common name, else the organisational unit, else the organisation.
-    pub label: String,
-    /// The label with control characters escaped, for messages.
-    display_label: String,
-    pub serial_decimal: String,
+    /// The serial number's content bytes (big-endian, as encoded).
+    serial_raw: Vec<u8>,
     pub not_before: OffsetDateTime,
     pub not_after: OffsetDateTime,
     pub version: u32,
@@ -85,6 +73,63 @@ pub struct Cert {
     pub eku_server_auth: Option<bool>,
     /// DER of the SubjectPublicKeyInfo, to spot cross-signed twins (same subject and key).
     pub spki_raw: Vec<u8>,
+    /// What is computed on first use.
+    lazy: Lazy,
+}
+
+/// The renderings and hashes of a [`Cert`], each computed once, when first asked for.
+#[derive(Clone, Default)]
+struct Lazy {
+    sha256: OnceLock<[u8; 32]>,
+    sha1: OnceLock<[u8; 20]>,
+    md5: OnceLock<[u8; 16]>,
+    subject_key: OnceLock<NameKey>,
+    issuer_key: OnceLock<NameKey>,
+    subject_text: OnceLock<NameText>,
+    issuer_text: OnceLock<NameText>,
+    serial_decimal: OnceLock<String>,
+}
+
+/// The ways a name is written.
+#[derive(Clone)]
+struct NameText {
+    /// RFC 4514-like, control characters escaped.
+    display: String,
+    /// certifi's `CN=… O=… OU=…`.
+    certifi: String,
+    /// certifi's label: CN, else OU, else O.
+    label: String,
+    /// The label with control characters escaped.
+    display_label: String,
+}
+
+impl NameText {
+    fn of(raw: &[u8]) -> NameText {
+        match X509Name::from_der(raw) {
+            Ok((_, name)) => {
+                let label = label(&name);
+                NameText {
+                    display: printable(&name.to_string()),
+                    certifi: certifi_name(&name),
+                    display_label: printable(&label),
+                    label,
+                }
+            }
+            // Unreachable: the raw name was read by the same parser when the certificate was.
+            Err(_) => NameText {
+                display: String::new(),
+                certifi: String::new(),
+                label: String::new(),
+                display_label: String::new(),
+            },
+        }
+    }
+}
+
+fn key_of(raw: &[u8]) -> NameKey {
+    X509Name::from_der(raw)
+        .map(|(_, name)| name_key(&name))
+        .unwrap_or_default()
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -131,7 +176,7 @@ pub struct ExtFact {
 
 impl fmt::Debug for Cert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Cert({}, {})", self.subject, self.sha256_hex())
+        write!(f, "Cert({}, {})", self.subject(), self.sha256_hex())
     }
 }
 
@@ -223,20 +268,9 @@ impl Cert {
             .map_err(|e| ParseError(format!("extendedKeyUsage: {e}")))?
             .map(|eku| eku.value.server_auth || eku.value.any);
         Ok(Cert {
-            sha256: Sha256::digest(&der).into(),
-            sha1: Sha1::digest(&der).into(),
-            md5: Md5::digest(&der).into(),
-            subject: printable(&tbs.subject().to_string()),
-            issuer: printable(&tbs.issuer().to_string()),
             subject_raw: tbs.subject().as_raw().to_vec(),
             issuer_raw: tbs.issuer().as_raw().to_vec(),
-            subject_key: name_key(tbs.subject()),
-            issuer_key: name_key(tbs.issuer()),
-            subject_certifi: certifi_name(tbs.subject()),
-            issuer_certifi: certifi_name(tbs.issuer()),
-            label: label(tbs.subject()),
-            display_label: printable(&label(tbs.subject())),
-            serial_decimal: tbs.serial.to_string(),
+            serial_raw: tbs.raw_serial().to_vec(),
             not_before: tbs.validity().not_before.to_datetime(),
             not_after: tbs.validity().not_after.to_datetime(),
             version: tbs.version().0 + 1,
@@ -258,11 +292,101 @@ impl Cert {
             eku_server_auth,
             spki_raw: tbs.public_key().raw.to_vec(),
             der,
+            lazy: Lazy::default(),
+        })
+    }
+
+    /// The same certificate (the same DER bytes): what comparing fingerprints tells,
+    /// without computing them.
+    pub fn same_as(&self, other: &Cert) -> bool {
+        self.der == other.der
+    }
+
+    /// SHA-256 of the DER (computed on first use).
+    pub fn sha256(&self) -> [u8; 32] {
+        *self
+            .lazy
+            .sha256
+            .get_or_init(|| Sha256::digest(&self.der).into())
+    }
+
+    /// SHA-1 of the DER, for certifi-style headers.
+    pub fn sha1(&self) -> [u8; 20] {
+        *self
+            .lazy
+            .sha1
+            .get_or_init(|| Sha1::digest(&self.der).into())
+    }
+
+    /// MD5 of the DER, for certifi-style headers.
+    pub fn md5(&self) -> [u8; 16] {
+        *self.lazy.md5.get_or_init(|| Md5::digest(&self.der).into())
+    }
+
+    fn subject_text(&self) -> &NameText {
+        self.lazy
+            .subject_text
+            .get_or_init(|| NameText::of(&self.subject_raw))
+    }
+
+    fn issuer_text(&self) -> &NameText {
+        self.lazy
+            .issuer_text
+            .get_or_init(|| NameText::of(&self.issuer_raw))
+    }
+
+    /// RFC 4514-like rendering for messages, e.g. `C=US, O=Let's Encrypt, CN=R10`, with
+    /// control characters escaped: names are attacker-chosen text shown on a terminal.
+    pub fn subject(&self) -> &str {
+        &self.subject_text().display
+    }
+
+    /// The issuer name, rendered as [`Cert::subject`].
+    pub fn issuer(&self) -> &str {
+        &self.issuer_text().display
+    }
+
+    /// The subject name as OpenSSL compares names (its X509_NAME canonical form): the RDN
+    /// structure kept, each multi-valued RDN compared as a set, string values converted to
+    /// UTF-8 with ASCII case and ASCII white space folded, other values by their bytes.
+    pub fn subject_key(&self) -> &NameKey {
+        self.lazy
+            .subject_key
+            .get_or_init(|| key_of(&self.subject_raw))
+    }
+
+    /// The issuer name in canonical form (see [`Cert::subject_key`]).
+    pub fn issuer_key(&self) -> &NameKey {
+        self.lazy
+            .issuer_key
+            .get_or_init(|| key_of(&self.issuer_raw))
+    }
+
+    /// certifi-style `CN=… O=… OU=…` rendering of the subject (Unicode, escaped when
+    /// written).
+    pub fn subject_certifi(&self) -> &str {
+        &self.subject_text().certifi
+    }
+
+    /// certifi-style rendering of the issuer.
+    pub fn issuer_certifi(&self) -> &str {
+        &self.issuer_text().certifi
+    }
+
+    /// certifi's label: the common name, else the organisational unit, else the organisation.
+    pub fn label(&self) -> &str {
+        &self.subject_text().label
+    }
+
+    /// The serial number in decimal.
+    pub fn serial_decimal(&self) -> &str {
+        self.lazy.serial_decimal.get_or_init(|| {
+            x509_parser::num_bigint::BigUint::from_bytes_be(&self.serial_raw).to_string()
         })
     }
 
     pub fn sha256_hex(&self) -> String {
-        hex(&self.sha256)
+        hex(&self.sha256())
     }
 
     /// Whether `issuer`'s public key verifies this certificate's signature.
@@ -286,13 +410,13 @@ impl Cert {
 
     /// Subject and issuer are the same name (as OpenSSL compares names).
     pub fn is_self_issued(&self) -> bool {
-        self.subject_raw == self.issuer_raw || self.subject_key == self.issuer_key
+        self.subject_raw == self.issuer_raw || self.subject_key() == self.issuer_key()
     }
 
     /// Whether the issuer name is this certificate's subject name, as OpenSSL compares
     /// names (X509_NAME_cmp on the canonical form; see [`NameKey`]).
     pub fn issued_by_name(&self, issuer: &Cert) -> bool {
-        self.issuer_raw == issuer.subject_raw || self.issuer_key == issuer.subject_key
+        self.issuer_raw == issuer.subject_raw || self.issuer_key() == issuer.subject_key()
     }
 
     /// Whether `issuer` may be this certificate's issuer by name and key identifier: the
@@ -318,10 +442,11 @@ impl Cert {
 
     /// A short human name: the label, or the whole subject when there is none.
     pub fn name(&self) -> &str {
-        if self.display_label.is_empty() {
-            &self.subject
+        let text = self.subject_text();
+        if text.display_label.is_empty() {
+            &text.display
         } else {
-            &self.display_label
+            &text.display_label
         }
     }
 }
@@ -404,13 +529,36 @@ pub fn name_key(name: &X509Name) -> NameKey {
         .map(|rdn| {
             let mut set: Vec<(String, String)> = rdn
                 .iter()
-                .map(|attr| (attr.attr_type().to_id_string(), canonical_value(attr)))
+                .map(|attr| (oid_text(attr.attr_type()), canonical_value(attr)))
                 .collect();
             set.sort();
             set.dedup();
             set
         })
         .collect()
+}
+
+/// A public key algorithm's OID in dotted form, the common ones without the general
+/// conversion (every bundle certificate's key is described when it is read).
+fn key_oid_text(oid: &Oid) -> std::borrow::Cow<'static, str> {
+    let known = match oid.as_bytes() {
+        [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01] => "1.2.840.113549.1.1.1",
+        [0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0a] => "1.2.840.113549.1.1.10",
+        [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01] => "1.2.840.10045.2.1",
+        [0x2b, 0x65, 0x70] => "1.3.101.112",
+        [0x2b, 0x65, 0x71] => "1.3.101.113",
+        _ => return std::borrow::Cow::Owned(oid.to_id_string()),
+    };
+    std::borrow::Cow::Borrowed(known)
+}
+
+/// An OID in dotted form; the attribute types of names (`2.5.4.N`, N < 128) without the
+/// general conversion, which dominated the cost of a name's canonical key.
+fn oid_text(oid: &Oid) -> String {
+    match oid.as_bytes() {
+        [0x55, 0x04, n] if *n < 0x80 => format!("2.5.4.{n}"),
+        _ => oid.to_id_string(),
+    }
 }
 
 fn canonical_value(attr: &AttributeTypeAndValue) -> String {
@@ -550,8 +698,8 @@ fn strict_der(der: &[u8]) -> Result<(), ParseError> {
 /// Why a (non-RSA) public key is not acceptable in a CA certificate. Accepted: RSA (its
 /// size is judged elsewhere), ECDSA on P-256, P-384 and P-521, Ed25519 and Ed448.
 fn key_problem(spki: &SubjectPublicKeyInfo) -> Option<String> {
-    let oid = spki.algorithm.algorithm.to_id_string();
-    match oid.as_str() {
+    let oid = key_oid_text(&spki.algorithm.algorithm);
+    match oid.as_ref() {
         "1.2.840.113549.1.1.1" | "1.2.840.113549.1.1.10" => None,
         "1.3.101.112" | "1.3.101.113" => None,
         "1.2.840.10045.2.1" => {
@@ -642,8 +790,9 @@ fn sig_hash(oid: &Oid) -> SigHash {
         SigHash::Md2
     } else if *oid == OID_PKCS1_SHA1WITHRSA
         || *oid == OID_SHA1_WITH_RSA
-        || oid.to_id_string() == "1.2.840.10045.4.1"
-        || oid.to_id_string() == "1.2.840.10040.4.3"
+        // ecdsa-with-SHA1 (1.2.840.10045.4.1), dsa-with-sha1 (1.2.840.10040.4.3)
+        || oid.as_bytes() == [0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x01]
+        || oid.as_bytes() == [0x2a, 0x86, 0x48, 0xce, 0x38, 0x04, 0x03]
     {
         SigHash::Sha1
     } else {
@@ -671,7 +820,7 @@ fn sig_alg_name(oid: &Oid) -> String {
 /// bits counted from the modulus itself. `rsa_bits` is `Some(0)` for an RSA key whose
 /// modulus cannot be read, so the size rule refuses it rather than skipping it.
 fn describe_key(spki: &SubjectPublicKeyInfo) -> (Option<usize>, String) {
-    let oid = spki.algorithm.algorithm.to_id_string();
+    let oid = key_oid_text(&spki.algorithm.algorithm);
     if oid == "1.2.840.113549.1.1.1" || oid == "1.2.840.113549.1.1.10" {
         let kind = if oid.ends_with(".10") {
             "RSA-PSS"
@@ -723,10 +872,10 @@ mod tests {
     #[test]
     fn r10_facts() {
         let r10 = fixture("le-r10.pem");
-        assert_eq!(r10.label, "R10");
-        assert_eq!(r10.subject_certifi, "CN=R10 O=Let's Encrypt");
+        assert_eq!(r10.label(), "R10");
+        assert_eq!(r10.subject_certifi(), "CN=R10 O=Let's Encrypt");
         assert_eq!(
-            r10.issuer_certifi,
+            r10.issuer_certifi(),
             "CN=ISRG Root X1 O=Internet Security Research Group"
         );
         assert_eq!(r10.rsa_bits, Some(2048));
@@ -734,6 +883,22 @@ mod tests {
         assert!(r10.key_usage.unwrap().key_cert_sign);
         assert_eq!(r10.sig_hash, SigHash::Strong);
         assert!(!r10.is_self_signed());
+    }
+
+    #[test]
+    fn fingerprints_and_names_wait_until_asked() {
+        let r10 = fixture("le-r10.pem");
+        assert!(r10.lazy.sha256.get().is_none());
+        assert!(r10.lazy.md5.get().is_none());
+        assert!(r10.lazy.subject_text.get().is_none());
+        assert!(r10.lazy.subject_key.get().is_none());
+        let want: [u8; 32] = Sha256::digest(&r10.der).into();
+        assert_eq!(r10.sha256(), want);
+        assert_eq!(r10.lazy.sha256.get(), Some(&want));
+        assert_eq!(r10.subject_key().len(), 3);
+        assert!(r10.lazy.subject_key.get().is_some());
+        // A copy keeps what was computed.
+        assert_eq!(r10.clone().lazy.sha256.get(), Some(&want));
     }
 
     #[test]
@@ -763,9 +928,9 @@ mod tests {
     fn a_multi_valued_rdn_is_one_set_not_separate_rdns() {
         let bad = attack_chain("mrdn-chain.pem");
         assert!(!bad[1].issued_by_name(&bad[0]));
-        assert_eq!(bad[0].subject_key.len(), 1);
-        assert_eq!(bad[0].subject_key[0].len(), 2);
-        assert_eq!(bad[1].issuer_key.len(), 2);
+        assert_eq!(bad[0].subject_key().len(), 1);
+        assert_eq!(bad[0].subject_key()[0].len(), 2);
+        assert_eq!(bad[1].issuer_key().len(), 2);
         let good = attack_chain("mrdn-ok-chain.pem");
         assert!(good[1].issued_by_name(&good[0]));
     }
@@ -850,7 +1015,7 @@ pub(crate) mod ccadb {
             };
             lenient_ok += 1;
             if let Err(e) = Cert::from_der_strict(der) {
-                strict_refused.push(format!("{}: {e}", cert.subject));
+                strict_refused.push(format!("{}: {e}", cert.subject()));
             }
             if let Some(p) = &cert.key_problem {
                 *key_refused.entry(p.clone()).or_default() += 1;

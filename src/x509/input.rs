@@ -512,7 +512,7 @@ mod tests {
                 .bytes(),
         );
         let certs = parse(&text, "t").unwrap();
-        assert_eq!(certs[0].label, "R10");
+        assert_eq!(certs[0].label(), "R10");
     }
 
     #[test]

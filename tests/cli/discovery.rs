@@ -418,7 +418,9 @@ fn expect(path: &Path, kind: &str, env: &Path) -> (String, String, Option<String
 /// The find table as (heading, bundle lines) groups.
 fn table_groups(text: &str) -> Vec<(String, Vec<String>)> {
     let mut groups: Vec<(String, Vec<String>)> = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+    // The last line, `found N bundle(s)`, is the summary, not a heading.
+    let summary = |l: &str| l.starts_with("found ") && l.ends_with(" bundle(s)");
+    for line in text.lines().filter(|l| !l.trim().is_empty() && !summary(l)) {
         if line.starts_with(' ') {
             groups
                 .last_mut()

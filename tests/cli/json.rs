@@ -323,3 +323,36 @@ fn json_keeps_paths_as_data_while_text_escapes_them() {
         "{text:?}"
     );
 }
+
+/// Issue 17: one key for the bundle path in every command; `target.path` stays an alias.
+#[test]
+fn every_command_names_the_bundle_path_as_path() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let b = bundle.to_str().unwrap();
+    let int = gen("int-good.pem");
+    let i = int.to_str().unwrap();
+    for args in [
+        vec!["check", i, "--bundle", b],
+        vec!["add", i, "--bundle", b],
+        vec!["list", "--bundle", b],
+        vec!["status", "--bundle", b],
+        vec!["reapply", "--bundle", b],
+        vec!["remove", "--all", "--bundle", b, "--dry-run"],
+        vec!["restore", "--bundle", b, "--dry-run"],
+        vec!["adopt", "--bundle", b, "--dry-run"],
+    ] {
+        let out = sb
+            .cmd()
+            .args(&args)
+            .args(["--at", TEST_CLOCK, "--json"])
+            .output()
+            .unwrap();
+        let doc = json(&out);
+        let entry = &doc["bundles"][0];
+        assert_eq!(entry["path"], b, "{}: {doc:#}", args[0]);
+        if let Some(target) = entry.get("target") {
+            assert_eq!(target["path"], b, "{}: the alias", args[0]);
+        }
+    }
+}

@@ -84,6 +84,11 @@ fn docs_json_md_keys_are_in_real_output() {
         ("find", run(&["find", "--root", root])),
         ("restore", run(&["restore", "--bundle", b, "--dry-run"])),
         ("remove", run(&["remove", "--all", "--bundle", b])),
+        ("adopt", {
+            let site = sb.root().join("site");
+            let certifi = install_certifi_in(&site, "2024.8.30", &read(real(CERTIFI)));
+            run(&["adopt", "--bundle", certifi.to_str().unwrap()])
+        }),
     ];
     // diagnose, from a saved chain; fix, against a leaf-only server on 127.0.0.1 whose
     // AIA names a local HTTP server holding the intermediate.

@@ -8,54 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::common::*;
 
-/// The wheel RECORD's encoding of a SHA-256: URL-safe base64 without padding.
-fn record_hash(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let d = Sha256::digest(bytes);
-    let mut out = String::new();
-    for chunk in d.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
-        for i in 0..=chunk.len() {
-            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-        }
-    }
-    out
-}
-
-/// Installs `bytes` as certifi `version` under `<sandbox>/b/site`: the bundle, `__init__.py`,
-/// and a dist-info whose METADATA and RECORD describe it (as pip leaves them).
+/// Installs `bytes` as certifi `version` under `<sandbox>/b/site` ([`install_certifi_in`]).
 fn install_certifi(sb: &Sandbox, version: &str, bytes: &[u8]) -> PathBuf {
-    let site = sb.bundle_dir().join("site");
-    let _ = fs::remove_dir_all(&site);
-    fs::create_dir_all(site.join("certifi")).unwrap();
-    let bundle = site.join("certifi/cacert.pem");
-    fs::write(&bundle, bytes).unwrap();
-    fs::write(
-        site.join("certifi/__init__.py"),
-        format!("__version__ = \"{version}\"\n"),
-    )
-    .unwrap();
-    let info = site.join(format!("certifi-{version}.dist-info"));
-    fs::create_dir_all(&info).unwrap();
-    fs::write(
-        info.join("METADATA"),
-        format!("Metadata-Version: 2.1\nName: certifi\nVersion: {version}\n"),
-    )
-    .unwrap();
-    fs::write(
-        info.join("RECORD"),
-        format!(
-            "certifi/__init__.py,,\ncertifi/cacert.pem,sha256={},{}\n",
-            record_hash(bytes),
-            bytes.len()
-        ),
-    )
-    .unwrap();
-    bundle
+    install_certifi_in(&sb.bundle_dir().join("site"), version, bytes)
 }
 
 fn run(sb: &Sandbox, args: &[&str], bundle: &Path) -> std::process::Output {
@@ -546,4 +501,169 @@ fn add_does_not_say_retry_now_when_a_pip_conf_setting_redirects_pip() {
         "{}",
         stdout(&out)
     );
+}
+
+/// Regression (issue 17): `reapply` recorded the patch again without its package, so the
+/// next upgrade was "the file was replaced" instead of "certifi was upgraded B → C".
+#[test]
+fn after_reapply_the_next_upgrade_is_still_named_with_both_versions() {
+    let sb = Sandbox::new();
+    let old = test_bundle_bytes();
+    let bundle = install_certifi(&sb, "2024.8.30", &old);
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let mut b = old.clone();
+    b.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2025.1.31", &b);
+    assert_exit(&run(&sb, &["reapply"], &bundle), 0, "reapply");
+    let ledger = fs::read_to_string(sb.home().join("ledger.toml")).unwrap();
+    assert!(ledger.contains("version = \"2025.1.31\""), "{ledger}");
+    b.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2026.10.19", &b);
+    let out = run(&sb, &["status"], &bundle);
+    assert_exit(&out, 1, "status after the second upgrade");
+    assert!(
+        stdout(&out).contains("certifi was upgraded 2025.1.31 → 2026.10.19"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_downgrade_is_called_a_downgrade() {
+    let sb = Sandbox::new();
+    let old = test_bundle_bytes();
+    let bundle = install_certifi(&sb, "2026.10.19", &old);
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let mut b = old.clone();
+    b.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2024.8.30", &b);
+    let out = run(&sb, &["status"], &bundle);
+    assert_exit(&out, 1, "status after the downgrade");
+    assert!(
+        stdout(&out).contains("certifi was downgraded 2026.10.19 → 2024.8.30"),
+        "{}",
+        stdout(&out)
+    );
+    let (_, doc) = status_json(&sb, &bundle);
+    assert_eq!(
+        doc["bundles"][0]["lost"][0]["how"]["how"], "downgraded",
+        "{doc:#}"
+    );
+}
+
+/// The manual recipe's trap (issue 17): a root pasted by hand, then a certpatch patch it
+/// issues. `status` must not advise the reinstall that would drop the root; `adopt`
+/// makes the pasted root a tracked patch, and an upgrade then reapplies both.
+#[test]
+fn a_hand_pasted_root_is_adopted_tracked_and_reapplied_after_an_upgrade() {
+    let sb = Sandbox::new();
+    let package_file = read(real(CERTIFI));
+    let bundle = install_certifi(&sb, "2024.8.30", &package_file);
+    let mut edited = package_file.clone();
+    edited.extend(b"\n# our root, pasted by hand\n");
+    edited.extend(read(gen("test-root.pem")));
+    fs::write(&bundle, &edited).unwrap();
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+
+    let out = run(&sb, &["status"], &bundle);
+    assert_exit(&out, 1, "status of a hand-edited bundle");
+    let text = stdout(&out);
+    assert!(
+        text.contains("certpatch adopt --allow-root --bundle"),
+        "{text}"
+    );
+    assert!(text.contains("--allow-root"), "{text}");
+    assert!(!text.contains("force-reinstall"), "{text}");
+
+    let before = read(&bundle);
+    let out = run(&sb, &["adopt"], &bundle);
+    assert_exit(&out, 1, "adopt of a root without --allow-root");
+    assert!(stderr(&out).contains("--allow-root"), "{}", stderr(&out));
+    assert_eq!(read(&bundle), before, "a refused adopt writes nothing");
+    let out = run(&sb, &["adopt", "--allow-root"], &bundle);
+    assert_exit(&out, 0, "adopt --allow-root");
+    let out = run(&sb, &["status"], &bundle);
+    assert_exit(&out, 0, "status after adopt");
+    assert!(
+        stdout(&out).contains("patched only by certpatch"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        sb.listed_patches(&bundle).len(),
+        2,
+        "the root and the intermediate"
+    );
+    let out = run(&sb, &["adopt", "--allow-root"], &bundle);
+    assert_exit(&out, 0, "adopt again");
+    assert!(
+        stdout(&out).contains("nothing to adopt"),
+        "{}",
+        stdout(&out)
+    );
+
+    // An upgrade loses both; reapply puts the root back first, then its intermediate.
+    let mut newer = package_file.clone();
+    newer.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2026.10.19", &newer);
+    let out = run(&sb, &["reapply"], &bundle);
+    assert_exit(&out, 0, "reapply after the upgrade");
+    assert_eq!(sb.listed_patches(&bundle).len(), 2, "{}", stdout(&out));
+    assert_exit(&run(&sb, &["status"], &bundle), 0, "status after reapply");
+    // And the undo gives back the new package's own file.
+    assert_exit(&run(&sb, &["remove", "--all"], &bundle), 0, "remove --all");
+    assert_eq!(read(&bundle), newer);
+}
+
+#[test]
+fn a_change_inside_the_package_file_is_not_adopted() {
+    let sb = Sandbox::new();
+    let package_file = test_bundle_bytes();
+    let bundle = install_certifi(&sb, "2024.8.30", &package_file);
+    let inner = package_file[64..].to_vec();
+    fs::write(&bundle, &inner).unwrap();
+    let out = run(&sb, &["adopt", "--allow-root"], &bundle);
+    assert_exit(&out, 1, "adopt of an inner edit");
+    assert!(
+        stderr(&out).contains("not whole at its start"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(read(&bundle), inner);
+}
+
+#[test]
+fn status_json_next_is_argv_with_a_description() {
+    let sb = Sandbox::new();
+    let bundle = install_certifi(&sb, "2024.8.30", &test_bundle_bytes());
+    sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let mut new = test_bundle_bytes();
+    new.extend_from_slice(b"\n");
+    let bundle = install_certifi(&sb, "2026.10.19", &new);
+    let (code, doc) = status_json(&sb, &bundle);
+    assert_eq!(code, 1);
+    let next = &doc["next"][0];
+    let argv: Vec<&str> = next["argv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        argv,
+        ["certpatch", "reapply", "--bundle", bundle.to_str().unwrap()],
+        "{doc:#}"
+    );
+    assert!(
+        next["description"].as_str().unwrap().contains("upgrade"),
+        "{doc:#}"
+    );
+    // The argv runs as it is.
+    let out = sb
+        .cmd()
+        .args(&argv[1..])
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 0, "the next step, run from its argv");
 }

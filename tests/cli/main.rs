@@ -20,7 +20,9 @@ mod bounded;
 mod badssl;
 mod chain_export;
 
+mod concise;
 mod concurrency;
+mod confirm;
 mod crash;
 mod diagnose_fix;
 mod discovery;
@@ -35,6 +37,7 @@ mod offline;
 mod packaging;
 mod python313;
 mod python_e2e;
+mod readme;
 mod refusals;
 mod regressions;
 mod root_exec;

@@ -58,3 +58,72 @@ fn man_is_hidden_from_help_and_completions() {
         "{script}"
     );
 }
+
+#[test]
+fn every_page_the_man_page_lists_can_be_produced_and_none_is_help() {
+    let sb = Sandbox::new();
+    let page = stdout(&sb.cmd().arg("man").output().unwrap());
+    assert!(!page.contains("certpatch\\-help(1)"), "{page}");
+    let listed: Vec<String> = page
+        .lines()
+        .filter_map(|l| l.strip_prefix("certpatch\\-")?.strip_suffix("(1)"))
+        .map(|n| n.replace("\\-", "-"))
+        .collect();
+    assert!(listed.len() >= 12, "{listed:?}");
+    assert_eq!(listed[0], "fix", "the page leads with fix: {listed:?}");
+    for name in &listed {
+        let out = sb.cmd().args(["man", name]).output().unwrap();
+        assert_exit(&out, 0, &format!("man {name}"));
+        let sub = stdout(&out);
+        assert!(sub.contains(".SH EXAMPLES"), "man {name}: {sub}");
+        assert!(sub.contains(".SH EXIT STATUS"), "man {name}: {sub}");
+    }
+}
+
+#[test]
+fn the_man_page_has_examples_environment_files_and_exit_status() {
+    let sb = Sandbox::new();
+    let page = stdout(&sb.cmd().arg("man").output().unwrap());
+    for section in [
+        ".SH EXAMPLES",
+        ".SH ENVIRONMENT",
+        ".SH FILES",
+        ".SH EXIT STATUS",
+    ] {
+        assert!(page.contains(section), "{section}: {page}");
+    }
+    for text in [
+        "certpatch fix https://api.example.com",
+        "CERTPATCH_HOME",
+        "REQUESTS_CA_BUNDLE",
+        "ledger.toml",
+        "config.toml",
+        "backups",
+    ] {
+        assert!(page.replace("\\-", "-").contains(text), "{text}: {page}");
+    }
+    let fix = stdout(&sb.cmd().args(["man", "fix"]).output().unwrap());
+    assert!(
+        fix.replace("\\-", "-")
+            .contains("certpatch fix api.example.com:8443 --dry-run"),
+        "{fix}"
+    );
+}
+
+#[test]
+fn help_leads_with_fix_and_shows_examples_and_at_forms() {
+    let sb = Sandbox::new();
+    let help = stdout(&sb.cmd().arg("--help").output().unwrap());
+    let commands = help.split("Commands:").nth(1).unwrap();
+    assert!(commands.trim_start().starts_with("fix "), "{help}");
+    assert!(
+        help.contains("Examples:\n  certpatch fix https://api.example.com"),
+        "{help}"
+    );
+    assert!(help.contains("`now`"), "--at names `now`: {help}");
+    let add = stdout(&sb.cmd().args(["add", "--help"]).output().unwrap());
+    assert!(
+        add.contains("Examples:\n  certpatch add intermediate.pem"),
+        "{add}"
+    );
+}

@@ -39,6 +39,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
             .into());
         }
     }
+    if args.output.is_none() && !args.dry_run {
+        ctx.confirm_write(args.targets.all, &targets)?;
+    }
     let output = match args.output {
         Some(out) => Some(output_file(out)?),
         None => None,
@@ -61,12 +64,14 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let mut added_shas: Vec<String> = Vec::new();
     let mut changed: Vec<Target> = Vec::new();
     let mut caveats = 0;
+    let mut statuses: Vec<Option<AddStatus>> = Vec::new();
     for target in &targets {
         let rules = Rules {
             python_3_13: target.python_3_13(),
             ..rules
         };
         let result = add_to(ctx, &input, target, &args, rules, &when);
+        statuses.push(result.as_ref().ok().map(|r| r.status));
         match result {
             Ok(report) => {
                 outcome = outcome.and(report.outcome);
@@ -104,6 +109,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     if changed.iter().any(Target::may_be_python_3_13) {
         ctx.printer.note(ANCHOR_NOTE);
         notes.push(ANCHOR_NOTE.to_string());
+    }
+    if let Some(line) = summary_line(&statuses) {
+        ctx.printer.line(line);
     }
     if !patched.is_empty() {
         let mut summary = format!(
@@ -213,4 +221,37 @@ fn targets_flags(targets: &[Target]) -> String {
         .map(|t| crate::cli::output::bundle_flag(&t.path))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// The last line of `add` when no bundle was patched (a patched run ends with its own
+/// "done: added …" line): a dry run, a refusal, nothing to do, or a copy written. `None`
+/// stands for a bundle that failed with an error.
+pub fn summary_line(statuses: &[Option<AddStatus>]) -> Option<String> {
+    let count = |s: AddStatus| statuses.iter().filter(|x| **x == Some(s)).count();
+    let all = statuses.len();
+    let failed = count(AddStatus::Refused) + statuses.iter().filter(|x| x.is_none()).count();
+    if count(AddStatus::Patched) > 0 {
+        return None;
+    }
+    let refused = if failed > 0 {
+        format!("; {failed} bundle(s) refused or failed (reasons above)")
+    } else {
+        String::new()
+    };
+    Some(if count(AddStatus::WouldPatch) > 0 {
+        format!(
+            "dry run: would add to {} of {all} bundle(s){refused}; nothing was written",
+            count(AddStatus::WouldPatch)
+        )
+    } else if count(AddStatus::WouldWriteOutput) > 0 {
+        "dry run: would write the copy; nothing was written".to_string()
+    } else if count(AddStatus::WrittenToOutput) > 0 {
+        "done: wrote the patched copy; the bundle is unchanged".to_string()
+    } else if failed > 0 {
+        format!(
+            "failed: nothing was written; refused for {failed} of {all} bundle(s) (reasons above)"
+        )
+    } else {
+        format!("done: nothing to add: already in {all} bundle(s)")
+    })
 }

@@ -72,6 +72,16 @@ pub fn run(
     }
     report_findings(ctx, &findings_for(&ctx.host, &effective));
     let overrides = overrides_for(&ctx.host, &effective);
+    ctx.printer.line(crate::cli::output::summary_text(
+        outcome == Outcome::Success,
+        false,
+        &format!(
+            "`add` would accept `{}` for {} of {} bundle(s)",
+            crate::cli::output::escape(&input.source),
+            effective.len(),
+            bundles.len()
+        ),
+    ));
     ctx.printer.document(&Document {
         command: "check",
         ok: outcome == Outcome::Success,

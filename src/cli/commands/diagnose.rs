@@ -65,7 +65,7 @@ pub fn run(ctx: &Context, origin: Origin, targets: &Targets) -> Result<Outcome> 
         };
         let j = judge_target(ctx.at, &chain, &bundle, target, &os);
         let explained = explain(ctx.knowledge(), j, &chain.certs, &bundle);
-        show_judgement(ctx, target, &chain, &explained);
+        show_judgement(ctx, target, &chain, &explained, false);
         let j = &explained.judgement;
         let clients: Vec<crate::discover::Finding> = findings_for(&ctx.host, &[target])
             .into_iter()

@@ -117,6 +117,9 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
         }
         items.push(item);
     }
+    if !found.bundles.is_empty() {
+        p.line(format!("found {} bundle(s)", found.bundles.len()));
+    }
     if found.bundles.is_empty() {
         p.line("no CA bundle found");
         if roots.is_empty() {

@@ -51,6 +51,9 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
         Err(no) => return Ok(no_chain(ctx, "fix", no)),
     };
     let (targets, notes) = ctx.targets(args.targets)?;
+    if !args.dry_run {
+        ctx.confirm_write(args.targets.all, &targets)?;
+    }
     let entries = chain_entries(&chain.certs);
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);
@@ -131,6 +134,10 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
             }
         }
     }
+    let statuses: Vec<FixStatusJson> = bundles.iter().map(|b| b.status).collect();
+    if let Some(line) = summary_line(&statuses, &escape(&chain.source)) {
+        ctx.printer.line(line);
+    }
     if !patched.is_empty() {
         let then = if ignored_by.is_empty() {
             "retry the failing request".to_string()
@@ -182,6 +189,32 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
     Ok(outcome)
 }
 
+/// The last line of `fix` when no bundle was patched (a patched run ends with its own
+/// "done: … now verify HOST" line), from each bundle's status.
+pub fn summary_line(statuses: &[FixStatusJson], host: &str) -> Option<String> {
+    let count = |s: FixStatusJson| statuses.iter().filter(|x| **x == s).count();
+    let all = statuses.len();
+    if count(FixStatusJson::Patched) > 0 {
+        return None;
+    }
+    let failed = all - count(FixStatusJson::Verifies) - count(FixStatusJson::WouldPatch);
+    let failed_note = if failed > 0 {
+        format!("; {failed} bundle(s) cannot be fixed this way (see above)")
+    } else {
+        String::new()
+    };
+    Some(if count(FixStatusJson::WouldPatch) > 0 {
+        format!(
+            "dry run: would add the missing certificate(s) to {} of {all} bundle(s){failed_note}; nothing was written",
+            count(FixStatusJson::WouldPatch)
+        )
+    } else if failed == 0 {
+        format!("done: every bundle already verifies {host}; nothing to fix")
+    } else {
+        format!("failed: nothing was written; {failed} of {all} bundle(s) still do not verify {host} (see above)")
+    })
+}
+
 fn show_attempts(ctx: &Context, attempts: &[Attempt]) {
     for a in attempts {
         let line = format!(
@@ -212,7 +245,7 @@ fn fix_one<'a>(
     let path = path_text(&target.path);
     let say = |step: Step| {
         match step {
-        Step::Judged(explained) => show_judgement(ctx, target, chain, explained),
+        Step::Judged(explained) => show_judgement(ctx, target, chain, explained, true),
         Step::NothingToFix => p.line("  nothing to fix"),
         Step::NotFixable { codes } => p.error(format!(
             "{path}: `fix` cannot help: adding certificates to a bundle does not cure {}; nothing was written",
@@ -252,7 +285,7 @@ fn fix_one<'a>(
         Step::RootNeeded { root, os_trusts } => {
             p.error(format!(
                 "{path}: the chain ends at the root `{}` (sha256 {}), which the bundle lacks{}; nothing was written",
-                root.subject,
+                root.subject(),
                 root.sha256_hex(),
                 if os_trusts {
                     " but your operating system trusts (typically a TLS-inspecting company proxy or a company CA)"
@@ -269,7 +302,7 @@ fn fix_one<'a>(
             for c in certs {
                 p.line(format!(
                     "  found `{}` (sha256 {}…)",
-                    c.subject,
+                    c.subject(),
                     short(&c.sha256_hex())
                 ));
             }
@@ -381,7 +414,7 @@ mod tests {
         let (found, end) = walk(std::slice::from_ref(&leaf), &bundle, &mut sources);
         assert!(matches!(end, End::Anchored), "{end:?}");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].cert.sha256, intermediate.sha256);
+        assert_eq!(found[0].cert.sha256(), intermediate.sha256());
         assert_eq!(found[0].source, "offline index");
         assert!(
             found[0].origin.contains("2025-06-24"),

@@ -167,17 +167,17 @@ fn lookup(index: &Index, query: &str) -> Vec<IndexFound> {
     let needle = query.trim().to_lowercase();
     let matches = |c: &Cert| {
         if is_hex {
-            hex(&c.sha256).starts_with(&q)
+            hex(&c.sha256()).starts_with(&q)
         } else {
-            !needle.is_empty() && c.subject.to_lowercase().contains(&needle)
+            !needle.is_empty() && c.subject().to_lowercase().contains(&needle)
         }
     };
     let mut out: Vec<IndexFound> = Vec::new();
     let found = |c: &Cert, kind| IndexFound {
         kind,
         sha256: c.sha256_hex(),
-        subject: c.subject.clone(),
-        issuer: c.issuer.clone(),
+        subject: c.subject().to_string(),
+        issuer: c.issuer().to_string(),
         not_after: rfc3339(c.not_after),
         certifi_first: None,
         certifi_last: None,

@@ -64,6 +64,21 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
             via: t.via,
         }));
     }
+    let (mut patches, mut patched) = (0, 0);
+    for b in &bundles {
+        if let Entry::Done(e) = b {
+            patches += e.patches.len();
+            patched += usize::from(!e.patches.is_empty());
+        }
+    }
+    p.line(crate::cli::output::summary_text(
+        outcome == Outcome::Success,
+        false,
+        &format!(
+            "{patches} patch(es) in {patched} of {} bundle(s)",
+            bundles.len()
+        ),
+    ));
     p.document(&Document {
         command: "list",
         ok: outcome == Outcome::Success,

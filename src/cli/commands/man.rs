@@ -13,11 +13,11 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Arg, CommandFactory, FromArgMatches};
+use clap::{Arg, FromArgMatches};
 
 use crate::cli::exit;
 use crate::cli::output::Printer;
-use crate::cli::{Cli, ColorChoice};
+use crate::cli::{help, Cli, ColorChoice};
 
 /// What the command line asked for.
 pub enum Parsed {
@@ -33,18 +33,39 @@ pub fn try_parse() -> Result<Parsed, clap::Error> {
         .hide(true)
         .about("Print the manual page (roff) of certpatch, or of one of its commands")
         .arg(Arg::new("command").value_name("COMMAND"));
-    let mut matches = Cli::command().subcommand(man).try_get_matches()?;
+    let mut matches = help::command().subcommand(man).try_get_matches()?;
     if let Some(("man", m)) = matches.subcommand() {
         return Ok(Parsed::Man(m.get_one::<String>("command").cloned()));
     }
     Cli::from_arg_matches_mut(&mut matches)
         .map(Parsed::Cli)
-        .map_err(|e| e.format(&mut Cli::command()))
+        .map_err(|e| e.format(&mut help::command()))
+}
+
+/// clap_mangen's sections, then the EXAMPLES, ENVIRONMENT, FILES and EXIT STATUS of
+/// [`help`] (the `after_help` text `--help` shows is not repeated as clap_mangen's EXTRA).
+fn render(page: clap::Command, name: &str, w: &mut Vec<u8>) -> std::io::Result<()> {
+    let has_args = page.get_arguments().any(|a| !a.is_hide_set());
+    let has_subcommands = page.get_subcommands().any(|s| !s.is_hide_set());
+    let man = clap_mangen::Man::new(page);
+    man.render_title(w)?;
+    man.render_name_section(w)?;
+    man.render_synopsis_section(w)?;
+    man.render_description_section(w)?;
+    if has_args {
+        man.render_options_section(w)?;
+    }
+    if has_subcommands {
+        man.render_subcommands_section(w)?;
+    }
+    w.extend_from_slice(help::roff_extra(name).as_bytes());
+    man.render_version_section(w)
 }
 
 /// Prints `certpatch(1)`, or `certpatch-COMMAND(1)`; an unknown COMMAND is a usage error.
 pub fn main(command: Option<&str>) -> ExitCode {
-    let mut cli = Cli::command();
+    // No `help` subcommand: it has no page of its own to list.
+    let mut cli = help::command().disable_help_subcommand(true);
     // Gives each subcommand its page name (`certpatch-add`) and usage (`certpatch add`).
     cli.build();
     let documented = |c: &&clap::Command| !c.is_hide_set() && c.get_name() != "help";
@@ -73,7 +94,7 @@ pub fn main(command: Option<&str>) -> ExitCode {
         },
     };
     let mut roff = Vec::new();
-    if let Err(err) = clap_mangen::Man::new(page).render(&mut roff) {
+    if let Err(err) = render(page, command.unwrap_or(""), &mut roff) {
         Printer::new(false, false, ColorChoice::Auto)
             .error(format!("cannot render the manual page: {err}"));
         return ExitCode::from(1);

@@ -1,6 +1,7 @@
 //! One file per subcommand. Each is thin: resolve targets, call the library, print.
 
 pub mod add;
+pub mod adopt;
 pub mod check;
 pub mod completions;
 pub mod find;
@@ -42,6 +43,13 @@ pub struct Context {
     /// The offline knowledge of this run, loaded by the first command step that needs it
     /// ([`Context::knowledge`]) and the same for every later one.
     pub knowledge: std::cell::OnceCell<Knowledge>,
+    /// `--yes`: no question before a machine-wide write ([`crate::cli::confirm`]).
+    pub yes: bool,
+    /// `-v`: every bundle's detail, even where it repeats another's.
+    pub verbose: bool,
+    /// Verdict blocks already shown in this run (environment and verdicts), so that a
+    /// second bundle of one environment with the same verdicts gets one line.
+    pub shown: std::cell::RefCell<Vec<String>>,
     /// `--resolve HOST:PORT:ADDR` entries (diagnose, fix).
     pub resolve: Vec<crate::net::endpoint::Resolve>,
 }
@@ -119,7 +127,9 @@ impl Context {
     /// looked up in it.
     pub fn prepare_offline(&self, input: &Input, bundle: &Bundle, with_issuers: bool) -> Prepared {
         let prepared = advice::prepare(self.knowledge(), input, bundle, with_issuers);
-        if !prepared.known.is_empty() {
+        // A stale index matters only when it was asked and did not know the issuer: a
+        // newer one might have.
+        if prepared.known.iter().any(|k| k.completion.path.is_none()) {
             if let Some(note) = self.knowledge().stale_note(self.at) {
                 self.printer.note(note);
             }

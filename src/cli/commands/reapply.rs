@@ -24,6 +24,7 @@ use crate::x509::clock::now_rfc3339;
 pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
     let p = &ctx.printer;
     let config = config::load()?;
+    let all = targets.all;
     let (targets, notes) = ctx.targets_with(targets, &config)?;
     let home = ctx.home()?;
     let (ledger, ledger_error) = match ledger::read(&home) {
@@ -46,6 +47,21 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
             )),
         }
         outcome = Outcome::Failure;
+    }
+    if !dry_run {
+        // Only the bundles reapply could write to: those the ledger (or `keep`) names.
+        let writable: Vec<Target> = targets
+            .iter()
+            .filter(|t| {
+                !kept.is_empty()
+                    || ledger
+                        .patches
+                        .iter()
+                        .any(|e| e.bundle == t.path.to_string_lossy())
+            })
+            .cloned()
+            .collect();
+        ctx.confirm_write(all, &writable)?;
     }
     let rules = Rules {
         at: ctx.at,
@@ -183,7 +199,16 @@ fn one(
         };
         add_to(ctx, input, target, &args, rules, &when).map(|r| r.outcome == Outcome::Success)
     };
-    let report = reapply::one(target, ledger, kept, rules, dry_run, &say, &mut add_one);
+    let report = reapply::one(
+        target,
+        ledger,
+        ctx.knowledge().index(),
+        kept,
+        rules,
+        dry_run,
+        &say,
+        &mut add_one,
+    );
     if let Some(message) = &report.error {
         p.error(format!("{path}: {message}"));
     }

@@ -11,7 +11,7 @@ use super::{bundle_error, preview, Context};
 use crate::cli::exit::Outcome;
 use crate::cli::json::{
     patch_json, ChangeExtra, Document, Entry, Failure, PatchJson, RemoveEntry, RemoveExtra,
-    RemovedGone, StillTrustedJson,
+    RemoveStatusJson, RemovedGone, StillTrustedJson,
 };
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
@@ -25,7 +25,11 @@ pub fn run(
     dry_run: bool,
 ) -> Result<Outcome> {
     let p = &ctx.printer;
+    let all = targets.all;
     let (targets, notes) = ctx.targets(targets)?;
+    if !dry_run {
+        ctx.confirm_write(all, &targets)?;
+    }
     // Resolve every prefix to one fingerprint across all targets first: a prefix that
     // names different certificates in different bundles must not remove both.
     // A selector that names a patch the bundle already lost (an upgrade) is not an error:
@@ -70,6 +74,29 @@ pub fn run(
                 results.push(Entry::Failed(bundle_error(ctx, target, &e)));
             }
         }
+    }
+    let (mut patches, mut changed) = (0, 0);
+    for r in &results {
+        if let Entry::Done(v) = r {
+            if matches!(
+                v.status,
+                RemoveStatusJson::Removed | RemoveStatusJson::WouldRemove
+            ) {
+                patches += v.removed.len();
+                changed += 1;
+            }
+        }
+    }
+    if !only_gone {
+        p.line(crate::cli::output::summary_text(
+            outcome == Outcome::Success,
+            dry_run,
+            &format!(
+                "{} {patches} patch(es) from {changed} of {} bundle(s)",
+                if dry_run { "would remove" } else { "removed" },
+                results.len()
+            ),
+        ));
     }
     p.document(&Document {
         command: "remove",

@@ -29,7 +29,14 @@ use crate::x509::cert::{printable, Cert};
 const NAMES_SHOWN: usize = 10;
 
 pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
-    let (targets, notes) = ctx.targets(targets)?;
+    let (targets, notes) = {
+        let all = targets.all;
+        let (t, n) = ctx.targets(targets)?;
+        if !dry_run {
+            ctx.confirm_write(all, &t)?;
+        }
+        (t, n)
+    };
     let mut outcome = Outcome::Success;
     let mut results = Vec::new();
     for target in &targets {
@@ -44,6 +51,21 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
             }
         }
     }
+    let restored = results
+        .iter()
+        .filter(|r| {
+            matches!(r, Entry::Done(v) if matches!(v.status, RestoreStatus::Restored | RestoreStatus::WouldRestore))
+        })
+        .count();
+    ctx.printer.line(crate::cli::output::summary_text(
+        outcome == Outcome::Success,
+        dry_run,
+        &format!(
+            "{} {restored} of {} bundle(s)",
+            if dry_run { "would restore" } else { "restored" },
+            results.len()
+        ),
+    ));
     ctx.printer.document(&Document {
         command: "restore",
         ok: outcome == Outcome::Success,

@@ -8,8 +8,8 @@ use anyhow::Result;
 
 use super::Context;
 use crate::cli::exit::Outcome;
-use crate::cli::json::{Document, StatusExtra, StatusJson};
-use crate::cli::output::{bundle_flag, escape, path_text, short, Tone};
+use crate::cli::json::{Document, NextJson, StatusExtra, StatusJson};
+use crate::cli::output::{escape, path_text, shell_word, short, Tone};
 use crate::cli::Targets;
 use crate::health::{BundleStatus, State};
 use crate::store::config;
@@ -50,11 +50,10 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
     for (target, s) in &report.bundles {
         print_one(ctx, target, s);
     }
-    let mut next: Vec<String> = Vec::new();
-    for n in &report.next {
-        let line = next_line(n);
-        if !next.contains(&line) {
-            next.push(line);
+    let mut next: Vec<NextJson> = Vec::new();
+    for n in report.next.iter().flat_map(next_json) {
+        if !next.contains(&n) {
+            next.push(n);
         }
     }
     if next.is_empty() {
@@ -62,7 +61,7 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
     } else {
         p.line("next:");
         for n in &next {
-            p.line(format!("  {}", escape(n)));
+            p.line(format!("  {}", escape(&n.text())));
         }
     }
     p.document(&Document {
@@ -86,35 +85,83 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
     Ok(Outcome::from_ok(!report.attention))
 }
 
-/// A next step as the command to run (or the thing to do).
-fn next_line(n: &Next) -> String {
+/// A next step as the words to run (or advice) and what it does; `Replace` is two steps.
+fn next_json(n: &Next) -> Vec<NextJson> {
+    let named = |bundle: &std::path::Path| {
+        vec![
+            "--bundle".to_string(),
+            bundle.to_string_lossy().into_owned(),
+        ]
+    };
     match n {
-        Next::Reapply { bundle } => format!("certpatch reapply {}", bundle_flag(bundle)),
-        Next::Reinstall { bundle, command } => format!(
-            "{}   # puts the package's own copy back; then `certpatch reapply {}`",
-            command
-                .clone()
-                .unwrap_or_else(|| "reinstall the package that owns it".into()),
-            bundle_flag(bundle)
-        ),
+        Next::Reapply { bundle } => vec![NextJson::run(
+            &["reapply"],
+            &named(bundle),
+            "put back the patches an upgrade removed, each checked again",
+        )],
+        Next::Adopt {
+            bundle,
+            certs,
+            root,
+        } => {
+            let words: &[&str] = if *root {
+                &["adopt", "--allow-root"]
+            } else {
+                &["adopt"]
+            };
+            vec![NextJson::run(
+                words,
+                &named(bundle),
+                &format!(
+                    "{certs} certificate(s) pasted by hand after the package's file become tracked patches (a reinstall would drop them)"
+                ),
+            )]
+        }
+        Next::Reinstall { bundle, command } => vec![match command {
+            Some(cmd) => NextJson {
+                argv: shlex::split(cmd).unwrap_or_default(),
+                description: format!(
+                    "puts the package's own copy back (dropping the foreign edit); then `certpatch reapply {}`",
+                    quoted(&named(bundle))
+                ),
+            },
+            None => NextJson::advice(&format!(
+                "reinstall the package that owns it (dropping the foreign edit); then `certpatch reapply {}`",
+                quoted(&named(bundle))
+            )),
+        }],
         Next::Replace {
             bundle,
             sha256,
             subject,
             not_after,
-        } => {
-            let named = bundle_flag(bundle);
-            format!(
-                "certpatch add NEW-CERT.pem {named} && certpatch remove {} {named}   # {subject} expires {not_after}",
-                short(sha256),
-            )
-        }
-        Next::Client { fix } => fix.clone(),
-        Next::FixLedger { path } => format!(
+        } => vec![
+            NextJson::run(
+                &["add", "NEW-CERT.pem"],
+                &named(bundle),
+                &format!("{subject} expires {not_after}: add its successor, then remove it"),
+            ),
+            NextJson::run(
+                &["remove", short(sha256)],
+                &named(bundle),
+                &format!("then take out the expiring {subject}"),
+            ),
+        ],
+        Next::Client { fix } => vec![NextJson::advice(fix)],
+        Next::FixLedger { path } => vec![NextJson::advice(&format!(
             "fix or move aside {} (certpatch starts a new ledger)",
             path.as_deref().map(path_text).unwrap_or_default()
-        ),
+        ))],
     }
+}
+
+/// Words as one shell line, each quoted when it needs it.
+fn quoted(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| shell_word(w))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn print_one(ctx: &Context, target: &crate::target::Target, s: &BundleStatus) {

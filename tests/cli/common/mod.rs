@@ -555,3 +555,62 @@ pub fn line_set(bytes: &[u8]) -> BTreeSet<String> {
         .map(|l| l.to_string())
         .collect()
 }
+
+// ---------------------------------------------------------------------------------------
+// A certifi as pip installs it.
+
+/// The wheel RECORD's encoding of a SHA-256: URL-safe base64 without padding.
+pub fn record_hash(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let d = Sha256::digest(bytes);
+    let mut out = String::new();
+    for chunk in d.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, b)| acc | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Installs `bytes` as certifi `version` in the site-packages folder `site` (replacing any
+/// certifi there): the bundle, `__init__.py`, and a dist-info whose METADATA and RECORD
+/// describe it, as pip leaves them. Returns the bundle's path.
+pub fn install_certifi_in(site: &Path, version: &str, bytes: &[u8]) -> PathBuf {
+    if let Ok(entries) = fs::read_dir(site) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name == "certifi" || name.starts_with("certifi-") {
+                fs::remove_dir_all(e.path()).unwrap();
+            }
+        }
+    }
+    fs::create_dir_all(site.join("certifi")).unwrap();
+    let bundle = site.join("certifi/cacert.pem");
+    fs::write(&bundle, bytes).unwrap();
+    fs::write(
+        site.join("certifi/__init__.py"),
+        format!("__version__ = \"{version}\"\n"),
+    )
+    .unwrap();
+    let info = site.join(format!("certifi-{version}.dist-info"));
+    fs::create_dir_all(&info).unwrap();
+    fs::write(
+        info.join("METADATA"),
+        format!("Metadata-Version: 2.1\nName: certifi\nVersion: {version}\n"),
+    )
+    .unwrap();
+    fs::write(
+        info.join("RECORD"),
+        format!(
+            "certifi/__init__.py,,\ncertifi/cacert.pem,sha256={},{}\n",
+            record_hash(bytes),
+            bytes.len()
+        ),
+    )
+    .unwrap();
+    bundle
+}
