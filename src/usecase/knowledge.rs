@@ -110,11 +110,16 @@ impl Knowledge {
     pub fn stale_note(&self, at: OffsetDateTime) -> Option<String> {
         let i = self.index();
         is_stale(i, at).then(|| format!(
-            "certpatch's offline index of intermediates is from {}, more than a year old: newer intermediates are missing from it; refresh it with `certpatch index refresh FILE`",
+            "certpatch's offline index of intermediates is from {}, more than a year old, and did not know this issuer; a newer one might: download Mozilla's CCADB report of intermediates ({CCADB_CSV_URL}) and run `certpatch index refresh FILE` on it",
             i.date
         ))
     }
 }
+
+/// Where Mozilla publishes the CCADB report `certpatch index refresh` reads
+/// (`PublicAllIntermediateCertsWithPEMCSV`).
+pub const CCADB_CSV_URL: &str =
+    "https://ccadb.my.salesforce-sites.com/mozilla/PublicAllIntermediateCertsWithPEMCSV";
 
 /// Where `certpatch index refresh` saves its index: `CERTPATCH_HOME/index/intermediates.bin`.
 pub fn refreshed_file(home: &Home) -> PathBuf {
