@@ -18,13 +18,11 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::host::{vars, Host};
 use super::kinds::Kind;
 
 /// One variable that is set, and what it does.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Override {
     /// The variable's name.
     pub var: &'static str,
@@ -86,12 +84,11 @@ pub fn overrides(host: &Host) -> Vec<Override> {
 const LEGACY_CERTS: &str = "legacy-certs";
 
 /// One thing that makes one client ignore one bundle.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// The client: `requests`, `httpx`, `pip`, `ssl`.
     pub client: &'static str,
     /// Which versions of it this is about (`pip 23.2.1, before 24.2`), when it matters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub versions: Option<String>,
     /// The setting: a variable's name, or `cert = … in FILE`.
     pub setting: String,
