@@ -175,6 +175,10 @@ pub fn active_environment(host: &Host) -> Result<Environment, NotFound> {
             ));
             continue;
         }
+        // Found by itself like `.venv`: another user's folder first on `PATH` is theirs.
+        if refused(&root, "python3 on PATH", &mut tried) {
+            continue;
+        }
         return Ok(with_passed_over(
             Environment {
                 root,

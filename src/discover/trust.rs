@@ -281,9 +281,10 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
     }
 }
 
-/// Why an environment found implicitly (`$VIRTUAL_ENV`, `$CONDA_PREFIX`, a `.venv`) is
-/// not used: it, its `pyvenv.cfg` or a folder above it is in hands other than root's and
-/// certpatch's user's (as root: root's alone). `None` when it may be used.
+/// Why an environment found implicitly (`$VIRTUAL_ENV`, `$CONDA_PREFIX`, a `.venv`, the
+/// first `python3` on `PATH`) is not used: it, its `pyvenv.cfg` or a folder above it is in
+/// hands other than root's and certpatch's user's (as root: root's alone). `None` when it
+/// may be used.
 pub fn implicit_environment_refusal(root: &Path) -> Option<String> {
     if !account::JUDGES_OWNERS {
         return None;

@@ -429,3 +429,41 @@ fn reapply_env_runs_no_pth_as_root() {
     assert_never_root(&p.pth_marker, "the planted .pth");
     assert_eq!(uids_in(&p.pth_marker), Vec::<u32>::new());
 }
+
+#[test]
+#[cfg_attr(feature = "no-root-tests", ignore = "needs root and useradd")]
+fn another_users_python_first_on_path_is_refused_as_an_implicit_target() {
+    let user = LocalUser::create();
+    let sb = Sandbox::new();
+    open_sandbox(&sb);
+    // Root's PATH starts with a folder of another user's (a venv's `bin`, no
+    // $VIRTUAL_ENV): the same implicit choice as a planted `.venv`.
+    let venv = sb.root().join("theirs");
+    let p = plant_venv(&user, &venv);
+    let path = format!(
+        "{}:{}",
+        p.python.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let before = read(&p.bundle);
+    let out = as_root(&sb, sb.root())
+        .env("PATH", &path)
+        .env_remove("VIRTUAL_ENV")
+        .env_remove("CONDA_PREFIX")
+        .arg("add")
+        .arg(gen("int-good.pem"))
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "add with another user's python3 first on PATH");
+    let err = stderr(&out);
+    assert!(err.contains(&format!("uid {}", user.uid)), "{err}");
+    assert!(err.contains("name it with `--env` if you mean it"), "{err}");
+    assert_eq!(
+        read(&p.bundle),
+        before,
+        "the other user's bundle is untouched"
+    );
+    assert_never_root(&p.pth_marker, "the planted .pth");
+    assert_never_root(&p.certifi_marker, "the planted certifi");
+}
