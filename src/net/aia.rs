@@ -28,6 +28,10 @@ pub struct Attempt {
     pub detail: String,
 }
 
+/// Told the URL just before each request goes out (the caller's progress line: a fetch
+/// can take up to [`TIMEOUT`]).
+pub type OnFetch = Box<dyn Fn(&str)>;
+
 /// Fetches with the run's budget.
 pub struct Fetcher {
     pub timeout: Duration,
@@ -35,6 +39,9 @@ pub struct Fetcher {
     pub attempts: Vec<Attempt>,
     /// What each URL gave, so that several bundles (or a second walk) reuse one fetch.
     answers: std::collections::HashMap<String, Option<Cert>>,
+    /// Called before each request that goes out (not for a URL answered before, refused
+    /// as not HTTP, or over the budget).
+    pub on_fetch: Option<OnFetch>,
 }
 
 impl Default for Fetcher {
@@ -44,6 +51,7 @@ impl Default for Fetcher {
             budget: MAX_FETCHES,
             attempts: Vec::new(),
             answers: Default::default(),
+            on_fetch: None,
         }
     }
 }
@@ -88,6 +96,9 @@ impl Fetcher {
                 format!("at most {} fetches per run", self.budget),
             );
             return None;
+        }
+        if let Some(on_fetch) = &self.on_fetch {
+            on_fetch(url);
         }
         let certs = match self.get(url) {
             Ok(bytes) => match crate::x509::input::parse(&bytes, url) {

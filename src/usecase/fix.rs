@@ -49,14 +49,21 @@ impl Source for OfflineIndex<'_> {
 }
 
 /// The issuer sources of this run, in the order they are asked: the offline index, the
-/// operating system's store (a company proxy's root), then AIA unless `--offline`.
-pub fn sources(index: &Index, offline: bool) -> Vec<Box<dyn Source + '_>> {
+/// operating system's store (a company proxy's root), then AIA unless `--offline`
+/// (`on_fetch` told each URL before it is fetched).
+pub fn sources(
+    index: &Index,
+    offline: bool,
+    on_fetch: Option<crate::net::aia::OnFetch>,
+) -> Vec<Box<dyn Source + '_>> {
     let mut list: Vec<Box<dyn Source + '_>> = vec![
         Box::new(OfflineIndex(index)),
         Box::new(issuers::OsStore::default()),
     ];
     if !offline {
-        list.push(Box::new(issuers::Aia::default()));
+        let mut aia = issuers::Aia::default();
+        aia.fetcher.on_fetch = on_fetch;
+        list.push(Box::new(aia));
     }
     list
 }

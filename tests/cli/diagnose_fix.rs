@@ -142,6 +142,45 @@ fn fix_and_undo(answer: impl Fn(&[u8], &str) -> Answer + Send + Sync + 'static) 
 }
 
 #[test]
+fn fix_and_add_with_issuers_say_each_aia_fetch_before_it_goes_out() {
+    // Issue 15: a progress line before each slow step; an AIA server may hold the run for
+    // its whole timeout. Standard error, not in --json.
+    let site = leaf_only(|der, _| Answer::Body(der.to_vec()));
+    let sb = Sandbox::new();
+    let (bundle, _) = bundle_with(&sb, &site.root);
+    let host = format!("127.0.0.1:{}", site.port);
+    let out = run(&sb, &["fix", &host, "--dry-run"], &bundle);
+    assert_exit(&out, 0, "fix --dry-run");
+    let want = format!(
+        "fetching the issuer from {} (AIA, at most 10 s)",
+        site.aia_url
+    );
+    let err = stderr(&out);
+    assert_eq!(err.matches(&want).count(), 1, "{err}");
+    assert!(
+        !stdout(&out).contains("fetching the issuer"),
+        "{}",
+        stdout(&out)
+    );
+    let (out, _) = run_json(&sb, &["fix", &host, "--dry-run"], &bundle);
+    assert!(!stderr(&out).contains("fetching"), "{}", stderr(&out));
+    let pki = aia_only(|der| Answer::Body(der.to_vec()));
+    let (bundle, _) = bundle_with(&sb, &pki.root);
+    let file = sb.file("sub.pem", pki.ca.pem().as_bytes());
+    let out = run(
+        &sb,
+        &["add", file.to_str().unwrap(), "--with-issuers", "--dry-run"],
+        &bundle,
+    );
+    assert_exit(&out, 0, "add --with-issuers --dry-run");
+    let want = format!(
+        "fetching the issuer from {} (AIA, at most 10 s)",
+        pki.aia_url
+    );
+    assert_eq!(stderr(&out).matches(&want).count(), 1, "{}", stderr(&out));
+}
+
+#[test]
 fn fix_fetches_a_der_intermediate_adds_it_and_remove_undoes_it() {
     fix_and_undo(|der, _| Answer::Body(der.to_vec()));
 }

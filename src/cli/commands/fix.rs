@@ -58,7 +58,11 @@ pub fn run(ctx: &Context, args: FixArgs) -> Result<Outcome> {
     let chain_notes = judge::chain_notes(&chain.certs);
     show_chain(ctx, &chain, &entries, &chain_notes);
     let os = OsRoots::default();
-    let mut sources = fix::sources(ctx.knowledge().index(), args.offline);
+    let mut sources = fix::sources(
+        ctx.knowledge().index(),
+        args.offline,
+        Some(ctx.aia_progress()),
+    );
     let mut outcome = Outcome::Success;
     let mut bundles = Vec::new();
     let mut changed: Vec<Target> = Vec::new();

@@ -68,7 +68,22 @@ impl Context {
             if let Some(problem) = &k.problem {
                 self.printer.warn(problem);
             }
+            k.aia.borrow_mut().fetcher.on_fetch = Some(self.aia_progress());
             k
+        })
+    }
+
+    /// The progress line before each AIA fetch (`fix`, `add --with-issuers`): a server
+    /// that never answers holds the run for the whole timeout, which the user should see
+    /// coming. Quiet with `-q` and `--json`, as every progress line.
+    pub fn aia_progress(&self) -> crate::net::aia::OnFetch {
+        let p = self.printer.clone();
+        Box::new(move |url: &str| {
+            p.progress(format!(
+                "fetching the issuer from {} (AIA, at most {} s)",
+                crate::cli::output::escape(url),
+                crate::net::aia::TIMEOUT.as_secs()
+            ))
         })
     }
 
