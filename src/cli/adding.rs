@@ -54,9 +54,11 @@ pub fn add_to<'a>(
     let p = &ctx.printer;
     // The issuers the offline index knows for this bundle (read here, unlocked: the plan
     // judges the locked bytes, so a bundle changed meanwhile is still judged right).
-    let prepared = match target.read() {
-        Ok(bytes) => ctx.prepare_offline(input, &Bundle::parse(bytes), args.with_issuers),
-        Err(_) => Prepared::plain(input),
+    // The same bundle is the transaction's first (unlocked) plan: parsed once.
+    let first = target.read().ok().map(Bundle::parse);
+    let prepared = match &first {
+        Some(bundle) => ctx.prepare_offline(input, bundle, args.with_issuers),
+        None => Prepared::plain(input),
     };
     let real = !(args.dry_run || args.output.is_some());
     let home = if real { Some(ctx.home()?) } else { None };
@@ -71,7 +73,7 @@ pub fn add_to<'a>(
         home: home.as_ref(),
     };
     let say = |step: Step| show_step(ctx, target, step);
-    let added = add::add_to(&prepared, target, &req, ctx.access(target), &say)?;
+    let added = add::add_to(&prepared, first, target, &req, ctx.access(target), &say)?;
     let mut backup_path = None;
     if let Some(committed) = &added.committed {
         ctx.committed_warnings(committed);

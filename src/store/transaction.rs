@@ -89,6 +89,26 @@ where
 pub fn run<Rd, Lk, P, R, F>(
     access: Access<Rd, Lk>,
     home: Option<&Home>,
+    plan: impl FnMut(Bundle) -> P,
+    apply: impl FnOnce(&P, Option<&Locked>) -> Result<(R, Option<Write<F>>)>,
+) -> Result<Done<P, R>>
+where
+    Rd: Fn() -> Result<Vec<u8>>,
+    Lk: Fn() -> Result<Locked>,
+    P: Planned,
+    F: FnOnce(&mut Ledger),
+{
+    run_from(None, access, home, plan, apply)
+}
+
+/// [`run`], planning first from `first` when the caller has already read and parsed the
+/// bundle unlocked (`add` does, to ask the offline index): the same unlocked first read
+/// `run` makes, without parsing a large bundle twice. The bytes under the lock are
+/// compared with it as with `run`'s own read.
+pub fn run_from<Rd, Lk, P, R, F>(
+    first: Option<Bundle>,
+    access: Access<Rd, Lk>,
+    home: Option<&Home>,
     mut plan: impl FnMut(Bundle) -> P,
     apply: impl FnOnce(&P, Option<&Locked>) -> Result<(R, Option<Write<F>>)>,
 ) -> Result<Done<P, R>>
@@ -98,7 +118,11 @@ where
     P: Planned,
     F: FnOnce(&mut Ledger),
 {
-    let mut planned = plan(Bundle::parse((access.read)()?));
+    let first = match first {
+        Some(bundle) => bundle,
+        None => Bundle::parse((access.read)()?),
+    };
+    let mut planned = plan(first);
     let Some(home) = home else {
         let (result, write) = apply(&planned, None)?;
         if write.is_some() {

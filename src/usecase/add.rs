@@ -13,6 +13,7 @@ use anyhow::Result;
 
 use crate::accept::plan::{plan_sourced, Plan};
 use crate::accept::validate::{Decision, Rules, Verdict};
+use crate::bundle::Bundle;
 use crate::discover::pyload::{self, Load};
 use crate::discover::Host;
 use crate::store::commit::Committed;
@@ -140,9 +141,11 @@ impl Planned for AddPlan<'_> {
 }
 
 /// Adds `prepared` (the input with what the offline index knows, [`advice::prepare`]) to
-/// `target`, through `access`.
+/// `target`, through `access`; `first` is the bundle as the caller read it unlocked, when
+/// it did (planned from, not parsed again).
 pub fn add_to<'p, Rd, Lk>(
     prepared: &'p Prepared,
+    first: Option<Bundle>,
     target: &Target,
     req: &Request,
     access: Access<Rd, Lk>,
@@ -160,7 +163,8 @@ where
     if real && home.is_none() {
         anyhow::bail!("no certpatch home folder to keep the backup and the ledger in");
     }
-    let done = transaction::run(
+    let done = transaction::run_from(
+        first,
         access,
         home,
         |bundle| {

@@ -228,7 +228,7 @@ where
             continue;
         }
         seen.push(cert.sha256());
-        for line in copy_lines(&new, &cert.sha256()) {
+        for line in copy_lines(&new, &cert.der) {
             still_trusted.push(StillTrusted {
                 line,
                 sha256: cert.sha256_hex(),
@@ -246,26 +246,34 @@ where
 }
 
 /// The 1-based line numbers of the `BEGIN CERTIFICATE` lines of `bytes` whose block
-/// decodes to the certificate with this SHA-256 (the same DER).
-fn copy_lines(bytes: &[u8], sha256: &[u8; 32]) -> Vec<usize> {
-    use sha2::{Digest, Sha256};
-    let text = String::from_utf8_lossy(bytes);
+/// decodes to `der` (the same certificate).
+///
+/// Only blocks that can hold `der` are decoded: base64 of `der` is exactly
+/// `4 * ceil(len / 3)` characters, so a block whose body (whitespace left out) has another
+/// length cannot, unless it carries RFC 1421 headers (a `:` line), which are decoded too.
+/// On a 9 MB bundle this skips the decoding of nearly every block.
+fn copy_lines(bytes: &[u8], der: &[u8]) -> Vec<usize> {
+    let want = der.len().div_ceil(3) * 4;
     let mut out = Vec::new();
-    let mut begin: Option<(usize, usize)> = None; // (line number, byte offset)
+    // (line number, byte offset, body characters, a header seen)
+    let mut begin: Option<(usize, usize, usize, bool)> = None;
     let mut offset = 0;
-    for (n, line) in text.split_inclusive('\n').enumerate() {
-        let t = line.trim();
-        if t == "-----BEGIN CERTIFICATE-----" {
-            begin = Some((n + 1, offset));
-        } else if t == "-----END CERTIFICATE-----" {
-            if let Some((at, start)) = begin.take() {
-                let block = &text[start..offset + line.len()];
-                if let Ok(pem) = pem::parse(block) {
-                    if Sha256::digest(pem.contents()).as_slice() == sha256 {
+    for (n, line) in bytes.split_inclusive(|&b| b == b'\n').enumerate() {
+        let t = line.trim_ascii();
+        if t == b"-----BEGIN CERTIFICATE-----" {
+            begin = Some((n + 1, offset, 0, false));
+        } else if t == b"-----END CERTIFICATE-----" {
+            if let Some((at, start, body, header)) = begin.take() {
+                if body == want || header {
+                    let block = &bytes[start..offset + line.len()];
+                    if pem::parse(block).is_ok_and(|p| p.contents() == der) {
                         out.push(at);
                     }
                 }
             }
+        } else if let Some((_, _, body, header)) = &mut begin {
+            *body += t.iter().filter(|b| !b.is_ascii_whitespace()).count();
+            *header |= t.contains(&b':');
         }
         offset += line.len();
     }
@@ -276,12 +284,19 @@ fn copy_lines(bytes: &[u8], sha256: &[u8; 32]) -> Vec<usize> {
 mod tests {
     #[test]
     fn copy_lines_finds_each_identical_block() {
-        use sha2::{Digest, Sha256};
         let der = b"\x30\x03\x02\x01\x01";
+        let other = b"\x30\x04\x02\x02\x01\x01";
         let block = pem::encode(&pem::Pem::new("CERTIFICATE", der.to_vec()));
-        let text = format!("# a\n{block}# b\n\n{block}");
-        let sha: [u8; 32] = Sha256::digest(der).into();
-        assert_eq!(super::copy_lines(text.as_bytes(), &sha), vec![2, 7]);
-        assert!(super::copy_lines(text.as_bytes(), &[0; 32]).is_empty());
+        let longer = pem::encode(&pem::Pem::new("CERTIFICATE", other.to_vec()));
+        // The same bytes with RFC 1421 headers (a body of another length) still count.
+        let mut with_headers = pem::Pem::new("CERTIFICATE", der.to_vec());
+        with_headers.headers_mut().add("Proc-Type", "4,X").unwrap();
+        let with_headers = pem::encode(&with_headers);
+        let text = format!("# a\n{block}# b\n\n{block}{longer}{with_headers}");
+        let at = super::copy_lines(text.as_bytes(), der);
+        assert_eq!(at[..2], [2, 7]);
+        assert_eq!(at.len(), 3, "{text}");
+        assert_eq!(super::copy_lines(text.as_bytes(), other), vec![10]);
+        assert!(super::copy_lines(text.as_bytes(), b"\x30\x00").is_empty());
     }
 }
