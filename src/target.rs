@@ -62,6 +62,10 @@ pub struct TargetJson<'a> {
     pub environment: Option<String>,
     pub kind: Option<&'static str>,
     pub path: String,
+    /// The program the bundle serves (`gcloud`, `az`, `aws`, `grpcio`, `httplib2`), when
+    /// it is not just its environment's Python.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serves: Option<&'static str>,
     pub source: &'static str,
     pub via: &'a str,
 }
@@ -95,6 +99,7 @@ impl Target {
             environment: self.environment.as_deref().map(path_json),
             kind: self.kind.map(|k| k.as_str()),
             path: path_json(&self.path),
+            serves: self.serves(),
             source: self.source,
             via: &self.via,
         }
@@ -133,10 +138,19 @@ impl Target {
     }
 
     /// `PATH (certifi, found via …)`
+    /// The program the bundle serves, when it is not just its environment's Python
+    /// ([`discover::serves`]).
+    pub fn serves(&self) -> Option<&'static str> {
+        discover::serves(&self.path, self.kind?)
+    }
+
     pub fn describe(&self) -> String {
         let mut extra = Vec::new();
         if let Some(kind) = self.kind {
             extra.push(kind.as_str().to_string());
+        }
+        if let Some(app) = self.serves() {
+            extra.push(format!("serves {app}"));
         }
         extra.push(self.via.clone());
         format!("{} ({})", path_text(&self.path), extra.join(", "))

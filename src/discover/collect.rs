@@ -161,11 +161,13 @@ impl<'h> Collector<'h> {
             ))
         };
         let python_version = layout_version(&real);
+        let serves = super::apps::serves(&real, kind);
         let found = FoundBundle {
             path: real,
             kind,
             environment: env.map(canonical),
             source: source.clone(),
+            serves,
             interpreter: None,
             python_version,
             refusal,

@@ -129,6 +129,7 @@
 
 pub mod account;
 mod active;
+pub mod apps;
 mod collect;
 pub mod host;
 pub mod interpreter;
@@ -148,6 +149,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 pub use active::{active_environment, Environment};
+pub use apps::serves;
 pub use collect::at_least_3_13;
 pub use host::Host;
 pub use kinds::Kind;
@@ -168,6 +170,10 @@ pub struct FoundBundle {
     pub environment: Option<PathBuf>,
     /// How it was found.
     pub source: Source,
+    /// The program it serves when that is not just its environment's Python: `gcloud`,
+    /// `az`, `aws` (inside their install folders), `grpcio`, `httplib2` ([`serves`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serves: Option<&'static str>,
     /// The interpreter that uses it, when discovery knows one (`--python`, `--env`, the
     /// active environment): the bundle must load in it before certpatch installs a change.
     #[serde(skip)]
@@ -387,6 +393,24 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
         }
         sources::Place::Site(sp, env) => c.site(sp, env, source),
         sources::Place::Walk(dir, depth) => walk::walk(c, dir, source, Some(*depth)),
+        sources::Place::App(root, app) => {
+            if !c.first_visit(root) {
+                return;
+            }
+            for (rel, kind) in apps::fixed_places(*app) {
+                let p = host::join_rel(root, rel);
+                if std::fs::symlink_metadata(&p).is_ok() {
+                    c.candidate(&p, *kind, Some(root), source);
+                }
+            }
+            for env in apps::inner_envs(*app, root) {
+                if env == *root {
+                    c.probe(root, source);
+                } else {
+                    c.env(&env, source);
+                }
+            }
+        }
         sources::Place::Interpreter(exe) => match layout::prefix_of_exe(exe) {
             Some(root) => {
                 c.env(&root, source);
@@ -452,8 +476,10 @@ pub fn named_bundle(file: &Path) -> FoundBundle {
         // a bundle somewhere under it.
         .find(|d| d.parent().is_some() && layout::recognise(d).is_some())
         .map(canonical);
+    let kind = Kind::of_path(&file);
     FoundBundle {
-        kind: Kind::of_path(&file),
+        kind,
+        serves: apps::serves(&canonical(&file), kind),
         path: canonical(&file),
         environment,
         source: Source::BundleArg,
@@ -905,6 +931,7 @@ mod tests {
             kind: Kind::PipVendored,
             environment: Some(PathBuf::from("/e")),
             source: Source::VirtualEnv,
+            serves: None,
             interpreter: None,
             python_version: None,
             refusal: None,
@@ -922,6 +949,7 @@ mod tests {
             kind: Kind::Certifi,
             environment: None,
             source: Source::Root,
+            serves: None,
             interpreter: None,
             python_version: None,
             refusal: None,

@@ -35,7 +35,7 @@ pub struct Override {
 }
 
 /// Every variable, in the order they are reported, with its effect.
-pub const OVERRIDES: [(&str, &str); 5] = [
+pub const OVERRIDES: [(&str, &str); 9] = [
     (
         vars::REQUESTS_CA_BUNDLE,
         "requests uses this file instead of certifi's bundle (and so does pip before 24.2, \
@@ -64,6 +64,23 @@ pub const OVERRIDES: [(&str, &str); 5] = [
          patching pip's bundle has no effect on it; pip 24.2 and later (on Python 3.10+) add \
          this file to the system store and its vendored bundle, so a patch still works there \
          (requests, httpx and the ssl module ignore it)",
+    ),
+    (
+        vars::GRPC_DEFAULT_SSL_ROOTS_FILE_PATH,
+        "gRPC clients (grpcio) trust this file instead of grpcio's own roots.pem, so patching \
+         roots.pem has no effect on them while it is set",
+    ),
+    (
+        vars::HTTPLIB2_CA_CERTS,
+        "httplib2 trusts this file instead of certifi's bundle or its own cacerts.txt",
+    ),
+    (
+        vars::AWS_CA_BUNDLE,
+        "botocore, boto3 and the AWS CLI trust this file instead of their cacert.pem",
+    ),
+    (
+        vars::CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE,
+        "gcloud (and gsutil, bq) trust this file instead of the Google Cloud SDK's own bundles",
     ),
 ];
 
@@ -220,6 +237,19 @@ pub fn findings(host: &Host, bundle: &Path, kind: Kind, pip: Option<&str>) -> Ve
                 }
             }
         }
+        Kind::Grpcio => {
+            if let Some((setting, value)) = var(vars::GRPC_DEFAULT_SSL_ROOTS_FILE_PATH) {
+                out.push(Finding {
+                    client: "grpc",
+                    versions: None,
+                    setting: setting.to_string(),
+                    effect: format!("gRPC clients verify against {value} instead of grpcio's roots.pem, so the patch has no effect on them"),
+                    value,
+                    fix: unset(vars::GRPC_DEFAULT_SSL_ROOTS_FILE_PATH),
+                });
+            }
+        }
+        Kind::Httplib2 => {}
         Kind::Conda => {
             for name in [vars::SSL_CERT_FILE, vars::SSL_CERT_DIR] {
                 if let Some((setting, value)) = var(name) {
@@ -233,6 +263,85 @@ pub fn findings(host: &Host, bundle: &Path, kind: Kind, pip: Option<&str>) -> Ve
                     });
                 }
             }
+        }
+    }
+    out.extend(application_findings(host, bundle, kind, &var));
+    out
+}
+
+/// What makes the program a bundle serves ([`super::apps::serves`]) ignore it: httplib2's,
+/// botocore's and the AWS CLI's variables, gcloud's `core/custom_ca_certs_file`, and the
+/// Azure CLI's `REQUESTS_CA_BUNDLE` — each naming the application's own setting, which a
+/// reinstall or upgrade of the application does not drop, as the alternative to a patch.
+fn application_findings(
+    host: &Host,
+    bundle: &Path,
+    kind: Kind,
+    var: &dyn Fn(&'static str) -> Option<(&'static str, String)>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let shell = crate::x509::text::shell_path;
+    let serves = super::apps::serves(bundle, kind);
+    // httplib2 reads certifi's bundle when certifi is installed beside it.
+    let beside_httplib2 = kind == Kind::Certifi
+        && bundle
+            .parent()
+            .and_then(Path::parent)
+            .is_some_and(|sp| sp.join("httplib2").is_dir());
+    if kind == Kind::Httplib2 || beside_httplib2 {
+        if let Some((setting, value)) = var(vars::HTTPLIB2_CA_CERTS) {
+            {
+                out.push(Finding {
+                    client: "httplib2",
+                    versions: None,
+                    setting: setting.to_string(),
+                    effect: format!("httplib2 verifies against {value} instead of certifi's bundle or its own cacerts.txt, so the patch has no effect on httplib2"),
+                    value,
+                    fix: format!("unset {setting}, or point it at {}", shell(bundle)),
+                });
+            }
+        }
+    }
+    if kind == Kind::Botocore || serves == Some("aws") {
+        if let Some((setting, value)) = var(vars::AWS_CA_BUNDLE) {
+            out.push(Finding {
+                client: if serves == Some("aws") { "aws" } else { "botocore" },
+                versions: None,
+                setting: setting.to_string(),
+                effect: format!("botocore and the AWS CLI verify against {value} instead of their cacert.pem, so the patch has no effect on them"),
+                value: value.clone(),
+                fix: format!("AWS_CA_BUNDLE (or `ca_bundle` in ~/.aws/config) is the AWS tools' own setting and survives their upgrades: add the certificate to {} instead, or unset {setting} to use the patched bundle", shell(Path::new(&value))),
+            });
+        }
+    }
+    if serves == Some("gcloud") {
+        let root = super::apps::gcloud_root_of(bundle);
+        if let Some((setting, value)) = super::apps::gcloud_custom_ca(host, root) {
+            let names_it = std::fs::canonicalize(&value)
+                .ok()
+                .is_some_and(|p| Some(p) == std::fs::canonicalize(bundle).ok());
+            if !names_it {
+                out.push(Finding {
+                    client: "gcloud",
+                    versions: None,
+                    setting: setting.clone(),
+                    effect: format!("gcloud (and gsutil, bq) verify against {value} instead of the Google Cloud SDK's bundles, so the patch has no effect on them"),
+                    value: value.clone(),
+                    fix: format!("gcloud's own setting is the better fix (an SDK update replaces its bundles and drops a patch): add the certificate to {} (or `gcloud config set core/custom_ca_certs_file FILE` with a bundle that holds it)", shell(Path::new(&value))),
+                });
+            }
+        }
+    }
+    if serves == Some("az") {
+        if let Some((setting, value)) = var(vars::REQUESTS_CA_BUNDLE) {
+            out.push(Finding {
+                client: "az",
+                versions: None,
+                setting: setting.to_string(),
+                effect: format!("the Azure CLI verifies against {value} instead of its certifi bundle, so the patch has no effect on az"),
+                value: value.clone(),
+                fix: format!("REQUESTS_CA_BUNDLE is the Azure CLI's documented setting and survives its upgrades: add the certificate to {} instead, or unset it to use the patched bundle", shell(Path::new(&value))),
+            });
         }
     }
     out

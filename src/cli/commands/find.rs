@@ -96,7 +96,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                 };
                 p.line(format!(
                     "  {:<13} {:>4} certs  {}  {}",
-                    b.kind.as_str(),
+                    kind_label(b),
                     s.certificates,
                     path_text(&b.path),
                     patches
@@ -105,7 +105,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
             Err(e) => {
                 p.line(format!(
                     "  {:<13} {:>4}        {}  {}",
-                    b.kind.as_str(),
+                    kind_label(b),
                     "?",
                     path_text(&b.path),
                     p.tone(Tone::Dim, "not read (see the warning)")
@@ -192,6 +192,14 @@ fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
     })
 }
 
+/// The kind, with the program the bundle serves (`certifi/gcloud`).
+fn kind_label(b: &FoundBundle) -> String {
+    match b.serves {
+        Some(app) if app != b.kind.as_str() => format!("{}/{app}", b.kind.as_str()),
+        _ => b.kind.as_str().to_string(),
+    }
+}
+
 fn bundle_json<'a>(
     b: &FoundBundle,
     summary: Option<&Summary>,
@@ -205,6 +213,7 @@ fn bundle_json<'a>(
         kind: b.kind.as_str(),
         patches: summary.map(|s| s.patches.iter().map(super::list::patch_json).collect()),
         path: path_json(&b.path),
+        serves: b.serves,
         source: b.source.as_str(),
         via: b.source.to_string(),
     }
@@ -224,6 +233,8 @@ pub struct FindEntry<'a> {
     pub kind: &'static str,
     pub patches: Option<Vec<PatchJson>>,
     pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serves: Option<&'static str>,
     pub source: &'static str,
     pub via: String,
 }

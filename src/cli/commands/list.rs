@@ -62,6 +62,8 @@ pub struct ListEntry<'a> {
     pub lost: Vec<LostJson>,
     pub patches: Vec<PatchJson>,
     pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serves: Option<&'static str>,
     pub source: &'static str,
     pub via: &'a str,
 }
@@ -116,6 +118,7 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
                 .collect(),
             patches: bundle.patches.iter().map(patch_json).collect(),
             path: t.path,
+            serves: t.serves,
             source: t.source,
             via: t.via,
         }));
