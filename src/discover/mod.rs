@@ -925,6 +925,80 @@ mod tests {
     }
 
     #[test]
+    fn application_installs_are_found_by_default_with_the_program_they_serve() {
+        let m = Machine::new();
+        // The Google Cloud SDK (Debian's package), with its bundled Python.
+        let sdk = m.sys.join("usr/lib/google-cloud-sdk");
+        std::fs::create_dir_all(sdk.join("bin")).unwrap();
+        std::fs::create_dir_all(sdk.join("lib")).unwrap();
+        std::fs::write(sdk.join("lib/gcloud.py"), "").unwrap();
+        for rel in [
+            "lib/third_party/certifi/cacert.pem",
+            "lib/third_party/botocore/cacert.pem",
+            "platform/bq/third_party/certifi/cacert.pem",
+            "platform/gsutil/third_party/certifi/certifi/cacert.pem",
+            "platform/google_appengine/lib/certifi/certifi/cacert.pem",
+            // a test server's CA in a vendored urllib3: not a bundle anyone trusts
+            "platform/gsutil/third_party/urllib3/dummyserver/certs/cacert.pem",
+        ] {
+            write_bundle(&sdk.join(rel), 3);
+        }
+        let bundled = make_install(&sdk.join("platform"), "bundledpythonunix", "3.12");
+        let bsp = bundled.join("lib/python3.12/site-packages");
+        write_bundle(&bsp.join("grpc/_cython/_credentials/roots.pem"), 3);
+        // The Azure CLI: /opt/az, a Python install with azure-cli in it.
+        let az = make_install(&m.sys.join("opt"), "az", "3.12");
+        let azsp = az.join("lib/python3.12/site-packages");
+        mkdirs(&azsp.join("azure/cli"));
+        std::fs::write(azsp.join("azure/cli/__main__.py"), "").unwrap();
+        // The AWS CLI v2: a frozen dist folder.
+        let dist = m.sys.join("usr/local/aws-cli/v2/current/dist");
+        write_bundle(&dist.join("awscli/botocore/cacert.pem"), 3);
+        write_bundle(&dist.join("certifi/cacert.pem"), 3);
+        std::fs::write(dist.join("aws"), "").unwrap();
+
+        let found = find_all(&m.host(&[]), &[], &[]);
+        let got: Vec<(String, &str, Option<&str>)> = found
+            .bundles
+            .iter()
+            .filter(|b| b.source == Source::Application)
+            .map(|b| {
+                let rel = b
+                    .path
+                    .strip_prefix(canonical_tmp(&m.sys))
+                    .unwrap()
+                    .display()
+                    .to_string();
+                (rel, b.kind.as_str(), b.serves)
+            })
+            .collect();
+        let g = |rel: &str, kind: &'static str| {
+            (
+                format!("usr/lib/google-cloud-sdk/{rel}"),
+                kind,
+                Some("gcloud"),
+            )
+        };
+        assert_eq!(
+            got,
+            vec![
+                g("lib/third_party/certifi/cacert.pem", "certifi"),
+                g("lib/third_party/botocore/cacert.pem", "botocore"),
+                g("platform/bq/third_party/certifi/cacert.pem", "certifi"),
+                g("platform/gsutil/third_party/certifi/certifi/cacert.pem", "certifi"),
+                g("platform/google_appengine/lib/certifi/certifi/cacert.pem", "certifi"),
+                g("platform/bundledpythonunix/lib/python3.12/site-packages/certifi/cacert.pem", "certifi"),
+                g("platform/bundledpythonunix/lib/python3.12/site-packages/pip/_vendor/certifi/cacert.pem", "pip-vendored"),
+                g("platform/bundledpythonunix/lib/python3.12/site-packages/grpc/_cython/_credentials/roots.pem", "grpcio"),
+                ("opt/az/lib/python3.12/site-packages/certifi/cacert.pem".into(), "certifi", Some("az")),
+                ("opt/az/lib/python3.12/site-packages/pip/_vendor/certifi/cacert.pem".into(), "pip-vendored", Some("az")),
+                ("usr/local/aws-cli/v2/current/dist/certifi/cacert.pem".into(), "certifi", Some("aws")),
+                ("usr/local/aws-cli/v2/current/dist/awscli/botocore/cacert.pem".into(), "botocore", Some("aws")),
+            ]
+        );
+    }
+
+    #[test]
     fn found_serializes_with_kebab_case() {
         let b = FoundBundle {
             path: PathBuf::from("/e/cacert.pem"),
