@@ -165,8 +165,16 @@ fn assert_find_item_shape(item: &Value) {
     }
     assert!(item["path"].is_string(), "{item:#}");
     assert!(
-        ["certifi", "pip-vendored", "conda", "botocore", "other"]
-            .contains(&item["kind"].as_str().unwrap_or("")),
+        [
+            "certifi",
+            "pip-vendored",
+            "conda",
+            "botocore",
+            "grpcio",
+            "httplib2",
+            "other"
+        ]
+        .contains(&item["kind"].as_str().unwrap_or("")),
         "{item:#}"
     );
     assert!(
@@ -1829,4 +1837,73 @@ fn find_run_from_a_tool_leaves_out_the_tools_own_environment_unless_asked() {
         .map(|b| b["path"].as_str().unwrap())
         .collect();
     assert!(paths.contains(&s(&tool_pip).as_str()), "{v:#}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Applications with bundles of their own (gcloud, az, aws v2).
+
+/// The Google Cloud SDK and the AWS CLI v2, at their Linux install folders under the fake
+/// root, are found by plain `find` with the program named (`serves`), their own settings
+/// are reported as what makes a patch useless, and a patch of gcloud's bundle is listed
+/// with the program and removed byte for byte.
+#[test]
+fn application_bundles_are_found_by_default_and_named() {
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let sdk = m.host_root().join("usr/lib/google-cloud-sdk");
+    write(&sdk.join("lib/gcloud.py"), b"");
+    fs::create_dir_all(sdk.join("bin")).unwrap();
+    let gcloud = sdk.join("lib/third_party/certifi/cacert.pem");
+    write(&gcloud, &certifi_bytes());
+    let dist = m.host_root().join("usr/local/aws-cli/v2/current/dist");
+    write(&dist.join("aws"), b"");
+    let aws = dist.join("awscli/botocore/cacert.pem");
+    write(&aws, &certifi_bytes());
+    let before = read(&gcloud);
+
+    let items = m.find_json(&[], &[]);
+    let g = item(&items, &gcloud);
+    assert_eq!(g["serves"], "gcloud", "{g:#}");
+    assert_eq!(g["kind"], "certifi", "{g:#}");
+    assert_eq!(g["source"], "application", "{g:#}");
+    let a = item(&items, &aws);
+    assert_eq!(a["serves"], "aws", "{a:#}");
+    assert_eq!(a["kind"], "botocore", "{a:#}");
+    let out = m.run(&["find"], &[]);
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.contains(&s(&gcloud))).unwrap();
+    assert!(line.contains("certifi/gcloud"), "{line}");
+
+    // Their own settings make a patch useless, and are named as the better fix.
+    let out = m.run(&["find"], &[("AWS_CA_BUNDLE", "/corp/aws.pem")]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("AWS_CA_BUNDLE=/corp/aws.pem is set"), "{all}");
+    let props = m.home().join(".config/gcloud/properties");
+    write(&props, b"[core]\ncustom_ca_certs_file = /corp/ca.pem\n");
+
+    let out = m.run(
+        &[
+            "add",
+            &s(&gen("int-good.pem")),
+            "--bundle",
+            &s(&gcloud),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &[],
+    );
+    assert_exit(&out, 0, "add --bundle gcloud's certifi");
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("core/custom_ca_certs_file in"), "{all}");
+    assert!(
+        all.contains("gcloud's own setting is the better fix"),
+        "{all}"
+    );
+    let out = m.run(&["list", "--json", "--bundle", &s(&gcloud)], &[]);
+    let v = json(&out);
+    assert_eq!(v["bundles"][0]["serves"], "gcloud", "{v:#}");
+    let out = m.run(&["remove", "--all", "--bundle", &s(&gcloud)], &[]);
+    assert_exit(&out, 0, "remove --all --bundle");
+    assert_file_is(&gcloud, &before, "remove gives back gcloud's bundle");
+    guard.check();
 }
