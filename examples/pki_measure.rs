@@ -85,7 +85,7 @@ fn classify(cert: &Cert, bundle: &Bundle, rules: Rules, index: &Index, roots: &R
     let codes = |v: &[certpatch::accept::validate::Verdict]| {
         let mut c: Vec<&str> = v
             .iter()
-            .flat_map(|v| v.reasons.iter().map(|r| r.code))
+            .flat_map(|v| v.reasons.iter().map(|r| r.code.as_str()))
             .collect();
         c.sort();
         c.dedup();
@@ -94,10 +94,18 @@ fn classify(cert: &Cert, bundle: &Bundle, rules: Rules, index: &Index, roots: &R
     if cert.not_after < rules.at {
         return "expired".to_string();
     }
-    if v[0].reasons.iter().any(|r| r.code == "self-signed-root") {
+    if v[0]
+        .reasons
+        .iter()
+        .any(|r| r.code == certpatch::accept::validate::Code::SelfSignedRoot)
+    {
         return "refused: self-signed-root".to_string();
     }
-    if !v[0].reasons.iter().any(|r| r.code == "issuer-missing") {
+    if !v[0]
+        .reasons
+        .iter()
+        .any(|r| r.code == certpatch::accept::validate::Code::IssuerMissing)
+    {
         return format!("refused: {}", codes(&v));
     }
     let done = complete(cert, bundle, index, roots);

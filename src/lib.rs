@@ -10,7 +10,8 @@
 //!
 //! | layer | owns |
 //! | --- | --- |
-//! | [`cli`] | clap definitions, output ([`cli::output::Printer`]), JSON, exit codes, the entry point, one file per command |
+//! | [`cli`] | clap definitions, output ([`cli::output::Printer`]), the JSON contract ([`cli::json`]: every wire type), exit codes, the entry point, one file per command that parses, calls a use case and prints |
+//! | [`usecase`] | every decision of a command, one module per use case (check, add, remove, restore, status, reapply, diagnose, fix, offline advice, lost patches, …): plain inputs in, typed outcomes out; the offline index loaded once per run ([`usecase::knowledge::Knowledge`]) |
 //! | [`health`] | a bundle's patch state for `status` and `reapply`: present, lost and how, edited by something else, expiring, ignored by a client |
 //! | [`store`] | certpatch's state and writes: lock + atomic write, backups, ledger, home folder, commit; platform calls |
 //! | [`target`] | which bundles a command acts on: a plain [`target::Spec`] resolved through `discover` |
@@ -29,7 +30,7 @@
 //! Data flows one way:
 //!
 //! ```text
-//! cli → health → target → store | discover | accept | net | pki → bundle → x509
+//! cli → usecase → health → target → store | discover | accept | net | pki → bundle → x509
 //! ```
 //!
 //! - A layer imports only the layers to its right, never one to its left.
@@ -39,8 +40,15 @@
 //!   layers return values, including notes and warnings, and take plain types such as
 //!   [`target::Spec`]; a lower layer that must say something while it works
 //!   takes a callback (as [`store::write::lock`] does).
+//! - The commands in `cli` never import each other; what several share is in `cli::show`,
+//!   `cli::adding` and `cli::json`, or in a use case.
+//! - Process-wide state is only what cannot change within a run (the built-in index and
+//!   root history, the signature cache of pure results, the closed-stdout flag): what a
+//!   run loads (a refreshed index) is passed down as a value.
 //! - Each layer's `mod.rs` says what it owns and what it may import. A test
-//!   (`src/layer_rule.rs`) checks the imports against this rule.
+//!   (`src/layer_rule.rs`) reads every file with `syn` and checks every `crate::` path
+//!   of production code (macro arguments included, `#[cfg(test)]` items left out)
+//!   against this rule.
 
 // Nothing below `cli` prints: results go up as values, and the cli decides what the user
 // sees. (clippy.toml lets tests print.)
@@ -58,6 +66,7 @@ pub mod net;
 pub mod pki;
 pub mod store;
 pub mod target;
+pub mod usecase;
 pub mod x509;
 
 #[cfg(test)]

@@ -28,12 +28,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Result};
-use serde::Serialize;
 
 use crate::discover::{self, Found, Host, Kind};
 use crate::store::platform as store_platform;
 use crate::store::write::{self, Expect, Locked};
-use crate::x509::text::{path_json, path_text};
+use crate::x509::text::path_text;
 
 /// Which bundles a command acts on, as plain values: what the user named, and whether
 /// every bundle `find` reports. With nothing named and not `all`, the active environment.
@@ -53,21 +52,6 @@ pub struct Named {
     pub pythons: Vec<PathBuf>,
     /// Environments: every bundle inside each one.
     pub envs: Vec<PathBuf>,
-}
-
-/// A [`Target`] in JSON: `path`, `kind` (or null), `environment` (or null), `via`,
-/// `source`. Fields in alphabetical order, the order the JSON has always had.
-#[derive(Serialize, Debug)]
-pub struct TargetJson<'a> {
-    pub environment: Option<String>,
-    pub kind: Option<&'static str>,
-    pub path: String,
-    /// The program the bundle serves (`gcloud`, `az`, `aws`, `grpcio`, `httplib2`), when
-    /// it is not just its environment's Python.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub serves: Option<&'static str>,
-    pub source: &'static str,
-    pub via: &'a str,
 }
 
 /// One bundle a command acts on.
@@ -93,18 +77,6 @@ pub struct Target {
 }
 
 impl Target {
-    /// The target as JSON (`target` in every command's bundle entries).
-    pub fn json(&self) -> TargetJson<'_> {
-        TargetJson {
-            environment: self.environment.as_deref().map(path_json),
-            kind: self.kind.map(|k| k.as_str()),
-            path: path_json(&self.path),
-            serves: self.serves(),
-            source: self.source,
-            via: &self.via,
-        }
-    }
-
     /// Reads the bundle for a command that only looks: refused as the target is, never
     /// blocking, bounded ([`write::read`]).
     pub fn read(&self) -> Result<Vec<u8>> {
@@ -137,13 +109,13 @@ impl Target {
         }
     }
 
-    /// `PATH (certifi, found via …)`
     /// The program the bundle serves, when it is not just its environment's Python
     /// ([`discover::serves`]).
-    pub fn serves(&self) -> Option<&'static str> {
+    pub fn serves(&self) -> Option<discover::Program> {
         discover::serves(&self.path, self.kind?)
     }
 
+    /// `PATH (certifi, serves gcloud, found via …)`
     pub fn describe(&self) -> String {
         let mut extra = Vec::new();
         if let Some(kind) = self.kind {

@@ -9,7 +9,6 @@ use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::{Duration, OffsetDateTime};
 
@@ -21,13 +20,97 @@ use crate::x509::cert::{Cert, NameKey, SigHash};
 pub const EXPIRY_WARNING: Duration = Duration::days(30);
 const MIN_RSA_BITS: usize = 2048;
 
-#[derive(Clone, Debug, Serialize)]
+/// The stable code of a rule's finding (`reasons[].code`, `warnings[].code` in JSON: the
+/// variant's name in kebab-case, [`Code::as_str`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    BadSignature,
+    Expired,
+    ExpiresSoon,
+    IssuerExpired,
+    IssuerMissing,
+    KnownBadRoot,
+    LeafSkipped,
+    NameConstraints,
+    NoKeyCertSign,
+    NoServerAuth,
+    NotCa,
+    NotYetValid,
+    PathLength,
+    Python313Strict,
+    Redundant,
+    RootRemoved,
+    SelfSignedRoot,
+    SignatureUnverifiable,
+    TooManySignatures,
+    UnknownCriticalExtension,
+    WeakKey,
+    WeakSignature,
+}
+
+impl Code {
+    /// Every code, for tests and documentation.
+    pub const ALL: [Code; 22] = [
+        Code::BadSignature,
+        Code::Expired,
+        Code::ExpiresSoon,
+        Code::IssuerExpired,
+        Code::IssuerMissing,
+        Code::KnownBadRoot,
+        Code::LeafSkipped,
+        Code::NameConstraints,
+        Code::NoKeyCertSign,
+        Code::NoServerAuth,
+        Code::NotCa,
+        Code::NotYetValid,
+        Code::PathLength,
+        Code::Python313Strict,
+        Code::Redundant,
+        Code::RootRemoved,
+        Code::SelfSignedRoot,
+        Code::SignatureUnverifiable,
+        Code::TooManySignatures,
+        Code::UnknownCriticalExtension,
+        Code::WeakKey,
+        Code::WeakSignature,
+    ];
+
+    /// The code as JSON and messages spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadSignature => "bad-signature",
+            Code::Expired => "expired",
+            Code::ExpiresSoon => "expires-soon",
+            Code::IssuerExpired => "issuer-expired",
+            Code::IssuerMissing => "issuer-missing",
+            Code::KnownBadRoot => "known-bad-root",
+            Code::LeafSkipped => "leaf-skipped",
+            Code::NameConstraints => "name-constraints",
+            Code::NoKeyCertSign => "no-key-cert-sign",
+            Code::NoServerAuth => "no-server-auth",
+            Code::NotCa => "not-ca",
+            Code::NotYetValid => "not-yet-valid",
+            Code::PathLength => "path-length",
+            Code::Python313Strict => "python313-strict",
+            Code::Redundant => "redundant",
+            Code::RootRemoved => "root-removed",
+            Code::SelfSignedRoot => "self-signed-root",
+            Code::SignatureUnverifiable => "signature-unverifiable",
+            Code::TooManySignatures => "too-many-signatures",
+            Code::UnknownCriticalExtension => "unknown-critical-extension",
+            Code::WeakKey => "weak-key",
+            Code::WeakSignature => "weak-signature",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
 pub struct Finding {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
 }
 
-fn finding(code: &'static str, message: impl Into<String>) -> Finding {
+fn finding(code: Code, message: impl Into<String>) -> Finding {
     Finding {
         code,
         message: message.into(),
@@ -35,8 +118,7 @@ fn finding(code: &'static str, message: impl Into<String>) -> Finding {
 }
 
 /// What would happen to one certificate of the input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {
     /// Would be appended.
     Add,
@@ -181,7 +263,7 @@ pub fn judge_with_budget<'a>(
                     cert,
                     decision: Decision::SkippedLeaf,
                     reasons: Vec::new(),
-                    warnings: vec![finding("leaf-skipped", LEAF_SKIPPED)],
+                    warnings: vec![finding(Code::LeafSkipped, LEAF_SKIPPED)],
                 };
             }
             if bundle.contains(cert) {
@@ -197,7 +279,7 @@ pub fn judge_with_budget<'a>(
                 known_bad::issued_by(cert, input.iter().chain(bundle.certs.iter()))
             {
                 reasons.push(finding(
-                    "known-bad-root",
+                    Code::KnownBadRoot,
                     if known_bad::lookup(cert).is_some() {
                         format!("it is the {}: anyone can impersonate any site with it; refused even with --allow-root", bad.name)
                     } else {
@@ -214,10 +296,10 @@ pub fn judge_with_budget<'a>(
             let mut warnings = warnings(cert, bundle, rules, &v);
             if rules.python_3_13 == Some(true) {
                 // The target's Python rejects chains through it: refuse, not warn.
-                if let Some(i) = warnings.iter().position(|w| w.code == "python313-strict") {
+                if let Some(i) = warnings.iter().position(|w| w.code == Code::Python313Strict) {
                     let w = warnings.remove(i);
                     reasons.push(finding(
-                        "python313-strict",
+                        Code::Python313Strict,
                         format!("{}; this target's Python is 3.13+, so adding it cannot help: {STRICT_WHAT_WORKS}", w.message),
                     ));
                 }
@@ -267,15 +349,15 @@ fn intrinsic_reasons(cert: &Cert, rules: Rules, v: &Verifier) -> Vec<Finding> {
     let mut reasons = Vec::new();
     match cert.basic_constraints {
         None if cert.basic_constraints_unreadable => reasons.push(finding(
-            "not-ca",
+            Code::NotCa,
             "its basicConstraints extension cannot be read (malformed, or a path length out of range), so it is not known to be a CA",
         )),
         None => reasons.push(finding(
-            "not-ca",
+            Code::NotCa,
             "not a CA certificate: it has no basicConstraints extension (is this the server's own certificate? add its issuer instead)",
         )),
         Some(bc) if !bc.ca => reasons.push(finding(
-            "not-ca",
+            Code::NotCa,
             "not a CA certificate: basicConstraints says CA:FALSE (is this the server's own certificate? add its issuer instead)",
         )),
         Some(_) => {}
@@ -283,37 +365,37 @@ fn intrinsic_reasons(cert: &Cert, rules: Rules, v: &Verifier) -> Vec<Finding> {
     match cert.key_usage {
         Some(ku) if ku.key_cert_sign => {}
         Some(_) => reasons.push(finding(
-            "no-key-cert-sign",
+            Code::NoKeyCertSign,
             "its keyUsage lacks keyCertSign: it may not sign certificates",
         )),
         None if cert.key_usage_unreadable => reasons.push(finding(
-            "no-key-cert-sign",
+            Code::NoKeyCertSign,
             "its keyUsage extension cannot be read (malformed), so it does not declare keyCertSign",
         )),
         None => reasons.push(finding(
-            "no-key-cert-sign",
+            Code::NoKeyCertSign,
             "it has no keyUsage extension, so it does not declare keyCertSign",
         )),
     }
     if rules.at > cert.not_after {
         reasons.push(finding(
-            "expired",
+            Code::Expired,
             format!("expired on {}", day(cert.not_after)),
         ));
     }
     if rules.at < cert.not_before {
         reasons.push(finding(
-            "not-yet-valid",
+            Code::NotYetValid,
             format!("not valid before {}", day(cert.not_before)),
         ));
     }
     match cert.sig_hash {
         SigHash::Md5 | SigHash::Md2 => reasons.push(finding(
-            "weak-signature",
+            Code::WeakSignature,
             format!("signed with {} (MD5/MD2 is broken)", cert.sig_alg_name),
         )),
         SigHash::Sha1 => reasons.push(finding(
-            "weak-signature",
+            Code::WeakSignature,
             format!(
                 "signed with {} (SHA-1 is no longer trusted)",
                 cert.sig_alg_name
@@ -323,29 +405,29 @@ fn intrinsic_reasons(cert: &Cert, rules: Rules, v: &Verifier) -> Vec<Finding> {
     }
     if cert.rsa_bits == Some(0) {
         reasons.push(finding(
-            "weak-key",
+            Code::WeakKey,
             "its RSA public key cannot be read (malformed modulus), so its size cannot be checked",
         ));
     } else if let Some(bits) = cert.rsa_bits {
         if bits < MIN_RSA_BITS {
             reasons.push(finding(
-                "weak-key",
+                Code::WeakKey,
                 format!("its RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"),
             ));
         }
     }
     if let Some(problem) = &cert.key_problem {
-        reasons.push(finding("weak-key", problem.clone()));
+        reasons.push(finding(Code::WeakKey, problem.clone()));
     }
     if let Err(e) = &cert.name_constraints {
         reasons.push(finding(
-            "name-constraints",
+            Code::NameConstraints,
             format!("{e}, so what it may sign is unknown"),
         ));
     }
     if v.self_signed(cert) && !rules.allow_root {
         reasons.push(finding(
-            "self-signed-root",
+            Code::SelfSignedRoot,
             "it is a self-signed root, not an intermediate; adding a new root changes whom Python trusts (pass --allow-root if that is what you mean)",
         ));
     }
@@ -415,7 +497,7 @@ fn chain_status(input: &[Cert], bundle: &Bundle, v: &Verifier) -> Vec<Result<Lin
         .map(|i| match chained[i] {
             Some(link) => Ok(link),
             None if v.exhausted.get() => Err(finding(
-                "too-many-signatures",
+                Code::TooManySignatures,
                 format!(
                     "certpatch stopped after {} signature checks for this input (many certificates with the same issuer name, as in a denial-of-service file); this one was not judged. Give only the certificates you need, in a file of their own",
                     v.budget
@@ -464,7 +546,7 @@ fn path_rules(
         if let Some(limit) = issuer.basic_constraints.and_then(|bc| bc.path_len) {
             if below > limit as usize {
                 return Err(finding(
-                    "path-length",
+                    Code::PathLength,
                     format!(
                         "its issuer `{}` has pathLenConstraint {limit}, which allows {limit} CA(s) below it, but this path puts {below} there; Python 3.13 (every bundle certificate a trust anchor) would trust this CA in spite of that limit",
                         issuer.name()
@@ -483,7 +565,7 @@ fn path_rules(
             Ok(None) => {}
             Err(e) => {
                 return Err(finding(
-                    "name-constraints",
+                    Code::NameConstraints,
                     format!(
                     "its issuer `{}`: {e}; certpatch cannot tell whether this CA stays within it",
                     issuer.name()
@@ -493,7 +575,7 @@ fn path_rules(
             Ok(Some(parent)) => {
                 if let Err(why) = constraints::at_least_as_narrow(own, parent) {
                     return Err(finding(
-                        "name-constraints",
+                        Code::NameConstraints,
                         format!(
                             "its issuer `{}` is name-constrained and this CA's own nameConstraints are not as narrow ({why}): Python 3.13 (every bundle certificate a trust anchor) would trust it unconstrained",
                             issuer.name()
@@ -516,7 +598,7 @@ fn why_unchained(
     if cert.is_self_issued() {
         if let Some(Err(err)) = v.check(cert, cert) {
             return finding(
-                "signature-unverifiable",
+                Code::SignatureUnverifiable,
                 format!(
                     "its self-signature ({}) could not be checked: {err}",
                     cert.sig_alg_name
@@ -536,7 +618,7 @@ fn why_unchained(
     let issuers_exist = !named_in_bundle.is_empty() || !named_in_input.is_empty();
     if issuers_exist && weak {
         return finding(
-            "signature-unverifiable",
+            Code::SignatureUnverifiable,
             format!(
                 "its {} signature cannot be checked against `{}`",
                 cert.sig_alg_name,
@@ -553,7 +635,7 @@ fn why_unchained(
         .find_map(|b| v.check(cert, b).and_then(Result::err))
     {
         return finding(
-            "signature-unverifiable",
+            Code::SignatureUnverifiable,
             format!(
                 "its signature by `{}` could not be checked: {err}",
                 cert.issuer()
@@ -564,7 +646,7 @@ fn why_unchained(
         // ring checks RSA-PSS only with the salt length equal to the hash length and MGF1
         // over the same hash; other valid parameters look like a failed signature.
         return finding(
-            "signature-unverifiable",
+            Code::SignatureUnverifiable,
             format!(
                 "its RSA-PSS signature by `{}` could not be verified (certpatch checks PSS only with salt length = hash length and the same MGF1 hash)",
                 cert.issuer()
@@ -573,7 +655,7 @@ fn why_unchained(
     }
     if !named_in_bundle.is_empty() {
         return finding(
-            "bad-signature",
+            Code::BadSignature,
             format!(
                 "the bundle has a certificate named `{}`, but its key did not make this signature (a different key with the same name: do not trust this file)",
                 cert.issuer()
@@ -582,7 +664,7 @@ fn why_unchained(
     }
     if named_in_input.iter().any(|&j| chained[j]) {
         return finding(
-            "bad-signature",
+            Code::BadSignature,
             format!(
                 "the input's `{}` does not sign it: its key did not make this signature (do not trust this file)",
                 cert.issuer()
@@ -591,7 +673,7 @@ fn why_unchained(
     }
     if !named_in_input.is_empty() {
         return finding(
-            "issuer-missing",
+            Code::IssuerMissing,
             format!(
                 "its issuer `{}` is in the input but does not itself chain to a root in the bundle",
                 cert.issuer()
@@ -599,7 +681,7 @@ fn why_unchained(
         );
     }
     finding(
-        "issuer-missing",
+        Code::IssuerMissing,
         format!(
             "its issuer `{}` is not in the bundle; add that issuer first (or give both in one file, issuer included)",
             cert.issuer()
@@ -614,7 +696,7 @@ fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Fin
         !b.same_as(cert) && b.subject_raw == cert.subject_raw && b.spki_raw == cert.spki_raw
     }) {
         warnings.push(finding(
-            "redundant",
+            Code::Redundant,
             format!(
                 "the bundle already has `{}` with the same subject and key (a cross-signed twin, SHA-256 {}): adding this one is redundant",
                 twin.name(),
@@ -624,7 +706,7 @@ fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Fin
     }
     if cert.not_after >= rules.at && cert.not_after - rules.at < EXPIRY_WARNING {
         warnings.push(finding(
-            "expires-soon",
+            Code::ExpiresSoon,
             format!(
                 "expires on {}, within {} days: plan its replacement",
                 day(cert.not_after),
@@ -634,7 +716,7 @@ fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Fin
     }
     if cert.eku_server_auth == Some(false) {
         warnings.push(finding(
-            "no-server-auth",
+            Code::NoServerAuth,
             "its extendedKeyUsage does not include serverAuth: TLS clients will not accept server certificates issued under it",
         ));
     }
@@ -645,7 +727,7 @@ fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Fin
         .filter(|b| rules.at > b.not_after)
     {
         warnings.push(finding(
-            "issuer-expired",
+            Code::IssuerExpired,
             format!(
                 "its issuer `{}` in the bundle expired on {}: chains through it fail until a valid issuer is there",
                 issuer.name(),
@@ -655,7 +737,7 @@ fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Fin
     }
     if !cert.unknown_critical.is_empty() {
         warnings.push(finding(
-            "unknown-critical-extension",
+            Code::UnknownCriticalExtension,
             format!(
                 "it has critical extension(s) {} that OpenSSL does not understand: Python will reject chains through it",
                 cert.unknown_critical.join(", ")
@@ -665,7 +747,7 @@ fn warnings(cert: &Cert, bundle: &Bundle, rules: Rules, v: &Verifier) -> Vec<Fin
     let strict = strict_traits(cert);
     if !strict.is_empty() {
         warnings.push(finding(
-            "python313-strict",
+            Code::Python313Strict,
             if rules.python_3_13 == Some(false) {
                 format!(
                     "Python 3.13+ (VERIFY_X509_STRICT) will reject chains through it: {} (this target's Python is older: it works there until you upgrade)",
@@ -782,7 +864,7 @@ mod ccadb_rules {
         eprintln!(
             "{with_nc} carry nameConstraints; {under_nc} are signed by a name-constrained CA; {under_pathlen} by a CA with a pathLenConstraint"
         );
-        let mut by_code = std::collections::BTreeMap::<&str, Vec<String>>::new();
+        let mut by_code = std::collections::BTreeMap::<Code, Vec<String>>::new();
         for (i, cert) in input.iter().enumerate() {
             if let Err(f) = path_rules(i, &input, &bundle, &chains) {
                 by_code.entry(f.code).or_default().push(format!(
@@ -792,7 +874,7 @@ mod ccadb_rules {
                 ));
             }
             for f in intrinsic_reasons(cert, rules, &v) {
-                if f.code == "weak-key" || f.code == "name-constraints" {
+                if f.code == Code::WeakKey || f.code == Code::NameConstraints {
                     by_code.entry(f.code).or_default().push(format!(
                         "{}: {}",
                         cert.subject(),
@@ -802,7 +884,7 @@ mod ccadb_rules {
             }
         }
         for (code, list) in &by_code {
-            eprintln!("{code}: {}", list.len());
+            eprintln!("{}: {}", code.as_str(), list.len());
             for l in list {
                 eprintln!("    {l}");
             }

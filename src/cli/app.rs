@@ -3,13 +3,13 @@
 
 use std::process::ExitCode;
 
-use crate::cli::commands::remove::{normalize, Selection};
 use crate::cli::commands::{self, Context};
-use crate::cli::exit::{self, Outcome, UsageError};
+use crate::cli::exit::{self, Outcome};
 use crate::cli::json::{self, Failure};
 use crate::cli::output::{self, Printer};
 use crate::cli::{Cli, Command};
 use crate::discover;
+use crate::usecase::remove::{normalize, Selection};
 
 pub fn main() -> ExitCode {
     let cli = match commands::man::try_parse() {
@@ -24,14 +24,11 @@ pub fn main() -> ExitCode {
         Ok(_) if output::stdout_failed() => ExitCode::from(1),
         Ok(outcome) => outcome.into(),
         Err(err) => {
-            let usage = err.downcast_ref::<UsageError>().is_some();
-            let message = exit::chain(&err);
-            printer.error(&message);
+            let failure = Failure::of_run(&err);
+            let usage = failure.code == "usage";
+            printer.error(&failure.message);
             // With --json, a failure is still one JSON document on standard output.
-            printer.document(&json::failure(
-                command,
-                Failure::new(if usage { "usage" } else { "failed" }, message),
-            ));
+            printer.document(&json::failure(command, failure));
             ExitCode::from(if usage { exit::USAGE } else { 1 })
         }
     }
@@ -49,10 +46,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
         err.exit();
     }
     let _ = err.print();
-    let command = std::env::args()
-        .skip(1)
-        .find(|a| crate::cli::help::ORDER.contains(&a.as_str()))
-        .unwrap_or_default();
+    let command = command_named(std::env::args().skip(1)).unwrap_or_default();
     let rendered = err.render().to_string();
     let message = rendered
         .lines()
@@ -67,11 +61,22 @@ fn usage_error(err: clap::Error) -> ExitCode {
     ExitCode::from(exit::USAGE)
 }
 
+/// The subcommand a refused command line names, for the failure document's `command`:
+/// the first argument that is one of clap's subcommands (hidden ones such as `man`
+/// included), so the list can never lag behind [`Command`].
+fn command_named(args: impl Iterator<Item = String>) -> Option<String> {
+    use clap::CommandFactory;
+    let cli = Cli::command();
+    let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+    args.into_iter().find(|a| names.contains(&a.as_str()))
+}
+
 fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
     let ctx = Context {
         printer: printer.clone(),
         at: cli.global.at.unwrap_or_else(time::OffsetDateTime::now_utc),
         host: discover::Host::from_process(),
+        knowledge: std::cell::OnceCell::new(),
         yes: cli.global.yes,
         verbose: cli.global.verbose,
         shown: Default::default(),
@@ -137,11 +142,11 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
             targets,
         } => {
             let origin = match (&server, &chain) {
-                (_, Some(file)) => commands::diagnose::Origin::File {
+                (_, Some(file)) => crate::usecase::diagnose::Origin::File {
                     file,
                     name: name.as_deref(),
                 },
-                (Some(s), None) => commands::diagnose::Origin::Server(s),
+                (Some(s), None) => crate::usecase::diagnose::Origin::Server(s),
                 (None, None) => unreachable!("clap requires HOST or --chain"),
             };
             commands::diagnose::run(&ctx, origin, &targets)
@@ -174,5 +179,29 @@ fn run(cli: Cli, printer: &Printer) -> anyhow::Result<Outcome> {
             commands::index::run(&ctx, action)
         }
         Command::Completions { shell } => Ok(commands::completions::run(shell)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::command_named;
+
+    fn named(args: &[&str]) -> Option<String> {
+        command_named(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn every_subcommand_is_named_from_clap() {
+        use clap::CommandFactory;
+        for sub in crate::cli::Cli::command().get_subcommands() {
+            let name = sub.get_name();
+            assert_eq!(named(&["--json", name, "--bogus"]).as_deref(), Some(name));
+        }
+        assert_eq!(
+            named(&["--json", "status", "--bogus"]).as_deref(),
+            Some("status")
+        );
+        assert_eq!(named(&["--json", "reapply"]).as_deref(), Some("reapply"));
+        assert_eq!(named(&["--json", "frobnicate"]), None);
     }
 }

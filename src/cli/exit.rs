@@ -45,6 +45,4 @@ pub const USAGE: u8 = 2;
 pub use crate::x509::text::chain;
 
 /// A mistake in the command line that clap cannot see (exit code 2).
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct UsageError(pub String);
+pub use crate::usecase::UsageError;

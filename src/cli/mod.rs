@@ -5,6 +5,7 @@
 //! The top layer: it may import every other layer, and it is the only one that prints or
 //! sees clap types.
 
+pub mod adding;
 pub mod app;
 pub mod args;
 pub mod commands;
@@ -13,6 +14,7 @@ pub mod exit;
 pub mod help;
 pub mod json;
 pub mod output;
+pub mod show;
 
 pub use app::main;
 pub use args::{Cli, ColorChoice, Command, Targets};

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use crate::cli::ColorChoice;
 pub use crate::x509::text::{
     bounded, capped_list, escape, opt_path_text, path_json, path_text, shell_path, shell_word,
-    MAX_LISTED, MAX_MESSAGE_BYTES,
+    short, MAX_LISTED, MAX_MESSAGE_BYTES,
 };
 use crate::x509::text::{push_escaped, MAX_LINE_BYTES};
 
@@ -253,11 +253,6 @@ pub fn capped_lines<'a, T>(items: &'a [T], what: &str) -> (&'a [T], Option<Strin
         shown,
         (more > 0).then(|| format!("… and {more} more {what}; `--json` has them all")),
     )
-}
-
-/// A fingerprint shortened for people: the first 16 hex digits.
-pub fn short(sha256_hex: &str) -> &str {
-    &sha256_hex[..16.min(sha256_hex.len())]
 }
 
 #[cfg(test)]

@@ -27,18 +27,54 @@ pub enum App {
     Aws,
 }
 
+/// The program a bundle serves when that is not simply "the Python environment it is in"
+/// ([`serves`]): an application's vendored copy, or a client library's own roots.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Program {
+    /// Inside the Google Cloud SDK (gcloud, gsutil, bq).
+    Gcloud,
+    /// Inside the Azure CLI's Python.
+    Az,
+    /// Inside the AWS CLI v2's frozen Python.
+    Aws,
+    /// grpcio's own `roots.pem`, trusted by every gRPC client in the environment.
+    Grpcio,
+    /// httplib2's own `cacerts.txt`, trusted by httplib2 when certifi is absent.
+    Httplib2,
+}
+
+impl Program {
+    /// The program's name in messages (`gcloud`, `grpcio`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::Gcloud => "gcloud",
+            Program::Az => "az",
+            Program::Aws => "aws",
+            Program::Grpcio => "grpcio",
+            Program::Httplib2 => "httplib2",
+        }
+    }
+}
+
+impl std::fmt::Display for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl From<App> for Program {
+    fn from(app: App) -> Program {
+        match app {
+            App::Gcloud => Program::Gcloud,
+            App::Az => Program::Az,
+            App::Aws => Program::Aws,
+        }
+    }
+}
+
 impl App {
     /// Every application, in the order `find` lists them.
     pub const ALL: [App; 3] = [App::Gcloud, App::Az, App::Aws];
-
-    /// The program's name, as in output and JSON (`serves`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            App::Gcloud => "gcloud",
-            App::Az => "az",
-            App::Aws => "aws",
-        }
-    }
 
     /// Whether `root` is this application's install folder.
     fn is_root(self, root: &Path) -> bool {
@@ -169,6 +205,24 @@ pub fn fixed_places(app: App) -> &'static [(&'static str, Kind)] {
     }
 }
 
+/// What a bundle is, from where it sits, knowing applications' fixed places: certifi's copy
+/// at gcloud's `lib/third_party/certifi/cacert.pem` is certifi's, not "other", although no
+/// site-packages folder holds it ([`Kind::of_path`] otherwise).
+pub fn kind_of(path: &Path) -> Kind {
+    for app in App::ALL {
+        for (rel, kind) in fixed_places(app) {
+            let depth = Path::new(rel).components().count();
+            let Some(root) = path.ancestors().nth(depth) else {
+                continue;
+            };
+            if join_rel(root, rel) == path && app.is_root(root) {
+                return *kind;
+            }
+        }
+    }
+    Kind::of_path(path)
+}
+
 /// Python environments inside an application's folder: gcloud's bundled Python, and the
 /// Azure CLI's folder, which is itself a Python install.
 pub fn inner_envs(app: App, root: &Path) -> Vec<PathBuf> {
@@ -185,28 +239,28 @@ pub fn inner_envs(app: App, root: &Path) -> Vec<PathBuf> {
 /// The program a bundle serves, when it is not simply "the Python environment it is in":
 /// gcloud, az or aws for a bundle inside their install folders (judged by what sits in its
 /// parent folders), else grpcio or httplib2 for their own bundles.
-pub fn serves(path: &Path, kind: Kind) -> Option<&'static str> {
+pub fn serves(path: &Path, kind: Kind) -> Option<Program> {
     for dir in path.ancestors().skip(1) {
         if dir.as_os_str().is_empty() || dir.parent().is_none() {
             break;
         }
         if dir.join("lib").join("gcloud.py").is_file() && dir.join("bin").is_dir() {
-            return Some(App::Gcloud.as_str());
+            return Some(Program::Gcloud);
         }
         if dir
             .file_name()
             .is_some_and(|n| super::kinds::is_site_dir(&n.to_string_lossy()))
         {
             if is_az_site(dir) {
-                return Some(App::Az.as_str());
+                return Some(Program::Az);
             }
         } else if is_aws_dist(dir) {
-            return Some(App::Aws.as_str());
+            return Some(Program::Aws);
         }
     }
     match kind {
-        Kind::Grpcio => Some("grpcio"),
-        Kind::Httplib2 => Some("httplib2"),
+        Kind::Grpcio => Some(Program::Grpcio),
+        Kind::Httplib2 => Some(Program::Httplib2),
         _ => None,
     }
 }
@@ -393,7 +447,7 @@ mod tests {
                 &sdk.join("lib/third_party/certifi/cacert.pem"),
                 Kind::Certifi
             ),
-            Some("gcloud")
+            Some(Program::Gcloud)
         );
         let sp = t.path().join("az/lib/python3.12/site-packages");
         write_bundle(&sp.join("certifi/cacert.pem"), 2);
@@ -402,7 +456,7 @@ mod tests {
         std::fs::write(sp.join("azure/cli/__main__.py"), "").unwrap();
         assert_eq!(
             serves(&sp.join("certifi/cacert.pem"), Kind::Certifi),
-            Some("az")
+            Some(Program::Az)
         );
         let dist = t.path().join("aws-cli/v2/current/dist");
         write_bundle(&dist.join("awscli/botocore/cacert.pem"), 2);
@@ -413,14 +467,14 @@ mod tests {
         std::fs::write(dist.join("aws"), "").unwrap();
         assert_eq!(
             serves(&dist.join("awscli/botocore/cacert.pem"), Kind::Botocore),
-            Some("aws")
+            Some(Program::Aws)
         );
         assert_eq!(
             serves(
                 Path::new("/v/grpc/_cython/_credentials/roots.pem"),
                 Kind::Grpcio
             ),
-            Some("grpcio")
+            Some(Program::Grpcio)
         );
     }
 }

@@ -11,8 +11,6 @@ use std::fmt;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::host::Host;
 
 /// The file name every bundle discovery looks for.
@@ -25,8 +23,7 @@ pub const GRPC_ROOTS: &str = "roots.pem";
 pub const HTTPLIB2_CERTS: &str = "cacerts.txt";
 
 /// What a bundle is, from where it sits.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
     /// `<site-packages>/certifi/cacert.pem`: what `certifi.where()` returns,
     /// used by requests, httpx, and most of the ecosystem.

@@ -146,10 +146,8 @@ mod walk;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 pub use active::{active_environment, Environment};
-pub use apps::serves;
+pub use apps::{serves, Program};
 pub use collect::at_least_3_13;
 pub use host::Host;
 pub use kinds::Kind;
@@ -160,7 +158,7 @@ pub use sources::Source;
 use collect::{canonical, Collector};
 
 /// One bundle found.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FoundBundle {
     /// The file, with symlinks resolved.
     pub path: PathBuf,
@@ -172,27 +170,23 @@ pub struct FoundBundle {
     pub source: Source,
     /// The program it serves when that is not just its environment's Python: `gcloud`,
     /// `az`, `aws` (inside their install folders), `grpcio`, `httplib2` ([`serves`]).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub serves: Option<&'static str>,
+    pub serves: Option<Program>,
     /// The interpreter that uses it, when discovery knows one (`--python`, `--env`, the
     /// active environment): the bundle must load in it before certpatch installs a change.
-    #[serde(skip)]
     pub interpreter: Option<PathBuf>,
     /// The Python version (`3.12.1`) of the interpreter that said where this bundle is,
     /// when discovery asked one (else read from an install layout's `lib/pythonX.Y`, or
     /// unknown).
-    #[serde(skip)]
     pub python_version: Option<String>,
     /// Why certpatch must not patch it (nor read it), when it must not: a path that
     /// resolves outside its environment, or a file not owned by the environment's owner.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub refusal: Option<String>,
 }
 
 /// Something the user must know about: a system store that certpatch will
 /// not patch, a temporary copy that patching would not help, an interpreter
 /// that failed or timed out, a folder that is not an environment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
     /// The file or folder it is about.
     pub path: Option<PathBuf>,
@@ -201,7 +195,7 @@ pub struct Note {
 }
 
 /// What discovery found: bundles in order, and notes.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Found {
     /// Bundles, each real file once, in source order.
     pub bundles: Vec<FoundBundle>,
@@ -476,7 +470,7 @@ pub fn named_bundle(file: &Path) -> FoundBundle {
         // a bundle somewhere under it.
         .find(|d| d.parent().is_some() && layout::recognise(d).is_some())
         .map(canonical);
-    let kind = Kind::of_path(&file);
+    let kind = apps::kind_of(&canonical(&file));
     FoundBundle {
         kind,
         serves: apps::serves(&canonical(&file), kind),
@@ -969,7 +963,7 @@ mod tests {
                     .unwrap()
                     .display()
                     .to_string();
-                (rel, b.kind.as_str(), b.serves)
+                (rel, b.kind.as_str(), b.serves.map(Program::name))
             })
             .collect();
         let g = |rel: &str, kind: &'static str| {
@@ -999,7 +993,7 @@ mod tests {
     }
 
     #[test]
-    fn found_serializes_with_kebab_case() {
+    fn found_names_are_kebab_case() {
         let b = FoundBundle {
             path: PathBuf::from("/e/cacert.pem"),
             kind: Kind::PipVendored,
@@ -1010,10 +1004,10 @@ mod tests {
             python_version: None,
             refusal: None,
         };
-        let json = serde_json::to_value(&b).unwrap();
-        assert_eq!(json["kind"], "pip-vendored");
-        assert_eq!(json["source"], "virtual-env");
-        assert_eq!(json["environment"], "/e");
+        // What the JSON of `find` and every `target` writes (cli::json).
+        assert_eq!(b.kind.as_str(), "pip-vendored");
+        assert_eq!(b.source.as_str(), "virtual-env");
+        assert_eq!(b.environment.as_deref(), Some(std::path::Path::new("/e")));
     }
 
     #[test]

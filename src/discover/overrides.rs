@@ -18,13 +18,11 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::host::{vars, Host};
 use super::kinds::Kind;
 
 /// One variable that is set, and what it does.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Override {
     /// The variable's name.
     pub var: &'static str,
@@ -103,12 +101,11 @@ pub fn overrides(host: &Host) -> Vec<Override> {
 const LEGACY_CERTS: &str = "legacy-certs";
 
 /// One thing that makes one client ignore one bundle.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
     /// The client: `requests`, `httpx`, `pip`, `ssl`.
     pub client: &'static str,
     /// Which versions of it this is about (`pip 23.2.1, before 24.2`), when it matters.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub versions: Option<String>,
     /// The setting: a variable's name, or `cert = … in FILE`.
     pub setting: String,
@@ -281,6 +278,7 @@ fn application_findings(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let shell = crate::x509::text::shell_path;
+    use super::apps::Program;
     let serves = super::apps::serves(bundle, kind);
     // httplib2 reads certifi's bundle when certifi is installed beside it.
     let beside_httplib2 = kind == Kind::Certifi
@@ -302,10 +300,10 @@ fn application_findings(
             }
         }
     }
-    if kind == Kind::Botocore || serves == Some("aws") {
+    if kind == Kind::Botocore || serves == Some(Program::Aws) {
         if let Some((setting, value)) = var(vars::AWS_CA_BUNDLE) {
             out.push(Finding {
-                client: if serves == Some("aws") { "aws" } else { "botocore" },
+                client: if serves == Some(Program::Aws) { "aws" } else { "botocore" },
                 versions: None,
                 setting: setting.to_string(),
                 effect: format!("botocore and the AWS CLI verify against {value} instead of their cacert.pem, so the patch has no effect on them"),
@@ -314,7 +312,7 @@ fn application_findings(
             });
         }
     }
-    if serves == Some("gcloud") {
+    if serves == Some(Program::Gcloud) {
         let root = super::apps::gcloud_root_of(bundle);
         if let Some((setting, value)) = super::apps::gcloud_custom_ca(host, root) {
             let names_it = std::fs::canonicalize(&value)
@@ -332,7 +330,7 @@ fn application_findings(
             }
         }
     }
-    if serves == Some("az") {
+    if serves == Some(Program::Az) {
         if let Some((setting, value)) = var(vars::REQUESTS_CA_BUNDLE) {
             out.push(Finding {
                 client: "az",

@@ -8,14 +8,11 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::host::{join_rel, vars, Host};
 use super::layout::{is_python_name, list};
 
 /// Where a bundle or environment was found; shown as "found via …".
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Source {
     /// `$VIRTUAL_ENV`.
     VirtualEnv,
@@ -611,10 +608,8 @@ mod tests {
         );
         assert_eq!(Source::VirtualEnv.to_string(), "found via `VIRTUAL_ENV`");
         assert_eq!(Source::Root.to_string(), "under --root");
-        assert_eq!(
-            serde_json::to_string(&Source::UvTool).unwrap(),
-            "\"uv-tool\""
-        );
+        // The JSON spelling (cli::json writes `as_str`).
+        assert_eq!(Source::UvTool.as_str(), "uv-tool");
     }
 
     #[cfg(unix)]

@@ -20,13 +20,12 @@ pub mod adopt;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::bundle::Bundle;
 use crate::discover::{self, Finding, Host};
-use crate::pki::advice;
+use crate::pki::index::Index;
 use crate::store::backup::Backup;
 use crate::store::home::Home;
 use crate::store::ledger::{Entry, Ledger};
@@ -37,7 +36,7 @@ use crate::x509::clock::rfc3339;
 use crate::x509::input;
 
 /// The state of one bundle.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct BundleStatus {
     pub path: PathBuf,
     pub kind: Option<&'static str>,
@@ -74,8 +73,7 @@ impl BundleStatus {
 
 /// Whether something else changed the bundle, judged against the package's record of the
 /// file (else the backup certpatch took) with certpatch's blocks taken out.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "state", rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum State {
     /// As the package installed it, no patches.
     Pristine,
@@ -87,7 +85,7 @@ pub enum State {
     Unknown { why: String },
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Present {
     pub sha256: String,
     pub subject: String,
@@ -95,52 +93,24 @@ pub struct Present {
     /// Whether the ledger records it.
     pub recorded: bool,
     /// The root certifi removed that its chain ends at, when the bundle lacks its issuer.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub removed_root: Option<RemovedRoot>,
 }
 
-/// A root certifi shipped and later removed, at the end of a patched certificate's chain
-/// (through the offline index's intermediates if needed), which the bundle lacks: the
-/// reason `reapply` refuses the certificate, and why adding it cannot work here.
-#[derive(Clone, Debug, Serialize)]
-pub struct RemovedRoot {
-    pub name: String,
-    pub sha256: String,
-    /// The last certifi release that had it.
-    pub last_version: String,
-    /// The first certifi release without it.
-    pub removed_in: Option<String>,
-    /// In words (`pki::advice`).
-    pub reason: String,
-    /// The actions that can work, most recommended first (never adding the root back).
-    pub actions: Vec<String>,
-}
+pub use crate::pki::advice::RemovedRoot;
 
 /// The removed root `cert`'s chain ends at, when `bundle` lacks its issuer and the
 /// offline index has no path to a root the bundle has.
-pub fn removed_root(cert: &Cert, bundle: &Bundle) -> Option<RemovedRoot> {
-    let c = crate::pki::complete(
-        cert,
-        bundle,
-        crate::pki::index::active(),
-        crate::pki::roots::Roots::embedded(),
-    );
+pub fn removed_root(cert: &Cert, bundle: &Bundle, index: &Index) -> Option<RemovedRoot> {
+    let c = crate::pki::complete(cert, bundle, index, crate::pki::roots::Roots::embedded());
     if c.path.is_some() {
         return None;
     }
     let end = c.dead_ends.first()?;
-    Some(RemovedRoot {
-        name: end.root.cert.subject().to_string(),
-        sha256: end.root.cert.sha256_hex(),
-        last_version: end.root.last_with.clone(),
-        removed_in: end.root.removed_in.clone(),
-        reason: advice::removed_root_reason(end),
-        actions: advice::removed_root_actions(end, cert.name(), None),
-    })
+    Some(RemovedRoot::new(end, cert.name()))
 }
 
 /// A recorded patch the bundle lost, and how.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Lost {
     pub sha256: String,
     pub subject: String,
@@ -150,12 +120,10 @@ pub struct Lost {
     pub how: How,
     /// The root certifi removed that its chain ends at, when the bundle lacks its issuer
     /// (then `reapply` refuses it).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub removed_root: Option<RemovedRoot>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "how", rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum How {
     /// The owning package's version changed.
     Upgraded {
@@ -190,7 +158,7 @@ impl std::fmt::Display for How {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Expiring {
     pub sha256: String,
     pub subject: String,
@@ -207,6 +175,8 @@ pub struct Inputs<'a> {
     pub ledger: Option<&'a Ledger>,
     pub at: OffsetDateTime,
     pub warning_days: u32,
+    /// The offline index of this run (for removed roots).
+    pub index: &'a Index,
 }
 
 /// The status of one target bundle.
@@ -291,7 +261,7 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
             subject: p.cert.subject().to_string(),
             not_after: rfc3339(p.cert.not_after),
             sha256: sha.clone(),
-            removed_root: removed_root(&p.cert, &bundle),
+            removed_root: removed_root(&p.cert, &bundle, inputs.index),
         });
         let left = (p.cert.not_after - inputs.at).whole_days();
         if p.cert.not_after - inputs.at < time::Duration::days(i64::from(inputs.warning_days)) {
@@ -321,7 +291,7 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
             removed_root: input::parse(e.pem.as_bytes(), &e.source)
                 .ok()
                 .and_then(|certs| certs.into_iter().next())
-                .and_then(|c| removed_root(&c, &bundle)),
+                .and_then(|c| removed_root(&c, &bundle, inputs.index)),
         });
     }
     out

@@ -10,8 +10,6 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
-
 use crate::net::proxy;
 use crate::x509::cert::Cert;
 
@@ -20,7 +18,7 @@ pub const MAX_ANSWER: u64 = 64 * 1024;
 pub const MAX_FETCHES: usize = 5;
 
 /// One fetch and what came of it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Attempt {
     pub url: String,
     /// `ok`, or why the answer was refused (`too-large`, `timed-out`, `not-certificates`,

@@ -311,6 +311,7 @@ fn classify(target: &str, e: io::Error, timeouts: Timeouts) -> CaptureError {
 
 /// A socket whose reads and writes must all end by one deadline: each gets only the time
 /// left, and none starts after it (`TimedOut`).
+#[derive(Debug)]
 pub(crate) struct Deadlined<'a> {
     sock: &'a TcpStream,
     deadline: Instant,

@@ -9,7 +9,11 @@
 
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
+#[cfg(unix)]
+use std::time::Instant;
 
+#[cfg(unix)]
+use crate::net::capture::Deadlined;
 use crate::net::endpoint::Endpoint;
 
 /// The chain (leaf first) the server sent to an OpenSSL client configured as Python's
@@ -27,11 +31,10 @@ pub fn capture(
         .map_err(|e| e.to_string())?
         .collect();
     let first = addrs.first().ok_or("no address")?;
-    let sock = TcpStream::connect_timeout(first, limit).map_err(|e| e.to_string())?;
-    sock.set_read_timeout(Some(limit))
-        .map_err(|e| e.to_string())?;
-    sock.set_write_timeout(Some(limit))
-        .map_err(|e| e.to_string())?;
+    let tcp = TcpStream::connect_timeout(first, limit).map_err(|e| e.to_string())?;
+    // One deadline for the whole handshake, as the rustls capture has: a per-read
+    // timeout alone lets a server that trickles bytes keep root waiting for ever.
+    let sock = Deadlined::new(&tcp, Instant::now() + limit);
     let mut b = SslConnector::builder(SslMethod::tls_client()).map_err(|e| e.to_string())?;
     // Python's own cipher string (CPython 3.10+) and no verification: only looking.
     b.set_cipher_list(
@@ -69,4 +72,46 @@ pub fn capture(
     _limit: Duration,
 ) -> Result<Vec<Vec<u8>>, String> {
     Err("OpenSSL is not built in on this platform".into())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use crate::net::endpoint;
+
+    /// A server that starts a record and then sends one byte at a time, each well within
+    /// the limit, for as long as the client listens: only a deadline for the whole
+    /// handshake ends it (a per-read timeout never fires).
+    #[test]
+    fn a_server_that_trickles_bytes_is_cut_off_by_the_deadline() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut s, _) = listener.accept().unwrap();
+            let mut hello = [0u8; 512];
+            let _ = s.read(&mut hello);
+            // A handshake record announcing 16 KiB, then its body one byte at a time.
+            if s.write_all(&[0x16, 0x03, 0x03, 0x40, 0x00]).is_err() {
+                return;
+            }
+            while s.write_all(&[0x02]).is_ok() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        let ep = endpoint::parse(&format!("127.0.0.1:{port}")).unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(super::capture(&ep, None, Duration::from_secs(1)));
+        });
+        // With a one-second limit the capture must end long before the trickle does
+        // (16 KiB at 10 bytes a second is about half an hour).
+        let result = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("the OpenSSL capture ran on past its limit while the server trickled bytes");
+        assert!(result.is_err(), "{result:?}");
+    }
 }

@@ -4,8 +4,6 @@
 //! certificate it was asked for, and the walk goes up again until the bundle anchors the
 //! chain, a root is reached, or the sources or the budget run out.
 
-use serde::Serialize;
-
 use crate::bundle::Bundle;
 use crate::net::aia::{Attempt, Fetcher};
 use crate::net::judge::{anchored, extra, path, OsRoots};
@@ -74,9 +72,8 @@ impl Source for OsStore {
 }
 
 /// A found issuer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Found {
-    #[serde(skip)]
     pub cert: Cert,
     pub subject: String,
     pub sha256: String,
@@ -89,8 +86,7 @@ pub struct Found {
 }
 
 /// How the walk ended.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum End {
     /// The chain plus the found certificates is anchored in the bundle.
     Anchored,
@@ -104,7 +100,11 @@ pub enum End {
 pub const MAX_DEPTH: usize = 5;
 
 /// Walks up from the top of `chain` (as sent, leaf first) until `bundle` anchors it.
-pub fn walk(chain: &[Cert], bundle: &Bundle, sources: &mut [Box<dyn Source>]) -> (Vec<Found>, End) {
+pub fn walk(
+    chain: &[Cert],
+    bundle: &Bundle,
+    sources: &mut [Box<dyn Source + '_>],
+) -> (Vec<Found>, End) {
     let order = path(chain);
     let mut top = chain[*order.last().unwrap()].clone();
     let mut found: Vec<Found> = Vec::new();

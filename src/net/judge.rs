@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
-use serde::Serialize;
 use time::OffsetDateTime;
 use webpki::{anchor_from_trusted_cert, EndEntityCert, KeyUsage};
 use x509_parser::extensions::{GeneralName, ParsedExtension};
@@ -20,7 +19,7 @@ use crate::x509::clock::rfc3339;
 const CA_ISSUERS: &str = "1.3.6.1.5.5.7.48.2";
 
 /// What the chain shows beyond [`Cert`]: the leaf's names and the AIA "CA Issuers" URLs.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Extra {
     pub dns_names: Vec<String>,
     pub ip_names: Vec<String>,
@@ -66,8 +65,7 @@ pub fn extra(cert: &Cert) -> Extra {
 }
 
 /// Why a bundle does not verify a chain.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "cause", rename_all = "kebab-case")]
+#[derive(Clone, Debug)]
 pub enum Cause {
     /// The certificate at `depth` names an issuer that is neither in the chain nor in
     /// the bundle.
@@ -111,12 +109,10 @@ pub enum Cause {
         algorithm: String,
     },
     /// The server presents a CA certificate as its own.
-    #[serde(rename = "ca-as-server-certificate")]
     CaAsServer {
         subject: String,
     },
     /// Python 3.13+ (`VERIFY_X509_STRICT`) refuses the chain; older Python accepts it.
-    #[serde(rename = "python313-strict")]
     Strict313 {
         depth: usize,
         subject: String,
@@ -289,7 +285,7 @@ impl Cause {
 }
 
 /// The verdict on a chain for one bundle.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Judgement {
     /// Whether the target's Python will verify it: OpenSSL's verdict under every rule
     /// set that may apply ([`pyssl`]); webpki's where OpenSSL is not built in.

@@ -20,19 +20,16 @@
 //! - `X509_V_FLAG_TRUSTED_FIRST` (OpenSSL's default since 1.1.0);
 //! - Python 3.13+ adds `VERIFY_X509_STRICT` and `VERIFY_X509_PARTIAL_CHAIN`.
 
-use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::x509::cert::Cert;
 
 /// The rules a Python version verifies with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rules {
     /// Python before 3.13.
-    #[serde(rename = "python<3.13")]
     Before313,
     /// Python 3.13 and newer: `VERIFY_X509_STRICT | VERIFY_X509_PARTIAL_CHAIN`.
-    #[serde(rename = "python>=3.13")]
     Strict313,
 }
 
@@ -57,7 +54,7 @@ impl Rules {
 }
 
 /// OpenSSL's verdict under one Python version's rules.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Verdict {
     pub rules: Rules,
     pub verifies: bool,

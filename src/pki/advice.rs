@@ -5,6 +5,41 @@
 use crate::pki::chain::DeadEnd;
 use crate::x509::text::escape;
 
+/// A root certifi shipped and later removed, at the end of a certificate's chain (through
+/// the offline index's intermediates if needed), which the bundle lacks: the one type
+/// `status`, `reapply`, `diagnose`, `fix`, `check` and `add` explain it with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemovedRoot {
+    /// The root's subject.
+    pub name: String,
+    pub sha256: String,
+    /// The last certifi release that had it.
+    pub certifi_last: String,
+    /// The first certifi release without it (`None` when not known).
+    pub removed_in_certifi: Option<String>,
+    /// The index's intermediates between the certificate and the root (SHA-256).
+    pub via: Vec<String>,
+    /// In words ([`removed_root_reason`]).
+    pub reason: String,
+    /// The actions that can work, most recommended first (never adding the root back).
+    pub actions: Vec<String>,
+}
+
+impl RemovedRoot {
+    /// The removed root `end` names, explained for the certificate called `cert_name`.
+    pub fn new(end: &DeadEnd, cert_name: &str) -> RemovedRoot {
+        RemovedRoot {
+            name: end.root.cert.subject().to_string(),
+            sha256: end.root.cert.sha256_hex(),
+            certifi_last: end.root.last_with.clone(),
+            removed_in_certifi: end.root.removed_in.clone(),
+            via: end.via.iter().map(|v| v.sha256_hex()).collect(),
+            reason: removed_root_reason(end),
+            actions: removed_root_actions(end, cert_name, None),
+        }
+    }
+}
+
 /// The sentence that replaces "add that issuer first" when the chain ends at a removed
 /// root: `<root> was removed from certifi in <version>; adding its intermediate cannot
 /// work with this bundle`.

@@ -241,24 +241,3 @@ impl Index {
             .collect()
     }
 }
-
-/// The index in use: a refreshed one set with [`use_index`], else the embedded snapshot.
-static ACTIVE: OnceLock<Index> = OnceLock::new();
-
-/// Makes `index` (a refresh read from `CERTPATCH_HOME`) the one [`active`] returns.
-/// Only the first call counts; it must come before the first [`active`].
-pub fn use_index(index: Index) {
-    let _ = ACTIVE.set(index);
-}
-
-/// The index in use.
-pub fn active() -> &'static Index {
-    ACTIVE.get_or_init(|| Index::decode(EMBEDDED).expect("the embedded index is valid"))
-}
-
-/// The certificates of the index in use that signed `cert` (name, key identifier and
-/// signature checked), for callers such as `diagnose`/`fix` that consult the index
-/// before fetching. They are candidates, not trusted: judge them as `add` does.
-pub fn issuers_of(cert: &Cert) -> Vec<Cert> {
-    active().issuers_of(cert)
-}

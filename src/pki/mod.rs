@@ -16,7 +16,7 @@ pub mod roots;
 pub mod source;
 
 pub use chain::{complete, Completion};
-pub use index::{issuers_of, Index};
+pub use index::Index;
 
 #[cfg(test)]
 mod tests;

@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 
 use std::os::unix::fs::MetadataExt;
 
-use anyhow::{anyhow, bail, Context, Result};
+use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
+use crate::store::error::{Code, StoreError};
 use crate::x509::cert::hex;
 use crate::x509::text::path_text;
 
@@ -44,7 +45,11 @@ impl Home {
             });
         }
         let dirs = directories::ProjectDirs::from("", "", "certpatch").ok_or_else(|| {
-            anyhow!("cannot find a home folder for certpatch's backups; set {CERTPATCH_HOME} to a folder")
+            StoreError::new(
+                Code::NoHome,
+                format!("cannot find a home folder for certpatch's backups; set {CERTPATCH_HOME} to a folder"),
+                format!("set {CERTPATCH_HOME} to a folder"),
+            )
         })?;
         Ok(Home {
             root: dirs.data_dir().to_path_buf(),
@@ -119,25 +124,37 @@ pub fn check(path: &Path) -> Result<()> {
     let fix = format!(
         "set {CERTPATCH_HOME} to a folder of your own that only you can write (as root under sudo, `sudo -H` uses root's own)"
     );
+    let unsafe_state = |message: String, hint: String| -> Result<()> {
+        Err(StoreError::new(Code::UnsafeState, message, hint).into())
+    };
     if meta.file_type().is_symlink() {
-        bail!(
-            "certpatch's state `{}` is a symbolic link; certpatch keeps its backups and ledger only in real folders and files it owns (restore writes a backup over a bundle, so a link could feed it another user's file). Replace the link with a folder, or {fix}",
-            path_text(path)
+        return unsafe_state(
+            format!(
+                "certpatch's state `{}` is a symbolic link; certpatch keeps its backups and ledger only in real folders and files it owns (restore writes a backup over a bundle, so a link could feed it another user's file). Replace the link with a folder, or {fix}",
+                path_text(path)
+            ),
+            format!("replace the link with a folder, or {fix}"),
         );
     }
     if meta.uid() != me {
-        bail!(
-            "certpatch's state `{}` is owned by uid {}, not by you (uid {me}); certpatch trusts its backups and ledger when it restores a bundle, so it uses only state you own. {}, or `chown -R` it to yourself",
-            path_text(path),
-            meta.uid(),
-            capitalized(&fix)
+        return unsafe_state(
+            format!(
+                "certpatch's state `{}` is owned by uid {}, not by you (uid {me}); certpatch trusts its backups and ledger when it restores a bundle, so it uses only state you own. {}, or `chown -R` it to yourself",
+                path_text(path),
+                meta.uid(),
+                capitalized(&fix)
+            ),
+            format!("{fix}, or `chown -R` it to yourself"),
         );
     }
     if meta.mode() & 0o022 != 0 {
-        bail!(
-            "certpatch's state `{}` can be written by group or others (mode {:04o}); another user could plant a backup that a restore would write over a bundle. Run `chmod go-w` on it, or {fix}",
-            path_text(path),
-            meta.mode() & 0o7777
+        return unsafe_state(
+            format!(
+                "certpatch's state `{}` can be written by group or others (mode {:04o}); another user could plant a backup that a restore would write over a bundle. Run `chmod go-w` on it, or {fix}",
+                path_text(path),
+                meta.mode() & 0o7777
+            ),
+            format!("run `chmod go-w` on it, or {fix}"),
         );
     }
     Ok(())
@@ -152,12 +169,17 @@ fn check_above(dir: &Path) -> Result<()> {
     let me = crate::store::write::euid();
     let others_write = meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0;
     if (meta.uid() != 0 && meta.uid() != me) || others_write {
-        bail!(
-            "certpatch's state folder is inside `{}`, which another user controls (owner uid {}, mode {:04o}) and could swap for a folder of theirs; set {CERTPATCH_HOME} to a folder of your own",
-            path_text(dir),
-            meta.uid(),
-            meta.mode() & 0o7777
-        );
+        return Err(StoreError::new(
+            Code::UnsafeState,
+            format!(
+                "certpatch's state folder is inside `{}`, which another user controls (owner uid {}, mode {:04o}) and could swap for a folder of theirs; set {CERTPATCH_HOME} to a folder of your own",
+                path_text(dir),
+                meta.uid(),
+                meta.mode() & 0o7777
+            ),
+            format!("set {CERTPATCH_HOME} to a folder of your own"),
+        )
+        .into());
     }
     Ok(())
 }

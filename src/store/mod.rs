@@ -2,7 +2,7 @@
 //! ([`mod@write`]), the home folder ([`home`]), backups ([`backup`]), the ledger of patches
 //! ([`ledger`]), the user's settings ([`config`]), committing a change in the one safe
 //! order ([`commit`]), and the one bundle transaction every change goes through
-//! ([`transaction`]). Platform
+//! ([`transaction`]), and its typed failures ([`error`]). Platform
 //! calls (locks, modes, owners) live here; the ones that hold a folder open from a
 //! target's checks to its write are in [`platform`].
 //!
@@ -11,6 +11,7 @@
 pub mod backup;
 pub mod commit;
 pub mod config;
+pub mod error;
 pub mod home;
 pub mod ledger;
 pub mod platform;

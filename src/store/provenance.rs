@@ -294,7 +294,7 @@ fn dist_info_version(site: &Path, name: &str) -> Option<(String, String)> {
 }
 
 /// The package's own record of a bundle's content.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
     /// The SHA-256 of the file as installed (lowercase hex).
     pub sha256: String,

@@ -143,6 +143,11 @@ pub fn opt_path_text(p: Option<&std::path::Path>) -> serde_json::Value {
     })
 }
 
+/// A fingerprint shortened for people: the first 16 hex digits.
+pub fn short(sha256_hex: &str) -> &str {
+    &sha256_hex[..16.min(sha256_hex.len())]
+}
+
 /// `word` quoted for the POSIX shell (with the `shlex` crate), for every command certpatch
 /// prints for a person to paste: a folder or package name may hold `;`, `$(…)` or
 /// quotes, and a pasted command must run only what it says. A NUL (which no argument can

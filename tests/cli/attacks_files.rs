@@ -624,6 +624,25 @@ fn state_folder_that_is_a_link_or_writable_by_others_is_refused() {
     );
     assert_file_is(&bundle, &test_bundle_bytes(), "the bundle");
     assert!(files_under(&elsewhere).is_empty());
+    // A run that fails on its state as a whole says so with a stable cause and a
+    // separate hint in JSON (`code` stays `failed`).
+    let out = sb
+        .cmd()
+        .args(["reapply", "--json", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "reapply with a symlinked CERTPATCH_HOME");
+    let doc = json(&out);
+    assert_eq!(doc["error"]["code"], "failed", "{doc:#}");
+    assert_eq!(doc["error"]["cause"], "unsafe-state", "{doc:#}");
+    assert!(
+        doc["error"]["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("replace the link with a folder"),
+        "{doc:#}"
+    );
 
     fs::remove_file(sb.home()).unwrap();
     fs::create_dir(sb.home()).unwrap();

@@ -235,6 +235,28 @@ fn docs_json_md_keys_are_in_real_output() {
             }
         }
     }
+    // The one spelling of a removed root (its own section): in `diagnose`'s causes and in
+    // `check`'s offline knowledge, for a chain that ends at a root certifi removed.
+    let certifi = sb.copy_bundle(&real(CERTIFI), "certifi.pem");
+    let trustasia =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ccadb/trustasia-ov-tls-pro-ca-g3.pem");
+    let (c, t) = (certifi.to_str().unwrap(), trustasia.to_str().unwrap());
+    let place = ("A removed root".to_string(), "removed_root".to_string());
+    let keys = doc
+        .get(&place)
+        .expect("docs/json.md has the removed-root table");
+    let diagnose = run(&["diagnose", "--chain", t, "--bundle", c, "--at", TEST_CLOCK]);
+    let check = run(&["check", t, "--bundle", c, "--at", TEST_CLOCK]);
+    for (what, node) in [
+        (
+            "diagnose",
+            &diagnose["bundles"][0]["causes"][0]["removed_root"],
+        ),
+        ("check", &check["bundles"][0]["offline"]["removed_roots"][0]),
+    ] {
+        assert_keys(&format!("{what} removed root"), node, keys);
+    }
+    seen.push(place);
     // Every table of the doc was checked against some output.
     for key in doc.keys() {
         assert!(

@@ -163,6 +163,10 @@ fn a_chain_to_a_root_certifi_removed_is_explained_without_dead_end_advice() {
     let removed = &b["offline"]["removed_roots"][0];
     assert_eq!(removed["last_certifi_with_it"], "2026.2.25");
     assert_eq!(removed["removed_in_certifi"], "2026.4.22");
+    // The one spelling of a removed root (docs/json.md), beside the old key.
+    assert_eq!(removed["certifi_last"], "2026.2.25");
+    assert_eq!(removed["name"], removed["root"]);
+    assert!(removed["reason"].as_str().unwrap().contains("2026.4.22"));
     assert_eq!(
         removed["sha256"],
         "4348a0e9444c78cb265e058d5e8944b4d84f9662bd26db257f8934a443c70161"
@@ -304,6 +308,8 @@ fn diagnose_explains_a_chain_issued_by_a_root_certifi_removed() {
     );
     assert_eq!(removed["last_version"], "2026.2.25");
     assert_eq!(removed["removed_in"], "2026.4.22");
+    assert_eq!(removed["certifi_last"], "2026.2.25");
+    assert_eq!(removed["removed_in_certifi"], "2026.4.22");
     assert!(
         removed["name"]
             .as_str()
@@ -367,10 +373,49 @@ fn status_says_a_lost_patch_cannot_come_back_because_certifi_removed_its_root() 
     let lost = &doc["bundles"][0]["lost"][0];
     assert_eq!(lost["removed_root"]["removed_in"], "2026.4.22");
     assert_eq!(lost["removed_root"]["last_version"], "2026.2.25");
+    assert_eq!(lost["removed_root"]["certifi_last"], "2026.2.25");
+    assert_eq!(lost["removed_root"]["removed_in_certifi"], "2026.4.22");
     assert_eq!(
         lost["removed_root"]["sha256"],
         "4348a0e9444c78cb265e058d5e8944b4d84f9662bd26db257f8934a443c70161"
     );
+}
+
+#[test]
+fn status_and_diagnose_use_the_refreshed_index_too() {
+    // The index is loaded once per run for every command that consults it; `status` and
+    // `diagnose` used the built-in snapshot even after `index refresh`. A damaged refresh
+    // shows which file a command reads: each one names it.
+    let sb = Sandbox::new();
+    let bundle = sb.copy_bundle(&real(CERTIFI), "cacert.pem");
+    std::fs::create_dir_all(sb.home().join("index")).unwrap();
+    std::fs::write(sb.home().join("index/intermediates.bin"), b"not an index").unwrap();
+    let status = sb
+        .cmd()
+        .args(["status", "--at", TEST_CLOCK, "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    let diagnose = sb
+        .cmd()
+        .arg("diagnose")
+        .arg("--chain")
+        .arg(ccadb(TRUSTASIA))
+        .arg("--bundle")
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .output()
+        .unwrap();
+    for (what, out) in [("status", &status), ("diagnose", &diagnose)] {
+        let err = stderr(out);
+        assert_eq!(
+            err.matches("cannot use the refreshed index").count(),
+            1,
+            "{what}: {err}"
+        );
+    }
+    // The snapshot is the fallback: the removed root is still explained.
+    assert!(stdout(&diagnose).contains("removed root: DigiCert Global Root CA"));
 }
 
 /// `der` with the tag of its outer signatureAlgorithm OID changed from 06 to 83: a

@@ -484,3 +484,20 @@ fn json_usage_errors_are_still_one_json_document() {
         assert_eq!(v["error"]["code"], "usage", "{v:#}");
     }
 }
+
+#[test]
+fn json_usage_errors_name_the_command_clap_knows() {
+    // `command` came from a hand-written list that lacked `status` and `reapply`.
+    let sb = Sandbox::new();
+    for command in ["status", "reapply", "add", "index"] {
+        let out = sb
+            .cmd()
+            .args(["--json", command, "--bogus"])
+            .output()
+            .unwrap();
+        assert_exit(&out, 2, command);
+        let v = json(&out);
+        assert_eq!(v["command"], command, "{v:#}");
+        assert_eq!(v["error"]["code"], "usage", "{v:#}");
+    }
+}

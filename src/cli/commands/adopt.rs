@@ -11,13 +11,14 @@ use crate::accept::validate::{judge, Decision, Rules};
 use crate::bundle::{render_patch, Bundle};
 use crate::cli::exit::Outcome;
 use crate::cli::json::Document;
+use crate::cli::json::TargetJson;
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::health::adopt::{self, Found};
 use crate::store::commit;
 use crate::store::ledger::Entry;
 use crate::store::provenance;
-use crate::target::{Target, TargetJson};
+use crate::target::Target;
 use crate::x509::clock::now_rfc3339;
 
 /// The source recorded for an adopted certificate.
@@ -63,7 +64,7 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool, allow_root: bool) ->
                 ctx.printer
                     .error(format!("{}: {message}", path_text(&target.path)));
                 Adopted {
-                    target: target.json(),
+                    target: TargetJson::from(target),
                     status: "error",
                     certificates: Vec::new(),
                     reasons: vec![message],
@@ -118,7 +119,7 @@ fn one<'a>(
     let bundle = Bundle::parse(bytes.clone());
     let record = provenance::recorded(&target.path);
     let mut entry = Adopted {
-        target: target.json(),
+        target: TargetJson::from(target),
         status: "refused",
         certificates: Vec::new(),
         reasons: Vec::new(),
@@ -163,17 +164,18 @@ fn one<'a>(
                     "{} ({}): {}: {}",
                     escape(v.cert.subject()),
                     short(&v.cert.sha256_hex()),
-                    r.code,
+                    r.code.as_str(),
                     escape(&r.message)
                 )
             })
         })
         .collect();
     if !refused.is_empty() {
-        let hint = if verdicts
-            .iter()
-            .any(|v| v.reasons.iter().any(|r| r.code == "self-signed-root"))
-        {
+        let hint = if verdicts.iter().any(|v| {
+            v.reasons
+                .iter()
+                .any(|r| r.code == crate::accept::validate::Code::SelfSignedRoot)
+        }) {
             " (a root you pasted on purpose: `certpatch adopt --allow-root`)"
         } else {
             ""

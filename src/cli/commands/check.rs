@@ -5,19 +5,17 @@
 use std::path::Path;
 
 use anyhow::Result;
-use serde::Serialize;
 
-use super::find::{findings_for, overrides_for, report_findings};
-use super::report::{
-    input_json, print_verdicts, read_input, verdicts_json, warn_if_unreadable, VerdictJson,
-};
-use super::{knowledge, read_or_report, Context};
-use crate::accept::validate::{self, Decision, Rules};
+use super::{read_or_report, Context};
+use crate::accept::validate::Rules;
 use crate::cli::exit::Outcome;
-use crate::cli::json::{Document, Entry, InputExtra};
+use crate::cli::json::{input_json, overrides_json, verdicts_json};
+use crate::cli::json::{CheckEntry, Document, Entry, InputExtra, TargetJson};
 use crate::cli::output::Tone;
+use crate::cli::show::{print_verdicts, read_input, report_findings, warn_if_unreadable};
 use crate::cli::Targets;
-use crate::target::TargetJson;
+use crate::usecase::check;
+use crate::usecase::clients::{findings_for, overrides_for};
 
 pub fn run(
     ctx: &Context,
@@ -48,29 +46,15 @@ pub fn run(
         warn_if_unreadable(ctx, target, &bundle);
         // The issuers the offline index knows, put in front of the input with
         // --with-issuers, and what it says about the chains it cannot complete.
-        let prepared = knowledge::prepare(ctx, &input, &bundle, with_issuers);
-        let rules = Rules {
-            python_3_13: target.python_3_13(),
-            ..rules
-        };
-        let mut verdicts = validate::judge(&prepared.input.certs, &bundle, rules);
-        let (hints, offline) = knowledge::explain(&mut verdicts, &prepared);
-        let refused = verdicts.iter().any(|v| v.decision == Decision::Refused);
-        let status = if refused {
-            CheckStatus::Refused
-        } else if verdicts
-            .iter()
-            .all(|v| matches!(v.decision, Decision::AlreadyPresent | Decision::SkippedLeaf))
-        {
-            CheckStatus::AlreadyPresent
-        } else {
-            CheckStatus::Acceptable
-        };
+        let prepared = ctx.prepare_offline(&input, &bundle, with_issuers);
+        let checked = check::check_one(ctx.knowledge(), &prepared, &bundle, target, rules);
+        let (verdicts, offline) = (&checked.verdicts, &checked.offline);
+        let refused = checked.status == check::CheckStatus::Refused;
         if !refused {
             effective.push(target);
         }
-        print_verdicts(ctx, target, &prepared.input, &verdicts);
-        knowledge::print(ctx, &hints);
+        print_verdicts(ctx, target, &prepared.input, verdicts);
+        ctx.offline_hints(offline);
         if refused {
             outcome = Outcome::Failure;
         } else {
@@ -80,14 +64,14 @@ pub fn run(
             ));
         }
         bundles.push(Entry::Done(CheckEntry {
-            certificates: verdicts_json(&verdicts),
-            offline,
-            status,
-            target: target.json(),
+            certificates: verdicts_json(verdicts),
+            offline: offline.into(),
+            status: checked.status.into(),
+            target: TargetJson::from(target),
         }));
     }
-    report_findings(ctx, &findings_for(ctx, &effective));
-    let overrides = overrides_for(ctx, &effective);
+    report_findings(ctx, &findings_for(&ctx.host, &effective));
+    let overrides = overrides_for(&ctx.host, &effective);
     ctx.printer.line(crate::cli::output::summary_text(
         outcome == Outcome::Success,
         false,
@@ -104,30 +88,11 @@ pub fn run(
         error: None,
         bundles,
         extra: InputExtra {
-            overrides: &overrides,
+            overrides: overrides_json(&overrides),
             dry_run: None,
             input: input_json(&input),
             notes: &notes,
         },
     });
     Ok(outcome)
-}
-
-/// One bundle in `check --json` (fields in alphabetical order, as the JSON always had).
-#[derive(Serialize)]
-pub struct CheckEntry<'a> {
-    pub certificates: Vec<VerdictJson>,
-    /// What the offline index knows about the missing issuers (see docs/json.md).
-    pub offline: knowledge::OfflineJson,
-    pub status: CheckStatus,
-    pub target: TargetJson<'a>,
-}
-
-/// Whether `add` would accept FILE for one bundle.
-#[derive(Serialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
-pub enum CheckStatus {
-    Acceptable,
-    AlreadyPresent,
-    Refused,
 }

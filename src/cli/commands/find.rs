@@ -5,17 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Result;
-use serde::Serialize;
 
-use super::list::PatchJson;
 use super::Context;
 use crate::bundle::{Bundle, Summary};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{self, Document, Failure, FindExtra, FindNote};
+use crate::cli::json::{self, overrides_json, Document, Failure, FindEntry, FindExtra, FindNote};
 use crate::cli::output::{capped_list, escape, path_json, path_text, short, Tone};
-use crate::discover::{self, FoundBundle, Override};
+use crate::cli::show::report_overrides;
+use crate::discover::{self, FoundBundle};
 use crate::store::write;
-use crate::target::Target;
 
 pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outcome> {
     let p = &ctx.printer;
@@ -155,7 +153,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
         bundles: items,
         extra: FindExtra {
             notes,
-            overrides: &overrides,
+            overrides: overrides_json(&overrides),
         },
     });
     Ok(Outcome::Success)
@@ -195,7 +193,7 @@ fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
 /// The kind, with the program the bundle serves (`certifi/gcloud`).
 fn kind_label(b: &FoundBundle) -> String {
     match b.serves {
-        Some(app) if app != b.kind.as_str() => format!("{}/{app}", b.kind.as_str()),
+        Some(app) if app.name() != b.kind.as_str() => format!("{}/{app}", b.kind.as_str()),
         _ => b.kind.as_str().to_string(),
     }
 }
@@ -211,137 +209,10 @@ fn bundle_json<'a>(
         error: None,
         ignored_by,
         kind: b.kind.as_str(),
-        patches: summary.map(|s| s.patches.iter().map(super::list::patch_json).collect()),
+        patches: summary.map(|s| s.patches.iter().map(crate::cli::json::patch_json).collect()),
         path: path_json(&b.path),
-        serves: b.serves,
+        serves: b.serves.map(Into::into),
         source: b.source.as_str(),
         via: b.source.to_string(),
-    }
-}
-
-/// One bundle in `find --json` (fields in alphabetical order, as the JSON always had).
-#[derive(Serialize)]
-pub struct FindEntry<'a> {
-    /// Null when the bundle could not be read (then `error` says why).
-    pub certificates: Option<usize>,
-    pub environment: Option<String>,
-    /// Why the bundle could not be read (absent when it was read).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    /// The set variables that make Python ignore this bundle.
-    pub ignored_by: Vec<&'a str>,
-    pub kind: &'static str,
-    pub patches: Option<Vec<PatchJson>>,
-    pub path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub serves: Option<&'static str>,
-    pub source: &'static str,
-    pub via: String,
-}
-
-/// What makes a client ignore one of `targets`, exactly per client and version
-/// ([`discover::findings`], as `status` reports it): a variable that already names that
-/// bundle is no problem, and `PIP_CERT` is one only for a pip before 24.2.
-pub fn findings_for(
-    ctx: &Context,
-    targets: &[&Target],
-) -> Vec<(std::path::PathBuf, discover::Finding)> {
-    let mut out = Vec::new();
-    for t in targets {
-        let Some(kind) = t.kind else { continue };
-        let package = crate::store::provenance::of(&t.path);
-        let pip = package
-            .as_ref()
-            .filter(|p| p.package == "pip")
-            .and_then(|p| p.version.as_deref());
-        for f in discover::findings(&ctx.host, &t.path, kind, pip) {
-            out.push((t.path.clone(), f));
-        }
-    }
-    out
-}
-
-/// The set variables behind [`findings_for`] (the `overrides` of `add --json`/`check --json`).
-pub fn overrides_for(ctx: &Context, targets: &[&Target]) -> Vec<Override> {
-    let findings = findings_for(ctx, targets);
-    discover::overrides(&ctx.host)
-        .into_iter()
-        .filter(|o| findings.iter().any(|(_, f)| f.setting == o.var))
-        .collect()
-}
-
-/// Warns about each finding: which client ignores which bundle, and what to do.
-/// The findings, each said once with every bundle it concerns (`-v`: once per bundle).
-/// Two findings are the same when they name the same setting, value, client and effect.
-pub fn grouped(
-    findings: &[(std::path::PathBuf, discover::Finding)],
-    per_bundle: bool,
-) -> Vec<(&discover::Finding, Vec<&std::path::Path>)> {
-    let mut out: Vec<(&discover::Finding, Vec<&std::path::Path>)> = Vec::new();
-    for (path, f) in findings {
-        let same = |g: &discover::Finding| {
-            !per_bundle
-                && g.setting == f.setting
-                && g.value == f.value
-                && g.client == f.client
-                && g.versions == f.versions
-                && g.effect == f.effect
-        };
-        match out.iter_mut().find(|(g, _)| same(g)) {
-            Some((_, paths)) => paths.push(path),
-            None => out.push((f, vec![path.as_path()])),
-        }
-    }
-    out
-}
-
-pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, discover::Finding)]) {
-    for (f, paths) in grouped(findings, ctx.verbose) {
-        let path = match paths.as_slice() {
-            [one] => crate::cli::output::path_text(one),
-            [first, rest @ ..] => format!(
-                "{} and {} more bundle(s)",
-                crate::cli::output::path_text(first),
-                rest.len()
-            ),
-            [] => String::new(),
-        };
-        let setting = if f.setting.contains(' ') {
-            format!("{} ({})", escape(&f.setting), escape(&f.value))
-        } else {
-            format!("{}={}", escape(&f.setting), escape(&f.value))
-        };
-        ctx.printer.warn(format!(
-            "{setting} is set: {} [{}{}; {}]",
-            escape(&f.effect),
-            f.client,
-            f.versions
-                .as_deref()
-                .map(|v| format!(", {v}"))
-                .unwrap_or_default(),
-            path,
-        ));
-    }
-    if !findings.is_empty() {
-        ctx.printer.hint(
-            "unset these variables and settings (or point them at a patched bundle) for a patch to take effect with those clients; `certpatch status` lists them per bundle",
-        );
-    }
-}
-
-/// Warns about each variable that makes Python ignore the bundles certpatch patches.
-pub fn report_overrides(ctx: &Context, overrides: &[Override]) {
-    for o in overrides {
-        ctx.printer.warn(format!(
-            "{}={} is set: {}",
-            o.var,
-            escape(&o.value),
-            o.effect
-        ));
-    }
-    if !overrides.is_empty() {
-        ctx.printer.hint(
-            "unset these variables (or point them at a patched bundle) for a patch to take effect",
-        );
     }
 }

@@ -6,15 +6,15 @@
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use serde::Serialize;
 
-use super::{knowledge, Context};
+use super::Context;
 use crate::cli::exit::Outcome;
-use crate::cli::json::Document;
+use crate::cli::json::{Document, IndexExtra, IndexFound, IndexInfo, IndexRefusedRow};
 use crate::cli::output::{path_text, Tone};
-use crate::pki::index::{self, Index};
+use crate::pki::index::Index;
 use crate::pki::roots::Roots;
 use crate::pki::source;
+use crate::usecase::knowledge::refreshed_file;
 use crate::x509::cert::{hex, Cert};
 use crate::x509::clock::rfc3339;
 use crate::x509::text::escape;
@@ -30,68 +30,14 @@ pub enum Action<'a> {
     Reset,
 }
 
-#[derive(Serialize)]
-struct IndexInfo {
-    /// `embedded` or `refreshed`.
-    origin: &'static str,
-    /// The refreshed file, when one is in use.
-    path: Option<String>,
-    date: String,
-    source: String,
-    certificates: usize,
-    /// Compressed bytes of the index data.
-    bytes: usize,
-    stale: bool,
-    certifi_releases_read: usize,
-    certifi_roots_known: usize,
-    certifi_roots_removed: usize,
-}
-
-#[derive(Serialize)]
-struct Found {
-    /// `intermediate` (from the index) or `certifi-root`.
-    kind: &'static str,
-    sha256: String,
-    subject: String,
-    issuer: String,
-    not_after: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    certifi_first: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    certifi_last: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    removed_in_certifi: Option<String>,
-}
-
-#[derive(Serialize)]
-struct RefusedRow {
-    place: String,
-    code: &'static str,
-    message: String,
-}
-
-#[derive(Serialize)]
-struct Extra {
-    action: &'static str,
-    index: Option<IndexInfo>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    found: Option<Vec<Found>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    rows: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kept: Option<usize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refused: Option<Vec<RefusedRow>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    counts: Option<std::collections::BTreeMap<&'static str, usize>>,
-}
-
 fn info(ctx: &Context) -> IndexInfo {
-    let (origin, path, bytes) = match knowledge::refreshed_path() {
-        Some((p, n)) => ("refreshed", Some(path_text(&p)), n),
-        None => ("embedded", None, index::EMBEDDED.len()),
+    let k = ctx.knowledge();
+    let (origin, path) = match &k.refreshed {
+        Some((p, _)) => ("refreshed", Some(path_text(p))),
+        None => ("embedded", None),
     };
-    let i = index::active();
+    let bytes = k.index_bytes();
+    let i = k.index();
     let roots = Roots::embedded();
     IndexInfo {
         origin,
@@ -100,7 +46,7 @@ fn info(ctx: &Context) -> IndexInfo {
         source: i.source.clone(),
         certificates: i.len(),
         bytes,
-        stale: knowledge::is_stale(i, ctx.at),
+        stale: k.is_stale(ctx.at),
         certifi_releases_read: roots.versions,
         certifi_roots_known: roots.roots.len(),
         certifi_roots_removed: roots.removed().count(),
@@ -108,9 +54,10 @@ fn info(ctx: &Context) -> IndexInfo {
 }
 
 pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
-    knowledge::load_refreshed(ctx);
+    // Loaded before a refresh or reset, so the index shown is the one this run used.
+    let _ = ctx.knowledge();
     let p = &ctx.printer;
-    let mut extra = Extra {
+    let mut extra = IndexExtra {
         action: "show",
         index: None,
         found: None,
@@ -151,7 +98,7 @@ pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
         }
         Action::Lookup(query) => {
             extra.action = "lookup";
-            let found = lookup(query);
+            let found = lookup(ctx.knowledge().index(), query);
             if found.is_empty() {
                 p.error(format!(
                     "nothing in the offline index or certifi's root history matches `{}`",
@@ -187,7 +134,7 @@ pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
         Action::Reset => {
             extra.action = "reset";
             let home = ctx.home()?;
-            let path = knowledge::refreshed_file(&home);
+            let path = refreshed_file(&home);
             match std::fs::remove_file(&path) {
                 Ok(()) => p.line(format!(
                     "removed {}; certpatch uses the snapshot built into it again",
@@ -214,7 +161,7 @@ pub fn run(ctx: &Context, action: Action) -> Result<Outcome> {
 
 /// Certificates matching `query`: a SHA-256 (or a prefix of at least 8 hex digits,
 /// colons optional), else text found in the subject (any case).
-fn lookup(query: &str) -> Vec<Found> {
+fn lookup(index: &Index, query: &str) -> Vec<IndexFound> {
     let q = query.trim().replace(':', "").to_ascii_lowercase();
     let is_hex = q.len() >= 8 && q.len() <= 64 && q.chars().all(|c| c.is_ascii_hexdigit());
     let needle = query.trim().to_lowercase();
@@ -225,8 +172,8 @@ fn lookup(query: &str) -> Vec<Found> {
             !needle.is_empty() && c.subject().to_lowercase().contains(&needle)
         }
     };
-    let mut out: Vec<Found> = Vec::new();
-    let found = |c: &Cert, kind| Found {
+    let mut out: Vec<IndexFound> = Vec::new();
+    let found = |c: &Cert, kind| IndexFound {
         kind,
         sha256: c.sha256_hex(),
         subject: c.subject().to_string(),
@@ -237,9 +184,9 @@ fn lookup(query: &str) -> Vec<Found> {
         removed_in_certifi: None,
     };
     let certs: Vec<Cert> = if is_hex {
-        index::active().by_fingerprint_prefix(&q)
+        index.by_fingerprint_prefix(&q)
     } else {
-        index::active().certs().filter(|c| matches(c)).collect()
+        index.certs().filter(|c| matches(c)).collect()
     };
     for c in &certs {
         out.push(found(c, "intermediate"));
@@ -254,7 +201,7 @@ fn lookup(query: &str) -> Vec<Found> {
     out
 }
 
-fn refresh(ctx: &Context, file: &Path, extra: &mut Extra) -> Result<Outcome> {
+fn refresh(ctx: &Context, file: &Path, extra: &mut IndexExtra) -> Result<Outcome> {
     let p = &ctx.printer;
     let bytes = read_limited(file)?;
     let is_csv = !bytes.trim_ascii_start().starts_with(b"-----BEGIN");
@@ -267,10 +214,10 @@ fn refresh(ctx: &Context, file: &Path, extra: &mut Extra) -> Result<Outcome> {
     let roots = Roots::embedded();
     let root_certs: Vec<&Cert> = roots.roots.iter().map(|r| &r.cert).collect();
     let v = source::validate(rows, &root_certs);
-    let mut refused: Vec<RefusedRow> = v
+    let mut refused: Vec<IndexRefusedRow> = v
         .refused
         .iter()
-        .map(|(place, why)| RefusedRow {
+        .map(|(place, why)| IndexRefusedRow {
             place: place.clone(),
             code: why.code(),
             message: why.message(),
@@ -325,7 +272,7 @@ fn refresh(ctx: &Context, file: &Path, extra: &mut Extra) -> Result<Outcome> {
         .unwrap_or_else(|| "refresh".to_string());
     let data = Index::encode(&v.certs, &date, &name);
     let home = ctx.home()?;
-    let target = knowledge::refreshed_file(&home);
+    let target = refreshed_file(&home);
     home.ensure(target.parent().unwrap())?;
     crate::store::write::write_atomic(&target, &data, None)?;
     p.line(format!(

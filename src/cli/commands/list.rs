@@ -1,72 +1,14 @@
 //! `certpatch list [targets]`: the certpatch patches present in each bundle.
 
 use anyhow::Result;
-use serde::Serialize;
 
-use super::{cert_json, read_or_report, Context};
-use crate::bundle::Patch;
+use crate::cli::json::TargetJson;
+
+use super::{read_or_report, Context};
 use crate::cli::exit::Outcome;
-use crate::cli::json::{Document, Entry, NotesExtra};
+use crate::cli::json::{patch_json, Document, Entry, ListEntry, LostPatchJson, NotesExtra};
 use crate::cli::output::{escape, path_text, short, Tone};
 use crate::cli::Targets;
-
-pub fn patch_json(patch: &Patch) -> PatchJson {
-    let c = cert_json(&patch.cert);
-    PatchJson {
-        added: patch.added.clone(),
-        issuer: c.issuer,
-        key: c.key,
-        label: c.label,
-        not_after: c.not_after,
-        not_before: c.not_before,
-        serial: c.serial,
-        sha256: c.sha256,
-        signature: c.signature,
-        source: patch.source.clone(),
-        subject: c.subject,
-    }
-}
-
-/// A certpatch patch in JSON: its certificate's facts, and when and from what it was added
-/// (from the bundle's `# certpatch:` line; null when that line lacks them). The keys of
-/// [`CertJson`] plus `added` and `source`, spelled out to keep the alphabetical order the
-/// JSON has always had.
-#[derive(Serialize)]
-pub struct PatchJson {
-    pub added: Option<String>,
-    pub issuer: String,
-    pub key: String,
-    pub label: String,
-    pub not_after: String,
-    pub not_before: String,
-    pub serial: String,
-    pub sha256: String,
-    pub signature: String,
-    pub source: Option<String>,
-    pub subject: String,
-}
-
-/// A certificate certpatch added that is no longer in the bundle.
-#[derive(Serialize)]
-pub struct LostJson {
-    pub sha256: String,
-    pub subject: String,
-}
-
-/// One bundle in `list --json` (fields in alphabetical order, as the JSON always had).
-#[derive(Serialize)]
-pub struct ListEntry<'a> {
-    pub certificates: usize,
-    pub environment: Option<String>,
-    pub kind: Option<&'static str>,
-    pub lost: Vec<LostJson>,
-    pub patches: Vec<PatchJson>,
-    pub path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub serves: Option<&'static str>,
-    pub source: &'static str,
-    pub via: &'a str,
-}
 
 pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
     let p = &ctx.printer;
@@ -100,18 +42,18 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
                 crate::x509::clock::rfc3339(patch.cert.not_after)
             ));
         }
-        let lost = super::lost::lost_from(ctx, target, &bundle);
-        if let Some(line) = super::lost::list_line(&lost) {
+        let lost = crate::usecase::lost::lost_from(ctx.home().ok().as_ref(), target, &bundle);
+        if let Some(line) = crate::cli::show::lost_line(&lost) {
             p.warn(format!("{}: {line}", path_text(&target.path)));
         }
-        let t = target.json();
+        let t = TargetJson::from(target);
         bundles.push(Entry::Done(ListEntry {
             certificates: bundle.certs.len(),
             environment: t.environment,
             kind: t.kind,
             lost: lost
                 .into_iter()
-                .map(|e| LostJson {
+                .map(|e| LostPatchJson {
                     sha256: e.sha256,
                     subject: e.subject,
                 })

@@ -6,20 +6,18 @@ pub mod check;
 pub mod completions;
 pub mod find;
 pub mod index;
-pub mod knowledge;
 pub mod list;
-pub mod lost;
 pub mod man;
 pub mod reapply;
 pub mod remove;
-pub mod report;
 pub mod restore;
 pub mod status;
 
 use std::path::Path;
 
 use anyhow::Result;
-use serde::Serialize;
+
+use crate::cli::json::TargetJson;
 use time::OffsetDateTime;
 
 use crate::bundle::Bundle;
@@ -32,8 +30,9 @@ use crate::store::home::Home;
 use crate::store::transaction::Access;
 use crate::store::write::Locked;
 use crate::target::{self, Target};
-use crate::x509::cert::Cert;
-use crate::x509::clock::rfc3339;
+use crate::usecase::advice::{self, Offline, Prepared};
+use crate::usecase::knowledge::Knowledge;
+use crate::x509::input::Input;
 
 /// What every command gets: resolved global options, never raw flags.
 pub struct Context {
@@ -41,6 +40,9 @@ pub struct Context {
     /// The time validity is judged at (`--at`, or now).
     pub at: OffsetDateTime,
     pub host: Host,
+    /// The offline knowledge of this run, loaded by the first command step that needs it
+    /// ([`Context::knowledge`]) and the same for every later one.
+    pub knowledge: std::cell::OnceCell<Knowledge>,
     /// `--yes`: no question before a machine-wide write ([`crate::cli::confirm`]).
     pub yes: bool,
     /// `-v`: every bundle's detail, even where it repeats another's.
@@ -55,6 +57,19 @@ pub struct Context {
 impl Context {
     pub fn home(&self) -> Result<Home> {
         Home::locate()
+    }
+
+    /// The index of intermediates and root history this run uses: the refreshed index
+    /// in `CERTPATCH_HOME` when there is one and it reads, else the built-in snapshot (a
+    /// damaged file is named once, as a warning). Loaded on first use, once per run.
+    pub fn knowledge(&self) -> &Knowledge {
+        self.knowledge.get_or_init(|| {
+            let k = Knowledge::load(self.home().ok().as_ref());
+            if let Some(problem) = &k.problem {
+                self.printer.warn(problem);
+            }
+            k
+        })
     }
 
     /// Resolves targets and shows discovery's notes as warnings. With no target flag, the
@@ -107,6 +122,48 @@ impl Context {
 }
 
 impl Context {
+    /// The offline index's issuers and removed roots for `input` against `bundle`
+    /// ([`advice::prepare`]), with the note that the index is stale when a certificate was
+    /// looked up in it.
+    pub fn prepare_offline(&self, input: &Input, bundle: &Bundle, with_issuers: bool) -> Prepared {
+        let prepared = advice::prepare(self.knowledge(), input, bundle, with_issuers);
+        // A stale index matters only when it was asked and did not know the issuer: a
+        // newer one might have.
+        if prepared.known.iter().any(|k| k.completion.path.is_none()) {
+            if let Some(note) = self.knowledge().stale_note(self.at) {
+                self.printer.note(note);
+            }
+        }
+        prepared
+    }
+
+    /// Shows what the offline index said ([`advice::explain`]) as hints: the AIA fetches
+    /// that failed, and for a removed root what can work instead and Python 3.13's
+    /// partial-chain behaviour.
+    pub fn offline_hints(&self, offline: &Offline) {
+        for f in offline.fetches.iter().filter(|f| f.outcome != "ok") {
+            self.printer.hint(format!(
+                "AIA {}: {} ({})",
+                crate::cli::output::escape(&f.url),
+                f.outcome,
+                crate::cli::output::escape(&f.detail)
+            ));
+        }
+        for r in &offline.removed_roots {
+            self.printer
+                .hint(format!("{}: what can work instead:", r.certificate_name));
+            for (n, a) in r.root.actions.iter().enumerate() {
+                self.printer.hint(format!("  {}. {a}", n + 1));
+            }
+            self.printer.hint(format!(
+                "  note: {}",
+                crate::pki::advice::PARTIAL_CHAIN_NOTE
+            ));
+        }
+    }
+}
+
+impl Context {
     /// Locks a target for a change ([`Target::lock`]) and tells the user when certpatch,
     /// as root, is about to replace a file in a folder that other users can write.
     pub fn lock(&self, target: &Target) -> Result<Locked> {
@@ -154,13 +211,8 @@ pub fn wait_notice(path: &Path) {
     );
 }
 
-/// Reads and parses a bundle without locking it (for commands that only look): never
-/// follows a swapped-in link, never blocks on a FIFO, refuses a file over the size limit.
-pub fn read_bundle(path: &Path) -> Result<Bundle> {
-    Ok(Bundle::parse(crate::store::write::read(path)?))
-}
-
-/// [`read_bundle`] for a command that goes on past a bundle it cannot read: the failure
+/// Reads and parses a bundle without locking it, for a command that goes on past a
+/// bundle it cannot read: the failure
 /// is printed, its JSON entry added to `results`, and `outcome` set to failure.
 pub fn read_or_report<'a, E: From<BundleError<'a>>>(
     ctx: &Context,
@@ -178,38 +230,6 @@ pub fn read_or_report<'a, E: From<BundleError<'a>>>(
     }
 }
 
-/// The JSON facts about one certificate.
-pub fn cert_json(cert: &Cert) -> CertJson {
-    CertJson {
-        issuer: cert.issuer().to_string(),
-        key: cert.key_desc.clone(),
-        label: cert.label().to_string(),
-        not_after: rfc3339(cert.not_after),
-        not_before: rfc3339(cert.not_before),
-        serial: cert.serial_decimal().to_string(),
-        sha256: cert.sha256_hex(),
-        signature: cert.sig_alg_name.clone(),
-        subject: cert.subject().to_string(),
-    }
-}
-
-/// The JSON facts about one certificate (fields in alphabetical order, the order the
-/// JSON has always had).
-#[derive(Serialize)]
-pub struct CertJson {
-    pub issuer: String,
-    pub key: String,
-    pub label: String,
-    /// RFC 3339.
-    pub not_after: String,
-    pub not_before: String,
-    /// Decimal.
-    pub serial: String,
-    pub sha256: String,
-    pub signature: String,
-    pub subject: String,
-}
-
 /// Prints why one bundle could not be handled and returns its JSON entry; the run goes on
 /// with the other bundles and ends with the failure exit code.
 pub fn bundle_error<'a>(ctx: &Context, target: &'a Target, err: &anyhow::Error) -> BundleError<'a> {
@@ -219,7 +239,7 @@ pub fn bundle_error<'a>(ctx: &Context, target: &'a Target, err: &anyhow::Error) 
     BundleError {
         error: message,
         status: "error",
-        target: target.json(),
+        target: TargetJson::from(target),
     }
 }
 

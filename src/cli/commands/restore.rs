@@ -11,19 +11,18 @@
 //! `meta.toml` is damaged and is never used.
 
 use anyhow::Result;
-use serde::Serialize;
+
+use crate::cli::json::TargetJson;
 
 use super::{bundle_error, preview, Context};
-use crate::bundle::Bundle;
 use crate::cli::exit::Outcome;
-use crate::cli::json::{ChangeExtra, Document, Entry};
+use crate::cli::json::{
+    names_json, ChangeExtra, Document, Entry, Refusal, RefusedJson, RestoreEntry, RestoreStatus,
+};
 use crate::cli::output::{path_text, short, Tone};
 use crate::cli::Targets;
-use crate::store::backup::Backup;
-use crate::store::ledger::Ledger;
-use crate::store::provenance::{self, Provenance};
-use crate::store::transaction::{self, BackupStep, Write};
-use crate::target::{Target, TargetJson};
+use crate::target::Target;
+use crate::usecase::restore::{self, Refused, Restore};
 use crate::x509::cert::{printable, Cert};
 
 /// How many certificate names a refusal lists on each side.
@@ -80,96 +79,15 @@ pub fn run(ctx: &Context, targets: &Targets, dry_run: bool) -> Result<Outcome> {
     Ok(outcome)
 }
 
-/// The certificates in `a` that `b` lacks (by fingerprint), each once.
-fn missing_from<'a>(a: &'a [Cert], b: &[Cert]) -> Vec<&'a Cert> {
-    let mut out: Vec<&Cert> = Vec::new();
-    for c in a {
-        if !b.iter().any(|d| d.sha256() == c.sha256())
-            && !out.iter().any(|d| d.sha256() == c.sha256())
-        {
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn names_json(certs: &[&Cert]) -> Vec<NameJson> {
-    certs
-        .iter()
-        .map(|c| NameJson {
-            name: c.name().to_string(),
-            sha256: c.sha256_hex(),
-        })
-        .collect()
-}
-
-/// A certificate a refused restore would bring back or drop.
-#[derive(Serialize)]
-pub struct NameJson {
-    pub name: String,
-    pub sha256: String,
-}
-
-/// One bundle in `restore --json` (fields in alphabetical order, as the JSON always had).
-#[derive(Serialize)]
-pub struct RestoreEntry<'a> {
-    /// The backup's file.
-    pub backup: String,
-    pub message: String,
-    /// The keys below `status`'s `refused` only.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provenance_now: Option<Option<Provenance>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub provenance_then: Option<Option<Provenance>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<Refusal>,
-    pub status: RestoreStatus,
-    pub target: TargetJson<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub would_bring_back: Option<Vec<NameJson>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub would_drop: Option<Vec<NameJson>>,
-}
-
-/// What `restore` did, or would do, to one bundle.
-#[derive(Serialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
-pub enum RestoreStatus {
-    NoBackup,
-    DamagedBackup,
-    Unchanged,
-    Refused,
-    WouldRestore,
-    Restored,
-}
-
-/// Why a restore was refused.
-#[derive(Serialize, Clone, Copy)]
-#[serde(rename_all = "kebab-case")]
-pub enum Refusal {
-    /// The bundle changed since the backup and certpatch's patches are gone from it.
-    PatchesLost,
-    /// The bundle changed since the backup; certpatch's patches are still in it.
-    ChangedSinceBackup,
-}
-
-/// The refusal's own keys of a [`RestoreEntry`].
-struct Refused {
-    reason: Refusal,
-    provenance_then: Option<Provenance>,
-    provenance_now: Option<Provenance>,
-    would_bring_back: Vec<NameJson>,
-    would_drop: Vec<NameJson>,
-}
-
 type Decided<'a> = (Outcome, RestoreEntry<'a>);
 
 fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<Decided<'a>> {
     let p = &ctx.printer;
     let home = ctx.home()?;
     let shown = path_text(&target.path);
-    let backup = Backup::of(&home, &target.path);
-    let report = |status: RestoreStatus, message: String, refused: Option<Refused>| {
+    let done = restore::restore_one(ctx.access(target), target, &home, dry_run)?;
+    let backup = &done.backup;
+    let report = |status: RestoreStatus, message: String, refused: Option<RefusedJson>| {
         let (reason, then, now, back, drop) = match refused {
             Some(r) => (
                 Some(r.reason),
@@ -187,7 +105,7 @@ fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<D
             provenance_then: then,
             reason,
             status,
-            target: target.json(),
+            target: TargetJson::from(target),
             would_bring_back: back,
             would_drop: drop,
         }
@@ -196,133 +114,87 @@ fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<D
         "certpatch remove --all {}",
         crate::cli::output::bundle_flag(&target.path)
     );
-    // A dry run only reads; a real restore decides and writes under the lock.
-    let done = transaction::run(
-        ctx.access(target),
-        (!dry_run).then_some(&home),
-        |bundle| bundle,
-        |bundle: &Bundle, locked| {
-            let current = &bundle.bytes;
-            let decided = |v: Decided<'a>| Ok((Some(v), None));
-            if !backup.exists() {
-                let patches = bundle.patches.len();
-                if patches > 0 {
-                    let msg = format!(
-                        "{shown} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
-                        home.root.display()
-                    );
-                    p.error(&msg);
-                    p.hint(format!(
-                        "`{remove_all}` takes the patches out exactly, without a backup"
-                    ));
-                    return decided((Outcome::Failure, report(RestoreStatus::NoBackup, msg, None)));
+    Ok(match done.restore {
+        Restore::NoBackup { patches } if patches > 0 => {
+            let msg = format!(
+                "{shown} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
+                home.root.display()
+            );
+            p.error(&msg);
+            p.hint(format!(
+                "`{remove_all}` takes the patches out exactly, without a backup"
+            ));
+            (Outcome::Failure, report(RestoreStatus::NoBackup, msg, None))
+        }
+        Restore::NoBackup { .. } => {
+            let msg = format!(
+                "{shown} holds no certpatch patch and has no backup under `{}` (a backup is kept only while the bundle holds patches)",
+                home.root.display()
+            );
+            p.line(format!("{msg}; nothing to restore"));
+            (Outcome::Success, report(RestoreStatus::NoBackup, msg, None))
+        }
+        Restore::DamagedBackup { damage, dir } => {
+            let msg = format!("{shown}: {damage}");
+            p.error(&msg);
+            p.hint(format!(
+                "`{remove_all}` takes certpatch's patches out exactly, without the backup; then delete the folder `{}`",
+                dir.display()
+            ));
+            (
+                Outcome::Failure,
+                report(RestoreStatus::DamagedBackup, msg, None),
+            )
+        }
+        Restore::Unchanged => {
+            let msg = format!("{shown} is already the backed-up copy");
+            p.line(format!("{msg}; nothing to restore"));
+            (
+                Outcome::Success,
+                report(RestoreStatus::Unchanged, msg, None),
+            )
+        }
+        Restore::Refused(refused) => refuse(ctx, target, &refused, &remove_all, &report),
+        Restore::WouldRestore { now, after } => {
+            let msg = format!(
+                "would restore {shown} from {} ({now} bytes now, {after} after)",
+                backup.original.display(),
+            );
+            p.line(&msg);
+            let bundle = &done.bundle;
+            for patch in &bundle.patches {
+                for line in preview(&bundle.bytes[patch.range.clone()], '-') {
+                    p.line(format!("    {}", p.tone(Tone::Bad, &line)));
                 }
-                let msg = format!(
-                    "{shown} holds no certpatch patch and has no backup under `{}` (a backup is kept only while the bundle holds patches)",
-                    home.root.display()
-                );
-                p.line(format!("{msg}; nothing to restore"));
-                return decided((Outcome::Success, report(RestoreStatus::NoBackup, msg, None)));
             }
-            let loaded = match backup.load() {
-                Ok(l) => l,
-                Err(damaged) => {
-                    let msg = format!("{shown}: {damaged}");
-                    p.error(&msg);
-                    p.hint(format!(
-                        "`{remove_all}` takes certpatch's patches out exactly, without the backup; then delete the folder `{}`",
-                        backup.dir.display()
-                    ));
-                    return decided((
-                        Outcome::Failure,
-                        report(RestoreStatus::DamagedBackup, msg, None),
-                    ));
-                }
-            };
-            let original = loaded.bytes;
-            if *current == original {
-                let msg = format!("{shown} is already the backed-up copy");
-                p.line(format!("{msg}; nothing to restore"));
-                return decided((
-                    Outcome::Success,
-                    report(RestoreStatus::Unchanged, msg, None),
-                ));
+            (
+                Outcome::Success,
+                report(RestoreStatus::WouldRestore, msg, None),
+            )
+        }
+        Restore::Restored { committed } => {
+            if let Some(committed) = &committed {
+                ctx.committed_warnings(committed);
             }
-            let pristine = bundle.pristine();
-            if pristine != original {
-                return decided(refuse(
-                    ctx,
-                    target,
-                    bundle,
-                    &pristine,
-                    &original,
-                    loaded.meta.provenance.as_ref(),
-                    &remove_all,
-                    &report,
-                ));
-            }
-            let Some(locked) = locked else {
-                let msg = format!(
-                    "would restore {shown} from {} ({} bytes now, {} after)",
-                    backup.original.display(),
-                    current.len(),
-                    original.len()
-                );
-                p.line(&msg);
-                for patch in &bundle.patches {
-                    for line in preview(&bundle.bytes[patch.range.clone()], '-') {
-                        p.line(format!("    {}", p.tone(Tone::Bad, &line)));
-                    }
-                }
-                return decided((
-                    Outcome::Success,
-                    report(RestoreStatus::WouldRestore, msg, None),
-                ));
-            };
-            let path = locked.path.clone();
-            Ok((
-                None,
-                Some(Write {
-                    bytes: original,
-                    // The bundle is restored; a backup left behind is only clutter.
-                    backup: BackupStep::Discard,
-                    ledger: move |l: &mut Ledger| l.forget_bundle(&path),
-                }),
-            ))
-        },
-    )?;
-    if let Some(decided) = done.result {
-        return Ok(decided);
-    }
-    if let Some(committed) = &done.committed {
-        ctx.committed_warnings(committed);
-    }
-    let msg = format!("{shown} put back as it was before certpatch");
-    p.line(format!("{} {msg}", p.tone(Tone::Good, "restored:")));
-    Ok((Outcome::Success, report(RestoreStatus::Restored, msg, None)))
+            let msg = format!("{shown} put back as it was before certpatch");
+            p.line(format!("{} {msg}", p.tone(Tone::Good, "restored:")));
+            (Outcome::Success, report(RestoreStatus::Restored, msg, None))
+        }
+    })
 }
 
 /// The refusal when the bundle without certpatch's patches is not the backup: what
 /// changed, what the old copy would bring back or drop, and what to run instead.
-#[allow(clippy::too_many_arguments)]
 fn refuse<'a>(
     ctx: &Context,
     target: &Target,
-    bundle: &Bundle,
-    pristine: &[u8],
-    original: &[u8],
-    then: Option<&Provenance>,
+    r: &Refused,
     remove_all: &str,
-    report: &dyn Fn(RestoreStatus, String, Option<Refused>) -> RestoreEntry<'a>,
+    report: &dyn Fn(RestoreStatus, String, Option<RefusedJson>) -> RestoreEntry<'a>,
 ) -> Decided<'a> {
     let p = &ctx.printer;
     let shown = path_text(&target.path);
-    let now = provenance::of(&target.path);
-    let old = Bundle::parse(original.to_vec());
-    let new = Bundle::parse(pristine.to_vec());
-    let bring_back = missing_from(&old.certs, &new.certs);
-    let drop = missing_from(&new.certs, &old.certs);
-    let what = match (then, now.as_ref()) {
+    let what = match (&r.then, &r.now) {
         (Some(a), Some(b)) if a.effective_version() != b.effective_version() || a.package != b.package => {
             format!("it was upgraded or reinstalled: {a} → {b}")
         }
@@ -330,7 +202,7 @@ fn refuse<'a>(
         (None, Some(b)) => format!("it was changed by something other than certpatch (now {b})"),
         _ => "it was changed by something other than certpatch (a package upgrade or reinstall, or a hand edit?)".to_string(),
     };
-    let lost = if bundle.patches.is_empty() {
+    let lost = if r.patches_lost {
         "; certpatch's patches are no longer in it (lost to that change)"
     } else {
         ""
@@ -339,7 +211,7 @@ fn refuse<'a>(
         "{shown} is no longer the copy certpatch backed up: {what}{lost}. Restoring the backup would put an older bundle over it, so nothing was written"
     );
     p.error(&msg);
-    let list = |verb: &str, certs: &[&Cert]| {
+    let list = |verb: &str, certs: &[Cert]| {
         if certs.is_empty() {
             return;
         }
@@ -358,14 +230,14 @@ fn refuse<'a>(
             p.error_detail(format!("    … and {} more", certs.len() - NAMES_SHOWN));
         }
     };
-    list("bring back (trust again)", &bring_back);
-    list("drop", &drop);
-    if bring_back.is_empty() && drop.is_empty() {
+    list("bring back (trust again)", &r.bring_back);
+    list("drop", &r.drop);
+    if r.bring_back.is_empty() && r.drop.is_empty() {
         p.error_detail("  (the certificates are the same; the text around them differs)");
     }
-    let reinstall = now.as_ref().or(then).map(Provenance::reinstall_command);
+    let reinstall = r.reinstall();
     let flag = crate::cli::output::bundle_flag(&target.path);
-    if bundle.patches.is_empty() {
+    if r.patches_lost {
         match &reinstall {
             Some(cmd) => p.hint(format!(
                 "there is nothing of certpatch's to take out; `{cmd}` puts the package's own bundle back, and `certpatch add FILE {flag}` adds a certificate again"
@@ -388,16 +260,16 @@ fn refuse<'a>(
         report(
             RestoreStatus::Refused,
             msg,
-            Some(Refused {
-                reason: if bundle.patches.is_empty() {
+            Some(RefusedJson {
+                reason: if r.patches_lost {
                     Refusal::PatchesLost
                 } else {
                     Refusal::ChangedSinceBackup
                 },
-                provenance_then: then.cloned(),
-                provenance_now: now,
-                would_bring_back: names_json(&bring_back),
-                would_drop: names_json(&drop),
+                provenance_then: r.then.clone(),
+                provenance_now: r.now.clone(),
+                would_bring_back: names_json(&r.bring_back),
+                would_drop: names_json(&r.drop),
             }),
         ),
     )

@@ -1,26 +1,24 @@
-//! The offline knowledge `check` and `add` use (the `pki` layer): for every certificate
-//! refused because its issuer is not in the bundle, the index's path to a bundle root
-//! (offered in the refusal, or added with `--with-issuers`) or the root certifi removed
-//! that its chain ends at (explained in words, with the actions that can work, instead
-//! of "add that issuer first"). With `--with-issuers`, an issuer the index does not know
-//! is then fetched from the certificate's AIA "CA Issuers" URL (the contract's "offline
-//! index, then AIA"), with the net layer's limits; whatever is found only joins the input,
-//! which `add` judges as usual.
+//! Offline advice for `check` and `add` (and `reapply`, `fix` through `add`): for every
+//! certificate refused because its issuer is not in the bundle, the index's path to a
+//! bundle root (offered in the refusal, or added with `--with-issuers`) or the root
+//! certifi removed that its chain ends at (explained in words, with the actions that can
+//! work, instead of "add that issuer first"). With `--with-issuers`, an issuer the index
+//! does not know is then fetched from the certificate's AIA "CA Issuers" URL (the
+//! contract's "offline index, then AIA"), with the net layer's limits and the run's one
+//! fetcher ([`Knowledge::aia`]); whatever is found only joins the input, which `add`
+//! judges as usual.
 
-use serde::Serialize;
-
-use crate::accept::validate::Verdict;
+use crate::accept::validate::{Code, Verdict};
 use crate::bundle::Bundle;
-use crate::cli::commands::Context;
-use crate::cli::output::short;
 use crate::net::aia::Attempt;
-use crate::net::issuers::{walk, Aia, End, Source};
+use crate::net::issuers::{walk, End, Source};
+use crate::pki::advice::RemovedRoot;
 use crate::pki::chain::Completion;
-use crate::pki::roots::Roots;
-use crate::pki::{advice, complete, index};
+use crate::pki::complete;
+use crate::usecase::knowledge::Knowledge;
 use crate::x509::cert::Cert;
 use crate::x509::input::Input;
-use crate::x509::text::escape;
+use crate::x509::text::{escape, short};
 
 /// What the index and the root history say about one certificate of the input.
 pub struct Known {
@@ -40,35 +38,31 @@ pub struct Prepared {
     pub fetches: Vec<Attempt>,
 }
 
-/// The JSON of what certpatch knows offline, per bundle (`offline` in `check`/`add`).
-#[derive(Serialize, Default)]
-pub struct OfflineJson {
+/// What certpatch knows offline about one bundle's missing issuers.
+#[derive(Default)]
+pub struct Offline {
     /// Issuers found in the index (added with `--with-issuers`, else offered).
-    pub issuers: Vec<IssuerJson>,
+    pub issuers: Vec<Issuer>,
     /// Chains that end at a root certifi removed.
-    pub removed_roots: Vec<RemovedJson>,
+    pub removed_roots: Vec<Removed>,
     /// AIA fetches made with `--with-issuers` for issuers the index does not know.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub fetches: Vec<Attempt>,
 }
 
-#[derive(Serialize)]
-pub struct IssuerJson {
+/// An issuer the index has.
+pub struct Issuer {
     pub sha256: String,
     pub subject: String,
-    /// The certificate it issued.
+    /// The certificate it issued (its subject, or the patch source of an added issuer).
     pub issues: String,
 }
 
-#[derive(Serialize)]
-pub struct RemovedJson {
-    /// The input certificate whose chain ends there.
+/// A certificate of the input whose chain ends at a root certifi removed.
+pub struct Removed {
+    /// The certificate's SHA-256 and name.
     pub certificate: String,
-    pub root: String,
-    pub sha256: String,
-    pub last_certifi_with_it: String,
-    pub removed_in_certifi: Option<String>,
-    pub actions: Vec<String>,
+    pub certificate_name: String,
+    pub root: RemovedRoot,
 }
 
 impl Prepared {
@@ -93,8 +87,13 @@ pub const MAX_LOOKED_UP: usize = 8;
 
 /// Looks the missing issuers of `input` up against `bundle` and, with `with_issuers`,
 /// puts the issuers found in front of the input.
-pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool) -> Prepared {
-    load_refreshed(ctx);
+pub fn prepare(
+    knowledge: &Knowledge,
+    input: &Input,
+    bundle: &Bundle,
+    with_issuers: bool,
+) -> Prepared {
+    let index = knowledge.index();
     // No judgement here (`add` judges once, under its signature budget): a certificate is
     // looked up when no certificate of the bundle or of the input has its issuer's name.
     // At most MAX_LOOKED_UP of them, each with completion's own bounded search.
@@ -113,18 +112,13 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
         }
         known.push(Known {
             sha256: cert.sha256(),
-            completion: complete(cert, bundle, index::active(), Roots::embedded()),
+            completion: complete(cert, bundle, index, knowledge.roots()),
         });
-    }
-    // A stale index matters only when it was asked and did not know the issuer: a newer
-    // one might have.
-    if known.iter().any(|k| k.completion.path.is_none()) {
-        note_stale(ctx);
     }
     let mut issuers: Vec<(Cert, String)> = Vec::new();
     let mut fetches = Vec::new();
     if with_issuers {
-        let date = &index::active().date;
+        let date = &index.date;
         for k in &known {
             let Some(path) = &k.completion.path else {
                 continue;
@@ -146,7 +140,7 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
                 }
             }
         }
-        fetches = from_aia(input, bundle, &known, &mut issuers);
+        fetches = from_aia(knowledge, input, bundle, &known, &mut issuers);
         // Nearest the root first, as a chain is read top-down in a bundle.
         issuers.reverse();
     }
@@ -167,26 +161,20 @@ pub fn prepare(ctx: &Context, input: &Input, bundle: &Bundle, with_issuers: bool
     }
 }
 
-/// The AIA fetcher of the run, shared by every bundle (each URL fetched once, five
-/// fetches in all).
-static AIA: std::sync::LazyLock<std::sync::Mutex<Aia>> = std::sync::LazyLock::new(Default::default);
+/// The run's AIA fetcher ([`Knowledge::aia`]) as a source of the walk.
+struct RunAia<'k>(&'k Knowledge);
 
-/// [`AIA`] as a source of the walk.
-struct RunAia;
-
-impl Source for RunAia {
+impl Source for RunAia<'_> {
     fn name(&self) -> &'static str {
         "AIA"
     }
 
     fn candidates(&mut self, child: &Cert) -> Vec<(Cert, String)> {
-        AIA.lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .candidates(child)
+        self.0.aia.borrow_mut().candidates(child)
     }
 
     fn attempts(&self) -> Vec<Attempt> {
-        AIA.lock().unwrap_or_else(|e| e.into_inner()).attempts()
+        self.0.aia.borrow().attempts()
     }
 }
 
@@ -195,6 +183,7 @@ impl Source for RunAia {
 /// (leaf side first) when they complete the chain to a root of `bundle`. Returns the
 /// fetches made for this input.
 fn from_aia(
+    knowledge: &Knowledge,
     input: &Input,
     bundle: &Bundle,
     known: &[Known],
@@ -208,8 +197,8 @@ fn from_aia(
     if wanted.is_empty() {
         return Vec::new();
     }
-    let before = RunAia.attempts().len();
-    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(RunAia)];
+    let before = RunAia(knowledge).attempts().len();
+    let mut sources: Vec<Box<dyn Source>> = vec![Box::new(RunAia(knowledge))];
     for cert in wanted {
         let (found, end) = walk(std::slice::from_ref(cert), bundle, &mut sources);
         if end != End::Anchored {
@@ -233,29 +222,21 @@ fn from_aia(
             below = &f.cert;
         }
     }
-    let attempts = RunAia.attempts();
+    let attempts = RunAia(knowledge).attempts();
     attempts[before.min(attempts.len())..].to_vec()
 }
 
-/// Rewrites the "issuer not in the bundle" reasons the index can say more about, and
-/// returns the lines to show after the verdicts and the JSON.
-pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, OfflineJson) {
-    let mut lines = Vec::new();
-    let mut json = OfflineJson {
+/// Rewrites the "issuer not in the bundle" reasons the index can say more about (an
+/// `issuer-missing` whose chain ends at a removed root becomes `root-removed`), and
+/// returns what is known offline.
+pub fn explain(knowledge: &Knowledge, verdicts: &mut [Verdict], prepared: &Prepared) -> Offline {
+    let mut offline = Offline {
         fetches: prepared.fetches.clone(),
-        ..Default::default()
+        ..Offline::default()
     };
-    for f in prepared.fetches.iter().filter(|f| f.outcome != "ok") {
-        lines.push(format!(
-            "AIA {}: {} ({})",
-            escape(&f.url),
-            f.outcome,
-            escape(&f.detail)
-        ));
-    }
     for i in 0..prepared.from_index {
         let c = &prepared.input.certs[i];
-        json.issuers.push(IssuerJson {
+        offline.issuers.push(Issuer {
             sha256: c.sha256_hex(),
             subject: c.subject().to_string(),
             issues: prepared.sources[i].clone(),
@@ -265,7 +246,7 @@ pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, O
         let Some(k) = prepared.known.iter().find(|k| k.sha256 == v.cert.sha256()) else {
             continue;
         };
-        let Some(reason) = v.reasons.iter_mut().find(|r| r.code == "issuer-missing") else {
+        let Some(reason) = v.reasons.iter_mut().find(|r| r.code == Code::IssuerMissing) else {
             continue;
         };
         let c = &k.completion;
@@ -288,13 +269,13 @@ pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, O
                 reason.message = format!(
                     "its issuer `{}` is not in the bundle; {removed}certpatch knows the issuer: {names} (offline index {}) — add it too with `--with-issuers`",
                     v.cert.issuer(),
-                    index::active().date
+                    knowledge.index().date
                 );
                 if !prepared.input.certs[..prepared.from_index].is_empty() {
                     continue;
                 }
                 for i in path {
-                    json.issuers.push(IssuerJson {
+                    offline.issuers.push(Issuer {
                         sha256: i.sha256_hex(),
                         subject: i.subject().to_string(),
                         issues: v.cert.subject().to_string(),
@@ -302,109 +283,17 @@ pub fn explain(verdicts: &mut [Verdict], prepared: &Prepared) -> (Vec<String>, O
                 }
             }
             (_, Some(end)) => {
-                reason.code = "root-removed";
-                reason.message = advice::removed_root_reason(end);
-                let actions = advice::removed_root_actions(end, v.cert.name(), None);
-                lines.push(format!("{}: what can work instead:", v.cert.name()));
-                for (n, a) in actions.iter().enumerate() {
-                    lines.push(format!("  {}. {a}", n + 1));
-                }
-                lines.push(format!("  note: {}", advice::PARTIAL_CHAIN_NOTE));
-                json.removed_roots.push(RemovedJson {
+                let root = RemovedRoot::new(end, v.cert.name());
+                reason.code = Code::RootRemoved;
+                reason.message.clone_from(&root.reason);
+                offline.removed_roots.push(Removed {
                     certificate: v.cert.sha256_hex(),
-                    root: end.root.cert.subject().to_string(),
-                    sha256: end.root.cert.sha256_hex(),
-                    last_certifi_with_it: end.root.last_with.clone(),
-                    removed_in_certifi: end.root.removed_in.clone(),
-                    actions,
+                    certificate_name: v.cert.name().to_string(),
+                    root,
                 });
             }
             _ => {}
         }
     }
-    (lines, json)
-}
-
-/// Prints the lines [`explain`] returned, as hints.
-pub fn print(ctx: &Context, lines: &[String]) {
-    for l in lines {
-        ctx.printer.hint(l);
-    }
-}
-
-/// Where `certpatch index refresh` saves its index: `CERTPATCH_HOME/index/intermediates.bin`.
-pub fn refreshed_file(home: &crate::store::home::Home) -> std::path::PathBuf {
-    home.root.join("index").join("intermediates.bin")
-}
-
-static REFRESHED: std::sync::OnceLock<Option<(std::path::PathBuf, usize)>> =
-    std::sync::OnceLock::new();
-
-/// The refreshed index in use and its size, if one was loaded ([`load_refreshed`]).
-pub fn refreshed_path() -> Option<(std::path::PathBuf, usize)> {
-    REFRESHED.get().cloned().flatten()
-}
-
-/// Uses the index saved by `index refresh`, when there is one and it reads; else the
-/// embedded snapshot (a damaged file is named once, as a warning).
-pub fn load_refreshed(ctx: &Context) {
-    REFRESHED.get_or_init(|| {
-        let home = ctx.home().ok()?;
-        let path = refreshed_file(&home);
-        if !path.exists() {
-            return None;
-        }
-        let loaded = crate::store::home::check(&path)
-            .and_then(|()| crate::store::write::read(&path))
-            .and_then(|bytes| {
-                let n = bytes.len();
-                index::Index::decode(&bytes)
-                    .map(|i| (i, n))
-                    .map_err(anyhow::Error::from)
-            });
-        match loaded {
-            Ok((i, n)) => {
-                index::use_index(i);
-                Some((path, n))
-            }
-            Err(e) => {
-                ctx.printer.warn(format!(
-                    "cannot use the refreshed index {}: {}; using the snapshot built into certpatch (run `certpatch index refresh FILE` again, or `certpatch index reset`)",
-                    crate::cli::output::path_text(&path),
-                    crate::x509::text::chain(&e)
-                ));
-                None
-            }
-        }
-    });
-}
-
-/// Whether the index is more than a year older than `at`.
-pub fn is_stale(i: &index::Index, at: time::OffsetDateTime) -> bool {
-    let Ok(date) = time::Date::parse(
-        &i.date,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    ) else {
-        return false;
-    };
-    at.date() - date > time::Duration::days(365)
-}
-
-/// Where Mozilla publishes the CCADB report `certpatch index refresh` reads
-/// (`PublicAllIntermediateCertsWithPEMCSV`).
-pub const CCADB_CSV_URL: &str =
-    "https://ccadb.my.salesforce-sites.com/mozilla/PublicAllIntermediateCertsWithPEMCSV";
-
-/// Mentions a stale index, as part of this command's output. It is said every time an
-/// issuer is looked up in it: a note remembered in a file would make `check` (which
-/// writes nothing) write under `CERTPATCH_HOME`.
-pub fn note_stale(ctx: &Context) {
-    let i = index::active();
-    if !is_stale(i, ctx.at) {
-        return;
-    }
-    ctx.printer.note(format!(
-        "certpatch's offline index of intermediates is from {}, more than a year old, and did not know this issuer; a newer one might: download Mozilla's CCADB report of intermediates ({CCADB_CSV_URL}) and run `certpatch index refresh FILE` on it",
-        i.date
-    ));
+    offline
 }
