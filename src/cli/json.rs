@@ -17,6 +17,7 @@ use serde::Serialize;
 
 use crate::accept::validate::{Decision, Finding as RuleFinding, Verdict};
 use crate::bundle::Patch;
+use crate::discover::clients::Library;
 use crate::discover::{Finding, Override, Program};
 use crate::health::{BundleStatus, Expiring, How, Lost, Present, State};
 use crate::net::aia::Attempt;
@@ -1007,7 +1008,43 @@ pub struct FindEntry<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub serves: Option<ProgramJson>,
     pub source: &'static str,
+    /// Installed libraries beside it that verify against the ssl module's default paths,
+    /// not this bundle (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssl_defaults: Vec<LibraryJson>,
+    /// Installed libraries that verify against this bundle (absent when none is known).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<LibraryJson>,
     pub via: String,
+}
+
+/// A client library in `find --json` (`used_by`, `ssl_defaults`).
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LibraryJson {
+    Requests,
+    Httpx,
+    Httplib2,
+    Pip,
+    Grpcio,
+    Botocore,
+    Aiohttp,
+    Urllib3,
+}
+
+impl From<Library> for LibraryJson {
+    fn from(l: Library) -> Self {
+        match l {
+            Library::Requests => LibraryJson::Requests,
+            Library::Httpx => LibraryJson::Httpx,
+            Library::Httplib2 => LibraryJson::Httplib2,
+            Library::Pip => LibraryJson::Pip,
+            Library::Grpcio => LibraryJson::Grpcio,
+            Library::Botocore => LibraryJson::Botocore,
+            Library::Aiohttp => LibraryJson::Aiohttp,
+            Library::Urllib3 => LibraryJson::Urllib3,
+        }
+    }
 }
 
 /// What became of one certificate `reapply` considered.

@@ -317,6 +317,14 @@ pub fn gcloud_root_of(path: &Path) -> Option<&Path> {
 /// the user running certpatch or by root (a file another user can write must not steer
 /// what certpatch tells root), at most 1 MiB.
 fn read_config(path: &Path) -> Option<String> {
+    let file = open_config(path)?;
+    let mut text = String::new();
+    file.take(1 << 20).read_to_string(&mut text).ok()?;
+    Some(text)
+}
+
+#[cfg(unix)]
+fn open_config(path: &Path) -> Option<std::fs::File> {
     use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
     let file = std::fs::OpenOptions::new()
         .read(true)
@@ -324,14 +332,20 @@ fn read_config(path: &Path) -> Option<String> {
         .open(path)
         .ok()?;
     let meta = file.metadata().ok()?;
-    // SAFETY: geteuid has no preconditions.
-    let me = unsafe { libc::geteuid() };
+    let me = super::account::me();
     if !meta.is_file() || (meta.uid() != me && meta.uid() != 0) {
         return None;
     }
-    let mut text = String::new();
-    file.take(1 << 20).read_to_string(&mut text).ok()?;
-    Some(text)
+    Some(file)
+}
+
+#[cfg(not(unix))]
+fn open_config(path: &Path) -> Option<std::fs::File> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    std::fs::File::open(path).ok()
 }
 
 /// `key` in `[section]` of an INI text (gcloud's properties files), trimmed, non-empty.

@@ -130,6 +130,7 @@
 pub mod account;
 mod active;
 pub mod apps;
+pub mod clients;
 mod collect;
 pub mod host;
 pub mod interpreter;
@@ -389,6 +390,19 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
         sources::Place::Walk(dir, depth) => walk::walk(c, dir, source, Some(*depth)),
         sources::Place::App(root, app) => {
             if !c.first_visit(root) {
+                return;
+            }
+            // Like an environment found by itself: an install folder in other hands than
+            // root's and this user's is no implicit target (its bundles can still be
+            // named with --bundle, and its Python is only ever run as its owner).
+            if let Some(why) = trust::implicit_environment_refusal(root) {
+                c.note(
+                    Some(root),
+                    format!(
+                        "{}'s install folder is not searched: {why}; or name its bundles with --bundle",
+                        apps::Program::from(*app)
+                    ),
+                );
                 return;
             }
             for (rel, kind) in apps::fixed_places(*app) {
@@ -990,6 +1004,41 @@ mod tests {
                 ("usr/local/aws-cli/v2/current/dist/awscli/botocore/cacert.pem".into(), "botocore", Some("aws")),
             ]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    #[cfg_attr(
+        feature = "no-root-tests",
+        ignore = "needs root (chown); left out by --features no-root-tests"
+    )]
+    fn an_application_folder_of_another_user_is_no_implicit_target() {
+        assert_eq!(
+            rustix::process::geteuid().as_raw(),
+            0,
+            "this test needs root (it gives folders to another uid); run it as root, or build with `--features no-root-tests` to leave it out"
+        );
+        let m = Machine::new();
+        let sdk = m.sys.join("opt/google-cloud-sdk");
+        mkdirs(&sdk.join("bin"));
+        mkdirs(&sdk.join("lib"));
+        std::fs::write(sdk.join("lib/gcloud.py"), "").unwrap();
+        write_bundle(&sdk.join("lib/third_party/certifi/cacert.pem"), 3);
+        std::os::unix::fs::chown(&sdk, Some(4242), Some(4242)).unwrap();
+        let found = find_all(&m.host(&[]), &[], &[]);
+        assert!(found.bundles.is_empty(), "{:?}", found.bundles);
+        assert!(
+            found.notes.iter().any(|n| n
+                .message
+                .contains("gcloud's install folder is not searched")
+                && n.message.contains("owned by uid 4242")),
+            "{:?}",
+            found.notes
+        );
+        // Root's own install is searched.
+        std::os::unix::fs::chown(&sdk, Some(0), Some(0)).unwrap();
+        let found = find_all(&m.host(&[]), &[], &[]);
+        assert_eq!(found.bundles.len(), 1, "{:?}", found.notes);
     }
 
     #[test]

@@ -111,7 +111,26 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                 p.warn(escape(e));
             }
         }
+        // Which installed libraries this bundle reaches, and which beside it it does not.
+        let used_by = discover::clients::users_of(&b.path, b.kind);
+        let ssl_defaults = discover::clients::ssl_default_users(&b.path, b.kind);
+        if ctx.verbose {
+            if !used_by.is_empty() {
+                p.line(format!("      used by {}", join(&used_by)));
+            }
+            if !ssl_defaults.is_empty() {
+                p.line(p.tone(
+                    Tone::Dim,
+                    &format!(
+                        "      not by {}: they trust the ssl module's default paths (the system store, SSL_CERT_FILE), not this bundle",
+                        join(&ssl_defaults)
+                    ),
+                ));
+            }
+        }
         let mut item = bundle_json(b, summaries[i].as_ref().ok(), ignored_by);
+        item.used_by = used_by.into_iter().map(Into::into).collect();
+        item.ssl_defaults = ssl_defaults.into_iter().map(Into::into).collect();
         if let Err(e) = &summaries[i] {
             item.error = Some(e.clone());
         }
@@ -190,6 +209,14 @@ fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
     })
 }
 
+fn join(libraries: &[discover::clients::Library]) -> String {
+    libraries
+        .iter()
+        .map(|l| l.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The kind, with the program the bundle serves (`certifi/gcloud`).
 fn kind_label(b: &FoundBundle) -> String {
     match b.serves {
@@ -213,6 +240,8 @@ fn bundle_json<'a>(
         path: path_json(&b.path),
         serves: b.serves.map(Into::into),
         source: b.source.as_str(),
+        ssl_defaults: Vec::new(),
+        used_by: Vec::new(),
         via: b.source.to_string(),
     }
 }
