@@ -454,6 +454,61 @@ mod tests {
     }
 
     #[test]
+    fn applications_own_settings_are_findings_on_their_bundles() {
+        let t = tempfile::tempdir().unwrap();
+        let mk = |rel: &str| {
+            let p = t.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "x").unwrap();
+            p
+        };
+        // The Azure CLI's certifi: REQUESTS_CA_BUNDLE is its documented setting.
+        let az = mk("opt/az/lib/python3.12/site-packages/certifi/cacert.pem");
+        mk("opt/az/lib/python3.12/site-packages/azure/cli/__main__.py");
+        let host = Host::for_tests(t.path(), &[("REQUESTS_CA_BUNDLE", "/corp.pem")], t.path());
+        let f = findings(&host, &az, Kind::Certifi, None);
+        let clients: Vec<&str> = f.iter().map(|f| f.client).collect();
+        assert_eq!(clients, ["requests", "az"], "{f:?}");
+        assert!(f[1].fix.contains("Azure CLI's documented setting"), "{f:?}");
+        // The AWS CLI v2's botocore: AWS_CA_BUNDLE, named as the better fix.
+        let aws = mk("aws-cli/v2/current/dist/awscli/botocore/cacert.pem");
+        mk("aws-cli/v2/current/dist/aws");
+        let host = Host::for_tests(t.path(), &[("AWS_CA_BUNDLE", "/corp.pem")], t.path());
+        let f = findings(&host, &aws, Kind::Botocore, None);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].client, f[0].setting.as_str()),
+            ("aws", "AWS_CA_BUNDLE")
+        );
+        assert!(f[0].fix.contains("survives their upgrades"), "{f:?}");
+        // grpcio's roots and httplib2's own bundle, each with its variable only.
+        let roots = mk("v/lib/python3.12/site-packages/grpc/_cython/_credentials/roots.pem");
+        let h2 = mk("v/lib/python3.12/site-packages/httplib2/cacerts.txt");
+        let host = Host::for_tests(
+            t.path(),
+            &[
+                ("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "/corp.pem"),
+                ("HTTPLIB2_CA_CERTS", "/corp.pem"),
+            ],
+            t.path(),
+        );
+        let f = findings(&host, &roots, Kind::Grpcio, None);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].client, "grpc");
+        let f = findings(&host, &h2, Kind::Httplib2, None);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].client, "httplib2");
+        // A variable naming the patched bundle itself is no problem.
+        let same = roots.display().to_string();
+        let host = Host::for_tests(
+            t.path(),
+            &[("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", same.as_str())],
+            t.path(),
+        );
+        assert!(findings(&host, &roots, Kind::Grpcio, None).is_empty());
+    }
+
+    #[test]
     fn pip_cert_displaces_the_vendored_bundle_only_before_pip_24_2() {
         let t = tempfile::tempdir().unwrap();
         let b = pip_bundle(t.path(), "python3.11");

@@ -1907,3 +1907,93 @@ fn application_bundles_are_found_by_default_and_named() {
     assert_file_is(&gcloud, &before, "remove gives back gcloud's bundle");
     guard.check();
 }
+
+/// An SDK update replaces gcloud's bundles and drops a patch: the SDK's version (its
+/// `VERSION` file) is recorded with the patch, as certifi's is, and `status` says the patch
+/// was lost to the google-cloud-sdk upgrade.
+#[test]
+fn status_notices_an_sdk_upgrade_that_dropped_the_patch() {
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let sdk = m.host_root().join("usr/lib/google-cloud-sdk");
+    write(&sdk.join("lib/gcloud.py"), b"");
+    fs::create_dir_all(sdk.join("bin")).unwrap();
+    write(&sdk.join("VERSION"), b"528.0.0\n");
+    let bundle = sdk.join("lib/third_party/certifi/cacert.pem");
+    write(&bundle, &certifi_bytes());
+    let out = m.run(
+        &[
+            "add",
+            &s(&gen("int-good.pem")),
+            "--bundle",
+            &s(&bundle),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &[],
+    );
+    assert_exit(&out, 0, "add --bundle gcloud's certifi");
+    let out = m.run(&["status", "--json", "--bundle", &s(&bundle)], &[]);
+    let v = json(&out);
+    assert_eq!(
+        v["bundles"][0]["package"]["package"], "google-cloud-sdk",
+        "{v:#}"
+    );
+    assert_eq!(v["bundles"][0]["package"]["version"], "528.0.0", "{v:#}");
+
+    // The update: a new VERSION, the SDK's own bundle back.
+    write(&sdk.join("VERSION"), b"529.0.0\n");
+    write(&bundle, &certifi_bytes());
+    let out = m.run(&["status", "--json", "--bundle", &s(&bundle)], &[]);
+    assert_exit(&out, 1, "status after the SDK update");
+    let v = json(&out);
+    let lost = v["bundles"][0]["lost"][0].to_string();
+    assert!(
+        lost.contains("upgraded") && lost.contains("google-cloud-sdk"),
+        "{v:#}"
+    );
+    assert!(
+        lost.contains("528.0.0") && lost.contains("529.0.0"),
+        "{v:#}"
+    );
+    guard.check();
+}
+
+/// `find -v` (and `find --json`) say which installed libraries use a bundle and which
+/// beside it do not: requests and httplib2 (certifi installed) use certifi's, gRPC clients
+/// grpcio's roots, pip its copy; aiohttp trusts the ssl module's default paths.
+#[test]
+fn find_names_the_libraries_each_bundle_reaches() {
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let venv = m.home().join("proj/.venv");
+    let sp = venv.join("lib/python3.12/site-packages");
+    write(&venv.join("pyvenv.cfg"), b"home = /usr/bin\n");
+    let certifi = sp.join("certifi/cacert.pem");
+    write(&certifi, &certifi_bytes());
+    let roots = sp.join("grpc/_cython/_credentials/roots.pem");
+    write(&roots, &certifi_bytes());
+    for pkg in ["requests", "httplib2", "aiohttp"] {
+        write(&sp.join(pkg).join("__init__.py"), b"");
+    }
+    let items = m.find_json(&["--root", &s(&m.home())], &[]);
+    let c = item(&items, &certifi);
+    assert_eq!(
+        c["used_by"],
+        serde_json::json!(["requests", "httplib2"]),
+        "{c:#}"
+    );
+    assert_eq!(c["ssl_defaults"], serde_json::json!(["aiohttp"]), "{c:#}");
+    let r = item(&items, &roots);
+    assert_eq!(r["kind"], "grpcio", "{r:#}");
+    assert_eq!(r["serves"], "grpcio", "{r:#}");
+    assert_eq!(r["used_by"], serde_json::json!(["grpcio"]), "{r:#}");
+    let out = m.run(&["find", "-v", "--root", &s(&m.home())], &[]);
+    let text = stdout(&out);
+    assert!(text.contains("used by requests, httplib2"), "{text}");
+    assert!(text.contains("not by aiohttp"), "{text}");
+    assert!(text.contains("used by grpcio"), "{text}");
+    let out = m.run(&["find", "--root", &s(&m.home())], &[]);
+    assert!(!stdout(&out).contains("used by"), "only with -v");
+    guard.check();
+}

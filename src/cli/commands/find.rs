@@ -41,6 +41,14 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     let summaries = summarize(&found.bundles);
     let overrides = discover::overrides(&ctx.host);
 
+    // The kind column: 13 wide, wider for a label that names a program (`pip-vendored/gcloud`).
+    let width = found
+        .bundles
+        .iter()
+        .map(|b| kind_label(b).len())
+        .max()
+        .unwrap_or(0)
+        .max(13);
     let mut items = Vec::new();
     let mut last_env: Option<Option<&Path>> = None;
     let mut sorted: Vec<usize> = (0..found.bundles.len()).collect();
@@ -93,7 +101,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                     )
                 };
                 p.line(format!(
-                    "  {:<13} {:>4} certs  {}  {}",
+                    "  {:<width$} {:>4} certs  {}  {}",
                     kind_label(b),
                     s.certificates,
                     path_text(&b.path),
@@ -102,7 +110,7 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
             }
             Err(e) => {
                 p.line(format!(
-                    "  {:<13} {:>4}        {}  {}",
+                    "  {:<width$} {:>4}        {}  {}",
                     kind_label(b),
                     "?",
                     path_text(&b.path),
