@@ -266,6 +266,9 @@ impl RemovedRootJson {
 pub struct StatusJson<'a> {
     pub path: &'a Path,
     pub kind: Option<&'static str>,
+    /// The program the bundle serves (absent when it is just its environment's Python).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serves: Option<ProgramJson>,
     pub environment: Option<&'a Path>,
     pub package: Option<&'a Provenance>,
     pub record: Option<RecordedJson<'a>>,
@@ -282,6 +285,7 @@ impl<'a> From<&'a BundleStatus> for StatusJson<'a> {
         StatusJson {
             path: &s.path,
             kind: s.kind,
+            serves: s.serves.map(Into::into),
             environment: s.environment.as_deref(),
             package: s.package.as_ref(),
             record: s.record.as_ref().map(Into::into),

@@ -1940,6 +1940,7 @@ fn status_notices_an_sdk_upgrade_that_dropped_the_patch() {
         "{v:#}"
     );
     assert_eq!(v["bundles"][0]["package"]["version"], "528.0.0", "{v:#}");
+    assert_eq!(v["bundles"][0]["serves"], "gcloud", "{v:#}");
 
     // The update: a new VERSION, the SDK's own bundle back.
     write(&sdk.join("VERSION"), b"529.0.0\n");
