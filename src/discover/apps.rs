@@ -88,6 +88,20 @@ impl App {
     }
 }
 
+/// The application whose install folder `dir` is, judged while walking a `--root` from
+/// its listing's `names` first (one probe, and only in a folder with a `lib` or `awscli`
+/// entry): gcloud and the AWS CLI v2, whose bundles sit outside any Python environment.
+/// (The Azure CLI's folder is a Python install, probed as one.)
+pub fn app_at(dir: &Path, names: &[&str]) -> Option<App> {
+    if names.contains(&"lib") && App::Gcloud.is_root(dir) {
+        return Some(App::Gcloud);
+    }
+    if names.contains(&"awscli") && is_aws_dist(dir) {
+        return Some(App::Aws);
+    }
+    None
+}
+
 /// A site-packages folder holding the Azure CLI.
 fn is_az_site(sp: &Path) -> bool {
     join_rel(sp, "azure/cli/__main__.py").is_file()
@@ -240,7 +254,9 @@ pub fn inner_envs(app: App, root: &Path) -> Vec<PathBuf> {
 /// gcloud, az or aws for a bundle inside their install folders (judged by what sits in its
 /// parent folders), else grpcio or httplib2 for their own bundles.
 pub fn serves(path: &Path, kind: Kind) -> Option<Program> {
-    for dir in path.ancestors().skip(1) {
+    // The deepest fixed place is 9 folders below its install folder (gcloud's bundled
+    // Python's grpcio roots): no need to look further up.
+    for dir in path.ancestors().skip(1).take(10) {
         if dir.as_os_str().is_empty() || dir.parent().is_none() {
             break;
         }

@@ -405,12 +405,7 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
                 );
                 return;
             }
-            for (rel, kind) in apps::fixed_places(*app) {
-                let p = host::join_rel(root, rel);
-                if std::fs::symlink_metadata(&p).is_ok() {
-                    c.candidate(&p, *kind, Some(root), source);
-                }
-            }
+            app_places(c, root, *app, source);
             for env in apps::inner_envs(*app, root) {
                 if env == *root {
                     c.probe(root, source);
@@ -425,6 +420,17 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
             }
             None => interpreter::collect(c, exe, source),
         },
+    }
+}
+
+/// The bundles at an application's fixed places in its install folder `root` (nothing is
+/// walked there), each of the application's environment: its owner's.
+pub(crate) fn app_places(c: &mut Collector<'_>, root: &Path, app: apps::App, source: &Source) {
+    for (rel, kind) in apps::fixed_places(app) {
+        let p = host::join_rel(root, rel);
+        if std::fs::symlink_metadata(&p).is_ok() {
+            c.candidate(&p, *kind, Some(root), source);
+        }
     }
 }
 

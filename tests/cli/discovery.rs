@@ -1873,6 +1873,32 @@ fn application_bundles_are_found_by_default_and_named() {
     let text = stdout(&out);
     let line = text.lines().find(|l| l.contains(&s(&gcloud))).unwrap();
     assert!(line.contains("certifi/gcloud"), "{line}");
+    // `--root` on the SDK's folder says the same, and reaches httplib2's `cacerts.txt` in
+    // `third_party` (named like no other bundle); a test server's CA in a vendored urllib3
+    // is still no bundle.
+    let h2 = sdk.join("lib/third_party/httplib2/python3/httplib2/cacerts.txt");
+    write(&h2, &certifi_bytes());
+    let dummy = sdk.join("lib/third_party/urllib3/dummyserver/certs/cacert.pem");
+    write(&dummy, &read(gen("test-root.pem")));
+    let items = m.find_json(&["--root", &s(&sdk)], &[]);
+    let g = item(&items, &gcloud);
+    assert_eq!(
+        (&g["kind"], &g["serves"]),
+        (&json!("certifi"), &json!("gcloud")),
+        "{g:#}"
+    );
+    let h = item(&items, &h2);
+    assert_eq!(
+        (&h["kind"], &h["serves"]),
+        (&json!("httplib2"), &json!("gcloud")),
+        "{h:#}"
+    );
+    assert!(
+        !items
+            .iter()
+            .any(|i| i["path"].as_str() == Some(s(&dummy).as_str())),
+        "{items:#?}"
+    );
 
     // Their own settings make a patch useless, and are named as the better fix.
     let out = m.run(&["find"], &[("AWS_CA_BUNDLE", "/corp/aws.pem")]);
