@@ -62,6 +62,26 @@ impl std::fmt::Display for Program {
     }
 }
 
+impl Program {
+    /// What to tell someone who patches a bundle this program carries inside its install
+    /// folder: an update of the program replaces the bundle and drops the patch, and the
+    /// program's own setting, which survives updates, is the better fix.
+    pub fn own_setting_advice(self) -> Option<&'static str> {
+        match self {
+            Program::Gcloud => Some(
+                "a Google Cloud SDK update replaces gcloud's bundles and drops this patch (`certpatch status` will say so, `certpatch reapply` puts it back); gcloud's own setting survives updates and is the better fix: `gcloud config set core/custom_ca_certs_file FILE`, with FILE a bundle that holds the certificate",
+            ),
+            Program::Az => Some(
+                "an Azure CLI update replaces its bundle and drops this patch (`certpatch status` will say so, `certpatch reapply` puts it back); the Azure CLI's documented setting survives updates and is the better fix: REQUESTS_CA_BUNDLE=FILE, with FILE a bundle that holds the certificate",
+            ),
+            Program::Aws => Some(
+                "an AWS CLI update replaces its bundles and drops this patch (`certpatch status` will say so, `certpatch reapply` puts it back); the AWS tools' own setting survives updates and is the better fix: AWS_CA_BUNDLE=FILE (or `ca_bundle = FILE` in ~/.aws/config), with FILE a bundle that holds the certificate",
+            ),
+            Program::Grpcio | Program::Httplib2 => None,
+        }
+    }
+}
+
 impl From<App> for Program {
     fn from(app: App) -> Program {
         match app {

@@ -312,7 +312,9 @@ fn application_findings(
             });
         }
     }
-    if serves == Some(Program::Gcloud) {
+    // gcloud's HTTP and gRPC layers read the setting; the pip of its bundled Python
+    // (which `gcloud components` may run) does not.
+    if serves == Some(Program::Gcloud) && kind != Kind::PipVendored {
         let root = super::apps::gcloud_root_of(bundle);
         if let Some((setting, value)) = super::apps::gcloud_custom_ca(host, root) {
             let names_it = std::fs::canonicalize(&value)

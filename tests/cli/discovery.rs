@@ -1920,6 +1920,10 @@ fn application_bundles_are_found_by_default_and_named() {
     );
     assert_exit(&out, 0, "add --bundle gcloud's certifi");
     let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("gcloud's own setting survives updates and is the better fix: `gcloud config set core/custom_ca_certs_file FILE`"),
+        "{all}"
+    );
     assert!(all.contains("core/custom_ca_certs_file in"), "{all}");
     assert!(
         all.contains("gcloud's own setting is the better fix"),
