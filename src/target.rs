@@ -109,11 +109,20 @@ impl Target {
         }
     }
 
-    /// `PATH (certifi, found via …)`
+    /// The program the bundle serves, when it is not just its environment's Python
+    /// ([`discover::serves`]).
+    pub fn serves(&self) -> Option<discover::Program> {
+        discover::serves(&self.path, self.kind?)
+    }
+
+    /// `PATH (certifi, serves gcloud, found via …)`
     pub fn describe(&self) -> String {
         let mut extra = Vec::new();
         if let Some(kind) = self.kind {
             extra.push(kind.as_str().to_string());
+        }
+        if let Some(app) = self.serves() {
+            extra.push(format!("serves {app}"));
         }
         extra.push(self.via.clone());
         format!("{} ({})", path_text(&self.path), extra.join(", "))

@@ -17,7 +17,8 @@ use serde::Serialize;
 
 use crate::accept::validate::{Decision, Finding as RuleFinding, Verdict};
 use crate::bundle::Patch;
-use crate::discover::{Finding, Override};
+use crate::discover::clients::Library;
+use crate::discover::{Finding, Override, Program};
 use crate::health::{BundleStatus, Expiring, How, Lost, Present, State};
 use crate::net::aia::Attempt;
 use crate::net::issuers::Found;
@@ -265,6 +266,9 @@ impl RemovedRootJson {
 pub struct StatusJson<'a> {
     pub path: &'a Path,
     pub kind: Option<&'static str>,
+    /// The program the bundle serves (absent when it is just its environment's Python).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serves: Option<ProgramJson>,
     pub environment: Option<&'a Path>,
     pub package: Option<&'a Provenance>,
     pub record: Option<RecordedJson<'a>>,
@@ -281,6 +285,7 @@ impl<'a> From<&'a BundleStatus> for StatusJson<'a> {
         StatusJson {
             path: &s.path,
             kind: s.kind,
+            serves: s.serves.map(Into::into),
             environment: s.environment.as_deref(),
             package: s.package.as_ref(),
             record: s.record.as_ref().map(Into::into),
@@ -718,6 +723,8 @@ pub struct ListEntry<'a> {
     pub lost: Vec<LostPatchJson>,
     pub patches: Vec<PatchJson>,
     pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serves: Option<ProgramJson>,
     pub source: &'static str,
     pub via: &'a str,
 }
@@ -1001,8 +1008,47 @@ pub struct FindEntry<'a> {
     pub kind: &'static str,
     pub patches: Option<Vec<PatchJson>>,
     pub path: String,
+    /// The program the bundle serves, when it is not just its environment's Python.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serves: Option<ProgramJson>,
     pub source: &'static str,
+    /// Installed libraries beside it that verify against the ssl module's default paths,
+    /// not this bundle (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ssl_defaults: Vec<LibraryJson>,
+    /// Installed libraries that verify against this bundle (absent when none is known).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<LibraryJson>,
     pub via: String,
+}
+
+/// A client library in `find --json` (`used_by`, `ssl_defaults`).
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LibraryJson {
+    Requests,
+    Httpx,
+    Httplib2,
+    Pip,
+    Grpcio,
+    Botocore,
+    Aiohttp,
+    Urllib3,
+}
+
+impl From<Library> for LibraryJson {
+    fn from(l: Library) -> Self {
+        match l {
+            Library::Requests => LibraryJson::Requests,
+            Library::Httpx => LibraryJson::Httpx,
+            Library::Httplib2 => LibraryJson::Httplib2,
+            Library::Pip => LibraryJson::Pip,
+            Library::Grpcio => LibraryJson::Grpcio,
+            Library::Botocore => LibraryJson::Botocore,
+            Library::Aiohttp => LibraryJson::Aiohttp,
+            Library::Urllib3 => LibraryJson::Urllib3,
+        }
+    }
 }
 
 /// What became of one certificate `reapply` considered.
@@ -1168,8 +1214,37 @@ pub struct TargetJson<'a> {
     pub environment: Option<String>,
     pub kind: Option<&'static str>,
     pub path: String,
+    /// The program the bundle serves, when it is not just its environment's Python
+    /// (absent then).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub serves: Option<ProgramJson>,
     pub source: &'static str,
     pub via: &'a str,
+}
+
+/// The program a bundle serves (`serves`): an application (`gcloud`, `az`, `aws`) whose
+/// install folder holds it, or a client library whose own roots it is (`grpcio`,
+/// `httplib2`).
+#[derive(Serialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProgramJson {
+    Gcloud,
+    Az,
+    Aws,
+    Grpcio,
+    Httplib2,
+}
+
+impl From<Program> for ProgramJson {
+    fn from(p: Program) -> Self {
+        match p {
+            Program::Gcloud => ProgramJson::Gcloud,
+            Program::Az => ProgramJson::Az,
+            Program::Aws => ProgramJson::Aws,
+            Program::Grpcio => ProgramJson::Grpcio,
+            Program::Httplib2 => ProgramJson::Httplib2,
+        }
+    }
 }
 
 impl<'a> From<&'a Target> for TargetJson<'a> {
@@ -1178,6 +1253,7 @@ impl<'a> From<&'a Target> for TargetJson<'a> {
             environment: t.environment.as_deref().map(path_json),
             kind: t.kind.map(|k| k.as_str()),
             path: path_json(&t.path),
+            serves: t.serves().map(Into::into),
             source: t.source,
             via: &t.via,
         }

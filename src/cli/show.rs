@@ -523,6 +523,10 @@ pub fn report_findings(ctx: &Context, findings: &[(std::path::PathBuf, crate::di
                 .unwrap_or_default(),
             path,
         ));
+        // An application's own setting survives its upgrades, a patch does not: say so.
+        if matches!(f.client, "gcloud" | "aws" | "az") {
+            ctx.printer.hint(escape(&f.fix));
+        }
     }
     if !findings.is_empty() {
         ctx.printer.hint(

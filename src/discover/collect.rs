@@ -161,11 +161,13 @@ impl<'h> Collector<'h> {
             ))
         };
         let python_version = layout_version(&real);
+        let serves = super::apps::serves(&real, kind);
         let found = FoundBundle {
             path: real,
             kind,
             environment: env.map(canonical),
             source: source.clone(),
+            serves,
             interpreter: None,
             python_version,
             refusal,
@@ -211,7 +213,7 @@ impl<'h> Collector<'h> {
 
     /// A `cacert.pem` met outside any known place (while walking a root).
     pub(crate) fn loose_file(&mut self, path: &Path, source: &Source) {
-        let kind = Kind::of_path(path);
+        let kind = super::apps::kind_of(path);
         if kind.always_a_bundle() || looks_like_bundle(path) {
             self.candidate(path, kind, None, source);
         }

@@ -79,6 +79,14 @@ pub mod vars {
     pub const SSL_CERT_DIR: &str = "SSL_CERT_DIR";
     /// pip's `--cert`.
     pub const PIP_CERT: &str = "PIP_CERT";
+    /// gRPC's roots file, instead of grpcio's `roots.pem`.
+    pub const GRPC_DEFAULT_SSL_ROOTS_FILE_PATH: &str = "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH";
+    /// httplib2's bundle, instead of certifi's or its own `cacerts.txt`.
+    pub const HTTPLIB2_CA_CERTS: &str = "HTTPLIB2_CA_CERTS";
+    /// botocore's (and the AWS CLI's) bundle, instead of its `cacert.pem`.
+    pub const AWS_CA_BUNDLE: &str = "AWS_CA_BUNDLE";
+    /// gcloud's `core/custom_ca_certs_file`, as a variable.
+    pub const CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE: &str = "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE";
 
     /// Variables removed from an interpreter's environment when it is asked
     /// where its bundles are: they change nothing in `certifi.where()`, but

@@ -16,6 +16,12 @@ use super::host::Host;
 /// The file name every bundle discovery looks for.
 pub const BUNDLE_NAME: &str = "cacert.pem";
 
+/// grpcio's roots file name (`grpc/_cython/_credentials/roots.pem`).
+pub const GRPC_ROOTS: &str = "roots.pem";
+
+/// httplib2's bundle file name (`httplib2/cacerts.txt`).
+pub const HTTPLIB2_CERTS: &str = "cacerts.txt";
+
 /// What a bundle is, from where it sits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
@@ -31,6 +37,12 @@ pub enum Kind {
     Conda,
     /// `<site-packages>/botocore/cacert.pem`: the AWS SDK's copy.
     Botocore,
+    /// `<site-packages>/grpc/_cython/_credentials/roots.pem`: grpcio's own roots, used by
+    /// every gRPC client unless `GRPC_DEFAULT_SSL_ROOTS_FILE_PATH` is set.
+    Grpcio,
+    /// `<site-packages>/httplib2/cacerts.txt`: httplib2's own bundle, used when certifi
+    /// is not installed, unless `HTTPLIB2_CA_CERTS` is set.
+    Httplib2,
     /// Any other vendored copy: `<pkg>/_vendor/certifi/cacert.pem`,
     /// `<pkg>/vendored/certifi/cacert.pem`, `<pkg>/cacert.pem`, … Only a
     /// file that [`looks_like_bundle`].
@@ -45,6 +57,8 @@ impl Kind {
             Kind::PipVendored => "pip-vendored",
             Kind::Conda => "conda",
             Kind::Botocore => "botocore",
+            Kind::Grpcio => "grpcio",
+            Kind::Httplib2 => "httplib2",
             Kind::Other => "other",
         }
     }
@@ -64,6 +78,21 @@ impl Kind {
                 ""
             }
         };
+        if at(0) == GRPC_ROOTS {
+            let grpc = at(1) == "_credentials" && at(2) == "_cython" && at(3) == "grpc";
+            return if grpc && is_site_dir(at(4)) {
+                Kind::Grpcio
+            } else {
+                Kind::Other
+            };
+        }
+        if at(0) == HTTPLIB2_CERTS {
+            return if at(1) == "httplib2" && is_site_dir(at(2)) {
+                Kind::Httplib2
+            } else {
+                Kind::Other
+            };
+        }
         if at(0) != BUNDLE_NAME {
             return Kind::Other;
         }
@@ -306,6 +335,13 @@ mod tests {
         assert_eq!(k("/x/certifi/cacert.pem".into()), Kind::Other);
         assert_eq!(k("/x/ssl/cacert.pem".into()), Kind::Other);
         assert_eq!(k(format!("{sp}/certifi/core.py")), Kind::Other);
+        assert_eq!(
+            k(format!("{sp}/grpc/_cython/_credentials/roots.pem")),
+            Kind::Grpcio
+        );
+        assert_eq!(k("/x/_credentials/roots.pem".into()), Kind::Other);
+        assert_eq!(k(format!("{sp}/httplib2/cacerts.txt")), Kind::Httplib2);
+        assert_eq!(k(format!("{sp}/boto/cacerts.txt")), Kind::Other);
     }
 
     #[test]

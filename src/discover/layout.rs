@@ -168,10 +168,12 @@ const VENDORED_PLACES: [&str; 10] = [
 ];
 
 /// Packages whose bundle has a kind of its own (probed first).
-const KNOWN_PLACES: [(&str, Kind); 3] = [
+const KNOWN_PLACES: [(&str, Kind); 5] = [
     ("certifi/cacert.pem", Kind::Certifi),
     ("pip/_vendor/certifi/cacert.pem", Kind::PipVendored),
     ("botocore/cacert.pem", Kind::Botocore),
+    ("grpc/_cython/_credentials/roots.pem", Kind::Grpcio),
+    ("httplib2/cacerts.txt", Kind::Httplib2),
 ];
 
 /// Something other than a folder at a known bundle place: a file, or a FIFO or device
@@ -198,7 +200,7 @@ pub fn probe_site_packages(sp: &Path) -> Vec<Candidate> {
     for (name, pkg, is_dir) in list_typed(sp) {
         if matches!(
             name.as_str(),
-            "certifi" | "pip" | "botocore" | "__pycache__"
+            "certifi" | "pip" | "botocore" | "grpc" | "httplib2" | "__pycache__"
         ) || name.starts_with('.')
             || name.ends_with(".dist-info")
             || name.ends_with(".egg-info")
@@ -369,6 +371,8 @@ mod tests {
         write_bundle(&sp.join("awspkg/_vendor/certifi/cacert.pem"), 3);
         write_bundle(&sp.join("sdk/vendored/certifi/cacert.pem"), 3);
         write_bundle(&sp.join("websocket/cacert.pem"), 2);
+        write_bundle(&sp.join("grpc/_cython/_credentials/roots.pem"), 4);
+        write_bundle(&sp.join("httplib2/cacerts.txt"), 4);
         // a lone test certificate is not a bundle
         write_bundle(&sp.join("tests_pkg/cacert.pem"), 1);
         // deeper than the known places: not probed
@@ -387,6 +391,11 @@ mod tests {
                     Kind::PipVendored
                 ),
                 ("botocore/cacert.pem".to_string(), Kind::Botocore),
+                (
+                    "grpc/_cython/_credentials/roots.pem".to_string(),
+                    Kind::Grpcio
+                ),
+                ("httplib2/cacerts.txt".to_string(), Kind::Httplib2),
                 ("awspkg/_vendor/certifi/cacert.pem".to_string(), Kind::Other),
                 ("sdk/vendored/certifi/cacert.pem".to_string(), Kind::Other),
                 ("websocket/cacert.pem".to_string(), Kind::Other),

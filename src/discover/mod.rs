@@ -129,6 +129,8 @@
 
 pub mod account;
 mod active;
+pub mod apps;
+pub mod clients;
 mod collect;
 pub mod host;
 pub mod interpreter;
@@ -146,6 +148,7 @@ mod walk;
 use std::path::{Path, PathBuf};
 
 pub use active::{active_environment, Environment};
+pub use apps::{serves, Program};
 pub use collect::at_least_3_13;
 pub use host::Host;
 pub use kinds::Kind;
@@ -166,6 +169,9 @@ pub struct FoundBundle {
     pub environment: Option<PathBuf>,
     /// How it was found.
     pub source: Source,
+    /// The program it serves when that is not just its environment's Python: `gcloud`,
+    /// `az`, `aws` (inside their install folders), `grpcio`, `httplib2` ([`serves`]).
+    pub serves: Option<Program>,
     /// The interpreter that uses it, when discovery knows one (`--python`, `--env`, the
     /// active environment): the bundle must load in it before certpatch installs a change.
     pub interpreter: Option<PathBuf>,
@@ -382,12 +388,49 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
         }
         sources::Place::Site(sp, env) => c.site(sp, env, source),
         sources::Place::Walk(dir, depth) => walk::walk(c, dir, source, Some(*depth)),
+        sources::Place::App(root, app) => {
+            if !c.first_visit(root) {
+                return;
+            }
+            // Like an environment found by itself: an install folder in other hands than
+            // root's and this user's is no implicit target (its bundles can still be
+            // named with --bundle, and its Python is only ever run as its owner).
+            if let Some(why) = trust::implicit_environment_refusal(root) {
+                c.note(
+                    Some(root),
+                    format!(
+                        "{}'s install folder is not searched: {why}; or name its bundles with --bundle",
+                        apps::Program::from(*app)
+                    ),
+                );
+                return;
+            }
+            app_places(c, root, *app, source);
+            for env in apps::inner_envs(*app, root) {
+                if env == *root {
+                    c.probe(root, source);
+                } else {
+                    c.env(&env, source);
+                }
+            }
+        }
         sources::Place::Interpreter(exe) => match layout::prefix_of_exe(exe) {
             Some(root) => {
                 c.env(&root, source);
             }
             None => interpreter::collect(c, exe, source),
         },
+    }
+}
+
+/// The bundles at an application's fixed places in its install folder `root` (nothing is
+/// walked there), each of the application's environment: its owner's.
+pub(crate) fn app_places(c: &mut Collector<'_>, root: &Path, app: apps::App, source: &Source) {
+    for (rel, kind) in apps::fixed_places(app) {
+        let p = host::join_rel(root, rel);
+        if std::fs::symlink_metadata(&p).is_ok() {
+            c.candidate(&p, *kind, Some(root), source);
+        }
     }
 }
 
@@ -447,8 +490,10 @@ pub fn named_bundle(file: &Path) -> FoundBundle {
         // a bundle somewhere under it.
         .find(|d| d.parent().is_some() && layout::recognise(d).is_some())
         .map(canonical);
+    let kind = apps::kind_of(&canonical(&file));
     FoundBundle {
-        kind: Kind::of_path(&file),
+        kind,
+        serves: apps::serves(&canonical(&file), kind),
         path: canonical(&file),
         environment,
         source: Source::BundleArg,
@@ -894,12 +939,122 @@ mod tests {
     }
 
     #[test]
+    fn application_installs_are_found_by_default_with_the_program_they_serve() {
+        let m = Machine::new();
+        // The Google Cloud SDK (Debian's package), with its bundled Python.
+        let sdk = m.sys.join("usr/lib/google-cloud-sdk");
+        std::fs::create_dir_all(sdk.join("bin")).unwrap();
+        std::fs::create_dir_all(sdk.join("lib")).unwrap();
+        std::fs::write(sdk.join("lib/gcloud.py"), "").unwrap();
+        for rel in [
+            "lib/third_party/certifi/cacert.pem",
+            "lib/third_party/botocore/cacert.pem",
+            "platform/bq/third_party/certifi/cacert.pem",
+            "platform/gsutil/third_party/certifi/certifi/cacert.pem",
+            "platform/google_appengine/lib/certifi/certifi/cacert.pem",
+            // a test server's CA in a vendored urllib3: not a bundle anyone trusts
+            "platform/gsutil/third_party/urllib3/dummyserver/certs/cacert.pem",
+        ] {
+            write_bundle(&sdk.join(rel), 3);
+        }
+        let bundled = make_install(&sdk.join("platform"), "bundledpythonunix", "3.12");
+        let bsp = bundled.join("lib/python3.12/site-packages");
+        write_bundle(&bsp.join("grpc/_cython/_credentials/roots.pem"), 3);
+        // The Azure CLI: /opt/az, a Python install with azure-cli in it.
+        let az = make_install(&m.sys.join("opt"), "az", "3.12");
+        let azsp = az.join("lib/python3.12/site-packages");
+        mkdirs(&azsp.join("azure/cli"));
+        std::fs::write(azsp.join("azure/cli/__main__.py"), "").unwrap();
+        // The AWS CLI v2: a frozen dist folder.
+        let dist = m.sys.join("usr/local/aws-cli/v2/current/dist");
+        write_bundle(&dist.join("awscli/botocore/cacert.pem"), 3);
+        write_bundle(&dist.join("certifi/cacert.pem"), 3);
+        std::fs::write(dist.join("aws"), "").unwrap();
+
+        let found = find_all(&m.host(&[]), &[], &[]);
+        let got: Vec<(String, &str, Option<&str>)> = found
+            .bundles
+            .iter()
+            .filter(|b| b.source == Source::Application)
+            .map(|b| {
+                let rel = b
+                    .path
+                    .strip_prefix(canonical_tmp(&m.sys))
+                    .unwrap()
+                    .display()
+                    .to_string();
+                (rel, b.kind.as_str(), b.serves.map(Program::name))
+            })
+            .collect();
+        let g = |rel: &str, kind: &'static str| {
+            (
+                format!("usr/lib/google-cloud-sdk/{rel}"),
+                kind,
+                Some("gcloud"),
+            )
+        };
+        assert_eq!(
+            got,
+            vec![
+                g("lib/third_party/certifi/cacert.pem", "certifi"),
+                g("lib/third_party/botocore/cacert.pem", "botocore"),
+                g("platform/bq/third_party/certifi/cacert.pem", "certifi"),
+                g("platform/gsutil/third_party/certifi/certifi/cacert.pem", "certifi"),
+                g("platform/google_appengine/lib/certifi/certifi/cacert.pem", "certifi"),
+                g("platform/bundledpythonunix/lib/python3.12/site-packages/certifi/cacert.pem", "certifi"),
+                g("platform/bundledpythonunix/lib/python3.12/site-packages/pip/_vendor/certifi/cacert.pem", "pip-vendored"),
+                g("platform/bundledpythonunix/lib/python3.12/site-packages/grpc/_cython/_credentials/roots.pem", "grpcio"),
+                ("opt/az/lib/python3.12/site-packages/certifi/cacert.pem".into(), "certifi", Some("az")),
+                ("opt/az/lib/python3.12/site-packages/pip/_vendor/certifi/cacert.pem".into(), "pip-vendored", Some("az")),
+                ("usr/local/aws-cli/v2/current/dist/certifi/cacert.pem".into(), "certifi", Some("aws")),
+                ("usr/local/aws-cli/v2/current/dist/awscli/botocore/cacert.pem".into(), "botocore", Some("aws")),
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    #[cfg_attr(
+        feature = "no-root-tests",
+        ignore = "needs root (chown); left out by --features no-root-tests"
+    )]
+    fn an_application_folder_of_another_user_is_no_implicit_target() {
+        assert_eq!(
+            rustix::process::geteuid().as_raw(),
+            0,
+            "this test needs root (it gives folders to another uid); run it as root, or build with `--features no-root-tests` to leave it out"
+        );
+        let m = Machine::new();
+        let sdk = m.sys.join("opt/google-cloud-sdk");
+        mkdirs(&sdk.join("bin"));
+        mkdirs(&sdk.join("lib"));
+        std::fs::write(sdk.join("lib/gcloud.py"), "").unwrap();
+        write_bundle(&sdk.join("lib/third_party/certifi/cacert.pem"), 3);
+        std::os::unix::fs::chown(&sdk, Some(4242), Some(4242)).unwrap();
+        let found = find_all(&m.host(&[]), &[], &[]);
+        assert!(found.bundles.is_empty(), "{:?}", found.bundles);
+        assert!(
+            found.notes.iter().any(|n| n
+                .message
+                .contains("gcloud's install folder is not searched")
+                && n.message.contains("owned by uid 4242")),
+            "{:?}",
+            found.notes
+        );
+        // Root's own install is searched.
+        std::os::unix::fs::chown(&sdk, Some(0), Some(0)).unwrap();
+        let found = find_all(&m.host(&[]), &[], &[]);
+        assert_eq!(found.bundles.len(), 1, "{:?}", found.notes);
+    }
+
+    #[test]
     fn found_names_are_kebab_case() {
         let b = FoundBundle {
             path: PathBuf::from("/e/cacert.pem"),
             kind: Kind::PipVendored,
             environment: Some(PathBuf::from("/e")),
             source: Source::VirtualEnv,
+            serves: None,
             interpreter: None,
             python_version: None,
             refusal: None,
@@ -917,6 +1072,7 @@ mod tests {
             kind: Kind::Certifi,
             environment: None,
             source: Source::Root,
+            serves: None,
             interpreter: None,
             python_version: None,
             refusal: None,

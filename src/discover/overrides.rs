@@ -33,7 +33,7 @@ pub struct Override {
 }
 
 /// Every variable, in the order they are reported, with its effect.
-pub const OVERRIDES: [(&str, &str); 5] = [
+pub const OVERRIDES: [(&str, &str); 9] = [
     (
         vars::REQUESTS_CA_BUNDLE,
         "requests uses this file instead of certifi's bundle (and so does pip before 24.2, \
@@ -62,6 +62,23 @@ pub const OVERRIDES: [(&str, &str); 5] = [
          patching pip's bundle has no effect on it; pip 24.2 and later (on Python 3.10+) add \
          this file to the system store and its vendored bundle, so a patch still works there \
          (requests, httpx and the ssl module ignore it)",
+    ),
+    (
+        vars::GRPC_DEFAULT_SSL_ROOTS_FILE_PATH,
+        "gRPC clients (grpcio) trust this file instead of grpcio's own roots.pem, so patching \
+         roots.pem has no effect on them while it is set",
+    ),
+    (
+        vars::HTTPLIB2_CA_CERTS,
+        "httplib2 trusts this file instead of certifi's bundle or its own cacerts.txt",
+    ),
+    (
+        vars::AWS_CA_BUNDLE,
+        "botocore, boto3 and the AWS CLI trust this file instead of their cacert.pem",
+    ),
+    (
+        vars::CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE,
+        "gcloud (and gsutil, bq) trust this file instead of the Google Cloud SDK's own bundles",
     ),
 ];
 
@@ -217,6 +234,19 @@ pub fn findings(host: &Host, bundle: &Path, kind: Kind, pip: Option<&str>) -> Ve
                 }
             }
         }
+        Kind::Grpcio => {
+            if let Some((setting, value)) = var(vars::GRPC_DEFAULT_SSL_ROOTS_FILE_PATH) {
+                out.push(Finding {
+                    client: "grpc",
+                    versions: None,
+                    setting: setting.to_string(),
+                    effect: format!("gRPC clients verify against {value} instead of grpcio's roots.pem, so the patch has no effect on them"),
+                    value,
+                    fix: unset(vars::GRPC_DEFAULT_SSL_ROOTS_FILE_PATH),
+                });
+            }
+        }
+        Kind::Httplib2 => {}
         Kind::Conda => {
             for name in [vars::SSL_CERT_FILE, vars::SSL_CERT_DIR] {
                 if let Some((setting, value)) = var(name) {
@@ -230,6 +260,88 @@ pub fn findings(host: &Host, bundle: &Path, kind: Kind, pip: Option<&str>) -> Ve
                     });
                 }
             }
+        }
+    }
+    out.extend(application_findings(host, bundle, kind, &var));
+    out
+}
+
+/// What makes the program a bundle serves ([`super::apps::serves`]) ignore it: httplib2's,
+/// botocore's and the AWS CLI's variables, gcloud's `core/custom_ca_certs_file`, and the
+/// Azure CLI's `REQUESTS_CA_BUNDLE` — each naming the application's own setting, which a
+/// reinstall or upgrade of the application does not drop, as the alternative to a patch.
+fn application_findings(
+    host: &Host,
+    bundle: &Path,
+    kind: Kind,
+    var: &dyn Fn(&'static str) -> Option<(&'static str, String)>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let shell = crate::x509::text::shell_path;
+    use super::apps::Program;
+    let serves = super::apps::serves(bundle, kind);
+    // httplib2 reads certifi's bundle when certifi is installed beside it.
+    let beside_httplib2 = kind == Kind::Certifi
+        && bundle
+            .parent()
+            .and_then(Path::parent)
+            .is_some_and(|sp| sp.join("httplib2").is_dir());
+    if kind == Kind::Httplib2 || beside_httplib2 {
+        if let Some((setting, value)) = var(vars::HTTPLIB2_CA_CERTS) {
+            {
+                out.push(Finding {
+                    client: "httplib2",
+                    versions: None,
+                    setting: setting.to_string(),
+                    effect: format!("httplib2 verifies against {value} instead of certifi's bundle or its own cacerts.txt, so the patch has no effect on httplib2"),
+                    value,
+                    fix: format!("unset {setting}, or point it at {}", shell(bundle)),
+                });
+            }
+        }
+    }
+    if kind == Kind::Botocore || serves == Some(Program::Aws) {
+        if let Some((setting, value)) = var(vars::AWS_CA_BUNDLE) {
+            out.push(Finding {
+                client: if serves == Some(Program::Aws) { "aws" } else { "botocore" },
+                versions: None,
+                setting: setting.to_string(),
+                effect: format!("botocore and the AWS CLI verify against {value} instead of their cacert.pem, so the patch has no effect on them"),
+                value: value.clone(),
+                fix: format!("AWS_CA_BUNDLE (or `ca_bundle` in ~/.aws/config) is the AWS tools' own setting and survives their upgrades: add the certificate to {} instead, or unset {setting} to use the patched bundle", shell(Path::new(&value))),
+            });
+        }
+    }
+    // gcloud's HTTP and gRPC layers read the setting; the pip of its bundled Python
+    // (which `gcloud components` may run) does not.
+    if serves == Some(Program::Gcloud) && kind != Kind::PipVendored {
+        let root = super::apps::gcloud_root_of(bundle);
+        if let Some((setting, value)) = super::apps::gcloud_custom_ca(host, root) {
+            let names_it = std::fs::canonicalize(&value)
+                .ok()
+                .is_some_and(|p| Some(p) == std::fs::canonicalize(bundle).ok());
+            if !names_it {
+                out.push(Finding {
+                    client: "gcloud",
+                    versions: None,
+                    setting: setting.clone(),
+                    effect: format!("gcloud (and gsutil, bq) verify against {value} instead of the Google Cloud SDK's bundles, so the patch has no effect on them"),
+                    value: value.clone(),
+                    fix: format!("gcloud's own setting is the better fix (an SDK update replaces its bundles and drops a patch): add the certificate to {} (or `gcloud config set core/custom_ca_certs_file FILE` with a bundle that holds it)", shell(Path::new(&value))),
+                });
+            }
+        }
+    }
+    if serves == Some(Program::Az) {
+        if let Some((setting, value)) = var(vars::REQUESTS_CA_BUNDLE) {
+            out.push(Finding {
+                client: "az",
+                versions: None,
+                setting: setting.to_string(),
+                effect: format!("the Azure CLI verifies against {value} instead of its certifi bundle, so the patch has no effect on az"),
+                value: value.clone(),
+                fix: format!("REQUESTS_CA_BUNDLE is the Azure CLI's documented setting and survives its upgrades: add the certificate to {} instead, or unset it to use the patched bundle", shell(Path::new(&value))),
+            });
         }
     }
     out
@@ -341,6 +453,61 @@ mod tests {
         std::fs::create_dir_all(b.parent().unwrap()).unwrap();
         std::fs::write(&b, "x").unwrap();
         b
+    }
+
+    #[test]
+    fn applications_own_settings_are_findings_on_their_bundles() {
+        let t = tempfile::tempdir().unwrap();
+        let mk = |rel: &str| {
+            let p = t.path().join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, "x").unwrap();
+            p
+        };
+        // The Azure CLI's certifi: REQUESTS_CA_BUNDLE is its documented setting.
+        let az = mk("opt/az/lib/python3.12/site-packages/certifi/cacert.pem");
+        mk("opt/az/lib/python3.12/site-packages/azure/cli/__main__.py");
+        let host = Host::for_tests(t.path(), &[("REQUESTS_CA_BUNDLE", "/corp.pem")], t.path());
+        let f = findings(&host, &az, Kind::Certifi, None);
+        let clients: Vec<&str> = f.iter().map(|f| f.client).collect();
+        assert_eq!(clients, ["requests", "az"], "{f:?}");
+        assert!(f[1].fix.contains("Azure CLI's documented setting"), "{f:?}");
+        // The AWS CLI v2's botocore: AWS_CA_BUNDLE, named as the better fix.
+        let aws = mk("aws-cli/v2/current/dist/awscli/botocore/cacert.pem");
+        mk("aws-cli/v2/current/dist/aws");
+        let host = Host::for_tests(t.path(), &[("AWS_CA_BUNDLE", "/corp.pem")], t.path());
+        let f = findings(&host, &aws, Kind::Botocore, None);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(
+            (f[0].client, f[0].setting.as_str()),
+            ("aws", "AWS_CA_BUNDLE")
+        );
+        assert!(f[0].fix.contains("survives their upgrades"), "{f:?}");
+        // grpcio's roots and httplib2's own bundle, each with its variable only.
+        let roots = mk("v/lib/python3.12/site-packages/grpc/_cython/_credentials/roots.pem");
+        let h2 = mk("v/lib/python3.12/site-packages/httplib2/cacerts.txt");
+        let host = Host::for_tests(
+            t.path(),
+            &[
+                ("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "/corp.pem"),
+                ("HTTPLIB2_CA_CERTS", "/corp.pem"),
+            ],
+            t.path(),
+        );
+        let f = findings(&host, &roots, Kind::Grpcio, None);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].client, "grpc");
+        let f = findings(&host, &h2, Kind::Httplib2, None);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].client, "httplib2");
+        // A variable naming the patched bundle itself is no problem.
+        let same = roots.display().to_string();
+        let host = Host::for_tests(
+            t.path(),
+            &[("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", same.as_str())],
+            t.path(),
+        );
+        assert!(findings(&host, &roots, Kind::Grpcio, None).is_empty());
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub enum Source {
     Homebrew,
     /// `%LOCALAPPDATA%\Programs\Python\Python3*`, `%ProgramFiles%\Python3*`.
     WindowsInstall,
+    /// The install folders of Python applications with bundles of their own: the Google
+    /// Cloud SDK, the Azure CLI, the AWS CLI v2 (see `apps`).
+    Application,
     /// Found while walking a folder given with `--root`.
     Root,
     /// The interpreter named with `--python`.
@@ -65,7 +68,7 @@ pub enum Source {
 
 impl Source {
     /// The order in which `find` (and `--all`) search, without `--root`.
-    pub const SEARCH_ORDER: [Source; 18] = [
+    pub const SEARCH_ORDER: [Source; 19] = [
         Source::VirtualEnv,
         Source::CondaPrefix,
         Source::DotVenv,
@@ -84,6 +87,7 @@ impl Source {
         Source::MacFramework,
         Source::Homebrew,
         Source::WindowsInstall,
+        Source::Application,
     ];
 
     /// A short machine name (as in JSON).
@@ -107,6 +111,7 @@ impl Source {
             Source::MacFramework => "mac-framework",
             Source::Homebrew => "homebrew",
             Source::WindowsInstall => "windows-install",
+            Source::Application => "application",
             Source::Root => "root",
             Source::PythonArg => "python-arg",
             Source::EnvArg => "env-arg",
@@ -136,6 +141,7 @@ impl fmt::Display for Source {
             Source::MacFramework => "macOS framework Python",
             Source::Homebrew => "Homebrew Python",
             Source::WindowsInstall => "Windows Python install",
+            Source::Application => "application install (gcloud, az, aws)",
             Source::Root => "under --root",
             Source::PythonArg => "named by --python",
             Source::EnvArg => "named by --env",
@@ -160,6 +166,8 @@ pub enum Place {
     /// An interpreter: its layout is read, and if that says nothing it is
     /// asked.
     Interpreter(PathBuf),
+    /// An application's install folder: its fixed bundle places and its own Python.
+    App(PathBuf, super::apps::App),
 }
 
 /// Sub-folders of `dir`, sorted, skipping hidden ones (`.lock`, `.cache`).
@@ -322,6 +330,14 @@ pub fn places(host: &Host, source: &Source) -> Vec<Place> {
             }
             out
         }
+        Source::Application => super::apps::App::ALL
+            .iter()
+            .flat_map(|app| {
+                super::apps::install_roots(host, *app)
+                    .into_iter()
+                    .map(|root| Place::App(root, *app))
+            })
+            .collect(),
         Source::Root | Source::PythonArg | Source::EnvArg | Source::BundleArg => Vec::new(),
     }
 }

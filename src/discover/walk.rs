@@ -224,6 +224,17 @@ fn visit(
     if shape.is_none() && site_dir(c, dir, source) {
         return;
     }
+    // An application's install folder: its fixed places, which are named like no other
+    // bundle (httplib2's `cacerts.txt` in gcloud's `third_party`), then the walk goes on.
+    if entries
+        .iter()
+        .any(|e| e.name == "lib" || e.name == "awscli")
+    {
+        let names: Vec<&str> = entries.iter().filter_map(|e| e.name.to_str()).collect();
+        if let Some(app) = super::apps::app_at(dir, &names) {
+            super::app_places(c, dir, app, source);
+        }
+    }
     if max_depth.is_some_and(|m| depth >= m) {
         return;
     }

@@ -40,6 +40,8 @@ use crate::x509::input;
 pub struct BundleStatus {
     pub path: PathBuf,
     pub kind: Option<&'static str>,
+    /// The program the bundle serves, when it is not just its environment's Python.
+    pub serves: Option<discover::Program>,
     pub environment: Option<PathBuf>,
     /// The package that owns the file now.
     pub package: Option<Provenance>,
@@ -196,6 +198,7 @@ pub fn status(target: &Target, inputs: &Inputs) -> BundleStatus {
     let mut out = BundleStatus {
         path: target.path.clone(),
         kind: kind.map(|k| k.as_str()),
+        serves: target.serves(),
         environment: target.environment.clone(),
         package: package.clone(),
         record: record.clone(),

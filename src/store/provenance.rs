@@ -79,6 +79,15 @@ impl Provenance {
         let package = crate::x509::text::shell_word(&self.package);
         match self.manager.as_str() {
             "conda" => format!("conda install --force-reinstall {package}"),
+            // An install from a package manager has the component manager switched off:
+            // reinstalling the package (`apt-get install --reinstall google-cloud-cli`)
+            // does the same.
+            "gcloud" => "gcloud components reinstall".to_string(),
+            // AWS's documented update, run from the unzipped installer.
+            "aws" => {
+                "./aws/install --bin-dir /usr/local/bin --install-dir /usr/local/aws-cli --update"
+                    .to_string()
+            }
             _ => format!("pip install --force-reinstall {package}"),
         }
     }
@@ -86,9 +95,89 @@ impl Provenance {
 
 /// The package that owns `bundle`, when one can be told from the files around it.
 pub fn of(bundle: &Path) -> Option<Provenance> {
-    conda(bundle)
+    application(bundle)
+        .or_else(|| conda(bundle))
         .or_else(|| pip_vendored(bundle))
         .or_else(|| certifi(bundle))
+        .or_else(|| own_roots(bundle))
+}
+
+/// A bundle an application vendors outside any Python environment of its own: the Google
+/// Cloud SDK (`<sdk>/lib/third_party/certifi/cacert.pem`, …; its `VERSION` file) and the
+/// AWS CLI v2 (`<aws-cli>/v2/<version>/dist/…`). The application's version is what is
+/// recorded and compared: its update replaces the file (and drops a patch) even when the
+/// vendored certifi stays the same, and `status` must notice that.
+fn application(bundle: &Path) -> Option<Provenance> {
+    for dir in bundle.ancestors().skip(1) {
+        if dir.file_name().is_some_and(|n| n == "site-packages") {
+            // The application's own Python environment: its package owns the file.
+            return None;
+        }
+        if dir.join("lib").join("gcloud.py").is_file() && dir.join("bin").is_dir() {
+            let version_file = dir.join("VERSION");
+            let version = read_text(&version_file)
+                .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
+                .filter(|v| version_like(v));
+            return Some(Provenance {
+                package: "google-cloud-sdk".to_string(),
+                version,
+                vendored_certifi: None,
+                source: version_file.display().to_string(),
+                manager: "gcloud".to_string(),
+            });
+        }
+        if dir.join("awscli").is_dir() && dir.join("aws").is_file() {
+            // /usr/local/aws-cli/v2/2.17.0/dist (through the `current` link, resolved).
+            let real = std::fs::canonicalize(dir).ok()?;
+            let version = real
+                .parent()
+                .and_then(Path::file_name)
+                .and_then(|n| n.to_str())
+                .filter(|v| version_like(v))
+                .map(str::to_string);
+            return Some(Provenance {
+                package: "aws-cli".to_string(),
+                version,
+                vendored_certifi: None,
+                source: real.display().to_string(),
+                manager: "aws".to_string(),
+            });
+        }
+    }
+    None
+}
+
+/// `528.0.0`, `2.17.0`: digits and dots, short.
+fn version_like(v: &str) -> bool {
+    !v.is_empty()
+        && v.len() <= 32
+        && v.starts_with(|c: char| c.is_ascii_digit())
+        && v.chars().all(|c| c.is_ascii_digit() || c == '.')
+}
+
+/// grpcio's `grpc/_cython/_credentials/roots.pem` and httplib2's `httplib2/cacerts.txt`:
+/// the package's `dist-info` version.
+fn own_roots(bundle: &Path) -> Option<Provenance> {
+    let names: Vec<&str> = bundle
+        .iter()
+        .rev()
+        .take(4)
+        .filter_map(|n| n.to_str())
+        .collect();
+    let (package, up) = match names.as_slice() {
+        ["roots.pem", "_credentials", "_cython", "grpc", ..] => ("grpcio", 4),
+        ["cacerts.txt", "httplib2", ..] => ("httplib2", 2),
+        _ => return None,
+    };
+    let site = bundle.ancestors().nth(up)?;
+    let (version, source) = dist_info_version(site, package)?;
+    Some(Provenance {
+        package: package.to_string(),
+        version: Some(version),
+        vendored_certifi: None,
+        source,
+        manager: "pip".to_string(),
+    })
 }
 
 fn conda(bundle: &Path) -> Option<Provenance> {

@@ -165,8 +165,16 @@ fn assert_find_item_shape(item: &Value) {
     }
     assert!(item["path"].is_string(), "{item:#}");
     assert!(
-        ["certifi", "pip-vendored", "conda", "botocore", "other"]
-            .contains(&item["kind"].as_str().unwrap_or("")),
+        [
+            "certifi",
+            "pip-vendored",
+            "conda",
+            "botocore",
+            "grpcio",
+            "httplib2",
+            "other"
+        ]
+        .contains(&item["kind"].as_str().unwrap_or("")),
         "{item:#}"
     );
     assert!(
@@ -1829,4 +1837,194 @@ fn find_run_from_a_tool_leaves_out_the_tools_own_environment_unless_asked() {
         .map(|b| b["path"].as_str().unwrap())
         .collect();
     assert!(paths.contains(&s(&tool_pip).as_str()), "{v:#}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Applications with bundles of their own (gcloud, az, aws v2).
+
+/// The Google Cloud SDK and the AWS CLI v2, at their Linux install folders under the fake
+/// root, are found by plain `find` with the program named (`serves`), their own settings
+/// are reported as what makes a patch useless, and a patch of gcloud's bundle is listed
+/// with the program and removed byte for byte.
+#[test]
+fn application_bundles_are_found_by_default_and_named() {
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let sdk = m.host_root().join("usr/lib/google-cloud-sdk");
+    write(&sdk.join("lib/gcloud.py"), b"");
+    fs::create_dir_all(sdk.join("bin")).unwrap();
+    let gcloud = sdk.join("lib/third_party/certifi/cacert.pem");
+    write(&gcloud, &certifi_bytes());
+    let dist = m.host_root().join("usr/local/aws-cli/v2/current/dist");
+    write(&dist.join("aws"), b"");
+    let aws = dist.join("awscli/botocore/cacert.pem");
+    write(&aws, &certifi_bytes());
+    let before = read(&gcloud);
+
+    let items = m.find_json(&[], &[]);
+    let g = item(&items, &gcloud);
+    assert_eq!(g["serves"], "gcloud", "{g:#}");
+    assert_eq!(g["kind"], "certifi", "{g:#}");
+    assert_eq!(g["source"], "application", "{g:#}");
+    let a = item(&items, &aws);
+    assert_eq!(a["serves"], "aws", "{a:#}");
+    assert_eq!(a["kind"], "botocore", "{a:#}");
+    let out = m.run(&["find"], &[]);
+    let text = stdout(&out);
+    let line = text.lines().find(|l| l.contains(&s(&gcloud))).unwrap();
+    assert!(line.contains("certifi/gcloud"), "{line}");
+    // `--root` on the SDK's folder says the same, and reaches httplib2's `cacerts.txt` in
+    // `third_party` (named like no other bundle); a test server's CA in a vendored urllib3
+    // is still no bundle.
+    let h2 = sdk.join("lib/third_party/httplib2/python3/httplib2/cacerts.txt");
+    write(&h2, &certifi_bytes());
+    let dummy = sdk.join("lib/third_party/urllib3/dummyserver/certs/cacert.pem");
+    write(&dummy, &read(gen("test-root.pem")));
+    let items = m.find_json(&["--root", &s(&sdk)], &[]);
+    let g = item(&items, &gcloud);
+    assert_eq!(
+        (&g["kind"], &g["serves"]),
+        (&json!("certifi"), &json!("gcloud")),
+        "{g:#}"
+    );
+    let h = item(&items, &h2);
+    assert_eq!(
+        (&h["kind"], &h["serves"]),
+        (&json!("httplib2"), &json!("gcloud")),
+        "{h:#}"
+    );
+    assert!(
+        !items
+            .iter()
+            .any(|i| i["path"].as_str() == Some(s(&dummy).as_str())),
+        "{items:#?}"
+    );
+
+    // Their own settings make a patch useless, and are named as the better fix.
+    let out = m.run(&["find"], &[("AWS_CA_BUNDLE", "/corp/aws.pem")]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("AWS_CA_BUNDLE=/corp/aws.pem is set"), "{all}");
+    let props = m.home().join(".config/gcloud/properties");
+    write(&props, b"[core]\ncustom_ca_certs_file = /corp/ca.pem\n");
+
+    let out = m.run(
+        &[
+            "add",
+            &s(&gen("int-good.pem")),
+            "--bundle",
+            &s(&gcloud),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &[],
+    );
+    assert_exit(&out, 0, "add --bundle gcloud's certifi");
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(
+        all.contains("gcloud's own setting survives updates and is the better fix: `gcloud config set core/custom_ca_certs_file FILE`"),
+        "{all}"
+    );
+    assert!(all.contains("core/custom_ca_certs_file in"), "{all}");
+    assert!(
+        all.contains("gcloud's own setting is the better fix"),
+        "{all}"
+    );
+    let out = m.run(&["list", "--json", "--bundle", &s(&gcloud)], &[]);
+    let v = json(&out);
+    assert_eq!(v["bundles"][0]["serves"], "gcloud", "{v:#}");
+    let out = m.run(&["remove", "--all", "--bundle", &s(&gcloud)], &[]);
+    assert_exit(&out, 0, "remove --all --bundle");
+    assert_file_is(&gcloud, &before, "remove gives back gcloud's bundle");
+    guard.check();
+}
+
+/// An SDK update replaces gcloud's bundles and drops a patch: the SDK's version (its
+/// `VERSION` file) is recorded with the patch, as certifi's is, and `status` says the patch
+/// was lost to the google-cloud-sdk upgrade.
+#[test]
+fn status_notices_an_sdk_upgrade_that_dropped_the_patch() {
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let sdk = m.host_root().join("usr/lib/google-cloud-sdk");
+    write(&sdk.join("lib/gcloud.py"), b"");
+    fs::create_dir_all(sdk.join("bin")).unwrap();
+    write(&sdk.join("VERSION"), b"528.0.0\n");
+    let bundle = sdk.join("lib/third_party/certifi/cacert.pem");
+    write(&bundle, &certifi_bytes());
+    let out = m.run(
+        &[
+            "add",
+            &s(&gen("int-good.pem")),
+            "--bundle",
+            &s(&bundle),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &[],
+    );
+    assert_exit(&out, 0, "add --bundle gcloud's certifi");
+    let out = m.run(&["status", "--json", "--bundle", &s(&bundle)], &[]);
+    let v = json(&out);
+    assert_eq!(
+        v["bundles"][0]["package"]["package"], "google-cloud-sdk",
+        "{v:#}"
+    );
+    assert_eq!(v["bundles"][0]["package"]["version"], "528.0.0", "{v:#}");
+    assert_eq!(v["bundles"][0]["serves"], "gcloud", "{v:#}");
+
+    // The update: a new VERSION, the SDK's own bundle back.
+    write(&sdk.join("VERSION"), b"529.0.0\n");
+    write(&bundle, &certifi_bytes());
+    let out = m.run(&["status", "--json", "--bundle", &s(&bundle)], &[]);
+    assert_exit(&out, 1, "status after the SDK update");
+    let v = json(&out);
+    let lost = v["bundles"][0]["lost"][0].to_string();
+    assert!(
+        lost.contains("upgraded") && lost.contains("google-cloud-sdk"),
+        "{v:#}"
+    );
+    assert!(
+        lost.contains("528.0.0") && lost.contains("529.0.0"),
+        "{v:#}"
+    );
+    guard.check();
+}
+
+/// `find -v` (and `find --json`) say which installed libraries use a bundle and which
+/// beside it do not: requests and httplib2 (certifi installed) use certifi's, gRPC clients
+/// grpcio's roots, pip its copy; aiohttp trusts the ssl module's default paths.
+#[test]
+fn find_names_the_libraries_each_bundle_reaches() {
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let venv = m.home().join("proj/.venv");
+    let sp = venv.join("lib/python3.12/site-packages");
+    write(&venv.join("pyvenv.cfg"), b"home = /usr/bin\n");
+    let certifi = sp.join("certifi/cacert.pem");
+    write(&certifi, &certifi_bytes());
+    let roots = sp.join("grpc/_cython/_credentials/roots.pem");
+    write(&roots, &certifi_bytes());
+    for pkg in ["requests", "httplib2", "aiohttp"] {
+        write(&sp.join(pkg).join("__init__.py"), b"");
+    }
+    let items = m.find_json(&["--root", &s(&m.home())], &[]);
+    let c = item(&items, &certifi);
+    assert_eq!(
+        c["used_by"],
+        serde_json::json!(["requests", "httplib2"]),
+        "{c:#}"
+    );
+    assert_eq!(c["ssl_defaults"], serde_json::json!(["aiohttp"]), "{c:#}");
+    let r = item(&items, &roots);
+    assert_eq!(r["kind"], "grpcio", "{r:#}");
+    assert_eq!(r["serves"], "grpcio", "{r:#}");
+    assert_eq!(r["used_by"], serde_json::json!(["grpcio"]), "{r:#}");
+    let out = m.run(&["find", "-v", "--root", &s(&m.home())], &[]);
+    let text = stdout(&out);
+    assert!(text.contains("used by requests, httplib2"), "{text}");
+    assert!(text.contains("not by aiohttp"), "{text}");
+    assert!(text.contains("used by grpcio"), "{text}");
+    let out = m.run(&["find", "--root", &s(&m.home())], &[]);
+    assert!(!stdout(&out).contains("used by"), "only with -v");
+    guard.check();
 }

@@ -9,6 +9,7 @@ mod common;
 // The servers and venvs of the test support, where the tests have always named them.
 use common::{netlab, pyvenv};
 
+mod apps_e2e;
 mod clients_e2e;
 
 mod attacks_certs;

@@ -104,6 +104,15 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
     let findings = findings_for(&ctx.host, &changed_refs);
     report_findings(ctx, &findings);
     let overrides = overrides_for(&ctx.host, &changed_refs);
+    // A bundle inside an application's install folder: its update drops the patch, and
+    // its own setting is the better fix (once per application).
+    let mut programs: Vec<_> = changed.iter().filter_map(Target::serves).collect();
+    programs.sort();
+    programs.dedup();
+    for advice in programs.iter().filter_map(|p| p.own_setting_advice()) {
+        ctx.printer.note(advice);
+        notes.push(advice.to_string());
+    }
     // Shown whenever an intermediate is (or, in a dry run, would be) added to a bundle
     // whose Python is 3.13+ or not known.
     if changed.iter().any(Target::may_be_python_3_13) {

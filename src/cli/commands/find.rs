@@ -41,6 +41,14 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
     let summaries = summarize(&found.bundles);
     let overrides = discover::overrides(&ctx.host);
 
+    // The kind column: 13 wide, wider for a label that names a program (`pip-vendored/gcloud`).
+    let width = found
+        .bundles
+        .iter()
+        .map(|b| kind_label(b).len())
+        .max()
+        .unwrap_or(0)
+        .max(13);
     let mut items = Vec::new();
     let mut last_env: Option<Option<&Path>> = None;
     let mut sorted: Vec<usize> = (0..found.bundles.len()).collect();
@@ -93,8 +101,8 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                     )
                 };
                 p.line(format!(
-                    "  {:<13} {:>4} certs  {}  {}",
-                    b.kind.as_str(),
+                    "  {:<width$} {:>4} certs  {}  {}",
+                    kind_label(b),
                     s.certificates,
                     path_text(&b.path),
                     patches
@@ -102,8 +110,8 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
             }
             Err(e) => {
                 p.line(format!(
-                    "  {:<13} {:>4}        {}  {}",
-                    b.kind.as_str(),
+                    "  {:<width$} {:>4}        {}  {}",
+                    kind_label(b),
                     "?",
                     path_text(&b.path),
                     p.tone(Tone::Dim, "not read (see the warning)")
@@ -111,7 +119,26 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
                 p.warn(escape(e));
             }
         }
+        // Which installed libraries this bundle reaches, and which beside it it does not.
+        let used_by = discover::clients::users_of(&b.path, b.kind);
+        let ssl_defaults = discover::clients::ssl_default_users(&b.path, b.kind);
+        if ctx.verbose {
+            if !used_by.is_empty() {
+                p.line(format!("      used by {}", join(&used_by)));
+            }
+            if !ssl_defaults.is_empty() {
+                p.line(p.tone(
+                    Tone::Dim,
+                    &format!(
+                        "      not by {}: they trust the ssl module's default paths (the system store, SSL_CERT_FILE), not this bundle",
+                        join(&ssl_defaults)
+                    ),
+                ));
+            }
+        }
         let mut item = bundle_json(b, summaries[i].as_ref().ok(), ignored_by);
+        item.used_by = used_by.into_iter().map(Into::into).collect();
+        item.ssl_defaults = ssl_defaults.into_iter().map(Into::into).collect();
         if let Err(e) = &summaries[i] {
             item.error = Some(e.clone());
         }
@@ -190,6 +217,22 @@ fn summarize(bundles: &[FoundBundle]) -> Vec<Result<Summary, String>> {
     })
 }
 
+fn join(libraries: &[discover::clients::Library]) -> String {
+    libraries
+        .iter()
+        .map(|l| l.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The kind, with the program the bundle serves (`certifi/gcloud`).
+fn kind_label(b: &FoundBundle) -> String {
+    match b.serves {
+        Some(app) if app.name() != b.kind.as_str() => format!("{}/{app}", b.kind.as_str()),
+        _ => b.kind.as_str().to_string(),
+    }
+}
+
 fn bundle_json<'a>(
     b: &FoundBundle,
     summary: Option<&Summary>,
@@ -203,7 +246,10 @@ fn bundle_json<'a>(
         kind: b.kind.as_str(),
         patches: summary.map(|s| s.patches.iter().map(crate::cli::json::patch_json).collect()),
         path: path_json(&b.path),
+        serves: b.serves.map(Into::into),
         source: b.source.as_str(),
+        ssl_defaults: Vec::new(),
+        used_by: Vec::new(),
         via: b.source.to_string(),
     }
 }

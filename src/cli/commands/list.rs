@@ -60,6 +60,7 @@ pub fn run(ctx: &Context, targets: &Targets) -> Result<Outcome> {
                 .collect(),
             patches: bundle.patches.iter().map(patch_json).collect(),
             path: t.path,
+            serves: t.serves,
             source: t.source,
             via: t.via,
         }));

@@ -8,13 +8,18 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// Variables this machine (and CI) sets that make Python ignore certifi's bundle.
-pub const CA_OVERRIDES: [&str; 5] = [
+/// Variables this machine (and CI) sets that make Python (and grpcio, httplib2, botocore,
+/// gcloud) ignore the bundles they ship.
+pub const CA_OVERRIDES: [&str; 9] = [
     "REQUESTS_CA_BUNDLE",
     "SSL_CERT_FILE",
     "SSL_CERT_DIR",
     "CURL_CA_BUNDLE",
     "PIP_CERT",
+    "AWS_CA_BUNDLE",
+    "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+    "HTTPLIB2_CA_CERTS",
+    "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE",
 ];
 
 /// `python3` on `PATH`, if there is one ([`crate::common::require_python3`] fails, naming
