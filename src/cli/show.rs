@@ -552,6 +552,51 @@ pub fn report_overrides(ctx: &Context, overrides: &[crate::discover::Override]) 
     }
 }
 
+/// The variables that turn clients away from the bundles listed, in one warning: each with
+/// the clients it concerns (`concern`, from the bundles' findings), the value once when
+/// they share it. Variables that concern none of the bundles listed are left out; `-v`
+/// gives [`report_overrides`]'s line per variable.
+pub fn report_overrides_briefly(
+    ctx: &Context,
+    overrides: &[crate::discover::Override],
+    concern: &std::collections::BTreeMap<String, std::collections::BTreeSet<&'static str>>,
+) {
+    let relevant: Vec<(&crate::discover::Override, String)> = overrides
+        .iter()
+        .filter_map(|o| {
+            let clients = concern.get(o.var)?;
+            Some((o, clients.iter().copied().collect::<Vec<_>>().join(", ")))
+        })
+        .collect();
+    if relevant.is_empty() {
+        return;
+    }
+    // Grouped by value, in the order first met: `A (requests), B (pip) = /etc/ssl/x.pem`.
+    let mut groups: Vec<(&str, Vec<String>)> = Vec::new();
+    for (o, clients) in &relevant {
+        let item = format!("{} ({clients})", o.var);
+        match groups.iter_mut().find(|(v, _)| *v == o.value) {
+            Some((_, items)) => items.push(item),
+            None => groups.push((&o.value, vec![item])),
+        }
+    }
+    let text: Vec<String> = groups
+        .iter()
+        .map(|(value, items)| format!("{} = {}", items.join(", "), escape(value)))
+        .collect();
+    ctx.printer.warn(format!(
+        "{} in your environment make{} these clients ignore the bundles listed, so a patch has no effect on them: {}",
+        if relevant.len() == 1 { "a variable" } else { "variables" },
+        if relevant.len() == 1 { "s" } else { "" },
+        text.join("; ")
+    ));
+    ctx.printer.hint(format!(
+        "unset {} (or point {} at a patched bundle) for a patch to take effect; `certpatch find -v` says how each is read",
+        if relevant.len() == 1 { "it" } else { "them" },
+        if relevant.len() == 1 { "it" } else { "them" },
+    ));
+}
+
 /// `list`'s one line about lost patches, when there are any.
 pub fn lost_line(lost: &[crate::store::ledger::Entry]) -> Option<String> {
     if lost.is_empty() {

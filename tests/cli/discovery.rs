@@ -1301,6 +1301,61 @@ fn pip_cert_is_only_in_pip_vendored_ignored_by() {
     assert!(stderr(&out).contains("PIP_CERT"), "{}", stderr(&out));
 }
 
+/// Issue 17: with the CA variables a machine commonly sets, `find` says in one warning
+/// which variable turns which client away (grouped by value), leaves out a variable that
+/// concerns no bundle listed (no grpcio here), and `-v` gives the line per variable.
+#[test]
+fn find_reports_the_variables_in_one_warning_for_the_bundles_listed_and_each_with_v() {
+    let m = Machine::new();
+    let t = Tree::build(&m, "zz-links");
+    let vars = [
+        ("REQUESTS_CA_BUNDLE", "/etc/corp.pem"),
+        ("CURL_CA_BUNDLE", "/etc/corp.pem"),
+        ("PIP_CERT", "/etc/corp.pem"),
+        ("SSL_CERT_DIR", "/etc/corp.d"),
+        ("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH", "/etc/corp.pem"),
+    ];
+    let out = m.run(&["find", "--root", &s(&t.root)], &vars);
+    assert_exit(&out, 0, "find with the variables");
+    let err = stderr(&out);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    let about: Vec<&&str> = warnings
+        .iter()
+        .filter(|l| l.contains("REQUESTS_CA_BUNDLE"))
+        .collect();
+    assert_eq!(about.len(), 1, "{err}");
+    let w = about[0];
+    assert!(
+        w.contains("REQUESTS_CA_BUNDLE (pip, requests), CURL_CA_BUNDLE (pip, requests), PIP_CERT (pip) = /etc/corp.pem"),
+        "{w}"
+    );
+    assert!(w.contains("SSL_CERT_DIR (httpx, ssl) = /etc/corp.d"), "{w}");
+    assert!(
+        !err.contains("GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"),
+        "no grpcio bundle listed: {err}"
+    );
+    assert!(
+        err.contains("`certpatch find -v` says how each is read"),
+        "{err}"
+    );
+    assert!(!err.contains("is set:"), "{err}");
+    let out = m.run(&["find", "-v", "--root", &s(&t.root)], &vars);
+    let err = stderr(&out);
+    for var in [
+        "REQUESTS_CA_BUNDLE",
+        "CURL_CA_BUNDLE",
+        "PIP_CERT",
+        "SSL_CERT_DIR",
+        "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+    ] {
+        assert_eq!(
+            err.matches(&format!("warning: {var}=")).count(),
+            1,
+            "{var}: {err}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Hard links between environments (uv and conda link bundles from their caches).
 
@@ -1902,6 +1957,9 @@ fn application_bundles_are_found_by_default_and_named() {
 
     // Their own settings make a patch useless, and are named as the better fix.
     let out = m.run(&["find"], &[("AWS_CA_BUNDLE", "/corp/aws.pem")]);
+    let all = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(all.contains("AWS_CA_BUNDLE (aws) = /corp/aws.pem"), "{all}");
+    let out = m.run(&["find", "-v"], &[("AWS_CA_BUNDLE", "/corp/aws.pem")]);
     let all = format!("{}{}", stdout(&out), stderr(&out));
     assert!(all.contains("AWS_CA_BUNDLE=/corp/aws.pem is set"), "{all}");
     let props = m.home().join(".config/gcloud/properties");

@@ -11,9 +11,10 @@ use crate::bundle::{Bundle, Summary};
 use crate::cli::exit::Outcome;
 use crate::cli::json::{self, overrides_json, Document, Failure, FindEntry, FindExtra, FindNote};
 use crate::cli::output::{capped_list, escape, path_json, path_text, short, Tone};
-use crate::cli::show::report_overrides;
+use crate::cli::show::{report_overrides, report_overrides_briefly};
 use crate::discover::{self, FoundBundle};
 use crate::store::write;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outcome> {
     let p = &ctx.printer;
@@ -50,6 +51,8 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
         .unwrap_or(0)
         .max(13);
     let mut items = Vec::new();
+    // Which clients each variable turns away from a bundle listed here.
+    let mut concern: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
     let mut last_env: Option<Option<&Path>> = None;
     let mut sorted: Vec<usize> = (0..found.bundles.len()).collect();
     // Group by environment, keeping the discovery order of the first bundle of each.
@@ -74,6 +77,12 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
             .filter(|o| findings.iter().any(|f| f.setting == o.var))
             .map(|o| o.var)
             .collect();
+        for f in &findings {
+            concern
+                .entry(f.setting.clone())
+                .or_default()
+                .insert(f.client);
+        }
         if last_env != Some(b.environment.as_deref()) {
             last_env = Some(b.environment.as_deref());
             let heading = match &b.environment {
@@ -162,7 +171,11 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
             None => p.warn(escape(&note.message)),
         }
     }
-    report_overrides(ctx, &overrides);
+    if ctx.verbose {
+        report_overrides(ctx, &overrides);
+    } else {
+        report_overrides_briefly(ctx, &overrides, &concern);
+    }
     // The contract's shape: one object, like every command's; each bundle also says which
     // set variables make Python ignore it (`ignored_by`).
     let notes: Vec<FindNote> = found
