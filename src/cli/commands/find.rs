@@ -171,7 +171,8 @@ pub fn run(ctx: &Context, roots: &[PathBuf], pythons: &[PathBuf]) -> Result<Outc
             None => p.warn(escape(&note.message)),
         }
     }
-    if ctx.verbose {
+    // With no bundle listed there is nothing to filter by: every variable, as `-v` gives.
+    if ctx.verbose || found.bundles.is_empty() {
         report_overrides(ctx, &overrides);
     } else {
         report_overrides_briefly(ctx, &overrides, &concern);
