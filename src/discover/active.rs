@@ -373,6 +373,7 @@ mod tests {
         );
     }
 
+    #[cfg(unix)] // the fake host's `/no/such/venv` is `C:/no/such/venv` on Windows
     #[test]
     fn not_found_says_what_was_tried_and_what_to_do() {
         let t = tempfile::tempdir().unwrap();

@@ -542,6 +542,7 @@ mod tests {
         out
     }
 
+    #[cfg(unix)] // a Unix machine: `bin/python3` on PATH (Windows runs only PATHEXT names)
     #[test]
     fn every_source_in_order() {
         let m = Machine::new();

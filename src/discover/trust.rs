@@ -137,7 +137,7 @@ fn on_the_way(path: &Path, out: &mut BTreeSet<(PathBuf, Role)>) {
     for a in path.ancestors() {
         out.insert((a.to_path_buf(), Role::OnTheWay));
     }
-    if let Some(real) = path.parent().and_then(|d| std::fs::canonicalize(d).ok()) {
+    if let Some(real) = path.parent().and_then(|d| dunce::canonicalize(d).ok()) {
         for a in real.ancestors() {
             out.insert((a.to_path_buf(), Role::OnTheWay));
         }
@@ -158,7 +158,7 @@ fn hops(exe: &Path) -> Vec<PathBuf> {
         };
         out.push(at.clone());
     }
-    if let Ok(real) = std::fs::canonicalize(exe) {
+    if let Ok(real) = dunce::canonicalize(exe) {
         out.push(real);
     }
     out
@@ -291,7 +291,7 @@ pub fn implicit_environment_refusal(root: &Path) -> Option<String> {
     let me = account::me();
     let mut paths = BTreeSet::new();
     on_the_way(root, &mut paths);
-    if let Ok(real) = std::fs::canonicalize(root) {
+    if let Ok(real) = dunce::canonicalize(root) {
         on_the_way(&real, &mut paths);
     }
     paths.insert((root.join("pyvenv.cfg"), Role::OnTheWay));
