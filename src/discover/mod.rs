@@ -933,6 +933,7 @@ mod tests {
         assert_eq!(a.bundles.len(), 2);
     }
 
+    #[cfg_attr(not(unix), allow(dead_code))] // its test is Unix's
     trait TapMkdir {
         fn tap_mkdir(self) -> Self;
     }

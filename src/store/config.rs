@@ -118,14 +118,25 @@ impl Loaded {
                 if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
                     return Kept::Fingerprint(hex.to_ascii_lowercase());
                 }
-                let path = match k.strip_prefix("~/") {
-                    Some(rest) => std::env::var_os("HOME")
+                let home_rest = k.strip_prefix("~/");
+                // Windows: `~\` too, and the home folder is %USERPROFILE% (HOME is rarely set).
+                #[cfg(windows)]
+                let home_rest = home_rest.or_else(|| k.strip_prefix("~\\"));
+                #[cfg(windows)]
+                let home = std::env::var_os("USERPROFILE").or_else(|| std::env::var_os("HOME"));
+                #[cfg(not(windows))]
+                let home = std::env::var_os("HOME");
+                let path = match home_rest {
+                    Some(rest) => home
                         .map(|h| PathBuf::from(h).join(rest))
                         .unwrap_or_else(|| PathBuf::from(k)),
                     None => PathBuf::from(k),
                 };
+                // Only a path without a root is taken from the file's folder: on Windows
+                // `\x\ca.pem` (a root, no drive) is on the current drive, not below the
+                // configuration (where joining would put it on the configuration's drive).
                 Kept::File(match base {
-                    Some(b) if path.is_relative() => b.join(path),
+                    Some(b) if path.is_relative() && !path.has_root() => b.join(path),
                     _ => path,
                 })
             })
@@ -335,6 +346,35 @@ pythons = ["/usr/bin/python3"]
             ]
         );
         assert_eq!(loaded.backups_to_keep(), 2);
+    }
+
+    /// Windows: `\x\ca.pem` has a root but no drive: it is on the current drive, never
+    /// below the configuration's folder (joined, it landed on the configuration's drive and
+    /// `reapply` did not find it).
+    #[test]
+    fn a_keep_path_with_a_root_is_never_joined_to_the_configuration_folder() {
+        let dir = if cfg!(windows) { r"D:\cfg" } else { "/cfg" };
+        let rooted = if cfg!(windows) {
+            r"\certs\corp.pem"
+        } else {
+            "/certs/corp.pem"
+        };
+        let loaded = Loaded {
+            config: parse(
+                &format!("keep = [{rooted:?}, \"rel.pem\"]\n"),
+                Path::new(dir),
+            )
+            .unwrap(),
+            path: Some(Path::new(dir).join("config.toml")),
+            looked_at: None,
+        };
+        assert_eq!(
+            loaded.kept(),
+            vec![
+                Kept::File(rooted.into()),
+                Kept::File(Path::new(dir).join("rel.pem"))
+            ]
+        );
     }
 
     #[test]

@@ -269,7 +269,8 @@ pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
             .with_context(|| format!("cannot lock bundle `{}`", path_text(path)))?;
         // The lock is on an inode; a rename by the previous holder may have replaced it.
         match dir.stat_of(name) {
-            Ok(now) if now.id == st.id => {
+            // (On Windows the bundle is opened again after the wait: that file too.)
+            Ok(now) if now.id == st.id && platform::file_meta(&file)?.id == st.id => {
                 let bytes = read_bounded(&file, path)?;
                 drop(file);
                 if expect.certificate

@@ -34,7 +34,8 @@ use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 use windows_sys::Win32::Foundation::{
-    CloseHandle, LocalFree, ERROR_DIRECTORY, ERROR_STOPPED_ON_SYMLINK, HANDLE,
+    CloseHandle, LocalFree, ERROR_ACCESS_DENIED, ERROR_DIRECTORY, ERROR_SHARING_VIOLATION,
+    ERROR_STOPPED_ON_SYMLINK, HANDLE,
 };
 use windows_sys::Win32::Security::Authorization::{
     ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, GetSecurityInfo,
@@ -58,6 +59,10 @@ use super::{Kind, Meta};
 
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link or junction (a reparse point)";
+
+/// How often a rename refused because the old file is open is tried (20 ms apart: about
+/// two seconds in all).
+const RENAME_TRIES: u32 = 100;
 
 /// The most links one resolution follows.
 const MAX_LINKS: usize = 40;
@@ -415,8 +420,13 @@ pub fn lock_bundle(
 ) -> io::Result<(Guard, File)> {
     let lock = open_lock_file(&lock_path(folder, name)?)?;
     if lock.try_lock().is_err() {
+        // The bundle is not held open while waiting: the holder's rename must not meet
+        // this handle (Windows before 10 1709 and Wine refuse to rename over an open file).
+        drop(file);
         on_wait();
         lock.lock()?;
+        let file = folder.open_read(name)?;
+        return Ok((Guard(lock), file));
     }
     Ok((Guard(lock), file))
 }
@@ -531,18 +541,31 @@ impl Folder {
         if rename_posix(&src, &dst).is_ok() {
             return Ok(());
         }
-        // SAFETY: both paths are NUL-terminated wide strings.
-        if unsafe {
-            MoveFileExW(
-                wide(&src).as_ptr(),
-                wide(&dst).as_ptr(),
-                MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH,
-            )
-        } == 0
-        {
-            return Err(io::Error::last_os_error());
+        // `MoveFileExW` fails while another process holds the old file open without
+        // delete sharing (a reader, a virus scanner): retried, a bounded number of times,
+        // as git for Windows does.
+        let (from, to) = (wide(&src), wide(&dst));
+        let mut tries = 0;
+        loop {
+            // SAFETY: both paths are NUL-terminated wide strings.
+            let ok = unsafe {
+                MoveFileExW(
+                    from.as_ptr(),
+                    to.as_ptr(),
+                    MOVEFILE_REPLACE_EXISTING | MOVEFILE_WRITE_THROUGH,
+                )
+            };
+            if ok != 0 {
+                return Ok(());
+            }
+            let e = io::Error::last_os_error();
+            let busy = matches!(e.raw_os_error(), Some(c) if c == ERROR_ACCESS_DENIED as i32 || c == ERROR_SHARING_VIOLATION as i32);
+            tries += 1;
+            if !busy || tries >= RENAME_TRIES {
+                return Err(e);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        Ok(())
     }
 
     /// Removes `name` from this folder (a link itself, never what it points to).
