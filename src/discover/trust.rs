@@ -239,6 +239,14 @@ fn what_it_reads(exe: &Path) -> BTreeSet<(PathBuf, Role)> {
 /// Whose code `exe` (absolute) would run, and so whether and as whom to run it.
 pub fn decide(exe: &Path) -> Decision {
     if !account::JUDGES_OWNERS {
+        // No owners to judge (Windows, for now): the user's own run is the user's own
+        // business; elevated, certpatch runs no interpreter (refuse rather than allow).
+        if account::me() == 0 {
+            return Decision::Refused(format!(
+                "it was not run: certpatch runs elevated, and on this platform it cannot yet tell who can change `{}` and the files it reads; run certpatch without elevation, or name the bundle with --bundle",
+                path_text(exe)
+            ));
+        }
         return Decision::Trusted;
     }
     let me = account::me();
@@ -286,7 +294,13 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
 /// certpatch's user's (as root: root's alone). `None` when it may be used.
 pub fn implicit_environment_refusal(root: &Path) -> Option<String> {
     if !account::JUDGES_OWNERS {
-        return None;
+        // As in `decide`: elevated, no environment is picked by itself.
+        return (account::me() == 0).then(|| {
+            format!(
+                "certpatch runs elevated, and on this platform it cannot yet tell who can change `{}`; name it with --env or --bundle if you mean it",
+                path_text(root)
+            )
+        });
     }
     let me = account::me();
     let mut paths = BTreeSet::new();

@@ -154,8 +154,8 @@ fn the_undo_line_is_quoted_for_cmd_and_powershell() {
 
 #[test]
 #[cfg_attr(
-    not(feature = "test-junctions"),
-    ignore = "makes a junction with mklink /j, which Wine 8.0 cannot: --features test-junctions on real Windows"
+    not(feature = "test-real-windows"),
+    ignore = "makes a junction with mklink /j, which Wine 8.0 cannot: --features test-real-windows on real Windows"
 )]
 fn a_junction_on_the_way_is_judged_and_a_junction_as_bundle_folder_is_not_written_through() {
     // `mklink /j` (cmd); Wine 8.0 fails to make junctions, hence the feature.

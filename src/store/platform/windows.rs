@@ -823,3 +823,93 @@ fn done(mut stack: Vec<Folder>, name: &OsStr, links: Vec<Link>) -> io::Result<Wa
         links,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn administrators_and_system_are_root_and_no_other_sid_is() {
+        for sid in ROOT_SIDS {
+            assert_eq!(sid_number(sid), 0, "{sid}");
+        }
+        let other = "S-1-5-21-1-2-3-1001";
+        assert_ne!(sid_hash(other), 0);
+        assert_eq!(sid_hash(other), sid_hash(other), "stable");
+        assert_ne!(sid_hash(other), sid_hash("S-1-5-21-1-2-3-1002"));
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(feature = "test-real-windows"),
+        ignore = "Wine 8.0 renames a folder held without FILE_SHARE_DELETE: --features test-real-windows on real Windows"
+    )]
+    fn a_held_folder_cannot_be_renamed_or_removed_while_held() {
+        let t = tempfile::tempdir().unwrap();
+        let base = dunce::canonicalize(t.path()).unwrap();
+        std::fs::create_dir_all(base.join("a/b")).unwrap();
+        let held = open_folder(&base.join("a/b")).unwrap();
+        assert!(std::fs::rename(base.join("a/b"), base.join("a/c")).is_err());
+        assert!(std::fs::rename(base.join("a"), base.join("z")).is_err());
+        assert!(std::fs::remove_dir(base.join("a/b")).is_err());
+        drop(held);
+        std::fs::rename(base.join("a/b"), base.join("a/c")).unwrap();
+    }
+
+    #[test]
+    fn folders_are_opened_by_plain_names_only_and_files_are_no_folders() {
+        let t = tempfile::tempdir().unwrap();
+        let base = dunce::canonicalize(t.path()).unwrap();
+        std::fs::write(base.join("f"), "x").unwrap();
+        let held = open_folder(&base).unwrap();
+        assert!(open_folder_beneath(&held, Path::new("../x")).is_err());
+        let err = open_folder(&base.join("f")).unwrap_err();
+        assert!(
+            is_link_error(&err),
+            "a file where a folder was expected: {err}"
+        );
+        assert!(held.open_read(OsStr::new("..\\f")).is_err());
+        assert_eq!(
+            file_meta(&held.open_read(OsStr::new("f")).unwrap())
+                .unwrap()
+                .kind,
+            Kind::File
+        );
+    }
+
+    #[test]
+    fn the_walk_keeps_the_drive_and_spells_names_as_the_folder_does() {
+        let t = tempfile::tempdir().unwrap();
+        let base = dunce::canonicalize(t.path()).unwrap();
+        std::fs::create_dir_all(base.join("Lib")).unwrap();
+        std::fs::write(base.join("Lib/cacert.pem"), "x").unwrap();
+        let typed = PathBuf::from(base.to_string_lossy().to_string()).join("lib\\CACERT.pem");
+        let walked = walk_parent(&typed, true).unwrap();
+        assert_eq!(walked.path(), base.join("Lib").join("cacert.pem"));
+        assert!(walked.links.is_empty());
+        assert_eq!(
+            walked.path().components().next(),
+            base.components().next(),
+            "the same drive"
+        );
+    }
+
+    #[test]
+    fn a_rename_replaces_the_bundle_and_leaves_no_temporary() {
+        let t = tempfile::tempdir().unwrap();
+        let base = dunce::canonicalize(t.path()).unwrap();
+        std::fs::write(base.join("cacert.pem"), "old").unwrap();
+        let held = open_folder(&base).unwrap();
+        let mut tmp = held.create_new(OsStr::new(".tmp"), 0o600).unwrap();
+        std::io::Write::write_all(&mut tmp, b"new").unwrap();
+        drop(tmp);
+        assert!(
+            held.create_new(OsStr::new(".tmp"), 0o600).is_err(),
+            "exclusive"
+        );
+        held.rename(OsStr::new(".tmp"), OsStr::new("cacert.pem"))
+            .unwrap();
+        assert_eq!(std::fs::read(base.join("cacert.pem")).unwrap(), b"new");
+        assert_eq!(held.names().unwrap(), vec![OsString::from("cacert.pem")]);
+    }
+}
