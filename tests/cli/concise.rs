@@ -2,6 +2,8 @@
 //! bundle and pip's copy is said once, every run of `add` ends with one summary line (dry
 //! runs and refusals too), `-v` shows each bundle in full, and a server's own certificate
 //! is answered with the way to its issuer (`certpatch fix HOST`, the AIA URL).
+// Most of these tests find a `.venv` by itself, which they are gated for on Windows.
+#![cfg_attr(not(unix), allow(dead_code, unused_imports))]
 
 use std::fs;
 use std::path::{Path, PathBuf};
