@@ -148,7 +148,10 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
             );
         }
         let expect = hold_named(bundle)?;
-        let named = discover::named_bundle(&expect.path());
+        let mut named = discover::named_bundle(&expect.path());
+        // The held path is already the real one; canonicalizing it again could name another
+        // drive on Windows (a `subst` or mapped drive resolves to the folder behind it).
+        named.path = expect.path();
         held_named.push(expect);
         match discover::named_bundle_check(host, &named) {
             Err(refusal) => bail!("{refusal}"),
@@ -234,7 +237,7 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
         };
         let path = match &check {
             Ok(expect) => expect.path(),
-            Err(_) => std::fs::canonicalize(&b.path).unwrap_or(b.path),
+            Err(_) => dunce::canonicalize(&b.path).unwrap_or(b.path),
         };
         targets.push(Target {
             path,
@@ -287,7 +290,7 @@ fn hold_discovered(path: &Path, environment: Option<&Path>) -> Result<Expect> {
         return Expect::of(path, true);
     };
     let env_folder = store_platform::open_folder(env).map_err(|e| write::folder_error(e, path))?;
-    let env_owner = env_folder.stat()?.st_uid;
+    let env_owner = env_folder.stat()?.owner;
     let folder = match parent.strip_prefix(env) {
         Ok(rel) => store_platform::open_folder_beneath(&env_folder, rel),
         // A bundle its environment's interpreter names elsewhere: judged by its owner.
@@ -325,7 +328,7 @@ fn hold_named(named: &Path) -> Result<Expect> {
 /// Every symbolic link met while resolving `path` (absolute, or from the current folder),
 /// with its owner: the links of the folders on the way, of the file, and of the paths the
 /// links themselves name (the walk [`hold_named`] judges).
-#[cfg(test)]
+#[cfg(all(test, unix))]
 fn links_on_the_way(path: &Path) -> std::io::Result<Vec<(PathBuf, u32)>> {
     let walked = store_platform::walk_parent(path, true)?;
     Ok(walked
@@ -335,14 +338,16 @@ fn links_on_the_way(path: &Path) -> std::io::Result<Vec<(PathBuf, u32)>> {
         .collect())
 }
 
-#[cfg(test)]
+// Unix links, modes and `renameat2(RENAME_EXCHANGE)`; the Windows walk is tested by
+// tests/cli/windows.rs (drive letters, junctions, case).
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 
     #[test]
     fn links_on_the_way_follows_folders_files_and_relative_links() {
         let t = tempfile::tempdir().unwrap();
-        let base = std::fs::canonicalize(t.path()).unwrap();
+        let base = dunce::canonicalize(t.path()).unwrap();
         std::fs::create_dir_all(base.join("real/sub")).unwrap();
         std::fs::write(base.join("real/sub/file"), "x").unwrap();
         std::os::unix::fs::symlink("real", base.join("dirlink")).unwrap();
@@ -358,7 +363,7 @@ mod tests {
     #[test]
     fn a_named_bundle_through_your_own_links_is_held_at_its_real_path() {
         let t = tempfile::tempdir().unwrap();
-        let base = std::fs::canonicalize(t.path()).unwrap();
+        let base = dunce::canonicalize(t.path()).unwrap();
         std::fs::create_dir_all(base.join("real/sub")).unwrap();
         std::fs::write(base.join("real/sub/ca.pem"), "").unwrap();
         std::os::unix::fs::symlink("real", base.join("dirlink")).unwrap();
@@ -409,7 +414,7 @@ mod tests {
         } else {
             tempfile::tempdir().unwrap()
         };
-        let base = std::fs::canonicalize(t.path()).unwrap();
+        let base = dunce::canonicalize(t.path()).unwrap();
         let pem = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
         let env = base.join("venv");
         let sp = env.join("lib/python3.12/site-packages");

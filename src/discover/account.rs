@@ -158,8 +158,47 @@ mod imp {
 
     pub const JUDGES_OWNERS: bool = false;
 
+    /// 0 ("root") when certpatch runs elevated (Windows: an elevated administrator's
+    /// token), else 1: owners are not judged here, so only "root or not" matters.
     pub fn me() -> u32 {
-        0
+        if elevated() {
+            0
+        } else {
+            1
+        }
+    }
+
+    #[cfg(windows)]
+    fn elevated() -> bool {
+        use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
+        use windows_sys::Win32::Security::{
+            GetTokenInformation, TokenElevation, TOKEN_ELEVATION, TOKEN_QUERY,
+        };
+        use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+        // SAFETY: the token is opened for query and closed; `e` is a plain struct the
+        // call fills. Unknown counts as elevated (the cautious answer).
+        unsafe {
+            let mut tok: HANDLE = std::ptr::null_mut();
+            if OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut tok) == 0 {
+                return true;
+            }
+            let mut e = TOKEN_ELEVATION { TokenIsElevated: 0 };
+            let mut len = 0u32;
+            let ok = GetTokenInformation(
+                tok,
+                TokenElevation,
+                &mut e as *mut _ as *mut _,
+                std::mem::size_of::<TOKEN_ELEVATION>() as u32,
+                &mut len,
+            );
+            CloseHandle(tok);
+            ok == 0 || e.TokenIsElevated != 0
+        }
+    }
+
+    #[cfg(not(windows))]
+    fn elevated() -> bool {
+        true
     }
     pub fn perm(_: &Path) -> Option<Perm> {
         None

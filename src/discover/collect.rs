@@ -42,7 +42,7 @@ fn file_id(meta: &std::fs::Metadata, canonical: &Path) -> FileId {
 
 /// A path with symlinks resolved, or as given when it cannot be.
 pub(crate) fn canonical(path: &Path) -> PathBuf {
-    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+    dunce::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Why a bundle found at `path` in the environment `env` must not be patched, if it must
@@ -57,7 +57,6 @@ pub(crate) fn canonical(path: &Path) -> PathBuf {
 /// file checks on that open folder, which it keeps until the write (a folder swapped for a
 /// link after this look is refused there).
 fn refusal(path: &Path, real: &Path, meta: &std::fs::Metadata, env: &Path) -> Option<String> {
-    use std::os::unix::fs::MetadataExt;
     let env_real = canonical(env);
     if path.starts_with(env) && !real.starts_with(&env_real) {
         return Some(format!(
@@ -67,14 +66,22 @@ fn refusal(path: &Path, real: &Path, meta: &std::fs::Metadata, env: &Path) -> Op
             path_text(&env_real)
         ));
     }
-    let owner = std::fs::metadata(&env_real).ok()?.uid();
-    if meta.uid() != owner {
-        return Some(format!(
+    // Owners are judged where the platform has uids (`account::JUDGES_OWNERS`); on Windows
+    // `crate::target` judges them again by SID when the bundle is opened.
+    #[cfg(not(unix))]
+    let _ = meta;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let owner = std::fs::metadata(&env_real).ok()?.uid();
+        if meta.uid() != owner {
+            return Some(format!(
             "{} is owned by uid {}, but its environment {} belongs to uid {owner}: certpatch does not patch a file another user put in an environment. Check the file; if it is right, give it to the environment's owner (`chown`) or name it with --bundle",
             path_text(real),
             meta.uid(),
             path_text(&env_real)
         ));
+        }
     }
     None
 }
@@ -278,6 +285,7 @@ impl<'h> Collector<'h> {
 }
 
 #[cfg(test)]
+#[cfg_attr(not(unix), allow(unused_imports))]
 mod tests {
     use super::super::testutil::*;
     use super::*;

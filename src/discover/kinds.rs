@@ -172,12 +172,15 @@ pub fn looks_like_bundle(path: &Path) -> bool {
 /// (swapped in at any moment, by anyone who can write the folder) would hang discovery in
 /// `open`, and a device is no file to read. The check is on the opened file.
 pub(crate) fn open_file(path: &Path) -> Option<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
-        .open(path)
-        .ok()?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Windows has no FIFO in the file system (pipes live under `\\.\pipe\`).
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NONBLOCK | libc::O_NOCTTY,
+    );
+    let file = options.open(path).ok()?;
     file.metadata().ok().filter(|m| m.is_file())?;
     Some(file)
 }
@@ -274,7 +277,7 @@ pub(crate) fn temp_dirs(host: &Host) -> Vec<PathBuf> {
     }
     let canonical: Vec<PathBuf> = dirs
         .iter()
-        .filter_map(|d| std::fs::canonicalize(d).ok())
+        .filter_map(|d| dunce::canonicalize(d).ok())
         .collect();
     dirs.extend(canonical);
     dirs

@@ -119,6 +119,23 @@ pub fn interpreter_in(root: &Path) -> Option<PathBuf> {
     candidates.into_iter().find(|p| p.is_file())
 }
 
+/// `name` as the folder `dir` spells it: on a case-insensitive file system (Windows)
+/// `lib` opens `Lib`, and the path must say `Lib` (one file, one path: output, backups,
+/// the ledger). The name itself where the folder lists it exactly (always on Linux).
+fn spelled(dir: &Path, name: &str) -> std::ffi::OsString {
+    if cfg!(unix) {
+        return name.into();
+    }
+    let listed = list(dir);
+    if listed.iter().any(|(n, _)| n == name) {
+        return name.into();
+    }
+    listed
+        .into_iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map_or_else(|| name.into(), |(n, _)| n.into())
+}
+
 /// Every site-packages (and dist-packages) folder of an environment:
 /// `lib/python*/site-packages`, `lib64/…`, `lib/python3/dist-packages`
 /// (Debian), `Lib/site-packages` (Windows), `site-packages` (old PyPy).
@@ -127,17 +144,17 @@ pub fn site_packages_dirs(root: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = Vec::new();
     let push = |p: PathBuf, out: &mut Vec<PathBuf>| {
         if p.is_dir() {
-            let real = std::fs::canonicalize(&p).unwrap_or_else(|_| p.clone());
+            let real = dunce::canonicalize(&p).unwrap_or_else(|_| p.clone());
             let seen = out
                 .iter()
-                .any(|q| std::fs::canonicalize(q).unwrap_or_else(|_| q.clone()) == real);
+                .any(|q| dunce::canonicalize(q).unwrap_or_else(|_| q.clone()) == real);
             if !seen {
                 out.push(p);
             }
         }
     };
     for lib_name in ["lib", "Lib", "lib64"] {
-        let lib = root.join(lib_name);
+        let lib = root.join(spelled(root, lib_name));
         if !lib.is_dir() {
             continue;
         }
@@ -304,7 +321,7 @@ pub fn prefix_of_exe(exe: &Path) -> Option<PathBuf> {
     if let Some((root, EnvShape::Venv | EnvShape::Conda)) = given {
         return Some(root);
     }
-    let resolved = std::fs::canonicalize(exe).ok().and_then(|real| from(&real));
+    let resolved = dunce::canonicalize(exe).ok().and_then(|real| from(&real));
     resolved.or(given).map(|(root, _)| root)
 }
 
@@ -321,6 +338,11 @@ pub fn is_site_packages_dir(dir: &Path) -> bool {
 mod tests {
     use super::super::testutil::*;
     use super::*;
+
+    /// A relative path spelled with `/` (Windows prints `\`).
+    fn slashed(p: &Path) -> String {
+        p.display().to_string().replace('\\', "/")
+    }
 
     #[test]
     fn python_names() {
@@ -380,7 +402,7 @@ mod tests {
         let found = probe_env(&venv);
         let rel: Vec<(String, Kind)> = found
             .iter()
-            .map(|(p, k)| (p.strip_prefix(&sp).unwrap().display().to_string(), *k))
+            .map(|(p, k)| (slashed(p.strip_prefix(&sp).unwrap()), *k))
             .collect();
         assert_eq!(
             rel,
@@ -425,7 +447,7 @@ mod tests {
             .iter()
             .map(|(p, k)| {
                 assert_eq!(*k, Kind::Other);
-                p.strip_prefix(&sp).unwrap().display().to_string()
+                slashed(p.strip_prefix(&sp).unwrap())
             })
             .collect();
         let mut want: Vec<String> = Vec::new();
@@ -499,7 +521,7 @@ mod tests {
         std::os::unix::fs::symlink("usr/lib", fake_root.join("lib")).unwrap();
         assert_eq!(
             prefix_of_exe(&fake_root.join("bin/python3")),
-            Some(std::fs::canonicalize(&usr).unwrap())
+            Some(dunce::canonicalize(&usr).unwrap())
         );
     }
 }

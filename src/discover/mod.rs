@@ -587,6 +587,7 @@ mod tests {
         out
     }
 
+    #[cfg(unix)] // a Unix machine: `bin/python3` on PATH (Windows runs only PATHEXT names)
     #[test]
     fn every_source_in_order() {
         let m = Machine::new();
@@ -907,6 +908,7 @@ mod tests {
         assert!(found.notes[0].message.contains("neither certifi nor pip"));
     }
 
+    #[cfg(unix)] // elevated (as under Wine), certpatch picks no environment by itself on Windows yet
     #[test]
     fn active_environment_bundles() {
         let m = Machine::new();
@@ -1088,6 +1090,7 @@ mod tests {
         assert_eq!(a.bundles.len(), 2);
     }
 
+    #[cfg_attr(not(unix), allow(dead_code))] // its test is Unix's
     trait TapMkdir {
         fn tap_mkdir(self) -> Self;
     }

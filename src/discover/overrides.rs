@@ -122,9 +122,9 @@ pub struct Finding {
 /// bundle, when known.
 pub fn findings(host: &Host, bundle: &Path, kind: Kind, pip: Option<&str>) -> Vec<Finding> {
     let names_it = |value: &str| {
-        std::fs::canonicalize(value)
+        dunce::canonicalize(value)
             .ok()
-            .is_some_and(|p| p == bundle || std::fs::canonicalize(bundle).ok() == Some(p))
+            .is_some_and(|p| p == bundle || dunce::canonicalize(bundle).ok() == Some(p))
     };
     let var = |name: &'static str| {
         host.var(name)

@@ -117,5 +117,5 @@ pub fn kinds(found: &Found) -> Vec<Kind> {
 
 /// A temporary path with symlinks resolved (as results are).
 pub fn canonical_tmp(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap()
+    dunce::canonicalize(p).unwrap()
 }

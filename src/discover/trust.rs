@@ -137,7 +137,7 @@ fn on_the_way(path: &Path, out: &mut BTreeSet<(PathBuf, Role)>) {
     for a in path.ancestors() {
         out.insert((a.to_path_buf(), Role::OnTheWay));
     }
-    if let Some(real) = path.parent().and_then(|d| std::fs::canonicalize(d).ok()) {
+    if let Some(real) = path.parent().and_then(|d| dunce::canonicalize(d).ok()) {
         for a in real.ancestors() {
             out.insert((a.to_path_buf(), Role::OnTheWay));
         }
@@ -158,7 +158,7 @@ fn hops(exe: &Path) -> Vec<PathBuf> {
         };
         out.push(at.clone());
     }
-    if let Ok(real) = std::fs::canonicalize(exe) {
+    if let Ok(real) = dunce::canonicalize(exe) {
         out.push(real);
     }
     out
@@ -239,6 +239,14 @@ fn what_it_reads(exe: &Path) -> BTreeSet<(PathBuf, Role)> {
 /// Whose code `exe` (absolute) would run, and so whether and as whom to run it.
 pub fn decide(exe: &Path) -> Decision {
     if !account::JUDGES_OWNERS {
+        // No owners to judge (Windows, for now): the user's own run is the user's own
+        // business; elevated, certpatch runs no interpreter (refuse rather than allow).
+        if account::me() == 0 {
+            return Decision::Refused(format!(
+                "it was not run: certpatch runs elevated, and on this platform it cannot yet tell who can change `{}` and the files it reads; run certpatch without elevation, or name the bundle with --bundle",
+                path_text(exe)
+            ));
+        }
         return Decision::Trusted;
     }
     let me = account::me();
@@ -287,12 +295,18 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
 /// may be used.
 pub fn implicit_environment_refusal(root: &Path) -> Option<String> {
     if !account::JUDGES_OWNERS {
-        return None;
+        // As in `decide`: elevated, no environment is picked by itself.
+        return (account::me() == 0).then(|| {
+            format!(
+                "certpatch runs elevated, and on this platform it cannot yet tell who can change `{}`; name it with --env or --bundle if you mean it",
+                path_text(root)
+            )
+        });
     }
     let me = account::me();
     let mut paths = BTreeSet::new();
     on_the_way(root, &mut paths);
-    if let Ok(real) = std::fs::canonicalize(root) {
+    if let Ok(real) = dunce::canonicalize(root) {
         on_the_way(&real, &mut paths);
     }
     paths.insert((root.join("pyvenv.cfg"), Role::OnTheWay));

@@ -7,7 +7,7 @@
 //! and the connection is closed right after. Direct connections only (no proxy), with
 //! the same time limits as the rustls capture. Not built on Windows (see `pyssl`).
 
-use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::IpAddr;
 use std::time::Duration;
 #[cfg(unix)]
 use std::time::Instant;
@@ -25,6 +25,7 @@ pub fn capture(
     limit: Duration,
 ) -> Result<Vec<Vec<u8>>, String> {
     use openssl::ssl::{SslConnector, SslMethod, SslVerifyMode};
+    use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
     let host = addr.map_or_else(|| endpoint.host.clone(), |a| a.to_string());
     let addrs: Vec<SocketAddr> = (host.as_str(), endpoint.port)
         .to_socket_addrs()

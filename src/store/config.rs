@@ -118,14 +118,25 @@ impl Loaded {
                 if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
                     return Kept::Fingerprint(hex.to_ascii_lowercase());
                 }
-                let path = match k.strip_prefix("~/") {
-                    Some(rest) => std::env::var_os("HOME")
+                let home_rest = k.strip_prefix("~/");
+                // Windows: `~\` too, and the home folder is %USERPROFILE% (HOME is rarely set).
+                #[cfg(windows)]
+                let home_rest = home_rest.or_else(|| k.strip_prefix("~\\"));
+                #[cfg(windows)]
+                let home = std::env::var_os("USERPROFILE").or_else(|| std::env::var_os("HOME"));
+                #[cfg(not(windows))]
+                let home = std::env::var_os("HOME");
+                let path = match home_rest {
+                    Some(rest) => home
                         .map(|h| PathBuf::from(h).join(rest))
                         .unwrap_or_else(|| PathBuf::from(k)),
                     None => PathBuf::from(k),
                 };
+                // Only a path without a root is taken from the file's folder: on Windows
+                // `\x\ca.pem` (a root, no drive) is on the current drive, not below the
+                // configuration (where joining would put it on the configuration's drive).
                 Kept::File(match base {
-                    Some(b) if path.is_relative() => b.join(path),
+                    Some(b) if path.is_relative() && !path.has_root() => b.join(path),
                     _ => path,
                 })
             })
@@ -190,39 +201,38 @@ pub fn load_from(path: &Path) -> Result<Loaded> {
 
 /// The file's bytes, `None` when there is no file (see [`load_from`]).
 fn read_guarded(path: &Path) -> Result<Option<Vec<u8>>> {
-    use rustix::fs::{Mode, OFlags};
+    use crate::store::platform;
     use std::io::Read;
-    let flags =
-        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
-    let fd = match rustix::fs::open(path, flags, Mode::empty()) {
+    let fd = match platform::open_read(path) {
         Ok(fd) => fd,
-        Err(rustix::io::Errno::NOENT) => return Ok(None),
-        Err(e) if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::MLINK => {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if platform::is_final_link_error(&e) => {
             return Err(anyhow!(
-                "the configuration `{}` is a symbolic link; certpatch does not follow it. Put the file itself there",
-                path_text(path)
-            ))
+            "the configuration `{}` is {}; certpatch does not follow it. Put the file itself there",
+            path_text(path),
+            platform::LINK_WORDS
+        ))
         }
         Err(e) => {
             return Err(anyhow!(
                 "cannot read the configuration `{}`: {}",
                 path_text(path),
-                std::io::Error::from(e)
+                e
             ))
         }
     };
-    let st = rustix::fs::fstat(&fd)?;
-    if rustix::fs::FileType::from_raw_mode(st.st_mode) != rustix::fs::FileType::RegularFile {
+    let st = platform::file_meta(&fd)?;
+    if st.kind != platform::Kind::File {
         return Err(anyhow!(
             "the configuration `{}` is not a regular file; move it aside",
             path_text(path)
         ));
     }
-    if st.st_size as u64 > MAX_CONFIG_BYTES {
+    if st.len > MAX_CONFIG_BYTES {
         return Err(anyhow!(
             "the configuration `{}` is {} bytes, more than the {MAX_CONFIG_BYTES} certpatch reads; check what this file is",
             path_text(path),
-            st.st_size
+            st.len
         ));
     }
     let me = crate::store::write::euid();
@@ -232,10 +242,10 @@ fn read_guarded(path: &Path) -> Result<Option<Vec<u8>>> {
         format!("you (uid {me}) or root")
     };
     let parent = path.parent().unwrap_or(Path::new("/"));
-    let parent_st = rustix::fs::stat(parent)?;
+    let parent_st = platform::path_meta(parent, true)?;
     for (what, uid, mode, is_dir) in [
-        (path, st.st_uid, st.st_mode, false),
-        (parent, parent_st.st_uid, parent_st.st_mode, true),
+        (path, st.owner, st.mode, false),
+        (parent, parent_st.owner, parent_st.mode, true),
     ] {
         let sticky = is_dir && mode & 0o1000 != 0;
         let others_write = mode & 0o022 != 0 && !sticky;
@@ -249,8 +259,7 @@ fn read_guarded(path: &Path) -> Result<Option<Vec<u8>>> {
         }
     }
     let mut bytes = Vec::new();
-    std::fs::File::from(fd)
-        .take(MAX_CONFIG_BYTES + 1)
+    fd.take(MAX_CONFIG_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| anyhow!("cannot read the configuration `{}`: {e}", path_text(path)))?;
     if bytes.len() as u64 > MAX_CONFIG_BYTES {
@@ -337,6 +346,35 @@ pythons = ["/usr/bin/python3"]
             ]
         );
         assert_eq!(loaded.backups_to_keep(), 2);
+    }
+
+    /// Windows: `\x\ca.pem` has a root but no drive: it is on the current drive, never
+    /// below the configuration's folder (joined, it landed on the configuration's drive and
+    /// `reapply` did not find it).
+    #[test]
+    fn a_keep_path_with_a_root_is_never_joined_to_the_configuration_folder() {
+        let dir = if cfg!(windows) { r"D:\cfg" } else { "/cfg" };
+        let rooted = if cfg!(windows) {
+            r"\certs\corp.pem"
+        } else {
+            "/certs/corp.pem"
+        };
+        let loaded = Loaded {
+            config: parse(
+                &format!("keep = [{rooted:?}, \"rel.pem\"]\n"),
+                Path::new(dir),
+            )
+            .unwrap(),
+            path: Some(Path::new(dir).join("config.toml")),
+            looked_at: None,
+        };
+        assert_eq!(
+            loaded.kept(),
+            vec![
+                Kept::File(rooted.into()),
+                Kept::File(Path::new(dir).join("rel.pem"))
+            ]
+        );
     }
 
     #[test]

@@ -13,12 +13,11 @@
 
 use std::path::{Path, PathBuf};
 
-use std::os::unix::fs::MetadataExt;
-
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
 use crate::store::error::{Code, StoreError};
+use crate::store::platform::{self, Kind};
 use crate::x509::cert::hex;
 use crate::x509::text::path_text;
 
@@ -91,13 +90,8 @@ impl Home {
     /// every folder down to `dir` ([`check`]), so that a folder another user made (or
     /// linked elsewhere) is refused, not written into.
     pub fn ensure(&self, dir: &Path) -> Result<()> {
-        use std::os::unix::fs::DirBuilderExt;
         self.check_tree(dir)?;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| {
+        platform::create_private_dirs(dir).with_context(|| {
             format!(
                 "cannot create certpatch's state folder `{}`; set {CERTPATCH_HOME} to a writable folder",
                 path_text(dir)
@@ -112,7 +106,7 @@ impl Home {
 /// does not exist passes (certpatch creates it, private). Call it before trusting
 /// anything read from the state folder (a backup before a restore).
 pub fn check(path: &Path) -> Result<()> {
-    let meta = match std::fs::symlink_metadata(path) {
+    let meta = match platform::path_meta(path, false) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
@@ -127,32 +121,33 @@ pub fn check(path: &Path) -> Result<()> {
     let unsafe_state = |message: String, hint: String| -> Result<()> {
         Err(StoreError::new(Code::UnsafeState, message, hint).into())
     };
-    if meta.file_type().is_symlink() {
+    if meta.kind == Kind::Link {
         return unsafe_state(
             format!(
-                "certpatch's state `{}` is a symbolic link; certpatch keeps its backups and ledger only in real folders and files it owns (restore writes a backup over a bundle, so a link could feed it another user's file). Replace the link with a folder, or {fix}",
-                path_text(path)
+                "certpatch's state `{}` is {}; certpatch keeps its backups and ledger only in real folders and files it owns (restore writes a backup over a bundle, so a link could feed it another user's file). Replace the link with a folder, or {fix}",
+                path_text(path),
+                platform::LINK_WORDS
             ),
             format!("replace the link with a folder, or {fix}"),
         );
     }
-    if meta.uid() != me {
+    if meta.owner != me {
         return unsafe_state(
             format!(
                 "certpatch's state `{}` is owned by uid {}, not by you (uid {me}); certpatch trusts its backups and ledger when it restores a bundle, so it uses only state you own. {}, or `chown -R` it to yourself",
                 path_text(path),
-                meta.uid(),
+                meta.owner,
                 capitalized(&fix)
             ),
             format!("{fix}, or `chown -R` it to yourself"),
         );
     }
-    if meta.mode() & 0o022 != 0 {
+    if meta.mode & 0o022 != 0 {
         return unsafe_state(
             format!(
                 "certpatch's state `{}` can be written by group or others (mode {:04o}); another user could plant a backup that a restore would write over a bundle. Run `chmod go-w` on it, or {fix}",
                 path_text(path),
-                meta.mode() & 0o7777
+                meta.mode & 0o7777
             ),
             format!("run `chmod go-w` on it, or {fix}"),
         );
@@ -163,19 +158,19 @@ pub fn check(path: &Path) -> Result<()> {
 /// A folder above the state folder: owned by root or the user, and sticky if others can
 /// write it (whoever can rename the state folder away can replace it).
 fn check_above(dir: &Path) -> Result<()> {
-    let Ok(meta) = std::fs::metadata(dir) else {
+    let Ok(meta) = platform::path_meta(dir, true) else {
         return Ok(());
     };
     let me = crate::store::write::euid();
-    let others_write = meta.mode() & 0o022 != 0 && meta.mode() & 0o1000 == 0;
-    if (meta.uid() != 0 && meta.uid() != me) || others_write {
+    let others_write = meta.mode & 0o022 != 0 && meta.mode & 0o1000 == 0;
+    if (meta.owner != 0 && meta.owner != me) || others_write {
         return Err(StoreError::new(
             Code::UnsafeState,
             format!(
                 "certpatch's state folder is inside `{}`, which another user controls (owner uid {}, mode {:04o}) and could swap for a folder of theirs; set {CERTPATCH_HOME} to a folder of your own",
                 path_text(dir),
-                meta.uid(),
-                meta.mode() & 0o7777
+                meta.owner,
+                meta.mode & 0o7777
             ),
             format!("set {CERTPATCH_HOME} to a folder of your own"),
         )

@@ -16,8 +16,6 @@
 //! source of truth for which patches are present, so a damaged ledger never stops
 //! `list`, `remove` or `restore`.
 
-use std::fs::File;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
@@ -152,12 +150,7 @@ pub fn read(home: &Home) -> Result<Ledger> {
 pub fn update(home: &Home, change: impl FnOnce(&mut Ledger)) -> Result<()> {
     home.ensure(&home.root)?;
     let lock_path = home.root.join("ledger.lock");
-    let lock = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&lock_path)
+    let lock = crate::store::platform::open_lock_file(&lock_path)
         .with_context(|| format!("cannot open `{}`", path_text(&lock_path)))?;
     lock.lock()
         .with_context(|| format!("cannot lock `{}`", path_text(&lock_path)))?;

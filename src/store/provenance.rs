@@ -204,7 +204,15 @@ fn conda_record(
     wanted: impl Fn(&serde_json::Value, &str) -> bool,
 ) -> Option<(PathBuf, serde_json::Value, String)> {
     let prefix = conda_prefix(bundle)?;
-    let rel = bundle.strip_prefix(prefix).ok()?.to_str()?.to_string();
+    // conda's records name files with `/` on every platform (`Lib/site-packages/…` on
+    // Windows too), so the relative path is spelled with `/` whatever the separator.
+    let rel = bundle
+        .strip_prefix(prefix)
+        .ok()?
+        .iter()
+        .map(|c| c.to_str())
+        .collect::<Option<Vec<_>>>()?
+        .join("/");
     let mut entries: Vec<_> = std::fs::read_dir(prefix.join("conda-meta"))
         .ok()?
         .flatten()

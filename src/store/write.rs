@@ -40,16 +40,12 @@
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
-use rustix::fs::{FileType, Mode, OFlags, Stat};
 
-use crate::store::platform::{self, Folder};
+use crate::store::platform::{self, Folder, Kind, Meta};
 use crate::x509::text::path_text;
 
 /// The largest bundle certpatch reads: certifi's is about 300 KB. Anything larger is
@@ -61,7 +57,7 @@ const TEMP_MARK: &str = ".certpatch-";
 
 /// The effective user id certpatch runs as.
 pub fn euid() -> u32 {
-    rustix::process::geteuid().as_raw()
+    platform::euid()
 }
 
 /// What was checked about a bundle when its target was resolved, and the folder it was
@@ -105,20 +101,20 @@ impl Expect {
         let path = folder.path().join(name);
         let (_, st) = open_in(&folder, name, &path)?;
         if let Some(owner) = owner {
-            if st.st_uid != owner {
+            if st.owner != owner {
                 bail!(
                     "{} is owned by uid {}, but its environment belongs to uid {owner}: certpatch does not patch a file another user put in an environment. Check the file; if it is right, give it to the environment's owner (`chown`) or name it with --bundle",
                     path_text(&path),
-                    st.st_uid
+                    st.owner
                 );
             }
         }
         let dir_st = folder.stat()?;
         Ok(Expect {
-            dir: identity(&dir_st),
+            dir: dir_st.id,
             name: name.to_os_string(),
             folder,
-            owner: st.st_uid,
+            owner: st.owner,
             certificate,
         })
     }
@@ -145,12 +141,6 @@ pub fn folder_error(e: std::io::Error, path: &Path) -> anyhow::Error {
     }
 }
 
-/// A file's (device, inode); their widths differ between Unixes.
-#[allow(clippy::unnecessary_cast)]
-fn identity(st: &Stat) -> (u64, u64) {
-    (st.st_dev as u64, st.st_ino as u64)
-}
-
 fn split(path: &Path) -> Result<(&Path, &OsStr)> {
     let name = path
         .file_name()
@@ -162,28 +152,16 @@ fn split(path: &Path) -> Result<(&Path, &OsStr)> {
     Ok((dir, name))
 }
 
-fn kind_of(st: &Stat) -> &'static str {
-    match FileType::from_raw_mode(st.st_mode as _) {
-        FileType::RegularFile => "a regular file",
-        FileType::Directory => "a folder",
-        FileType::Symlink => "a symbolic link",
-        FileType::Fifo => "a FIFO (named pipe)",
-        FileType::Socket => "a socket",
-        FileType::CharacterDevice | FileType::BlockDevice => "a device",
-        FileType::Unknown => "not a regular file",
-    }
-}
-
 /// Checks an opened file: a regular file no larger than [`MAX_BUNDLE_BYTES`].
-fn check_opened(st: &Stat, path: &Path) -> Result<()> {
-    if FileType::from_raw_mode(st.st_mode as _) != FileType::RegularFile {
+fn check_opened(st: &Meta, path: &Path) -> Result<()> {
+    if st.kind != Kind::File {
         bail!(
             "`{}` is {}, not a regular file; a CA bundle is a regular file (was it replaced? `certpatch find` lists the bundles)",
             path_text(path),
-            kind_of(st)
+            st.kind.described()
         );
     }
-    too_large(st.st_size as u64, path)
+    too_large(st.len, path)
 }
 
 /// The refusal for a bundle larger than [`MAX_BUNDLE_BYTES`].
@@ -199,46 +177,33 @@ pub fn too_large(size: u64, path: &Path) -> Result<()> {
     Ok(())
 }
 
-fn open_error(e: rustix::io::Errno, path: &Path) -> anyhow::Error {
-    if e == rustix::io::Errno::LOOP || e == rustix::io::Errno::MLINK {
+fn open_error(e: std::io::Error, path: &Path) -> anyhow::Error {
+    if platform::is_final_link_error(&e) {
         anyhow!(
-            "`{}` is a symbolic link (it was a file when certpatch resolved it: was it replaced?); certpatch does not follow it. Name the file it points to, if you mean that one",
-            path_text(path)
+            "`{}` is {} (it was a file when certpatch resolved it: was it replaced?); certpatch does not follow it. Name the file it points to, if you mean that one",
+            path_text(path),
+            platform::LINK_WORDS
         )
     } else {
-        anyhow::Error::new(std::io::Error::from(e))
-            .context(format!("cannot open bundle `{}`", path_text(path)))
+        anyhow::Error::new(e).context(format!("cannot open bundle `{}`", path_text(path)))
     }
 }
 
-const READ_FLAGS: OFlags = OFlags::RDONLY
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::NONBLOCK)
-    .union(OFlags::CLOEXEC)
-    .union(OFlags::NOCTTY);
-
 /// Opens `path` for reading without following a final symlink and without blocking (a
 /// FIFO), and checks the opened file (`check_opened`).
-pub fn open_regular(path: &Path) -> Result<(File, Stat)> {
-    let fd = rustix::fs::open(path, READ_FLAGS, Mode::empty()).map_err(|e| open_error(e, path))?;
-    let st = rustix::fs::fstat(&fd)?;
+pub fn open_regular(path: &Path) -> Result<(File, Meta)> {
+    let file = platform::open_read(path).map_err(|e| open_error(e, path))?;
+    let st = platform::file_meta(&file)?;
     check_opened(&st, path)?;
-    Ok((File::from(fd), st))
+    Ok((file, st))
 }
 
 /// The same in a held folder: `name` opened there, never by path.
-fn open_in(folder: &Folder, name: &OsStr, path: &Path) -> Result<(File, Stat)> {
-    let fd = folder.open(name, READ_FLAGS).map_err(|e| {
-        match e.raw_os_error().map(rustix::io::Errno::from_raw_os_error) {
-            Some(errno) => open_error(errno, path),
-            None => {
-                anyhow::Error::new(e).context(format!("cannot open bundle `{}`", path_text(path)))
-            }
-        }
-    })?;
-    let st = rustix::fs::fstat(&fd)?;
+fn open_in(folder: &Folder, name: &OsStr, path: &Path) -> Result<(File, Meta)> {
+    let file = folder.open_read(name).map_err(|e| open_error(e, path))?;
+    let st = platform::file_meta(&file)?;
     check_opened(&st, path)?;
-    Ok((File::from(fd), st))
+    Ok((file, st))
 }
 
 /// Reads at most [`MAX_BUNDLE_BYTES`] (a file that grew past it is refused).
@@ -274,7 +239,9 @@ pub struct Locked {
     /// than root and the bundle's owner (mode shown): they could swap the file before or
     /// after the patch. The command tells the user.
     pub shared_folder: Option<u32>,
-    file: File,
+    guard: platform::Guard,
+    /// The bundle's facts when locked (where the guard does not hold the bundle open).
+    meta: Meta,
     dir: Arc<Folder>,
     name: OsString,
 }
@@ -288,7 +255,7 @@ pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
     let dir = &expect.folder;
     let name = expect.name.as_os_str();
     let dir_st = dir.stat()?;
-    if identity(&dir_st) != expect.dir {
+    if dir_st.id != expect.dir {
         bail!(
             "the folder `{}` is not the one certpatch checked; nothing was written",
             path_text(dir.path())
@@ -298,15 +265,14 @@ pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
     for _ in 0..1000 {
         let (file, st) = open_in(dir, name, path)?;
         check_owner(&st, expect, me, path)?;
-        if file.try_lock().is_err() {
-            on_wait(path);
-            file.lock()
-                .with_context(|| format!("cannot lock bundle `{}`", path_text(path)))?;
-        }
+        let (guard, file) = platform::lock_bundle(dir, name, file, || on_wait(path))
+            .with_context(|| format!("cannot lock bundle `{}`", path_text(path)))?;
         // The lock is on an inode; a rename by the previous holder may have replaced it.
         match dir.stat_of(name) {
-            Ok(now) if now.st_ino == st.st_ino && now.st_dev == st.st_dev => {
+            // (On Windows the bundle is opened again after the wait: that file too.)
+            Ok(now) if now.id == st.id && platform::file_meta(&file)?.id == st.id => {
                 let bytes = read_bounded(&file, path)?;
+                drop(file);
                 if expect.certificate
                     && memchr::memmem::find(&bytes, b"-----BEGIN CERTIFICATE-----").is_none()
                 {
@@ -317,13 +283,14 @@ pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
                 }
                 remove_stale_temporaries(dir, name);
                 let shared = me == 0
-                    && (dir_st.st_mode & 0o022 != 0
-                        || (dir_st.st_uid != 0 && dir_st.st_uid != st.st_uid));
+                    && (dir_st.mode & 0o022 != 0
+                        || (dir_st.owner != 0 && dir_st.owner != st.owner));
                 return Ok(Locked {
                     path: path.to_path_buf(),
                     bytes,
-                    shared_folder: shared.then_some(dir_st.st_mode & 0o7777),
-                    file,
+                    shared_folder: shared.then_some(dir_st.mode & 0o7777),
+                    guard,
+                    meta: st,
                     dir: Arc::clone(dir),
                     name: name.to_os_string(),
                 });
@@ -338,27 +305,27 @@ pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
 }
 
 /// The owner rules for a file about to be replaced.
-fn check_owner(st: &Stat, expect: &Expect, me: u32, path: &Path) -> Result<()> {
-    if st.st_uid != expect.owner {
+fn check_owner(st: &Meta, expect: &Expect, me: u32, path: &Path) -> Result<()> {
+    if st.owner != expect.owner {
         bail!(
             "`{}` is now owned by uid {}, not uid {} as when certpatch checked it: it was replaced by someone else; nothing was written. Check the file and who can write its folder",
             path_text(path),
-            st.st_uid,
+            st.owner,
             expect.owner
         );
     }
-    if me != 0 && st.st_uid != me {
+    if me != 0 && st.owner != me {
         bail!(
             "`{}` belongs to uid {}, and certpatch runs as uid {me}: replacing it would make it yours (only root can keep another user's ownership); nothing was written. Run certpatch as its owner, or with sudo",
             path_text(path),
-            st.st_uid
+            st.owner
         );
     }
-    if me != 0 && st.st_mode & 0o200 == 0 {
+    if me != 0 && st.mode & 0o200 == 0 {
         bail!(
             "`{}` is read-only (mode {:04o}): its owner made it so, and certpatch does not replace a file its owner protected; nothing was written. Make it writable first (`chmod u+w`) if you mean to patch it",
             path_text(path),
-            st.st_mode & 0o7777
+            st.mode & 0o7777
         );
     }
     Ok(())
@@ -368,7 +335,10 @@ impl Locked {
     /// Replaces the bundle's content atomically, keeping its mode, owner and group, in the
     /// folder opened by [`lock`].
     pub fn replace(&self, new: &[u8]) -> Result<()> {
-        let st = rustix::fs::fstat(&self.file)?;
+        let st = match self.guard.bundle_meta() {
+            Some(now) => now?,
+            None => self.meta,
+        };
         let hint =
             "check the folder's permissions (a system-wide Python may need sudo) and free space";
         let (tmp_name, tmp) = create_temp(&self.dir, &self.name).with_context(|| {
@@ -378,7 +348,7 @@ impl Locked {
             )
         })?;
         let result = (|| -> Result<()> {
-            let mut file = File::from(tmp);
+            let mut file = tmp;
             file.write_all(new).with_context(|| {
                 format!(
                     "cannot write a temporary file beside `{}`; {hint}",
@@ -386,14 +356,13 @@ impl Locked {
                 )
             })?;
             keep_owner(&file, &st, &self.path)?;
-            rustix::fs::fchmod(&file, Mode::from_raw_mode(st.st_mode & 0o7777))
-                .map_err(std::io::Error::from)
-                .with_context(|| {
-                    format!("cannot set the mode of the new `{}`", path_text(&self.path))
-                })?;
+            platform::set_mode(&file, st.mode & 0o7777).with_context(|| {
+                format!("cannot set the mode of the new `{}`", path_text(&self.path))
+            })?;
             file.sync_all().with_context(|| {
                 format!("cannot flush the new `{}` to disk", path_text(&self.path))
             })?;
+            drop(file);
             self.dir
                 .rename(&tmp_name, &self.name)
                 .with_context(|| format!("cannot replace `{}`; {hint}", path_text(&self.path)))?;
@@ -410,28 +379,26 @@ impl Locked {
 
 /// Gives the new file the bundle's owner and group, or fails: a replaced bundle that
 /// silently changed hands could break the programs (or users) that rely on it.
-fn keep_owner(tmp: &File, bundle: &Stat, path: &Path) -> Result<()> {
-    let mine = rustix::fs::fstat(tmp)?;
-    if mine.st_uid == bundle.st_uid && mine.st_gid == bundle.st_gid {
+fn keep_owner(tmp: &File, bundle: &Meta, path: &Path) -> Result<()> {
+    let mine = platform::file_meta(tmp)?;
+    if mine.owner == bundle.owner && mine.group == bundle.group {
         return Ok(());
     }
-    let uid = (mine.st_uid != bundle.st_uid).then(|| rustix::fs::Uid::from_raw(bundle.st_uid));
-    let gid = (mine.st_gid != bundle.st_gid).then(|| rustix::fs::Gid::from_raw(bundle.st_gid));
-    rustix::fs::fchown(tmp, uid, gid)
-        .map_err(std::io::Error::from)
-        .with_context(|| {
+    let uid = (mine.owner != bundle.owner).then_some(bundle.owner);
+    let gid = (mine.group != bundle.group).then_some(bundle.group);
+    platform::set_owner(tmp, uid, gid).with_context(|| {
             format!(
                 "cannot give the new `{}` its owner and group (uid {}, gid {}), so it is not replaced; run certpatch as a user who can (its owner in that group, or root)",
                 path_text(path),
-                bundle.st_uid,
-                bundle.st_gid
+                bundle.owner,
+                bundle.group
             )
         })
 }
 
 /// Creates `.NAME.certpatch-RANDOM.tmp` in the open folder, exclusively (never through an
 /// existing name or link), private (0600).
-fn create_temp(dir: &Folder, name: &OsStr) -> std::io::Result<(OsString, OwnedFd)> {
+fn create_temp(dir: &Folder, name: &OsStr) -> std::io::Result<(OsString, File)> {
     use std::hash::{BuildHasher, Hasher};
     for attempt in 0u32..100 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
@@ -485,7 +452,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], like: Option<&std::fs::Metadata>)
         )
     })?;
     let result = (|| -> Result<()> {
-        let mut file = File::from(tmp);
+        let mut file = tmp;
         file.write_all(bytes).with_context(|| {
             format!(
                 "cannot write a temporary file in `{}`; {hint}",
@@ -493,12 +460,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8], like: Option<&std::fs::Metadata>)
             )
         })?;
         if let Some(meta) = like {
-            rustix::fs::fchmod(&file, Mode::from_raw_mode(meta.mode() & 0o755))
-                .map_err(std::io::Error::from)
+            platform::set_mode(&file, platform::mode_of(meta) & 0o755)
                 .with_context(|| format!("cannot set the mode of the new `{}`", path_text(path)))?;
         }
         file.sync_all()
             .with_context(|| format!("cannot flush the new `{}` to disk", path_text(path)))?;
+        drop(file);
         folder
             .rename(&tmp_name, &name)
             .with_context(|| format!("cannot replace `{}`; {hint}", path_text(path)))?;
@@ -517,23 +484,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8], like: Option<&std::fs::Metadata>)
 /// the open folder; `unlinkat` removes a link itself, never what it points to.
 fn remove_stale_temporaries(dir: &Folder, name: &OsStr) {
     let mut prefix = b".".to_vec();
-    prefix.extend_from_slice(name.as_bytes());
+    prefix.extend_from_slice(name.as_encoded_bytes());
     prefix.extend_from_slice(TEMP_MARK.as_bytes());
     let Ok(names) = dir.names() else {
         return;
     };
     for file_name in names {
-        let bytes = file_name.as_bytes();
+        let bytes = file_name.as_encoded_bytes();
         if bytes.starts_with(&prefix) && bytes.ends_with(b".tmp") {
             let _ = dir.unlink(&file_name);
         }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+    use rustix::fs::{FileType, Mode};
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     use std::sync::mpsc;
     use std::time::Duration;
 

@@ -152,11 +152,47 @@ pub fn short(sha256_hex: &str) -> &str {
 /// prints for a person to paste: a folder or package name may hold `;`, `$(…)` or
 /// quotes, and a pasted command must run only what it says. A NUL (which no argument can
 /// hold) is dropped.
+///
+/// On Windows the word is quoted for cmd and PowerShell instead ([`windows_word`]).
 pub fn shell_word(word: &str) -> String {
+    #[cfg(windows)]
+    {
+        windows_word(word)
+    }
+    #[cfg(not(windows))]
+    {
+        posix_word(word)
+    }
+}
+
+/// `word` quoted for the POSIX shell.
+pub fn posix_word(word: &str) -> String {
     match shlex::try_quote(word) {
         Ok(q) => q.into_owned(),
-        Err(_) => shell_word(&word.replace('\0', "")),
+        Err(_) => posix_word(&word.replace('\0', "")),
     }
+}
+
+/// `word` quoted for a person pasting into cmd or PowerShell: left as it is when it holds
+/// only characters neither shell treats specially (ASCII letters, digits, `\ / : . _ -`);
+/// else in double quotes, which both shells read literally when the word holds none of
+/// `" % ! $` and the backtick (backslashes stay single: neither shell escapes with them);
+/// else (rare: such characters in a path) in PowerShell's single quotes, with `'` doubled,
+/// which cmd does not understand. A NUL and line breaks (which no pasted argument can
+/// hold) are dropped.
+pub fn windows_word(word: &str) -> String {
+    let word: String = word
+        .chars()
+        .filter(|c| !matches!(c, '\0' | '\r' | '\n'))
+        .collect();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "\\/:._-".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        return word;
+    }
+    if !word.chars().any(|c| "\"%!$`".contains(c)) {
+        return format!("\"{word}\"");
+    }
+    format!("'{}'", word.replace('\'', "''"))
 }
 
 /// A path as one shell word ([`shell_word`] of its text).
@@ -166,7 +202,32 @@ pub fn shell_path(path: &std::path::Path) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::escape;
+    use super::{escape, windows_word};
+
+    #[test]
+    fn windows_words_are_quoted_for_cmd_and_powershell() {
+        assert_eq!(
+            windows_word(r"C:\envs\py\cacert.pem"),
+            r"C:\envs\py\cacert.pem"
+        );
+        assert_eq!(
+            windows_word(r"C:\Program Files\Python312\Lib\site-packages\certifi\cacert.pem"),
+            r#""C:\Program Files\Python312\Lib\site-packages\certifi\cacert.pem""#
+        );
+        assert_eq!(windows_word(r"D:\a&b (x)\c.pem"), r#""D:\a&b (x)\c.pem""#);
+        assert_eq!(windows_word(r"C:\100%\it's $x"), r"'C:\100%\it''s $x'");
+        assert_eq!(windows_word(""), r#""""#);
+        assert_eq!(windows_word("a\nb"), "ab");
+    }
+
+    /// On Windows every printed command is quoted for cmd/PowerShell, never for POSIX
+    /// (whose `"C:\\x y"` doubles every backslash).
+    #[cfg(windows)]
+    #[test]
+    fn printed_paths_on_windows_keep_single_backslashes() {
+        let p = std::path::Path::new(r"Z:\tmp\my envs\cacert.pem");
+        assert_eq!(super::shell_path(p), r#""Z:\tmp\my envs\cacert.pem""#);
+    }
 
     #[test]
     fn invisible_characters_are_written_visibly() {

@@ -162,6 +162,7 @@ fn check_escapes_a_bidi_certificate_name() {
     assert!(all.contains("Intermedi\\u{202e} A"), "{all}");
 }
 
+#[cfg(unix)] // file names with control characters (Windows file names cannot hold them)
 #[test]
 fn an_input_file_name_with_controls_is_escaped_in_a_refusal() {
     let sb = Sandbox::new();
@@ -325,6 +326,7 @@ fn every_command_exits_quietly_into_a_closed_pipe() {
     assert_file_is(&bundle, &test_bundle_bytes(), "removed again");
 }
 
+#[cfg(unix)] // file names with control characters (Windows file names cannot hold them)
 #[test]
 fn a_line_break_in_an_input_file_name_cannot_forge_a_line() {
     let sb = Sandbox::new();

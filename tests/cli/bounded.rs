@@ -200,6 +200,7 @@ fn index_refresh_refuses_a_source_with_more_rows_than_any_real_report() {
 /// The commands a run printed for a person to paste: the `undo with:` lines, the lines
 /// under `next:` (without their `# comment`), and every `certpatch …`, `pip …` or
 /// `conda …` between backticks.
+#[cfg(unix)]
 fn printed_commands(out: &std::process::Output) -> Vec<String> {
     let text = format!("{}\n{}", stdout(out), stderr(out));
     let mut cmds = Vec::new();
@@ -231,6 +232,7 @@ fn printed_commands(out: &std::process::Output) -> Vec<String> {
     cmds
 }
 
+#[cfg(unix)]
 fn is_command(s: &str) -> bool {
     ["certpatch ", "pip ", "conda ", "unset "]
         .iter()
@@ -239,6 +241,7 @@ fn is_command(s: &str) -> bool {
 
 /// Pastes each command into `sh -c` and `bash -c` in `dir`, with stand-ins for certpatch, pip and conda
 /// that do nothing; each must parse (`sh -n`) and run.
+#[cfg(unix)]
 fn paste(dir: &Path, cmds: &[String]) {
     let bin = dir.join("stand-ins");
     std::fs::create_dir_all(&bin).unwrap();
@@ -273,6 +276,7 @@ fn paste(dir: &Path, cmds: &[String]) {
 }
 
 /// Every `PWNED*` file under `dir`.
+#[cfg(unix)]
 fn pwned(dir: &Path) -> Vec<PathBuf> {
     files_under(dir)
         .into_iter()
@@ -283,6 +287,7 @@ fn pwned(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+#[cfg(unix)] // pastes into `sh` and `bash` (Windows quoting: the unit test in src/x509/text.rs)
 #[test]
 fn every_printed_command_pastes_safely_with_hostile_folder_and_package_names() {
     let sb = Sandbox::new();

@@ -2,6 +2,8 @@
 //! bundle and pip's copy is said once, every run of `add` ends with one summary line (dry
 //! runs and refusals too), `-v` shows each bundle in full, and a server's own certificate
 //! is answered with the way to its issuer (`certpatch fix HOST`, the AIA URL).
+// Most of these tests find a `.venv` by itself, which they are gated for on Windows.
+#![cfg_attr(not(unix), allow(dead_code, unused_imports))]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -49,6 +51,8 @@ fn summaries(out: &Output) -> Vec<String> {
         .collect()
 }
 
+#[cfg(unix)]
+// a `.venv` found by itself: elevated (as under Wine), certpatch picks none on Windows yet (docs/design.md, "Windows")
 #[test]
 fn a_refused_leaf_in_a_two_bundle_environment_takes_at_most_six_lines_and_names_fix() {
     let sb = Sandbox::new();
@@ -88,6 +92,8 @@ fn a_refused_leaf_in_a_two_bundle_environment_takes_at_most_six_lines_and_names_
     assert_eq!(all.matches("nothing was written to").count(), 2, "{all}");
 }
 
+#[cfg(unix)]
+// a `.venv` found by itself: elevated (as under Wine), certpatch picks none on Windows yet (docs/design.md, "Windows")
 #[test]
 fn every_add_ends_with_one_summary_line() {
     let sb = Sandbox::new();
@@ -141,6 +147,8 @@ fn the_stale_index_note_comes_only_when_the_index_was_asked_in_vain_and_names_th
     );
 }
 
+#[cfg(unix)]
+// a `.venv` found by itself: elevated (as under Wine), certpatch picks none on Windows yet (docs/design.md, "Windows")
 #[test]
 fn fix_in_a_two_bundle_environment_says_each_thing_once_and_ends_with_one_summary() {
     let sb = Sandbox::new();

@@ -27,8 +27,8 @@ fn assert_target(t: &Value, bundle: &std::path::Path) {
         assert!(t.get(key).is_some(), "target key `{key}` missing in {t:#}");
     }
     assert_eq!(
-        std::fs::canonicalize(t["path"].as_str().unwrap()).unwrap(),
-        std::fs::canonicalize(bundle).unwrap()
+        dunce::canonicalize(t["path"].as_str().unwrap()).unwrap(),
+        dunce::canonicalize(bundle).unwrap()
     );
 }
 
@@ -237,8 +237,8 @@ fn find_json_is_one_object_on_success_and_on_failure() {
         assert!(items[0].get(key).is_some(), "`{key}` in {v:#}");
     }
     assert_eq!(
-        std::fs::canonicalize(items[0]["path"].as_str().unwrap()).unwrap(),
-        std::fs::canonicalize(&bundle).unwrap()
+        dunce::canonicalize(items[0]["path"].as_str().unwrap()).unwrap(),
+        dunce::canonicalize(&bundle).unwrap()
     );
     assert_eq!(items[0]["patches"][0]["sha256"], fp(&gen("int-good.pem")));
 
@@ -294,6 +294,7 @@ fn check_reports_overriding_variables_like_add() {
     assert_eq!(json(&out)["overrides"], serde_json::json!([]));
 }
 
+#[cfg(unix)] // an escape character in a file name (Windows file names cannot hold control characters)
 #[test]
 fn json_keeps_paths_as_data_while_text_escapes_them() {
     let sb = Sandbox::new();

@@ -460,6 +460,7 @@ fn a_known_bad_root_fails_the_chain_by_name_wherever_it_is() {
     assert!(j.verifies, "{:?}", j.causes);
 }
 
+#[cfg(unix)] // OpenSSL's verdict (Python's) is not built on Windows
 #[test]
 fn the_python_verdict_depends_on_the_version_only_where_strict_mode_bites() {
     use certpatch::net::pyssl::{verify, Rules};

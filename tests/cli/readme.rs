@@ -11,6 +11,8 @@
 //! error), after the scene's volatile parts are mapped to the README's names (paths, ports,
 //! fingerprints). Without a `…` line the output must match line for line; with one, each
 //! shown line must appear, in order.
+// The replay itself is Unix only (Linux transcripts); the README checks below run everywhere.
+#![cfg_attr(not(unix), allow(dead_code))]
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -220,6 +222,7 @@ pub fn output_matches(shown: &[String], real: &[String]) -> bool {
         .all(|want| rest.any(|got| got == want))
 }
 
+#[cfg(unix)] // the README's examples are Linux transcripts (Unix paths, POSIX quoting)
 #[test]
 fn the_readme_examples_are_what_certpatch_prints() {
     let text = readme();

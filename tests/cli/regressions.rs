@@ -2,6 +2,7 @@
 
 use crate::common::*;
 
+#[cfg(unix)] // a symbolic link to the bundle (tests/cli/windows.rs has the drive-letter and verbatim cases)
 #[test]
 fn output_naming_the_bundle_itself_is_a_usage_error_and_writes_nothing() {
     let sb = Sandbox::new();
@@ -148,6 +149,7 @@ fn restore_without_backup_of_a_patched_bundle_fails_and_points_to_remove() {
     assert_file_is(&bundle, &patched, "restore without backup");
 }
 
+#[cfg(unix)] // a folder made unwritable by mode bits, run as `nobody`
 #[test]
 fn failed_write_leaves_no_backup_behind() {
     // Needs a folder the process cannot write: root ignores permissions, so run the
@@ -373,6 +375,7 @@ fn hand_written_certpatch_comment_above_a_root_is_not_removed() {
     assert_file_is(&bundle, &bytes, "the root stays");
 }
 
+#[cfg(unix)] // FIFOs and symbolic links
 #[test]
 fn output_onto_a_fifo_folder_dash_or_link_is_refused() {
     let sb = Sandbox::new();
@@ -435,6 +438,7 @@ fn restore_after_remove_all_and_an_upgrade_does_not_downgrade() {
     assert_file_is(&bundle, &upgraded, "no downgrade");
 }
 
+#[cfg(unix)] // Unix modes (Windows: a protected DACL, docs/design.md)
 #[test]
 fn backups_are_private_to_the_user() {
     use std::os::unix::fs::PermissionsExt;
@@ -450,6 +454,7 @@ fn backups_are_private_to_the_user() {
     assert_eq!(mode, 0o700, "backups folder mode {mode:o}");
 }
 
+#[cfg(unix)] // a FIFO (Windows has none in the file system)
 #[test]
 fn find_root_does_not_hang_on_a_fifo_named_cacert_pem() {
     let sb = Sandbox::new();

@@ -1,7 +1,9 @@
 //! How a patch is written: the block format, ASCII only, `--dry-run`, `--output`, the file's
 //! mode, symlinks, and nothing left beside the bundle.
 
+#[cfg(unix)]
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::fs::{symlink, PermissionsExt};
 
 use md5::Md5;
@@ -216,6 +218,7 @@ fn output_in_text_mode_leaves_bundle_identical() {
     assert_eq!(patch_count(&read(&out_path)), 2);
 }
 
+#[cfg(unix)] // Unix modes
 #[test]
 fn file_mode_is_kept() {
     for mode in [0o600, 0o640, 0o644] {
@@ -235,6 +238,7 @@ fn file_mode_is_kept() {
     }
 }
 
+#[cfg(unix)] // symbolic links (creating one on Windows needs a privilege)
 #[test]
 fn symlinked_bundle_is_written_through_and_stays_a_link() {
     let sb = Sandbox::new();
@@ -285,6 +289,7 @@ fn symlinked_bundle_is_written_through_and_stays_a_link() {
     assert_file_is(&target, &test_bundle_bytes(), "undo through the link");
 }
 
+#[cfg(unix)] // symbolic links (creating one on Windows needs a privilege)
 #[test]
 fn relative_symlink_in_same_folder_is_written_through() {
     let sb = Sandbox::new();

@@ -204,10 +204,16 @@ fn output_file(out: &Path) -> Result<PathBuf> {
 /// Whether `out` names `bundle` (symlinks and hard links included), even if `out` does
 /// not exist yet (then its folder and name are compared). Only for the usage error: the
 /// write itself never follows a link at `out` ([`output_file`]).
+/// A file's identity (device and inode; volume and file index on Windows), links followed.
+fn file_id(path: &Path) -> Option<(u64, u64)> {
+    crate::store::platform::path_meta(path, true)
+        .ok()
+        .map(|m| m.id)
+}
+
 fn same_file(out: &Path, bundle: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    if let (Ok(a), Ok(b)) = (std::fs::metadata(out), std::fs::metadata(bundle)) {
-        return a.dev() == b.dev() && a.ino() == b.ino();
+    if let (Some(a), Some(b)) = (file_id(out), file_id(bundle)) {
+        return a == b;
     }
     let resolved = out
         .parent()
@@ -218,7 +224,7 @@ fn same_file(out: &Path, bundle: &Path) -> bool {
                 d
             }
         })
-        .and_then(|d| std::fs::canonicalize(d).ok())
+        .and_then(|d| dunce::canonicalize(d).ok())
         .zip(out.file_name())
         .map(|(d, n)| d.join(n));
     resolved.as_deref() == Some(bundle)

@@ -15,13 +15,154 @@
 
 use std::collections::VecDeque;
 use std::ffi::{OsStr, OsString};
+use std::fs::File;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
+
+use super::{Kind, Meta};
+
+/// How a link is named in errors.
+pub const LINK_WORDS: &str = "a symbolic link";
+
+/// How a file is opened to be read: never through a final link, never blocking (a FIFO),
+/// never a controlling terminal.
+const READ_FLAGS: OFlags = OFlags::RDONLY
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NONBLOCK)
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::NOCTTY);
+
+fn kind(mode: u32) -> Kind {
+    match FileType::from_raw_mode(mode as _) {
+        FileType::RegularFile => Kind::File,
+        FileType::Directory => Kind::Dir,
+        FileType::Symlink => Kind::Link,
+        FileType::Fifo => Kind::Fifo,
+        FileType::Socket => Kind::Socket,
+        FileType::CharacterDevice | FileType::BlockDevice => Kind::Device,
+        FileType::Unknown => Kind::Other,
+    }
+}
+
+/// A `stat` in the platform-free shape; (device, inode) widths differ between Unixes.
+#[allow(clippy::unnecessary_cast)]
+fn meta(st: &Stat) -> Meta {
+    Meta {
+        kind: kind(st.st_mode as u32),
+        len: st.st_size as u64,
+        owner: st.st_uid,
+        group: st.st_gid,
+        mode: st.st_mode as u32,
+        id: (st.st_dev as u64, st.st_ino as u64),
+    }
+}
+
+/// The effective user id certpatch runs as; 0 is root.
+pub fn euid() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// The opened file's facts (`fstat`).
+pub fn file_meta(file: &File) -> io::Result<Meta> {
+    Ok(meta(&rustix::fs::fstat(file)?))
+}
+
+/// A path's facts: `stat` when `follow`, else `lstat` (a link itself).
+pub fn path_meta(path: &Path, follow: bool) -> io::Result<Meta> {
+    let st = if follow {
+        rustix::fs::stat(path)?
+    } else {
+        rustix::fs::lstat(path)?
+    };
+    Ok(meta(&st))
+}
+
+/// The permission bits of metadata the standard library read.
+pub fn mode_of(m: &std::fs::Metadata) -> u32 {
+    m.mode()
+}
+
+/// Opens `path` for reading without following a final link and without blocking (a
+/// FIFO); the caller checks the opened file ([`file_meta`]).
+pub fn open_read(path: &Path) -> io::Result<File> {
+    Ok(File::from(rustix::fs::open(
+        path,
+        READ_FLAGS,
+        Mode::empty(),
+    )?))
+}
+
+/// Whether an open failed because the final name is a symbolic link (`O_NOFOLLOW`).
+pub fn is_final_link_error(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(c) if c == Errno::LOOP.raw_os_error() || c == Errno::MLINK.raw_os_error())
+}
+
+/// Sets the permission bits of an opened file.
+pub fn set_mode(file: &File, mode: u32) -> io::Result<()> {
+    Ok(rustix::fs::fchmod(file, Mode::from_raw_mode(mode))?)
+}
+
+/// Gives an opened file an owner and/or group.
+pub fn set_owner(file: &File, owner: Option<u32>, group: Option<u32>) -> io::Result<()> {
+    Ok(rustix::fs::fchown(
+        file,
+        owner.map(rustix::fs::Uid::from_raw),
+        group.map(rustix::fs::Gid::from_raw),
+    )?)
+}
+
+/// Creates `dir` and its parents, private to the user (0700).
+pub fn create_private_dirs(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+}
+
+/// Opens (creating, private: 0600) a lock file certpatch keeps in its own state.
+pub fn open_lock_file(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+}
+
+/// The exclusive lock on a bundle, held while alive. On Unix an `flock` on the bundle
+/// itself (advisory: readers such as Python are never blocked).
+pub struct Guard(File);
+
+impl Guard {
+    /// The bundle's facts now, where the guard holds the bundle open.
+    pub fn bundle_meta(&self) -> Option<io::Result<Meta>> {
+        Some(file_meta(&self.0))
+    }
+}
+
+/// Takes the exclusive lock for the bundle `name` in `folder`, opened as `file`, calling
+/// `on_wait` before waiting for another holder. Returns the guard and the file to read.
+pub fn lock_bundle(
+    _folder: &Folder,
+    _name: &OsStr,
+    file: File,
+    on_wait: impl FnOnce(),
+) -> io::Result<(Guard, File)> {
+    if file.try_lock().is_err() {
+        on_wait();
+        file.lock()?;
+    }
+    let read = file.try_clone()?;
+    Ok((Guard(file), read))
+}
 
 /// How a folder is held: without following a link at it, never a controlling terminal.
 /// On Linux `O_PATH`, so a folder the user may only pass through (mode 0711) can be held.
@@ -99,8 +240,14 @@ impl Folder {
     }
 
     /// The held folder's own status (owner, mode, identity).
-    pub fn stat(&self) -> io::Result<Stat> {
-        Ok(rustix::fs::fstat(&self.fd)?)
+    pub fn stat(&self) -> io::Result<Meta> {
+        Ok(meta(&rustix::fs::fstat(&self.fd)?))
+    }
+
+    /// Opens the file `name` in this folder for reading, never following a link at it and
+    /// never blocking; the caller checks the opened file ([`file_meta`]).
+    pub fn open_read(&self, name: &OsStr) -> io::Result<File> {
+        Ok(File::from(self.open(name, READ_FLAGS)?))
     }
 
     /// Opens the file `name` in this folder with `flags`, never following a link at it.
@@ -114,17 +261,21 @@ impl Folder {
     }
 
     /// Creates `name` in this folder, exclusively (never through an existing name or link).
-    pub fn create_new(&self, name: &OsStr, mode: u32) -> io::Result<OwnedFd> {
-        Ok(rustix::fs::openat(
+    pub fn create_new(&self, name: &OsStr, mode: u32) -> io::Result<File> {
+        Ok(File::from(rustix::fs::openat(
             &self.fd,
             single_name(name)?,
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
             Mode::from_raw_mode(mode),
-        )?)
+        )?))
     }
 
     /// The status of `name` in this folder, of a link itself when it is one.
-    pub fn stat_of(&self, name: &OsStr) -> io::Result<Stat> {
+    pub fn stat_of(&self, name: &OsStr) -> io::Result<Meta> {
+        Ok(meta(&self.lstat_raw(name)?))
+    }
+
+    fn lstat_raw(&self, name: &OsStr) -> io::Result<Stat> {
         Ok(rustix::fs::statat(
             &self.fd,
             single_name(name)?,
@@ -299,7 +450,7 @@ pub fn walk_parent(path: &Path, follow_final: bool) -> io::Result<Walked> {
                         stack.push(Folder { fd, path });
                     }
                     Err(Errno::LOOP) | Err(Errno::NOTDIR) => {
-                        let before = top.stat_of(name)?;
+                        let before = top.lstat_raw(name)?;
                         if FileType::from_raw_mode(before.st_mode) != FileType::Symlink {
                             if last {
                                 return done(stack, name, links);
@@ -307,7 +458,7 @@ pub fn walk_parent(path: &Path, follow_final: bool) -> io::Result<Walked> {
                             return Err(Errno::NOTDIR.into());
                         }
                         let to = rustix::fs::readlinkat(top.fd(), name, Vec::new())?;
-                        let after = top.stat_of(name)?;
+                        let after = top.lstat_raw(name)?;
                         if (after.st_dev, after.st_ino, after.st_uid)
                             != (before.st_dev, before.st_ino, before.st_uid)
                         {
@@ -363,7 +514,7 @@ mod tests {
 
     fn base() -> (tempfile::TempDir, PathBuf) {
         let t = tempfile::tempdir().unwrap();
-        let b = std::fs::canonicalize(t.path()).unwrap();
+        let b = dunce::canonicalize(t.path()).unwrap();
         (t, b)
     }
 

@@ -77,20 +77,26 @@ pub fn bin() -> &'static Path {
 /// inherit one, and running the copy at once never fails with "Text file busy" (no retry,
 /// no sleep).
 pub fn copy_binary(dst: &Path) {
-    let out = std::process::Command::new("cp")
-        .arg(bin())
-        .arg(dst)
-        .output()
-        .unwrap_or_else(|e| panic!("cp (coreutils) to copy the binary: {e}"));
-    assert!(
-        out.status.success(),
-        "cp {} {}: {}",
-        bin().display(),
-        dst.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(dst, fs::Permissions::from_mode(0o755)).unwrap();
+    // Windows has no fork to inherit a descriptor, nor `cp`: a plain copy.
+    #[cfg(windows)]
+    fs::copy(bin(), dst).unwrap();
+    #[cfg(unix)]
+    {
+        let out = std::process::Command::new("cp")
+            .arg(bin())
+            .arg(dst)
+            .output()
+            .unwrap_or_else(|e| panic!("cp (coreutils) to copy the binary: {e}"));
+        assert!(
+            out.status.success(),
+            "cp {} {}: {}",
+            bin().display(),
+            dst.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dst, fs::Permissions::from_mode(0o755)).unwrap();
+    }
 }
 
 fn fixtures_dir() -> PathBuf {

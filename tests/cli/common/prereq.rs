@@ -7,7 +7,9 @@
 //! `python3`). The tests that need root run unless `--features no-root-tests` leaves them
 //! out.
 
+#[cfg(unix)]
 use std::fs;
+#[cfg(unix)]
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
@@ -34,7 +36,11 @@ fn opt_out(feature: &str) -> String {
 
 /// Whether this process runs as root (uid 0).
 pub fn running_as_root() -> bool {
-    fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+    #[cfg(unix)]
+    return fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0);
+    // Windows has no uid 0; the root tests are Unix's.
+    #[cfg(not(unix))]
+    false
 }
 
 /// Fails unless the tests run as root (`--features no-root-tests` leaves such tests out):
@@ -94,6 +100,7 @@ pub fn require_setpriv() -> PathBuf {
 }
 
 /// Makes a FIFO at `path` (mkfifo(3) through libc: no external command to be missing).
+#[cfg(unix)]
 pub fn make_fifo(path: &Path) {
     use std::os::unix::ffi::OsStrExt;
     let c = std::ffi::CString::new(path.as_os_str().as_bytes()).expect("no NUL in a test path");
