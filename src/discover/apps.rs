@@ -459,15 +459,18 @@ mod tests {
         let (setting, value) = gcloud_custom_ca(&host, Some(&sdk)).unwrap();
         assert_eq!(value, "/work.pem");
         assert!(setting.contains("config_work"), "{setting}");
-        // A link is not followed.
-        std::fs::remove_file(cfg.join("configurations/config_work")).unwrap();
-        std::os::unix::fs::symlink(
-            sdk.join("properties"),
-            cfg.join("configurations/config_work"),
-        )
-        .unwrap();
-        let (setting, _) = gcloud_custom_ca(&host, Some(&sdk)).unwrap();
-        assert!(setting.contains("sdk/properties"), "{setting}");
+        // A link is not followed (symbolic links need privileges to make on Windows).
+        #[cfg(unix)]
+        {
+            std::fs::remove_file(cfg.join("configurations/config_work")).unwrap();
+            std::os::unix::fs::symlink(
+                sdk.join("properties"),
+                cfg.join("configurations/config_work"),
+            )
+            .unwrap();
+            let (setting, _) = gcloud_custom_ca(&host, Some(&sdk)).unwrap();
+            assert!(setting.contains("sdk/properties"), "{setting}");
+        }
         let host = Host::for_tests(
             t.path(),
             &[
