@@ -409,9 +409,25 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
             for env in apps::inner_envs(*app, root) {
                 if env == *root {
                     c.probe(root, source);
-                } else {
-                    c.env(&env, source);
+                    continue;
                 }
+                // The install folder in root's hands does not vouch for what is inside it:
+                // gcloud's bundled Python made by another user (in a `platform/` left
+                // writable, or handed over) is an environment found by itself too.
+                if std::fs::symlink_metadata(&env).is_err() {
+                    continue;
+                }
+                if let Some(why) = trust::implicit_environment_refusal(&env) {
+                    c.note(
+                        Some(&env),
+                        format!(
+                            "{}'s bundled Python is not searched: {why}; or name its bundles with --bundle",
+                            apps::Program::from(*app)
+                        ),
+                    );
+                    continue;
+                }
+                c.env(&env, source);
             }
         }
         sources::Place::Interpreter(exe) => match layout::prefix_of_exe(exe) {
