@@ -2057,6 +2057,44 @@ fn an_application_inner_python_of_another_user_is_no_implicit_target() {
     guard.check();
 }
 
+/// Another user who owns a Homebrew prefix (Linuxbrew's is a user's) can plant any number
+/// of `Cellar/azure-cli/<version>` folders: root's `find` says once why that folder is not
+/// searched, not once per planted version (it printed 300 warnings for 300 folders).
+#[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
+fn planted_application_folders_in_other_hands_are_one_note() {
+    require_root("gives a Homebrew prefix to uid 65534");
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let brew = m.host_root().join("home/linuxbrew");
+    for i in 0..50 {
+        write(
+            &brew.join(format!(
+                ".linuxbrew/Cellar/azure-cli/2.{i}/libexec/lib/python3.12/site-packages/azure/cli/__main__.py"
+            )),
+            b"",
+        );
+    }
+    let out = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&brew)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chown: {out:?}");
+    let out = m.run(&["find"], &[]);
+    let text = stderr(&out);
+    assert_eq!(
+        text.matches("az's install folder is not searched").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("uid 65534"), "{text}");
+    guard.check();
+}
+
 /// An SDK update replaces gcloud's bundles and drops a patch: the SDK's version (its
 /// `VERSION` file) is recorded with the patch, as certifi's is, and `status` says the patch
 /// was lost to the google-cloud-sdk upgrade.
