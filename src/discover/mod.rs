@@ -396,6 +396,9 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
             // root's and this user's is no implicit target (its bundles can still be
             // named with --bundle, and its Python is only ever run as its owner).
             if let Some(why) = trust::implicit_environment_refusal(root) {
+                if !c.first_refusal(&why) {
+                    return;
+                }
                 c.note(
                     Some(root),
                     format!(
@@ -418,6 +421,9 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
                     continue;
                 }
                 if let Some(why) = trust::implicit_environment_refusal(&env) {
+                    if !c.first_refusal(&why) {
+                        continue;
+                    }
                     c.note(
                         Some(&env),
                         format!(
