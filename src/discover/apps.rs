@@ -198,12 +198,11 @@ pub fn install_roots(host: &Host, app: App) -> Vec<PathBuf> {
             }
         }
     }
-    let mut seen = Vec::new();
+    // A set: another user who owns a Homebrew prefix chooses how many Cellar folders there are.
+    let mut seen = std::collections::HashSet::new();
     out.retain(|p| {
         let real = std::fs::canonicalize(p).unwrap_or_else(|_| p.clone());
-        let keep = app.is_root(p) && !seen.contains(&real);
-        seen.push(real);
-        keep
+        app.is_root(p) && seen.insert(real)
     });
     out
 }

@@ -93,6 +93,9 @@ pub(crate) struct Collector<'h> {
     files: HashMap<FileId, usize>,
     envs: HashSet<PathBuf>,
     notes: HashSet<(Option<PathBuf>, String)>,
+    /// The reasons application folders were not searched, each said once: another user
+    /// can plant any number of folders under one they own.
+    refusals: HashSet<String>,
 }
 
 impl<'h> Collector<'h> {
@@ -103,7 +106,14 @@ impl<'h> Collector<'h> {
             files: HashMap::new(),
             envs: HashSet::new(),
             notes: HashSet::new(),
+            refusals: HashSet::new(),
         }
+    }
+
+    /// True the first time `why` is given: an application folder not searched for a reason
+    /// already said (the same folder in other hands above it) needs no note of its own.
+    pub(crate) fn first_refusal(&mut self, why: &str) -> bool {
+        self.refusals.insert(why.to_string())
     }
 
     /// How many bundles and notes so far.

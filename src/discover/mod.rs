@@ -396,6 +396,9 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
             // root's and this user's is no implicit target (its bundles can still be
             // named with --bundle, and its Python is only ever run as its owner).
             if let Some(why) = trust::implicit_environment_refusal(root) {
+                if !c.first_refusal(&why) {
+                    return;
+                }
                 c.note(
                     Some(root),
                     format!(
@@ -409,9 +412,28 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
             for env in apps::inner_envs(*app, root) {
                 if env == *root {
                     c.probe(root, source);
-                } else {
-                    c.env(&env, source);
+                    continue;
                 }
+                // The install folder in root's hands does not vouch for what is inside it:
+                // gcloud's bundled Python made by another user (in a `platform/` left
+                // writable, or handed over) is an environment found by itself too.
+                if std::fs::symlink_metadata(&env).is_err() {
+                    continue;
+                }
+                if let Some(why) = trust::implicit_environment_refusal(&env) {
+                    if !c.first_refusal(&why) {
+                        continue;
+                    }
+                    c.note(
+                        Some(&env),
+                        format!(
+                            "{}'s bundled Python is not searched: {why}; or name its bundles with --bundle",
+                            apps::Program::from(*app)
+                        ),
+                    );
+                    continue;
+                }
+                c.env(&env, source);
             }
         }
         sources::Place::Interpreter(exe) => match layout::prefix_of_exe(exe) {

@@ -115,7 +115,7 @@ fn application(bundle: &Path) -> Option<Provenance> {
         }
         if dir.join("lib").join("gcloud.py").is_file() && dir.join("bin").is_dir() {
             let version_file = dir.join("VERSION");
-            let version = read_text(&version_file)
+            let version = read_head(&version_file)
                 .and_then(|t| t.lines().next().map(|l| l.trim().to_string()))
                 .filter(|v| version_like(v));
             return Some(Provenance {
@@ -307,6 +307,20 @@ fn read_text(path: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// How much of a file only its first lines matter in is read: a `METADATA` header, a
+/// `VERSION`, an `__init__.py`'s `__version__`. The environment's owner chooses the size.
+const HEAD_BYTES: u64 = 64 << 10;
+
+/// How many `NAME-*.dist-info` folders of one package are looked in (pip leaves one; a
+/// broken uninstall a second): their number is the environment owner's choice too.
+const MAX_DIST_INFOS: usize = 4;
+
+/// The first [`HEAD_BYTES`] of `path` ([`crate::store::write::read_head`]).
+fn read_head(path: &Path) -> Option<String> {
+    let bytes = crate::store::write::read_head(path, HEAD_BYTES).ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 fn pip_vendored(bundle: &Path) -> Option<Provenance> {
     let certifi_dir = bundle.parent()?;
     let vendor = certifi_dir.parent()?;
@@ -371,10 +385,10 @@ fn dist_info_version(site: &Path, name: &str) -> Option<(String, String)> {
         })
         .collect();
     dirs.sort();
-    for dir in dirs {
+    for dir in dirs.into_iter().take(MAX_DIST_INFOS) {
         for file in ["METADATA", "PKG-INFO"] {
             let path = dir.join(file);
-            if let Some(text) = read_text(&path) {
+            if let Some(text) = read_head(&path) {
                 let version = text
                     .lines()
                     .take_while(|l| !l.trim().is_empty())
@@ -444,7 +458,7 @@ fn wheel_recorded(bundle: &Path) -> Option<Recorded> {
         })
         .collect();
     dirs.sort();
-    for dir in dirs {
+    for dir in dirs.into_iter().take(MAX_DIST_INFOS) {
         let record = dir.join("RECORD");
         let Some(text) = read_text(&record) else {
             continue;
@@ -505,7 +519,7 @@ fn urlsafe_b64_to_hex(b64: &str) -> Option<String> {
 
 /// `__version__ = "…"` in a Python file.
 fn init_version(init: &Path) -> Option<String> {
-    let text = read_text(init)?;
+    let text = read_head(init)?;
     text.lines().find_map(|l| {
         let rest = l.trim().strip_prefix("__version__")?.trim_start();
         let rest = rest.strip_prefix('=')?.trim();
@@ -523,6 +537,28 @@ mod tests {
     fn write(path: &Path, text: &str) {
         fs::create_dir_all(path.parent().unwrap()).unwrap();
         fs::write(path, text).unwrap();
+    }
+
+    /// Only a few `NAME-*.dist-info` folders are looked in: their number is the
+    /// environment owner's choice.
+    #[test]
+    fn only_a_few_dist_info_folders_are_read() {
+        let t = tempfile::tempdir().unwrap();
+        let site = t.path();
+        for i in 0..MAX_DIST_INFOS {
+            write(
+                &site.join(format!("grpcio-0.{i}.dist-info/METADATA")),
+                "Name: grpcio\n\n",
+            );
+        }
+        let last = site.join("grpcio-9.0.dist-info/METADATA");
+        write(&last, "Name: grpcio\nVersion: 9.0\n\n");
+        assert_eq!(dist_info_version(site, "grpcio"), None);
+        fs::remove_dir_all(site.join("grpcio-0.0.dist-info")).unwrap();
+        assert_eq!(
+            dist_info_version(site, "grpcio").map(|(v, _)| v).as_deref(),
+            Some("9.0")
+        );
     }
 
     #[test]

@@ -223,6 +223,27 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
     read_bounded(&file, path)
 }
 
+/// The first `limit` bytes of a file of which only the first lines matter (a package's
+/// `METADATA` header, a `VERSION`), opened as [`read`] opens a file (no link followed at
+/// it, no FIFO waited on, a regular file), whatever its size.
+pub fn read_head(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    let fd = rustix::fs::open(path, READ_FLAGS, Mode::empty()).map_err(|e| open_error(e, path))?;
+    let st = rustix::fs::fstat(&fd)?;
+    if FileType::from_raw_mode(st.st_mode as _) != FileType::RegularFile {
+        bail!(
+            "`{}` is {}, not a regular file",
+            path_text(path),
+            kind_of(&st)
+        );
+    }
+    let mut bytes = Vec::new();
+    File::from(fd)
+        .take(limit)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read `{}`", path_text(path)))?;
+    Ok(bytes)
+}
+
 /// Reads a resolved bundle in its held folder ([`Expect`]), with the same rules as [`read`].
 pub fn read_held(expect: &Expect) -> Result<Vec<u8>> {
     let path = expect.path();

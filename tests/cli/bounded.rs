@@ -403,3 +403,34 @@ fn a_conda_record_above_a_venv_names_no_package_and_does_not_call_the_bundle_edi
     );
     assert_ne!(b["state"], "edited", "{doc:#}");
 }
+
+/// A package's version comes from the header of its `dist-info/METADATA`: only the header is
+/// read, and only a few such folders per package. A venv's owner can make the file (and
+/// their number) as large as they like; `status` of grpcio's `roots.pem` read 64 MiB of
+/// every `grpcio-*.dist-info/METADATA` (100 sparse ones: 26 s), and a METADATA over 64 MiB
+/// gave no version at all.
+#[test]
+fn a_package_version_is_read_from_the_metadata_header_only() {
+    let sb = Sandbox::new();
+    let sp = sb.root().join("v/lib/python3.12/site-packages");
+    let roots = sp.join("grpc/_cython/_credentials/roots.pem");
+    std::fs::create_dir_all(roots.parent().unwrap()).unwrap();
+    std::fs::write(&roots, test_bundle_bytes()).unwrap();
+    let info = sp.join("grpcio-1.60.0.dist-info");
+    std::fs::create_dir_all(&info).unwrap();
+    let metadata = std::fs::File::create(info.join("METADATA")).unwrap();
+    use std::io::Write;
+    (&metadata)
+        .write_all(b"Metadata-Version: 2.1\nName: grpcio\nVersion: 1.60.0\n\n")
+        .unwrap();
+    // The description after the header: sparse, past the 64 MiB bundle cap.
+    metadata.set_len(65 << 20).unwrap();
+    let out = sb
+        .cmd()
+        .args(["status", "--json", "--bundle", roots.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let v = json(&out);
+    assert_eq!(v["bundles"][0]["package"]["package"], "grpcio", "{v:#}");
+    assert_eq!(v["bundles"][0]["package"]["version"], "1.60.0", "{v:#}");
+}

@@ -1996,6 +1996,105 @@ fn application_bundles_are_found_by_default_and_named() {
     guard.check();
 }
 
+/// An application's install folder in root's hands does not vouch for what is inside it:
+/// gcloud's bundled Python (`platform/bundledpythonunix`) owned by another user (who made
+/// it in a `platform/` left writable, or was given it) is an environment found by itself,
+/// held to the same rule. Root's `find` does not list it and `add --all` does not patch it.
+#[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
+fn an_application_inner_python_of_another_user_is_no_implicit_target() {
+    require_root("gives gcloud's bundled Python to uid 65534");
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let sdk = m.host_root().join("usr/lib/google-cloud-sdk");
+    write(&sdk.join("lib/gcloud.py"), b"");
+    fs::create_dir_all(sdk.join("bin")).unwrap();
+    let own = sdk.join("lib/third_party/certifi/cacert.pem");
+    write(&own, &certifi_bytes());
+    let bundled = make_install(&sdk.join("platform/bundledpythonunix"), "3.12");
+    let planted = bundled.join("lib/python3.12/site-packages/certifi/cacert.pem");
+    let before = read(&planted);
+    let out = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&bundled)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chown: {out:?}");
+
+    let items = m.find_json(&[], &[]);
+    let paths: Vec<&str> = items.iter().filter_map(|i| i["path"].as_str()).collect();
+    assert!(paths.contains(&s(&own).as_str()), "{paths:?}");
+    assert!(
+        !paths.iter().any(|p| p.starts_with(&s(&bundled))),
+        "another user's Python inside root's SDK was searched: {paths:?}"
+    );
+    let out = m.run(&["find"], &[]);
+    let text = stderr(&out);
+    assert!(
+        text.contains("bundledpythonunix") && text.contains("uid 65534"),
+        "a note says why it was not searched: {text}"
+    );
+    let out = m.run(
+        &[
+            "add",
+            "--all",
+            "--yes",
+            &s(&gen("int-good.pem")),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &[],
+    );
+    assert_exit(&out, 0, "add --all");
+    assert_eq!(
+        read(&planted),
+        before,
+        "the other user's bundle was patched"
+    );
+    guard.check();
+}
+
+/// Another user who owns a Homebrew prefix (Linuxbrew's is a user's) can plant any number
+/// of `Cellar/azure-cli/<version>` folders: root's `find` says once why that folder is not
+/// searched, not once per planted version (it printed 300 warnings for 300 folders).
+#[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
+fn planted_application_folders_in_other_hands_are_one_note() {
+    require_root("gives a Homebrew prefix to uid 65534");
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let brew = m.host_root().join("home/linuxbrew");
+    for i in 0..50 {
+        write(
+            &brew.join(format!(
+                ".linuxbrew/Cellar/azure-cli/2.{i}/libexec/lib/python3.12/site-packages/azure/cli/__main__.py"
+            )),
+            b"",
+        );
+    }
+    let out = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(&brew)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chown: {out:?}");
+    let out = m.run(&["find"], &[]);
+    let text = stderr(&out);
+    assert_eq!(
+        text.matches("az's install folder is not searched").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("uid 65534"), "{text}");
+    guard.check();
+}
+
 /// An SDK update replaces gcloud's bundles and drops a patch: the SDK's version (its
 /// `VERSION` file) is recorded with the patch, as certifi's is, and `status` says the patch
 /// was lost to the google-cloud-sdk upgrade.
