@@ -227,18 +227,17 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
 /// `METADATA` header, a `VERSION`), opened as [`read`] opens a file (no link followed at
 /// it, no FIFO waited on, a regular file), whatever its size.
 pub fn read_head(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let fd = rustix::fs::open(path, READ_FLAGS, Mode::empty()).map_err(|e| open_error(e, path))?;
-    let st = rustix::fs::fstat(&fd)?;
-    if FileType::from_raw_mode(st.st_mode as _) != FileType::RegularFile {
+    let file = platform::open_read(path).map_err(|e| open_error(e, path))?;
+    let st = platform::file_meta(&file)?;
+    if st.kind != Kind::File {
         bail!(
             "`{}` is {}, not a regular file",
             path_text(path),
-            kind_of(&st)
+            st.kind.described()
         );
     }
     let mut bytes = Vec::new();
-    File::from(fd)
-        .take(limit)
+    file.take(limit)
         .read_to_end(&mut bytes)
         .with_context(|| format!("cannot read `{}`", path_text(path)))?;
     Ok(bytes)
