@@ -378,9 +378,6 @@ pub fn bundles_of_environment(host: &Host, env: &Environment) -> Found {
 /// does not import the walk and the interpreter query that feed it.)
 fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
     match place {
-        sources::Place::Env(root) => {
-            c.env(root, source);
-        }
         sources::Place::Root(root) => {
             if root.is_dir() && c.first_visit(root) {
                 c.probe(root, source);
@@ -436,13 +433,47 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
                 c.env(&env, source);
             }
         }
-        sources::Place::Interpreter(exe) => match layout::prefix_of_exe(exe) {
-            Some(root) => {
-                c.env(&root, source);
+        sources::Place::Env(root) if passed_over(c, root, source) => {}
+        sources::Place::Env(root) => {
+            c.env(root, source);
+        }
+        sources::Place::Interpreter(exe) => {
+            let root = layout::prefix_of_exe(exe);
+            // The folder above `bin/` when the layout does not say (the usual prefix).
+            let judged = root
+                .clone()
+                .or_else(|| exe.parent().and_then(Path::parent).map(Path::to_path_buf));
+            if judged.is_some_and(|r| passed_over(c, &r, source)) {
+                return;
             }
-            None => interpreter::collect(c, exe, source),
-        },
+            match root {
+                Some(root) => {
+                    c.env(&root, source);
+                }
+                None => interpreter::collect(c, exe, source),
+            }
+        }
     }
+}
+
+/// Whether the environment `root`, named by a source that finds it by itself from the
+/// user's settings (`$VIRTUAL_ENV`, `$CONDA_PREFIX`, a `.venv`, the `python3`s on `PATH`),
+/// is passed over for being in other hands, as the active environment is
+/// ([`trust::implicit_environment_refusal`]); a note says why, once per reason.
+fn passed_over(c: &mut Collector<'_>, root: &Path, source: &Source) -> bool {
+    if !matches!(
+        source,
+        Source::VirtualEnv | Source::CondaPrefix | Source::DotVenv | Source::PathPython
+    ) {
+        return false;
+    }
+    let Some(why) = trust::implicit_environment_refusal(root) else {
+        return false;
+    };
+    if c.first_refusal(&why) {
+        c.note(Some(root), format!("not searched ({source}): {why}"));
+    }
+    true
 }
 
 /// The bundles at an application's fixed places in its install folder `root` (nothing is

@@ -2057,6 +2057,64 @@ fn an_application_inner_python_of_another_user_is_no_implicit_target() {
     guard.check();
 }
 
+/// The review of 2026-12-06: a folder of another user's first on root's `PATH` (their
+/// venv's `bin`, or an install such as `/opt/az/bin` they own) made `find` list its
+/// bundles as "interpreter on `PATH`", and `add --all` pick them. The `python3`s on `PATH`
+/// are found by certpatch itself, like `.venv`: in other hands, they are passed over with
+/// a note, as the active environment already was.
+#[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
+fn another_users_environment_on_path_is_not_searched_or_patched_by_all() {
+    require_root("gives a venv on PATH to uid 65534");
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let theirs = make_venv(&m.p("theirs/venv"), "3.12");
+    let planted = site(&theirs, "3.12").join("certifi/cacert.pem");
+    let before = read(&planted);
+    let out = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(m.p("theirs"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chown: {out:?}");
+    let path = format!("{}:{}", s(&theirs.join("bin")), s(&m.p("bin")));
+    let vars = [("PATH", path.as_str())];
+
+    let items = m.find_json(&[], &vars);
+    let paths: Vec<&str> = items.iter().filter_map(|i| i["path"].as_str()).collect();
+    assert!(
+        !paths.iter().any(|p| p.starts_with(&s(&theirs))),
+        "another user's environment on PATH was searched: {paths:?}"
+    );
+    let out = m.run(&["find"], &vars);
+    let text = stderr(&out);
+    assert!(
+        text.contains("not searched (interpreter on `PATH`)") && text.contains("uid 65534"),
+        "a note says why: {text}"
+    );
+    let out = m.run(
+        &[
+            "add",
+            "--all",
+            "--yes",
+            &s(&gen("int-good.pem")),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &vars,
+    );
+    assert!(out.status.code().is_some(), "{out:?}");
+    assert_eq!(
+        read(&planted),
+        before,
+        "the other user's bundle was patched"
+    );
+    guard.check();
+}
+
 /// Another user who owns a Homebrew prefix (Linuxbrew's is a user's) can plant any number
 /// of `Cellar/azure-cli/<version>` folders: root's `find` says once why that folder is not
 /// searched, not once per planted version (it printed 300 warnings for 300 folders).
