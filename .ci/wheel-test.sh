@@ -74,6 +74,11 @@ python3 -m venv "$work/tool"
 "$work/tool/bin/pip" install -q --disable-pip-version-check --no-index "$wheel"
 tool_cp="$work/tool/bin/certpatch"
 [ -x "$tool_cp" ] || fail "the wheel did not install bin/certpatch"
+# OpenSSL is compiled in (feature vendored-openssl): the installed binary links no libssl.
+if command -v ldd >/dev/null 2>&1 && ldd "$tool_cp" | grep -Eq 'lib(ssl|crypto)\.so'; then
+  ldd "$tool_cp" >&2
+  fail "the wheel's certpatch links the system's OpenSSL"
+fi
 
 mkdir -p "$work/home" "$work/user" "$work/host" "$work/empty-bin"
 # certpatch with nothing from this machine that could name a bundle or an environment.
