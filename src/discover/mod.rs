@@ -881,6 +881,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)] // elevated (as under Wine), certpatch picks no environment by itself on Windows yet
     fn first_source_wins_for_one_environment() {
         let m = Machine::new();
         let dot = make_venv(&m.home, ".venv", "3.12");
@@ -994,6 +995,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)] // elevated (as under Wine), certpatch picks no environment by itself on Windows yet
     fn application_installs_are_found_by_default_with_the_program_they_serve() {
         let m = Machine::new();
         // The Google Cloud SDK (Debian's package), with its bundled Python.
