@@ -64,3 +64,26 @@ pub struct Meta {
     /// (device, inode) on Unix; (volume serial number, file index) on Windows.
     pub id: (u64, u64),
 }
+
+/// A link met while resolving a path (a symbolic link; on Windows also a junction), with
+/// its owner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub path: std::path::PathBuf,
+    pub owner: u32,
+}
+
+/// What `walk_parent` found: the held folder, the final name in it, every link followed.
+#[derive(Debug)]
+pub struct Walked {
+    pub folder: Folder,
+    pub name: std::ffi::OsString,
+    pub links: Vec<Link>,
+}
+
+impl Walked {
+    /// The real path of the final name (the folder's path joined with it).
+    pub fn path(&self) -> std::path::PathBuf {
+        self.folder.path().join(&self.name)
+    }
+}

@@ -25,7 +25,7 @@ use std::path::{Component, Path, PathBuf};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
-use super::{Kind, Meta};
+use super::{Kind, Link, Meta, Walked};
 
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link";
@@ -185,28 +185,6 @@ const MAX_LINKS: usize = 40;
 pub struct Folder {
     fd: OwnedFd,
     path: PathBuf,
-}
-
-/// A symbolic link met while resolving a path, with its owner.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Link {
-    pub path: PathBuf,
-    pub owner: u32,
-}
-
-/// What [`walk_parent`] found: the held folder, the final name in it, every link followed.
-#[derive(Debug)]
-pub struct Walked {
-    pub folder: Folder,
-    pub name: OsString,
-    pub links: Vec<Link>,
-}
-
-impl Walked {
-    /// The real path of the final name (the folder's path joined with it).
-    pub fn path(&self) -> PathBuf {
-        self.folder.path.join(&self.name)
-    }
 }
 
 /// Whether an error means "a symbolic link (or not a folder) where a folder was expected".

@@ -55,7 +55,7 @@ use windows_sys::Win32::Storage::FileSystem::{
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-use super::{Kind, Meta};
+use super::{Kind, Link, Meta, Walked};
 
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link or junction (a reparse point)";
@@ -437,28 +437,6 @@ pub fn lock_bundle(
 pub struct Folder {
     held: Vec<File>,
     path: PathBuf,
-}
-
-/// A link (symbolic link or junction) met while resolving a path, with its owner.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Link {
-    pub path: PathBuf,
-    pub owner: u32,
-}
-
-/// What [`walk_parent`] found: the held folder, the final name in it, every link followed.
-#[derive(Debug)]
-pub struct Walked {
-    pub folder: Folder,
-    pub name: OsString,
-    pub links: Vec<Link>,
-}
-
-impl Walked {
-    /// The real path of the final name (the folder's path joined with it).
-    pub fn path(&self) -> PathBuf {
-        self.folder.path.join(&self.name)
-    }
 }
 
 fn single_name(name: &OsStr) -> io::Result<&OsStr> {
