@@ -1,8 +1,10 @@
 //! The operating system's side of holding a path: every call that opens a folder and keeps
 //! it, opens or creates a file beneath a held folder, or renames within one; and the file
 //! facts the rest of the crate judges (kind, size, owner, mode, identity) in one
-//! platform-free shape ([`Meta`]). It exists so that the rest of `store` (and `target`)
-//! say *what* they hold, and the platform code that says *how* sits in one place:
+//! platform-free shape ([`Meta`]); and who else may change a path (owner, and on Windows
+//! the access list), which `discover` judges before it runs an interpreter. It exists so
+//! that `store`, `target` and `discover` say *what* they hold or judge, and the platform
+//! code that says *how* sits in one place, the crate's bottom layer:
 //! `unix.rs` (openat2, `O_NOFOLLOW`, `flock`) and `windows.rs` (reparse points refused,
 //! handles held without delete sharing, a separate lock file, `MoveFileExW`).
 //!
