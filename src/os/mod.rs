@@ -89,3 +89,153 @@ impl Walked {
         self.folder.path().join(&self.name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    const ROLE: &str = "CERTPATCH_TEST_TREE_ROLE";
+    const PID_FILE: &str = "CERTPATCH_TEST_TREE_PID_FILE";
+
+    /// This test binary again, running only [`tree_helper`] in the given role.
+    fn helper(role: &str, pid_file: &std::path::Path) -> Command {
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        cmd.args([
+            "--ignored",
+            "--exact",
+            "os::tests::tree_helper",
+            "--test-threads=1",
+        ])
+        .env(ROLE, role)
+        .env(PID_FILE, pid_file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        cmd
+    }
+
+    /// Not a test: the processes of [`stopping_a_tree_stops_what_its_child_started`]. As
+    /// "parent", it starts a "grandchild", writes that one's pid, and waits; the
+    /// grandchild waits. (Run by itself, without the role, it does nothing.)
+    #[test]
+    #[ignore = "a helper process for stopping_a_tree_stops_what_its_child_started"]
+    fn tree_helper() {
+        let pid_file = std::env::var_os(PID_FILE);
+        match (std::env::var(ROLE).as_deref(), pid_file) {
+            (Ok("parent"), Some(pid_file)) => {
+                let pid_file = std::path::PathBuf::from(pid_file);
+                let grandchild = helper("grandchild", &pid_file).spawn().unwrap();
+                let tmp = pid_file.with_extension("tmp");
+                std::fs::write(&tmp, grandchild.id().to_string()).unwrap();
+                std::fs::rename(&tmp, &pid_file).unwrap();
+                std::thread::sleep(Duration::from_secs(600));
+            }
+            (Ok("grandchild"), _) => std::thread::sleep(Duration::from_secs(600)),
+            _ => {}
+        }
+    }
+
+    /// Whether process `pid` has ended, waiting for it up to `limit`.
+    fn ended_within(pid: u32, limit: Duration) -> bool {
+        let start = Instant::now();
+        loop {
+            #[cfg(unix)]
+            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| {
+                    !s.rsplit(')')
+                        .next()
+                        .unwrap_or("")
+                        .trim_start()
+                        .starts_with('Z')
+                })
+                .unwrap_or(false);
+            #[cfg(windows)]
+            let alive = {
+                use windows_sys::Win32::Foundation::{CloseHandle, WAIT_TIMEOUT};
+                use windows_sys::Win32::System::Threading::{
+                    OpenProcess, WaitForSingleObject, PROCESS_SYNCHRONIZE,
+                };
+                // SAFETY: the handle, when opened, is closed here.
+                unsafe {
+                    let h = OpenProcess(PROCESS_SYNCHRONIZE, 0, pid);
+                    if h.is_null() {
+                        false
+                    } else {
+                        let r = WaitForSingleObject(h, 100);
+                        CloseHandle(h);
+                        r == WAIT_TIMEOUT
+                    }
+                }
+            };
+            if !alive {
+                return true;
+            }
+            if start.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills `pid` (cleanup after a failed assertion).
+    fn kill(pid: u32) {
+        #[cfg(unix)]
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        #[cfg(windows)]
+        {
+            use windows_sys::Win32::Foundation::CloseHandle;
+            use windows_sys::Win32::System::Threading::{
+                OpenProcess, TerminateProcess, PROCESS_TERMINATE,
+            };
+            // SAFETY: the handle, when opened, is closed here.
+            unsafe {
+                let h = OpenProcess(PROCESS_TERMINATE, 0, pid);
+                if !h.is_null() {
+                    TerminateProcess(h, 1);
+                    CloseHandle(h);
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(any(target_os = "linux", windows)),
+        ignore = "reads /proc to tell a zombie from a live process"
+    )]
+    fn stopping_a_tree_stops_what_its_child_started() {
+        let t = tempfile::tempdir().unwrap();
+        let pid_file = t.path().join("grandchild.pid");
+        let mut tree = spawn_tree(&mut helper("parent", &pid_file)).unwrap();
+        let start = Instant::now();
+        let grandchild = loop {
+            if let Ok(text) = std::fs::read_to_string(&pid_file) {
+                break text.trim().parse::<u32>().unwrap();
+            }
+            assert!(
+                tree.try_wait().unwrap().is_none(),
+                "the helper ended before it started the grandchild"
+            );
+            assert!(
+                start.elapsed() < Duration::from_secs(300),
+                "no grandchild after 300 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let child = tree.id();
+        tree.stop();
+        let gone = ended_within(grandchild, Duration::from_secs(120));
+        if !gone {
+            kill(grandchild);
+        }
+        assert!(
+            ended_within(child, Duration::from_secs(120)),
+            "the child runs on"
+        );
+        assert!(
+            gone,
+            "the grandchild {grandchild} outlived the stopped tree"
+        );
+    }
+}

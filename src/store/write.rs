@@ -376,6 +376,12 @@ impl Locked {
                 )
             })?;
             keep_owner(&file, &st, &self.path)?;
+            self.dir.keep_access(&self.name, &file).with_context(|| {
+                format!(
+                    "cannot give the new `{}` the access list of the old one, so it is not replaced",
+                    path_text(&self.path)
+                )
+            })?;
             os::set_mode(&file, st.mode & 0o7777).with_context(|| {
                 format!("cannot set the mode of the new `{}`", path_text(&self.path))
             })?;
