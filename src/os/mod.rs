@@ -125,11 +125,12 @@ mod tests {
         match (std::env::var(ROLE).as_deref(), pid_file) {
             (Ok("parent"), Some(pid_file)) => {
                 let pid_file = std::path::PathBuf::from(pid_file);
-                let grandchild = helper("grandchild", &pid_file).spawn().unwrap();
+                let mut grandchild = helper("grandchild", &pid_file).spawn().unwrap();
                 let tmp = pid_file.with_extension("tmp");
                 std::fs::write(&tmp, grandchild.id().to_string()).unwrap();
                 std::fs::rename(&tmp, &pid_file).unwrap();
-                std::thread::sleep(Duration::from_secs(600));
+                // Waits (for up to the grandchild's 600 s) until the tree is stopped.
+                let _ = grandchild.wait();
             }
             (Ok("grandchild"), _) => std::thread::sleep(Duration::from_secs(600)),
             _ => {}
