@@ -19,36 +19,37 @@ const RULE: &[(&str, &[&str])] = &[
         "cli",
         &[
             "cli", "usecase", "health", "target", "store", "discover", "accept", "net", "pki",
-            "bundle", "x509",
+            "bundle", "x509", "os",
         ],
     ),
     (
         "usecase",
         &[
             "usecase", "health", "target", "store", "discover", "accept", "net", "pki", "bundle",
-            "x509",
+            "x509", "os",
         ],
     ),
     (
         "health",
         &[
-            "health", "target", "store", "discover", "accept", "pki", "bundle", "x509",
+            "health", "target", "store", "discover", "accept", "pki", "bundle", "x509", "os",
         ],
     ),
     (
         "target",
         &[
-            "target", "store", "discover", "accept", "net", "pki", "bundle", "x509",
+            "target", "store", "discover", "accept", "net", "pki", "bundle", "x509", "os",
         ],
     ),
-    ("store", &["store", "bundle", "x509"]),
-    ("discover", &["discover", "bundle", "x509"]),
-    ("accept", &["accept", "bundle", "x509"]),
-    ("net", &["net", "bundle", "x509"]),
-    ("pki", &["pki", "bundle", "x509"]),
-    ("bundle", &["bundle", "x509"]),
-    ("fuzzing", &["fuzzing", "bundle", "x509"]),
-    ("x509", &["x509"]),
+    ("store", &["store", "bundle", "x509", "os"]),
+    ("discover", &["discover", "bundle", "x509", "os"]),
+    ("accept", &["accept", "bundle", "x509", "os"]),
+    ("net", &["net", "bundle", "x509", "os"]),
+    ("pki", &["pki", "bundle", "x509", "os"]),
+    ("bundle", &["bundle", "x509", "os"]),
+    ("fuzzing", &["fuzzing", "bundle", "x509", "os"]),
+    ("x509", &["x509", "os"]),
+    ("os", &["os"]),
 ];
 
 /// The modules' names before the layer folders, which `lib.rs` may still alias while

@@ -13,7 +13,7 @@
 //! | [`cli`] | clap definitions, output ([`cli::output::Printer`]), the JSON contract ([`cli::json`]: every wire type), exit codes, the entry point, one file per command that parses, calls a use case and prints |
 //! | [`usecase`] | every decision of a command, one module per use case (check, add, remove, restore, status, reapply, diagnose, fix, offline advice, lost patches, …): plain inputs in, typed outcomes out; the offline index loaded once per run ([`usecase::knowledge::Knowledge`]) |
 //! | [`health`] | a bundle's patch state for `status` and `reapply`: present, lost and how, edited by something else, expiring, ignored by a client |
-//! | [`store`] | certpatch's state and writes: lock + atomic write, backups, ledger, home folder, commit; platform calls |
+//! | [`store`] | certpatch's state and writes: lock + atomic write, backups, ledger, home folder, commit |
 //! | [`target`] | which bundles a command acts on: a plain [`target::Spec`] resolved through `discover` |
 //! | [`discover`] | Python environments and their bundles |
 //! | [`accept`] | the acceptance rules for a certificate, and planning an add |
@@ -21,6 +21,7 @@
 //! | [`pki`] | offline Web PKI knowledge: the index of CCADB intermediates, certifi's root history, chain completion (data, not trust) |
 //! | [`bundle`] | the bundle format itself: parse, render a patch, take patches out (pure) |
 //! | [`x509`] | bytes → certificate facts: PEM, DER, PKCS#7 intake; times; printable text |
+//! | [`os`] | the operating system's side of a path, one file per platform: held folders, file facts, owners (uids, or SIDs on Windows) and who else may write, locks, private folders |
 //!
 //! Beside them, `fuzzing` (hidden, at the level of `bundle`) holds the entry points of
 //! the fuzz targets in `fuzz/`, which `tests/fuzz_corpus.rs` replays on stable.
@@ -30,10 +31,11 @@
 //! Data flows one way:
 //!
 //! ```text
-//! cli → usecase → health → target → store | discover | accept | net | pki → bundle → x509
+//! cli → usecase → health → target → store | discover | accept | net | pki → bundle → x509 → os
 //! ```
 //!
-//! - A layer imports only the layers to its right, never one to its left.
+//! - A layer imports only the layers to its right, never one to its left. `os`, at the
+//!   bottom, imports nothing of the crate: every layer may ask it about a path.
 //! - `store`, `discover`, `accept`, `net` and `pki` are peers and do not import each other
 //!   (in particular `net` never imports `store`: fetching never writes).
 //! - Nothing below `cli` prints (the lints below enforce it) or sees clap types: lower
@@ -63,6 +65,7 @@ pub mod discover;
 pub mod fuzzing;
 pub mod health;
 pub mod net;
+pub mod os;
 pub mod pki;
 pub mod store;
 pub mod target;

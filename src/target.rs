@@ -12,7 +12,7 @@
 //!   is refused: it would let another user aim a root-run certpatch at any file. An empty
 //!   named file is accepted (a bundle to start).
 //! - **One resolution, held.** Each target is resolved once: its folder is opened then
-//!   ([`crate::store::platform`]) and kept in its [`Expect`], and the admission checks
+//!   ([`crate::os`]) and kept in its [`Expect`], and the admission checks
 //!   (inside the environment, owner, regular file, not a link) are made on what that open
 //!   folder holds (`fstat`). Every later read, the lock, the write and the rename happen in
 //!   that folder, never by path again ([`crate::store::write`]): a folder swapped for a link
@@ -30,7 +30,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, bail, Result};
 
 use crate::discover::{self, Found, Host, Kind};
-use crate::store::platform as store_platform;
+use crate::os;
 use crate::store::write::{self, Expect, Locked};
 use crate::x509::text::path_text;
 
@@ -289,26 +289,26 @@ fn hold_discovered(path: &Path, environment: Option<&Path>) -> Result<Expect> {
     let Some(env) = environment else {
         return Expect::of(path, true);
     };
-    let env_folder = store_platform::open_folder(env).map_err(|e| write::folder_error(e, path))?;
+    let env_folder = os::open_folder(env).map_err(|e| write::folder_error(e, path))?;
     let env_owner = env_folder.stat()?.owner;
     let folder = match parent.strip_prefix(env) {
-        Ok(rel) => store_platform::open_folder_beneath(&env_folder, rel),
+        Ok(rel) => os::open_folder_beneath(&env_folder, rel),
         // A bundle its environment's interpreter names elsewhere: judged by its owner.
-        Err(_) => store_platform::open_folder(parent),
+        Err(_) => os::open_folder(parent),
     }
     .map_err(|e| write::folder_error(e, path))?;
     Expect::held(Arc::new(folder), name, Some(env_owner), true)
 }
 
 /// Resolves a bundle named with `--bundle` once, walking it one folder at a time
-/// ([`store_platform::walk_parent`]) and holding the folder reached. The policy: the user
+/// ([`os::walk_parent`]) and holding the folder reached. The policy: the user
 /// named it, but a symbolic link on the way (the file itself or any folder) that belongs to
 /// someone other than root, the user running certpatch, or the file's own owner is refused
 /// — such a link lets another user point a root-run certpatch at any file (a link planted
 /// in `/tmp`). The links judged are the ones this walk followed; the file's owner is the
 /// one of the file opened in the held folder. An empty file is accepted (a bundle to start).
 fn hold_named(named: &Path) -> Result<Expect> {
-    let walked = store_platform::walk_parent(named, true)
+    let walked = os::walk_parent(named, true)
         .map_err(|e| anyhow!("cannot resolve the bundle `{}`: {e}", path_text(named)))?;
     let links = walked.links;
     let expect = Expect::held(Arc::new(walked.folder), &walked.name, None, false)?;
@@ -330,7 +330,7 @@ fn hold_named(named: &Path) -> Result<Expect> {
 /// links themselves name (the walk [`hold_named`] judges).
 #[cfg(all(test, unix))]
 fn links_on_the_way(path: &Path) -> std::io::Result<Vec<(PathBuf, u32)>> {
-    let walked = store_platform::walk_parent(path, true)?;
+    let walked = os::walk_parent(path, true)?;
     Ok(walked
         .links
         .into_iter()
@@ -434,7 +434,7 @@ mod tests {
         let outside_before = std::fs::read(outside.join("cacert.pem")).unwrap();
         std::os::unix::fs::symlink(&outside, sp.join("swap")).unwrap();
         // The real certifi folder, held by the test, wherever the swaps leave its name.
-        let real = store_platform::open_folder(&sp.join("certifi")).unwrap();
+        let real = os::open_folder(&sp.join("certifi")).unwrap();
         let real_paths = [sp.join("certifi/cacert.pem"), sp.join("swap/cacert.pem")];
         let home_dir = base.join("home");
         std::fs::create_dir(&home_dir).unwrap();
@@ -453,7 +453,7 @@ mod tests {
         let swaps = Arc::new(AtomicUsize::new(0));
         let swapper = {
             let (stop, swaps) = (Arc::clone(&stop), Arc::clone(&swaps));
-            let sp = store_platform::open_folder(&sp).unwrap();
+            let sp = os::open_folder(&sp).unwrap();
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     rustix::fs::renameat_with(

@@ -3,11 +3,16 @@
 //!
 //! Every platform call of the interpreter trust decision (`trust`) and of running an
 //! interpreter (`interpreter::run_script`) lives here, so that a port to another
-//! platform has one file to write. On Unix it is implemented; elsewhere nothing is
-//! judged (there are no uids; the decision says so) and children run as the user.
+//! platform has one file to write. On Unix: uids, gids and mode bits (`lstat`). On
+//! Windows: the owner SID and the access list (`crate::os::access`), mapped to the same
+//! shape: the owner as a number (0 for the administrators, SYSTEM and TrustedInstaller),
+//! and "everyone may write" for any other account the list lets change the entry (a
+//! folder others may only add to counts as a sticky one, like `/tmp`). Windows cannot
+//! start a process as another account without its password, so there an interpreter in
+//! another account's hands is never run (Unix runs it as that account).
 
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::Command;
 
 /// A local account an interpreter may be run as.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -18,14 +23,18 @@ pub struct Account {
     pub name: String,
 }
 
-/// Who may change one file system entry, as `lstat` sees it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Who may change one file system entry, as `lstat` sees it (Windows: as its owner and
+/// access list say, in the same shape).
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Perm {
     pub uid: u32,
     pub gid: u32,
     pub mode: u32,
     pub is_dir: bool,
     pub is_link: bool,
+    /// Windows: the accounts the access list lets change (or add to) the entry, besides
+    /// the owner and the administrators; what the "everyone" bit of `mode` stands for.
+    pub others: Vec<String>,
 }
 
 impl Perm {
@@ -48,8 +57,12 @@ mod imp {
     use std::os::unix::fs::MetadataExt;
     use std::os::unix::process::CommandExt;
 
-    /// Whether this platform has owners to judge.
-    pub const JUDGES_OWNERS: bool = true;
+    /// Whether an interpreter in another account's hands can be run as that account.
+    pub const RUNS_AS_OWNER: bool = true;
+    /// Who "root" is, in messages.
+    pub const ROOT: &str = "root";
+    /// How certpatch runs when it runs as root, in messages.
+    pub const AS_ROOT: &str = "runs as root";
 
     /// The user certpatch runs as (effective uid).
     pub fn me() -> u32 {
@@ -65,7 +78,16 @@ mod imp {
             mode: m.mode(),
             is_dir: m.is_dir(),
             is_link: m.file_type().is_symlink(),
+            others: Vec::new(),
         })
+    }
+
+    /// "uid 1001 (u)": an owner in a message.
+    pub fn owner_text(uid: u32) -> String {
+        match account(uid) {
+            Some(a) => format!("uid {uid} ({})", crate::x509::text::escape(&a.name)),
+            None => format!("uid {uid}"),
+        }
     }
 
     /// The account of `uid`, when the account database has one.
@@ -90,12 +112,11 @@ mod imp {
         acct.gid == gid && group.name == acct.name && group.mem.iter().all(|m| *m == acct.name)
     }
 
-    /// Makes `cmd` start in its own process group (so a timeout stops what a wrapper
-    /// started too), with every inherited descriptor above standard error closed at exec,
-    /// and, with `run_as`, as that account: supplementary groups dropped, then its gid,
-    /// then its uid (the standard library's order), in `/`.
+    /// Makes `cmd` start with every inherited descriptor above standard error closed at
+    /// exec, and, with `run_as`, as that account: supplementary groups dropped, then its
+    /// gid, then its uid (the standard library's order), in `/`. (Its own process group,
+    /// so that a timeout stops what it starts too, is `crate::os::spawn_tree`'s.)
     pub fn confine(cmd: &mut Command, run_as: Option<&Account>) {
-        cmd.process_group(0);
         if let Some(a) = run_as {
             // `uid` also calls setgroups(0, NULL) in the child: no supplementary groups.
             cmd.gid(a.gid).uid(a.uid).current_dir("/");
@@ -143,65 +164,45 @@ mod imp {
             }
         }
     }
-
-    /// Stops the child and everything in its process group.
-    pub fn stop_group(child: &mut Child) {
-        let pid = rustix::process::Pid::from_child(child);
-        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
-        let _ = child.kill();
-    }
 }
 
-#[cfg(not(unix))]
+#[cfg(windows)]
 mod imp {
     use super::*;
 
-    pub const JUDGES_OWNERS: bool = false;
+    /// Windows starts a process as another account only with its password (or a
+    /// service's privileges): an interpreter in another account's hands is not run.
+    pub const RUNS_AS_OWNER: bool = false;
+    pub const ROOT: &str = "an administrator";
+    pub const AS_ROOT: &str = "runs elevated";
 
-    /// 0 ("root") when certpatch runs elevated (Windows: an elevated administrator's
-    /// token), else 1: owners are not judged here, so only "root or not" matters.
+    /// 0 ("root") when certpatch runs elevated, else the number of the user's SID.
     pub fn me() -> u32 {
-        if elevated() {
-            0
-        } else {
-            1
-        }
+        crate::os::euid()
     }
 
-    #[cfg(windows)]
-    fn elevated() -> bool {
-        use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
-        use windows_sys::Win32::Security::{
-            GetTokenInformation, TokenElevation, TOKEN_ELEVATION, TOKEN_QUERY,
-        };
-        use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
-        // SAFETY: the token is opened for query and closed; `e` is a plain struct the
-        // call fills. Unknown counts as elevated (the cautious answer).
-        unsafe {
-            let mut tok: HANDLE = std::ptr::null_mut();
-            if OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut tok) == 0 {
-                return true;
-            }
-            let mut e = TOKEN_ELEVATION { TokenIsElevated: 0 };
-            let mut len = 0u32;
-            let ok = GetTokenInformation(
-                tok,
-                TokenElevation,
-                &mut e as *mut _ as *mut _,
-                std::mem::size_of::<TOKEN_ELEVATION>() as u32,
-                &mut len,
-            );
-            CloseHandle(tok);
-            ok == 0 || e.TokenIsElevated != 0
+    /// The entry's owner and access list, in the shape of `lstat`'s answer.
+    pub fn perm(path: &Path) -> Option<Perm> {
+        let a = crate::os::access(path).ok()?;
+        let mut mode = if a.is_dir { 0o755 } else { 0o644 };
+        if !a.replace.is_empty() {
+            mode |= 0o002;
+        } else if a.is_dir && !a.add.is_empty() {
+            // Others may add entries but not replace the ones there: a sticky folder.
+            mode |= 0o1002;
         }
+        Some(Perm {
+            uid: a.owner,
+            gid: 0,
+            mode,
+            is_dir: a.is_dir,
+            is_link: a.is_link,
+            others: [a.replace, a.add].concat(),
+        })
     }
 
-    #[cfg(not(windows))]
-    fn elevated() -> bool {
-        true
-    }
-    pub fn perm(_: &Path) -> Option<Perm> {
-        None
+    pub fn owner_text(uid: u32) -> String {
+        crate::os::owner_text(uid)
     }
     pub fn account(_: u32) -> Option<Account> {
         None
@@ -210,12 +211,11 @@ mod imp {
         false
     }
     pub fn confine(_: &mut Command, _: Option<&Account>) {}
-    pub fn stop_group(child: &mut Child) {
-        let _ = child.kill();
-    }
 }
 
-pub use imp::{account, confine, me, perm, private_group, stop_group, JUDGES_OWNERS};
+pub use imp::{
+    account, confine, me, owner_text, perm, private_group, AS_ROOT, ROOT, RUNS_AS_OWNER,
+};
 
 #[cfg(all(test, unix))]
 mod tests {

@@ -267,7 +267,7 @@ mod tests {
         Host::for_tests(base, &[], cwd)
     }
 
-    #[cfg(unix)] // elevated (as under Wine), certpatch picks no environment by itself on Windows yet
+    // (was Unix only while Windows judged no owner)
     #[test]
     fn virtual_env_comes_first() {
         let t = tempfile::tempdir().unwrap();
@@ -287,7 +287,7 @@ mod tests {
         assert_eq!(env.interpreter, Some(venv.join("bin/python3")));
     }
 
-    #[cfg(unix)] // elevated (as under Wine), certpatch picks no environment by itself on Windows yet
+    // (was Unix only while Windows judged no owner)
     #[test]
     fn then_conda_prefix_then_dot_venv() {
         let t = tempfile::tempdir().unwrap();
@@ -379,26 +379,23 @@ mod tests {
         );
     }
 
-    /// Windows: owners are not judged there yet, so an elevated certpatch (Wine always
-    /// runs elevated) takes no environment by itself, and says why; not elevated, the
-    /// order is Unix's.
+    /// Windows: owners and access lists are judged as Unix's owners and modes are; an
+    /// environment everyone may write is passed over, and the message names who.
     #[cfg(windows)]
     #[test]
-    fn elevated_on_windows_no_environment_is_picked_by_itself() {
+    fn on_windows_an_environment_others_may_write_is_not_picked_by_itself() {
         let t = tempfile::tempdir().unwrap();
         let venv = make_venv(t.path(), "venv", "3.12");
         let venv_s = venv.display().to_string();
         let host = Host::for_tests(t.path(), &[("VIRTUAL_ENV", &venv_s)], t.path());
-        match active_environment(&host) {
-            Ok(env) => {
-                assert_ne!(super::super::account::me(), 0, "elevated, yet picked");
-                assert_eq!(env.source, Source::VirtualEnv);
-            }
-            Err(e) => {
-                assert_eq!(super::super::account::me(), 0, "{e}");
-                assert!(e.to_string().contains("certpatch runs elevated"), "{e}");
-            }
-        }
+        let env = active_environment(&host).unwrap();
+        assert_eq!(env.source, Source::VirtualEnv);
+        crate::os::set_sddl(&venv, "D:P(A;;FA;;;BA)(A;;FA;;;WD)");
+        let e = active_environment(&host).unwrap_err().to_string();
+        assert!(
+            e.contains("access control list") && e.contains("S-1-1-0"),
+            "{e}"
+        );
     }
 
     #[cfg(unix)] // the fake host's `/no/such/venv` is `C:/no/such/venv` on Windows

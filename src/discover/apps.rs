@@ -376,11 +376,15 @@ fn open_config(path: &Path) -> Option<std::fs::File> {
 
 #[cfg(not(unix))]
 fn open_config(path: &Path) -> Option<std::fs::File> {
-    let meta = std::fs::symlink_metadata(path).ok()?;
-    if !meta.is_file() {
+    // A reparse point is refused; the opened file's owner must be the user or an
+    // administrator, as on Unix.
+    let file = crate::os::open_read(path).ok()?;
+    let meta = crate::os::file_meta(&file).ok()?;
+    let me = super::account::me();
+    if meta.kind != crate::os::Kind::File || (meta.owner != me && meta.owner != 0) {
         return None;
     }
-    std::fs::File::open(path).ok()
+    Some(file)
 }
 
 /// `key` in `[section]` of an INI text (gcloud's properties files), trimmed, non-empty.

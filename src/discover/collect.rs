@@ -47,16 +47,16 @@ pub(crate) fn canonical(path: &Path) -> PathBuf {
 
 /// Why a bundle found at `path` in the environment `env` must not be patched, if it must
 /// not: its path resolves outside the environment (a link, maybe planted by another user,
-/// to any file), or the file is not owned by the environment's owner. `meta` is the
-/// resolved file's. A path the environment does not hold (an interpreter's `where()`
-/// elsewhere) is judged by its owner only.
+/// to any file), or the file is not owned by the environment's owner. A path the
+/// environment does not hold (an interpreter's `where()` elsewhere) is judged by its owner
+/// only.
 ///
 /// This is discovery's look, by path, for what `find` reports. A command that reads or
 /// writes the bundle does not trust it alone: `crate::target` opens the path resolved here
 /// again, following no link, from the environment's folder down, and makes the owner and
 /// file checks on that open folder, which it keeps until the write (a folder swapped for a
 /// link after this look is refused there).
-fn refusal(path: &Path, real: &Path, meta: &std::fs::Metadata, env: &Path) -> Option<String> {
+fn refusal(path: &Path, real: &Path, env: &Path) -> Option<String> {
     let env_real = canonical(env);
     if path.starts_with(env) && !real.starts_with(&env_real) {
         return Some(format!(
@@ -66,22 +66,18 @@ fn refusal(path: &Path, real: &Path, meta: &std::fs::Metadata, env: &Path) -> Op
             path_text(&env_real)
         ));
     }
-    // Owners are judged where the platform has uids (`account::JUDGES_OWNERS`); on Windows
-    // `crate::target` judges them again by SID when the bundle is opened.
-    #[cfg(not(unix))]
-    let _ = meta;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let owner = std::fs::metadata(&env_real).ok()?.uid();
-        if meta.uid() != owner {
-            return Some(format!(
-            "{} is owned by uid {}, but its environment {} belongs to uid {owner}: certpatch does not patch a file another user put in an environment. Check the file; if it is right, give it to the environment's owner (`chown`) or name it with --bundle",
+    // Owners by uid on Unix, by SID on Windows (`crate::os`); `crate::target` judges them
+    // again on the folder it holds when the bundle is opened.
+    let owner = crate::os::path_meta(&env_real, true).ok()?.owner;
+    let file_owner = crate::os::path_meta(real, true).ok()?.owner;
+    if file_owner != owner {
+        return Some(format!(
+            "{} is owned by {}, but its environment {} belongs to {}: certpatch does not patch a file another user put in an environment. Check the file; if it is right, give it to the environment's owner (`chown`; on Windows its Properties, Security, Advanced) or name it with --bundle",
             path_text(real),
-            meta.uid(),
-            path_text(&env_real)
+            super::account::owner_text(file_owner),
+            path_text(&env_real),
+            super::account::owner_text(owner),
         ));
-        }
     }
     None
 }
@@ -168,7 +164,7 @@ impl<'h> Collector<'h> {
             return false;
         }
         let refusal = if meta.is_file() {
-            env.and_then(|env| refusal(path, &real, &meta, env))
+            env.and_then(|env| refusal(path, &real, env))
         } else {
             // Never opened: a FIFO would block, a device or folder is no bundle. It stays
             // in the list, refused, so that a run naming its environment says so.

@@ -240,7 +240,7 @@ pub(crate) fn run_script(
         .stdout(out.try_clone().map_err(QueryError::Spawn)?)
         .stderr(err.try_clone().map_err(QueryError::Spawn)?);
     account::confine(&mut cmd, run_as.as_ref());
-    let mut child = cmd.spawn().map_err(QueryError::Spawn)?;
+    let mut child = crate::os::spawn_tree(&mut cmd).map_err(QueryError::Spawn)?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(2);
     let status = loop {
@@ -250,8 +250,7 @@ pub(crate) fn run_script(
             Err(e) => return Err(QueryError::Spawn(e)),
         }
         if start.elapsed() >= host.interpreter_timeout() {
-            account::stop_group(&mut child);
-            let _ = child.wait();
+            child.stop();
             return Err(QueryError::Timeout(host.interpreter_timeout()));
         }
         std::thread::sleep(pause);

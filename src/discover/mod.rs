@@ -881,7 +881,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(unix)] // elevated (as under Wine), certpatch picks no environment by itself on Windows yet
+    // (was Unix only while Windows judged no owner)
     fn first_source_wins_for_one_environment() {
         let m = Machine::new();
         let dot = make_venv(&m.home, ".venv", "3.12");
@@ -962,7 +962,7 @@ mod tests {
         assert!(found.notes[0].message.contains("neither certifi nor pip"));
     }
 
-    #[cfg(unix)] // elevated (as under Wine), certpatch picks no environment by itself on Windows yet
+    // (was Unix only while Windows judged no owner)
     #[test]
     fn active_environment_bundles() {
         let m = Machine::new();
@@ -995,7 +995,7 @@ mod tests {
     }
 
     #[test]
-    #[cfg(unix)] // elevated (as under Wine), certpatch picks no environment by itself on Windows yet
+    // (was Unix only while Windows judged no owner)
     fn application_installs_are_found_by_default_with_the_program_they_serve() {
         let m = Machine::new();
         // The Google Cloud SDK (Debian's package), with its bundled Python.
@@ -1039,7 +1039,8 @@ mod tests {
                     .strip_prefix(canonical_tmp(&m.sys))
                     .unwrap()
                     .display()
-                    .to_string();
+                    .to_string()
+                    .replace('\\', "/");
                 (rel, b.kind.as_str(), b.serves.map(Program::name))
             })
             .collect();

@@ -63,6 +63,8 @@ pub struct Finding {
     pub path: PathBuf,
     pub by: By,
     pub mode: u32,
+    /// Windows: the accounts the access list lets write (`Perm::others`).
+    pub others: Vec<String>,
 }
 
 impl Finding {
@@ -70,23 +72,20 @@ impl Finding {
     pub fn describe(&self) -> String {
         let path = path_text(&self.path);
         match self.by {
-            By::User(uid) => format!("`{path}` is owned by {}", uid_text(uid)),
+            By::User(uid) => format!("`{path}` is owned by {}", account::owner_text(uid)),
             By::Group(gid) => format!(
                 "`{path}` can be written by group {gid} (mode {:04o})",
                 self.mode & 0o7777
+            ),
+            By::Everyone if !self.others.is_empty() => format!(
+                "`{path}` can be written by {} (its access control list allows it)",
+                crate::x509::text::escape(&self.others.join(", "))
             ),
             By::Everyone => format!(
                 "`{path}` can be written by every user (mode {:04o})",
                 self.mode & 0o7777
             ),
         }
-    }
-}
-
-fn uid_text(uid: u32) -> String {
-    match account::account(uid) {
-        Some(a) => format!("uid {uid} ({})", crate::x509::text::escape(&a.name)),
-        None => format!("uid {uid}"),
     }
 }
 
@@ -109,6 +108,7 @@ fn judge(path: &Path, p: &Perm, role: Role, me: u32) -> Vec<Finding> {
         path: path.to_path_buf(),
         by,
         mode: p.mode,
+        others: p.others.clone(),
     };
     if p.uid != 0 && p.uid != me {
         out.push(finding(By::User(p.uid)));
@@ -238,17 +238,6 @@ fn what_it_reads(exe: &Path) -> BTreeSet<(PathBuf, Role)> {
 
 /// Whose code `exe` (absolute) would run, and so whether and as whom to run it.
 pub fn decide(exe: &Path) -> Decision {
-    if !account::JUDGES_OWNERS {
-        // No owners to judge (Windows, for now): the user's own run is the user's own
-        // business; elevated, certpatch runs no interpreter (refuse rather than allow).
-        if account::me() == 0 {
-            return Decision::Refused(format!(
-                "it was not run: certpatch runs elevated, and on this platform it cannot yet tell who can change `{}` and the files it reads; run certpatch without elevation, or name the bundle with --bundle",
-                path_text(exe)
-            ));
-        }
-        return Decision::Trusted;
-    }
     let me = account::me();
     decide_as(exe, me)
 }
@@ -260,8 +249,9 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
     }
     let why = |f: &Finding| {
         format!(
-            "it was not run: {}, and certpatch runs only code that root{} alone can change",
+            "it was not run: {}, and certpatch runs only code that {}{} alone can change",
             f.describe(),
+            account::ROOT,
             if me == 0 { "" } else { " and you" }
         )
     };
@@ -277,6 +267,12 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
         .collect();
     if owners.len() > 1 || me != 0 {
         return Decision::Refused(why(&found[0]));
+    }
+    if !account::RUNS_AS_OWNER {
+        return Decision::Refused(format!(
+            "{}; on this platform certpatch cannot run it as its owner: run certpatch as that user, without elevation, or name the bundle with --bundle",
+            why(&found[0])
+        ));
     }
     let uid = found[0].path.as_path();
     let owner = owners.into_iter().next().unwrap_or_default();
@@ -294,15 +290,6 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
 /// hands other than root's and certpatch's user's (as root: root's alone). `None` when it
 /// may be used.
 pub fn implicit_environment_refusal(root: &Path) -> Option<String> {
-    if !account::JUDGES_OWNERS {
-        // As in `decide`: elevated, no environment is picked by itself.
-        return (account::me() == 0).then(|| {
-            format!(
-                "certpatch runs elevated, and on this platform it cannot yet tell who can change `{}`; name it with --env or --bundle if you mean it",
-                path_text(root)
-            )
-        });
-    }
     let me = account::me();
     let mut paths = BTreeSet::new();
     on_the_way(root, &mut paths);
@@ -316,9 +303,9 @@ pub fn implicit_environment_refusal(root: &Path) -> Option<String> {
         "{}; an environment certpatch finds by itself must be {} and writable by no one else; name it with `--env` if you mean it",
         first.describe(),
         if me == 0 {
-            "owned by root (certpatch runs as root)".to_string()
+            format!("owned by {} (certpatch {})", account::ROOT, account::AS_ROOT)
         } else {
-            "owned by you or root".to_string()
+            format!("owned by you or {}", account::ROOT)
         }
     ))
 }
@@ -339,6 +326,7 @@ mod tests {
             mode,
             is_dir,
             is_link: false,
+            others: Vec::new(),
         }
     }
 

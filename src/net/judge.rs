@@ -315,6 +315,19 @@ pub struct Flagged {
     pub name: String,
 }
 
+/// The roots of the Windows store (the user's view of `ROOT`, which includes the
+/// machine's), as Python's `ssl.enum_certificates("ROOT")` reads them.
+#[cfg(windows)]
+pub fn windows_store() -> Vec<Cert> {
+    let Ok(store) = schannel::cert_store::CertStore::open_current_user("ROOT") else {
+        return Vec::new();
+    };
+    store
+        .certs()
+        .filter_map(|c| Cert::from_der(c.to_der()).ok())
+        .collect()
+}
+
 /// The operating system's trusted roots, read once (lazily) per run.
 #[derive(Default)]
 pub struct OsRoots {
@@ -324,11 +337,21 @@ pub struct OsRoots {
 impl OsRoots {
     fn roots(&self) -> &[Cert] {
         self.certs.get_or_init(|| {
-            rustls_native_certs::load_native_certs()
+            #[allow(unused_mut)]
+            let mut certs: Vec<Cert> = rustls_native_certs::load_native_certs()
                 .certs
                 .iter()
                 .filter_map(|c| Cert::from_der(c.as_ref()).ok())
-                .collect()
+                .collect();
+            // With SSL_CERT_FILE or SSL_CERT_DIR set, rustls-native-certs reads only those;
+            // Python on Windows reads them *and* the Windows store (`load_default_certs`).
+            #[cfg(windows)]
+            if std::env::var_os("SSL_CERT_FILE").is_some()
+                || std::env::var_os("SSL_CERT_DIR").is_some()
+            {
+                certs.extend(windows_store());
+            }
+            certs
         })
     }
 
@@ -800,4 +823,24 @@ pub fn chain_notes(chain: &[Cert]) -> Vec<String> {
         }
     }
     notes
+}
+
+#[cfg(all(test, windows))]
+mod windows_store_tests {
+    use super::*;
+
+    /// Wine fills its `ROOT` store from the Linux machine's (/etc/ssl/certs), so under
+    /// Wine, as on Windows, the store holds the public roots.
+    #[test]
+    fn the_windows_store_is_read() {
+        let roots = windows_store();
+        assert!(roots.len() > 20, "{} roots", roots.len());
+        assert!(
+            roots
+                .iter()
+                .any(|r| r.subject().contains("DigiCert") || r.subject().contains("ISRG")),
+            "no well-known root among {}",
+            roots.len()
+        );
+    }
 }

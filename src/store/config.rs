@@ -201,16 +201,16 @@ pub fn load_from(path: &Path) -> Result<Loaded> {
 
 /// The file's bytes, `None` when there is no file (see [`load_from`]).
 fn read_guarded(path: &Path) -> Result<Option<Vec<u8>>> {
-    use crate::store::platform;
+    use crate::os;
     use std::io::Read;
-    let fd = match platform::open_read(path) {
+    let fd = match os::open_read(path) {
         Ok(fd) => fd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) if platform::is_final_link_error(&e) => {
+        Err(e) if os::is_final_link_error(&e) => {
             return Err(anyhow!(
             "the configuration `{}` is {}; certpatch does not follow it. Put the file itself there",
             path_text(path),
-            platform::LINK_WORDS
+            os::LINK_WORDS
         ))
         }
         Err(e) => {
@@ -221,8 +221,8 @@ fn read_guarded(path: &Path) -> Result<Option<Vec<u8>>> {
             ))
         }
     };
-    let st = platform::file_meta(&fd)?;
-    if st.kind != platform::Kind::File {
+    let st = os::file_meta(&fd)?;
+    if st.kind != os::Kind::File {
         return Err(anyhow!(
             "the configuration `{}` is not a regular file; move it aside",
             path_text(path)
@@ -242,7 +242,7 @@ fn read_guarded(path: &Path) -> Result<Option<Vec<u8>>> {
         format!("you (uid {me}) or root")
     };
     let parent = path.parent().unwrap_or(Path::new("/"));
-    let parent_st = platform::path_meta(parent, true)?;
+    let parent_st = os::path_meta(parent, true)?;
     for (what, uid, mode, is_dir) in [
         (path, st.owner, st.mode, false),
         (parent, parent_st.owner, parent_st.mode, true),

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
+use crate::os::{self, Kind};
 use crate::store::error::{Code, StoreError};
-use crate::store::platform::{self, Kind};
 use crate::x509::cert::hex;
 use crate::x509::text::path_text;
 
@@ -91,7 +91,7 @@ impl Home {
     /// linked elsewhere) is refused, not written into.
     pub fn ensure(&self, dir: &Path) -> Result<()> {
         self.check_tree(dir)?;
-        platform::create_private_dirs(dir).with_context(|| {
+        os::create_private_dirs(dir).with_context(|| {
             format!(
                 "cannot create certpatch's state folder `{}`; set {CERTPATCH_HOME} to a writable folder",
                 path_text(dir)
@@ -106,7 +106,7 @@ impl Home {
 /// does not exist passes (certpatch creates it, private). Call it before trusting
 /// anything read from the state folder (a backup before a restore).
 pub fn check(path: &Path) -> Result<()> {
-    let meta = match platform::path_meta(path, false) {
+    let meta = match os::path_meta(path, false) {
         Ok(meta) => meta,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => {
@@ -126,7 +126,7 @@ pub fn check(path: &Path) -> Result<()> {
             format!(
                 "certpatch's state `{}` is {}; certpatch keeps its backups and ledger only in real folders and files it owns (restore writes a backup over a bundle, so a link could feed it another user's file). Replace the link with a folder, or {fix}",
                 path_text(path),
-                platform::LINK_WORDS
+                os::LINK_WORDS
             ),
             format!("replace the link with a folder, or {fix}"),
         );
@@ -158,7 +158,7 @@ pub fn check(path: &Path) -> Result<()> {
 /// A folder above the state folder: owned by root or the user, and sticky if others can
 /// write it (whoever can rename the state folder away can replace it).
 fn check_above(dir: &Path) -> Result<()> {
-    let Ok(meta) = platform::path_meta(dir, true) else {
+    let Ok(meta) = os::path_meta(dir, true) else {
         return Ok(());
     };
     let me = crate::store::write::euid();

@@ -150,7 +150,7 @@ pub fn read(home: &Home) -> Result<Ledger> {
 pub fn update(home: &Home, change: impl FnOnce(&mut Ledger)) -> Result<()> {
     home.ensure(&home.root)?;
     let lock_path = home.root.join("ledger.lock");
-    let lock = crate::store::platform::open_lock_file(&lock_path)
+    let lock = crate::os::open_lock_file(&lock_path)
         .with_context(|| format!("cannot open `{}`", path_text(&lock_path)))?;
     lock.lock()
         .with_context(|| format!("cannot lock `{}`", path_text(&lock_path)))?;

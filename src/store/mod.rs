@@ -14,7 +14,6 @@ pub mod config;
 pub mod error;
 pub mod home;
 pub mod ledger;
-pub mod platform;
 pub mod provenance;
 pub mod transaction;
 pub mod write;

@@ -9,7 +9,7 @@
 //!   for a write, owned by the owner checked when the target was resolved ([`Expect`]).
 //!   A FIFO or device swapped in is refused, never waited on.
 //! - **One resolution, held.** The bundle's folder is opened once, when the target is
-//!   resolved ([`crate::store::platform`]), and kept in its [`Expect`]: the admission
+//!   resolved ([`crate::os`]), and kept in its [`Expect`]: the admission
 //!   checks, the lock, the temporary file and the rename all work in that open folder
 //!   (`openat`, `renameat`), never by path again, so a folder on the path swapped for a
 //!   link at any moment changes nothing. The path printed and recorded is the folder's.
@@ -45,7 +45,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, bail, Context, Result};
 
-use crate::store::platform::{self, Folder, Kind, Meta};
+use crate::os::{self, Folder, Kind, Meta};
 use crate::x509::text::path_text;
 
 /// The largest bundle certpatch reads: certifi's is about 300 KB. Anything larger is
@@ -57,7 +57,7 @@ const TEMP_MARK: &str = ".certpatch-";
 
 /// The effective user id certpatch runs as.
 pub fn euid() -> u32 {
-    platform::euid()
+    os::euid()
 }
 
 /// What was checked about a bundle when its target was resolved, and the folder it was
@@ -85,7 +85,7 @@ impl Expect {
     pub fn of(path: &Path, certificate: bool) -> Result<Expect> {
         let (dir, _) = split(path)?;
         let folder =
-            platform::open_folder(&std::path::absolute(dir)?).map_err(|e| folder_error(e, path))?;
+            os::open_folder(&std::path::absolute(dir)?).map_err(|e| folder_error(e, path))?;
         Expect::held(Arc::new(folder), split(path)?.1, None, certificate)
     }
 
@@ -128,7 +128,7 @@ impl Expect {
 /// The refusal for a folder that could not be opened held: a link where a folder was
 /// resolved means it was swapped since.
 pub fn folder_error(e: std::io::Error, path: &Path) -> anyhow::Error {
-    if platform::is_link_error(&e) {
+    if os::is_link_error(&e) {
         anyhow!(
             "a folder on the way to `{}` is now a symbolic link or no folder (it was a folder when certpatch resolved it: was it replaced?); nothing was read or written. Check who can write the folders above it",
             path_text(path)
@@ -178,11 +178,11 @@ pub fn too_large(size: u64, path: &Path) -> Result<()> {
 }
 
 fn open_error(e: std::io::Error, path: &Path) -> anyhow::Error {
-    if platform::is_final_link_error(&e) {
+    if os::is_final_link_error(&e) {
         anyhow!(
             "`{}` is {} (it was a file when certpatch resolved it: was it replaced?); certpatch does not follow it. Name the file it points to, if you mean that one",
             path_text(path),
-            platform::LINK_WORDS
+            os::LINK_WORDS
         )
     } else {
         anyhow::Error::new(e).context(format!("cannot open bundle `{}`", path_text(path)))
@@ -192,8 +192,8 @@ fn open_error(e: std::io::Error, path: &Path) -> anyhow::Error {
 /// Opens `path` for reading without following a final symlink and without blocking (a
 /// FIFO), and checks the opened file (`check_opened`).
 pub fn open_regular(path: &Path) -> Result<(File, Meta)> {
-    let file = platform::open_read(path).map_err(|e| open_error(e, path))?;
-    let st = platform::file_meta(&file)?;
+    let file = os::open_read(path).map_err(|e| open_error(e, path))?;
+    let st = os::file_meta(&file)?;
     check_opened(&st, path)?;
     Ok((file, st))
 }
@@ -201,7 +201,7 @@ pub fn open_regular(path: &Path) -> Result<(File, Meta)> {
 /// The same in a held folder: `name` opened there, never by path.
 fn open_in(folder: &Folder, name: &OsStr, path: &Path) -> Result<(File, Meta)> {
     let file = folder.open_read(name).map_err(|e| open_error(e, path))?;
-    let st = platform::file_meta(&file)?;
+    let st = os::file_meta(&file)?;
     check_opened(&st, path)?;
     Ok((file, st))
 }
@@ -227,8 +227,8 @@ pub fn read(path: &Path) -> Result<Vec<u8>> {
 /// `METADATA` header, a `VERSION`), opened as [`read`] opens a file (no link followed at
 /// it, no FIFO waited on, a regular file), whatever its size.
 pub fn read_head(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    let file = platform::open_read(path).map_err(|e| open_error(e, path))?;
-    let st = platform::file_meta(&file)?;
+    let file = os::open_read(path).map_err(|e| open_error(e, path))?;
+    let st = os::file_meta(&file)?;
     if st.kind != Kind::File {
         bail!(
             "`{}` is {}, not a regular file",
@@ -259,7 +259,7 @@ pub struct Locked {
     /// than root and the bundle's owner (mode shown): they could swap the file before or
     /// after the patch. The command tells the user.
     pub shared_folder: Option<u32>,
-    guard: platform::Guard,
+    guard: os::Guard,
     /// The bundle's facts when locked (where the guard does not hold the bundle open).
     meta: Meta,
     dir: Arc<Folder>,
@@ -285,12 +285,12 @@ pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
     for _ in 0..1000 {
         let (file, st) = open_in(dir, name, path)?;
         check_owner(&st, expect, me, path)?;
-        let (guard, file) = platform::lock_bundle(dir, name, file, || on_wait(path))
+        let (guard, file) = os::lock_bundle(dir, name, file, || on_wait(path))
             .with_context(|| format!("cannot lock bundle `{}`", path_text(path)))?;
         // The lock is on an inode; a rename by the previous holder may have replaced it.
         match dir.stat_of(name) {
             // (On Windows the bundle is opened again after the wait: that file too.)
-            Ok(now) if now.id == st.id && platform::file_meta(&file)?.id == st.id => {
+            Ok(now) if now.id == st.id && os::file_meta(&file)?.id == st.id => {
                 let bytes = read_bounded(&file, path)?;
                 drop(file);
                 if expect.certificate
@@ -376,7 +376,13 @@ impl Locked {
                 )
             })?;
             keep_owner(&file, &st, &self.path)?;
-            platform::set_mode(&file, st.mode & 0o7777).with_context(|| {
+            self.dir.keep_access(&self.name, &file).with_context(|| {
+                format!(
+                    "cannot give the new `{}` the access list of the old one, so it is not replaced",
+                    path_text(&self.path)
+                )
+            })?;
+            os::set_mode(&file, st.mode & 0o7777).with_context(|| {
                 format!("cannot set the mode of the new `{}`", path_text(&self.path))
             })?;
             file.sync_all().with_context(|| {
@@ -400,13 +406,13 @@ impl Locked {
 /// Gives the new file the bundle's owner and group, or fails: a replaced bundle that
 /// silently changed hands could break the programs (or users) that rely on it.
 fn keep_owner(tmp: &File, bundle: &Meta, path: &Path) -> Result<()> {
-    let mine = platform::file_meta(tmp)?;
+    let mine = os::file_meta(tmp)?;
     if mine.owner == bundle.owner && mine.group == bundle.group {
         return Ok(());
     }
     let uid = (mine.owner != bundle.owner).then_some(bundle.owner);
     let gid = (mine.group != bundle.group).then_some(bundle.group);
-    platform::set_owner(tmp, uid, gid).with_context(|| {
+    os::set_owner(tmp, uid, gid).with_context(|| {
             format!(
                 "cannot give the new `{}` its owner and group (uid {}, gid {}), so it is not replaced; run certpatch as a user who can (its owner in that group, or root)",
                 path_text(path),
@@ -441,7 +447,7 @@ fn create_temp(dir: &Folder, name: &OsStr) -> std::io::Result<(OsString, File)> 
 /// user owns it, since another user's link could aim a root-run certpatch at any folder.
 /// The final name is not followed (a link there is replaced by the rename).
 pub fn hold_parent(path: &Path) -> Result<(Folder, OsString)> {
-    let walked = platform::walk_parent(path, false)
+    let walked = os::walk_parent(path, false)
         .with_context(|| format!("cannot open the folder of `{}`", path_text(path)))?;
     let me = euid();
     if let Some(link) = walked.links.iter().find(|l| l.owner != 0 && l.owner != me) {
@@ -480,7 +486,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8], like: Option<&std::fs::Metadata>)
             )
         })?;
         if let Some(meta) = like {
-            platform::set_mode(&file, platform::mode_of(meta) & 0o755)
+            os::set_mode(&file, os::mode_of(meta) & 0o755)
                 .with_context(|| format!("cannot set the mode of the new `{}`", path_text(path)))?;
         }
         file.sync_all()

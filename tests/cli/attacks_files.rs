@@ -375,7 +375,8 @@ fn env_bundle_owned_by_another_user_is_refused() {
     let out = add_env(&sb, &venv);
     assert_exit(&out, 1, "add --env with a planted bundle");
     assert!(
-        stderr(&out).contains("is owned by uid 65534, but its environment"),
+        stderr(&out).contains("is owned by uid 65534")
+            && stderr(&out).contains("but its environment"),
         "{}",
         stderr(&out)
     );

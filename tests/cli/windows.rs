@@ -192,3 +192,85 @@ fn a_junction_on_the_way_is_judged_and_a_junction_as_bundle_folder_is_not_writte
         "the junction itself is left alone"
     );
 }
+
+/// The list, on a bundle copy on another drive: find (a Windows-layout
+/// environment), check, diagnose --chain, add, list, status, reapply, remove — and the
+/// undo is byte for byte; every path printed starts with the drive letter, never `\\?\`.
+#[test]
+fn on_another_drive_find_check_diagnose_add_status_reapply_remove() {
+    let (sb, letter) = sandbox_on_test_drive();
+    let drive = format!("{letter}:\\");
+    // A venv as Windows lays it out: Scripts\python.exe, Lib\site-packages.
+    let venv = sb.root().join("venv");
+    let certifi = venv.join("Lib\\site-packages\\certifi");
+    fs::create_dir_all(&certifi).unwrap();
+    fs::create_dir_all(venv.join("Scripts")).unwrap();
+    fs::write(venv.join("Scripts\\python.exe"), b"").unwrap();
+    fs::write(
+        venv.join("pyvenv.cfg"),
+        "home = C:\\Python312\nversion = 3.12.1\n",
+    )
+    .unwrap();
+    fs::write(certifi.join("cacert.pem"), test_bundle_bytes()).unwrap();
+    fs::write(certifi.join("__init__.py"), "").unwrap();
+    let bundle = certifi.join("cacert.pem");
+    let before = read(&bundle);
+
+    let found = sb
+        .cmd()
+        .args(["--json", "find", "--root"])
+        .arg(&venv)
+        .output()
+        .unwrap();
+    assert_exit(&found, 0, "find --root on the drive");
+    let text = stdout(&found);
+    let shown = dunce::canonicalize(&bundle).unwrap();
+    assert!(shown.to_string_lossy().starts_with(&drive));
+    assert!(
+        text.contains(&shown.to_string_lossy().replace('\\', "\\\\")),
+        "the Windows-layout certifi is found with its drive letter: {text}"
+    );
+    assert!(!text.contains("\\\\\\\\?\\\\"), "{text}");
+
+    let run = |args: &[&str]| {
+        sb.cmd()
+            .args(args)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK])
+            .output()
+            .unwrap()
+    };
+    let leaf = gen("leaf.pem");
+    let leaf = leaf.to_str().unwrap();
+    let int = gen("int-good.pem");
+    let int = int.to_str().unwrap();
+    assert_exit(&run(&["check", int]), 0, "check on the drive");
+    let out = run(&["diagnose", "--chain", leaf, "--name", "localhost"]);
+    assert_exit(&out, 1, "diagnose --chain: the intermediate is missing");
+    assert!(
+        stdout(&out).contains(&*shown.to_string_lossy()),
+        "{}",
+        stdout(&out)
+    );
+
+    sb.add_ok(int, &bundle, &[]);
+    assert_exit(
+        &run(&["diagnose", "--chain", leaf, "--name", "localhost"]),
+        0,
+        "diagnose --chain after add",
+    );
+    assert_eq!(sb.listed_patches(&bundle).len(), 1);
+    let status = run(&["status"]);
+    assert_exit(&status, 0, "status on the drive");
+    assert!(stdout(&status).contains(&drive), "{}", stdout(&status));
+    let reapply = sb
+        .cmd()
+        .args(["reapply", "--bundle"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_exit(&reapply, 0, "reapply with the patch present");
+    assert_exit(&sb.remove(&bundle, &["--all"]), 0, "remove on the drive");
+    assert_file_is(&bundle, &before, "byte-identical after remove");
+}

@@ -206,9 +206,7 @@ fn output_file(out: &Path) -> Result<PathBuf> {
 /// write itself never follows a link at `out` ([`output_file`]).
 /// A file's identity (device and inode; volume and file index on Windows), links followed.
 fn file_id(path: &Path) -> Option<(u64, u64)> {
-    crate::store::platform::path_meta(path, true)
-        .ok()
-        .map(|m| m.id)
+    crate::os::path_meta(path, true).ok().map(|m| m.id)
 }
 
 fn same_file(out: &Path, bundle: &Path) -> bool {

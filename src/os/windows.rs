@@ -28,30 +28,36 @@ use std::fs::File;
 use std::io;
 use std::os::windows::ffi::{OsStrExt, OsStringExt};
 use std::os::windows::fs::OpenOptionsExt;
-use std::os::windows::io::AsRawHandle;
+use std::os::windows::io::{AsRawHandle, OwnedHandle};
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 use windows_sys::Win32::Foundation::{
     CloseHandle, LocalFree, ERROR_ACCESS_DENIED, ERROR_DIRECTORY, ERROR_SHARING_VIOLATION,
-    ERROR_STOPPED_ON_SYMLINK, HANDLE,
+    ERROR_STOPPED_ON_SYMLINK, GENERIC_ALL, GENERIC_WRITE, HANDLE,
 };
 use windows_sys::Win32::Security::Authorization::{
-    ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, GetSecurityInfo,
-    SDDL_REVISION_1, SE_FILE_OBJECT,
+    ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW,
+    ConvertStringSidToSidW, GetSecurityInfo, SetSecurityInfo, SDDL_REVISION_1, SE_FILE_OBJECT,
 };
 use windows_sys::Win32::Security::{
-    GetTokenInformation, TokenElevation, TokenUser, OWNER_SECURITY_INFORMATION,
-    PSECURITY_DESCRIPTOR, PSID, SECURITY_ATTRIBUTES, TOKEN_ELEVATION, TOKEN_QUERY, TOKEN_USER,
+    AclSizeInformation, GetAce, GetAclInformation, GetSecurityDescriptorControl,
+    GetTokenInformation, LookupAccountSidW, TokenElevation, TokenUser, ACCESS_ALLOWED_ACE,
+    ACE_HEADER, ACL, ACL_SIZE_INFORMATION, DACL_SECURITY_INFORMATION, OWNER_SECURITY_INFORMATION,
+    PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, SECURITY_ATTRIBUTES,
+    SE_DACL_PROTECTED, SID_NAME_USE, TOKEN_ELEVATION, TOKEN_QUERY, TOKEN_USER,
+    UNPROTECTED_DACL_SECURITY_INFORMATION,
 };
 use windows_sys::Win32::Storage::FileSystem::{
     CreateDirectoryW, FileRenameInfoEx, GetFileInformationByHandle, GetFileType, MoveFileExW,
-    SetFileInformationByHandle, BY_HANDLE_FILE_INFORMATION, DELETE, FILE_ATTRIBUTE_DIRECTORY,
-    FILE_ATTRIBUTE_READONLY, FILE_ATTRIBUTE_REPARSE_POINT, FILE_FLAG_BACKUP_SEMANTICS,
-    FILE_FLAG_OPEN_REPARSE_POINT, FILE_READ_ATTRIBUTES, FILE_RENAME_INFO, FILE_SHARE_DELETE,
-    FILE_SHARE_READ, FILE_SHARE_WRITE, FILE_TYPE_CHAR, FILE_TYPE_DISK, FILE_TYPE_PIPE,
-    MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH, READ_CONTROL, SYNCHRONIZE,
+    SetFileInformationByHandle, BY_HANDLE_FILE_INFORMATION, DELETE, FILE_APPEND_DATA,
+    FILE_ATTRIBUTE_DIRECTORY, FILE_ATTRIBUTE_READONLY, FILE_ATTRIBUTE_REPARSE_POINT,
+    FILE_DELETE_CHILD, FILE_FLAG_BACKUP_SEMANTICS, FILE_FLAG_OPEN_REPARSE_POINT,
+    FILE_GENERIC_WRITE, FILE_READ_ATTRIBUTES, FILE_RENAME_INFO, FILE_SHARE_DELETE, FILE_SHARE_READ,
+    FILE_SHARE_WRITE, FILE_TYPE_CHAR, FILE_TYPE_DISK, FILE_TYPE_PIPE, FILE_WRITE_DATA,
+    MOVEFILE_REPLACE_EXISTING, MOVEFILE_WRITE_THROUGH, READ_CONTROL, SYNCHRONIZE, WRITE_DAC,
+    WRITE_OWNER,
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
@@ -117,7 +123,11 @@ fn sid_number(sid: &str) -> u32 {
             return 0;
         }
     }
-    sid_hash(sid)
+    let n = sid_hash(sid);
+    if let Ok(mut seen) = sids_seen().lock() {
+        seen.entry(n).or_insert_with(|| sid.to_string());
+    }
+    n
 }
 
 fn sid_hash(sid: &str) -> u32 {
@@ -201,6 +211,213 @@ fn owner_of(h: HANDLE) -> u32 {
         let n = sid_string(owner).map_or(u32::MAX, |s| sid_number(&s));
         LocalFree(sd as _);
         n
+    }
+}
+
+/// Who may change an entry, by Windows' own rules: its owner and the accounts its access
+/// list lets change it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Access {
+    /// The owner as a number ([`Meta::owner`]): 0 for the administrators, SYSTEM,
+    /// TrustedInstaller and an elevated user's own SID.
+    pub owner: u32,
+    /// Accounts other than those and the owner that may write, delete or re-permit it
+    /// (a folder: remove or rename what it holds).
+    pub replace: Vec<String>,
+    /// Accounts other than those and the owner that may add entries to a folder (as
+    /// `C:\` lets every authenticated user make a folder): like a sticky `/tmp`, harmless
+    /// on the way to something, not where Python imports from.
+    pub add: Vec<String>,
+    pub is_dir: bool,
+    /// A reparse point (symbolic link, junction).
+    pub is_link: bool,
+}
+
+/// `ACCESS_ALLOWED_ACE_TYPE` and `ACCESS_ALLOWED_CALLBACK_ACE_TYPE` (same layout).
+const ALLOW_ACE_TYPES: [u8; 2] = [0, 9];
+/// `INHERIT_ONLY_ACE`: the entry applies to what the folder will hold, not to itself.
+const INHERIT_ONLY_ACE: u8 = 0x08;
+
+/// The rights that change a file, or replace or remove what a folder holds.
+fn replace_rights(is_dir: bool) -> u32 {
+    let both = DELETE | WRITE_DAC | WRITE_OWNER | GENERIC_ALL;
+    if is_dir {
+        both | FILE_DELETE_CHILD
+    } else {
+        both | FILE_WRITE_DATA | FILE_APPEND_DATA | GENERIC_WRITE
+    }
+}
+
+/// The rights that add an entry to a folder (`FILE_ADD_FILE`, `FILE_ADD_SUBDIRECTORY`).
+const ADD_RIGHTS: u32 = FILE_WRITE_DATA | FILE_APPEND_DATA | GENERIC_WRITE;
+
+/// Who may change `path` (a reparse point itself, not followed). Deny entries are not
+/// subtracted: an allowed right is counted even where a deny entry might take it back
+/// (the cautious reading).
+pub fn access(path: &Path) -> io::Result<Access> {
+    let file = open_for_meta(path, false)?;
+    let meta = file_meta(&file)?;
+    let is_dir = meta.kind == Kind::Dir;
+    let mut owner: PSID = std::ptr::null_mut();
+    let mut dacl: *mut ACL = std::ptr::null_mut();
+    let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    // SAFETY: the handle is open with READ_CONTROL; `owner` and `dacl` point into `sd`,
+    // which is freed after they are last read.
+    unsafe {
+        let rc = GetSecurityInfo(
+            handle(&file),
+            SE_FILE_OBJECT,
+            OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+            &mut owner,
+            std::ptr::null_mut(),
+            &mut dacl,
+            std::ptr::null_mut(),
+            &mut sd,
+        );
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc as i32));
+        }
+        let owner_sid = if owner.is_null() {
+            None
+        } else {
+            sid_string(owner)
+        };
+        let owner_n = owner_sid.as_deref().map_or(u32::MAX, sid_number);
+        let (replace, add) = writers_in(dacl, owner_n, is_dir);
+        LocalFree(sd as _);
+        Ok(Access {
+            owner: owner_n,
+            replace,
+            add,
+            is_dir,
+            is_link: meta.kind == Kind::Link,
+        })
+    }
+}
+
+/// The accounts, other than `owner`, the administrators and the user certpatch runs as,
+/// that `dacl` lets change an entry: (replace, add) as in [`Access`]. A null list lets
+/// everyone do everything.
+///
+/// # Safety
+/// `dacl` is null or points to a valid access control list.
+unsafe fn writers_in(dacl: *const ACL, owner: u32, is_dir: bool) -> (Vec<String>, Vec<String>) {
+    let mut replace = Vec::new();
+    let mut add = Vec::new();
+    if dacl.is_null() {
+        replace.push("Everyone (the entry has no access control list)".to_string());
+        return (replace, add);
+    }
+    let mut info: ACL_SIZE_INFORMATION = std::mem::zeroed();
+    if GetAclInformation(
+        dacl,
+        &mut info as *mut _ as *mut _,
+        std::mem::size_of::<ACL_SIZE_INFORMATION>() as u32,
+        AclSizeInformation,
+    ) == 0
+    {
+        replace.push("unknown accounts (the access control list cannot be read)".to_string());
+        return (replace, add);
+    }
+    for i in 0..info.AceCount {
+        let mut ace: *mut std::ffi::c_void = std::ptr::null_mut();
+        if GetAce(dacl, i, &mut ace) == 0 {
+            continue;
+        }
+        let header = &*(ace as *const ACE_HEADER);
+        if !ALLOW_ACE_TYPES.contains(&header.AceType) || header.AceFlags & INHERIT_ONLY_ACE != 0 {
+            continue;
+        }
+        let allowed = &*(ace as *const ACCESS_ALLOWED_ACE);
+        let sid = &allowed.SidStart as *const u32 as PSID;
+        let Some(sid) = sid_string(sid) else { continue };
+        let n = sid_number(&sid);
+        if n == 0 || n == owner || n == euid() || sid == OWNER_RIGHTS_SID {
+            continue;
+        }
+        let who = if allowed.Mask & replace_rights(is_dir) != 0 {
+            &mut replace
+        } else if is_dir && allowed.Mask & ADD_RIGHTS != 0 {
+            &mut add
+        } else {
+            continue;
+        };
+        let name = sid_text(&sid);
+        if !who.contains(&name) {
+            who.push(name);
+        }
+    }
+    (replace, add)
+}
+
+/// `OWNER RIGHTS`: an entry for whoever owns the object.
+const OWNER_RIGHTS_SID: &str = "S-1-3-4";
+
+/// The SIDs seen, by their number, to name an owner in messages.
+fn sids_seen() -> &'static std::sync::Mutex<std::collections::HashMap<u32, String>> {
+    static SEEN: OnceLock<std::sync::Mutex<std::collections::HashMap<u32, String>>> =
+        OnceLock::new();
+    SEEN.get_or_init(Default::default)
+}
+
+/// `DOMAIN\name (S-1-…)`, or the SID alone when the system has no name for it.
+fn sid_text(sid: &str) -> String {
+    match account_name(sid) {
+        Some(name) => format!("{name} ({sid})"),
+        None => sid.to_string(),
+    }
+}
+
+/// The account name of a SID (`LookupAccountSidW`).
+fn account_name(sid: &str) -> Option<String> {
+    let wide_sid: Vec<u16> = sid.encode_utf16().chain(Some(0)).collect();
+    let mut psid: PSID = std::ptr::null_mut();
+    // SAFETY: the SID is converted into a LocalAlloc'd buffer freed below; the name
+    // buffers are sized by the call and read only up to the lengths it returns.
+    unsafe {
+        if ConvertStringSidToSidW(wide_sid.as_ptr(), &mut psid) == 0 {
+            return None;
+        }
+        let mut name = [0u16; 256];
+        let mut domain = [0u16; 256];
+        let (mut name_len, mut domain_len) = (256u32, 256u32);
+        let mut kind: SID_NAME_USE = 0;
+        let ok = LookupAccountSidW(
+            std::ptr::null(),
+            psid,
+            name.as_mut_ptr(),
+            &mut name_len,
+            domain.as_mut_ptr(),
+            &mut domain_len,
+            &mut kind,
+        );
+        LocalFree(psid as _);
+        if ok == 0 {
+            return None;
+        }
+        let name = String::from_utf16_lossy(&name[..name_len as usize]);
+        let domain = String::from_utf16_lossy(&domain[..domain_len as usize]);
+        Some(if domain.is_empty() {
+            name
+        } else {
+            format!("{domain}\\{name}")
+        })
+    }
+}
+
+/// How an owner number reads in a message: the account and SID it was made from.
+pub fn owner_text(n: u32) -> String {
+    if n == 0 {
+        return "an administrator (Administrators, SYSTEM or TrustedInstaller)".to_string();
+    }
+    let seen = sids_seen()
+        .lock()
+        .map(|s| s.get(&n).cloned())
+        .ok()
+        .flatten();
+    match seen {
+        Some(sid) => sid_text(&sid),
+        None => format!("an account with no name (number {n})"),
     }
 }
 
@@ -499,10 +716,61 @@ impl Folder {
     pub fn create_new(&self, name: &OsStr, _mode: u32) -> io::Result<File> {
         std::fs::OpenOptions::new()
             .write(true)
+            // WRITE_DAC: [`Folder::keep_access`] gives it the bundle's access list.
+            .access_mode(FILE_GENERIC_WRITE | READ_CONTROL | WRITE_DAC)
             .create_new(true)
             .share_mode(FILE_SHARE_READ | FILE_SHARE_DELETE)
             .custom_flags(FILE_FLAG_OPEN_REPARSE_POINT)
             .open(self.path.join(single_name(name)?))
+    }
+
+    /// Gives `on` (a new file certpatch wrote, to be renamed over `name`) the access list
+    /// of `name`: its explicit entries and whether it inherits from the folder, as
+    /// `ReplaceFileW` would. A rename keeps the new file's own list, so without this a
+    /// bundle an administrator had locked down would come back with the folder's.
+    pub fn keep_access(&self, name: &OsStr, on: &File) -> io::Result<()> {
+        let old = open_for_meta(&self.path.join(single_name(name)?), false)?;
+        let mut dacl: *mut ACL = std::ptr::null_mut();
+        let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+        // SAFETY: `old` is open with READ_CONTROL and `on` with WRITE_DAC; `dacl` points
+        // into `sd`, freed after the last use.
+        unsafe {
+            let rc = GetSecurityInfo(
+                handle(&old),
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                &mut dacl,
+                std::ptr::null_mut(),
+                &mut sd,
+            );
+            if rc != 0 {
+                return Err(io::Error::from_raw_os_error(rc as i32));
+            }
+            let mut control: u16 = 0;
+            let mut revision = 0u32;
+            GetSecurityDescriptorControl(sd, &mut control, &mut revision);
+            let inherit = if control & SE_DACL_PROTECTED != 0 {
+                PROTECTED_DACL_SECURITY_INFORMATION
+            } else {
+                UNPROTECTED_DACL_SECURITY_INFORMATION
+            };
+            let rc = SetSecurityInfo(
+                handle(on),
+                SE_FILE_OBJECT,
+                DACL_SECURITY_INFORMATION | inherit,
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                dacl,
+                std::ptr::null(),
+            );
+            LocalFree(sd as _);
+            if rc != 0 {
+                return Err(io::Error::from_raw_os_error(rc as i32));
+            }
+        }
+        Ok(())
     }
 
     /// The status of `name` in this folder, of a reparse point itself when it is one.
@@ -802,9 +1070,333 @@ fn done(mut stack: Vec<Folder>, name: &OsStr, links: Vec<Link>) -> io::Result<Wa
     })
 }
 
+/// A started child and every process it starts (a Job Object), stopped together.
+pub struct ProcessTree {
+    child: std::process::Child,
+    /// The job the child was put in before it ran; closing it kills what is left in it
+    /// (`JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE`).
+    job: OwnedHandle,
+}
+
+/// Starts `cmd` suspended, puts it in a new Job Object that kills every process in it when
+/// closed, and only then lets it run: nothing it starts can leave the job before it is in
+/// it, so [`ProcessTree::stop`] (and dropping the tree) stops them all. Windows has no
+/// process groups; this is its way (what `command-group` and uv do).
+pub fn spawn_tree(cmd: &mut std::process::Command) -> io::Result<ProcessTree> {
+    use std::os::windows::io::FromRawHandle;
+    use std::os::windows::process::CommandExt;
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation,
+        SetInformationJobObject, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
+        JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+    };
+    use windows_sys::Win32::System::Threading::CREATE_SUSPENDED;
+    // SAFETY: the job handle is owned at once; the limit struct is plain data the call reads.
+    let job = unsafe {
+        let raw = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+        if raw.is_null() {
+            return Err(io::Error::last_os_error());
+        }
+        let job = OwnedHandle::from_raw_handle(raw as _);
+        let mut limits: JOBOBJECT_EXTENDED_LIMIT_INFORMATION = std::mem::zeroed();
+        limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+        if SetInformationJobObject(
+            raw,
+            JobObjectExtendedLimitInformation,
+            &limits as *const _ as *const _,
+            std::mem::size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+        ) == 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        job
+    };
+    cmd.creation_flags(CREATE_SUSPENDED);
+    let mut child = cmd.spawn()?;
+    let started = (|| {
+        // SAFETY: both handles are open; the child is suspended until resumed below.
+        if unsafe { AssignProcessToJobObject(job.as_raw_handle() as _, child.as_raw_handle() as _) }
+            == 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        resume_threads(child.id())
+    })();
+    if let Err(e) = started {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err(e);
+    }
+    Ok(ProcessTree { child, job })
+}
+
+/// Resumes every thread of process `pid` (started suspended: its main thread).
+fn resume_threads(pid: u32) -> io::Result<()> {
+    use windows_sys::Win32::System::Diagnostics::ToolHelp::{
+        CreateToolhelp32Snapshot, Thread32First, Thread32Next, TH32CS_SNAPTHREAD, THREADENTRY32,
+    };
+    use windows_sys::Win32::System::Threading::{OpenThread, ResumeThread, THREAD_SUSPEND_RESUME};
+    // SAFETY: the snapshot and thread handles are closed here; `entry` is a plain struct
+    // with its size set, as the calls require.
+    unsafe {
+        let snap = CreateToolhelp32Snapshot(TH32CS_SNAPTHREAD, 0);
+        if snap.is_null() || snap == windows_sys::Win32::Foundation::INVALID_HANDLE_VALUE {
+            return Err(io::Error::last_os_error());
+        }
+        let mut entry: THREADENTRY32 = std::mem::zeroed();
+        entry.dwSize = std::mem::size_of::<THREADENTRY32>() as u32;
+        let mut resumed = 0;
+        let mut more = Thread32First(snap, &mut entry) != 0;
+        while more {
+            if entry.th32OwnerProcessID == pid {
+                let t = OpenThread(THREAD_SUSPEND_RESUME, 0, entry.th32ThreadID);
+                if !t.is_null() {
+                    if ResumeThread(t) != u32::MAX {
+                        resumed += 1;
+                    }
+                    CloseHandle(t);
+                }
+            }
+            more = Thread32Next(snap, &mut entry) != 0;
+        }
+        CloseHandle(snap);
+        if resumed == 0 {
+            return Err(io::Error::other("the new process has no thread to resume"));
+        }
+    }
+    Ok(())
+}
+
+impl ProcessTree {
+    /// The child's exit status, if it has ended.
+    pub fn try_wait(&mut self) -> io::Result<Option<std::process::ExitStatus>> {
+        self.child.try_wait()
+    }
+
+    /// Kills every process in the job, then waits for the child.
+    pub fn stop(&mut self) {
+        use windows_sys::Win32::System::JobObjects::TerminateJobObject;
+        // SAFETY: the job handle is open for the tree's lifetime.
+        unsafe {
+            TerminateJobObject(self.job.as_raw_handle() as _, 1);
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The child's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+/// Tests: sets parts of `path`'s security descriptor from SDDL (owner `O:…`, DACL `D:…`).
+#[cfg(test)]
+pub fn set_sddl(path: &Path, sddl: &str) {
+    use windows_sys::Win32::Security::SetFileSecurityW;
+    let text: Vec<u16> = sddl.encode_utf16().chain(Some(0)).collect();
+    let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    let mut what = 0;
+    if sddl.contains("O:") {
+        what |= OWNER_SECURITY_INFORMATION;
+    }
+    if sddl.contains("D:") {
+        what |= DACL_SECURITY_INFORMATION;
+        if sddl.contains("D:P") {
+            what |= PROTECTED_DACL_SECURITY_INFORMATION;
+        }
+    }
+    // SAFETY: test helper; the descriptor is LocalAlloc'd by the conversion and freed.
+    unsafe {
+        assert_ne!(
+            ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                text.as_ptr(),
+                SDDL_REVISION_1,
+                &mut sd,
+                std::ptr::null_mut()
+            ),
+            0,
+            "{sddl}"
+        );
+        let ok = SetFileSecurityW(wide(path).as_ptr(), what, sd);
+        LocalFree(sd as _);
+        assert_ne!(
+            ok,
+            0,
+            "SetFileSecurityW {sddl}: {}",
+            io::Error::last_os_error()
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `path`'s DACL as SDDL.
+    fn dacl_sddl(path: &Path) -> String {
+        use windows_sys::Win32::Security::Authorization::ConvertSecurityDescriptorToStringSecurityDescriptorW;
+        let f = open_for_meta(path, false).unwrap();
+        let mut dacl: *mut ACL = std::ptr::null_mut();
+        let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+        // SAFETY: test helper; both LocalAlloc'd buffers are freed.
+        unsafe {
+            assert_eq!(
+                GetSecurityInfo(
+                    handle(&f),
+                    SE_FILE_OBJECT,
+                    DACL_SECURITY_INFORMATION,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    &mut dacl,
+                    std::ptr::null_mut(),
+                    &mut sd,
+                ),
+                0
+            );
+            let mut out: *mut u16 = std::ptr::null_mut();
+            let mut len = 0u32;
+            ConvertSecurityDescriptorToStringSecurityDescriptorW(
+                sd,
+                SDDL_REVISION_1,
+                DACL_SECURITY_INFORMATION,
+                &mut out,
+                &mut len,
+            );
+            let s = String::from_utf16_lossy(std::slice::from_raw_parts(out, len as usize));
+            LocalFree(out as _);
+            LocalFree(sd as _);
+            s.trim_end_matches('\0').to_string()
+        }
+    }
+
+    /// The writers an SDDL access list names, read as [`access`] reads a file's.
+    fn writers_of(sddl: &str, is_dir: bool) -> (Vec<String>, Vec<String>) {
+        use windows_sys::Win32::Security::GetSecurityDescriptorDacl;
+        let text: Vec<u16> = sddl.encode_utf16().chain(Some(0)).collect();
+        let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+        // SAFETY: test helper; the descriptor is LocalAlloc'd by the conversion, the DACL
+        // points into it, and it is freed after the last use.
+        unsafe {
+            assert_ne!(
+                ConvertStringSecurityDescriptorToSecurityDescriptorW(
+                    text.as_ptr(),
+                    SDDL_REVISION_1,
+                    &mut sd,
+                    std::ptr::null_mut()
+                ),
+                0,
+                "{sddl}"
+            );
+            let (mut present, mut defaulted) = (0, 0);
+            let mut dacl: *mut ACL = std::ptr::null_mut();
+            GetSecurityDescriptorDacl(sd, &mut present, &mut dacl, &mut defaulted);
+            let out = writers_in(dacl, sid_hash("S-1-5-21-9-9-9-500"), is_dir);
+            LocalFree(sd as _);
+            out
+        }
+    }
+
+    #[test]
+    fn an_access_list_names_who_else_may_change_an_entry() {
+        // Only the system, the administrators and the owner may write; everyone may read.
+        let only_admins = "D:P(A;;FA;;;SY)(A;;FA;;;BA)(A;;FA;;;S-1-5-21-9-9-9-500)(A;;FR;;;WD)";
+        assert_eq!(writers_of(only_admins, false), (vec![], vec![]));
+        // Everyone may write.
+        let (replace, _) = writers_of("D:P(A;;FA;;;BA)(A;;FW;;;WD)", false);
+        assert_eq!(replace.len(), 1);
+        assert!(replace[0].contains("S-1-1-0"), "{replace:?}");
+        // Another user may delete it (and so put another file in its place).
+        let (replace, _) = writers_of("D:P(A;;FA;;;BA)(A;;SD;;;S-1-5-21-1-2-3-1001)", false);
+        assert!(replace[0].contains("S-1-5-21-1-2-3-1001"), "{replace:?}");
+        // ... or give itself the right to (WRITE_DAC).
+        let (replace, _) = writers_of("D:P(A;;WD;;;S-1-5-21-1-2-3-1001)", false);
+        assert_eq!(replace.len(), 1, "{replace:?}");
+        // An entry that applies only to what a folder will hold does not count.
+        assert_eq!(
+            writers_of("D:P(A;;FA;;;BA)(A;IO;FA;;;WD)", false).0.len(),
+            0
+        );
+        // A deny entry is not subtracted (the cautious reading).
+        let (replace, _) = writers_of("D:P(D;;FA;;;WD)(A;;FA;;;WD)", false);
+        assert_eq!(replace.len(), 1);
+        // No access list at all: everyone may do everything.
+        // SAFETY: a null list is what the function is documented to take.
+        let (replace, _) = unsafe { writers_in(std::ptr::null(), 0, false) };
+        assert!(replace[0].contains("Everyone"), "{replace:?}");
+    }
+
+    #[test]
+    fn a_folder_others_may_only_add_to_is_told_apart() {
+        // As `C:\` lets authenticated users make folders (FILE_ADD_SUBDIRECTORY).
+        let (replace, add) = writers_of("D:P(A;;FA;;;BA)(A;;FA;;;SY)(A;;0x1200ad;;;AU)", true);
+        assert!(replace.is_empty(), "{replace:?}");
+        assert!(add[0].contains("S-1-5-11"), "{add:?}");
+        // FILE_DELETE_CHILD: they may remove what it holds.
+        let (replace, _) = writers_of("D:P(A;;FA;;;BA)(A;;0x1200e9;;;AU)", true);
+        assert!(replace[0].contains("S-1-5-11"), "{replace:?}");
+        // On a file, the same add rights are writes.
+        let (replace, _) = writers_of("D:P(A;;FA;;;BA)(A;;0x1200ad;;;AU)", false);
+        assert!(replace[0].contains("S-1-5-11"), "{replace:?}");
+    }
+
+    #[test]
+    fn a_file_everyone_may_write_is_found_so_on_disk() {
+        let t = tempfile::tempdir().unwrap();
+        let f = dunce::canonicalize(t.path()).unwrap().join("f");
+        std::fs::write(&f, "x").unwrap();
+        let a = access(&f).unwrap();
+        assert!(a.replace.is_empty(), "a new file: {a:?}");
+        assert!(!a.is_dir && !a.is_link);
+        set_sddl(&f, "D:P(A;;FA;;;BA)(A;;FA;;;WD)");
+        let a = access(&f).unwrap();
+        assert!(a.replace.iter().any(|w| w.contains("S-1-1-0")), "{a:?}");
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(feature = "test-real-windows"),
+        ignore = "Wine 8.0 keeps no owner but the user's: --features test-real-windows on real Windows"
+    )]
+    fn an_owner_is_named_by_its_sid() {
+        let t = tempfile::tempdir().unwrap();
+        let f = dunce::canonicalize(t.path()).unwrap().join("f");
+        std::fs::write(&f, "x").unwrap();
+        set_sddl(&f, "O:BA");
+        assert_eq!(access(&f).unwrap().owner, 0);
+        set_sddl(&f, "O:S-1-5-21-1-2-3-1001");
+        let owner = access(&f).unwrap().owner;
+        assert_ne!(owner, 0);
+        assert!(
+            owner_text(owner).contains("S-1-5-21-1-2-3-1001"),
+            "{}",
+            owner_text(owner)
+        );
+    }
+
+    #[test]
+    fn a_replaced_file_keeps_its_access_list() {
+        let t = tempfile::tempdir().unwrap();
+        let base = dunce::canonicalize(t.path()).unwrap();
+        std::fs::write(base.join("cacert.pem"), "old").unwrap();
+        // A list the new file would not get by itself (Wine 8.0 keeps a list as mode bits:
+        // everyone may write is one it can hold).
+        set_sddl(&base.join("cacert.pem"), "D:P(A;;FA;;;BA)(A;;FA;;;WD)");
+        let before = dacl_sddl(&base.join("cacert.pem"));
+        let folder = open_folder(&base).unwrap();
+        let tmp = folder.create_new(OsStr::new(".new"), 0o600).unwrap();
+        assert_ne!(
+            dacl_sddl(&base.join(".new")),
+            before,
+            "the test needs a different list"
+        );
+        folder.keep_access(OsStr::new("cacert.pem"), &tmp).unwrap();
+        drop(tmp);
+        folder
+            .rename(OsStr::new(".new"), OsStr::new("cacert.pem"))
+            .unwrap();
+        assert_eq!(dacl_sddl(&base.join("cacert.pem")), before);
+    }
 
     #[test]
     fn administrators_and_system_are_root_and_no_other_sid_is() {

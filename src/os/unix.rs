@@ -272,6 +272,12 @@ impl Folder {
         )?)
     }
 
+    /// Unix: the bundle's access is its mode, owner and group, which the caller keeps
+    /// (`set_mode`, `set_owner`); POSIX ACLs and extended attributes are not copied.
+    pub fn keep_access(&self, _name: &OsStr, _on: &File) -> io::Result<()> {
+        Ok(())
+    }
+
     /// Removes `name` from this folder (a link itself, never what it points to).
     pub fn unlink(&self, name: &OsStr) -> io::Result<()> {
         Ok(rustix::fs::unlinkat(
@@ -484,6 +490,41 @@ fn done(mut stack: Vec<Folder>, name: &OsStr, links: Vec<Link>) -> io::Result<Wa
         name: name.to_os_string(),
         links,
     })
+}
+
+/// A started child and every process it starts (its own process group), stopped together.
+pub struct ProcessTree {
+    child: std::process::Child,
+}
+
+/// Starts `cmd` as the leader of a new process group, so that [`ProcessTree::stop`] stops
+/// what it starts too (an interpreter's wrapper, a `subprocess`).
+pub fn spawn_tree(cmd: &mut std::process::Command) -> io::Result<ProcessTree> {
+    use std::os::unix::process::CommandExt;
+    cmd.process_group(0);
+    Ok(ProcessTree {
+        child: cmd.spawn()?,
+    })
+}
+
+impl ProcessTree {
+    /// The child's exit status, if it has ended.
+    pub fn try_wait(&mut self) -> io::Result<Option<std::process::ExitStatus>> {
+        self.child.try_wait()
+    }
+
+    /// Kills the whole process group, then reaps the child.
+    pub fn stop(&mut self) {
+        let pid = rustix::process::Pid::from_child(&self.child);
+        let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// The child's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,242 @@
+//! The operating system's side of holding a path: every call that opens a folder and keeps
+//! it, opens or creates a file beneath a held folder, or renames within one; and the file
+//! facts the rest of the crate judges (kind, size, owner, mode, identity) in one
+//! platform-free shape ([`Meta`]); and who else may change a path (owner, and on Windows
+//! the access list), which `discover` judges before it runs an interpreter. It exists so
+//! that `store`, `target` and `discover` say *what* they hold or judge, and the platform
+//! code that says *how* sits in one place, the crate's bottom layer:
+//! `unix.rs` (openat2, `O_NOFOLLOW`, `flock`) and `windows.rs` (reparse points refused,
+//! handles held without delete sharing, a separate lock file, `MoveFileExW`).
+//!
+//! Why a folder is held: certpatch is often run as root on paths other users can change.
+//! A path checked and then opened again by name can be a different file by then (a folder
+//! swapped for a link between the two). Holding the opened folder from the checks to the
+//! write means the file checked is the file written.
+
+#[cfg(unix)]
+mod unix;
+#[cfg(unix)]
+pub use unix::*;
+
+#[cfg(windows)]
+mod windows;
+#[cfg(windows)]
+pub use windows::*;
+
+/// What kind of file system entry an opened (or `lstat`ed) name is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    File,
+    Dir,
+    /// A symbolic link; on Windows any reparse point (symbolic link, junction, mount point).
+    Link,
+    Fifo,
+    Socket,
+    Device,
+    Other,
+}
+
+impl Kind {
+    /// How an error names it ("is a FIFO (named pipe), not a regular file").
+    pub fn described(self) -> &'static str {
+        match self {
+            Kind::File => "a regular file",
+            Kind::Dir => "a folder",
+            Kind::Link => LINK_WORDS,
+            Kind::Fifo => "a FIFO (named pipe)",
+            Kind::Socket => "a socket",
+            Kind::Device => "a device",
+            Kind::Other => "not a regular file",
+        }
+    }
+}
+
+/// The facts about one file the rest of the crate judges, the same on every platform.
+/// `owner` is a uid on Unix; on Windows the owner SID mapped to one (see `windows.rs`):
+/// 0 for the administrators/SYSTEM, the running user's own value, or a stable value per
+/// other SID. `mode` is the Unix permission bits; on Windows a stand-in (0o644, 0o444 for
+/// a read-only file, 0o755 for a folder), since access there is decided by the DACL.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    pub kind: Kind,
+    pub len: u64,
+    pub owner: u32,
+    pub group: u32,
+    pub mode: u32,
+    /// (device, inode) on Unix; (volume serial number, file index) on Windows.
+    pub id: (u64, u64),
+}
+
+/// A link met while resolving a path (a symbolic link; on Windows also a junction), with
+/// its owner.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub path: std::path::PathBuf,
+    pub owner: u32,
+}
+
+/// What `walk_parent` found: the held folder, the final name in it, every link followed.
+#[derive(Debug)]
+pub struct Walked {
+    pub folder: Folder,
+    pub name: std::ffi::OsString,
+    pub links: Vec<Link>,
+}
+
+impl Walked {
+    /// The real path of the final name (the folder's path joined with it).
+    pub fn path(&self) -> std::path::PathBuf {
+        self.folder.path().join(&self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    const ROLE: &str = "CERTPATCH_TEST_TREE_ROLE";
+    const PID_FILE: &str = "CERTPATCH_TEST_TREE_PID_FILE";
+
+    /// This test binary again, running only [`tree_helper`] in the given role.
+    fn helper(role: &str, pid_file: &std::path::Path) -> Command {
+        let mut cmd = Command::new(std::env::current_exe().unwrap());
+        cmd.args([
+            "--ignored",
+            "--exact",
+            "os::tests::tree_helper",
+            "--test-threads=1",
+        ])
+        .env(ROLE, role)
+        .env(PID_FILE, pid_file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+        cmd
+    }
+
+    /// Not a test: the processes of [`stopping_a_tree_stops_what_its_child_started`]. As
+    /// "parent", it starts a "grandchild", writes that one's pid, and waits; the
+    /// grandchild waits. (Run by itself, without the role, it does nothing.)
+    #[test]
+    #[ignore = "a helper process for stopping_a_tree_stops_what_its_child_started"]
+    fn tree_helper() {
+        let pid_file = std::env::var_os(PID_FILE);
+        match (std::env::var(ROLE).as_deref(), pid_file) {
+            (Ok("parent"), Some(pid_file)) => {
+                let pid_file = std::path::PathBuf::from(pid_file);
+                let mut grandchild = helper("grandchild", &pid_file).spawn().unwrap();
+                let tmp = pid_file.with_extension("tmp");
+                std::fs::write(&tmp, grandchild.id().to_string()).unwrap();
+                std::fs::rename(&tmp, &pid_file).unwrap();
+                // Waits (for up to the grandchild's 600 s) until the tree is stopped.
+                let _ = grandchild.wait();
+            }
+            (Ok("grandchild"), _) => std::thread::sleep(Duration::from_secs(600)),
+            _ => {}
+        }
+    }
+
+    /// Whether process `pid` has ended, waiting for it up to `limit`.
+    fn ended_within(pid: u32, limit: Duration) -> bool {
+        let start = Instant::now();
+        loop {
+            #[cfg(unix)]
+            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| {
+                    !s.rsplit(')')
+                        .next()
+                        .unwrap_or("")
+                        .trim_start()
+                        .starts_with('Z')
+                })
+                .unwrap_or(false);
+            #[cfg(windows)]
+            let alive = {
+                use windows_sys::Win32::Foundation::{CloseHandle, WAIT_TIMEOUT};
+                use windows_sys::Win32::System::Threading::{
+                    OpenProcess, WaitForSingleObject, PROCESS_SYNCHRONIZE,
+                };
+                // SAFETY: the handle, when opened, is closed here.
+                unsafe {
+                    let h = OpenProcess(PROCESS_SYNCHRONIZE, 0, pid);
+                    if h.is_null() {
+                        false
+                    } else {
+                        let r = WaitForSingleObject(h, 100);
+                        CloseHandle(h);
+                        r == WAIT_TIMEOUT
+                    }
+                }
+            };
+            if !alive {
+                return true;
+            }
+            if start.elapsed() > limit {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Kills `pid` (cleanup after a failed assertion).
+    fn kill(pid: u32) {
+        #[cfg(unix)]
+        let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
+        #[cfg(windows)]
+        {
+            use windows_sys::Win32::Foundation::CloseHandle;
+            use windows_sys::Win32::System::Threading::{
+                OpenProcess, TerminateProcess, PROCESS_TERMINATE,
+            };
+            // SAFETY: the handle, when opened, is closed here.
+            unsafe {
+                let h = OpenProcess(PROCESS_TERMINATE, 0, pid);
+                if !h.is_null() {
+                    TerminateProcess(h, 1);
+                    CloseHandle(h);
+                }
+            }
+        }
+    }
+
+    #[test]
+    #[cfg_attr(
+        not(any(target_os = "linux", windows)),
+        ignore = "reads /proc to tell a zombie from a live process"
+    )]
+    fn stopping_a_tree_stops_what_its_child_started() {
+        let t = tempfile::tempdir().unwrap();
+        let pid_file = t.path().join("grandchild.pid");
+        let mut tree = spawn_tree(&mut helper("parent", &pid_file)).unwrap();
+        let start = Instant::now();
+        let grandchild = loop {
+            if let Ok(text) = std::fs::read_to_string(&pid_file) {
+                break text.trim().parse::<u32>().unwrap();
+            }
+            assert!(
+                tree.try_wait().unwrap().is_none(),
+                "the helper ended before it started the grandchild"
+            );
+            assert!(
+                start.elapsed() < Duration::from_secs(300),
+                "no grandchild after 300 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let child = tree.id();
+        tree.stop();
+        let gone = ended_within(grandchild, Duration::from_secs(120));
+        if !gone {
+            kill(grandchild);
+        }
+        assert!(
+            ended_within(child, Duration::from_secs(120)),
+            "the child runs on"
+        );
+        assert!(
+            gone,
+            "the grandchild {grandchild} outlived the stopped tree"
+        );
+    }
+}
