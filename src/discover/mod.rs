@@ -379,12 +379,20 @@ pub fn bundles_of_environment(host: &Host, env: &Environment) -> Found {
 fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
     match place {
         sources::Place::Root(root) => {
-            if root.is_dir() && c.first_visit(root) {
+            if root.is_dir() && c.first_visit(root) && !passed_over(c, root, source) {
                 c.probe(root, source);
             }
         }
-        sources::Place::Site(sp, env) => c.site(sp, env, source),
-        sources::Place::Walk(dir, depth) => walk::walk(c, dir, source, Some(*depth)),
+        sources::Place::Site(sp, env) => {
+            if !passed_over(c, env, source) {
+                c.site(sp, env, source);
+            }
+        }
+        sources::Place::Walk(dir, depth) => {
+            if !(dir.is_dir() && passed_over(c, dir, source)) {
+                walk::walk(c, dir, source, Some(*depth));
+            }
+        }
         sources::Place::App(root, app) => {
             if !c.first_visit(root) {
                 return;
@@ -460,11 +468,35 @@ fn look_at(c: &mut Collector<'_>, place: &sources::Place, source: &Source) {
 /// user's settings (`$VIRTUAL_ENV`, `$CONDA_PREFIX`, a `.venv`, the `python3`s on `PATH`),
 /// is passed over for being in other hands, as the active environment is
 /// ([`trust::implicit_environment_refusal`]); a note says why, once per reason.
+///
+/// As root, the same holds for every place found from `HOME` and the user's variables
+/// (pyenv, conda, pipx, uv, Poetry, Pipenv, Hatch, `WORKON_HOME`, the user site) and for
+/// installs a user may own (Homebrew, python.org's macOS and Windows folders): `sudo -E`
+/// keeps the invoking user's `HOME`, and root's `find` and `--all` must not take that
+/// user's environments as root's own (named with `--env`, they are still patched).
 fn passed_over(c: &mut Collector<'_>, root: &Path, source: &Source) -> bool {
-    if !matches!(
+    let set_by_user = matches!(
         source,
         Source::VirtualEnv | Source::CondaPrefix | Source::DotVenv | Source::PathPython
-    ) {
+    );
+    let from_home_as_root = account::me() == 0
+        && matches!(
+            source,
+            Source::Pyenv
+                | Source::Conda
+                | Source::Pipx
+                | Source::UvTool
+                | Source::UvPython
+                | Source::Poetry
+                | Source::Pipenv
+                | Source::Hatch
+                | Source::WorkonHome
+                | Source::UserSite
+                | Source::MacFramework
+                | Source::Homebrew
+                | Source::WindowsInstall
+        );
+    if !(set_by_user || from_home_as_root) {
         return false;
     }
     let Some(why) = trust::implicit_environment_refusal(root) else {

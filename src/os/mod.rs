@@ -201,6 +201,28 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_others_may_write_is_told_as_shared() {
+        let t = tempfile::tempdir().unwrap();
+        let d = dunce::canonicalize(t.path()).unwrap().join("d");
+        std::fs::create_dir(&d).unwrap();
+        let folder = open_folder(&d).unwrap();
+        assert_eq!(folder.others_may_replace(euid()).unwrap(), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+            let how = folder.others_may_replace(euid()).unwrap();
+            assert_eq!(how.as_deref(), Some("mode 0777"));
+        }
+        #[cfg(windows)]
+        {
+            set_sddl(&d, "D:P(A;;FA;;;BA)(A;;FA;;;WD)");
+            let how = folder.others_may_replace(euid()).unwrap().unwrap();
+            assert!(how.contains("S-1-1-0"), "{how}");
+        }
+    }
+
+    #[test]
     #[cfg_attr(
         not(any(target_os = "linux", windows)),
         ignore = "reads /proc to tell a zombie from a live process"

@@ -272,6 +272,15 @@ impl Folder {
         )?)
     }
 
+    /// Whether users other than root and `file_owner` can replace what this folder holds
+    /// (its group or everyone may write it, or another user owns it): how, in words
+    /// ("mode 0775"), for the warning certpatch gives as root.
+    pub fn others_may_replace(&self, file_owner: u32) -> io::Result<Option<String>> {
+        let st = self.stat()?;
+        let shared = st.mode & 0o022 != 0 || (st.owner != 0 && st.owner != file_owner);
+        Ok(shared.then(|| format!("mode {:04o}", st.mode & 0o7777)))
+    }
+
     /// Unix: the bundle's access is its mode, owner and group, which the caller keeps
     /// (`set_mode`, `set_owner`); POSIX ACLs and extended attributes are not copied.
     pub fn keep_access(&self, _name: &OsStr, _on: &File) -> io::Result<()> {

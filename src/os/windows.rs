@@ -724,6 +724,23 @@ impl Folder {
             .open(self.path.join(single_name(name)?))
     }
 
+    /// Whether accounts other than the administrators and `file_owner` can replace what
+    /// this folder holds (its access list lets them delete or change entries, or another
+    /// account owns it): who, in words, for the warning certpatch gives elevated.
+    pub fn others_may_replace(&self, file_owner: u32) -> io::Result<Option<String>> {
+        let a = access(&self.path)?;
+        if !a.replace.is_empty() {
+            return Ok(Some(format!(
+                "its access list lets {} change what it holds",
+                a.replace.join(", ")
+            )));
+        }
+        if a.owner != 0 && a.owner != file_owner {
+            return Ok(Some(format!("it is owned by {}", owner_text(a.owner))));
+        }
+        Ok(None)
+    }
+
     /// Gives `on` (a new file certpatch wrote, to be renamed over `name`) the access list
     /// of `name`: its explicit entries and whether it inherits from the folder, as
     /// `ReplaceFileW` would. A rename keeps the new file's own list, so without this a

@@ -256,9 +256,10 @@ pub struct Locked {
     pub path: PathBuf,
     pub bytes: Vec<u8>,
     /// Set when certpatch runs as root and the bundle's folder can be written by others
-    /// than root and the bundle's owner (mode shown): they could swap the file before or
-    /// after the patch. The command tells the user.
-    pub shared_folder: Option<u32>,
+    /// than root and the bundle's owner (how: "mode 0775", or on Windows who the access
+    /// list lets): they could swap the file before or after the patch. The command tells
+    /// the user.
+    pub shared_folder: Option<String>,
     guard: os::Guard,
     /// The bundle's facts when locked (where the guard does not hold the bundle open).
     meta: Meta,
@@ -302,13 +303,15 @@ pub fn lock(expect: &Expect, on_wait: impl Fn(&Path)) -> Result<Locked> {
                     );
                 }
                 remove_stale_temporaries(dir, name);
-                let shared = me == 0
-                    && (dir_st.mode & 0o022 != 0
-                        || (dir_st.owner != 0 && dir_st.owner != st.owner));
+                let shared_folder = if me == 0 {
+                    dir.others_may_replace(st.owner)?
+                } else {
+                    None
+                };
                 return Ok(Locked {
                     path: path.to_path_buf(),
                     bytes,
-                    shared_folder: shared.then_some(dir_st.mode & 0o7777),
+                    shared_folder,
                     guard,
                     meta: st,
                     dir: Arc::clone(dir),

@@ -2243,3 +2243,77 @@ fn find_names_the_libraries_each_bundle_reaches() {
     assert!(!stdout(&out).contains("used by"), "only with -v");
     guard.check();
 }
+
+/// `sudo -E certpatch …` keeps the invoking user's `HOME`: root's `find` took that user's
+/// pyenv versions and pipx venvs as root's own places, and `add --all` patched them (the
+/// gap left open by the review of 2026-12-06). As root, a place found from `HOME` in
+/// other hands is passed over with a note, as `VIRTUAL_ENV` already was; named with
+/// `--env`, it is still found.
+#[test]
+#[cfg_attr(
+    feature = "no-root-tests",
+    ignore = "needs root (chown); left out by --features no-root-tests"
+)]
+fn another_users_home_kept_by_sudo_is_not_searched_or_patched_by_all() {
+    require_root("gives a HOME to uid 65534");
+    let guard = HostGuard::new();
+    let m = Machine::new();
+    let pyenv = make_venv(&m.p("home/.pyenv/versions/3.12.1"), "3.12");
+    let pipx = make_venv(&m.p("home/.local/share/pipx/venvs/tool"), "3.12");
+    let planted = [
+        site(&pyenv, "3.12").join("certifi/cacert.pem"),
+        site(&pipx, "3.12").join("certifi/cacert.pem"),
+    ];
+    let before: Vec<Vec<u8>> = planted.iter().map(read).collect();
+    // Found while HOME is root's:
+    let paths = |items: &[Value]| -> Vec<String> {
+        items
+            .iter()
+            .filter_map(|i| i["path"].as_str().map(str::to_string))
+            .collect()
+    };
+    let found = paths(&m.find_json(&[], &[]));
+    for p in &planted {
+        assert!(
+            found.contains(&s(p)),
+            "{} not found at first: {found:?}",
+            p.display()
+        );
+    }
+    let out = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(m.home())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chown: {out:?}");
+
+    let found = paths(&m.find_json(&[], &[]));
+    assert!(
+        !found.iter().any(|p| p.starts_with(&s(&m.home()))),
+        "another user's HOME was searched: {found:?}"
+    );
+    let text = stderr(&m.run(&["find"], &[]));
+    assert!(
+        text.contains("not searched (pyenv") && text.contains("uid 65534"),
+        "a note says why: {text}"
+    );
+    let out = m.run(
+        &[
+            "add",
+            "--all",
+            "--yes",
+            &s(&gen("int-good.pem")),
+            "--at",
+            TEST_CLOCK,
+        ],
+        &[],
+    );
+    assert!(out.status.code().is_some(), "{out:?}");
+    for (p, b) in planted.iter().zip(&before) {
+        assert_eq!(&read(p), b, "{} was patched", p.display());
+    }
+    // Named (`--root`, as `--env` for add), it is the user's own choice.
+    let named = paths(&m.find_json(&["--root", &s(&pyenv)], &[]));
+    assert!(named.contains(&s(&planted[0])), "{named:?}");
+    guard.check();
+}

@@ -183,10 +183,12 @@ impl Context {
     /// as root, is about to replace a file in a folder that other users can write.
     pub fn lock(&self, target: &Target) -> Result<Locked> {
         let locked = target.lock(wait_notice)?;
-        if let Some(mode) = locked.shared_folder {
+        if let Some(how) = &locked.shared_folder {
             self.printer.warn(format!(
-                "{}: its folder can be written by users other than root and the file's owner (mode {mode:04o}); they can replace the bundle before or after certpatch patches it. Make the folder writable only by its owner",
-                path_text(&target.path)
+                "{}: its folder can be written by users other than {} and the file's owner ({}); they can replace the bundle before or after certpatch patches it. Make the folder writable only by its owner",
+                path_text(&target.path),
+                if cfg!(windows) { "the administrators" } else { "root" },
+                crate::cli::output::escape(how)
             ));
         }
         Ok(locked)
