@@ -358,26 +358,9 @@ fn read_config(path: &Path) -> Option<String> {
     Some(text)
 }
 
-#[cfg(unix)]
+/// Opens a properties file only when it is a regular file owned by root (an
+/// administrator) or the user certpatch runs as, never through a link (`crate::os`).
 fn open_config(path: &Path) -> Option<std::fs::File> {
-    use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY | libc::O_NOFOLLOW)
-        .open(path)
-        .ok()?;
-    let meta = file.metadata().ok()?;
-    let me = super::account::me();
-    if !meta.is_file() || (meta.uid() != me && meta.uid() != 0) {
-        return None;
-    }
-    Some(file)
-}
-
-#[cfg(not(unix))]
-fn open_config(path: &Path) -> Option<std::fs::File> {
-    // A reparse point is refused; the opened file's owner must be the user or an
-    // administrator, as on Unix.
     let file = crate::os::open_read(path).ok()?;
     let meta = crate::os::file_meta(&file).ok()?;
     let me = super::account::me();

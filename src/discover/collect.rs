@@ -17,26 +17,18 @@ use super::sources::Source;
 use super::{Found, FoundBundle, Note};
 use crate::x509::text::path_text;
 
-/// A file's identity: (device, inode) where the platform has them.
+/// A file's identity: (device, inode) on Unix, (volume serial, file index) on Windows
+/// (`crate::os`); its real path when the file cannot be opened for it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum FileId {
-    #[cfg(unix)]
-    Inode(u64, u64),
-    #[cfg_attr(unix, allow(dead_code))]
+    Id(u64, u64),
     Path(PathBuf),
 }
 
-fn file_id(meta: &std::fs::Metadata, canonical: &Path) -> FileId {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let _ = canonical;
-        FileId::Inode(meta.dev(), meta.ino())
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = meta;
-        FileId::Path(canonical.to_path_buf())
+fn file_id(canonical: &Path) -> FileId {
+    match crate::os::path_meta(canonical, true) {
+        Ok(meta) => FileId::Id(meta.id.0, meta.id.1),
+        Err(_) => FileId::Path(canonical.to_path_buf()),
     }
 }
 
@@ -185,10 +177,10 @@ impl<'h> Collector<'h> {
             python_version,
             refusal,
         };
-        match self.files.get(&file_id(&meta, &found.path)) {
+        match self.files.get(&file_id(&found.path)) {
             None => {
                 self.files
-                    .insert(file_id(&meta, &found.path), self.found.bundles.len());
+                    .insert(file_id(&found.path), self.found.bundles.len());
                 self.found.bundles.push(found);
             }
             Some(&i) => {

@@ -90,6 +90,28 @@ impl Walked {
     }
 }
 
+/// A started child and every process it starts, stopped together ([`spawn_tree`]): its
+/// own process group on Unix, a Job Object on Windows.
+pub struct ProcessTree {
+    child: std::process::Child,
+    /// Windows: the job the child was put in before it ran; closing it kills what is left
+    /// in it (`JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE`).
+    #[cfg(windows)]
+    job: std::os::windows::io::OwnedHandle,
+}
+
+impl ProcessTree {
+    /// The child's exit status, if it has ended.
+    pub fn try_wait(&mut self) -> std::io::Result<Option<std::process::ExitStatus>> {
+        self.child.try_wait()
+    }
+
+    /// The child's process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,7 @@ use std::path::{Component, Path, PathBuf};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
-use super::{Kind, Link, Meta, Walked};
+use super::{Kind, Link, Meta, ProcessTree, Walked};
 
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link";
@@ -501,11 +501,6 @@ fn done(mut stack: Vec<Folder>, name: &OsStr, links: Vec<Link>) -> io::Result<Wa
     })
 }
 
-/// A started child and every process it starts (its own process group), stopped together.
-pub struct ProcessTree {
-    child: std::process::Child,
-}
-
 /// Starts `cmd` as the leader of a new process group, so that [`ProcessTree::stop`] stops
 /// what it starts too (an interpreter's wrapper, a `subprocess`).
 pub fn spawn_tree(cmd: &mut std::process::Command) -> io::Result<ProcessTree> {
@@ -517,22 +512,12 @@ pub fn spawn_tree(cmd: &mut std::process::Command) -> io::Result<ProcessTree> {
 }
 
 impl ProcessTree {
-    /// The child's exit status, if it has ended.
-    pub fn try_wait(&mut self) -> io::Result<Option<std::process::ExitStatus>> {
-        self.child.try_wait()
-    }
-
     /// Kills the whole process group, then reaps the child.
     pub fn stop(&mut self) {
         let pid = rustix::process::Pid::from_child(&self.child);
         let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-
-    /// The child's process id.
-    pub fn id(&self) -> u32 {
-        self.child.id()
     }
 }
 

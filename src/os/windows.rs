@@ -28,7 +28,7 @@ use std::fs::File;
 use std::io;
 use std::os::windows::ffi::{OsStrExt, OsStringExt};
 use std::os::windows::fs::OpenOptionsExt;
-use std::os::windows::io::{AsRawHandle, OwnedHandle};
+use std::os::windows::io::AsRawHandle;
 use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -61,7 +61,7 @@ use windows_sys::Win32::Storage::FileSystem::{
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-use super::{Kind, Link, Meta, Walked};
+use super::{Kind, Link, Meta, ProcessTree, Walked};
 
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link or junction (a reparse point)";
@@ -1087,20 +1087,12 @@ fn done(mut stack: Vec<Folder>, name: &OsStr, links: Vec<Link>) -> io::Result<Wa
     })
 }
 
-/// A started child and every process it starts (a Job Object), stopped together.
-pub struct ProcessTree {
-    child: std::process::Child,
-    /// The job the child was put in before it ran; closing it kills what is left in it
-    /// (`JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE`).
-    job: OwnedHandle,
-}
-
 /// Starts `cmd` suspended, puts it in a new Job Object that kills every process in it when
 /// closed, and only then lets it run: nothing it starts can leave the job before it is in
 /// it, so [`ProcessTree::stop`] (and dropping the tree) stops them all. Windows has no
 /// process groups; this is its way (what `command-group` and uv do).
 pub fn spawn_tree(cmd: &mut std::process::Command) -> io::Result<ProcessTree> {
-    use std::os::windows::io::FromRawHandle;
+    use std::os::windows::io::{FromRawHandle, OwnedHandle};
     use std::os::windows::process::CommandExt;
     use windows_sys::Win32::System::JobObjects::{
         AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation,
@@ -1185,11 +1177,6 @@ fn resume_threads(pid: u32) -> io::Result<()> {
 }
 
 impl ProcessTree {
-    /// The child's exit status, if it has ended.
-    pub fn try_wait(&mut self) -> io::Result<Option<std::process::ExitStatus>> {
-        self.child.try_wait()
-    }
-
     /// Kills every process in the job, then waits for the child.
     pub fn stop(&mut self) {
         use windows_sys::Win32::System::JobObjects::TerminateJobObject;
@@ -1200,19 +1187,30 @@ impl ProcessTree {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
 
-    /// The child's process id.
-    pub fn id(&self) -> u32 {
-        self.child.id()
-    }
+/// Tests: a security descriptor from SDDL, LocalAlloc'd (the caller frees it).
+#[cfg(test)]
+fn sd_from_sddl(sddl: &str) -> PSECURITY_DESCRIPTOR {
+    let text: Vec<u16> = sddl.encode_utf16().chain(Some(0)).collect();
+    let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
+    // SAFETY: a NUL-terminated string in; the descriptor out is the caller's to free.
+    let ok = unsafe {
+        ConvertStringSecurityDescriptorToSecurityDescriptorW(
+            text.as_ptr(),
+            SDDL_REVISION_1,
+            &mut sd,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_ne!(ok, 0, "{sddl}");
+    sd
 }
 
 /// Tests: sets parts of `path`'s security descriptor from SDDL (owner `O:…`, DACL `D:…`).
 #[cfg(test)]
 pub fn set_sddl(path: &Path, sddl: &str) {
     use windows_sys::Win32::Security::SetFileSecurityW;
-    let text: Vec<u16> = sddl.encode_utf16().chain(Some(0)).collect();
-    let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
     let mut what = 0;
     if sddl.contains("O:") {
         what |= OWNER_SECURITY_INFORMATION;
@@ -1223,18 +1221,9 @@ pub fn set_sddl(path: &Path, sddl: &str) {
             what |= PROTECTED_DACL_SECURITY_INFORMATION;
         }
     }
-    // SAFETY: test helper; the descriptor is LocalAlloc'd by the conversion and freed.
+    let sd = sd_from_sddl(sddl);
+    // SAFETY: test helper; the descriptor is freed after the call.
     unsafe {
-        assert_ne!(
-            ConvertStringSecurityDescriptorToSecurityDescriptorW(
-                text.as_ptr(),
-                SDDL_REVISION_1,
-                &mut sd,
-                std::ptr::null_mut()
-            ),
-            0,
-            "{sddl}"
-        );
         let ok = SetFileSecurityW(wide(path).as_ptr(), what, sd);
         LocalFree(sd as _);
         assert_ne!(
@@ -1290,21 +1279,10 @@ mod tests {
     /// The writers an SDDL access list names, read as [`access`] reads a file's.
     fn writers_of(sddl: &str, is_dir: bool) -> (Vec<String>, Vec<String>) {
         use windows_sys::Win32::Security::GetSecurityDescriptorDacl;
-        let text: Vec<u16> = sddl.encode_utf16().chain(Some(0)).collect();
-        let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
-        // SAFETY: test helper; the descriptor is LocalAlloc'd by the conversion, the DACL
-        // points into it, and it is freed after the last use.
+        let sd = sd_from_sddl(sddl);
+        // SAFETY: test helper; the DACL points into the descriptor, freed after its last
+        // use.
         unsafe {
-            assert_ne!(
-                ConvertStringSecurityDescriptorToSecurityDescriptorW(
-                    text.as_ptr(),
-                    SDDL_REVISION_1,
-                    &mut sd,
-                    std::ptr::null_mut()
-                ),
-                0,
-                "{sddl}"
-            );
             let (mut present, mut defaulted) = (0, 0);
             let mut dacl: *mut ACL = std::ptr::null_mut();
             GetSecurityDescriptorDacl(sd, &mut present, &mut dacl, &mut defaulted);

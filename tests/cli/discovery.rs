@@ -2017,12 +2017,7 @@ fn an_application_inner_python_of_another_user_is_no_implicit_target() {
     let bundled = make_install(&sdk.join("platform/bundledpythonunix"), "3.12");
     let planted = bundled.join("lib/python3.12/site-packages/certifi/cacert.pem");
     let before = read(&planted);
-    let out = std::process::Command::new("chown")
-        .args(["-R", "65534:65534"])
-        .arg(&bundled)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "chown: {out:?}");
+    give_to_nobody(&bundled);
 
     let items = m.find_json(&[], &[]);
     let paths: Vec<&str> = items.iter().filter_map(|i| i["path"].as_str()).collect();
@@ -2074,12 +2069,7 @@ fn another_users_environment_on_path_is_not_searched_or_patched_by_all() {
     let theirs = make_venv(&m.p("theirs/venv"), "3.12");
     let planted = site(&theirs, "3.12").join("certifi/cacert.pem");
     let before = read(&planted);
-    let out = std::process::Command::new("chown")
-        .args(["-R", "65534:65534"])
-        .arg(m.p("theirs"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "chown: {out:?}");
+    give_to_nobody(m.p("theirs"));
     let path = format!("{}:{}", s(&theirs.join("bin")), s(&m.p("bin")));
     let vars = [("PATH", path.as_str())];
 
@@ -2136,12 +2126,7 @@ fn planted_application_folders_in_other_hands_are_one_note() {
             b"",
         );
     }
-    let out = std::process::Command::new("chown")
-        .args(["-R", "65534:65534"])
-        .arg(&brew)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "chown: {out:?}");
+    give_to_nobody(&brew);
     let out = m.run(&["find"], &[]);
     let text = stderr(&out);
     assert_eq!(
@@ -2280,12 +2265,7 @@ fn another_users_home_kept_by_sudo_is_not_searched_or_patched_by_all() {
             p.display()
         );
     }
-    let out = std::process::Command::new("chown")
-        .args(["-R", "65534:65534"])
-        .arg(m.home())
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "chown: {out:?}");
+    give_to_nobody(m.home());
 
     let found = paths(&m.find_json(&[], &[]));
     assert!(
@@ -2316,4 +2296,14 @@ fn another_users_home_kept_by_sudo_is_not_searched_or_patched_by_all() {
     let named = paths(&m.find_json(&["--root", &s(&pyenv)], &[]));
     assert!(named.contains(&s(&planted[0])), "{named:?}");
     guard.check();
+}
+
+/// `chown -R 65534:65534 path`: gives a tree to another user (the tests that need root).
+fn give_to_nobody(path: impl AsRef<Path>) {
+    let out = std::process::Command::new("chown")
+        .args(["-R", "65534:65534"])
+        .arg(path.as_ref())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "chown: {out:?}");
 }
