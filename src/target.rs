@@ -144,7 +144,7 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
         if !bundle.is_file() {
             bail!(
                 "the bundle `{}` does not exist or is not a file\nhint: `certpatch find` lists the bundles on this machine",
-                bundle.display()
+                path_text(bundle)
             );
         }
         let expect = hold_named(bundle)?;

@@ -8,6 +8,10 @@
 //! `unix.rs` (openat2, `O_NOFOLLOW`, `flock`) and `windows.rs` (reparse points refused,
 //! handles held without delete sharing, a separate lock file, `MoveFileExW`).
 //!
+//! Its error messages name paths with `{:?}` (quoted, control characters and line breaks
+//! escaped): this layer cannot use `x509::text::path_text`, and a folder name may hold
+//! anything another user chose.
+//!
 //! Why a folder is held: certpatch is often run as root on paths other users can change.
 //! A path checked and then opened again by name can be a different file by then (a folder
 //! swapped for a link between the two). Holding the opened folder from the checks to the

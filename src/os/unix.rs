@@ -334,7 +334,7 @@ fn normal_components(rel: &Path) -> io::Result<Vec<&OsStr>> {
             Component::Normal(name) => Ok(name),
             _ => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("`{}` is not a plain relative path", rel.display()),
+                format!("{rel:?} is not a plain relative path"),
             )),
         })
         .collect()
@@ -383,7 +383,7 @@ pub fn open_folder(dir: &Path) -> io::Result<Folder> {
     let rel = dir.strip_prefix("/").map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("`{}` is not an absolute path", dir.display()),
+            format!("{dir:?} is not an absolute path"),
         )
     })?;
     let root = rustix::fs::open("/", FOLDER_FLAGS, Mode::empty())?;
@@ -489,7 +489,7 @@ pub fn walk_parent(path: &Path, follow_final: bool) -> io::Result<Walked> {
     }
     Err(io::Error::new(
         io::ErrorKind::InvalidInput,
-        format!("`{}` does not name a file", path.display()),
+        format!("{path:?} does not name a file"),
     ))
 }
 

@@ -897,7 +897,7 @@ fn split_root(path: &Path) -> io::Result<(PathBuf, Vec<OsString>)> {
     if !root.has_root() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("`{}` is not an absolute path", path.display()),
+            format!("{path:?} is not an absolute path"),
         ));
     }
     Ok((root, rest))

@@ -181,6 +181,27 @@ fn an_input_file_name_with_controls_is_escaped_in_a_refusal() {
     assert!(err.contains("x\\x1b[31m\\u{202e}.pem"), "{err}");
 }
 
+/// A line break in a `--bundle` that does not exist was printed as is: the error could
+/// show a second line of the caller's choosing ("error: …" under certpatch's own).
+#[test]
+fn a_missing_bundle_named_with_a_line_break_cannot_forge_a_line() {
+    let sb = Sandbox::new();
+    let forged = sb.root().join("nope\nerror: everything is fine.pem");
+    let out = sb
+        .cmd()
+        .args(["list", "--bundle"])
+        .arg(&forged)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "list of a missing bundle");
+    let err = stderr(&out);
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: everything")),
+        "a forged line: {err}"
+    );
+    assert!(err.contains("nope\\x0aerror: everything"), "{err}");
+}
+
 #[test]
 fn many_unknown_pem_blocks_give_a_bounded_message() {
     let sb = Sandbox::new();

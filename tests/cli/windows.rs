@@ -112,6 +112,21 @@ fn verbatim_paths_never_show_and_name_the_same_bundle() {
     assert_eq!(backups.len(), 1, "one backup folder for the bundle");
     assert_exit(&sb.restore(&plain, &[]), 0, "restore by the plain path");
     assert_file_is(&bundle, &before, "byte-identical after restore");
+    // An error names a verbatim path plainly too.
+    let missing = verbatim.with_file_name("missing.pem");
+    let out = sb
+        .cmd()
+        .args(["list", "--bundle"])
+        .arg(&missing)
+        .output()
+        .unwrap();
+    assert_exit(&out, 1, "list of a missing verbatim path");
+    let err = stderr(&out);
+    assert!(!err.contains(r"\\?\"), "{err}");
+    assert!(
+        err.contains(&*plain.with_file_name("missing.pem").to_string_lossy()),
+        "{err}"
+    );
 }
 
 #[test]
