@@ -105,7 +105,13 @@ pub fn is_final_link_error(e: &io::Error) -> bool {
 
 /// Sets the permission bits of an opened file.
 pub fn set_mode(file: &File, mode: u32) -> io::Result<()> {
-    Ok(rustix::fs::fchmod(file, Mode::from_raw_mode(mode))?)
+    Ok(rustix::fs::fchmod(file, permission_bits(mode))?)
+}
+
+/// Permission bits (at most 0o7777) as rustix takes them: `mode_t` is a `u32` on Linux but
+/// a `u16` on macOS, where a plain `u32` does not compile.
+fn permission_bits(mode: u32) -> Mode {
+    Mode::from_raw_mode((mode & 0o7777) as _)
 }
 
 /// Gives an opened file an owner and/or group.
@@ -244,7 +250,7 @@ impl Folder {
             &self.fd,
             single_name(name)?,
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(mode),
+            permission_bits(mode),
         )?))
     }
 
