@@ -3,8 +3,8 @@
 # the binary a user installs) for aarch64-apple-darwin and x86_64-apple-darwin. Nothing is
 # linked or run: no macOS SDK or linker can be had here, so this proves only that the code
 # compiles for macOS (it caught `mode_t` being a u16 there), not that it works.
-# Not the tests (--all-targets): two unit tests make FIFOs with rustix::fs::mknodat, which
-# rustix does not offer on Apple targets (src/store/config.rs, src/store/write.rs).
+# The tests and benchmarks too (--all-targets): they type-check for macOS (two unit tests
+# made FIFOs with rustix::fs::mknodat, which rustix lacks on Apple; now libc::mkfifo).
 #   - Debian's rustc-web + rust-web-src, the standard library checked for the target with
 #     -Zbuild-std (RUSTC_BOOTSTRAP=1), as .ci/windows.sh builds for Windows.
 #   - Build scripts that compile C for the target (ring) use `zig cc` (PyPI's ziglang, in a
@@ -18,7 +18,8 @@
 # compiler wrappers, the OpenSSL stand-in and zig's cache live in $MACOS (default
 # target/macos-toolchain), the build in target/macos.
 # Time on the 2-core machine, packages installed, from nothing in target/: 201 s for both
-# targets (ziglang's install included), while other builds ran beside it.
+# targets (ziglang's install included) without the tests; with --all-targets, 471 s
+# (ziglang already installed) while a full .ci/run ran beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -99,7 +100,7 @@ touch "$ssl/lib/libssl.dylib" "$ssl/lib/libcrypto.dylib"
     export "CC_$v=$MACOS/bin/cc-$t" "AR_$v=$MACOS/bin/ar"
     began=$(date +%s)
     # Warnings in certpatch's own code fail, as clippy's -D warnings does on Linux.
-    cargo check -Zbuild-std=std,panic_abort --target "$t" --locked 2>&1 |
+    cargo check -Zbuild-std=std,panic_abort --target "$t" --locked --all-targets 2>&1 |
       tee "$MACOS/check-$t.log" || fail "cargo check --target $t (above)"
     if grep -q '^warning: `certpatch`' "$MACOS/check-$t.log"; then
       fail "the $t check has warnings (above)"

@@ -527,6 +527,18 @@ impl ProcessTree {
     }
 }
 
+/// Tests: makes a FIFO at `path` (`mkfifo`; rustix has no `mknodat` on Apple targets).
+#[cfg(test)]
+pub fn make_fifo(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    // SAFETY: a NUL-terminated path; mkfifo reads it and nothing else.
+    if unsafe { libc::mkfifo(c.as_ptr(), mode as libc::mode_t) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
