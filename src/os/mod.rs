@@ -94,6 +94,19 @@ impl Walked {
     }
 }
 
+/// The end of a walk: the innermost held folder of `stack`, the final name, the links met.
+fn done(
+    mut stack: Vec<Folder>,
+    name: &std::ffi::OsStr,
+    links: Vec<Link>,
+) -> std::io::Result<Walked> {
+    Ok(Walked {
+        folder: stack.pop().expect("the root stays on the stack"),
+        name: name.to_os_string(),
+        links,
+    })
+}
+
 /// A started child and every process it starts, stopped together ([`spawn_tree`]): its
 /// own process group on Unix, a Job Object on Windows.
 pub struct ProcessTree {

@@ -25,7 +25,7 @@ use std::path::{Component, Path, PathBuf};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
-use super::{Kind, Link, Meta, ProcessTree, Walked};
+use super::{done, Kind, Link, Meta, ProcessTree, Walked};
 
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link";
@@ -497,14 +497,6 @@ pub fn walk_parent(path: &Path, follow_final: bool) -> io::Result<Walked> {
         io::ErrorKind::InvalidInput,
         format!("{path:?} does not name a file"),
     ))
-}
-
-fn done(mut stack: Vec<Folder>, name: &OsStr, links: Vec<Link>) -> io::Result<Walked> {
-    Ok(Walked {
-        folder: stack.pop().expect("the root stays on the stack"),
-        name: name.to_os_string(),
-        links,
-    })
 }
 
 /// Starts `cmd` as the leader of a new process group, so that [`ProcessTree::stop`] stops

@@ -90,6 +90,21 @@ impl Machine {
         cmd.args(args).output().unwrap()
     }
 
+    /// `add --all --yes int-good.pem --at TEST_CLOCK` with the extra variables `vars`.
+    fn add_all_good(&self, vars: &[(&str, &str)]) -> Output {
+        self.run(
+            &[
+                "add",
+                "--all",
+                "--yes",
+                &s(&gen("int-good.pem")),
+                "--at",
+                TEST_CLOCK,
+            ],
+            vars,
+        )
+    }
+
     /// `find ARGS --json`, exit 0, parsed; every path checked to be inside the machine.
     fn find_json(&self, args: &[&str], vars: &[(&str, &str)]) -> Vec<Value> {
         let mut all = vec!["find", "--json"];
@@ -2032,17 +2047,7 @@ fn an_application_inner_python_of_another_user_is_no_implicit_target() {
         text.contains("bundledpythonunix") && text.contains("uid 65534"),
         "a note says why it was not searched: {text}"
     );
-    let out = m.run(
-        &[
-            "add",
-            "--all",
-            "--yes",
-            &s(&gen("int-good.pem")),
-            "--at",
-            TEST_CLOCK,
-        ],
-        &[],
-    );
+    let out = m.add_all_good(&[]);
     assert_exit(&out, 0, "add --all");
     assert_eq!(
         read(&planted),
@@ -2085,17 +2090,7 @@ fn another_users_environment_on_path_is_not_searched_or_patched_by_all() {
         text.contains("not searched (interpreter on `PATH`)") && text.contains("uid 65534"),
         "a note says why: {text}"
     );
-    let out = m.run(
-        &[
-            "add",
-            "--all",
-            "--yes",
-            &s(&gen("int-good.pem")),
-            "--at",
-            TEST_CLOCK,
-        ],
-        &vars,
-    );
+    let out = m.add_all_good(&vars);
     assert!(out.status.code().is_some(), "{out:?}");
     assert_eq!(
         read(&planted),
@@ -2277,17 +2272,7 @@ fn another_users_home_kept_by_sudo_is_not_searched_or_patched_by_all() {
         text.contains("not searched (pyenv") && text.contains("uid 65534"),
         "a note says why: {text}"
     );
-    let out = m.run(
-        &[
-            "add",
-            "--all",
-            "--yes",
-            &s(&gen("int-good.pem")),
-            "--at",
-            TEST_CLOCK,
-        ],
-        &[],
-    );
+    let out = m.add_all_good(&[]);
     assert!(out.status.code().is_some(), "{out:?}");
     for (p, b) in planted.iter().zip(&before) {
         assert_eq!(&read(p), b, "{} was patched", p.display());
