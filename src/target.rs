@@ -144,7 +144,7 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
         if !bundle.is_file() {
             bail!(
                 "the bundle `{}` does not exist or is not a file\nhint: `certpatch find` lists the bundles on this machine",
-                bundle.display()
+                path_text(bundle)
             );
         }
         let expect = hold_named(bundle)?;
@@ -170,7 +170,7 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
         if !dir.is_dir() {
             bail!(
                 "the environment `{}` does not exist or is not a folder",
-                dir.display()
+                path_text(dir)
             );
         }
         let exe = discover::layout::interpreter_in(&host.absolute(dir));
@@ -206,7 +206,7 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
                         path: Some(env.root.clone()),
                         message: format!(
                             "the active environment `{}` ({}) has no CA bundle (is certifi installed there?)",
-                            env.root.display(),
+                            path_text(&env.root),
                             env.source
                         ),
                     });
@@ -254,7 +254,7 @@ pub fn resolve(spec: &Spec, host: &Host) -> Result<Resolved> {
         .notes
         .into_iter()
         .map(|n| match n.path {
-            Some(p) => format!("{}: {}", p.display(), n.message),
+            Some(p) => format!("{}: {}", path_text(&p), n.message),
             None => n.message,
         })
         .collect();
@@ -509,7 +509,7 @@ mod tests {
                         assert!(
                             real_paths.contains(&target.path),
                             "attempt {attempt}: wrote {}",
-                            target.path.display()
+                            path_text(&target.path)
                         );
                         written += 1;
                     }

@@ -87,7 +87,7 @@ pub fn add_to<'a>(
         if let Some(backup) = committed.backup.as_ref().filter(|_| ctx.verbose) {
             p.line(format!(
                 "  backup of the unpatched bundle: {}",
-                backup.display()
+                path_text(backup)
             ));
         }
         backup_path.clone_from(&committed.backup);
@@ -154,12 +154,12 @@ fn show_step(ctx: &Context, target: &Target, step: Step) {
             if written {
                 p.line(format!(
                     "  wrote the {what} copy to {} (the bundle itself is unchanged)",
-                    out.display()
+                    path_text(out)
                 ));
             } else {
                 p.line(format!(
                     "  would write the {what} copy to {} (the bundle itself stays unchanged)",
-                    out.display()
+                    path_text(out)
                 ));
             }
         }

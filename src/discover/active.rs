@@ -107,7 +107,7 @@ fn from_var(
         Some(dir) => {
             tried.push(format!(
                 "`{var}` is {}, which is not a folder",
-                dir.display()
+                path_text(&dir)
             ));
             None
         }
@@ -156,11 +156,11 @@ pub fn active_environment(host: &Host) -> Result<Environment, NotFound> {
         }
         Some(dir) => tried.push(format!(
             "{} is not a virtual environment (no `pyvenv.cfg`)",
-            dir.display()
+            path_text(&dir)
         )),
         None => tried.push(format!(
             "no `.venv` in {} or its parents",
-            host.cwd().display()
+            path_text(host.cwd())
         )),
     }
     let mut any_python3 = false;

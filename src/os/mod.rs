@@ -8,6 +8,10 @@
 //! `unix.rs` (openat2, `O_NOFOLLOW`, `flock`) and `windows.rs` (reparse points refused,
 //! handles held without delete sharing, a separate lock file, `MoveFileExW`).
 //!
+//! Its error messages name paths with `{:?}` (quoted, control characters and line breaks
+//! escaped): this layer cannot use `x509::text::path_text`, and a folder name may hold
+//! anything another user chose.
+//!
 //! Why a folder is held: certpatch is often run as root on paths other users can change.
 //! A path checked and then opened again by name can be a different file by then (a folder
 //! swapped for a link between the two). Holding the opened folder from the checks to the
@@ -88,6 +92,19 @@ impl Walked {
     pub fn path(&self) -> std::path::PathBuf {
         self.folder.path().join(&self.name)
     }
+}
+
+/// The end of a walk: the innermost held folder of `stack`, the final name, the links met.
+fn done(
+    mut stack: Vec<Folder>,
+    name: &std::ffi::OsStr,
+    links: Vec<Link>,
+) -> std::io::Result<Walked> {
+    Ok(Walked {
+        folder: stack.pop().expect("the root stays on the stack"),
+        name: name.to_os_string(),
+        links,
+    })
 }
 
 /// A started child and every process it starts, stopped together ([`spawn_tree`]): its

@@ -25,7 +25,7 @@ use std::path::{Component, Path, PathBuf};
 use rustix::fs::{AtFlags, FileType, Mode, OFlags, Stat};
 use rustix::io::Errno;
 
-use super::{Kind, Link, Meta, ProcessTree, Walked};
+use super::{done, Kind, Link, Meta, ProcessTree, Walked};
 
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link";
@@ -105,7 +105,13 @@ pub fn is_final_link_error(e: &io::Error) -> bool {
 
 /// Sets the permission bits of an opened file.
 pub fn set_mode(file: &File, mode: u32) -> io::Result<()> {
-    Ok(rustix::fs::fchmod(file, Mode::from_raw_mode(mode))?)
+    Ok(rustix::fs::fchmod(file, permission_bits(mode))?)
+}
+
+/// Permission bits (at most 0o7777) as rustix takes them: `mode_t` is a `u32` on Linux but
+/// a `u16` on macOS, where a plain `u32` does not compile.
+fn permission_bits(mode: u32) -> Mode {
+    Mode::from_raw_mode((mode & 0o7777) as _)
 }
 
 /// Gives an opened file an owner and/or group.
@@ -244,7 +250,7 @@ impl Folder {
             &self.fd,
             single_name(name)?,
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::from_raw_mode(mode),
+            permission_bits(mode),
         )?))
     }
 
@@ -334,7 +340,7 @@ fn normal_components(rel: &Path) -> io::Result<Vec<&OsStr>> {
             Component::Normal(name) => Ok(name),
             _ => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
-                format!("`{}` is not a plain relative path", rel.display()),
+                format!("{rel:?} is not a plain relative path"),
             )),
         })
         .collect()
@@ -383,7 +389,7 @@ pub fn open_folder(dir: &Path) -> io::Result<Folder> {
     let rel = dir.strip_prefix("/").map_err(|_| {
         io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("`{}` is not an absolute path", dir.display()),
+            format!("{dir:?} is not an absolute path"),
         )
     })?;
     let root = rustix::fs::open("/", FOLDER_FLAGS, Mode::empty())?;
@@ -489,16 +495,8 @@ pub fn walk_parent(path: &Path, follow_final: bool) -> io::Result<Walked> {
     }
     Err(io::Error::new(
         io::ErrorKind::InvalidInput,
-        format!("`{}` does not name a file", path.display()),
+        format!("{path:?} does not name a file"),
     ))
-}
-
-fn done(mut stack: Vec<Folder>, name: &OsStr, links: Vec<Link>) -> io::Result<Walked> {
-    Ok(Walked {
-        folder: stack.pop().expect("the root stays on the stack"),
-        name: name.to_os_string(),
-        links,
-    })
 }
 
 /// Starts `cmd` as the leader of a new process group, so that [`ProcessTree::stop`] stops
@@ -519,6 +517,18 @@ impl ProcessTree {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Tests: makes a FIFO at `path` (`mkfifo`; rustix has no `mknodat` on Apple targets).
+#[cfg(test)]
+pub fn make_fifo(path: &Path, mode: u32) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes())?;
+    // SAFETY: a NUL-terminated path; mkfifo reads it and nothing else.
+    if unsafe { libc::mkfifo(c.as_ptr(), mode as libc::mode_t) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ use windows_sys::Win32::Storage::FileSystem::{
 };
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
 
-use super::{Kind, Link, Meta, ProcessTree, Walked};
+use super::{done, Kind, Link, Meta, ProcessTree, Walked};
 
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link or junction (a reparse point)";
@@ -189,29 +189,77 @@ pub fn euid() -> u32 {
     }
 }
 
+/// An open handle's security descriptor as `GetSecurityInfo` gives it: the owner and DACL
+/// point into it, and it is freed when dropped.
+struct Descriptor {
+    sd: PSECURITY_DESCRIPTOR,
+    owner: PSID,
+    dacl: *mut ACL,
+}
+
+impl Descriptor {
+    /// The parts `what` names (`OWNER_SECURITY_INFORMATION`, `DACL_SECURITY_INFORMATION`)
+    /// of the descriptor of `h`, open with READ_CONTROL.
+    fn of(h: HANDLE, what: u32) -> io::Result<Descriptor> {
+        let mut d = Descriptor {
+            sd: std::ptr::null_mut(),
+            owner: std::ptr::null_mut(),
+            dacl: std::ptr::null_mut(),
+        };
+        let want_owner = what & OWNER_SECURITY_INFORMATION != 0;
+        let want_dacl = what & DACL_SECURITY_INFORMATION != 0;
+        // SAFETY: the out-pointers are valid; the descriptor is LocalAlloc'd by the call and
+        // freed in `drop`.
+        let rc = unsafe {
+            GetSecurityInfo(
+                h,
+                SE_FILE_OBJECT,
+                what,
+                if want_owner {
+                    &mut d.owner
+                } else {
+                    std::ptr::null_mut()
+                },
+                std::ptr::null_mut(),
+                if want_dacl {
+                    &mut d.dacl
+                } else {
+                    std::ptr::null_mut()
+                },
+                std::ptr::null_mut(),
+                &mut d.sd,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc as i32));
+        }
+        Ok(d)
+    }
+
+    /// The owner's SID as a string, when the descriptor names one.
+    fn owner_sid(&self) -> Option<String> {
+        if self.owner.is_null() {
+            return None;
+        }
+        sid_string(self.owner)
+    }
+}
+
+impl Drop for Descriptor {
+    fn drop(&mut self) {
+        if !self.sd.is_null() {
+            // SAFETY: allocated by GetSecurityInfo with LocalAlloc; freed once.
+            unsafe { LocalFree(self.sd as _) };
+        }
+    }
+}
+
 /// The owner of an open handle, as a number ([`sid_number`]); unknown owners are never 0.
 fn owner_of(h: HANDLE) -> u32 {
-    let mut owner: PSID = std::ptr::null_mut();
-    let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
-    // SAFETY: the handle is open with READ_CONTROL (or more); the descriptor is freed.
-    unsafe {
-        let rc = GetSecurityInfo(
-            h,
-            SE_FILE_OBJECT,
-            OWNER_SECURITY_INFORMATION,
-            &mut owner,
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            std::ptr::null_mut(),
-            &mut sd,
-        );
-        if rc != 0 || owner.is_null() {
-            return u32::MAX;
-        }
-        let n = sid_string(owner).map_or(u32::MAX, |s| sid_number(&s));
-        LocalFree(sd as _);
-        n
-    }
+    Descriptor::of(h, OWNER_SECURITY_INFORMATION)
+        .ok()
+        .and_then(|d| d.owner_sid())
+        .map_or(u32::MAX, |s| sid_number(&s))
 }
 
 /// Who may change an entry, by Windows' own rules: its owner and the accounts its access
@@ -258,41 +306,20 @@ pub fn access(path: &Path) -> io::Result<Access> {
     let file = open_for_meta(path, false)?;
     let meta = file_meta(&file)?;
     let is_dir = meta.kind == Kind::Dir;
-    let mut owner: PSID = std::ptr::null_mut();
-    let mut dacl: *mut ACL = std::ptr::null_mut();
-    let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
-    // SAFETY: the handle is open with READ_CONTROL; `owner` and `dacl` point into `sd`,
-    // which is freed after they are last read.
-    unsafe {
-        let rc = GetSecurityInfo(
-            handle(&file),
-            SE_FILE_OBJECT,
-            OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
-            &mut owner,
-            std::ptr::null_mut(),
-            &mut dacl,
-            std::ptr::null_mut(),
-            &mut sd,
-        );
-        if rc != 0 {
-            return Err(io::Error::from_raw_os_error(rc as i32));
-        }
-        let owner_sid = if owner.is_null() {
-            None
-        } else {
-            sid_string(owner)
-        };
-        let owner_n = owner_sid.as_deref().map_or(u32::MAX, sid_number);
-        let (replace, add) = writers_in(dacl, owner_n, is_dir);
-        LocalFree(sd as _);
-        Ok(Access {
-            owner: owner_n,
-            replace,
-            add,
-            is_dir,
-            is_link: meta.kind == Kind::Link,
-        })
-    }
+    let d = Descriptor::of(
+        handle(&file),
+        OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
+    )?;
+    let owner = d.owner_sid().as_deref().map_or(u32::MAX, sid_number);
+    // SAFETY: the DACL is null or points into `d`, alive until the end of this function.
+    let (replace, add) = unsafe { writers_in(d.dacl, owner, is_dir) };
+    Ok(Access {
+        owner,
+        replace,
+        add,
+        is_dir,
+        is_link: meta.kind == Kind::Link,
+    })
 }
 
 /// The accounts, other than `owner`, the administrators and the user certpatch runs as,
@@ -747,45 +774,30 @@ impl Folder {
     /// bundle an administrator had locked down would come back with the folder's.
     pub fn keep_access(&self, name: &OsStr, on: &File) -> io::Result<()> {
         let old = open_for_meta(&self.path.join(single_name(name)?), false)?;
-        let mut dacl: *mut ACL = std::ptr::null_mut();
-        let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
-        // SAFETY: `old` is open with READ_CONTROL and `on` with WRITE_DAC; `dacl` points
-        // into `sd`, freed after the last use.
-        unsafe {
-            let rc = GetSecurityInfo(
-                handle(&old),
-                SE_FILE_OBJECT,
-                DACL_SECURITY_INFORMATION,
-                std::ptr::null_mut(),
-                std::ptr::null_mut(),
-                &mut dacl,
-                std::ptr::null_mut(),
-                &mut sd,
-            );
-            if rc != 0 {
-                return Err(io::Error::from_raw_os_error(rc as i32));
-            }
-            let mut control: u16 = 0;
-            let mut revision = 0u32;
-            GetSecurityDescriptorControl(sd, &mut control, &mut revision);
+        let d = Descriptor::of(handle(&old), DACL_SECURITY_INFORMATION)?;
+        let mut control: u16 = 0;
+        let mut revision = 0u32;
+        // SAFETY: `d` holds a valid descriptor; `on` is open with WRITE_DAC; the DACL
+        // points into `d`, alive across the call.
+        let rc = unsafe {
+            GetSecurityDescriptorControl(d.sd, &mut control, &mut revision);
             let inherit = if control & SE_DACL_PROTECTED != 0 {
                 PROTECTED_DACL_SECURITY_INFORMATION
             } else {
                 UNPROTECTED_DACL_SECURITY_INFORMATION
             };
-            let rc = SetSecurityInfo(
+            SetSecurityInfo(
                 handle(on),
                 SE_FILE_OBJECT,
                 DACL_SECURITY_INFORMATION | inherit,
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
-                dacl,
+                d.dacl,
                 std::ptr::null(),
-            );
-            LocalFree(sd as _);
-            if rc != 0 {
-                return Err(io::Error::from_raw_os_error(rc as i32));
-            }
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::from_raw_os_error(rc as i32));
         }
         Ok(())
     }
@@ -897,7 +909,7 @@ fn split_root(path: &Path) -> io::Result<(PathBuf, Vec<OsString>)> {
     if !root.has_root() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
-            format!("`{}` is not an absolute path", path.display()),
+            format!("{path:?} is not an absolute path"),
         ));
     }
     Ok((root, rest))
@@ -1079,14 +1091,6 @@ fn true_name(dir: &Path, name: &OsStr) -> OsString {
     }
 }
 
-fn done(mut stack: Vec<Folder>, name: &OsStr, links: Vec<Link>) -> io::Result<Walked> {
-    Ok(Walked {
-        folder: stack.pop().expect("the root stays on the stack"),
-        name: name.to_os_string(),
-        links,
-    })
-}
-
 /// Starts `cmd` suspended, puts it in a new Job Object that kills every process in it when
 /// closed, and only then lets it run: nothing it starts can leave the job before it is in
 /// it, so [`ProcessTree::stop`] (and dropping the tree) stops them all. Windows has no
@@ -1243,27 +1247,13 @@ mod tests {
     fn dacl_sddl(path: &Path) -> String {
         use windows_sys::Win32::Security::Authorization::ConvertSecurityDescriptorToStringSecurityDescriptorW;
         let f = open_for_meta(path, false).unwrap();
-        let mut dacl: *mut ACL = std::ptr::null_mut();
-        let mut sd: PSECURITY_DESCRIPTOR = std::ptr::null_mut();
-        // SAFETY: test helper; both LocalAlloc'd buffers are freed.
+        let d = Descriptor::of(handle(&f), DACL_SECURITY_INFORMATION).unwrap();
+        // SAFETY: test helper; the string is LocalAlloc'd by the call and freed.
         unsafe {
-            assert_eq!(
-                GetSecurityInfo(
-                    handle(&f),
-                    SE_FILE_OBJECT,
-                    DACL_SECURITY_INFORMATION,
-                    std::ptr::null_mut(),
-                    std::ptr::null_mut(),
-                    &mut dacl,
-                    std::ptr::null_mut(),
-                    &mut sd,
-                ),
-                0
-            );
             let mut out: *mut u16 = std::ptr::null_mut();
             let mut len = 0u32;
             ConvertSecurityDescriptorToStringSecurityDescriptorW(
-                sd,
+                d.sd,
                 SDDL_REVISION_1,
                 DACL_SECURITY_INFORMATION,
                 &mut out,
@@ -1271,7 +1261,6 @@ mod tests {
             );
             let s = String::from_utf16_lossy(std::slice::from_raw_parts(out, len as usize));
             LocalFree(out as _);
-            LocalFree(sd as _);
             s.trim_end_matches('\0').to_string()
         }
     }

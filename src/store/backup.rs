@@ -23,6 +23,7 @@ use crate::store::home::Home;
 use crate::store::provenance::Provenance;
 use crate::store::write::write_atomic;
 use crate::x509::cert::hex;
+use crate::x509::text::path_text;
 
 /// `meta.toml`. Unknown fields (a newer certpatch's) are ignored; missing optional fields
 /// (an older one's) are `None`.
@@ -83,8 +84,8 @@ impl Backup {
         let damaged = |why: String| {
             Damaged(format!(
                 "damaged backup: {why} (backup `{}`, meta `{}`); it is not used",
-                self.original.display(),
-                self.meta.display()
+                path_text(&self.original),
+                path_text(&self.meta)
             ))
         };
         crate::store::home::check(&self.dir)
@@ -147,7 +148,7 @@ impl Backup {
     /// Forgets the backup (after a restore, the bundle is the pristine copy again).
     pub fn discard(&self) -> Result<()> {
         std::fs::remove_dir_all(&self.dir)
-            .with_context(|| format!("cannot remove the backup `{}`", self.dir.display()))
+            .with_context(|| format!("cannot remove the backup `{}`", path_text(&self.dir)))
     }
 }
 

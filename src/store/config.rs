@@ -421,14 +421,7 @@ mod read_tests {
         let t = tempfile::tempdir().unwrap();
         let path = t.path().join("config.toml");
         // A FIFO with no writer: opening it blocking would hang `list` for ever.
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            &path,
-            rustix::fs::FileType::Fifo,
-            rustix::fs::Mode::from_raw_mode(0o600),
-            0,
-        )
-        .unwrap();
+        crate::os::make_fifo(&path, 0o600).unwrap();
         let e = load_from(&path).unwrap_err().to_string();
         assert!(e.contains("not a regular file"), "{e}");
         std::fs::remove_file(&path).unwrap();

@@ -529,7 +529,6 @@ fn remove_stale_temporaries(dir: &Folder, name: &OsStr) {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use rustix::fs::{FileType, Mode};
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     use std::sync::mpsc;
     use std::time::Duration;
@@ -547,14 +546,7 @@ mod tests {
 
     fn fifo(dir: &Path) -> PathBuf {
         let p = dir.join("cacert.pem");
-        rustix::fs::mknodat(
-            rustix::fs::CWD,
-            &p,
-            FileType::Fifo,
-            Mode::from_raw_mode(0o644),
-            0,
-        )
-        .unwrap();
+        crate::os::make_fifo(&p, 0o644).unwrap();
         p
     }
 

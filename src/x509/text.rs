@@ -125,15 +125,16 @@ pub fn chain(err: &anyhow::Error) -> String {
     bounded(&out).into_owned()
 }
 
-/// A path as text for messages: lossy UTF-8, then [`escape`]d.
+/// A path as text for messages: without a `\\?\` prefix where the plain form means the
+/// same (Windows; `dunce`), lossy UTF-8, then [`escape`]d.
 pub fn path_text(p: &std::path::Path) -> String {
-    escape(&p.to_string_lossy()).into_owned()
+    escape(&dunce::simplified(p).to_string_lossy()).into_owned()
 }
 
 /// A path as a JSON string: the data itself (lossy UTF-8 only, since JSON strings must be
 /// UTF-8); serde escapes control characters inside it.
 pub fn path_json(p: &std::path::Path) -> String {
-    p.to_string_lossy().into_owned()
+    dunce::simplified(p).to_string_lossy().into_owned()
 }
 
 /// An optional path as JSON text or `null` (see [`path_json`]).

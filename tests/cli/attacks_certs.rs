@@ -154,7 +154,7 @@ fn many_same_named_certificates_with_one_key_are_judged_with_few_signature_check
         .args(["check", "--json", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(attack("same-name-100.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "check same-name-100");
     let all = all_reason_codes(&json(&out));

@@ -54,7 +54,7 @@ pub fn as_nobody(sb: &Sandbox, home: &Path, args: &[&std::ffi::OsStr]) -> Option
         .env("PYENV_ROOT", sb.root().join("no-pyenv"))
         .env("CERTPATCH_HOME", home)
         .current_dir(sb.root())
-        .output()
+        .run_output()
         .unwrap();
     Some(out)
 }
@@ -112,7 +112,7 @@ fn add_env(sb: &Sandbox, venv: &Path) -> Output {
         .arg("--env")
         .arg(venv)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap()
 }
 
@@ -414,7 +414,7 @@ fn env_bundle_that_is_a_fifo_is_refused_without_blocking() {
             .arg("--env")
             .arg(&venv)
             .args(["--at", TEST_CLOCK])
-            .output()
+            .run_output()
             .unwrap();
         assert_exit(
             &out,
@@ -431,7 +431,7 @@ fn env_bundle_that_is_a_fifo_is_refused_without_blocking() {
         .cmd()
         .args(["list", "--env"])
         .arg(&venv)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "list --env with a FIFO for certifi's bundle");
     assert!(fs::symlink_metadata(&certifi)
@@ -631,7 +631,7 @@ fn state_folder_that_is_a_link_or_writable_by_others_is_refused() {
         .cmd()
         .args(["reapply", "--json", "--bundle"])
         .arg(&bundle)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "reapply with a symlinked CERTPATCH_HOME");
     let doc = json(&out);
@@ -700,7 +700,7 @@ fn bundle_over_64_mib_is_refused_before_reading() {
         .cmd()
         .args(["list", "--bundle"])
         .arg(&big)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "list of a 64 MiB + 1 byte bundle");
     assert!(
@@ -728,7 +728,7 @@ fn bundle_over_64_mib_is_refused_before_reading() {
         .cmd()
         .args(["find", "--json", "--root"])
         .arg(&venv)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "find --root with a 3 GiB bundle");
     let v = json(&out);
@@ -774,7 +774,7 @@ fn a_fifo_among_the_package_records_does_not_hang_add_or_status() {
         .args(["status", "--env"])
         .arg(&venv)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert!(
         out.status.code().is_some_and(|c| c == 0 || c == 1),

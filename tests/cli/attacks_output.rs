@@ -63,7 +63,7 @@ fn list_text(sb: &Sandbox, bundle: &std::path::Path) -> String {
         .arg("list")
         .arg("--bundle")
         .arg(bundle)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "list");
     stdout(&out)
@@ -136,7 +136,7 @@ fn find_escapes_names_in_its_patch_list() {
         .arg("find")
         .arg("--root")
         .arg(bundle.parent().unwrap())
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "find");
     let all = stdout(&out) + &stderr(&out);
@@ -153,7 +153,7 @@ fn check_escapes_a_bidi_certificate_name() {
         .args(["check", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(&input)
-        .output()
+        .run_output()
         .unwrap();
     // The signature no longer verifies: refused, and the refusal names the certificate.
     assert_exit(&out, 1, "check a certificate with U+202E in its name");
@@ -173,12 +173,33 @@ fn an_input_file_name_with_controls_is_escaped_in_a_refusal() {
         .args(["add", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(&input)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "add a text file");
     let err = stderr(&out);
     assert_no_raw_controls(&err, "add");
     assert!(err.contains("x\\x1b[31m\\u{202e}.pem"), "{err}");
+}
+
+/// A line break in a `--bundle` that does not exist was printed as is: the error could
+/// show a second line of the caller's choosing ("error: …" under certpatch's own).
+#[test]
+fn a_missing_bundle_named_with_a_line_break_cannot_forge_a_line() {
+    let sb = Sandbox::new();
+    let forged = sb.root().join("nope\nerror: everything is fine.pem");
+    let out = sb
+        .cmd()
+        .args(["list", "--bundle"])
+        .arg(&forged)
+        .run_output()
+        .unwrap();
+    assert_exit(&out, 1, "list of a missing bundle");
+    let err = stderr(&out);
+    assert!(
+        !err.lines().any(|l| l.starts_with("error: everything")),
+        "a forged line: {err}"
+    );
+    assert!(err.contains("nope\\x0aerror: everything"), "{err}");
 }
 
 #[test]
@@ -195,7 +216,7 @@ fn many_unknown_pem_blocks_give_a_bounded_message() {
         .args(["check", "--json", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(&input)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "check 120k unknown blocks");
     let v = json(&out);
@@ -356,7 +377,7 @@ fn a_whole_bundle_as_input_lists_a_few_certificates_and_counts_the_rest() {
         if json_flag {
             cmd.arg("--json");
         }
-        cmd.output().unwrap()
+        cmd.run_output().unwrap()
     };
     let out = run(false);
     assert_exit(

@@ -365,7 +365,7 @@ fn padded_serial(der: &[u8], key: &Path, tmp: &Path) -> Vec<u8> {
         .args(["dgst", "-sha256", "-sign"])
         .arg(key)
         .arg(&tbs_file)
-        .output()
+        .run_output()
         .unwrap_or_else(|e| {
             panic!(
                 "the openssl command ({e}): install it (Debian: apt-get install openssl), or \
@@ -412,7 +412,7 @@ fn venv_with_certifi(sb: &Sandbox, bundle: &[u8]) -> (PathBuf, PathBuf) {
     let out = cmd
         .args(["-m", "venv", "--without-pip"])
         .arg(&venv)
-        .output()
+        .run_output()
         .unwrap();
     assert!(
         out.status.success(),
@@ -426,7 +426,7 @@ fn venv_with_certifi(sb: &Sandbox, bundle: &[u8]) -> (PathBuf, PathBuf) {
             "-c",
             "import sysconfig; print(sysconfig.get_paths()['purelib'])",
         ])
-        .output()
+        .run_output()
         .unwrap();
     let site = PathBuf::from(String::from_utf8(site.stdout).unwrap().trim());
     let dir = site.join("certifi");
@@ -448,7 +448,7 @@ fn add_python(sb: &Sandbox, file: &Path, python: &Path) -> std::process::Output 
         .arg("--python")
         .arg(python)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap()
 }
 

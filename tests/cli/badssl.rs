@@ -532,7 +532,7 @@ fn python_verdict(python: &Path, port: u16, bundle: &Path) -> (bool, String) {
     let out = cmd
         .args(["-I", "-c", PY_CONNECT, &port.to_string()])
         .arg(bundle)
-        .output()
+        .run_output()
         .expect("run python3");
     let text = String::from_utf8_lossy(&out.stdout).trim().to_string();
     assert!(
@@ -612,7 +612,7 @@ fn suite(python: &Path) {
                 "--bundle",
             ])
             .arg(&bundle)
-            .output()
+            .run_output()
             .unwrap();
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
             panic!(
@@ -746,7 +746,7 @@ fn diagnose_asks_the_targets_own_python_and_reports_it_beside_its_verdict() {
             .cmd()
             .args(["--json", "diagnose", &format!("localhost:{port}"), "--env"])
             .arg(&venv)
-            .output()
+            .run_output()
             .unwrap();
         let v: Value = serde_json::from_slice(&out.stdout).unwrap();
         let b = &v["bundles"][0];
@@ -761,7 +761,7 @@ fn diagnose_asks_the_targets_own_python_and_reports_it_beside_its_verdict() {
             .cmd()
             .args(["diagnose", &format!("localhost:{port}"), "--env"])
             .arg(&venv)
-            .output()
+            .run_output()
             .unwrap();
         assert!(
             String::from_utf8_lossy(&text.stdout).contains("confirmed by Python:"),

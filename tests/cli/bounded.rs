@@ -83,7 +83,7 @@ fn read_only_commands_leave_certpatch_home_as_it_was_even_with_a_stale_index() {
         }
         let before = tree(&sb.home());
         for args in &runs {
-            let out = sb.cmd().args(args).output().unwrap();
+            let out = sb.cmd().args(args).run_output().unwrap();
             let code = out.status.code();
             assert!(
                 matches!(code, Some(0 | 1)),
@@ -131,7 +131,7 @@ fn index_refresh_names_at_most_ten_refused_rows_and_counts_the_rest() {
     let out = sb
         .cmd()
         .args(["index", "refresh", "-q", csv.to_str().unwrap()])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "refresh: one row kept");
     let err = stderr(&out);
@@ -142,7 +142,7 @@ fn index_refresh_names_at_most_ten_refused_rows_and_counts_the_rest() {
     let out = sb
         .cmd()
         .args(["index", "refresh", csv.to_str().unwrap(), "--json"])
-        .output()
+        .run_output()
         .unwrap();
     assert_eq!(json(&out)["refused"].as_array().unwrap().len(), 1999);
 }
@@ -163,7 +163,7 @@ fn diagnose_of_a_chain_of_hundreds_of_certificates_prints_a_bounded_number_of_li
         .args(["diagnose", "--chain", file.to_str().unwrap(), "--bundle"])
         .arg(&bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     let text = format!("{}{}", stdout(&out), stderr(&out));
     assert!(
@@ -185,7 +185,7 @@ fn index_refresh_refuses_a_source_with_more_rows_than_any_real_report() {
     let out = sb
         .cmd()
         .args(["index", "refresh", file.to_str().unwrap()])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "refresh of 50,001 rows");
     let err = stderr(&out);
@@ -254,7 +254,7 @@ fn paste(dir: &Path, cmds: &[String]) {
     for cmd in cmds {
         let check = std::process::Command::new("sh")
             .args(["-n", "-c", cmd])
-            .output()
+            .run_output()
             .unwrap();
         assert!(check.status.success(), "`{cmd}` does not parse: {check:?}");
         // Into sh, and into bash, where people paste (it goes on after an error).
@@ -263,7 +263,7 @@ fn paste(dir: &Path, cmds: &[String]) {
                 .args(["-c", cmd])
                 .current_dir(dir)
                 .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-                .output()
+                .run_output()
                 .unwrap_or_else(|e| panic!("cannot run {shell}: {e}"));
             // `unset X, or point it at PATH` is advice in words: pasted, it must run
             // nothing else, but it need not succeed.
@@ -310,7 +310,7 @@ fn every_printed_command_pastes_safely_with_hostile_folder_and_package_names() {
         .args(["status", "--bundle"])
         .arg(&bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     cmds.extend(printed_commands(&status));
     // A client that ignores the bundle: the advice names the bundle's path.
@@ -320,7 +320,7 @@ fn every_printed_command_pastes_safely_with_hostile_folder_and_package_names() {
         .arg(&bundle)
         .args(["--at", TEST_CLOCK])
         .env("REQUESTS_CA_BUNDLE", real(CERTIFI))
-        .output()
+        .run_output()
         .unwrap();
     let advice = printed_commands(&ignored);
     assert!(
@@ -354,7 +354,7 @@ fn every_printed_command_pastes_safely_with_hostile_folder_and_package_names() {
         .args(["status", "--bundle"])
         .arg(&conda_bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     cmds.extend(printed_commands(&out));
     sb.add_ok(real("le-r10.pem"), &conda_bundle, &[]);
@@ -393,7 +393,7 @@ fn a_conda_record_above_a_venv_names_no_package_and_does_not_call_the_bundle_edi
         .args(["status", "--json", "--bundle"])
         .arg(&bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     let doc = json(&out);
     let b = &doc["bundles"][0];
@@ -428,7 +428,7 @@ fn a_package_version_is_read_from_the_metadata_header_only() {
     let out = sb
         .cmd()
         .args(["status", "--json", "--bundle", roots.to_str().unwrap()])
-        .output()
+        .run_output()
         .unwrap();
     let v = json(&out);
     assert_eq!(v["bundles"][0]["package"]["package"], "grpcio", "{v:#}");

@@ -24,7 +24,7 @@ fn a_browser_chain_export_adds_only_the_missing_intermediate() {
         .arg("--bundle")
         .arg(&bundle)
         .args(["--at", TEST_CLOCK, "--json"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&check, 0, "check of a chain export");
     let v = json(&check);

@@ -33,7 +33,7 @@ fn add(sb: &Sandbox, app: &Path, file: &Path, extra: &[&str]) -> Output {
         .arg(file)
         .args(["--at", TEST_CLOCK])
         .args(extra)
-        .output()
+        .run_output()
         .unwrap()
 }
 
@@ -130,7 +130,7 @@ fn the_stale_index_note_comes_only_when_the_index_was_asked_in_vain_and_names_th
             .arg("--bundle")
             .arg(&bundle)
             .args(["--at", late])
-            .output()
+            .run_output()
             .unwrap()
     };
     // Its issuer is in the bundle: the index is not asked, so no note.
@@ -176,7 +176,7 @@ fn fix_in_a_two_bundle_environment_says_each_thing_once_and_ends_with_one_summar
             .env_remove("all_proxy")
             .args(["fix", &format!("localhost:{port}"), "--at", TEST_CLOCK])
             .args(extra)
-            .output()
+            .run_output()
             .unwrap()
     };
     let out = fix(&["--dry-run"]);
@@ -230,7 +230,7 @@ fn a_variable_that_hides_the_same_client_in_two_environments_is_one_warning() {
             .arg(&envs[1])
             .args(["--at", TEST_CLOCK])
             .args(extra)
-            .output()
+            .run_output()
             .unwrap();
         assert_exit(&out, 0, "check");
         let err = stderr(&out);

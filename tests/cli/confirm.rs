@@ -50,7 +50,7 @@ fn add(sb: &Sandbox, bin: &Path, extra: &[&str]) -> Output {
         .arg(gen("int-good.pem"))
         .args(["--at", TEST_CLOCK])
         .args(extra)
-        .output()
+        .run_output()
         .unwrap()
 }
 
@@ -87,7 +87,7 @@ fn an_implicit_python_on_path_is_not_written_without_yes_or_a_terminal() {
         .cmd()
         .env("PATH", &bin)
         .args(["remove", "--all"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "remove --all without --yes");
     assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
@@ -95,7 +95,7 @@ fn an_implicit_python_on_path_is_not_written_without_yes_or_a_terminal() {
         .cmd()
         .env("PATH", &bin)
         .args(["remove", "--all", "-y"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "remove --all -y");
     assert_eq!(read(&bundle), test_bundle_bytes());
@@ -125,7 +125,7 @@ fn an_active_venv_or_a_named_target_is_written_without_a_question() {
         .arg("add")
         .arg(gen("int-good.pem"))
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "add to $VIRTUAL_ENV");
     assert_ne!(read(&bundle), test_bundle_bytes());

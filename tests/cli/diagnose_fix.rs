@@ -60,7 +60,7 @@ fn run(sb: &Sandbox, args: &[&str], bundle: &Path) -> std::process::Output {
         .arg("--bundle")
         .arg(bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap()
 }
 
@@ -330,7 +330,7 @@ fn a_root_only_in_the_os_store_is_named_and_fix_adds_it_only_with_allow_root() {
             .arg(&bundle)
             .args(["--at", TEST_CLOCK, "--json"])
             .env("SSL_CERT_FILE", &os_store)
-            .output()
+            .run_output()
             .unwrap()
     };
     let out = with_os(&["diagnose", &host]);
@@ -384,7 +384,7 @@ fn a_proxy_root_not_sent_but_in_the_os_store_is_named_as_such_never_a_missing_in
         if json {
             cmd.arg("--json");
         }
-        cmd.output().unwrap()
+        cmd.run_output().unwrap()
     };
     let out = with_os(&["diagnose", &host], true);
     assert_exit(&out, 1, "root only in the OS store");
@@ -437,7 +437,7 @@ fn resolve_connects_to_the_given_address_while_checking_the_name_and_progress_go
         .args(["diagnose", &server, "--resolve", &resolve, "--bundle"])
         .arg(&bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "diagnose with --resolve");
     assert!(
@@ -466,7 +466,7 @@ fn resolve_connects_to_the_given_address_while_checking_the_name_and_progress_go
         ])
         .arg(&bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     let v = json(&out);
     assert_eq!(v["address"], "127.0.0.1", "{v:#}");
@@ -486,14 +486,14 @@ fn resolve_connects_to_the_given_address_while_checking_the_name_and_progress_go
             &format!("other.certpatch-test.invalid:{port}:127.0.0.1"),
         ])
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_eq!(causes(&json(&out)), ["name-mismatch"]);
     // A malformed --resolve is a usage error.
     let out = cp(&sb)
         .args(["diagnose", &server, "--resolve", "nonsense", "--bundle"])
         .arg(&bundle)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 2, "malformed --resolve");
     assert!(stderr(&out).contains("HOST:PORT:ADDR"), "{}", stderr(&out));
@@ -550,7 +550,7 @@ fn the_chain_and_the_aia_answer_go_through_the_proxies_unless_no_proxy_names_the
         if let Some(n) = no_proxy {
             cmd.env("NO_PROXY", n);
         }
-        cmd.output().unwrap()
+        cmd.run_output().unwrap()
     };
     let out = through(&["diagnose", &host], Some("example.org, 127.0.0.2"));
     assert_exit(&out, 1, "diagnose through the proxy");
@@ -701,7 +701,7 @@ fn diagnose_and_fix_name_the_clients_that_ignore_the_bundle_and_fix_never_says_a
             .arg("--bundle")
             .arg(&bundle)
             .args(["--at", TEST_CLOCK])
-            .output()
+            .run_output()
             .unwrap()
     };
     let out = with_conf(&["--json", "diagnose", &host]);

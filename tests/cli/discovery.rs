@@ -87,7 +87,22 @@ impl Machine {
         for (k, v) in vars {
             cmd.env(k, v);
         }
-        cmd.args(args).output().unwrap()
+        cmd.args(args).run_output().unwrap()
+    }
+
+    /// `add --all --yes int-good.pem --at TEST_CLOCK` with the extra variables `vars`.
+    fn add_all_good(&self, vars: &[(&str, &str)]) -> Output {
+        self.run(
+            &[
+                "add",
+                "--all",
+                "--yes",
+                &s(&gen("int-good.pem")),
+                "--at",
+                TEST_CLOCK,
+            ],
+            vars,
+        )
     }
 
     /// `find ARGS --json`, exit 0, parsed; every path checked to be inside the machine.
@@ -944,7 +959,7 @@ fn default_target_is_dot_venv_in_a_parent_folder() {
         .cmd()
         .current_dir(&sub)
         .args(["list", "--json"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "list from a subfolder of a project with .venv");
     let doc = json(&out);
@@ -962,7 +977,7 @@ fn default_target_is_dot_venv_in_a_parent_folder() {
         .cmd()
         .current_dir(&sub)
         .args(["add", &s(&gen("int-good.pem")), "--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "add from a subfolder of a project with .venv");
     assert_eq!(patch_count(&read(&certifi)), 1);
@@ -971,7 +986,7 @@ fn default_target_is_dot_venv_in_a_parent_folder() {
         .cmd()
         .current_dir(&sub)
         .args(["remove", "--all"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "remove --all from the subfolder");
     assert_file_is(&certifi, &c0, "restored");
@@ -993,7 +1008,7 @@ fn no_environment_at_all_is_exit_1_naming_the_target_flags() {
             .iter()
             .map(|a| if *a == "INPUT" { good.as_str() } else { a })
             .collect();
-        let out = m.cmd().current_dir(&cwd).args(&args).output().unwrap();
+        let out = m.cmd().current_dir(&cwd).args(&args).run_output().unwrap();
         assert_exit(&out, 1, &format!("{args:?} with no environment"));
         let err = stderr(&out);
         for flag in ["--python", "--env", "--bundle"] {
@@ -1432,7 +1447,7 @@ fn a_folder_name_that_is_not_utf8_does_not_crash() {
         .arg("--env")
         .arg(&env_arg)
         .args(["--at", TEST_CLOCK, "--json"])
-        .output()
+        .run_output()
         .unwrap();
     // Patched like any other path (it used to crash with exit 101).
     assert_exit(&out, 0, "add --env on a non-UTF-8 path");
@@ -1462,7 +1477,7 @@ fn a_bare_python_name_is_looked_up_on_path_not_in_the_current_folder() {
         .cmd()
         .current_dir(&repo)
         .args(["list", "--json", "--python", "python3"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "list --python python3");
     assert!(
@@ -1495,7 +1510,7 @@ fn a_stale_virtual_env_is_passed_over_with_a_warning() {
         .current_dir(m.p("proj"))
         .env("VIRTUAL_ENV", m.p("deleted-venv"))
         .args(["list"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "list with a stale VIRTUAL_ENV and a .venv");
     let err = stderr(&out);
@@ -1637,7 +1652,7 @@ fn an_unreadable_folder_under_root_is_reported() {
             .env("CERTPATCH_HOME", m.state())
             .args(["find", "--root"])
             .arg(m.p("t"))
-            .output()
+            .run_output()
             .unwrap()
     } else {
         m.run(&["find", "--root", &s(&m.p("t"))], &[])
@@ -1765,7 +1780,7 @@ impl Machine {
         for (k, v) in vars {
             cmd.env(k, v);
         }
-        cmd.output().unwrap()
+        cmd.run_output().unwrap()
     }
 }
 
@@ -2032,17 +2047,7 @@ fn an_application_inner_python_of_another_user_is_no_implicit_target() {
         text.contains("bundledpythonunix") && text.contains("uid 65534"),
         "a note says why it was not searched: {text}"
     );
-    let out = m.run(
-        &[
-            "add",
-            "--all",
-            "--yes",
-            &s(&gen("int-good.pem")),
-            "--at",
-            TEST_CLOCK,
-        ],
-        &[],
-    );
+    let out = m.add_all_good(&[]);
     assert_exit(&out, 0, "add --all");
     assert_eq!(
         read(&planted),
@@ -2085,17 +2090,7 @@ fn another_users_environment_on_path_is_not_searched_or_patched_by_all() {
         text.contains("not searched (interpreter on `PATH`)") && text.contains("uid 65534"),
         "a note says why: {text}"
     );
-    let out = m.run(
-        &[
-            "add",
-            "--all",
-            "--yes",
-            &s(&gen("int-good.pem")),
-            "--at",
-            TEST_CLOCK,
-        ],
-        &vars,
-    );
+    let out = m.add_all_good(&vars);
     assert!(out.status.code().is_some(), "{out:?}");
     assert_eq!(
         read(&planted),
@@ -2277,17 +2272,7 @@ fn another_users_home_kept_by_sudo_is_not_searched_or_patched_by_all() {
         text.contains("not searched (pyenv") && text.contains("uid 65534"),
         "a note says why: {text}"
     );
-    let out = m.run(
-        &[
-            "add",
-            "--all",
-            "--yes",
-            &s(&gen("int-good.pem")),
-            "--at",
-            TEST_CLOCK,
-        ],
-        &[],
-    );
+    let out = m.add_all_good(&[]);
     assert!(out.status.code().is_some(), "{out:?}");
     for (p, b) in planted.iter().zip(&before) {
         assert_eq!(&read(p), b, "{} was patched", p.display());
@@ -2303,7 +2288,7 @@ fn give_to_nobody(path: impl AsRef<Path>) {
     let out = std::process::Command::new("chown")
         .args(["-R", "65534:65534"])
         .arg(path.as_ref())
-        .output()
+        .run_output()
         .unwrap();
     assert!(out.status.success(), "chown: {out:?}");
 }

@@ -109,7 +109,7 @@ fn stdin_dash_is_read() {
         .args(["add", "-", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .write_stdin(read(gen("int-good.pem")))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "add - (stdin)");
     assert_eq!(count_cert(&read(&bundle), &der(&gen("int-good.pem"))), 1);
@@ -125,7 +125,7 @@ fn stdin_dash_reads_der_too() {
         .args(["check", "-", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .write_stdin(read(gen("int-good.der")))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "check - (DER on stdin)");
     assert_file_is(&bundle, &before, "check writes nothing");
@@ -182,7 +182,7 @@ fn chain_through_another_certificate_in_file_is_accepted() {
         .args(["check", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(gen("chain-sub-and-int.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "check chain-sub-and-int");
     assert_input_adds(
@@ -240,7 +240,7 @@ fn real_chain_root_yr_cross_signed_by_x1_lets_yr1_in() {
         .args(["check", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(&input)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "check Root YR + YR1");
 
@@ -260,7 +260,7 @@ fn check_accepts_without_writing_anything() {
         .args(["check", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(gen("int-good.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "check int-good");
     assert_file_is(&bundle, &before, "check writes nothing");

@@ -41,7 +41,7 @@ fn check_json_shape() {
         .args(["check", "--json", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(gen("chain-sub-and-int.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "check --json");
     let v = json(&out);
@@ -223,7 +223,7 @@ fn find_json_is_one_object_on_success_and_on_failure() {
         .cmd()
         .args(["find", "--json", "--root"])
         .arg(sb.bundle_dir())
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "find --json --root");
     let v = json(&out);
@@ -246,7 +246,7 @@ fn find_json_is_one_object_on_success_and_on_failure() {
         .cmd()
         .args(["find", "--json", "--root"])
         .arg(sb.root().join("nope"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "find --json --root MISSING");
     let v = json(&out);
@@ -268,7 +268,7 @@ fn check_reports_overriding_variables_like_add() {
         if json {
             cmd.arg("--json");
         }
-        cmd.output().unwrap()
+        cmd.run_output().unwrap()
     };
     let out = run(false);
     assert_exit(&out, 0, "check with REQUESTS_CA_BUNDLE");
@@ -289,7 +289,7 @@ fn check_reports_overriding_variables_like_add() {
         .args(["check", "--json", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(gen("int-good.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_eq!(json(&out)["overrides"], serde_json::json!([]));
 }
@@ -303,7 +303,7 @@ fn json_keeps_paths_as_data_while_text_escapes_them() {
         .cmd()
         .args(["list", "--json", "--bundle"])
         .arg(&bundle)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "list --json");
     let v = json(&out);
@@ -315,7 +315,7 @@ fn json_keeps_paths_as_data_while_text_escapes_them() {
         .cmd()
         .args(["list", "--bundle"])
         .arg(&bundle)
-        .output()
+        .run_output()
         .unwrap();
     let text = stdout(&out);
     assert!(text.contains("ca\\x1b[31m\\u{202e}.pem"), "{text}");
@@ -347,7 +347,7 @@ fn every_command_names_the_bundle_path_as_path() {
             .cmd()
             .args(&args)
             .args(["--at", TEST_CLOCK, "--json"])
-            .output()
+            .run_output()
             .unwrap();
         let doc = json(&out);
         let entry = &doc["bundles"][0];

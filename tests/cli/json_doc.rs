@@ -60,7 +60,7 @@ fn docs_json_md_keys_are_in_real_output() {
         for v in PROXY_VARS {
             cmd.env_remove(v);
         }
-        let out = cmd.args(args).arg("--json").output().unwrap();
+        let out = cmd.args(args).arg("--json").run_output().unwrap();
         json(&out)
     };
     let b = bundle.to_str().unwrap();

@@ -19,7 +19,7 @@ fn run(sb: &Sandbox, args: &[&str], bundle: &Path) -> std::process::Output {
         .arg("--bundle")
         .arg(bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap()
 }
 
@@ -143,7 +143,7 @@ fn reapply_refuses_an_expired_patch_and_one_whose_issuer_left_certifi_and_says_w
         .args(["reapply", "--bundle"])
         .arg(&bundle)
         .args(["--at", "2036-01-01T00:00:00Z"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "reapply of an expired certificate");
     assert!(stderr(&out).contains("expired"), "{}", stderr(&out));
@@ -317,7 +317,7 @@ fn status_warns_about_a_patched_certificate_expiring_within_the_configured_windo
         .args(["status", "--bundle"])
         .arg(&bundle)
         .args(at)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "status 20 days before expiry");
     assert!(
@@ -332,7 +332,7 @@ fn status_warns_about_a_patched_certificate_expiring_within_the_configured_windo
         .args(["status", "--bundle"])
         .arg(&bundle)
         .args(at)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "status with a 10-day window");
     assert!(stdout(&out).contains("config.toml"), "{}", stdout(&out));
@@ -412,7 +412,7 @@ fn check_warns_about_pip_cert_only_for_a_pip_before_24_2() {
                 .arg("--bundle")
                 .arg(&bundle)
                 .args(["--at", TEST_CLOCK])
-                .output()
+                .run_output()
                 .unwrap();
             let text = format!("{}{}", stdout(&out), stderr(&out));
             assert_eq!(
@@ -448,11 +448,11 @@ fn default_targets_from_config_toml_apply_when_no_target_is_named() {
         .cmd()
         .args(["add", "--at", TEST_CLOCK])
         .arg(gen("int-good.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "add with the configured default target");
     assert_eq!(count_cert(&read(&bundle), &der(&gen("int-good.pem"))), 1);
-    let out = sb.cmd().args(["status", "--json"]).output().unwrap();
+    let out = sb.cmd().args(["status", "--json"]).run_output().unwrap();
     assert_exit(&out, 0, "status with the configured default target");
     let doc = json(&out);
     assert_eq!(
@@ -487,7 +487,7 @@ fn add_does_not_say_retry_now_when_a_pip_conf_setting_redirects_pip() {
         .arg("--bundle")
         .arg(&bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "add with a pip.conf cert setting");
     assert!(stderr(&out).contains("pip.conf"), "{}", stderr(&out));
@@ -661,7 +661,7 @@ fn status_json_next_is_argv_with_a_description() {
         .cmd()
         .args(&argv[1..])
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "the next step, run from its argv");
 }

@@ -6,7 +6,7 @@ use crate::common::*;
 #[test]
 fn man_prints_the_program_page_and_one_page_per_command() {
     let sb = Sandbox::new();
-    let out = sb.cmd().arg("man").output().unwrap();
+    let out = sb.cmd().arg("man").run_output().unwrap();
     assert_exit(&out, 0, "man");
     let page = stdout(&out);
     assert!(page.contains(".TH certpatch 1 "), "{page}");
@@ -17,7 +17,7 @@ fn man_prints_the_program_page_and_one_page_per_command() {
         "the page lists no man page for man"
     );
 
-    let out = sb.cmd().args(["man", "add"]).output().unwrap();
+    let out = sb.cmd().args(["man", "add"]).run_output().unwrap();
     assert_exit(&out, 0, "man add");
     let page = stdout(&out);
     assert!(page.contains(".TH certpatch-add 1 "), "{page}");
@@ -28,7 +28,11 @@ fn man_prints_the_program_page_and_one_page_per_command() {
 #[test]
 fn man_for_an_unknown_command_is_a_usage_error() {
     let sb = Sandbox::new();
-    let out = sb.cmd().args(["man", "no-such-command"]).output().unwrap();
+    let out = sb
+        .cmd()
+        .args(["man", "no-such-command"])
+        .run_output()
+        .unwrap();
     assert_exit(&out, 2, "man no-such-command");
     assert!(stdout(&out).is_empty());
     assert!(
@@ -41,7 +45,7 @@ fn man_for_an_unknown_command_is_a_usage_error() {
 #[test]
 fn man_is_hidden_from_help_and_completions() {
     let sb = Sandbox::new();
-    let out = sb.cmd().arg("--help").output().unwrap();
+    let out = sb.cmd().arg("--help").run_output().unwrap();
     assert_exit(&out, 0, "--help");
     assert!(
         !stdout(&out)
@@ -50,7 +54,7 @@ fn man_is_hidden_from_help_and_completions() {
         "{}",
         stdout(&out)
     );
-    let out = sb.cmd().args(["completions", "bash"]).output().unwrap();
+    let out = sb.cmd().args(["completions", "bash"]).run_output().unwrap();
     assert_exit(&out, 0, "completions bash");
     let script = stdout(&out);
     assert!(
@@ -62,7 +66,7 @@ fn man_is_hidden_from_help_and_completions() {
 #[test]
 fn every_page_the_man_page_lists_can_be_produced_and_none_is_help() {
     let sb = Sandbox::new();
-    let page = stdout(&sb.cmd().arg("man").output().unwrap());
+    let page = stdout(&sb.cmd().arg("man").run_output().unwrap());
     assert!(!page.contains("certpatch\\-help(1)"), "{page}");
     let listed: Vec<String> = page
         .lines()
@@ -72,7 +76,7 @@ fn every_page_the_man_page_lists_can_be_produced_and_none_is_help() {
     assert!(listed.len() >= 12, "{listed:?}");
     assert_eq!(listed[0], "fix", "the page leads with fix: {listed:?}");
     for name in &listed {
-        let out = sb.cmd().args(["man", name]).output().unwrap();
+        let out = sb.cmd().args(["man", name]).run_output().unwrap();
         assert_exit(&out, 0, &format!("man {name}"));
         let sub = stdout(&out);
         assert!(sub.contains(".SH EXAMPLES"), "man {name}: {sub}");
@@ -83,7 +87,7 @@ fn every_page_the_man_page_lists_can_be_produced_and_none_is_help() {
 #[test]
 fn the_man_page_has_examples_environment_files_and_exit_status() {
     let sb = Sandbox::new();
-    let page = stdout(&sb.cmd().arg("man").output().unwrap());
+    let page = stdout(&sb.cmd().arg("man").run_output().unwrap());
     for section in [
         ".SH EXAMPLES",
         ".SH ENVIRONMENT",
@@ -102,7 +106,7 @@ fn the_man_page_has_examples_environment_files_and_exit_status() {
     ] {
         assert!(page.replace("\\-", "-").contains(text), "{text}: {page}");
     }
-    let fix = stdout(&sb.cmd().args(["man", "fix"]).output().unwrap());
+    let fix = stdout(&sb.cmd().args(["man", "fix"]).run_output().unwrap());
     assert!(
         fix.replace("\\-", "-")
             .contains("certpatch fix api.example.com:8443 --dry-run"),
@@ -113,7 +117,7 @@ fn the_man_page_has_examples_environment_files_and_exit_status() {
 #[test]
 fn help_leads_with_fix_and_shows_examples_and_at_forms() {
     let sb = Sandbox::new();
-    let help = stdout(&sb.cmd().arg("--help").output().unwrap());
+    let help = stdout(&sb.cmd().arg("--help").run_output().unwrap());
     let commands = help.split("Commands:").nth(1).unwrap();
     assert!(commands.trim_start().starts_with("fix "), "{help}");
     assert!(
@@ -121,7 +125,7 @@ fn help_leads_with_fix_and_shows_examples_and_at_forms() {
         "{help}"
     );
     assert!(help.contains("`now`"), "--at names `now`: {help}");
-    let add = stdout(&sb.cmd().args(["add", "--help"]).output().unwrap());
+    let add = stdout(&sb.cmd().args(["add", "--help"]).run_output().unwrap());
     assert!(
         add.contains("Examples:\n  certpatch add intermediate.pem"),
         "{add}"

@@ -104,7 +104,7 @@ fn check_with_issuers_says_add_would_accept_the_completed_chain() {
             .arg(&bundle)
             .args(["--at", TEST_CLOCK, "--json"])
             .args(extra)
-            .output()
+            .run_output()
             .unwrap()
     };
     let out = run(&[]);
@@ -176,7 +176,7 @@ fn a_chain_to_a_root_certifi_removed_is_explained_without_dead_end_advice() {
 #[test]
 fn index_refresh_refuses_bad_rows_one_by_one_with_counts_and_keeps_the_rest() {
     let sb = Sandbox::new();
-    let run = |args: &[&str]| sb.cmd().arg("index").args(args).output().unwrap();
+    let run = |args: &[&str]| sb.cmd().arg("index").args(args).run_output().unwrap();
     let out = run(&[
         "refresh",
         ccadb("intermediates-sample.csv").to_str().unwrap(),
@@ -239,7 +239,7 @@ fn index_lookup_finds_a_removed_root_with_its_certifi_history() {
     let out = sb
         .cmd()
         .args(["index", "lookup", "4348A0E9:444C78CB", "--json"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "lookup by fingerprint prefix");
     let doc = json(&out);
@@ -249,7 +249,7 @@ fn index_lookup_finds_a_removed_root_with_its_certifi_history() {
     let out = sb
         .cmd()
         .args(["index", "lookup", "no such certificate anywhere"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "lookup without a match");
 }
@@ -268,7 +268,7 @@ fn diagnose_explains_a_chain_issued_by_a_root_certifi_removed() {
             .arg(&bundle)
             .args(["--at", TEST_CLOCK])
             .args(extra)
-            .output()
+            .run_output()
             .unwrap()
     };
     // The intermediate alone, judged as the chain's first certificate.
@@ -341,7 +341,7 @@ fn status_says_a_lost_patch_cannot_come_back_because_certifi_removed_its_root() 
             .arg(&bundle)
             .args(["--at", TEST_CLOCK])
             .args(extra)
-            .output()
+            .run_output()
             .unwrap()
     };
     let doc = json(&status(&["--json"]));
@@ -394,7 +394,7 @@ fn status_and_diagnose_use_the_refreshed_index_too() {
         .cmd()
         .args(["status", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
-        .output()
+        .run_output()
         .unwrap();
     let diagnose = sb
         .cmd()
@@ -404,7 +404,7 @@ fn status_and_diagnose_use_the_refreshed_index_too() {
         .arg("--bundle")
         .arg(&bundle)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     for (what, out) in [("status", &status), ("diagnose", &diagnose)] {
         let err = stderr(out);
@@ -469,14 +469,14 @@ fn index_refresh_refuses_a_row_that_is_not_strict_der_and_add_with_issuers_never
     let out = sb
         .cmd()
         .args(["index", "refresh", good_csv.to_str().unwrap()])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "refresh with the real certificate");
     let bad_csv = sb.file("bad.csv", &one_row_csv(&bad));
     let out = sb
         .cmd()
         .args(["index", "refresh", bad_csv.to_str().unwrap(), "--json"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "refresh with only the altered certificate");
     let doc = json(&out);
@@ -507,7 +507,7 @@ fn index_refresh_refuses_a_row_that_is_not_strict_der_and_add_with_issuers_never
         .args(["--at", TEST_CLOCK, "--with-issuers"])
         // The AIA fetch that follows fails at once (a closed local proxy).
         .env("HTTP_PROXY", "http://127.0.0.1:1")
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(
         &out,

@@ -95,7 +95,7 @@ fn checkout_revision(dir: &Path) -> Option<String> {
         let out = Command::new("git")
             .args(args)
             .current_dir(dir)
-            .output()
+            .run_output()
             .ok()?;
         out.status
             .success()
@@ -111,7 +111,7 @@ fn checkout_revision(dir: &Path) -> Option<String> {
 #[test]
 fn version_names_the_package_version_and_the_build_revision() {
     let sb = Sandbox::new();
-    let out = sb.cmd().arg("--version").output().unwrap();
+    let out = sb.cmd().arg("--version").run_output().unwrap();
     assert_exit(&out, 0, "--version");
     let text = stdout(&out);
     let line = text

@@ -28,7 +28,7 @@ fn handshake(python: &Path, bundle: &Path, port: u16) -> Option<String> {
     for var in CA_OVERRIDES {
         cmd.env_remove(var);
     }
-    let out = cmd.output().expect("run python");
+    let out = cmd.run_output().expect("run python");
     if out.status.success() {
         None
     } else {

@@ -158,7 +158,7 @@ impl Scene {
             .current_dir(&self.app)
             .args(&args)
             .args(["--at", TEST_CLOCK])
-            .output()
+            .run_output()
             .unwrap();
         let text = format!("{}{}", stdout(&out), stderr(&out));
         (

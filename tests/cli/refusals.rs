@@ -30,7 +30,7 @@ fn assert_refused_with(
             .arg(&bundle)
             .args(["--at", TEST_CLOCK])
             .args(extra)
-            .output()
+            .run_output()
             .unwrap();
         assert_exit(&text, 1, &format!("{cmd} {}", file.display()));
         assert!(
@@ -50,7 +50,7 @@ fn assert_refused_with(
         .arg(&bundle)
         .arg(file)
         .args(extra)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "add --json");
     let v = json(&out);
@@ -88,7 +88,7 @@ fn assert_refused_with(
         .arg(&bundle)
         .arg(file)
         .args(extra)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&check, 1, "check --json");
     let c = json(&check);
@@ -251,7 +251,7 @@ fn refuses_md5_and_rsa1024_reasons_together_when_both_apply() {
         .args(["add", "--json", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(&input)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "add two bad certificates");
     let v = json(&out);
@@ -283,7 +283,7 @@ fn at_moves_the_clock() {
         ])
         .arg(&bundle)
         .arg(&f)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&later, 1, "int-expiring a month later");
     assert_eq!(codes(&json(&later), "reasons", 0), vec!["expired"]);
@@ -294,7 +294,7 @@ fn at_moves_the_clock() {
         .args(["check", "--at", "2031-01-01T00:00:00Z", "--bundle"])
         .arg(&bundle)
         .arg(gen("int-not-yet-valid.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&future, 0, "int-not-yet-valid in 2031");
     assert_file_is(&bundle, &before, "check writes nothing");
@@ -328,7 +328,7 @@ fn assert_input_refused(file: &Path, code: &str) -> Sandbox {
         .args(["check", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(file)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&check, 1, "check");
     assert_file_is(&bundle, &before, "bundle unchanged");
@@ -402,7 +402,7 @@ fn missing_file_is_a_failure_exit_1() {
             .arg(&missing)
             .args(["--at", TEST_CLOCK, "--bundle"])
             .arg(&bundle)
-            .output()
+            .run_output()
             .unwrap();
         assert_exit(&out, 1, &format!("{cmd} missing FILE"));
         assert!(
@@ -482,7 +482,7 @@ fn assert_key_refused_and_never_echoed(name: &str) {
             .arg(&file)
             .args(["--at", TEST_CLOCK, "--bundle"])
             .arg(&bundle)
-            .output()
+            .run_output()
             .unwrap();
         assert_exit(&out, 1, &format!("{args:?} {name}"));
         outputs.push(out);
@@ -493,7 +493,7 @@ fn assert_key_refused_and_never_echoed(name: &str) {
         .args(["add", "-", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .write_stdin(read(&file))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, &format!("add - < {name}"));
     outputs.push(out);
@@ -640,7 +640,7 @@ fn at_accepts_rfc3339_with_offset() {
         .args(["check", "--at", "2026-06-01T02:00:00+02:00", "--bundle"])
         .arg(&bundle)
         .arg(gen("int-good.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "--at with an offset");
 }

@@ -66,7 +66,7 @@ fn json_failure_before_any_bundle_is_still_a_json_document() {
         .args(["--json", "check"])
         .arg(gen("int-good.pem"))
         .args(["--bundle", "does-not-exist.pem"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "check --bundle missing --json");
     let v = json(&out);
@@ -105,7 +105,7 @@ fn prefix_naming_different_certificates_in_different_bundles_removes_nothing() {
         .arg(&a)
         .arg("--bundle")
         .arg(&b)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "ambiguous across bundles");
     assert_file_is(&a, &before_a, "first bundle untouched");
@@ -142,7 +142,7 @@ fn restore_without_backup_of_a_patched_bundle_fails_and_points_to_remove() {
         .arg("restore")
         .arg("--bundle")
         .arg(&bundle)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "restore with another CERTPATCH_HOME");
     assert!(stderr(&out).contains("remove --all"), "{}", stderr(&out));
@@ -188,7 +188,7 @@ fn failed_write_leaves_no_backup_behind() {
             .std_cmd()
             .env("CERTPATCH_HOME", &home)
             .args(&args)
-            .output()
+            .run_output()
             .unwrap();
         (out, home)
     };
@@ -219,7 +219,7 @@ fn find_json_still_warns_about_overrides_on_stderr() {
         .env("REQUESTS_CA_BUNDLE", "/somewhere/else.pem")
         .args(["find", "--json", "--root"])
         .arg(&empty)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "find --json --root EMPTY");
     assert_eq!(json(&out)["bundles"], serde_json::json!([]));
@@ -246,7 +246,7 @@ fn bundle_in_the_system_store_is_refused_with_update_ca_certificates() {
         .arg("--bundle")
         .arg(&store)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "add to the system store");
     assert!(
@@ -260,7 +260,7 @@ fn bundle_in_the_system_store_is_refused_with_update_ca_certificates() {
 #[test]
 fn sandbox_without_targets_cannot_reach_a_real_environment() {
     let sb = Sandbox::new();
-    let out = sb.cmd().arg("list").output().unwrap();
+    let out = sb.cmd().arg("list").run_output().unwrap();
     assert_exit(&out, 1, "list with no target in the sandbox");
     assert!(stderr(&out).contains("--bundle"), "{}", stderr(&out));
 }
@@ -317,7 +317,7 @@ fn partial_success_says_how_many_bundles_were_patched_and_exits_1() {
         .arg("--bundle")
         .arg(&without_root)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "one bundle patched, one refused");
     let text = stdout(&out);
@@ -468,7 +468,7 @@ fn find_root_does_not_hang_on_a_fifo_named_cacert_pem() {
         .args(["find", "--json", "--root"])
         .arg(sb.root().join("tree"))
         .timeout(std::time::Duration::from_secs(20))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "find --root with a FIFO");
     assert_eq!(json(&out)["bundles"], serde_json::json!([]));
@@ -482,7 +482,7 @@ fn json_usage_errors_are_still_one_json_document() {
         vec!["--json", "frobnicate"],
         vec!["--json", "remove", "--all", "abc"],
     ] {
-        let out = sb.cmd().args(&args).output().unwrap();
+        let out = sb.cmd().args(&args).run_output().unwrap();
         assert_exit(&out, 2, &format!("{args:?}"));
         let v = json(&out);
         assert_eq!(v["ok"], false, "{v:#}");
@@ -498,7 +498,7 @@ fn json_usage_errors_name_the_command_clap_knows() {
         let out = sb
             .cmd()
             .args(["--json", command, "--bogus"])
-            .output()
+            .run_output()
             .unwrap();
         assert_exit(&out, 2, command);
         let v = json(&out);

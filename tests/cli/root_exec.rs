@@ -77,7 +77,7 @@ impl Drop for LocalUser {
     fn drop(&mut self) {
         let _ = Command::new("userdel")
             .args(["-r", "-f", &self.name])
-            .output();
+            .run_output();
     }
 }
 
@@ -198,7 +198,7 @@ fn add_as_root(
         .arg(gen("int-good.pem"))
         .args(["--at", TEST_CLOCK])
         .args(extra)
-        .output()
+        .run_output()
         .unwrap()
 }
 
@@ -243,7 +243,7 @@ fn list_and_find_python_ask_the_interpreter_as_its_owner() {
             .arg("--python")
             .arg(&p.python)
             .arg("--json")
-            .output()
+            .run_output()
             .unwrap();
         let doc = json(&out);
         let paths: Vec<&str> = doc["bundles"]
@@ -353,7 +353,7 @@ fn another_users_home_config_does_not_choose_what_root_runs() {
         .env_remove("XDG_CONFIG_HOME")
         .env("HOME", &user.home)
         .arg("list")
-        .output()
+        .run_output()
         .unwrap();
     let err = stderr(&out);
     assert_never_root(&marker, "the program named in the user's config.toml");
@@ -393,7 +393,7 @@ fn fix_confirms_with_the_venvs_python_as_its_owner_and_no_pth() {
     let out = cmd
         .args(["fix", &format!("127.0.0.1:{port}"), "--json", "--python"])
         .arg(&p.python)
-        .output()
+        .run_output()
         .unwrap();
     let doc = json(&out);
     assert_exit(&out, 0, "fix --python (the user's venv)");
@@ -422,7 +422,7 @@ fn reapply_env_runs_no_pth_as_root() {
         .arg("reapply")
         .args(env_args)
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "reapply --env");
     assert!(read(&p.bundle).len() > original.len(), "the patch is back");
@@ -453,7 +453,7 @@ fn another_users_python_first_on_path_is_refused_as_an_implicit_target() {
         .arg("add")
         .arg(gen("int-good.pem"))
         .args(["--at", TEST_CLOCK])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "add with another user's python3 first on PATH");
     let err = stderr(&out);

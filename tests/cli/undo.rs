@@ -554,7 +554,7 @@ fn each_bundle_has_its_own_backup() {
         .cmd()
         .args(["restore", "--bundle"])
         .arg(&a)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "restore a");
     assert_file_is(&a, &a0, "a restored");
@@ -563,7 +563,7 @@ fn each_bundle_has_its_own_backup() {
         .cmd()
         .args(["restore", "--bundle"])
         .arg(&b)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "restore b");
     assert_file_is(&b, &b0, "b restored");

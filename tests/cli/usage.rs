@@ -11,7 +11,7 @@ fn assert_usage_error(args: &[&str]) {
         .args(args)
         .arg("--bundle")
         .arg(&bundle)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 2, &format!("{args:?}"));
     assert!(
@@ -78,16 +78,16 @@ fn bad_color_value_is_exit_2() {
 #[test]
 fn completions_bash_mentions_certpatch() {
     let sb = Sandbox::new();
-    let out = sb.cmd().args(["completions", "bash"]).output().unwrap();
+    let out = sb.cmd().args(["completions", "bash"]).run_output().unwrap();
     assert_exit(&out, 0, "completions bash");
     assert!(stdout(&out).contains("certpatch"), "{}", stdout(&out));
-    let out = sb.cmd().args(["completions", "zsh"]).output().unwrap();
+    let out = sb.cmd().args(["completions", "zsh"]).run_output().unwrap();
     assert_exit(&out, 0, "completions zsh");
     assert!(stdout(&out).contains("certpatch"));
     let out = sb
         .cmd()
         .args(["completions", "no-such-shell"])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 2, "completions for an unknown shell");
 }
@@ -95,10 +95,10 @@ fn completions_bash_mentions_certpatch() {
 #[test]
 fn help_and_version_exit_0() {
     let sb = Sandbox::new();
-    let out = sb.cmd().arg("--help").output().unwrap();
+    let out = sb.cmd().arg("--help").run_output().unwrap();
     assert_exit(&out, 0, "--help");
     assert!(stdout(&out).contains("add"));
-    let out = sb.cmd().arg("--version").output().unwrap();
+    let out = sb.cmd().arg("--version").run_output().unwrap();
     assert_exit(&out, 0, "--version");
     assert!(stdout(&out).contains("certpatch"));
 }

@@ -33,7 +33,7 @@ fn already_present_is_exit_0_and_bundle_unchanged() {
         .args(["check", "--json", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(gen("int-good.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&check, 0, "check a present certificate");
     assert_eq!(json(&check)["bundles"][0]["status"], "already-present");
@@ -152,7 +152,7 @@ fn check_reports_warnings_without_writing() {
         .args(["check", "--json", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(gen("int-strict-traits.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "check int-strict-traits");
     let v = json(&out);
@@ -236,7 +236,7 @@ fn python313_strict_traits_are_refused_for_a_python_313_target_and_added_for_312
         .args(["add", "--json", "--at", TEST_CLOCK, "--env"])
         .arg(&env313)
         .arg(gen("int-strict-traits.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "add int-strict-traits to a 3.13 venv");
     let v = json(&out);
@@ -260,7 +260,7 @@ fn python313_strict_traits_are_refused_for_a_python_313_target_and_added_for_312
         .args(["add", "--json", "--at", TEST_CLOCK, "--env"])
         .arg(&env312)
         .arg(gen("int-strict-traits.pem"))
-        .output()
+        .run_output()
         .unwrap();
     let v = json(&out);
     assert!(

@@ -68,7 +68,7 @@ fn a_bundle_on_another_drive_keeps_its_drive_letter_through_add_list_remove_rest
         .current_dir(sb.bundle_dir())
         .args(["add", "--at", TEST_CLOCK, "--bundle", "cacert.pem"])
         .arg(gen("int-good.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "add with a relative --bundle on the drive");
     assert!(
@@ -81,7 +81,7 @@ fn a_bundle_on_another_drive_keeps_its_drive_letter_through_add_list_remove_rest
         .cmd()
         .current_dir(sb.bundle_dir())
         .args(["remove", "--all", "--bundle", &rooted])
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "remove with a drive-relative --bundle");
     assert_file_is(&bundle, &before, "byte-identical after remove");
@@ -112,6 +112,21 @@ fn verbatim_paths_never_show_and_name_the_same_bundle() {
     assert_eq!(backups.len(), 1, "one backup folder for the bundle");
     assert_exit(&sb.restore(&plain, &[]), 0, "restore by the plain path");
     assert_file_is(&bundle, &before, "byte-identical after restore");
+    // An error names a verbatim path plainly too.
+    let missing = verbatim.with_file_name("missing.pem");
+    let out = sb
+        .cmd()
+        .args(["list", "--bundle"])
+        .arg(&missing)
+        .run_output()
+        .unwrap();
+    assert_exit(&out, 1, "list of a missing verbatim path");
+    let err = stderr(&out);
+    assert!(!err.contains(r"\\?\"), "{err}");
+    assert!(
+        err.contains(&*plain.with_file_name("missing.pem").to_string_lossy()),
+        "{err}"
+    );
 }
 
 #[test]
@@ -167,7 +182,7 @@ fn a_junction_on_the_way_is_judged_and_a_junction_as_bundle_folder_is_not_writte
         .args(["/c", "mklink", "/j"])
         .arg(&junction)
         .arg(sb.bundle_dir())
-        .output()
+        .run_output()
         .expect("cmd.exe to make a junction (mklink /j)");
     assert!(
         out.status.success() && junction.join("cacert.pem").exists(),
@@ -220,7 +235,7 @@ fn on_another_drive_find_check_diagnose_add_status_reapply_remove() {
         .cmd()
         .args(["--json", "find", "--root"])
         .arg(&venv)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&found, 0, "find --root on the drive");
     let text = stdout(&found);
@@ -238,7 +253,7 @@ fn on_another_drive_find_check_diagnose_add_status_reapply_remove() {
             .arg("--bundle")
             .arg(&bundle)
             .args(["--at", TEST_CLOCK])
-            .output()
+            .run_output()
             .unwrap()
     };
     let leaf = gen("leaf.pem");
@@ -268,7 +283,7 @@ fn on_another_drive_find_check_diagnose_add_status_reapply_remove() {
         .cmd()
         .args(["reapply", "--bundle"])
         .arg(&bundle)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&reapply, 0, "reapply with the patch present");
     assert_exit(&sb.remove(&bundle, &["--all"]), 0, "remove on the drive");

@@ -352,7 +352,7 @@ fn one_add_patches_several_bundles() {
         .arg("--bundle")
         .arg(&b)
         .arg(gen("int-good.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "add to two bundles");
     let v = json(&out);
@@ -366,7 +366,7 @@ fn one_add_patches_several_bundles() {
         .arg(&a)
         .arg("--bundle")
         .arg(&b)
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 0, "remove from both");
     assert_file_is(&a, &a0, "first bundle restored");
@@ -396,7 +396,7 @@ fn color_never_prints_no_escape_codes() {
         .args(["add", "--at", TEST_CLOCK, "--bundle"])
         .arg(&bundle)
         .arg(gen("int-wrong-sig.pem"))
-        .output()
+        .run_output()
         .unwrap();
     assert_exit(&out, 1, "refused");
     assert!(!out.stdout.contains(&0x1b) && !out.stderr.contains(&0x1b));

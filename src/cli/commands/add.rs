@@ -34,7 +34,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> Result<Outcome> {
         if same_file(out, &targets[0].path) {
             return Err(UsageError(format!(
                 "--output `{}` is the bundle itself; --output writes a patched copy elsewhere (drop --output to patch the bundle in place, with a backup)",
-                out.display()
+                path_text(out)
             ))
             .into());
         }

@@ -224,7 +224,7 @@ impl Context {
 pub fn wait_notice(path: &Path) {
     eprintln!(
         "certpatch: waiting for another certpatch process to finish with `{}`…",
-        path.display()
+        path_text(path)
     );
 }
 

@@ -118,7 +118,7 @@ fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<D
         Restore::NoBackup { patches } if patches > 0 => {
             let msg = format!(
                 "{shown} holds {patches} certpatch patch(es) but there is no backup of it under `{}` (was another CERTPATCH_HOME used?)",
-                home.root.display()
+                path_text(&home.root)
             );
             p.error(&msg);
             p.hint(format!(
@@ -129,7 +129,7 @@ fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<D
         Restore::NoBackup { .. } => {
             let msg = format!(
                 "{shown} holds no certpatch patch and has no backup under `{}` (a backup is kept only while the bundle holds patches)",
-                home.root.display()
+                path_text(&home.root)
             );
             p.line(format!("{msg}; nothing to restore"));
             (Outcome::Success, report(RestoreStatus::NoBackup, msg, None))
@@ -139,7 +139,7 @@ fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<D
             p.error(&msg);
             p.hint(format!(
                 "`{remove_all}` takes certpatch's patches out exactly, without the backup; then delete the folder `{}`",
-                dir.display()
+                path_text(&dir)
             ));
             (
                 Outcome::Failure,
@@ -158,7 +158,7 @@ fn restore_one<'a>(ctx: &Context, target: &'a Target, dry_run: bool) -> Result<D
         Restore::WouldRestore { now, after } => {
             let msg = format!(
                 "would restore {shown} from {} ({now} bytes now, {after} after)",
-                backup.original.display(),
+                path_text(&backup.original),
             );
             p.line(&msg);
             let bundle = &done.bundle;

@@ -85,7 +85,7 @@ pub fn copy_binary(dst: &Path) {
         let out = std::process::Command::new("cp")
             .arg(bin())
             .arg(dst)
-            .output()
+            .run_output()
             .unwrap_or_else(|e| panic!("cp (coreutils) to copy the binary: {e}"));
         assert!(
             out.status.success(),
@@ -125,6 +125,43 @@ pub fn gen(name: &str) -> PathBuf {
 pub fn read(p: impl AsRef<Path>) -> Vec<u8> {
     let p = p.as_ref();
     fs::read(p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+}
+
+/// `output()`, with one allowance for Wine: under load, Wine 8.0's `CreateProcess` now and
+/// then fails with `ERROR_INTERNAL_ERROR` (1359) before the child runs (seen once in a
+/// full CI run, in a test that had passed every other run). Such a spawn is tried again,
+/// up to 5 times; any other error, and every child that started, is returned as is, so
+/// nothing runs twice and no failure of certpatch's is hidden.
+pub trait RunOutput {
+    fn run_output(&mut self) -> std::io::Result<Output>;
+}
+
+/// The error Wine gives for a process it could not start.
+const WINE_SPAWN_FLAKE: i32 = 1359;
+
+fn retry_spawn(mut once: impl FnMut() -> std::io::Result<Output>) -> std::io::Result<Output> {
+    let mut tries = 0;
+    loop {
+        match once() {
+            Err(e) if cfg!(windows) && e.raw_os_error() == Some(WINE_SPAWN_FLAKE) && tries < 5 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+            other => return other,
+        }
+    }
+}
+
+impl RunOutput for Command {
+    fn run_output(&mut self) -> std::io::Result<Output> {
+        retry_spawn(|| self.output())
+    }
+}
+
+impl RunOutput for std::process::Command {
+    fn run_output(&mut self) -> std::io::Result<Output> {
+        retry_spawn(|| self.output())
+    }
 }
 
 /// `certpatch` with a clean environment: no variable that names a bundle or an environment,
@@ -241,7 +278,7 @@ impl Sandbox {
             .arg(bundle)
             .args(["--at", TEST_CLOCK])
             .args(extra)
-            .output()
+            .run_output()
             .unwrap()
     }
 
@@ -259,7 +296,7 @@ impl Sandbox {
             .args(args)
             .arg("--bundle")
             .arg(bundle)
-            .output()
+            .run_output()
             .unwrap()
     }
 
@@ -270,7 +307,7 @@ impl Sandbox {
             .args(args)
             .arg("--bundle")
             .arg(bundle)
-            .output()
+            .run_output()
             .unwrap()
     }
 
@@ -280,7 +317,7 @@ impl Sandbox {
             .cmd()
             .args(["list", "--json", "--bundle"])
             .arg(bundle)
-            .output()
+            .run_output()
             .unwrap();
         assert_exit(&out, 0, "list --json");
         json(&out)
