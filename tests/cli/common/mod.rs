@@ -152,6 +152,33 @@ fn retry_spawn(mut once: impl FnMut() -> std::io::Result<Output>) -> std::io::Re
     }
 }
 
+#[test]
+fn a_spawn_wine_could_not_start_is_tried_again_and_nothing_else_is() {
+    let mut calls = 0;
+    let out = retry_spawn(|| {
+        calls += 1;
+        if calls < 3 {
+            Err(std::io::Error::from_raw_os_error(WINE_SPAWN_FLAKE))
+        } else {
+            std::process::Command::new(bin()).arg("--version").output()
+        }
+    });
+    if cfg!(windows) {
+        assert!(out.unwrap().status.success());
+        assert_eq!(calls, 3, "tried again until it started");
+    } else {
+        assert!(out.is_err(), "only Windows tries again");
+        assert_eq!(calls, 1);
+    }
+    let mut calls = 0;
+    let out = retry_spawn(|| {
+        calls += 1;
+        Err(std::io::Error::from_raw_os_error(2))
+    });
+    assert!(out.is_err());
+    assert_eq!(calls, 1, "any other error is returned at once");
+}
+
 impl RunOutput for Command {
     fn run_output(&mut self) -> std::io::Result<Output> {
         retry_spawn(|| self.output())
