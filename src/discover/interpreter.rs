@@ -768,16 +768,19 @@ mod tests {
     #[test]
     fn the_child_inherits_no_descriptor_and_gets_dash_s() {
         let t = tempfile::tempdir().unwrap();
-        // A descriptor without close-on-exec, as a parent process could leave one.
-        let null = std::fs::File::open("/dev/null").unwrap();
-        let leaked = rustix::io::dup(&null).unwrap();
+        // A descriptor without close-on-exec, as a parent process could leave one. It
+        // points at a file of its own: the shell opens descriptors of its own (dash reads
+        // the script through descriptor 10), so the child looks for the file, not a number.
+        let marker = t.path().join("leaked-descriptor-marker");
+        let file = std::fs::File::create(&marker).unwrap();
+        let leaked = rustix::io::dup(&file).unwrap();
         let n = std::os::fd::AsRawFd::as_raw_fd(&leaked);
         let exe = t.path().join("python-fds");
         write_exe(
             &exe,
-            &format!(
-                "#!/bin/sh\necho \"args: $*\"\nif [ -e /proc/$$/fd/{n} ]; then echo inherited; else echo closed; fi\n"
-            ),
+            "#!/bin/sh\necho \"args: $*\"\n\
+             for f in /proc/$$/fd/*; do readlink \"$f\"; done | grep -q leaked-descriptor-marker \
+             && echo inherited || echo closed\n",
         );
         let (out, _) = run_script(&host(t.path()), &exe, &["-I"], "pass", &[]).unwrap();
         assert!(
