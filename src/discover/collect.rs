@@ -66,9 +66,9 @@ fn refusal(path: &Path, real: &Path, env: &Path) -> Option<String> {
         return Some(format!(
             "{} is owned by {}, but its environment {} belongs to {}: certpatch does not patch a file another user put in an environment. Check the file; if it is right, give it to the environment's owner (`chown`; on Windows its Properties, Security, Advanced) or name it with --bundle",
             path_text(real),
-            super::account::owner_text(file_owner),
+            super::trust::owner_text(file_owner),
             path_text(&env_real),
-            super::account::owner_text(owner),
+            super::trust::owner_text(owner),
         ));
     }
     None

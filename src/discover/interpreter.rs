@@ -30,7 +30,6 @@ use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 
-use super::account;
 use super::collect::{canonical, Collector};
 use super::host::{vars, Host};
 use super::kinds::{
@@ -239,7 +238,7 @@ pub(crate) fn run_script(
         .stdin(Stdio::null())
         .stdout(out.try_clone().map_err(QueryError::Spawn)?)
         .stderr(err.try_clone().map_err(QueryError::Spawn)?);
-    account::confine(&mut cmd, run_as.as_ref());
+    crate::os::confine(&mut cmd, run_as.as_ref());
     let mut child = crate::os::spawn_tree(&mut cmd).map_err(QueryError::Spawn)?;
     let start = Instant::now();
     let mut pause = Duration::from_millis(2);

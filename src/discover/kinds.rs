@@ -172,15 +172,7 @@ pub fn looks_like_bundle(path: &Path) -> bool {
 /// (swapped in at any moment, by anyone who can write the folder) would hang discovery in
 /// `open`, and a device is no file to read. The check is on the opened file.
 pub(crate) fn open_file(path: &Path) -> Option<std::fs::File> {
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    // Windows has no FIFO in the file system (pipes live under `\\.\pipe\`).
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        libc::O_NONBLOCK | libc::O_NOCTTY,
-    );
-    let file = options.open(path).ok()?;
+    let file = crate::os::open_read_through_links(path).ok()?;
     file.metadata().ok().filter(|m| m.is_file())?;
     Some(file)
 }

@@ -127,7 +127,6 @@
 //! `target`, `store`, `accept` or `cli`, and it prints nothing (notes are
 //! values).
 
-pub mod account;
 mod active;
 pub mod apps;
 pub mod clients;
@@ -479,7 +478,7 @@ fn passed_over(c: &mut Collector<'_>, root: &Path, source: &Source) -> bool {
         source,
         Source::VirtualEnv | Source::CondaPrefix | Source::DotVenv | Source::PathPython
     );
-    let from_home_as_root = account::me() == 0
+    let from_home_as_root = crate::os::euid() == 0
         && matches!(
             source,
             Source::Pyenv

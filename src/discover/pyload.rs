@@ -25,14 +25,7 @@ use crate::discover::Host;
 
 /// Mode 0644 on the private copy, for an interpreter run as another account.
 fn readable_to_all(file: &std::fs::File) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    #[cfg(not(unix))]
-    let _ = file;
-    Ok(())
+    crate::os::set_mode(file, 0o644)
 }
 
 /// What Python is asked: load the file as its CA bundle. A refusal of the file is told

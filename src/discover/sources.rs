@@ -417,31 +417,7 @@ pub fn is_executable(path: &Path) -> bool {
     if !meta.is_file() {
         return false;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        meta.permissions().mode() & 0o111 != 0
-    }
-    #[cfg(not(unix))]
-    {
-        has_pathext(path, std::env::var_os("PATHEXT").as_deref())
-    }
-}
-
-/// Whether `path` ends with one of the extensions `PATHEXT` lists (Windows runs only those;
-/// `.COM;.EXE;.BAT;.CMD` when it is not set), compared without case.
-#[cfg_attr(unix, allow(dead_code))]
-fn has_pathext(path: &Path, pathext: Option<&std::ffi::OsStr>) -> bool {
-    let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
-        return false;
-    };
-    let list = pathext
-        .and_then(|p| p.to_str())
-        .filter(|p| !p.is_empty())
-        .unwrap_or(".COM;.EXE;.BAT;.CMD");
-    list.split(';')
-        .filter_map(|e| e.strip_prefix('.'))
-        .any(|e| e.eq_ignore_ascii_case(ext))
+    crate::os::may_run(path, &meta)
 }
 
 fn pyenv(host: &Host) -> Vec<Place> {
@@ -614,17 +590,6 @@ fn homebrew(host: &Host) -> Vec<Place> {
 mod tests {
     use super::super::testutil::*;
     use super::*;
-
-    #[test]
-    fn windows_runs_only_the_extensions_pathext_names() {
-        let ext = Some(std::ffi::OsStr::new(".COM;.EXE;.BAT;.CMD;.PY"));
-        assert!(has_pathext(Path::new(r"C:\Python312\python.exe"), ext));
-        assert!(has_pathext(Path::new(r"C:\Python312\PYTHON.EXE"), ext));
-        assert!(!has_pathext(Path::new(r"C:\Python312\python"), ext));
-        assert!(!has_pathext(Path::new(r"C:\Python312\python.txt"), ext));
-        assert!(has_pathext(Path::new("run.cmd"), None));
-        assert!(!has_pathext(Path::new("run.py"), None));
-    }
 
     #[test]
     fn search_order_is_documented_order() {

@@ -34,9 +34,15 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use super::account::{self, Account, Perm};
 use super::layout::{is_python_name, list, prefix_of_exe, site_packages_dirs};
+use crate::os::{self, Account, Perm};
 use crate::x509::text::path_text;
+
+/// An owner in a message: "uid 1001 (name)" on Unix, the account and SID on Windows,
+/// escaped for a terminal (an account name is whatever its administrator chose).
+pub fn owner_text(uid: u32) -> String {
+    crate::x509::text::escape(&os::owner_text(uid)).into_owned()
+}
 
 /// Whether and how an interpreter may be run.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,7 +78,7 @@ impl Finding {
     pub fn describe(&self) -> String {
         let path = path_text(&self.path);
         match self.by {
-            By::User(uid) => format!("`{path}` is owned by {}", account::owner_text(uid)),
+            By::User(uid) => format!("`{path}` is owned by {}", owner_text(uid)),
             By::Group(gid) => format!(
                 "`{path}` can be written by group {gid} (mode {:04o})",
                 self.mode & 0o7777
@@ -114,7 +120,7 @@ fn judge(path: &Path, p: &Perm, role: Role, me: u32) -> Vec<Finding> {
         out.push(finding(By::User(p.uid)));
     }
     let shielded = role == Role::OnTheWay && p.sticky_dir();
-    if p.group_writable() && !shielded && p.gid != 0 && !account::private_group(p.gid, p.uid) {
+    if p.group_writable() && !shielded && p.gid != 0 && !os::private_group(p.gid, p.uid) {
         out.push(finding(By::Group(p.gid)));
     }
     if p.world_writable() && !shielded {
@@ -127,7 +133,7 @@ fn judge(path: &Path, p: &Perm, role: Role, me: u32) -> Vec<Finding> {
 fn findings_in(paths: &BTreeSet<(PathBuf, Role)>, me: u32) -> Vec<Finding> {
     paths
         .iter()
-        .filter_map(|(path, role)| account::perm(path).map(|p| judge(path, &p, *role, me)))
+        .filter_map(|(path, role)| os::perm_of(path).map(|p| judge(path, &p, *role, me)))
         .flatten()
         .collect()
 }
@@ -238,7 +244,7 @@ fn what_it_reads(exe: &Path) -> BTreeSet<(PathBuf, Role)> {
 
 /// Whose code `exe` (absolute) would run, and so whether and as whom to run it.
 pub fn decide(exe: &Path) -> Decision {
-    let me = account::me();
+    let me = os::euid();
     decide_as(exe, me)
 }
 
@@ -251,7 +257,7 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
         format!(
             "it was not run: {}, and certpatch runs only code that {}{} alone can change",
             f.describe(),
-            account::ROOT,
+            os::ROOT_WORDS,
             if me == 0 { "" } else { " and you" }
         )
     };
@@ -268,7 +274,7 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
     if owners.len() > 1 || me != 0 {
         return Decision::Refused(why(&found[0]));
     }
-    if !account::RUNS_AS_OWNER {
+    if !os::RUNS_AS_OWNER {
         return Decision::Refused(format!(
             "{}; on this platform certpatch cannot run it as its owner: run certpatch as that user, without elevation, or name the bundle with --bundle",
             why(&found[0])
@@ -276,7 +282,7 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
     }
     let uid = found[0].path.as_path();
     let owner = owners.into_iter().next().unwrap_or_default();
-    match account::account(owner) {
+    match os::account(owner) {
         Some(a) => Decision::RunAs(a),
         None => Decision::Refused(format!(
             "it was not run: `{}` is owned by uid {owner}, which has no account to run it as",
@@ -290,7 +296,7 @@ fn decide_as(exe: &Path, me: u32) -> Decision {
 /// hands other than root's and certpatch's user's (as root: root's alone). `None` when it
 /// may be used.
 pub fn implicit_environment_refusal(root: &Path) -> Option<String> {
-    let me = account::me();
+    let me = os::euid();
     let mut paths = BTreeSet::new();
     on_the_way(root, &mut paths);
     if let Ok(real) = dunce::canonicalize(root) {
@@ -303,9 +309,9 @@ pub fn implicit_environment_refusal(root: &Path) -> Option<String> {
         "{}; an environment certpatch finds by itself must be {} and writable by no one else; name it with `--env` if you mean it",
         first.describe(),
         if me == 0 {
-            format!("owned by {} (certpatch {})", account::ROOT, account::AS_ROOT)
+            format!("owned by {} (certpatch {})", os::ROOT_WORDS, os::AS_ROOT_WORDS)
         } else {
-            format!("owned by you or {}", account::ROOT)
+            format!("owned by you or {}", os::ROOT_WORDS)
         }
     ))
 }
@@ -365,7 +371,7 @@ mod tests {
     )]
     fn a_root_owned_tree_is_trusted_and_a_world_writable_one_refused() {
         assert_eq!(
-            account::me(),
+            os::euid(),
             0,
             "this test needs root (it gives a file to another uid); run it as root, or build with `--features no-root-tests` to leave it out"
         );

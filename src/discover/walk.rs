@@ -16,8 +16,9 @@
 //! - Each folder is opened relative to its parent's open descriptor and listed once;
 //!   whether it can be an environment is read from that listing.
 
-use std::ffi::OsString;
 use std::path::Path;
+
+use crate::os::{Listed, Listing};
 
 use super::collect::Collector;
 use super::host::Host;
@@ -46,106 +47,11 @@ fn proc_like(host: &Host, path: &Path) -> bool {
         .any(|p| path == Path::new(p) || path == host.system_path(p))
 }
 
-/// One entry of a folder listing: its name and whether it is a folder as the listing
-/// gives it (a symbolic link is a link, never what it points to).
-struct Entry {
-    name: OsString,
-    is_dir: bool,
-}
-
-/// An open folder, listed relative to its parent's descriptor (`openat` with
-/// `O_NOFOLLOW|O_DIRECTORY`), so each folder costs one short lookup instead of a lookup
-/// of its whole path, and a folder swapped for a link between listing and opening is not
-/// followed.
-#[cfg(unix)]
-struct Folder(rustix::fs::Dir);
-
-#[cfg(not(unix))]
-struct Folder(std::path::PathBuf);
-
-#[cfg(unix)]
-impl Folder {
-    fn open(path: &Path) -> std::io::Result<Folder> {
-        use rustix::fs::{Mode, OFlags};
-        let fd = rustix::fs::open(
-            path,
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
-        Ok(Folder(rustix::fs::Dir::new(fd)?))
-    }
-
-    fn child(&self, name: &OsString, _path: &Path) -> std::io::Result<Folder> {
-        use rustix::fs::{Mode, OFlags};
-        let fd = rustix::fs::openat(
-            self.0.fd()?,
-            name.as_os_str(),
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
-        Ok(Folder(rustix::fs::Dir::new(fd)?))
-    }
-
-    /// The entries, sorted by name (the walk's order is the same on every run).
-    fn entries(&mut self) -> std::io::Result<Vec<Entry>> {
-        use rustix::fs::{AtFlags, FileType};
-        use std::os::unix::ffi::OsStrExt;
-        let mut out = Vec::new();
-        while let Some(entry) = self.0.read() {
-            let entry = entry?;
-            let bytes = entry.file_name().to_bytes();
-            if bytes == b"." || bytes == b".." {
-                continue;
-            }
-            // The type comes from the listing itself (d_type); only a file system that
-            // does not give it costs an `fstatat` on the open folder.
-            let is_dir = match entry.file_type() {
-                FileType::Directory => true,
-                FileType::Unknown => {
-                    rustix::fs::statat(self.0.fd()?, entry.file_name(), AtFlags::SYMLINK_NOFOLLOW)
-                        .is_ok_and(|st| FileType::from_raw_mode(st.st_mode) == FileType::Directory)
-                }
-                _ => false,
-            };
-            out.push(Entry {
-                name: std::ffi::OsStr::from_bytes(bytes).to_os_string(),
-                is_dir,
-            });
-        }
-        out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
-    }
-}
-
-#[cfg(not(unix))]
-impl Folder {
-    fn open(path: &Path) -> std::io::Result<Folder> {
-        Ok(Folder(path.to_path_buf()))
-    }
-
-    fn child(&self, _name: &OsString, path: &Path) -> std::io::Result<Folder> {
-        Folder::open(path)
-    }
-
-    fn entries(&mut self) -> std::io::Result<Vec<Entry>> {
-        let mut out = Vec::new();
-        for entry in std::fs::read_dir(&self.0)? {
-            let entry = entry?;
-            out.push(Entry {
-                name: entry.file_name(),
-                is_dir: entry.file_type()?.is_dir(),
-            });
-        }
-        out.sort_unstable_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
-    }
-}
-
 /// Whether a folder with these entries can be an environment at all: it holds one of
 /// the names [`super::layout::recognise`] looks for. Most folders of a tree (packages,
 /// sources, data) hold none, and are then known not to be one without a single probe.
 /// Compared without case, so a case-insensitive file system loses nothing.
-fn may_be_env(entries: &[Entry]) -> bool {
+fn may_be_env(entries: &[Listed]) -> bool {
     entries.iter().any(|e| {
         e.name.to_str().is_some_and(|n| {
             ["pyvenv.cfg", "conda-meta", "python.exe", "Scripts", "lib"]
@@ -186,7 +92,7 @@ pub(crate) fn walk(c: &mut Collector<'_>, root: &Path, source: &Source, max_dept
         }
         return;
     }
-    let listed = Folder::open(&root).and_then(|mut f| Ok((f.entries()?, f)));
+    let listed = Listing::open(&root).and_then(|mut f| Ok((f.entries()?, f)));
     match listed {
         Ok((entries, folder)) => visit(c, &root, &folder, entries, 0, source, max_depth),
         Err(err) => {
@@ -208,8 +114,8 @@ pub(crate) fn walk(c: &mut Collector<'_>, root: &Path, source: &Source, max_dept
 fn visit(
     c: &mut Collector<'_>,
     dir: &Path,
-    folder: &Folder,
-    entries: Vec<Entry>,
+    folder: &Listing,
+    entries: Vec<Listed>,
     depth: usize,
     source: &Source,
     max_depth: Option<usize>,

@@ -315,16 +315,12 @@ pub struct Flagged {
     pub name: String,
 }
 
-/// The roots of the Windows store (the user's view of `ROOT`, which includes the
-/// machine's), as Python's `ssl.enum_certificates("ROOT")` reads them.
-#[cfg(windows)]
-pub fn windows_store() -> Vec<Cert> {
-    let Ok(store) = schannel::cert_store::CertStore::open_current_user("ROOT") else {
-        return Vec::new();
-    };
-    store
-        .certs()
-        .filter_map(|c| Cert::from_der(c.to_der()).ok())
+/// The roots of the operating system's own store beside the files (Windows' `ROOT`
+/// store; none on Unix), as Python's `ssl.enum_certificates("ROOT")` reads them.
+pub fn os_store_roots() -> Vec<Cert> {
+    crate::os::store_roots_der()
+        .iter()
+        .filter_map(|der| Cert::from_der(der).ok())
         .collect()
 }
 
@@ -337,7 +333,6 @@ pub struct OsRoots {
 impl OsRoots {
     fn roots(&self) -> &[Cert] {
         self.certs.get_or_init(|| {
-            #[allow(unused_mut)]
             let mut certs: Vec<Cert> = rustls_native_certs::load_native_certs()
                 .certs
                 .iter()
@@ -345,11 +340,11 @@ impl OsRoots {
                 .collect();
             // With SSL_CERT_FILE or SSL_CERT_DIR set, rustls-native-certs reads only those;
             // Python on Windows reads them *and* the Windows store (`load_default_certs`).
-            #[cfg(windows)]
+            // (Unix has no store beside the files: nothing is added.)
             if std::env::var_os("SSL_CERT_FILE").is_some()
                 || std::env::var_os("SSL_CERT_DIR").is_some()
             {
-                certs.extend(windows_store());
+                certs.extend(os_store_roots());
             }
             certs
         })
@@ -833,7 +828,7 @@ mod windows_store_tests {
     /// Wine, as on Windows, the store holds the public roots.
     #[test]
     fn the_windows_store_is_read() {
-        let roots = windows_store();
+        let roots = os_store_roots();
         assert!(roots.len() > 20, "{} roots", roots.len());
         assert!(
             roots

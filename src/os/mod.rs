@@ -5,8 +5,11 @@
 //! the access list), which `discover` judges before it runs an interpreter. It exists so
 //! that `store`, `target` and `discover` say *what* they hold or judge, and the platform
 //! code that says *how* sits in one place, the crate's bottom layer:
-//! `unix.rs` (openat2, `O_NOFOLLOW`, `flock`) and `windows.rs` (reparse points refused,
-//! handles held without delete sharing, a separate lock file, `MoveFileExW`).
+//! `unix/` (openat2, `O_NOFOLLOW`, `flock`; uids, mode bits, `setuid` children) and
+//! `windows/` (reparse points refused, handles held without delete sharing, a separate
+//! lock file, `MoveFileExW`; owner SIDs and access lists, Job Objects). Each has
+//! `account.rs` (who may change an entry, and how an interpreter is started) and
+//! `listing.rs` (the folder listing of discovery's walk) beside its `mod.rs`.
 //!
 //! Its error messages name paths with `{:?}` (quoted, control characters and line breaks
 //! escaped): this layer cannot use `x509::text::path_text`, and a folder name may hold
@@ -26,6 +29,67 @@ pub use unix::*;
 mod windows;
 #[cfg(windows)]
 pub use windows::*;
+
+/// A local account an interpreter may be run as.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub uid: u32,
+    /// Its primary group (from the account database).
+    pub gid: u32,
+    pub name: String,
+}
+
+/// Who may change one file system entry, as `lstat` sees it (Windows: as its owner and
+/// access list say, in the same shape; see `windows/account.rs`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Perm {
+    pub uid: u32,
+    pub gid: u32,
+    pub mode: u32,
+    pub is_dir: bool,
+    pub is_link: bool,
+    /// Windows: the accounts the access list lets change (or add to) the entry, besides
+    /// the owner and the administrators; what the "everyone" bit of `mode` stands for.
+    pub others: Vec<String>,
+}
+
+impl Perm {
+    pub fn group_writable(&self) -> bool {
+        self.mode & 0o020 != 0
+    }
+    pub fn world_writable(&self) -> bool {
+        self.mode & 0o002 != 0
+    }
+    /// A folder with the sticky bit: others may add entries but not replace or remove
+    /// entries they do not own (`/tmp`).
+    pub fn sticky_dir(&self) -> bool {
+        self.is_dir && self.mode & 0o1000 != 0
+    }
+}
+
+/// One entry of a folder listing ([`Listing::entries`]): its name and whether it is a
+/// folder as the listing gives it (a link is a link, never what it points to).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    pub name: std::ffi::OsString,
+    pub is_dir: bool,
+}
+
+/// Whether `path` ends with one of the extensions `PATHEXT` lists (Windows runs only those;
+/// `.COM;.EXE;.BAT;.CMD` when it is not set), compared without case.
+#[cfg_attr(unix, allow(dead_code))]
+fn has_pathext(path: &std::path::Path, pathext: Option<&std::ffi::OsStr>) -> bool {
+    let Some(ext) = path.extension().and_then(|e| e.to_str()) else {
+        return false;
+    };
+    let list = pathext
+        .and_then(|p| p.to_str())
+        .filter(|p| !p.is_empty())
+        .unwrap_or(".COM;.EXE;.BAT;.CMD");
+    list.split(';')
+        .filter_map(|e| e.strip_prefix('.'))
+        .any(|e| e.eq_ignore_ascii_case(ext))
+}
 
 /// What kind of file system entry an opened (or `lstat`ed) name is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,7 +120,7 @@ impl Kind {
 }
 
 /// The facts about one file the rest of the crate judges, the same on every platform.
-/// `owner` is a uid on Unix; on Windows the owner SID mapped to one (see `windows.rs`):
+/// `owner` is a uid on Unix; on Windows the owner SID mapped to one (see `windows/mod.rs`):
 /// 0 for the administrators/SYSTEM, the running user's own value, or a stable value per
 /// other SID. `mode` is the Unix permission bits; on Windows a stand-in (0o644, 0o444 for
 /// a read-only file, 0o755 for a folder), since access there is decided by the DACL.
@@ -132,6 +196,18 @@ impl ProcessTree {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn windows_runs_only_the_extensions_pathext_names() {
+        use std::path::Path;
+        let ext = Some(std::ffi::OsStr::new(".COM;.EXE;.BAT;.CMD;.PY"));
+        assert!(has_pathext(Path::new(r"C:\Python312\python.exe"), ext));
+        assert!(has_pathext(Path::new(r"C:\Python312\PYTHON.EXE"), ext));
+        assert!(!has_pathext(Path::new(r"C:\Python312\python"), ext));
+        assert!(!has_pathext(Path::new(r"C:\Python312\python.txt"), ext));
+        assert!(has_pathext(Path::new("run.cmd"), None));
+        assert!(!has_pathext(Path::new("run.py"), None));
+    }
     use std::process::Command;
     use std::time::{Duration, Instant};
 

@@ -118,14 +118,11 @@ impl Loaded {
                 if hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
                     return Kept::Fingerprint(hex.to_ascii_lowercase());
                 }
-                let home_rest = k.strip_prefix("~/");
-                // Windows: `~\` too, and the home folder is %USERPROFILE% (HOME is rarely set).
-                #[cfg(windows)]
-                let home_rest = home_rest.or_else(|| k.strip_prefix("~\\"));
-                #[cfg(windows)]
-                let home = std::env::var_os("USERPROFILE").or_else(|| std::env::var_os("HOME"));
-                #[cfg(not(windows))]
-                let home = std::env::var_os("HOME");
+                // `~/`, and on Windows `~\` too (the platform's own separator).
+                let home_rest = k
+                    .strip_prefix("~/")
+                    .or_else(|| k.strip_prefix('~')?.strip_prefix(std::path::MAIN_SEPARATOR));
+                let home = crate::os::home_dir();
                 let path = match home_rest {
                     Some(rest) => home
                         .map(|h| PathBuf::from(h).join(rest))

@@ -276,16 +276,12 @@ fn conda_prefix(bundle: &Path) -> Option<&Path> {
     };
     let prefix = bundle.ancestors().nth(up)?;
     let meta = prefix.join("conda-meta");
-    let meta_info = std::fs::symlink_metadata(&meta).ok()?;
-    if !meta_info.is_dir() || prefix.join("pyvenv.cfg").exists() {
+    let meta_info = crate::os::path_meta(&meta, false).ok()?;
+    if meta_info.kind != crate::os::Kind::Dir || prefix.join("pyvenv.cfg").exists() {
         return None;
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if std::fs::metadata(prefix).ok()?.uid() != meta_info.uid() {
-            return None;
-        }
+    if crate::os::path_meta(prefix, true).ok()?.owner != meta_info.owner {
+        return None;
     }
     Some(prefix)
 }

@@ -27,6 +27,11 @@ use rustix::io::Errno;
 
 use super::{done, Kind, Link, Meta, ProcessTree, Walked};
 
+mod account;
+pub use account::*;
+mod listing;
+pub use listing::*;
+
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link";
 
@@ -96,6 +101,28 @@ pub fn open_read(path: &Path) -> io::Result<File> {
         READ_FLAGS,
         Mode::empty(),
     )?))
+}
+
+/// Opens `path` for reading through any links on the way (discovery reads what a name
+/// leads to), without blocking (a FIFO swapped in would hang in `open`) and never as a
+/// controlling terminal; the caller checks the opened file is a regular one.
+pub fn open_read_through_links(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY)
+        .open(path)
+}
+
+/// The user's home folder as the environment names it (`HOME`).
+pub fn home_dir() -> Option<std::ffi::OsString> {
+    std::env::var_os("HOME")
+}
+
+/// The roots of an operating system store beside the files `rustls-native-certs` reads:
+/// Unix has none (its store *is* those files).
+pub fn store_roots_der() -> Vec<Vec<u8>> {
+    Vec::new()
 }
 
 /// Whether an open failed because the final name is a symbolic link (`O_NOFOLLOW`).

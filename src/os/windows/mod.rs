@@ -63,6 +63,11 @@ use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken}
 
 use super::{done, Kind, Link, Meta, ProcessTree, Walked};
 
+mod account;
+pub use account::*;
+mod listing;
+pub use listing::*;
+
 /// How a link is named in errors.
 pub const LINK_WORDS: &str = "a symbolic link or junction (a reparse point)";
 
@@ -540,6 +545,30 @@ pub fn open_read(path: &Path) -> io::Result<File> {
         return Err(link_error());
     }
     Ok(file)
+}
+
+/// Opens `path` for reading through any links on the way (discovery reads what a name
+/// leads to), sharing everything; Windows has no FIFO in the file system (pipes live under
+/// `\\.\pipe\`). The caller checks the opened file is a regular one.
+pub fn open_read_through_links(path: &Path) -> io::Result<File> {
+    std::fs::OpenOptions::new()
+        .read(true)
+        .share_mode(FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE)
+        .open(path)
+}
+
+/// The user's home folder: `%USERPROFILE%` (`HOME` is rarely set on Windows).
+pub fn home_dir() -> Option<std::ffi::OsString> {
+    std::env::var_os("USERPROFILE").or_else(|| std::env::var_os("HOME"))
+}
+
+/// The roots of the Windows store (the user's view of `ROOT`, which includes the
+/// machine's), as Python's `ssl.enum_certificates("ROOT")` reads them, as DER.
+pub fn store_roots_der() -> Vec<Vec<u8>> {
+    let Ok(store) = schannel::cert_store::CertStore::open_current_user("ROOT") else {
+        return Vec::new();
+    };
+    store.certs().map(|c| c.to_der().to_vec()).collect()
 }
 
 use std::os::windows::fs::MetadataExt;
