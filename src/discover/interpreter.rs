@@ -713,22 +713,68 @@ mod tests {
         );
     }
 
+    /// Runs the interpreter of `venv`, a shell script that writes its own pid (or its
+    /// child's) to `marker` and then hangs, with a timeout that grows until the script got
+    /// as far as the marker before it was stopped (a loaded machine may start it slowly);
+    /// what discovery found and the pid the marker names.
+    fn run_until_marked(t: &Path, exe: &Path, marker: &Path) -> (Found, u32) {
+        for ms in [300, 2_000, 10_000, 60_000] {
+            let _ = std::fs::remove_file(marker);
+            let host = host(t).with_interpreter_timeout(Duration::from_millis(ms));
+            let found = bundles_of_python(&host, exe);
+            if let Ok(text) = std::fs::read_to_string(marker) {
+                if let Ok(pid) = text.trim().parse() {
+                    return (found, pid);
+                }
+            }
+        }
+        panic!("the script never wrote {}", marker.display());
+    }
+
+    /// Whether process `pid` has ended (gone, or a zombie), waiting up to two minutes.
+    fn ended(pid: u32) -> bool {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(120) {
+            let running = std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+                !s.rsplit(')')
+                    .next()
+                    .unwrap_or("")
+                    .trim_start()
+                    .starts_with('Z')
+            });
+            if !running {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
     #[test]
     fn a_hanging_interpreter_is_killed() {
         let t = tempfile::tempdir().unwrap();
         let venv = make_venv(t.path(), "venv", "3.12");
         let exe = venv.join("bin/python3");
-        write_exe(&exe, "#!/bin/sh\nexec /bin/sleep 30\n");
-        let host = host(t.path()).with_interpreter_timeout(Duration::from_millis(300));
-        let start = Instant::now();
-        let found = bundles_of_python(&host, &exe);
-        assert!(start.elapsed() < Duration::from_secs(5));
+        let marker = t.path().join("interpreter.pid");
+        // The shell becomes `sleep` (same pid) once it has said who it is.
+        write_exe(
+            &exe,
+            &format!(
+                "#!/bin/sh
+echo $$ > {}.tmp && mv {0}.tmp {0}
+exec /bin/sleep 600
+",
+                marker.display()
+            ),
+        );
+        let (found, pid) = run_until_marked(t.path(), &exe, &marker);
         assert_eq!(kinds(&found), vec![Kind::Certifi, Kind::PipVendored]);
         assert!(
             found.notes[0].message.contains("did not answer"),
             "{:?}",
             found.notes
         );
+        assert!(ended(pid), "the interpreter {pid} still runs");
     }
 
     #[test]
@@ -741,27 +787,22 @@ mod tests {
         write_exe(
             &exe,
             &format!(
-                "#!/bin/sh\n/bin/sleep 30 &\necho $! > {}\nwait\n",
+                "#!/bin/sh
+/bin/sleep 600 &
+echo $! > {}.tmp && mv {0}.tmp {0}
+wait
+",
                 marker.display()
             ),
         );
-        let host = host(t.path()).with_interpreter_timeout(Duration::from_millis(500));
-        let _ = bundles_of_python(&host, &exe);
-        let pid: i32 = std::fs::read_to_string(&marker)
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(200));
-        let alive = rustix::process::Pid::from_raw(pid)
-            .is_some_and(|p| rustix::process::test_kill_process(p).is_ok());
-        let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .map(|s| s.contains(") Z "))
-            .unwrap_or(true);
-        assert!(
-            !alive || zombie,
-            "the wrapper's child {pid} is still running"
-        );
+        let (_, pid) = run_until_marked(t.path(), &exe, &marker);
+        let gone = ended(pid);
+        if !gone {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        }
+        assert!(gone, "the wrapper's child {pid} is still running");
     }
 
     #[test]
