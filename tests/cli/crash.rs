@@ -192,9 +192,8 @@ fn stale_temporary_file_from_a_killed_run_does_not_block_and_is_cleaned() {
     let stale = sb.bundle_dir().join(".cacert.pem.certpatch-AbC123.tmp");
     std::fs::write(&stale, &original[..original.len() / 2]).unwrap();
 
-    let t0 = Instant::now();
+    // Not blocked by it: the run ends (the harness stops a command after 60 s) and succeeds.
     sb.add_ok(gen("int-good.pem"), &bundle, &[]);
-    assert!(t0.elapsed() < Duration::from_secs(30), "not blocked");
     assert_eq!(patch_count(&read(&bundle)), 1);
     assert_eq!(
         sb.bundle_dir_entries(),
