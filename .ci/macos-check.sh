@@ -29,19 +29,9 @@ say() { printf 'macos-check: %s\n' "$*"; }
 fail() { printf 'macos-check: FAILED: %s\n' "$*" >&2; exit 1; }
 start=$(date +%s)
 
-packages=(rustc-web cargo-web rust-web-src python3-venv libssl-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]} from Debian's packages"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-fi
-test -f "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library/std/Cargo.toml" ||
-  fail "rust-web-src did not install the standard library's source"
+# shellcheck source=.ci/debian-toolchain.sh
+. .ci/debian-toolchain.sh
+ensure_debian_toolchain python3-venv libssl-dev
 
 mkdir -p "$MACOS/bin"
 [ -x "$MACOS/zig/bin/python" ] || /usr/bin/python3 -m venv "$MACOS/zig" ||

@@ -36,20 +36,9 @@ say() { printf 'windows: %s\n' "$*"; }
 fail() { printf 'windows: FAILED: %s\n' "$*" >&2; exit 1; }
 start=$(date +%s)
 
-packages=(rustc-web cargo-web rust-web-src gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64
-  python3-venv)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]} from Debian's packages"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
-fi
-test -f "$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library/std/Cargo.toml" ||
-  fail "rust-web-src did not install the standard library's source"
+# shellcheck source=.ci/debian-toolchain.sh
+. .ci/debian-toolchain.sh
+ensure_debian_toolchain gcc-mingw-w64-x86-64 g++-mingw-w64-x86-64 wine wine64 python3-venv
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
 [ -n "$version" ] || fail "no version in Cargo.toml"
 
