@@ -335,7 +335,10 @@ pub fn gcloud_custom_ca(host: &Host, sdk_root: Option<&Path>) -> Option<(String,
         let text = read_config(&file)?;
         let value = ini_value(&text, "core", "custom_ca_certs_file")?;
         Some((
-            format!("core/custom_ca_certs_file in {}", file.display()),
+            format!(
+                "core/custom_ca_certs_file in {}",
+                crate::x509::text::path_text(&file)
+            ),
             value,
         ))
     })

@@ -235,7 +235,7 @@ pub(crate) fn system_store_message(what: &str, store: &Path) -> String {
     format!(
         "{what} is the operating system's trust store {} (a distribution-patched certifi); \
          {}",
-        store.display(),
+        crate::x509::text::path_text(store),
         SYSTEM_STORE_ADVICE
     )
 }

@@ -231,7 +231,7 @@ pub fn bundles_in_env(host: &Host, dir: &Path, source: Source) -> Found {
             Some(&dir),
             format!(
                 "{} is not a folder; `--env` takes an environment's folder",
-                dir.display()
+                crate::x509::text::path_text(&dir)
             ),
         );
         return c.finish();

@@ -19,6 +19,7 @@
 use std::path::Path;
 
 use crate::os::{Listed, Listing};
+use crate::x509::text::path_text;
 
 use super::collect::Collector;
 use super::host::Host;
@@ -81,7 +82,7 @@ pub(crate) fn walk(c: &mut Collector<'_>, root: &Path, source: &Source, max_dept
         Err(err) => {
             c.note(
                 Some(&root),
-                format!("cannot read {}: {err}", root.display()),
+                format!("cannot read {}: {err}", path_text(&root)),
             );
             return;
         }
@@ -102,7 +103,7 @@ pub(crate) fn walk(c: &mut Collector<'_>, root: &Path, source: &Source, max_dept
             }
             c.note(
                 Some(&root),
-                format!("cannot read {}: {err}", root.display()),
+                format!("cannot read {}: {err}", path_text(&root)),
             );
         }
     }
