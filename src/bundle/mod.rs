@@ -136,7 +136,7 @@ impl Bundle {
                     continue;
                 }
             }
-            if t == "-----BEGIN CERTIFICATE-----" || t == "-----BEGIN TRUSTED CERTIFICATE-----" {
+            if opens_certificate(&bytes[lines[i].start..lines[i].end]) {
                 match read_block(&bytes, &lines, i, decode) {
                     Some((Ok(cert), after)) => {
                         certs.push(cert);
@@ -406,6 +406,24 @@ fn rest_window(rest: impl Iterator<Item = u8>) -> Vec<u8> {
     out
 }
 
+/// Whether a line opens a certificate block as OpenSSL's PEM reader sees one, and so as
+/// Python loads the bundle: `-----BEGIN CERTIFICATE-----` (or `TRUSTED CERTIFICATE`) from
+/// the line's first byte, after at most one UTF-8 byte order mark (which OpenSSL 3 skips),
+/// with only white space after it. OpenSSL skips an indented block, so it is not a
+/// certificate of the bundle here either: counting it would accept an intermediate
+/// "issued by a root the bundle trusts" that Python then cannot chain.
+fn opens_certificate(raw: &[u8]) -> bool {
+    let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+    let end = raw
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |p| p + 1);
+    matches!(
+        &raw[..end],
+        b"-----BEGIN CERTIFICATE-----" | b"-----BEGIN TRUSTED CERTIFICATE-----"
+    )
+}
+
 /// Reads a PEM certificate block starting at line `i`; returns it and the index after it.
 /// With `decode` false, only finds where the block ends (its certificate is `Err`).
 fn read_block(
@@ -416,6 +434,7 @@ fn read_block(
 ) -> Option<(Result<Cert, ()>, usize)> {
     let begin = text(bytes, &lines[i]);
     let label = begin
+        .trim_start_matches('\u{feff}')
         .trim_start_matches("-----BEGIN ")
         .trim_end_matches('-')
         .to_string();
