@@ -168,9 +168,15 @@ impl Bundle {
     }
 
     /// The certificate count and the patches, without decoding every certificate: what
-    /// `find` needs for hundreds of bundles. Counts `-----BEGIN CERTIFICATE-----` lines.
+    /// `find` needs for hundreds of bundles. Counts the `-----BEGIN CERTIFICATE-----` lines
+    /// OpenSSL reads as one (at a line's start, or after the file's byte order mark; see
+    /// [`opens_certificate`]).
     pub fn summary(bytes: &[u8]) -> Summary {
-        let certificates = memchr::memmem::find_iter(bytes, b"-----BEGIN CERTIFICATE-----").count();
+        let certificates = memchr::memmem::find_iter(bytes, b"-----BEGIN CERTIFICATE-----")
+            .filter(|&at| {
+                at == 0 || bytes[at - 1] == b'\n' || (at == 3 && bytes.starts_with(b"\xEF\xBB\xBF"))
+            })
+            .count();
         let mut patches = Vec::new();
         if memchr::memmem::find(bytes, MARKER.as_bytes()).is_some() {
             let lines = lines(bytes);
@@ -727,6 +733,30 @@ mod tests {
         assert_eq!(bundle.patches.len(), 1, "patch found in {patched:?}");
         assert_eq!(bundle.pristine(), original, "undo of {original:?}");
         assert!(patched.is_ascii() || !original.is_ascii());
+    }
+
+    #[test]
+    fn parse_and_summary_count_the_blocks_openssl_reads() {
+        let pem = std::fs::read(format!(
+            "{}/fixtures/real/le-r10.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let indented: Vec<u8> = String::from_utf8(pem.clone())
+            .unwrap()
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
+            .into_bytes();
+        for (bytes, want) in [
+            (pem.clone(), 1),
+            ([b"\xEF\xBB\xBF".to_vec(), pem.clone()].concat(), 1),
+            (indented.clone(), 0),
+            ([pem.clone(), indented].concat(), 1),
+        ] {
+            assert_eq!(Bundle::parse(bytes.clone()).certs.len(), want, "{bytes:?}");
+            assert_eq!(Bundle::summary(&bytes).certificates, want, "{bytes:?}");
+        }
     }
 
     #[test]

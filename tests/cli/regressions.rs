@@ -527,6 +527,7 @@ fn a_bundle_is_read_as_openssl_reads_it_indented_block_skipped_bom_block_read() 
         .collect::<String>()
         .into_bytes();
     let bundle = sb.write_bundle("indented.pem", &[certifi.clone(), indented].concat());
+    let plain = sb.write_bundle("plain.pem", &certifi);
     let out = sb
         .cmd()
         .arg("check")
@@ -551,6 +552,20 @@ fn a_bundle_is_read_as_openssl_reads_it_indented_block_skipped_bom_block_read() 
         "bom.pem",
         &[b"\xEF\xBB\xBF".to_vec(), root, certifi].concat(),
     );
+    // What certpatch now says is what OpenSSL (the library Python's `ssl` loads a bundle
+    // with, `SSL_CTX_load_verify_locations`) reads from these very files.
+    #[cfg(unix)]
+    {
+        let loads = |path: &std::path::Path| {
+            let mut ctx =
+                openssl::ssl::SslContext::builder(openssl::ssl::SslMethod::tls()).unwrap();
+            ctx.set_ca_file(path).unwrap();
+            ctx.build().cert_store().all_certificates().len()
+        };
+        let n = loads(&plain);
+        assert_eq!(loads(&bundle), n, "OpenSSL skips the indented block");
+        assert_eq!(loads(&bom), n + 1, "OpenSSL reads the block after the BOM");
+    }
     let before = read(&bom);
     let out = sb.add(gen("int-good.pem"), &bom, &[]);
     assert_exit(

@@ -28,10 +28,10 @@ pub enum Parsed {
     Man(Option<String>),
 }
 
-/// Parses the process's arguments: [`Cli`], plus the hidden `man` subcommand.
 /// The hidden subcommand's name.
 pub const NAME: &str = "man";
 
+/// Parses the process's arguments: [`Cli`], plus the hidden `man` subcommand.
 pub fn try_parse() -> Result<Parsed, clap::Error> {
     let man = clap::Command::new(NAME)
         .hide(true)
