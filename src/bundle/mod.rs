@@ -136,7 +136,7 @@ impl Bundle {
                     continue;
                 }
             }
-            if t == "-----BEGIN CERTIFICATE-----" || t == "-----BEGIN TRUSTED CERTIFICATE-----" {
+            if opens_certificate(&bytes[lines[i].start..lines[i].end]) {
                 match read_block(&bytes, &lines, i, decode) {
                     Some((Ok(cert), after)) => {
                         certs.push(cert);
@@ -168,9 +168,15 @@ impl Bundle {
     }
 
     /// The certificate count and the patches, without decoding every certificate: what
-    /// `find` needs for hundreds of bundles. Counts `-----BEGIN CERTIFICATE-----` lines.
+    /// `find` needs for hundreds of bundles. Counts the `-----BEGIN CERTIFICATE-----` lines
+    /// OpenSSL reads as one (at a line's start, or after the file's byte order mark; see
+    /// [`opens_certificate`]).
     pub fn summary(bytes: &[u8]) -> Summary {
-        let certificates = memchr::memmem::find_iter(bytes, b"-----BEGIN CERTIFICATE-----").count();
+        let certificates = memchr::memmem::find_iter(bytes, b"-----BEGIN CERTIFICATE-----")
+            .filter(|&at| {
+                at == 0 || bytes[at - 1] == b'\n' || (at == 3 && bytes.starts_with(b"\xEF\xBB\xBF"))
+            })
+            .count();
         let mut patches = Vec::new();
         if memchr::memmem::find(bytes, MARKER.as_bytes()).is_some() {
             let lines = lines(bytes);
@@ -406,6 +412,24 @@ fn rest_window(rest: impl Iterator<Item = u8>) -> Vec<u8> {
     out
 }
 
+/// Whether a line opens a certificate block as OpenSSL's PEM reader sees one, and so as
+/// Python loads the bundle: `-----BEGIN CERTIFICATE-----` (or `TRUSTED CERTIFICATE`) from
+/// the line's first byte, after at most one UTF-8 byte order mark (which OpenSSL 3 skips),
+/// with only white space after it. OpenSSL skips an indented block, so it is not a
+/// certificate of the bundle here either: counting it would accept an intermediate
+/// "issued by a root the bundle trusts" that Python then cannot chain.
+fn opens_certificate(raw: &[u8]) -> bool {
+    let raw = raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw);
+    let end = raw
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(0, |p| p + 1);
+    matches!(
+        &raw[..end],
+        b"-----BEGIN CERTIFICATE-----" | b"-----BEGIN TRUSTED CERTIFICATE-----"
+    )
+}
+
 /// Reads a PEM certificate block starting at line `i`; returns it and the index after it.
 /// With `decode` false, only finds where the block ends (its certificate is `Err`).
 fn read_block(
@@ -416,6 +440,7 @@ fn read_block(
 ) -> Option<(Result<Cert, ()>, usize)> {
     let begin = text(bytes, &lines[i]);
     let label = begin
+        .trim_start_matches('\u{feff}')
         .trim_start_matches("-----BEGIN ")
         .trim_end_matches('-')
         .to_string();
@@ -708,6 +733,30 @@ mod tests {
         assert_eq!(bundle.patches.len(), 1, "patch found in {patched:?}");
         assert_eq!(bundle.pristine(), original, "undo of {original:?}");
         assert!(patched.is_ascii() || !original.is_ascii());
+    }
+
+    #[test]
+    fn parse_and_summary_count_the_blocks_openssl_reads() {
+        let pem = std::fs::read(format!(
+            "{}/fixtures/real/le-r10.pem",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let indented: Vec<u8> = String::from_utf8(pem.clone())
+            .unwrap()
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
+            .into_bytes();
+        for (bytes, want) in [
+            (pem.clone(), 1),
+            ([b"\xEF\xBB\xBF".to_vec(), pem.clone()].concat(), 1),
+            (indented.clone(), 0),
+            ([pem.clone(), indented].concat(), 1),
+        ] {
+            assert_eq!(Bundle::parse(bytes.clone()).certs.len(), want, "{bytes:?}");
+            assert_eq!(Bundle::summary(&bytes).certificates, want, "{bytes:?}");
+        }
     }
 
     #[test]

@@ -48,12 +48,7 @@ fn usage_error(err: clap::Error) -> ExitCode {
     let _ = err.print();
     let command = command_named(std::env::args().skip(1)).unwrap_or_default();
     let rendered = err.render().to_string();
-    let message = rendered
-        .lines()
-        .next()
-        .unwrap_or("invalid command line")
-        .trim_start_matches("error: ")
-        .to_string();
+    let message = first_paragraph(&rendered);
     output::print_document(&json::failure(
         &command,
         Failure::new("usage", format!("{message}; see `certpatch --help`")),
@@ -61,13 +56,40 @@ fn usage_error(err: clap::Error) -> ExitCode {
     ExitCode::from(exit::USAGE)
 }
 
+/// clap's message without its `error: ` prefix and usage lines: the first line, and when
+/// it ends with a colon (`the following required arguments were not provided:`) the
+/// indented lines that follow it, which name what is missing.
+fn first_paragraph(rendered: &str) -> String {
+    let mut lines = rendered.lines();
+    let mut message = lines
+        .next()
+        .unwrap_or("invalid command line")
+        .trim_start_matches("error: ")
+        .to_string();
+    if message.ends_with(':') {
+        let items: Vec<&str> = lines
+            .take_while(|l| l.starts_with("  ") && !l.trim().is_empty())
+            .map(str::trim)
+            .collect();
+        if !items.is_empty() {
+            message.push(' ');
+            message.push_str(&items.join(", "));
+        }
+    }
+    message
+}
+
 /// The subcommand a refused command line names, for the failure document's `command`:
-/// the first argument that is one of clap's subcommands (hidden ones such as `man`
-/// included), so the list can never lag behind [`Command`].
+/// the first argument that is one of clap's subcommands or the hidden `man` (which only
+/// [`commands::man::try_parse`] adds), so the list can never lag behind [`Command`].
 fn command_named(args: impl Iterator<Item = String>) -> Option<String> {
     use clap::CommandFactory;
     let cli = Cli::command();
-    let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+    let names: Vec<&str> = cli
+        .get_subcommands()
+        .map(|c| c.get_name())
+        .chain([commands::man::NAME])
+        .collect();
     args.into_iter().find(|a| names.contains(&a.as_str()))
 }
 

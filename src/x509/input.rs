@@ -6,6 +6,8 @@
 //! and text that holds no certificate is an error rather than "nothing to do".
 //! Accepted forms: PEM (several blocks, CRLF or LF, UTF-8 BOM, text around the blocks),
 //! DER (one or more certificates), and PKCS#7 certs-only bundles (`.p7b`/`.p7c`, PEM or DER).
+//! A PKCS#12 archive (`.p12`/`.pfx`) is named as such and refused like a key: it usually
+//! carries one, and the certificates are taken out of it with `openssl pkcs12`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -55,6 +57,8 @@ pub enum InputError {
     NoCertificate { source_name: String, detail: String },
     #[error("`{}` is malformed: {detail}", escape(source_name))]
     Malformed { source_name: String, detail: String },
+    #[error("`{}` is a PKCS#12 archive (.p12/.pfx), which usually carries a private key with its certificates; certpatch does not open it, and does not copy, print or back it up.\nhint: take the certificates out of it (`openssl pkcs12 -in FILE -nokeys -out certs.pem`; add `-legacy` for an old file), then give certpatch the CA certificate among them", escape(source_name))]
+    Pkcs12 { source_name: String },
 }
 
 impl InputError {
@@ -63,7 +67,7 @@ impl InputError {
         match self {
             InputError::Unreadable { .. } => "unreadable",
             InputError::TooLarge { .. } => "too-large",
-            InputError::PrivateKey { .. } => "private-key",
+            InputError::PrivateKey { .. } | InputError::Pkcs12 { .. } => "private-key",
             InputError::Empty { .. } => "no-certificate",
             InputError::NoCertificate { .. } => "no-certificate",
             InputError::Malformed { .. } => "malformed",
@@ -163,6 +167,11 @@ pub fn parse(bytes: &[u8], source: &str) -> Result<Vec<Cert>, InputError> {
             return Err(InputError::PrivateKey {
                 source_name: source.to_string(),
                 what: format!("a DER private key, {kind}"),
+            });
+        }
+        if first_der_element(bytes).is_some_and(is_pkcs12) {
+            return Err(InputError::Pkcs12 {
+                source_name: source.to_string(),
             });
         }
         return parse_der(bytes).map_err(malformed);
@@ -287,6 +296,26 @@ fn der_private_key(bytes: &[u8]) -> Option<&'static str> {
 struct EncryptedPrivateKeyInfo<'a> {
     _encryption_algorithm: pkcs8::spki::AlgorithmIdentifierRef<'a>,
     _encrypted_data: der::asn1::OctetStringRef<'a>,
+}
+
+/// PKCS#12's PFX (RFC 7292): its shape only, to name the file for what it is. Its
+/// content (encrypted, or not) is never read.
+#[derive(der::Sequence)]
+struct Pfx {
+    version: u8,
+    auth_safe: ContentInfo,
+    #[asn1(optional = "true")]
+    _mac_data: Option<der::Any>,
+}
+
+/// Whether one DER element is a PKCS#12 archive: a version-3 PFX whose content is PKCS#7
+/// data or signed data, as `openssl pkcs12 -export`, browsers and Windows write it.
+fn is_pkcs12(element: &[u8]) -> bool {
+    Pfx::from_der(element).is_ok_and(|pfx| {
+        pfx.version == 3
+            && (pfx.auth_safe.content_type == const_oid::db::rfc5911::ID_DATA
+                || pfx.auth_safe.content_type == const_oid::db::rfc5911::ID_SIGNED_DATA)
+    })
 }
 
 /// Which private key structure one DER element is, when it really decodes as one:

@@ -155,15 +155,18 @@ pub fn short(sha256_hex: &str) -> &str {
 /// hold) is dropped.
 ///
 /// On Windows the word is quoted for cmd and PowerShell instead ([`windows_word`]).
+///
+/// The quoted word is then [`escape`]d like any name shown on a terminal: quotes keep a
+/// line break in a folder's name as itself, and the Printer leaves the line breaks of
+/// the text it is given alone, so a name holding `\n` would otherwise put a line of
+/// its author's choosing under certpatch's own. Such a word shows its line break as
+/// `\x0a` (the command then names the folder only for a person to read).
 pub fn shell_word(word: &str) -> String {
     #[cfg(windows)]
-    {
-        windows_word(word)
-    }
+    let quoted = windows_word(word);
     #[cfg(not(windows))]
-    {
-        posix_word(word)
-    }
+    let quoted = posix_word(word);
+    escape(&quoted).into_owned()
 }
 
 /// `word` quoted for the POSIX shell.
@@ -228,6 +231,15 @@ mod tests {
     fn printed_paths_on_windows_keep_single_backslashes() {
         let p = std::path::Path::new(r"Z:\tmp\my envs\cacert.pem");
         assert_eq!(super::shell_path(p), r#""Z:\tmp\my envs\cacert.pem""#);
+    }
+
+    #[test]
+    fn a_line_break_in_a_quoted_word_is_written_visibly() {
+        let word = super::shell_word("/srv/p\nerror: forged/cacert.pem");
+        assert!(!word.contains('\n'), "{word}");
+        assert!(word.contains("p\\x0aerror: forged"), "{word}");
+        // A plain path is quoted as before.
+        assert_eq!(super::shell_word("/srv/p/cacert.pem"), "/srv/p/cacert.pem");
     }
 
     #[test]

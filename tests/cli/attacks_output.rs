@@ -423,3 +423,39 @@ fn output_lost_to_a_full_disk_is_a_failure_not_a_panic() {
     assert!(err.contains("cannot write to standard output"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// A line break in a bundle's folder name reached the terminal as itself inside the
+/// commands certpatch prints for pasting (`undo with: certpatch remove … --bundle '…'`,
+/// `next:` under `status`): the shell quoting kept it, and the output showed a line of
+/// the folder's author's choosing. Printed commands escape it like every other name.
+#[cfg(unix)] // folder names with control characters (Windows names cannot hold them)
+#[test]
+fn a_line_break_in_a_bundle_folder_cannot_forge_a_line_in_a_printed_command() {
+    let sb = Sandbox::new();
+    let dir = sb.bundle_dir().join("p\nerror: forged");
+    std::fs::create_dir_all(&dir).unwrap();
+    let bundle = dir.join("cacert.pem");
+    std::fs::write(&bundle, test_bundle_bytes()).unwrap();
+    let out = sb.add_ok(gen("int-good.pem"), &bundle, &[]);
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.lines().any(|l| l.starts_with("undo with: ")), "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("error: forged")),
+        "a forged line:\n{text}"
+    );
+    // The patch lost (the file replaced), `status` prints `next:` commands naming it.
+    std::fs::write(&bundle, test_bundle_bytes()).unwrap();
+    let out = sb
+        .cmd()
+        .args(["status", "--bundle"])
+        .arg(&bundle)
+        .run_output()
+        .unwrap();
+    assert_exit(&out, 1, "status of a lost patch");
+    let text = format!("{}{}", stdout(&out), stderr(&out));
+    assert!(text.contains("certpatch reapply"), "{text}");
+    assert!(
+        !text.lines().any(|l| l.starts_with("error: forged")),
+        "a forged line:\n{text}"
+    );
+}

@@ -423,3 +423,39 @@ fn der_keys_of_every_structure_are_refused_and_named() {
     }
     assert_file_is(&bundle, &test_bundle_bytes(), "bundle unchanged");
 }
+
+/// A PKCS#12 archive (`.p12`/`.pfx`, what browsers and Windows export with "include the
+/// private key") was called a damaged certificate ("not strict DER as OpenSSL requires
+/// …"), which sent the user looking for a fault that is not there. It is refused as what
+/// it is — a container of a private key — with the command that takes the certificates
+/// out of it, and none of its bytes are echoed.
+#[test]
+fn a_pkcs12_archive_is_refused_as_a_key_container_with_the_command_to_export_the_certificates() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let p12 = read(gen("int-good.p12"));
+    let input = sb.file("export.pfx", &p12);
+    for command in ["check", "add"] {
+        let out = sb
+            .cmd()
+            .arg(command)
+            .arg(&input)
+            .arg("--bundle")
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK, "--json"])
+            .run_output()
+            .unwrap();
+        assert_exit(&out, 1, command);
+        let v = json(&out);
+        assert_eq!(v["error"]["code"], "private-key", "{command}: {v:#}");
+        let err = stderr(&out);
+        assert!(err.contains("PKCS#12"), "{command}: {err}");
+        assert!(err.contains("openssl pkcs12"), "{command}: {err}");
+        assert!(!err.contains("strict DER"), "{command}: {err}");
+        assert!(
+            !stdout(&out).contains(&hex(&p12[..16])),
+            "{command}: archive bytes echoed"
+        );
+    }
+    assert_file_is(&bundle, &test_bundle_bytes(), "bundle unchanged");
+}

@@ -506,3 +506,79 @@ fn json_usage_errors_name_the_command_clap_knows() {
         assert_eq!(v["error"]["code"], "usage", "{v:#}");
     }
 }
+
+/// The bundle was read more leniently than OpenSSL reads it: every line was trimmed, so a
+/// `-----BEGIN CERTIFICATE-----` indented by a space counted as a certificate of the
+/// bundle, though OpenSSL (and so Python) skips the block. `check` and `add` then accepted
+/// an intermediate "issued by a root the bundle already trusts", and the patched bundle
+/// still failed in Python. The other way round, a UTF-8 byte order mark before the first
+/// block (an editor saving "UTF-8 with BOM") hid that certificate from certpatch, though
+/// OpenSSL 3 reads it. (OpenSSL 3.0.19 seen loading 0 certificates from the indented
+/// block and 1 from the one after a BOM.)
+#[test]
+fn a_bundle_is_read_as_openssl_reads_it_indented_block_skipped_bom_block_read() {
+    let sb = Sandbox::new();
+    let certifi = read(real(CERTIFI));
+    let root = read(gen("test-root.pem"));
+    let indented: Vec<u8> = String::from_utf8(root.clone())
+        .unwrap()
+        .lines()
+        .map(|l| format!(" {l}\n"))
+        .collect::<String>()
+        .into_bytes();
+    let bundle = sb.write_bundle("indented.pem", &[certifi.clone(), indented].concat());
+    let plain = sb.write_bundle("plain.pem", &certifi);
+    let out = sb
+        .cmd()
+        .arg("check")
+        .arg(gen("int-good.pem"))
+        .arg("--bundle")
+        .arg(&bundle)
+        .args(["--at", TEST_CLOCK])
+        .run_output()
+        .unwrap();
+    assert_exit(
+        &out,
+        1,
+        "check against a bundle whose root block is indented",
+    );
+    assert!(
+        stderr(&out).contains("is not in the bundle"),
+        "{}",
+        stderr(&out)
+    );
+
+    let bom = sb.write_bundle(
+        "bom.pem",
+        &[b"\xEF\xBB\xBF".to_vec(), root, certifi].concat(),
+    );
+    // What certpatch now says is what OpenSSL (the library Python's `ssl` loads a bundle
+    // with, `SSL_CTX_load_verify_locations`) reads from these very files.
+    #[cfg(unix)]
+    {
+        let loads = |path: &std::path::Path| {
+            let mut ctx =
+                openssl::ssl::SslContext::builder(openssl::ssl::SslMethod::tls()).unwrap();
+            ctx.set_ca_file(path).unwrap();
+            ctx.build().cert_store().all_certificates().len()
+        };
+        let n = loads(&plain);
+        assert_eq!(loads(&bundle), n, "OpenSSL skips the indented block");
+        assert_eq!(loads(&bom), n + 1, "OpenSSL reads the block after the BOM");
+    }
+    let before = read(&bom);
+    let out = sb.add(gen("int-good.pem"), &bom, &[]);
+    assert_exit(
+        &out,
+        0,
+        "add to a bundle that starts with a BOM and the root",
+    );
+    let out = sb
+        .cmd()
+        .args(["remove", "--all", "--bundle"])
+        .arg(&bom)
+        .run_output()
+        .unwrap();
+    assert_exit(&out, 0, "remove --all");
+    assert_file_is(&bom, &before, "add then remove gives the BOM bundle back");
+}

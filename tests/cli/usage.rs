@@ -121,3 +121,53 @@ fn json_usage_error_into_a_closed_pipe_does_not_panic() {
     assert_exit(&out, 2, "--json frobnicate | head -0");
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// A refused command line with `--json` gives one failure document whose message still
+/// says what is missing: clap puts the missing argument on the lines after "not
+/// provided:", and the document once kept only that first line (`not provided:; see …`).
+#[test]
+fn json_usage_error_names_the_missing_argument() {
+    let sb = Sandbox::new();
+    for (args, command, missing) in [
+        (&["add", "--json"][..], "add", "<FILE>"),
+        (&["--json", "check"][..], "check", "<FILE>"),
+        (&["remove", "--json"][..], "remove", "<SELECTOR|--all>"),
+    ] {
+        let out = sb.cmd().args(args).run_output().unwrap();
+        assert_exit(&out, 2, &format!("{args:?}"));
+        let doc = json(&out);
+        assert_eq!(doc["command"], command, "{doc}");
+        assert_eq!(doc["ok"], false, "{doc}");
+        assert_eq!(doc["error"]["code"], "usage", "{doc}");
+        let message = doc["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("not provided: ") && message.contains(missing),
+            "{args:?}: the message names {missing}: {message}"
+        );
+    }
+}
+
+/// `man` is a command like the others for `--json`: a page it does not have, or an extra
+/// argument, gives the failure document with `command` "man" (not a command named in
+/// the arguments after it), and a usage exit code.
+#[test]
+fn man_with_json_and_a_bad_command_line_gives_one_failure_document() {
+    let sb = Sandbox::new();
+    for args in [
+        &["man", "no-such-command", "--json"][..],
+        &["--json", "man", "no-such-command"][..],
+        &["man", "add", "extra", "--json"][..],
+    ] {
+        let out = sb.cmd().args(args).run_output().unwrap();
+        assert_exit(&out, 2, &format!("{args:?}"));
+        let doc = json(&out);
+        assert_eq!(doc["command"], "man", "{args:?}: {doc}");
+        assert_eq!(doc["ok"], false, "{doc}");
+        assert_eq!(doc["error"]["code"], "usage", "{doc}");
+        assert_eq!(doc["bundles"], serde_json::json!([]), "{doc}");
+        assert!(
+            !stderr(&out).trim().is_empty(),
+            "{args:?}: explained on stderr"
+        );
+    }
+}

@@ -16,7 +16,8 @@ use std::process::ExitCode;
 use clap::{Arg, FromArgMatches};
 
 use crate::cli::exit;
-use crate::cli::output::Printer;
+use crate::cli::json;
+use crate::cli::output::{self, Printer};
 use crate::cli::{help, Cli, ColorChoice};
 
 /// What the command line asked for.
@@ -27,14 +28,17 @@ pub enum Parsed {
     Man(Option<String>),
 }
 
+/// The hidden subcommand's name.
+pub const NAME: &str = "man";
+
 /// Parses the process's arguments: [`Cli`], plus the hidden `man` subcommand.
 pub fn try_parse() -> Result<Parsed, clap::Error> {
-    let man = clap::Command::new("man")
+    let man = clap::Command::new(NAME)
         .hide(true)
         .about("Print the manual page (roff) of certpatch, or of one of its commands")
         .arg(Arg::new("command").value_name("COMMAND"));
     let mut matches = help::command().subcommand(man).try_get_matches()?;
-    if let Some(("man", m)) = matches.subcommand() {
+    if let Some((NAME, m)) = matches.subcommand() {
         return Ok(Parsed::Man(m.get_one::<String>("command").cloned()));
     }
     Cli::from_arg_matches_mut(&mut matches)
@@ -84,11 +88,20 @@ pub fn main(command: Option<&str>) -> ExitCode {
                     .filter(documented)
                     .map(|c| c.get_name())
                     .collect();
-                Printer::new(false, false, ColorChoice::Auto).error(format!(
+                let message = format!(
                     "`certpatch man` has no page for `{}`; the commands are: {}",
                     crate::x509::cert::printable(name),
                     known.join(", ")
-                ));
+                );
+                Printer::new(false, false, ColorChoice::Auto).error(&message);
+                // With --json, a refused command line is still one document (as clap's
+                // own refusals are, in `app::usage_error`).
+                if std::env::args().any(|a| a == "--json") {
+                    output::print_document(&json::failure(
+                        NAME,
+                        json::Failure::new("usage", message),
+                    ));
+                }
                 return ExitCode::from(exit::USAGE);
             }
         },
