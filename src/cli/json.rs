@@ -521,7 +521,8 @@ pub fn cause_entries(e: &Explained) -> Vec<CauseEntry> {
         .causes
         .iter()
         .zip(&e.removed)
-        .map(|(c, removed)| CauseEntry {
+        .zip(&e.advice)
+        .map(|((c, removed), advice)| CauseEntry {
             cause: c.into(),
             message: match removed {
                 Some(r) => format!("{}; {}", c.message(), r.reason),
@@ -529,7 +530,7 @@ pub fn cause_entries(e: &Explained) -> Vec<CauseEntry> {
             },
             advice: match removed {
                 Some(r) => r.actions.join("; "),
-                None => c.advice(),
+                None => advice.clone(),
             },
             removed_root: removed.as_ref().map(Into::into),
         })

@@ -145,11 +145,11 @@ pub fn show_judgement(ctx: &Context, target: &Target, chain: &Chain, e: &Explain
     for w in &j.warnings {
         p.warn(format!("  {}", escape(w)));
     }
-    for (c, removed) in j.causes.iter().zip(&e.removed) {
+    for ((c, removed), advice) in j.causes.iter().zip(&e.removed).zip(&e.advice) {
         p.line(format!("  - {}", escape(&c.message())));
         let Some(r) = removed else {
             if !(fixing && matches!(c, crate::net::judge::Cause::MissingIssuer { .. })) {
-                p.line(format!("    what to do: {}", escape(&c.advice())));
+                p.line(format!("    what to do: {}", escape(advice)));
             }
             continue;
         };

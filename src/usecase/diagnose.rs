@@ -252,10 +252,16 @@ pub fn judge_target(
     j
 }
 
-/// A judgement's causes, each with the removed root it comes down to (if any).
+/// A judgement's causes, each with the removed root it comes down to (if any) and what
+/// to do about it.
 pub struct Explained {
     pub judgement: Judgement,
     pub removed: Vec<Option<RemovedRoot>>,
+    /// What to do about each cause, when it is not a removed root's actions: the cause's
+    /// own advice, except for a missing issuer that `fix` could not find either (no AIA
+    /// URL, and not in the offline index), where "run `certpatch fix`" would send the
+    /// user in a circle.
+    pub advice: Vec<String>,
 }
 
 /// Explains `j` (the judgement of `certs` against `bundle`).
@@ -268,10 +274,44 @@ pub fn explain(knowledge: &Knowledge, j: Judgement, certs: &[Cert], bundle: &Bun
             Some(RemovedRoot::new(&end, removed_name(&end, certs, c)))
         })
         .collect();
+    let advice = j
+        .causes
+        .iter()
+        .map(|c| advice(knowledge, c, certs, bundle))
+        .collect();
     Explained {
         judgement: j,
         removed,
+        advice,
     }
+}
+
+/// What to do about `cause`: its own advice, unless it is a missing issuer that names no
+/// AIA URL and that the offline index cannot place under a root of the bundle — then
+/// `fix` has nowhere to find it, and the user must bring the intermediate.
+fn advice(knowledge: &Knowledge, cause: &Cause, certs: &[Cert], bundle: &Bundle) -> String {
+    let Cause::MissingIssuer {
+        depth,
+        issuer,
+        ca_issuers,
+        ..
+    } = cause
+    else {
+        return cause.advice();
+    };
+    if !ca_issuers.is_empty() {
+        return cause.advice();
+    }
+    let Some(cert) = certs.get(*depth) else {
+        return cause.advice();
+    };
+    let found = crate::pki::complete(cert, bundle, knowledge.index(), knowledge.roots());
+    if found.path.is_some() {
+        return "run `certpatch fix` with the same arguments: the certificate names no AIA URL, but certpatch's offline index of disclosed intermediates holds its issuer; fix checks it and adds it. The server should also be fixed to send its full chain".into();
+    }
+    format!(
+        "`certpatch fix` cannot find it: the certificate names no AIA URL, and certpatch's offline index of disclosed intermediates does not hold `{issuer}`. Get that intermediate from the server's operator or the CA's website (or export it from a browser that connects: the padlock, the certificate, its issuer), then `certpatch add FILE` with the same targets; the server should also be fixed to send its full chain"
+    )
 }
 
 /// The root certifi shipped and later removed that `cause` comes down to, for a chain

@@ -731,3 +731,32 @@ fn diagnose_and_fix_name_the_clients_that_ignore_the_bundle_and_fix_never_says_a
         "{v:#}"
     );
 }
+
+#[test]
+fn a_missing_intermediate_with_no_aia_and_not_in_the_index_is_not_sent_to_fix() {
+    // The leaf names no AIA URL and its issuer is this test's own intermediate, which the
+    // offline index cannot hold: `fix` would find nothing, so diagnose must not send the
+    // user there, and says where the intermediate can come from instead.
+    let (root, int) = cas();
+    let leaf = leaf(&["localhost", "127.0.0.1"], &int, None, VALID);
+    let port = tls_server(vec![leaf.der()], &leaf.key);
+    let sb = Sandbox::new();
+    let (bundle, before) = bundle_with(&sb, &root);
+    let host = format!("127.0.0.1:{port}");
+    let out = run(&sb, &["diagnose", &host], &bundle);
+    assert_exit(&out, 1, "diagnose of a leaf-only server without AIA");
+    let text = stdout(&out);
+    assert!(text.contains("names no AIA URL"), "{text}");
+    assert!(text.contains("`certpatch fix` cannot find it"), "{text}");
+    assert!(text.contains("certpatch add FILE"), "{text}");
+    assert!(!text.contains("run `certpatch fix`"), "{text}");
+    let (_, v) = run_json(&sb, &["diagnose", &host], &bundle);
+    assert_eq!(causes(&v), ["missing-issuer"]);
+    let advice = v["bundles"][0]["causes"][0]["advice"].as_str().unwrap();
+    assert!(advice.contains("cannot find it"), "{advice}");
+    assert!(advice.contains("certpatch Test Intermediate"), "{advice}");
+    // And `fix` indeed finds nothing.
+    let out = run(&sb, &["fix", &host], &bundle);
+    assert_exit(&out, 1, "fix without AIA or index entry");
+    assert_file_is(&bundle, &before, "nothing written");
+}
