@@ -118,13 +118,16 @@ fn restore_never_puts_an_older_certifi_over_an_upgraded_one() {
             err.contains("pip install --force-reinstall certifi"),
             "{err}"
         );
-        // The way out offered is the package's own bundle or a new add, never a forced
-        // restore (restore has no --force; the old check that "restore --force" was not
-        // suggested could not fail any more): the whole hint, word for word.
+        // The way out offered is `reapply` (the patches the upgrade lost, checked again)
+        // or the package's own bundle, never a forced restore (restore has no --force):
+        // the whole hint, word for word.
         assert!(
             err.contains(
-                "there is nothing of certpatch's to take out; `pip install --force-reinstall \
-                 certifi` puts the package's own bundle back, and `certpatch add FILE --bundle"
+                "there is nothing of certpatch's to take out: the change took its patches with \
+                 it. `certpatch reapply --bundle"
+            ) && err.contains(
+                "puts them back into this bundle, each checked again; `pip install \
+                 --force-reinstall certifi` puts the package's own bundle back instead"
             ),
             "{err}"
         );
@@ -150,6 +153,22 @@ fn restore_never_puts_an_older_certifi_over_an_upgraded_one() {
     assert_eq!(b["provenance_then"]["version"], "2023.5.7");
     assert_eq!(b["provenance_now"]["version"], "2026.10.19");
     assert_file_is(&bundle, &new, "still the upgraded bundle");
+
+    // The way out the hint names works: the lost patch goes back on the new bundle.
+    let out = sb
+        .cmd()
+        .args(["reapply", "--at", TEST_CLOCK, "--bundle"])
+        .arg(&bundle)
+        .run_output()
+        .unwrap();
+    assert_exit(&out, 0, "reapply, as the hint says");
+    let now = read(&bundle);
+    assert!(now.starts_with(&new), "the new bundle's bytes stay first");
+    assert_eq!(
+        count_cert(&now, &der(&real("le-r10.pem"))),
+        1,
+        "the patch is back"
+    );
 }
 
 #[test]

@@ -240,10 +240,10 @@ fn refuse<'a>(
     if r.patches_lost {
         match &reinstall {
             Some(cmd) => p.hint(format!(
-                "there is nothing of certpatch's to take out; `{cmd}` puts the package's own bundle back, and `certpatch add FILE {flag}` adds a certificate again"
+                "there is nothing of certpatch's to take out: the change took its patches with it. `certpatch reapply {flag}` puts them back into this bundle, each checked again; `{cmd}` puts the package's own bundle back instead"
             )),
             None => p.hint(format!(
-                "there is nothing of certpatch's to take out; reinstall the package that owns the bundle to get its own copy back, and `certpatch add FILE {flag}` adds a certificate again"
+                "there is nothing of certpatch's to take out: the change took its patches with it. `certpatch reapply {flag}` puts them back into this bundle, each checked again; reinstalling the package that owns the bundle gets its own copy back instead"
             )),
         }
     } else {
