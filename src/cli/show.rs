@@ -222,8 +222,17 @@ pub fn obtain(ctx: &Context, origin: &Origin) -> anyhow::Result<Result<Chain, No
         )),
         Obtaining::Note(n) => p.note(escape(n)),
     };
-    crate::usecase::diagnose::obtain(origin, &ctx.resolve, &say)
+    let mut obtained = crate::usecase::diagnose::obtain(origin, &ctx.resolve, &say)?;
+    if let (Origin::File { .. }, Err(no)) = (origin, &mut obtained) {
+        if no.code == "no-certificate" {
+            no.message.push_str(CHAIN_WANTED);
+        }
+    }
+    Ok(obtained)
 }
+
+/// What `--chain` wants, after a file that holds no certificate.
+const CHAIN_WANTED: &str = "\nhint: --chain wants the server's certificate chain as PEM, the server's own certificate first, then its intermediates (as `openssl s_client -connect HOST:443 -showcerts` prints them, or a browser exports the chain)";
 
 /// Shows what asking the target's own Python says ([`crate::usecase::fix`]'s Python
 /// steps); `false` for any other step.
@@ -301,7 +310,10 @@ pub fn document<B: Serialize, X: Serialize>(
 /// Reads FILE, printing a refusal of the whole input (and the JSON document) on failure.
 pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Outcome> {
     input::read(file).map_err(|err: InputError| {
-        let message = bounded(&err.to_string()).into_owned();
+        let mut message = bounded(&err.to_string()).into_owned();
+        if err.holds_no_certificate() {
+            message.push_str("\nhint: give a file holding the CA certificate (PEM, DER or PKCS#7)");
+        }
         ctx.printer.error(&message);
         if command != "check" {
             ctx.printer.error_detail("nothing was written.");

@@ -731,3 +731,39 @@ fn diagnose_and_fix_name_the_clients_that_ignore_the_bundle_and_fix_never_says_a
         "{v:#}"
     );
 }
+
+/// Regression (contract sweep): `--chain` with a file that holds no certificate asked for
+/// "a CA certificate", which is not what `--chain` reads. It says the file holds none and
+/// what `--chain` wants: the server's chain as PEM, its own certificate first.
+#[test]
+fn a_chain_file_without_a_certificate_says_what_chain_wants() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let empty = sb.file("empty.pem", b"");
+    let out = run(
+        &sb,
+        &["diagnose", "--chain", empty.to_str().unwrap()],
+        &bundle,
+    );
+    assert_exit(&out, 1, "diagnose --chain empty.pem");
+    let err = stderr(&out);
+    assert!(err.contains("holds no certificate"), "{err}");
+    assert!(!err.contains("CA certificate"), "{err}");
+    assert!(
+        err.contains("--chain wants the server's certificate chain as PEM, the server's own certificate first"),
+        "{err}"
+    );
+    let (_, v) = run_json(
+        &sb,
+        &["diagnose", "--chain", empty.to_str().unwrap()],
+        &bundle,
+    );
+    assert_eq!(v["error"]["code"], "no-certificate", "{v:#}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--chain wants"),
+        "{v:#}"
+    );
+}
