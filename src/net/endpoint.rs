@@ -35,21 +35,23 @@ impl fmt::Display for Endpoint {
 }
 
 /// Reads `HOST`, `HOST:PORT`, `[v6]`, `[v6]:PORT`, a bare IPv6 address, or an `https://`
-/// URL (its path, query and user part ignored). The port defaults to 443.
+/// URL (its path, query and user part ignored). Without a scheme, a path, query or
+/// fragment after the authority (`localhost:8443/`, copied from a browser's address bar
+/// that hides `https://`) is ignored as in a URL. The port defaults to 443.
 pub fn parse(text: &str) -> Result<Endpoint, String> {
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
+    let before_path = |s: &str| s.find(['/', '?', '#']).unwrap_or(s.len());
     let authority = if lower.starts_with("https://") {
         let rest = &t["https://".len()..];
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let auth = &rest[..end];
+        let auth = &rest[..before_path(rest)];
         auth.rsplit_once('@').map_or(auth, |(_, a)| a)
     } else if let Some(scheme) = lower.split_once("://").map(|(s, _)| s) {
         return Err(format!(
             "`{scheme}://` has no certificate chain to read; certpatch reads a TLS server's chain: give HOST, HOST:PORT or an https:// URL"
         ));
     } else {
-        t
+        &t[..before_path(t)]
     };
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let Some((host, after)) = rest.split_once(']') else {
@@ -123,6 +125,23 @@ mod tests {
             ep("example.com", 443)
         );
         assert_eq!(parse("[::1]:8443").unwrap().authority(), "[::1]:8443");
+    }
+
+    /// Regression (contract sweep): `localhost:18443/` was "`18443/` is not a port
+    /// number" while `https://localhost:18443/` was read; without a scheme, what follows
+    /// the authority is ignored as in a URL.
+    #[test]
+    fn a_path_after_host_and_port_is_ignored_without_a_scheme_too() {
+        assert_eq!(parse("localhost:18443/").unwrap(), ep("localhost", 18443));
+        assert_eq!(
+            parse("example.com:8443/api/v1?x=1#top").unwrap(),
+            ep("example.com", 8443)
+        );
+        assert_eq!(parse("example.com/").unwrap(), ep("example.com", 443));
+        assert_eq!(parse("example.com?q").unwrap(), ep("example.com", 443));
+        assert_eq!(parse("[::1]:8443/x").unwrap(), ep("::1", 8443));
+        assert!(parse("/path-only").is_err());
+        assert!(parse("example.com:x/").unwrap_err().contains("`x`"));
     }
 
     #[test]
