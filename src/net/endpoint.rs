@@ -196,10 +196,28 @@ impl Resolve {
 
     /// The address `resolves` gives `endpoint`, if one names it.
     pub fn find(resolves: &[Resolve], endpoint: &Endpoint) -> Option<IpAddr> {
-        resolves
-            .iter()
-            .find(|r| r.port == endpoint.port && r.host.eq_ignore_ascii_case(&endpoint.host))
-            .map(|r| r.addr)
+        resolves.iter().find(|r| r.names(endpoint)).map(|r| r.addr)
+    }
+
+    /// Whether this entry is for `endpoint`: the same host (any case) and port.
+    pub fn names(&self, endpoint: &Endpoint) -> bool {
+        self.port == endpoint.port && self.host.eq_ignore_ascii_case(&endpoint.host)
+    }
+
+    /// The entries that do not name `endpoint`, so are not used for it (curl ignores
+    /// them silently; a user who typed one meant it, and should hear why it did nothing).
+    pub fn unused<'r>(resolves: &'r [Resolve], endpoint: &Endpoint) -> Vec<&'r Resolve> {
+        resolves.iter().filter(|r| !r.names(endpoint)).collect()
+    }
+}
+
+/// `HOST:PORT:ADDR` as given (the host lowercased), an IPv6 ADDR in brackets.
+impl fmt::Display for Resolve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.addr {
+            IpAddr::V6(a) => write!(f, "{}:{}:[{a}]", self.host, self.port),
+            IpAddr::V4(a) => write!(f, "{}:{}:{a}", self.host, self.port),
+        }
     }
 }
 
@@ -232,5 +250,19 @@ mod resolve_tests {
         assert!(Resolve::find(&list, &ep("EXAMPLE.com", 8443)).is_some());
         assert!(Resolve::find(&list, &ep("example.com", 443)).is_none());
         assert!(Resolve::find(&list, &ep("other.com", 8443)).is_none());
+    }
+
+    #[test]
+    fn an_entry_for_another_host_or_port_is_named_as_unused() {
+        let list = [
+            Resolve::parse("api.example.com:443:127.0.0.1").unwrap(),
+            Resolve::parse("API.example.com:18443:[::1]").unwrap(),
+        ];
+        let target = parse("https://api.example.com:18443").unwrap();
+        let unused = Resolve::unused(&list, &target);
+        assert_eq!(unused, vec![&list[0]]);
+        assert_eq!(unused[0].to_string(), "api.example.com:443:127.0.0.1");
+        assert_eq!(list[1].to_string(), "api.example.com:18443:[::1]");
+        assert!(Resolve::unused(&list[1..], &target).is_empty());
     }
 }

@@ -767,3 +767,53 @@ fn a_chain_file_without_a_certificate_says_what_chain_wants() {
         "{v:#}"
     );
 }
+
+/// Regression (contract sweep): a `--resolve` entry whose HOST or PORT is not the server's
+/// was ignored without a word, and the run went on to a DNS failure. Each such entry is
+/// named, with the server, on standard error (with `--json` too); one that matches is
+/// used without a warning. Only 127.0.0.1 is contacted (a closed port).
+#[test]
+fn a_resolve_entry_for_another_host_or_port_is_named_as_unused() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let port = closed_port();
+    let server = format!("127.0.0.1:{port}");
+    let other_port = "127.0.0.1:443:127.0.0.1".to_string();
+    let other_host = format!("other.certpatch-test.invalid:{port}:127.0.0.1");
+    for json_flag in [&[][..], &["--json"][..]] {
+        let out = cp(&sb)
+            .args(json_flag)
+            .args(["diagnose", &server, "--resolve", &other_port])
+            .args(["--resolve", &other_host, "--bundle"])
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK])
+            .run_output()
+            .unwrap();
+        assert_exit(&out, 1, "closed port");
+        let err = stderr(&out);
+        for (entry, names) in [
+            (&other_port, "127.0.0.1:443".to_string()),
+            (&other_host, format!("other.certpatch-test.invalid:{port}")),
+        ] {
+            assert!(
+                err.contains(&format!(
+                    "--resolve `{entry}` is not used: it is for {names}, and the server is {server}"
+                )),
+                "{json_flag:?}: {err}"
+            );
+        }
+        assert!(
+            err.contains(&format!("give `--resolve {server}:127.0.0.1`")),
+            "{err}"
+        );
+    }
+    let out = cp(&sb)
+        .args(["diagnose", &server, "--resolve"])
+        .arg(format!("{server}:127.0.0.1"))
+        .arg("--bundle")
+        .arg(&bundle)
+        .run_output()
+        .unwrap();
+    assert_exit(&out, 1, "closed port");
+    assert!(!stderr(&out).contains("is not used"), "{}", stderr(&out));
+}
