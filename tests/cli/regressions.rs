@@ -648,3 +648,35 @@ fn certpatch_home_that_is_a_file_names_the_variable_and_the_way_out() {
         "the file named by CERTPATCH_HOME is left alone"
     );
 }
+
+/// Contract sweep: `--output` into a folder that does not exist ended with "refused for
+/// 1 of 1 bundle(s)", calling an I/O failure a refusal, and the error named the file,
+/// not the missing folder. It names the folder and how to create it, and the summary
+/// says the bundle failed with an error.
+#[test]
+fn output_into_a_missing_folder_names_the_folder_and_is_a_failure_not_a_refusal() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let folder = sb.root().join("no-such-folder");
+    let out_file = folder.join("out.pem");
+    let out = sb.add(
+        gen("int-good.pem"),
+        &bundle,
+        &["--output", out_file.to_str().unwrap()],
+    );
+    assert_exit(&out, 1, "--output into a missing folder");
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("its folder `{}` does not exist", folder.display()))
+            && err.contains("mkdir -p"),
+        "{err}"
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("failed: nothing was written; 1 of 1 bundle(s) failed with an error"),
+        "{text}"
+    );
+    assert!(!text.contains("refused"), "{text}");
+    assert_file_is(&bundle, &test_bundle_bytes(), "the bundle");
+    assert!(!folder.exists());
+}
