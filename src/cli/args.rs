@@ -51,7 +51,8 @@ pub struct GlobalArgs {
     #[arg(short = 'y', long, global = true)]
     pub yes: bool,
     /// For `diagnose` and `fix`: connect to ADDR when the server is HOST on PORT, while
-    /// sending and checking HOST (curl's syntax; repeatable).
+    /// sending and checking HOST (curl's syntax; repeatable). An entry for another host
+    /// or port is not used, and a warning says so.
     #[arg(long, global = true, value_name = "HOST:PORT:ADDR", value_parser = parse_resolve)]
     pub resolve: Vec<crate::net::endpoint::Resolve>,
     /// When to use colour (honours NO_COLOR).

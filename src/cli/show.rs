@@ -11,6 +11,7 @@ use crate::cli::commands::Context;
 use crate::cli::exit::Outcome;
 use crate::cli::json::{self, failure, ChainEntry, Document, Failure};
 use crate::cli::output::{bounded, escape, path_text, short, Tone, MAX_LISTED};
+use crate::net::endpoint::Resolve;
 use crate::target::Target;
 use crate::usecase::diagnose::{Chain, Explained, NoChain, Obtaining, Origin};
 use crate::usecase::fix::Step as FixStep;
@@ -222,8 +223,44 @@ pub fn obtain(ctx: &Context, origin: &Origin) -> anyhow::Result<Result<Chain, No
         )),
         Obtaining::Note(n) => p.note(escape(n)),
     };
-    crate::usecase::diagnose::obtain(origin, &ctx.resolve, &say)
+    if let Origin::Server(text) = origin {
+        warn_unused_resolves(ctx, text);
+    }
+    let mut obtained = crate::usecase::diagnose::obtain(origin, &ctx.resolve, &say)?;
+    if let (Origin::File { .. }, Err(no)) = (origin, &mut obtained) {
+        if no.code == "no-certificate" {
+            no.message.push_str(CHAIN_WANTED);
+        }
+    }
+    Ok(obtained)
 }
+
+/// Warns of each `--resolve` entry that does not name the server's host and port: curl
+/// ignores such an entry silently, and the run then goes on to a DNS failure (or another
+/// address) that does not say why the entry did nothing. A server that does not parse is
+/// left to the usage error of [`crate::usecase::diagnose::obtain`].
+fn warn_unused_resolves(ctx: &Context, server: &str) {
+    let Ok(ep) = crate::net::endpoint::parse(server) else {
+        return;
+    };
+    for r in Resolve::unused(&ctx.resolve, &ep) {
+        let mut suggested = r.clone();
+        suggested.host = ep.host.to_ascii_lowercase();
+        suggested.port = ep.port;
+        ctx.printer.warn(format!(
+            "--resolve `{}` is not used: it is for {}:{}, and the server is {}; to connect to {} give `--resolve {}`",
+            escape(&r.to_string()),
+            escape(&r.host),
+            r.port,
+            escape(&ep.authority()),
+            r.addr,
+            escape(&suggested.to_string()),
+        ));
+    }
+}
+
+/// What `--chain` wants, after a file that holds no certificate.
+const CHAIN_WANTED: &str = "\nhint: --chain wants the server's certificate chain as PEM, the server's own certificate first, then its intermediates (as `openssl s_client -connect HOST:443 -showcerts` prints them, or a browser exports the chain)";
 
 /// Shows what asking the target's own Python says ([`crate::usecase::fix`]'s Python
 /// steps); `false` for any other step.
@@ -301,7 +338,10 @@ pub fn document<B: Serialize, X: Serialize>(
 /// Reads FILE, printing a refusal of the whole input (and the JSON document) on failure.
 pub fn read_input(ctx: &Context, command: &str, file: &Path) -> Result<Input, Outcome> {
     input::read(file).map_err(|err: InputError| {
-        let message = bounded(&err.to_string()).into_owned();
+        let mut message = bounded(&err.to_string()).into_owned();
+        if err.holds_no_certificate() {
+            message.push_str("\nhint: give a file holding the CA certificate (PEM, DER or PKCS#7)");
+        }
         ctx.printer.error(&message);
         if command != "check" {
             ctx.printer.error_detail("nothing was written.");

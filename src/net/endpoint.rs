@@ -35,21 +35,23 @@ impl fmt::Display for Endpoint {
 }
 
 /// Reads `HOST`, `HOST:PORT`, `[v6]`, `[v6]:PORT`, a bare IPv6 address, or an `https://`
-/// URL (its path, query and user part ignored). The port defaults to 443.
+/// URL (its path, query and user part ignored). Without a scheme, a path, query or
+/// fragment after the authority (`localhost:8443/`, copied from a browser's address bar
+/// that hides `https://`) is ignored as in a URL. The port defaults to 443.
 pub fn parse(text: &str) -> Result<Endpoint, String> {
     let t = text.trim();
     let lower = t.to_ascii_lowercase();
+    let before_path = |s: &str| s.find(['/', '?', '#']).unwrap_or(s.len());
     let authority = if lower.starts_with("https://") {
         let rest = &t["https://".len()..];
-        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let auth = &rest[..end];
+        let auth = &rest[..before_path(rest)];
         auth.rsplit_once('@').map_or(auth, |(_, a)| a)
     } else if let Some(scheme) = lower.split_once("://").map(|(s, _)| s) {
         return Err(format!(
             "`{scheme}://` has no certificate chain to read; certpatch reads a TLS server's chain: give HOST, HOST:PORT or an https:// URL"
         ));
     } else {
-        t
+        &t[..before_path(t)]
     };
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let Some((host, after)) = rest.split_once(']') else {
@@ -125,6 +127,23 @@ mod tests {
         assert_eq!(parse("[::1]:8443").unwrap().authority(), "[::1]:8443");
     }
 
+    /// Regression (contract sweep): `localhost:18443/` was "`18443/` is not a port
+    /// number" while `https://localhost:18443/` was read; without a scheme, what follows
+    /// the authority is ignored as in a URL.
+    #[test]
+    fn a_path_after_host_and_port_is_ignored_without_a_scheme_too() {
+        assert_eq!(parse("localhost:18443/").unwrap(), ep("localhost", 18443));
+        assert_eq!(
+            parse("example.com:8443/api/v1?x=1#top").unwrap(),
+            ep("example.com", 8443)
+        );
+        assert_eq!(parse("example.com/").unwrap(), ep("example.com", 443));
+        assert_eq!(parse("example.com?q").unwrap(), ep("example.com", 443));
+        assert_eq!(parse("[::1]:8443/x").unwrap(), ep("::1", 8443));
+        assert!(parse("/path-only").is_err());
+        assert!(parse("example.com:x/").unwrap_err().contains("`x`"));
+    }
+
     #[test]
     fn wrong_forms_are_refused_with_a_reason() {
         assert!(parse("http://example.com")
@@ -177,10 +196,28 @@ impl Resolve {
 
     /// The address `resolves` gives `endpoint`, if one names it.
     pub fn find(resolves: &[Resolve], endpoint: &Endpoint) -> Option<IpAddr> {
-        resolves
-            .iter()
-            .find(|r| r.port == endpoint.port && r.host.eq_ignore_ascii_case(&endpoint.host))
-            .map(|r| r.addr)
+        resolves.iter().find(|r| r.names(endpoint)).map(|r| r.addr)
+    }
+
+    /// Whether this entry is for `endpoint`: the same host (any case) and port.
+    pub fn names(&self, endpoint: &Endpoint) -> bool {
+        self.port == endpoint.port && self.host.eq_ignore_ascii_case(&endpoint.host)
+    }
+
+    /// The entries that do not name `endpoint`, so are not used for it (curl ignores
+    /// them silently; a user who typed one meant it, and should hear why it did nothing).
+    pub fn unused<'r>(resolves: &'r [Resolve], endpoint: &Endpoint) -> Vec<&'r Resolve> {
+        resolves.iter().filter(|r| !r.names(endpoint)).collect()
+    }
+}
+
+/// `HOST:PORT:ADDR` as given (the host lowercased), an IPv6 ADDR in brackets.
+impl fmt::Display for Resolve {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.addr {
+            IpAddr::V6(a) => write!(f, "{}:{}:[{a}]", self.host, self.port),
+            IpAddr::V4(a) => write!(f, "{}:{}:{a}", self.host, self.port),
+        }
     }
 }
 
@@ -213,5 +250,19 @@ mod resolve_tests {
         assert!(Resolve::find(&list, &ep("EXAMPLE.com", 8443)).is_some());
         assert!(Resolve::find(&list, &ep("example.com", 443)).is_none());
         assert!(Resolve::find(&list, &ep("other.com", 8443)).is_none());
+    }
+
+    #[test]
+    fn an_entry_for_another_host_or_port_is_named_as_unused() {
+        let list = [
+            Resolve::parse("api.example.com:443:127.0.0.1").unwrap(),
+            Resolve::parse("API.example.com:18443:[::1]").unwrap(),
+        ];
+        let target = parse("https://api.example.com:18443").unwrap();
+        let unused = Resolve::unused(&list, &target);
+        assert_eq!(unused, vec![&list[0]]);
+        assert_eq!(unused[0].to_string(), "api.example.com:443:127.0.0.1");
+        assert_eq!(list[1].to_string(), "api.example.com:18443:[::1]");
+        assert!(Resolve::unused(&list[1..], &target).is_empty());
     }
 }

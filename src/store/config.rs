@@ -154,8 +154,10 @@ pub fn location() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "certpatch").map(|d| d.config_dir().join("config.toml"))
 }
 
-/// Reads the configuration; no file is the default configuration.
+/// Reads the configuration; no file is the default configuration. A `CERTPATCH_HOME`
+/// that is not a folder is refused as [`crate::store::home::from_env`] says.
 pub fn load() -> Result<Loaded> {
+    crate::store::home::from_env()?;
     match location() {
         Some(path) => load_from(&path),
         None => Ok(Loaded::default()),

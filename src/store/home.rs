@@ -38,10 +38,8 @@ impl Home {
     }
 
     fn unchecked() -> Result<Home> {
-        if let Some(dir) = std::env::var_os(CERTPATCH_HOME).filter(|v| !v.is_empty()) {
-            return Ok(Home {
-                root: std::path::absolute(PathBuf::from(dir))?,
-            });
+        if let Some(root) = from_env()? {
+            return Ok(Home { root });
         }
         let dirs = directories::ProjectDirs::from("", "", "certpatch").ok_or_else(|| {
             StoreError::new(
@@ -99,6 +97,36 @@ impl Home {
         })?;
         self.check_tree(dir)
     }
+}
+
+/// The folder `CERTPATCH_HOME` names (made absolute), if it is set. A path that exists
+/// and is not a folder (or lies under a file) is refused here, naming the variable: the
+/// error it would give later ("cannot check `…/ledger.toml`: Not a directory") names
+/// neither the variable nor a way out.
+pub fn from_env() -> Result<Option<PathBuf>> {
+    let Some(dir) = std::env::var_os(CERTPATCH_HOME).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let dir = std::path::absolute(PathBuf::from(dir))?;
+    let why = match std::fs::metadata(&dir) {
+        Ok(meta) if !meta.is_dir() => "which is a file, not a folder",
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
+            "which cannot be a folder: a part of that path is a file"
+        }
+        _ => return Ok(Some(dir)),
+    };
+    let hint = format!(
+        "point {CERTPATCH_HOME} at a folder (certpatch creates it when missing), or unset it to use the default folder"
+    );
+    Err(StoreError::new(
+        Code::NoHome,
+        format!(
+            "{CERTPATCH_HOME} is `{}`, {why}; certpatch keeps its ledger, backups and config.toml in that folder.\nhint: {hint}",
+            path_text(&dir)
+        ),
+        hint,
+    )
+    .into())
 }
 
 /// Refuses a part of certpatch's state (`path`: a folder or a file) that is a symbolic

@@ -450,8 +450,23 @@ fn create_temp(dir: &Folder, name: &OsStr) -> std::io::Result<(OsString, File)> 
 /// user owns it, since another user's link could aim a root-run certpatch at any folder.
 /// The final name is not followed (a link there is replaced by the rename).
 pub fn hold_parent(path: &Path) -> Result<(Folder, OsString)> {
-    let walked = os::walk_parent(path, false)
-        .with_context(|| format!("cannot open the folder of `{}`", path_text(path)))?;
+    let walked = os::walk_parent(path, false).map_err(|e| {
+        let folder = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let context = if e.kind() == std::io::ErrorKind::NotFound {
+            format!(
+                "cannot write `{}`: its folder `{}` does not exist; create it (`mkdir -p {}`) or name a file in a folder that exists",
+                path_text(path),
+                path_text(folder),
+                crate::x509::text::shell_path(folder)
+            )
+        } else {
+            format!("cannot open the folder of `{}`", path_text(path))
+        };
+        anyhow::Error::new(e).context(context)
+    })?;
     let me = euid();
     if let Some(link) = walked.links.iter().find(|l| l.owner != 0 && l.owner != me) {
         bail!(

@@ -37,6 +37,9 @@ pub struct Input {
 }
 
 /// Why an input was refused. Every variant says what to do next.
+///
+/// `source_name` is how the message names the input: a file's whole path (escaped when
+/// shown) or `stdin`; the patch header names a file by its base name only ([`Input::source`]).
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     #[error("cannot read `{}`: {cause}\nhint: check the path (or give `-` to read the certificate from standard input)", path_text(path))]
@@ -44,16 +47,15 @@ pub enum InputError {
         path: PathBuf,
         cause: std::io::Error,
     },
+    #[error("cannot read standard input: {cause}\nhint: `-` reads the certificate from standard input; redirect a certificate file into it (`certpatch check - < ca.pem`), or give the file's path instead of `-`")]
+    StdinUnreadable { cause: std::io::Error },
     #[error("`{}` is larger than {} MiB; certificate input is a few KiB, is this the right file?", escape(source_name), MAX_INPUT_BYTES / 1024 / 1024)]
     TooLarge { source_name: String },
     #[error("`{}` holds a private key ({what}); certpatch refuses it and does not copy, print or back it up.\nhint: export only the CA certificate (e.g. `openssl x509 -in FILE -out ca.pem`), and keep the key secret", escape(source_name))]
     PrivateKey { source_name: String, what: String },
-    #[error(
-        "`{}` is empty; give a file holding a CA certificate (PEM, DER or PKCS#7)",
-        escape(source_name)
-    )]
+    #[error("`{}` is empty: it holds no certificate", escape(source_name))]
     Empty { source_name: String },
-    #[error("`{}` holds no certificate{detail}; give a file holding a CA certificate (PEM, DER or PKCS#7)", escape(source_name))]
+    #[error("`{}` holds no certificate{detail}", escape(source_name))]
     NoCertificate { source_name: String, detail: String },
     #[error("`{}` is malformed: {detail}", escape(source_name))]
     Malformed { source_name: String, detail: String },
@@ -65,7 +67,7 @@ impl InputError {
     /// A stable identifier for JSON output.
     pub fn code(&self) -> &'static str {
         match self {
-            InputError::Unreadable { .. } => "unreadable",
+            InputError::Unreadable { .. } | InputError::StdinUnreadable { .. } => "unreadable",
             InputError::TooLarge { .. } => "too-large",
             InputError::PrivateKey { .. } | InputError::Pkcs12 { .. } => "private-key",
             InputError::Empty { .. } => "no-certificate",
@@ -73,37 +75,60 @@ impl InputError {
             InputError::Malformed { .. } => "malformed",
         }
     }
+
+    /// Whether the input holds no certificate at all (empty, or other data only): what
+    /// to give instead depends on what the input was for, so the caller says it.
+    pub fn holds_no_certificate(&self) -> bool {
+        matches!(
+            self,
+            InputError::Empty { .. } | InputError::NoCertificate { .. }
+        )
+    }
 }
 
 /// Reads FILE (`-` for standard input) and returns its certificates.
 pub fn read(file: &Path) -> Result<Input, InputError> {
-    let (bytes, source) = if file.as_os_str() == "-" {
+    if file.as_os_str() == "-" {
         let mut buf = Vec::new();
         std::io::stdin()
             .take(MAX_INPUT_BYTES + 1)
             .read_to_end(&mut buf)
-            .map_err(|cause| InputError::Unreadable {
-                path: file.to_path_buf(),
-                cause,
-            })?;
-        (buf, "stdin".to_string())
-    } else {
-        let unreadable = |cause| InputError::Unreadable {
-            path: file.to_path_buf(),
-            cause,
-        };
-        let f = std::fs::File::open(file).map_err(unreadable)?;
-        let mut buf = Vec::new();
-        f.take(MAX_INPUT_BYTES + 1)
-            .read_to_end(&mut buf)
-            .map_err(unreadable)?;
-        let name = file
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| file.display().to_string());
-        (buf, name)
+            .map_err(|cause| InputError::StdinUnreadable { cause })?;
+        return from_bytes(&buf, "stdin".to_string());
+    }
+    let unreadable = |cause| InputError::Unreadable {
+        path: file.to_path_buf(),
+        cause,
     };
-    from_bytes(&bytes, source)
+    let f = std::fs::File::open(file).map_err(unreadable)?;
+    let mut buf = Vec::new();
+    f.take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut buf)
+        .map_err(unreadable)?;
+    // The patch header keeps the base name (where the certificate came from, without the
+    // user's folders); a message names the whole path, so the user finds the file.
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    from_bytes(&buf, name).map_err(|e| e.naming(file))
+}
+
+impl InputError {
+    /// The same refusal, naming the input by `path` (shown escaped, as [`path_text`]).
+    fn naming(mut self, path: &Path) -> InputError {
+        let shown = dunce::simplified(path).to_string_lossy().into_owned();
+        match &mut self {
+            InputError::TooLarge { source_name }
+            | InputError::PrivateKey { source_name, .. }
+            | InputError::Empty { source_name }
+            | InputError::NoCertificate { source_name, .. }
+            | InputError::Malformed { source_name, .. }
+            | InputError::Pkcs12 { source_name } => *source_name = shown,
+            InputError::Unreadable { .. } | InputError::StdinUnreadable { .. } => {}
+        }
+        self
+    }
 }
 
 /// The checks of [`read`] on bytes already read: the size limit, every accepted form

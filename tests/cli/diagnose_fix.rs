@@ -760,3 +760,89 @@ fn a_missing_intermediate_with_no_aia_and_not_in_the_index_is_not_sent_to_fix() 
     assert_exit(&out, 1, "fix without AIA or index entry");
     assert_file_is(&bundle, &before, "nothing written");
 }
+
+/// Regression (contract sweep): `--chain` with a file that holds no certificate asked for
+/// "a CA certificate", which is not what `--chain` reads. It says the file holds none and
+/// what `--chain` wants: the server's chain as PEM, its own certificate first.
+#[test]
+fn a_chain_file_without_a_certificate_says_what_chain_wants() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let empty = sb.file("empty.pem", b"");
+    let out = run(
+        &sb,
+        &["diagnose", "--chain", empty.to_str().unwrap()],
+        &bundle,
+    );
+    assert_exit(&out, 1, "diagnose --chain empty.pem");
+    let err = stderr(&out);
+    assert!(err.contains("holds no certificate"), "{err}");
+    assert!(!err.contains("CA certificate"), "{err}");
+    assert!(
+        err.contains("--chain wants the server's certificate chain as PEM, the server's own certificate first"),
+        "{err}"
+    );
+    let (_, v) = run_json(
+        &sb,
+        &["diagnose", "--chain", empty.to_str().unwrap()],
+        &bundle,
+    );
+    assert_eq!(v["error"]["code"], "no-certificate", "{v:#}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("--chain wants"),
+        "{v:#}"
+    );
+}
+
+/// Regression (contract sweep): a `--resolve` entry whose HOST or PORT is not the server's
+/// was ignored without a word, and the run went on to a DNS failure. Each such entry is
+/// named, with the server, on standard error (with `--json` too); one that matches is
+/// used without a warning. Only 127.0.0.1 is contacted (a closed port).
+#[test]
+fn a_resolve_entry_for_another_host_or_port_is_named_as_unused() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let port = closed_port();
+    let server = format!("127.0.0.1:{port}");
+    let other_port = "127.0.0.1:443:127.0.0.1".to_string();
+    let other_host = format!("other.certpatch-test.invalid:{port}:127.0.0.1");
+    for json_flag in [&[][..], &["--json"][..]] {
+        let out = cp(&sb)
+            .args(json_flag)
+            .args(["diagnose", &server, "--resolve", &other_port])
+            .args(["--resolve", &other_host, "--bundle"])
+            .arg(&bundle)
+            .args(["--at", TEST_CLOCK])
+            .run_output()
+            .unwrap();
+        assert_exit(&out, 1, "closed port");
+        let err = stderr(&out);
+        for (entry, names) in [
+            (&other_port, "127.0.0.1:443".to_string()),
+            (&other_host, format!("other.certpatch-test.invalid:{port}")),
+        ] {
+            assert!(
+                err.contains(&format!(
+                    "--resolve `{entry}` is not used: it is for {names}, and the server is {server}"
+                )),
+                "{json_flag:?}: {err}"
+            );
+        }
+        assert!(
+            err.contains(&format!("give `--resolve {server}:127.0.0.1`")),
+            "{err}"
+        );
+    }
+    let out = cp(&sb)
+        .args(["diagnose", &server, "--resolve"])
+        .arg(format!("{server}:127.0.0.1"))
+        .arg("--bundle")
+        .arg(&bundle)
+        .run_output()
+        .unwrap();
+    assert_exit(&out, 1, "closed port");
+    assert!(!stderr(&out).contains("is not used"), "{}", stderr(&out));
+}

@@ -665,3 +665,23 @@ fn status_json_next_is_argv_with_a_description() {
         .unwrap();
     assert_exit(&out, 0, "the next step, run from its argv");
 }
+
+/// Regression (contract sweep): `adopt` of a plain copy of a bundle (no package records
+/// its hash) said why it adopted nothing but not what to do. It names the way out: adopt
+/// the bundle in its package, or move the pasted certificates into a file and `add` it.
+#[test]
+fn adopt_of_a_plain_copy_says_what_to_do() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let before = read(&bundle);
+    let out = run(&sb, &["adopt"], &bundle);
+    assert_exit(&out, 1, "adopt of a plain copy");
+    let err = stderr(&out);
+    assert!(err.contains("no package records this file's hash"), "{err}");
+    assert!(
+        err.contains("hint: adopt works on a bundle inside its installed package")
+            && err.contains("certpatch add FILE --bundle"),
+        "{err}"
+    );
+    assert_eq!(read(&bundle), before);
+}

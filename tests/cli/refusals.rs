@@ -713,3 +713,114 @@ fn an_input_issuer_that_does_not_sign_is_a_bad_signature() {
         .collect();
     assert_eq!(got, ["bad-signature"], "{entry:#}");
 }
+
+/// Regression (contract sweep): a refused input was named by its base name only (`zero`
+/// is larger than 4 MiB, `key.pem` holds a private key), which left the user guessing
+/// which folder. Every refusal of a file names its whole path; the patch header keeps
+/// the base name (`add` of a good file from the same folder shows it in `list`).
+#[test]
+fn a_refused_input_file_is_named_by_its_whole_path() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let dir = sb.root().join("exports of ops");
+    std::fs::create_dir(&dir).unwrap();
+    let mut big = read(gen("int-good.pem"));
+    big.resize(5 * 1024 * 1024, b'\n');
+    let cases = [
+        ("key.pem", read(gen("key-first.pem")), "private-key"),
+        ("empty.pem", Vec::new(), "no-certificate"),
+        ("notes.txt", b"just some text\n".to_vec(), "no-certificate"),
+        ("csr.pem", read(gen("csr.pem")), "no-certificate"),
+        (
+            "cut.pem",
+            read(gen("int-good.pem"))[..300].to_vec(),
+            "malformed",
+        ),
+        ("big.pem", big, "too-large"),
+        ("ca.p12", read(gen("int-good.p12")), "private-key"),
+    ];
+    for (name, bytes, code) in cases {
+        let file = dir.join(name);
+        std::fs::write(&file, bytes).unwrap();
+        let out = sb
+            .cmd()
+            .args(["check", "--at", TEST_CLOCK, "--bundle"])
+            .arg(&bundle)
+            .arg(&file)
+            .run_output()
+            .unwrap();
+        assert_exit(&out, 1, name);
+        let shown = file.to_string_lossy().into_owned();
+        assert!(
+            stderr(&out).contains(&format!("`{shown}`")),
+            "{name}: the message names `{shown}`: {}",
+            stderr(&out)
+        );
+        let v = json(&sb.add(&file, &bundle, &["--json"]));
+        assert_eq!(v["error"]["code"], code, "{v:#}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains(&shown),
+            "{name}: the JSON message names the path too: {v:#}"
+        );
+    }
+    let good = dir.join("int-good.pem");
+    std::fs::copy(gen("int-good.pem"), &good).unwrap();
+    sb.add_ok(&good, &bundle, &[]);
+    let after = String::from_utf8(read(&bundle)).unwrap();
+    let header = after
+        .lines()
+        .find(|l| l.starts_with("# certpatch:"))
+        .unwrap();
+    assert!(
+        header.ends_with(" from int-good.pem"),
+        "the patch header keeps the base name: {header}"
+    );
+}
+
+/// A file that holds no certificate: the hint says what to give (`check`/`add` want the
+/// CA certificate).
+#[test]
+fn a_file_without_a_certificate_says_what_to_give() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let out = sb.add(gen("empty.pem"), &bundle, &[]);
+    assert_exit(&out, 1, "add empty.pem");
+    let err = stderr(&out);
+    assert!(err.contains("holds no certificate"), "{err}");
+    assert!(
+        err.contains("hint: give a file holding the CA certificate"),
+        "{err}"
+    );
+}
+
+/// Regression (contract sweep): standard input that is a folder (`check - < DIR`) got
+/// the hint "give `-`", which is what was given. It now says what `-` reads and how.
+#[cfg(unix)]
+#[test]
+fn standard_input_that_is_a_folder_gets_a_hint_that_fits() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let out = sb
+        .std_cmd()
+        .args(["check", "-", "--at", TEST_CLOCK, "--bundle"])
+        .arg(&bundle)
+        .stdin(std::fs::File::open(sb.root()).unwrap())
+        .run_output()
+        .unwrap();
+    assert_exit(&out, 1, "check - < DIR");
+    let err = stderr(&out);
+    assert!(err.contains("cannot read standard input"), "{err}");
+    assert!(
+        !err.contains("give `-`"),
+        "no hint to do what was done: {err}"
+    );
+    assert!(err.contains("redirect a certificate file into it"), "{err}");
+    let out = sb
+        .std_cmd()
+        .args(["check", "-", "--json", "--at", TEST_CLOCK, "--bundle"])
+        .arg(&bundle)
+        .stdin(std::fs::File::open(sb.root()).unwrap())
+        .run_output()
+        .unwrap();
+    assert_eq!(json(&out)["error"]["code"], "unreadable");
+}

@@ -582,3 +582,101 @@ fn a_bundle_is_read_as_openssl_reads_it_indented_block_skipped_bom_block_read() 
     assert_exit(&out, 0, "remove --all");
     assert_file_is(&bom, &before, "add then remove gives the BOM bundle back");
 }
+
+/// Contract sweep: `CERTPATCH_HOME` naming a file gave "cannot check certpatch's state
+/// `…/ledger.toml`: Not a directory", naming neither the variable nor a way out. The
+/// message names the variable and the path and says to point it at a folder or unset it
+/// (`add`, and `status`, which reads config.toml from there).
+#[test]
+fn certpatch_home_that_is_a_file_names_the_variable_and_the_way_out() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let file = sb.file("home-file", b"");
+    for (home, why) in [
+        (file.clone(), "which is a file, not a folder"),
+        (
+            file.join("sub"),
+            "which cannot be a folder: a part of that path is a file",
+        ),
+    ] {
+        for args in [
+            vec![
+                "add",
+                gen("int-good.pem").to_str().unwrap(),
+                "--at",
+                TEST_CLOCK,
+            ],
+            vec!["status"],
+        ] {
+            let out = sb
+                .cmd()
+                .env("CERTPATCH_HOME", &home)
+                .args(&args)
+                .arg("--bundle")
+                .arg(&bundle)
+                .run_output()
+                .unwrap();
+            assert_exit(
+                &out,
+                1,
+                &format!("{args:?} with CERTPATCH_HOME={}", home.display()),
+            );
+            let err = stderr(&out);
+            assert!(
+                err.contains(&format!("CERTPATCH_HOME is `{}`, {why}", home.display())),
+                "{args:?}: {err}"
+            );
+            assert!(
+                err.contains("point CERTPATCH_HOME at a folder") && err.contains("or unset it"),
+                "{args:?}: {err}"
+            );
+        }
+    }
+    let out = sb
+        .cmd()
+        .env("CERTPATCH_HOME", &file)
+        .args(["reapply", "--json", "--bundle"])
+        .arg(&bundle)
+        .run_output()
+        .unwrap();
+    let doc = json(&out);
+    assert_eq!(doc["error"]["cause"], "no-home", "{doc:#}");
+    assert_file_is(&bundle, &test_bundle_bytes(), "the bundle");
+    assert_eq!(
+        read(&file),
+        b"",
+        "the file named by CERTPATCH_HOME is left alone"
+    );
+}
+
+/// Contract sweep: `--output` into a folder that does not exist ended with "refused for
+/// 1 of 1 bundle(s)", calling an I/O failure a refusal, and the error named the file,
+/// not the missing folder. It names the folder and how to create it, and the summary
+/// says the bundle failed with an error.
+#[test]
+fn output_into_a_missing_folder_names_the_folder_and_is_a_failure_not_a_refusal() {
+    let sb = Sandbox::new();
+    let bundle = sb.test_bundle();
+    let folder = sb.root().join("no-such-folder");
+    let out_file = folder.join("out.pem");
+    let out = sb.add(
+        gen("int-good.pem"),
+        &bundle,
+        &["--output", out_file.to_str().unwrap()],
+    );
+    assert_exit(&out, 1, "--output into a missing folder");
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("its folder `{}` does not exist", folder.display()))
+            && err.contains("mkdir -p"),
+        "{err}"
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains("failed: nothing was written; 1 of 1 bundle(s) failed with an error"),
+        "{text}"
+    );
+    assert!(!text.contains("refused"), "{text}");
+    assert_file_is(&bundle, &test_bundle_bytes(), "the bundle");
+    assert!(!folder.exists());
+}

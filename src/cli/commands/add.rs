@@ -261,9 +261,18 @@ pub fn summary_line(statuses: &[Option<AddStatus>]) -> Option<String> {
     } else if count(AddStatus::WrittenToOutput) > 0 {
         "done: wrote the patched copy; the bundle is unchanged".to_string()
     } else if failed > 0 {
-        format!(
-            "failed: nothing was written; refused for {failed} of {all} bundle(s) (reasons above)"
-        )
+        // A refusal (the input or the bundle is not acceptable) and an error (the write
+        // or a read failed) ask for different things: say which happened.
+        let refusals = count(AddStatus::Refused);
+        let errors = failed - refusals;
+        let what = match (refusals, errors) {
+            (r, 0) => format!("refused for {r} of {all} bundle(s) (reasons above)"),
+            (0, e) => format!("{e} of {all} bundle(s) failed with an error (above)"),
+            (r, e) => format!(
+                "refused for {r} and failed with an error for {e} of {all} bundle(s) (above)"
+            ),
+        };
+        format!("failed: nothing was written; {what}")
     } else {
         format!("done: nothing to add: already in {all} bundle(s)")
     })

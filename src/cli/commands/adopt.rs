@@ -12,7 +12,7 @@ use crate::bundle::{render_patch, Bundle};
 use crate::cli::exit::Outcome;
 use crate::cli::json::Document;
 use crate::cli::json::TargetJson;
-use crate::cli::output::{escape, path_text, short, Tone};
+use crate::cli::output::{bundle_flag, escape, path_text, short, Tone};
 use crate::cli::Targets;
 use crate::health::adopt::{self, Found};
 use crate::store::commit;
@@ -142,7 +142,10 @@ fn one<'a>(
             entry.status = "nothing-to-adopt";
             return Ok(entry);
         }
-        Found::NoRecord => return refuse(entry, "its package keeps no hash of the file (no RECORD line, no conda paths_data), so certpatch cannot tell a hand edit from the package's own text".into()),
+        Found::NoRecord => return refuse(entry, format!(
+            "no package records this file's hash (no RECORD line, no conda paths_data: it is a copy, or its package's record is gone), so certpatch cannot tell a hand edit from the package's own text\nhint: adopt works on a bundle inside its installed package (name it with --env or --python); for this file, move the certificates you pasted into a file of their own and run `certpatch add FILE {}`",
+            bundle_flag(&target.path)
+        )),
         Found::NotAnAppend => return refuse(entry, "the package's own file is not whole at its start (a certificate inside it was changed or removed, or it is another version's file); only certificates pasted after it can be adopted. Reinstall the package, then add the certificates with `certpatch add FILE`".into()),
         Found::Interleaved => return refuse(entry, "the pasted text lies between certpatch's patches; run `certpatch remove --all` on it first, then adopt".into()),
         Found::NoCertificate(why) => return refuse(entry, format!("the text after the package's file cannot be adopted: {why}")),
