@@ -527,7 +527,6 @@ fn a_bundle_is_read_as_openssl_reads_it_indented_block_skipped_bom_block_read() 
         .collect::<String>()
         .into_bytes();
     let bundle = sb.write_bundle("indented.pem", &[certifi.clone(), indented].concat());
-    let plain = sb.write_bundle("plain.pem", &certifi);
     let out = sb
         .cmd()
         .arg("check")
@@ -550,7 +549,7 @@ fn a_bundle_is_read_as_openssl_reads_it_indented_block_skipped_bom_block_read() 
 
     let bom = sb.write_bundle(
         "bom.pem",
-        &[b"\xEF\xBB\xBF".to_vec(), root, certifi].concat(),
+        &[b"\xEF\xBB\xBF".to_vec(), root, certifi.clone()].concat(),
     );
     // What certpatch now says is what OpenSSL (the library Python's `ssl` loads a bundle
     // with, `SSL_CTX_load_verify_locations`) reads from these very files.
@@ -562,6 +561,7 @@ fn a_bundle_is_read_as_openssl_reads_it_indented_block_skipped_bom_block_read() 
             ctx.set_ca_file(path).unwrap();
             ctx.build().cert_store().all_certificates().len()
         };
+        let plain = sb.write_bundle("plain.pem", &certifi);
         let n = loads(&plain);
         assert_eq!(loads(&bundle), n, "OpenSSL skips the indented block");
         assert_eq!(loads(&bom), n + 1, "OpenSSL reads the block after the BOM");
