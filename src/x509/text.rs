@@ -237,7 +237,12 @@ mod tests {
     fn a_line_break_in_a_quoted_word_is_written_visibly() {
         let word = super::shell_word("/srv/p\nerror: forged/cacert.pem");
         assert!(!word.contains('\n'), "{word}");
+        // POSIX names may hold a line break: it is shown. Windows names cannot: the
+        // cmd/PowerShell quoting drops it (`windows_word`).
+        #[cfg(not(windows))]
         assert!(word.contains("p\\x0aerror: forged"), "{word}");
+        #[cfg(windows)]
+        assert!(word.contains("perror: forged"), "{word}");
         // A plain path is quoted as before.
         assert_eq!(super::shell_word("/srv/p/cacert.pem"), "/srv/p/cacert.pem");
     }
