@@ -108,10 +108,18 @@ pub fn from_env() -> Result<Option<PathBuf>> {
         return Ok(None);
     };
     let dir = std::path::absolute(PathBuf::from(dir))?;
-    let why = match std::fs::metadata(&dir) {
-        Ok(meta) if !meta.is_dir() => "which is a file, not a folder",
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
-            "which cannot be a folder: a part of that path is a file"
+    // The nearest part of the path that exists decides (Linux says ENOTDIR below a file,
+    // Windows "path not found": the error kind alone cannot tell).
+    let nearest = dir
+        .ancestors()
+        .find_map(|a| Some((a, std::fs::metadata(a).ok()?)));
+    let why = match nearest {
+        Some((at, meta)) if !meta.is_dir() => {
+            if at == dir.as_path() {
+                "which is a file, not a folder"
+            } else {
+                "which cannot be a folder: a part of that path is a file"
+            }
         }
         _ => return Ok(Some(dir)),
     };
