@@ -26,7 +26,7 @@
 # Time on the 2-core machine, packages installed, other sessions' builds beside it
 # (2026-12-06): from nothing in target/ 1059 s (wheel and its checks 302 s, tests 757 s;
 # before the wheel, the same way: 1022 s, 343 + 679 s); after a one-file change 754 s.
-# In a full `.ci/run` from a fresh clone, nothing beside it: 761 s (README, "Platforms").
+# In a full `.ci/run` from a fresh clone, nothing beside it: 792 s (README, "Platforms").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
