@@ -15,7 +15,7 @@ use crate::net::judge::{self, Cause, Judgement, OsRoots};
 use crate::net::proxy;
 use crate::net::pyssl::Rules as PyRules;
 use crate::pki::advice::RemovedRoot;
-use crate::pki::chain::DeadEnd;
+use crate::pki::chain::{Completion, DeadEnd};
 use crate::target::Target;
 use crate::usecase::knowledge::Knowledge;
 use crate::usecase::UsageError;
@@ -266,19 +266,22 @@ pub struct Explained {
 
 /// Explains `j` (the judgement of `certs` against `bundle`).
 pub fn explain(knowledge: &Knowledge, j: Judgement, certs: &[Cert], bundle: &Bundle) -> Explained {
-    let removed = j
-        .causes
-        .iter()
-        .map(|c| {
-            let end = removed_root(knowledge, c, certs, bundle)?;
-            Some(RemovedRoot::new(&end, removed_name(&end, certs, c)))
-        })
-        .collect();
-    let advice = j
-        .causes
-        .iter()
-        .map(|c| advice(knowledge, c, certs, bundle))
-        .collect();
+    let mut removed = Vec::new();
+    let mut advice = Vec::new();
+    for c in &j.causes {
+        // A missing issuer is completed through the offline index once, for both.
+        let completion = match c {
+            Cause::MissingIssuer { depth, .. } => certs.get(*depth).map(|cert| {
+                crate::pki::complete(cert, bundle, knowledge.index(), knowledge.roots())
+            }),
+            _ => None,
+        };
+        removed.push(
+            removed_root(knowledge, c, completion.as_ref(), certs, bundle)
+                .map(|end| RemovedRoot::new(&end, removed_name(&end, certs, c))),
+        );
+        advice.push(advice_for(c, completion.as_ref()));
+    }
     Explained {
         judgement: j,
         removed,
@@ -287,25 +290,22 @@ pub fn explain(knowledge: &Knowledge, j: Judgement, certs: &[Cert], bundle: &Bun
 }
 
 /// What to do about `cause`: its own advice, unless it is a missing issuer that names no
-/// AIA URL and that the offline index cannot place under a root of the bundle — then
-/// `fix` has nowhere to find it, and the user must bring the intermediate.
-fn advice(knowledge: &Knowledge, cause: &Cause, certs: &[Cert], bundle: &Bundle) -> String {
-    let Cause::MissingIssuer {
-        depth,
-        issuer,
-        ca_issuers,
-        ..
-    } = cause
+/// AIA URL and that the offline index cannot place under a root of the bundle
+/// (`completion`) — then `fix` has nowhere to find it, and the user must bring the
+/// intermediate.
+fn advice_for(cause: &Cause, completion: Option<&Completion>) -> String {
+    let (
+        Cause::MissingIssuer {
+            issuer, ca_issuers, ..
+        },
+        Some(found),
+    ) = (cause, completion)
     else {
         return cause.advice();
     };
     if !ca_issuers.is_empty() {
         return cause.advice();
     }
-    let Some(cert) = certs.get(*depth) else {
-        return cause.advice();
-    };
-    let found = crate::pki::complete(cert, bundle, knowledge.index(), knowledge.roots());
     if found.path.is_some() {
         return "run `certpatch fix` with the same arguments: the certificate names no AIA URL, but certpatch's offline index of disclosed intermediates holds its issuer; fix checks it and adds it. The server should also be fixed to send its full chain".into();
     }
@@ -321,18 +321,18 @@ fn advice(knowledge: &Knowledge, cause: &Cause, certs: &[Cert], bundle: &Bundle)
 fn removed_root(
     knowledge: &Knowledge,
     cause: &Cause,
+    completion: Option<&Completion>,
     certs: &[Cert],
     bundle: &Bundle,
 ) -> Option<DeadEnd> {
     let roots = knowledge.roots();
     match cause {
-        Cause::MissingIssuer { depth, .. } => {
-            let cert = certs.get(*depth)?;
-            let c = crate::pki::complete(cert, bundle, knowledge.index(), roots);
+        Cause::MissingIssuer { .. } => {
+            let c = completion?;
             if c.path.is_some() {
                 return None;
             }
-            c.dead_ends.into_iter().next()
+            c.dead_ends.first().cloned()
         }
         Cause::RootNotInBundle { depth, .. } => {
             let cert = certs.get(*depth)?;
